@@ -1,0 +1,26 @@
+// Shared jest configuration: every package runs its own jest (through turbo) with this.
+// Tests run as native ESM (node --experimental-vm-modules) and TypeScript is stripped by SWC,
+// so what is tested is the same ESM code the apps run. Type checking is `tsc --noEmit`.
+/** @type {import('jest').Config} */
+const config = {
+  testEnvironment: 'node',
+  // Resolve workspace packages to their TypeScript sources ("source" export condition).
+  testEnvironmentOptions: { customExportConditions: ['source', 'node', 'node-addons'] },
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2024' },
+        module: { type: 'es6' },
+        sourceMaps: 'inline',
+      },
+    ],
+  },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testTimeout: 60_000,
+  // Interop tests start real processes; never leave a test run hanging on a stray handle.
+  forceExit: false,
+  detectOpenHandles: false,
+};
+export default config;
