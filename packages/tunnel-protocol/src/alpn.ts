@@ -1,0 +1,16 @@
+/**
+ * ALPN names of the inner TLS session between a caller and a gateway (reference §5.5).
+ * The ALPN the gateway and caller agree on selects the action; one TLS session = one action.
+ * A caller offering an ALPN the gateway does not serve fails the handshake.
+ */
+export const ALPN = {
+  tcpProxy: 'infisical-tcp-proxy',
+  httpProxy: 'infisical-http-proxy',
+  pamProxy: 'infisical-pam-proxy',
+  ping: 'infisical-ping',
+  health: 'infisical-health',
+  pamCapabilities: 'infisical-pam-capabilities',
+  pamSessionCancellation: 'infisical-pam-session-cancellation',
+} as const;
+
+export type AlpnName = (typeof ALPN)[keyof typeof ALPN];

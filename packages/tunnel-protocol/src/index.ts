@@ -1,0 +1,11 @@
+/**
+ * @burrow/tunnel-protocol — what both ends of every hop agree on: ports, ALPN names, the relay
+ * routing rule, heartbeat replies, limits and timeouts, and the caller-side dialer.
+ */
+export * from './alpn.ts';
+export * from './caller-dialer.ts';
+export * from './heartbeat.ts';
+export * from './limits.ts';
+export * from './ports.ts';
+export * from './reconnect-backoff.ts';
+export * from './relay-routing.ts';

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the system tools Burrow's tests use as independent judges and real targets:
+# OpenSSH client and server (ssh, ssh-keygen, sshd), OpenSSL, and a PostgreSQL server and client.
+# Only what is missing is installed; needs root (or sudo) for apt-get.
+set -euo pipefail
+
+missing=()
+command -v ssh >/dev/null || missing+=(openssh-client)
+command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v psql >/dev/null || missing+=(postgresql-client)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "[system-deps] need root to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "[system-deps] installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq >/dev/null
+  # --no-install-recommends keeps postgresql from pulling extras; the Debian cluster it creates stays down.
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# sshd refuses to start without its privilege-separation directory.
+if [ ! -d /run/sshd ]; then
+  if [ "$(id -u)" -eq 0 ]; then mkdir -p /run/sshd; else sudo mkdir -p /run/sshd; fi
+fi
+echo "[system-deps] ok: $(ssh -V 2>&1), $(openssl version), $(psql --version)" >&2

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The full test suite from a fresh clone: toolchain, system tools, dependencies, lint, types, tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/system-deps.sh
+# shellcheck source=scripts/toolchain.sh
+. scripts/toolchain.sh
+
+echo "[test] installing dependencies" >&2
+pnpm install --frozen-lockfile --reporter=append-only >&2
+
+echo "[test] lint" >&2
+pnpm lint
+echo "[test] typecheck" >&2
+pnpm typecheck
+echo "[test] tests" >&2
+pnpm test
