@@ -1,0 +1,41 @@
+/**
+ * The one error the server-side verifiers throw. `code` says why a credential was refused;
+ * `httpStatus` is the status the control plane answers with (401 for a bad or spent credential,
+ * 403 for a good credential used from an address it is not allowed from).
+ *
+ * Messages never contain the credential itself.
+ *
+ * @example
+ *   try { verifyAccessTokenUse(record, { now, clientIp }) }
+ *   catch (e) { if (e instanceof AuthError) reply.code(e.httpStatus).send({ message: e.message }) }
+ */
+export type AuthErrorCode =
+  | 'INVALID_CREDENTIALS' // unknown client ID / secret / token
+  | 'REVOKED' // the secret or token was revoked
+  | 'EXPIRED' // past its TTL
+  | 'MAX_TTL_EXCEEDED' // past its max TTL (renewal impossible; log in again)
+  | 'USES_EXHAUSTED' // its use limit is reached
+  | 'IP_NOT_TRUSTED' // presented from an address outside the trusted CIDRs
+  | 'INVALID_ARGUMENT'; // a configuration value is impossible (e.g. TTL > max TTL)
+
+const HTTP_STATUS: Record<AuthErrorCode, number> = {
+  INVALID_CREDENTIALS: 401,
+  REVOKED: 401,
+  EXPIRED: 401,
+  MAX_TTL_EXCEEDED: 401,
+  USES_EXHAUSTED: 401,
+  IP_NOT_TRUSTED: 403,
+  INVALID_ARGUMENT: 400,
+};
+
+export class AuthError extends Error {
+  readonly code: AuthErrorCode;
+  readonly httpStatus: number;
+
+  constructor(code: AuthErrorCode, message: string) {
+    super(message);
+    this.name = 'AuthError';
+    this.code = code;
+    this.httpStatus = HTTP_STATUS[code];
+  }
+}
