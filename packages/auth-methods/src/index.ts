@@ -4,3 +4,4 @@
  * - server side (`./server`): the control plane's verifiers.
  */
 export * from './client/index.ts';
+export * from './server/index.ts';
