@@ -1,0 +1,108 @@
+/**
+ * The few control-plane calls the local stack makes, with the reference's paths and JSON. Any
+ * non-2xx answer throws with the status and the platform's message.
+ */
+export class ControlPlaneClient {
+  readonly apiUrl: string;
+  token: string | undefined;
+
+  constructor(apiUrl: string, token?: string) {
+    this.apiUrl = apiUrl;
+    this.token = token;
+  }
+
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    const response = await fetch(`${this.apiUrl}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.text();
+    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!response.ok) {
+      const message = (parsed as { message?: string } | undefined)?.message ?? text;
+      throw new Error(`${method} ${path} -> ${response.status}: ${message}`);
+    }
+    return parsed as T;
+  }
+
+  async bootstrap(
+    email: string,
+    password: string,
+    organization: string,
+  ): Promise<{ organizationId: string; token: string }> {
+    const result = await this.request<{
+      organization: { id: string };
+      identity: { credentials: { token: string } };
+    }>('POST', '/v1/admin/bootstrap', { email, password, organization });
+    this.token = result.identity.credentials.token;
+    return { organizationId: result.organization.id, token: this.token };
+  }
+
+  /** Creates a machine identity with universal auth and one client secret. */
+  async createUniversalAuthIdentity(
+    organizationId: string,
+    name: string,
+  ): Promise<{ identityId: string; clientId: string; clientSecret: string }> {
+    const { identity } = await this.request<{ identity: { id: string } }>(
+      'POST',
+      '/v1/identities',
+      {
+        name,
+        organizationId,
+        role: 'member',
+      },
+    );
+    const { identityUniversalAuth } = await this.request<{
+      identityUniversalAuth: { clientId: string };
+    }>('POST', `/v1/auth/universal-auth/identities/${identity.id}`, {});
+    const { clientSecret } = await this.request<{ clientSecret: string }>(
+      'POST',
+      `/v1/auth/universal-auth/identities/${identity.id}/client-secrets`,
+      { description: `${name} (local stack)` },
+    );
+    return { identityId: identity.id, clientId: identityUniversalAuth.clientId, clientSecret };
+  }
+
+  async listGateways(): Promise<GatewaySummary[]> {
+    const result = await this.request<{ gateways?: GatewaySummary[] } | GatewaySummary[]>(
+      'GET',
+      '/v2/gateways',
+    );
+    return Array.isArray(result) ? result : (result.gateways ?? []);
+  }
+
+  testConnection(
+    gatewayId: string,
+    targetHost: string,
+    targetPort: number,
+  ): Promise<TestConnectionResult> {
+    return this.request('POST', `/v2/gateways/${gatewayId}/test-connection`, {
+      targetHost,
+      targetPort,
+    });
+  }
+}
+
+export interface GatewaySummary {
+  id: string;
+  name: string;
+  heartbeat?: string | null;
+  isHealthy?: boolean;
+}
+
+export interface TestConnectionResult {
+  reachable: boolean;
+  roundTripMs?: number;
+  error?: string;
+}

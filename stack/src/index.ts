@@ -1,0 +1,5 @@
+export * from './control-plane-client.ts';
+export * from './echo-target.ts';
+export * from './free-port.ts';
+export * from './local-stack.ts';
+export * from './managed-process.ts';

@@ -1,0 +1,279 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ControlPlaneClient, type GatewaySummary } from './control-plane-client.ts';
+import { freePort } from './free-port.ts';
+import { ManagedProcess } from './managed-process.ts';
+
+/**
+ * The whole Burrow stack on loopback, from the real binaries:
+ *
+ *   control plane (fresh SQLite in a scratch dir) -> bootstrap -> machine identities
+ *   relay   (burrow-relay start, universal auth, SSH + TLS on free loopback ports)
+ *   gateway (burrow-gateway start <name>, universal auth) dialing out to the relay
+ *
+ * Used by the README's first command (src/main.ts) and by the cross-app tests. Every process is
+ * started with only the documented INFISICAL_* / BURROW_* settings and stopped by its PID.
+ */
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+export const BINARIES = {
+  controlPlane: path.join(repoRoot, 'apps/control-plane/dist/main.js'),
+  relay: path.join(repoRoot, 'apps/relay/dist/main.js'),
+  gateway: path.join(repoRoot, 'apps/gateway/dist/main.js'),
+} as const;
+
+export interface RelayHandle {
+  name: string;
+  process: ManagedProcess;
+  sshPort: number;
+  tlsPort: number;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface GatewayHandle {
+  name: string;
+  relayName: string;
+  process: ManagedProcess;
+  identityId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface LocalStackOptions {
+  /** Scratch directory for data and logs; a fresh temp dir by default, removed on stop. */
+  workDir?: string;
+  /** Extra environment for every child (e.g. NODE_OPTIONS for a test tap). */
+  extraEnv?: Record<string, string>;
+  /** Progress messages ("starting relay ..."). */
+  onProgress?: (message: string) => void;
+}
+
+const STARTUP_TIMEOUT_MS = 60_000;
+
+export class LocalStack {
+  readonly workDir: string;
+  readonly apiUrl: string;
+  readonly api: ControlPlaneClient;
+  readonly controlPlane: ManagedProcess;
+  readonly organizationId: string;
+  readonly relayAuthSecret: string;
+  readonly relays = new Map<string, RelayHandle>();
+  readonly gateways = new Map<string, GatewayHandle>();
+  private readonly ownsWorkDir: boolean;
+  private readonly extraEnv: Record<string, string>;
+  private readonly progress: (message: string) => void;
+
+  private constructor(init: {
+    workDir: string;
+    ownsWorkDir: boolean;
+    apiUrl: string;
+    api: ControlPlaneClient;
+    controlPlane: ManagedProcess;
+    organizationId: string;
+    relayAuthSecret: string;
+    extraEnv: Record<string, string>;
+    progress: (message: string) => void;
+  }) {
+    this.workDir = init.workDir;
+    this.ownsWorkDir = init.ownsWorkDir;
+    this.apiUrl = init.apiUrl;
+    this.api = init.api;
+    this.controlPlane = init.controlPlane;
+    this.organizationId = init.organizationId;
+    this.relayAuthSecret = init.relayAuthSecret;
+    this.extraEnv = init.extraEnv;
+    this.progress = init.progress;
+  }
+
+  /** Starts the control plane on a fresh data dir and bootstraps an organization. */
+  static async start(options: LocalStackOptions = {}): Promise<LocalStack> {
+    for (const [name, file] of Object.entries(BINARIES)) {
+      if (!fs.existsSync(file))
+        throw new Error(`${name} is not built (${file} missing): run pnpm build`);
+    }
+    const progress = options.onProgress ?? (() => {});
+    const ownsWorkDir = options.workDir === undefined;
+    const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-stack-'));
+    fs.mkdirSync(workDir, { recursive: true, mode: 0o700 });
+    const extraEnv = options.extraEnv ?? {};
+    const relayAuthSecret = crypto.randomBytes(24).toString('base64url');
+    const port = await freePort();
+    progress(
+      `starting control plane on 127.0.0.1:${port} (data in ${path.join(workDir, 'control-plane')})`,
+    );
+    const controlPlane = new ManagedProcess({
+      name: 'control-plane',
+      command: process.execPath,
+      args: [
+        BINARIES.controlPlane,
+        'serve',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--data-dir',
+        path.join(workDir, 'control-plane'),
+      ],
+      env: childEnv({ RELAY_AUTH_SECRET: relayAuthSecret, ...extraEnv }),
+      logFile: path.join(workDir, 'control-plane.log'),
+    });
+    const apiUrl = `http://127.0.0.1:${port}/api`;
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, controlPlane, STARTUP_TIMEOUT_MS);
+      const api = new ControlPlaneClient(apiUrl);
+      progress('bootstrapping organization "burrow-local"');
+      const { organizationId } = await api.bootstrap(
+        'admin@burrow.local',
+        crypto.randomBytes(12).toString('base64url'),
+        'burrow-local',
+      );
+      return new LocalStack({
+        workDir,
+        ownsWorkDir,
+        apiUrl,
+        api,
+        controlPlane,
+        organizationId,
+        relayAuthSecret,
+        extraEnv,
+        progress,
+      });
+    } catch (error) {
+      await controlPlane.stop();
+      throw error;
+    }
+  }
+
+  /** Starts (or restarts, keeping identity and ports) an org relay on loopback. */
+  async startRelay(name: string): Promise<RelayHandle> {
+    const previous = this.relays.get(name);
+    if (previous?.process.running) throw new Error(`relay ${name} is already running`);
+    const identity =
+      previous ??
+      (await this.api.createUniversalAuthIdentity(this.organizationId, `${name}-identity`));
+    const sshPort = previous?.sshPort ?? (await freePort());
+    const tlsPort = previous?.tlsPort ?? (await freePort());
+    this.progress(`starting relay ${name} (SSH 127.0.0.1:${sshPort}, TLS 127.0.0.1:${tlsPort})`);
+    const relayProcess = new ManagedProcess({
+      name: `relay ${name}`,
+      command: process.execPath,
+      args: [BINARIES.relay, 'start'],
+      env: childEnv({
+        INFISICAL_API_URL: this.apiUrl,
+        INFISICAL_RELAY_NAME: name,
+        INFISICAL_RELAY_HOST: '127.0.0.1',
+        INFISICAL_RELAY_TYPE: 'org',
+        INFISICAL_AUTH_METHOD: 'universal-auth',
+        INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: identity.clientId,
+        INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret,
+        BURROW_RELAY_SSH_LISTEN_ADDRESS: `127.0.0.1:${sshPort}`,
+        BURROW_RELAY_TLS_LISTEN_ADDRESS: `127.0.0.1:${tlsPort}`,
+        ...this.extraEnv,
+      }),
+      logFile: path.join(this.workDir, `relay-${name}.log`),
+    });
+    const handle: RelayHandle = {
+      name,
+      process: relayProcess,
+      sshPort,
+      tlsPort,
+      clientId: identity.clientId,
+      clientSecret: identity.clientSecret,
+    };
+    this.relays.set(name, handle);
+    await relayProcess.waitFor(/Relay started successfully/, STARTUP_TIMEOUT_MS);
+    return handle;
+  }
+
+  /** Starts a gateway with its own machine identity, dialing out to `relayName`. */
+  async startGateway(name: string, relayName: string): Promise<GatewayHandle> {
+    const previous = this.gateways.get(name);
+    if (previous?.process.running) throw new Error(`gateway ${name} is already running`);
+    const identity =
+      previous ??
+      (await this.api.createUniversalAuthIdentity(this.organizationId, `${name}-identity`));
+    this.progress(`starting gateway ${name} (dials out to relay ${relayName})`);
+    const gatewayProcess = new ManagedProcess({
+      name: `gateway ${name}`,
+      command: process.execPath,
+      args: [BINARIES.gateway, 'start', name],
+      env: childEnv({
+        INFISICAL_API_URL: this.apiUrl,
+        INFISICAL_RELAY_NAME: relayName,
+        INFISICAL_AUTH_METHOD: 'universal-auth',
+        INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: identity.clientId,
+        INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret,
+        ...this.extraEnv,
+      }),
+      logFile: path.join(this.workDir, `gateway-${name}.log`),
+    });
+    const handle: GatewayHandle = { name, relayName, process: gatewayProcess, ...identity };
+    this.gateways.set(name, handle);
+    await gatewayProcess.waitFor(/Gateway started successfully/, STARTUP_TIMEOUT_MS);
+    return handle;
+  }
+
+  /** Polls GET /api/v2/gateways until the named gateway reports healthy. */
+  async waitForHealthyGateway(name: string, timeoutMs = 60_000): Promise<GatewaySummary> {
+    const deadline = Date.now() + timeoutMs;
+    let last: GatewaySummary | undefined;
+    while (Date.now() < deadline) {
+      last = (await this.api.listGateways()).find((gateway) => gateway.name === name);
+      if (last?.isHealthy) return last;
+      await sleep(250);
+    }
+    throw new Error(`gateway ${name} not healthy after ${timeoutMs} ms: ${JSON.stringify(last)}`);
+  }
+
+  /** Every process the stack started, for status screens and cleanup. */
+  processes(): ManagedProcess[] {
+    return [
+      this.controlPlane,
+      ...[...this.gateways.values()].map((g) => g.process),
+      ...[...this.relays.values()].map((r) => r.process),
+    ];
+  }
+
+  /** Stops gateways, relays and the control plane (by PID) and removes the scratch dir it made. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.gateways.values()].map((g) => g.process.stop()));
+    await Promise.all([...this.relays.values()].map((r) => r.process.stop()));
+    await this.controlPlane.stop();
+    if (this.ownsWorkDir && !process.env.BURROW_KEEP_STACK_DIR)
+      fs.rmSync(this.workDir, { recursive: true, force: true });
+  }
+}
+
+/** A clean environment: nothing INFISICAL_* from the parent leaks into a child's configuration. */
+function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'])
+    if (process.env[key]) env[key] = process.env[key];
+  return { ...env, NODE_ENV: 'production', ...vars };
+}
+
+async function waitForHttp(url: string, owner: ManagedProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!owner.running)
+      throw new Error(
+        `${owner.name} exited during start-up; see ${owner.logFile}:\n${owner.tail()}`,
+      );
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(
+    `${url} did not answer within ${timeoutMs} ms; see ${owner.logFile}:\n${owner.tail()}`,
+  );
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
