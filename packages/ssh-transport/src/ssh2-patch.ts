@@ -1,0 +1,77 @@
+/**
+ * The seam between this package and ssh2 1.17.0 as patched by `patches/ssh2@1.17.0.patch`
+ * (every change is described in this package's README). Everything that reaches past ssh2's
+ * public, typed API goes through this file, so a reader (or an ssh2 upgrade) finds it in one place:
+ *
+ *   constants.js  CERT_KEY_ALGOS            certificate algorithm -> blob type, plain key type,
+ *                                           signature algorithm, hash (added by the patch)
+ *   server.js     IncomingClient#directTcpipNoPayload(cb)   (added by the patch)
+ *   client.js     'direct-tcpip' event (info, accept, reject) for server-opened channels (patch)
+ *   server.js     IncomingClient#_sock      the accepted socket (stock, private)
+ *
+ * `assertSsh2Patched()` fails fast, with the patch's name, when the installed ssh2 lacks the patch
+ * (e.g. after an ssh2 upgrade that dropped `patchedDependencies`).
+ */
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Connection } from 'ssh2';
+
+const require = createRequire(import.meta.url);
+
+/** One row of the patch's `CERT_KEY_ALGOS` table. */
+export interface CertKeyAlgorithmInfo {
+  /** The type name inside the certificate blob (`ssh-rsa-cert-v01@openssh.com` for both RSA rows). */
+  readonly blobType: string;
+  /** The plain key type inside the certificate, e.g. `ssh-ed25519`. */
+  readonly keyType: string;
+  /** The signature algorithm the key inside signs with, e.g. `rsa-sha2-512`. */
+  readonly sigType: string;
+  /** The hash used by that signature algorithm (undefined for ed25519). */
+  readonly hashAlgo: string | undefined;
+}
+
+interface Ssh2Constants {
+  readonly CERT_KEY_ALGOS?: Readonly<Record<string, CertKeyAlgorithmInfo>>;
+  readonly SUPPORTED_SERVER_HOST_KEY: readonly string[];
+}
+
+interface Ssh2Crypto {
+  readonly bindingAvailable: boolean;
+}
+
+/** An ssh2 server-side connection with the members this package uses beyond the typings. */
+export interface PatchedIncomingClient extends Connection {
+  directTcpipNoPayload(cb: (err: Error | undefined, channel: Duplex) => void): this;
+  readonly _sock: Socket;
+}
+
+const constants = require('ssh2/lib/protocol/constants.js') as Ssh2Constants;
+
+/** Throws unless the installed ssh2 carries `patches/ssh2@1.17.0.patch`. */
+export function assertSsh2Patched(): void {
+  const serverProto = (require('ssh2/lib/server.js') as { IncomingClient: { prototype: object } })
+    .IncomingClient.prototype;
+  if (constants.CERT_KEY_ALGOS === undefined || !('directTcpipNoPayload' in serverProto)) {
+    throw new Error(
+      'ssh2 is not patched: @burrow/ssh-transport needs patches/ssh2@1.17.0.patch ' +
+        '(pnpm-workspace.yaml patchedDependencies) — run pnpm install',
+    );
+  }
+}
+
+/** The certificate algorithm table of the patched ssh2 (`constants.js` `CERT_KEY_ALGOS`). */
+export function certKeyAlgorithms(): Readonly<Record<string, CertKeyAlgorithmInfo>> {
+  assertSsh2Patched();
+  return constants.CERT_KEY_ALGOS as Readonly<Record<string, CertKeyAlgorithmInfo>>;
+}
+
+/** True when ssh2's native crypto binding (AES-GCM, chacha20-poly1305) was built and loads. */
+export function ssh2NativeCryptoAvailable(): boolean {
+  return (require('ssh2/lib/protocol/crypto.js') as Ssh2Crypto).bindingAvailable;
+}
+
+/** The socket under an ssh2 server-side connection (to destroy it: ssh2 only offers `end()`). */
+export function incomingSocket(conn: Connection): Socket {
+  return (conn as PatchedIncomingClient)._sock;
+}
