@@ -111,11 +111,13 @@ function handshake(
 ): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = connect();
+    // For the first hop, an error before the TCP connection exists is a connect failure.
+    let tcpConnected = stage !== 'relay-tls';
+    socket.once('connect', () => (tcpConnected = true));
     const fail = (message: string, cause?: unknown): void => {
       clearTimeout(timer);
       socket.destroy();
-      const connectFailed = stage === 'relay-tls' && socket.connecting;
-      reject(new DialError(connectFailed ? 'relay-connect' : stage, message, cause));
+      reject(new DialError(tcpConnected ? stage : 'relay-connect', message, cause));
     };
     const timer = setTimeout(() => fail(`handshake timed out after ${timeoutMs} ms`), timeoutMs);
     socket.once('secureConnect', () => {
