@@ -1,0 +1,13 @@
+/**
+ * @burrow/relay — the relay's building blocks, exported for tests and tooling. The program itself
+ * is `burrow-relay` (main.ts).
+ */
+export * from './caller-listener.ts';
+export * from './client-ca-chain.ts';
+export * from './control-plane-client.ts';
+export * from './gateway-registry.ts';
+export * from './listen-address.ts';
+export * from './relay-config.ts';
+export * from './relay-heartbeat.ts';
+export * from './relay-registration.ts';
+export * from './relay.ts';

@@ -1,0 +1,131 @@
+/**
+ * The `burrow-relay` command line (commander): `burrow-relay start` with the reference's flags,
+ * each also read from its environment variable and listed with it in `--help`.
+ *
+ * Exit codes: 0 after a clean shutdown, 1 when the relay cannot start or stop cleanly, 2 for bad
+ * configuration (one line on stderr naming the setting).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import type { Logger } from 'pino';
+import type { RelayFlags, RelaySettingKey } from './relay-config.ts';
+import {
+  ConfigError,
+  DEFAULT_SSH_LISTEN_ADDRESS,
+  DEFAULT_TLS_LISTEN_ADDRESS,
+  RELAY_SETTINGS,
+  parseRelayConfig,
+} from './relay-config.ts';
+import { createRelayLogger } from './relay-logger.ts';
+import type { RunningRelay } from './relay.ts';
+import { startRelay } from './relay.ts';
+
+/** After the first SIGINT/SIGTERM the relay has this long to stop before it exits anyway. */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_BAD_CONFIGURATION = 2;
+
+const DEFAULTS: Partial<Record<RelaySettingKey, string>> = {
+  type: 'org',
+  sshListenAddress: DEFAULT_SSH_LISTEN_ADDRESS,
+  tlsListenAddress: DEFAULT_TLS_LISTEN_ADDRESS,
+  logLevel: 'info',
+};
+
+export function buildRelayProgram(version: string): Command {
+  const program = new Command('burrow-relay')
+    .description(
+      'Burrow relay: gateways dial in over SSH, callers over TLS; the relay pipes bytes it cannot read.',
+    )
+    .version(version)
+    .exitOverride()
+    .showHelpAfterError();
+
+  const start = program
+    .command('start')
+    .description('register with the control plane and serve gateways and callers');
+  for (const [key, setting] of Object.entries(RELAY_SETTINGS)) {
+    const option = new Option(`${setting.flag} ${setting.value}`, setting.help).env(setting.env);
+    const fallback = DEFAULTS[key as RelaySettingKey];
+    if (fallback !== undefined) option.default(fallback);
+    start.addOption(option);
+  }
+  start.action(async (flags: RelayFlags) => {
+    await runStart(flags);
+  });
+  return program;
+}
+
+/** Parses argv and runs the command; never returns for `start` until the relay has stopped. */
+export async function runRelayCli(argv: string[], version: string): Promise<void> {
+  const program = buildRelayProgram(version);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const ok = error.exitCode === 0;
+      process.exit(ok ? EXIT_OK : EXIT_BAD_CONFIGURATION);
+    }
+    throw error;
+  }
+}
+
+async function runStart(flags: RelayFlags): Promise<void> {
+  let config;
+  try {
+    config = parseRelayConfig(flags, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`burrow-relay start: ${error.message}\n`);
+      process.exit(EXIT_BAD_CONFIGURATION);
+    }
+    throw error;
+  }
+  const logger = createRelayLogger(config.logLevel);
+  let relay: RunningRelay | undefined;
+  installSignalHandlers(logger, () => relay);
+  try {
+    relay = await startRelay(config, logger);
+  } catch (error) {
+    logger.fatal(
+      { err: error instanceof Error ? error.message : String(error) },
+      'Relay failed to start',
+    );
+    process.exit(EXIT_FAILURE);
+  }
+}
+
+function installSignalHandlers(logger: Logger, running: () => RunningRelay | undefined): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'Second signal: exiting now');
+      process.exit(EXIT_FAILURE);
+    }
+    stopping = true;
+    const relay = running();
+    if (relay === undefined) {
+      logger.info({ signal }, 'Signal during startup: exiting');
+      process.exit(EXIT_OK);
+    }
+    logger.info({ signal }, 'Shutting down');
+    const deadline = setTimeout(() => {
+      logger.error(`Shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms: exiting`);
+      process.exit(EXIT_FAILURE);
+    }, SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
+    relay.stop().then(
+      () => {
+        logger.info('Relay stopped');
+        process.exit(EXIT_OK);
+      },
+      (error: unknown) => {
+        logger.error({ err: (error as Error).message }, 'Relay did not stop cleanly');
+        process.exit(EXIT_FAILURE);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}

@@ -1,0 +1,271 @@
+/**
+ * The configuration of `burrow-relay start`: flags and environment variables of the reference's
+ * `infisical relay start` (§3.6), plus Burrow's listen-address overrides. Parsing is pure, so every
+ * way a setting can be wrong is one unit test; a wrong setting becomes one {@link ConfigError}
+ * whose message names the flag and its environment variable.
+ */
+import type { LoginOptions } from '@burrow/auth-methods';
+import { normalizeApiUrl, resolveAuthFromEnv } from '@burrow/auth-methods';
+import { RELAY_SSH_PORT, RELAY_TLS_PORT } from '@burrow/tunnel-protocol';
+import type { ListenAddress } from './listen-address.ts';
+import { parseListenAddress } from './listen-address.ts';
+
+/** Every setting: its flag, value placeholder, environment variable, and the line `--help` shows. */
+export const RELAY_SETTINGS = {
+  type: {
+    flag: '--type',
+    value: '<type>',
+    env: 'INFISICAL_RELAY_TYPE',
+    help: 'relay type: org or instance',
+  },
+  host: {
+    flag: '--host',
+    value: '<host>',
+    env: 'INFISICAL_RELAY_HOST',
+    help: 'public host name or IP of this relay, as gateways and callers dial it (required)',
+  },
+  name: {
+    flag: '--name',
+    value: '<name>',
+    env: 'INFISICAL_RELAY_NAME',
+    help: 'relay name, a slug (required)',
+  },
+  domain: {
+    flag: '--domain',
+    value: '<url>',
+    env: 'INFISICAL_API_URL',
+    help: 'control plane URL, e.g. https://burrow.example.com (/api is appended); also read from INFISICAL_DOMAIN',
+  },
+  authMethod: {
+    flag: '--auth-method',
+    value: '<method>',
+    env: 'INFISICAL_AUTH_METHOD',
+    help: 'machine identity login method for org relays: universal-auth or token',
+  },
+  token: {
+    flag: '--token',
+    value: '<token>',
+    env: 'INFISICAL_TOKEN',
+    help: 'machine identity access token (auth method "token")',
+  },
+  clientId: {
+    flag: '--client-id',
+    value: '<id>',
+    env: 'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID',
+    help: 'universal auth client ID',
+  },
+  clientSecret: {
+    flag: '--client-secret',
+    value: '<secret>',
+    env: 'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET',
+    help: 'universal auth client secret',
+  },
+  relayAuthSecret: {
+    flag: '--relay-auth-secret',
+    value: '<secret>',
+    env: 'INFISICAL_RELAY_AUTH_SECRET',
+    help: 'shared secret that registers an instance relay (required with --type instance)',
+  },
+  sshListenAddress: {
+    flag: '--ssh-listen-address',
+    value: '<host:port>',
+    env: 'BURROW_RELAY_SSH_LISTEN_ADDRESS',
+    help: 'where gateways connect over SSH, host:port',
+  },
+  tlsListenAddress: {
+    flag: '--tls-listen-address',
+    value: '<host:port>',
+    env: 'BURROW_RELAY_TLS_LISTEN_ADDRESS',
+    help: 'where callers connect over TLS, host:port',
+  },
+  logLevel: {
+    flag: '--log-level',
+    value: '<level>',
+    env: 'BURROW_LOG_LEVEL',
+    help: 'pino log level',
+  },
+} as const;
+
+export type RelaySettingKey = keyof typeof RELAY_SETTINGS;
+
+/** Values as they come from the command line (commander already folded in the env vars). */
+export type RelayFlags = Partial<Record<RelaySettingKey, string>>;
+
+export const RELAY_TYPES = ['org', 'instance'] as const;
+export type RelayType = (typeof RELAY_TYPES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const DEFAULT_SSH_LISTEN_ADDRESS = `0.0.0.0:${RELAY_SSH_PORT}`;
+export const DEFAULT_TLS_LISTEN_ADDRESS = `0.0.0.0:${RELAY_TLS_PORT}`;
+
+/** How this relay proves itself to the control plane when it registers and heartbeats. */
+export type RelayAuth =
+  { kind: 'machine-identity'; login: LoginOptions } | { kind: 'relay-auth-secret'; secret: string };
+
+export interface RelayConfig {
+  readonly type: RelayType;
+  readonly host: string;
+  readonly name: string;
+  /** Control plane API base URL, ending in /api. */
+  readonly apiUrl: string;
+  readonly auth: RelayAuth;
+  readonly sshListen: ListenAddress;
+  readonly tlsListen: ListenAddress;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+}
+
+/** A bad setting. The message is one line that names the flag and its environment variable. */
+export class ConfigError extends Error {
+  readonly setting: RelaySettingKey | undefined;
+  constructor(setting: RelaySettingKey | undefined, problem: string) {
+    super(setting === undefined ? problem : `${settingLabel(setting)}: ${problem}`);
+    this.name = 'ConfigError';
+    this.setting = setting;
+  }
+}
+
+export function settingLabel(setting: RelaySettingKey): string {
+  const { flag, env } = RELAY_SETTINGS[setting];
+  return `${flag} (${env})`;
+}
+
+/** Relay names are slugs, 1-32 characters, like the reference's `slugSchema({ max: 32 })`. */
+const RELAY_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const MAX_RELAY_NAME_LENGTH = 32;
+
+/** A host name or IP address: no scheme, path, port, user info or whitespace. */
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$|^[0-9a-fA-F:.]+$/;
+
+/**
+ * Validates the flags (and, for settings commander does not map, the environment) and returns the
+ * relay configuration; throws {@link ConfigError} for the first bad setting.
+ *
+ * @example
+ *   parseRelayConfig({ host: 'relay.example.com', name: 'edge-1', domain: 'https://cp', token: t }, {});
+ */
+export function parseRelayConfig(
+  flags: RelayFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): RelayConfig {
+  const type = parseRelayType(flags.type);
+  const host = required('host', flags.host);
+  if (!HOST.test(host)) {
+    throw new ConfigError(
+      'host',
+      `"${host}" is not a host name or IP address (no scheme, port or path)`,
+    );
+  }
+  const name = required('name', flags.name);
+  if (name.length > MAX_RELAY_NAME_LENGTH || !RELAY_NAME.test(name)) {
+    throw new ConfigError(
+      'name',
+      `"${name}" must be 1-${MAX_RELAY_NAME_LENGTH} lowercase letters, digits and single hyphens`,
+    );
+  }
+  const apiUrl = parseApiUrl(flags.domain ?? nonEmpty(env.INFISICAL_DOMAIN));
+  const sshListen = parseAddress(
+    'sshListenAddress',
+    flags.sshListenAddress,
+    DEFAULT_SSH_LISTEN_ADDRESS,
+  );
+  const tlsListen = parseAddress(
+    'tlsListenAddress',
+    flags.tlsListenAddress,
+    DEFAULT_TLS_LISTEN_ADDRESS,
+  );
+  if (sshListen.host === tlsListen.host && sshListen.port === tlsListen.port) {
+    throw new ConfigError(
+      'tlsListenAddress',
+      `must differ from ${settingLabel('sshListenAddress')} (both are ${sshListen.host}:${sshListen.port})`,
+    );
+  }
+  const logLevel = parseLogLevel(flags.logLevel);
+  const auth = type === 'instance' ? instanceAuth(flags) : machineIdentityAuth(flags, env);
+  return { type, host, name, apiUrl, auth, sshListen, tlsListen, logLevel };
+}
+
+function parseRelayType(value: string | undefined): RelayType {
+  const type = nonEmpty(value) ?? 'org';
+  if (!(RELAY_TYPES as readonly string[]).includes(type)) {
+    throw new ConfigError('type', `"${type}" is not a relay type (use org or instance)`);
+  }
+  return type as RelayType;
+}
+
+function parseApiUrl(value: string | undefined): string {
+  if (value === undefined) {
+    throw new ConfigError(
+      'domain',
+      'is required: the control plane URL (or set INFISICAL_DOMAIN), e.g. https://burrow.example.com',
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('domain', `"${value}" is not a URL (expected http(s)://host[:port])`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('domain', `"${value}" must use http or https`);
+  }
+  return normalizeApiUrl(value);
+}
+
+function parseAddress(
+  setting: 'sshListenAddress' | 'tlsListenAddress',
+  value: string | undefined,
+  fallback: string,
+): ListenAddress {
+  const text = nonEmpty(value) ?? fallback;
+  const parsed = parseListenAddress(text);
+  if (typeof parsed === 'string') throw new ConfigError(setting, `"${text}": ${parsed}`);
+  return parsed;
+}
+
+function parseLogLevel(value: string | undefined): RelayConfig['logLevel'] {
+  const level = nonEmpty(value) ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError('logLevel', `"${level}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return level as RelayConfig['logLevel'];
+}
+
+function instanceAuth(flags: RelayFlags): RelayAuth {
+  const secret = nonEmpty(flags.relayAuthSecret);
+  if (secret === undefined) {
+    throw new ConfigError('relayAuthSecret', 'is required for an instance relay (--type instance)');
+  }
+  return { kind: 'relay-auth-secret', secret };
+}
+
+function machineIdentityAuth(flags: RelayFlags, env: NodeJS.ProcessEnv): RelayAuth {
+  // resolveAuthFromEnv refuses the reference's methods that are not built yet (kubernetes, aws-iam,
+  // ...) and names the missing setting of the chosen one.
+  try {
+    const login = resolveAuthFromEnv(
+      {
+        authMethod: nonEmpty(flags.authMethod),
+        token: nonEmpty(flags.token),
+        clientId: nonEmpty(flags.clientId),
+        clientSecret: nonEmpty(flags.clientSecret),
+      },
+      env,
+    );
+    return { kind: 'machine-identity', login };
+  } catch (error) {
+    throw new ConfigError(undefined, error instanceof Error ? error.message : String(error));
+  }
+}
+
+function required(setting: RelaySettingKey, value: string | undefined): string {
+  const text = nonEmpty(value);
+  if (text === undefined) throw new ConfigError(setting, 'is required');
+  return text;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const text = value?.trim();
+  return text === undefined || text === '' ? undefined : text;
+}

@@ -1,0 +1,199 @@
+/**
+ * A running relay (reference §3.1, in Burrow's order):
+ *
+ *   1. log in (org relay: machine identity; instance relay: the relay auth secret is the bearer)
+ *   2. register → TLS server cert + caller CA chain, SSH host cert + gateway CA key
+ *   3. SSH server for gateways, TLS server for callers; log "Relay started successfully"
+ *   4. heartbeat (the control plane probes our TLS port, so only once it is listening)
+ *   5. every 6 h re-register and swap credentials; open connections keep the ones they started with
+ *
+ * `stop()` stops listening, closes every caller connection and gateway session, and ends the
+ * background tasks.
+ */
+import type { Logger } from 'pino';
+import type { RelaySshServer } from '@burrow/ssh-transport';
+import { createRelaySshServer } from '@burrow/ssh-transport';
+import { MachineIdentitySession } from '@burrow/auth-methods';
+import {
+  CERTIFICATE_RENEWAL_INTERVAL_MS,
+  RELAY_SSH_HANDSHAKE_TIMEOUT_MS,
+  SSH_KEEPALIVE_COUNT_MAX,
+  SSH_KEEPALIVE_INTERVAL_MS,
+} from '@burrow/tunnel-protocol';
+import { createCallerListener } from './caller-listener.ts';
+import type { ControlPlaneClient } from './control-plane-client.ts';
+import { createControlPlaneClient } from './control-plane-client.ts';
+import { GatewayRegistry } from './gateway-registry.ts';
+import { formatListenAddress } from './listen-address.ts';
+import type { PeriodicTask } from './periodic-task.ts';
+import { startPeriodicTask } from './periodic-task.ts';
+import type { RelayConfig } from './relay-config.ts';
+import { startRelayHeartbeat } from './relay-heartbeat.ts';
+import type { RelayCredentials, RelaySshCredentials } from './relay-registration.ts';
+import { registerRelay } from './relay-registration.ts';
+
+/** A failed renewal is retried this soon; certificates live 1 day, renewals run every 6 h. */
+export const RENEWAL_RETRY_INTERVAL_MS = 60_000;
+
+export interface RunningRelay {
+  readonly sshAddress: string;
+  readonly tlsAddress: string;
+  readonly gateways: GatewayRegistry;
+  /** Re-registers now and swaps the credentials (what the 6-hourly renewal does). */
+  renewCertificates(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Seams for tests; production uses the defaults. */
+export interface RelayDependencies {
+  createSshServer?: typeof createRelaySshServer;
+  login?: typeof MachineIdentitySession.login;
+  fetch?: typeof fetch;
+  renewalIntervalMs?: number;
+}
+
+export async function startRelay(
+  config: RelayConfig,
+  logger: Logger,
+  deps: RelayDependencies = {},
+): Promise<RunningRelay> {
+  // Undo steps, run last-first; each runs once, and one failing does not skip the others.
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanup = async (): Promise<void> => {
+    while (cleanups.length > 0) {
+      try {
+        await cleanups.pop()?.();
+      } catch (error) {
+        logger.warn({ err: (error as Error).message }, 'Error while shutting down');
+      }
+    }
+  };
+  try {
+    const client = await connectToControlPlane(config, logger, deps, cleanups);
+    const register = (): Promise<RelayCredentials> =>
+      registerRelay(client, {
+        type: config.type,
+        host: config.host,
+        name: config.name,
+        sshPort: config.sshListen.port,
+        tlsPort: config.tlsListen.port,
+      });
+    const credentials = await register();
+    logger.info({ name: config.name, host: config.host, type: config.type }, 'Relay registered');
+
+    const gateways = new GatewayRegistry(logger);
+    const sshServer = (deps.createSshServer ?? createRelaySshServer)({
+      ...sshServerCredentials(credentials.ssh),
+      relayName: config.name,
+      handshakeTimeoutMs: RELAY_SSH_HANDSHAKE_TIMEOUT_MS,
+      keepaliveIntervalMs: SSH_KEEPALIVE_INTERVAL_MS,
+      keepaliveCountMax: SSH_KEEPALIVE_COUNT_MAX,
+    });
+    watchSshServer(sshServer, gateways, logger);
+    cleanups.push(() => sshServer.close());
+    // Closing the sessions first lets the server's close() finish without waiting on them.
+    cleanups.push(() => gateways.closeAll());
+    const ssh = await sshServer.listen(config.sshListen.port, config.sshListen.host);
+
+    const callers = createCallerListener({
+      credentials: credentials.pki,
+      findGateway: (gatewayId) => gateways.get(gatewayId),
+      logger,
+    });
+    cleanups.push(() => callers.close());
+    const tls = await callers.listen(config.tlsListen.port, config.tlsListen.host);
+
+    const sshAddress = formatListenAddress({ host: ssh.address, port: ssh.port });
+    const tlsAddress = formatListenAddress({ host: tls.address, port: tls.port });
+    logger.info(
+      { name: config.name, host: config.host, type: config.type, sshAddress, tlsAddress },
+      'Relay started successfully',
+    );
+
+    const heartbeat = startRelayHeartbeat({ client, type: config.type, name: config.name, logger });
+    const renewCertificates = async (): Promise<void> => {
+      const renewed = await register();
+      sshServer.updateCredentials(sshServerCredentials(renewed.ssh));
+      callers.updateCredentials(renewed.pki);
+      logger.info('Relay certificates renewed');
+    };
+    const renewal = startRenewal(renewCertificates, logger, deps.renewalIntervalMs);
+    return {
+      sshAddress,
+      tlsAddress,
+      gateways,
+      renewCertificates,
+      async stop() {
+        heartbeat.stop();
+        renewal.stop();
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+async function connectToControlPlane(
+  config: RelayConfig,
+  logger: Logger,
+  deps: RelayDependencies,
+  cleanups: (() => void)[],
+): Promise<ControlPlaneClient> {
+  const { auth, apiUrl } = config;
+  if (auth.kind === 'relay-auth-secret') {
+    return createControlPlaneClient({ apiUrl, bearer: () => auth.secret, fetch: deps.fetch });
+  }
+  const session = await (deps.login ?? MachineIdentitySession.login)(apiUrl, auth.login);
+  cleanups.push(() => session.close());
+  session.on('error', (error: Error) =>
+    logger.warn({ err: error.message }, 'Machine identity token renewal failed; will retry'),
+  );
+  logger.info({ authMethod: auth.login.method }, 'Logged in as machine identity');
+  return createControlPlaneClient({
+    apiUrl,
+    bearer: () => session.accessToken,
+    fetch: deps.fetch,
+  });
+}
+
+function sshServerCredentials(ssh: RelaySshCredentials) {
+  return {
+    hostPrivateKey: ssh.serverPrivateKey,
+    hostCertificate: ssh.serverCertificate,
+    trustedUserCaPublicKey: ssh.clientCAPublicKey,
+  };
+}
+
+function watchSshServer(server: RelaySshServer, gateways: GatewayRegistry, logger: Logger): void {
+  server.on('gateway', (session) => gateways.add(session));
+  server.on('auth-failure', (failure) => {
+    logger.warn(
+      {
+        reason: failure.reason,
+        code: failure.code,
+        username: failure.username,
+        remoteAddress: failure.remoteAddress,
+      },
+      'Gateway authentication failed',
+    );
+  });
+}
+
+function startRenewal(
+  renew: () => Promise<void>,
+  logger: Logger,
+  intervalMs = CERTIFICATE_RENEWAL_INTERVAL_MS,
+): PeriodicTask {
+  return startPeriodicTask({
+    firstDelayMs: intervalMs,
+    run: renew,
+    delayAfter: (ok) => (ok ? intervalMs : RENEWAL_RETRY_INTERVAL_MS),
+    onError: (error) =>
+      logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'Relay certificate renewal failed; retrying in 60 s',
+      ),
+  });
+}

@@ -1,0 +1,174 @@
+import { describe, expect, it } from '@jest/globals';
+import type { RelayFlags } from '../src/relay-config.ts';
+import { ConfigError, parseRelayConfig } from '../src/relay-config.ts';
+
+const ORG: RelayFlags = {
+  host: 'relay.example.com',
+  name: 'edge-1',
+  domain: 'https://cp.example.com',
+  token: 'identity-token',
+};
+
+function refusal(flags: RelayFlags, env: NodeJS.ProcessEnv = {}): string {
+  try {
+    parseRelayConfig(flags, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).not.toContain('\n');
+    return message;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('parseRelayConfig', () => {
+  it('accepts an org relay with a token and applies the defaults', () => {
+    const config = parseRelayConfig(ORG, {});
+    expect(config).toEqual({
+      type: 'org',
+      host: 'relay.example.com',
+      name: 'edge-1',
+      apiUrl: 'https://cp.example.com/api',
+      auth: { kind: 'machine-identity', login: { method: 'token', token: 'identity-token' } },
+      sshListen: { host: '0.0.0.0', port: 2222 },
+      tlsListen: { host: '0.0.0.0', port: 8443 },
+      logLevel: 'info',
+    });
+  });
+
+  it('accepts universal auth', () => {
+    const config = parseRelayConfig(
+      { ...ORG, token: undefined, authMethod: 'universal-auth', clientId: 'id', clientSecret: 's' },
+      {},
+    );
+    expect(config.auth).toEqual({
+      kind: 'machine-identity',
+      login: { method: 'universal-auth', clientId: 'id', clientSecret: 's' },
+    });
+  });
+
+  it('accepts an instance relay with the relay auth secret, and listen overrides', () => {
+    const config = parseRelayConfig(
+      {
+        type: 'instance',
+        host: '203.0.113.7',
+        name: 'shared',
+        domain: 'http://127.0.0.1:8080/api',
+        relayAuthSecret: 'secret',
+        sshListenAddress: '127.0.0.1:12222',
+        tlsListenAddress: '[::1]:18443',
+      },
+      {},
+    );
+    expect(config.auth).toEqual({ kind: 'relay-auth-secret', secret: 'secret' });
+    expect(config.apiUrl).toBe('http://127.0.0.1:8080/api');
+    expect(config.sshListen).toEqual({ host: '127.0.0.1', port: 12222 });
+    expect(config.tlsListen).toEqual({ host: '::1', port: 18443 });
+  });
+
+  it('reads the domain from INFISICAL_DOMAIN when --domain/INFISICAL_API_URL is unset', () => {
+    const config = parseRelayConfig(
+      { ...ORG, domain: undefined },
+      { INFISICAL_DOMAIN: 'https://d.example' },
+    );
+    expect(config.apiUrl).toBe('https://d.example/api');
+  });
+
+  it.each<[string, RelayFlags, RegExp]>([
+    ['missing host', { ...ORG, host: undefined }, /^--host \(INFISICAL_RELAY_HOST\): is required/],
+    ['blank host', { ...ORG, host: '  ' }, /^--host \(INFISICAL_RELAY_HOST\): is required/],
+    [
+      'host with a scheme',
+      { ...ORG, host: 'https://relay.example.com' },
+      /^--host \(INFISICAL_RELAY_HOST\): .*not a host name/,
+    ],
+    [
+      'host with a port',
+      { ...ORG, host: 'relay.example.com:8443' },
+      /^--host \(INFISICAL_RELAY_HOST\): .*not a host name/,
+    ],
+    ['missing name', { ...ORG, name: undefined }, /^--name \(INFISICAL_RELAY_NAME\): is required/],
+    ['name not a slug', { ...ORG, name: 'Edge_1' }, /^--name \(INFISICAL_RELAY_NAME\): "Edge_1"/],
+    ['name too long', { ...ORG, name: 'a'.repeat(33) }, /^--name \(INFISICAL_RELAY_NAME\):/],
+    ['bad type', { ...ORG, type: 'public' }, /^--type \(INFISICAL_RELAY_TYPE\): "public"/],
+    [
+      'missing domain',
+      { ...ORG, domain: undefined },
+      /^--domain \(INFISICAL_API_URL\): is required/,
+    ],
+    [
+      'domain not a URL',
+      { ...ORG, domain: 'cp.example.com' },
+      /^--domain \(INFISICAL_API_URL\): .*not a URL/,
+    ],
+    [
+      'domain not http',
+      { ...ORG, domain: 'ftp://cp' },
+      /^--domain \(INFISICAL_API_URL\): .*http or https/,
+    ],
+    [
+      'ssh listen address without port',
+      { ...ORG, sshListenAddress: '0.0.0.0' },
+      /^--ssh-listen-address \(BURROW_RELAY_SSH_LISTEN_ADDRESS\): "0.0.0.0": expected host:port/,
+    ],
+    [
+      'tls listen port out of range',
+      { ...ORG, tlsListenAddress: '0.0.0.0:70000' },
+      /^--tls-listen-address \(BURROW_RELAY_TLS_LISTEN_ADDRESS\): .*outside 1-65535/,
+    ],
+    [
+      'tls listen port 0',
+      { ...ORG, tlsListenAddress: '127.0.0.1:0' },
+      /^--tls-listen-address \(BURROW_RELAY_TLS_LISTEN_ADDRESS\): .*outside 1-65535/,
+    ],
+    [
+      'unbracketed IPv6',
+      { ...ORG, sshListenAddress: '::1:2222' },
+      /^--ssh-listen-address .*brackets/,
+    ],
+    [
+      'both listeners on one address',
+      { ...ORG, sshListenAddress: '0.0.0.0:9000', tlsListenAddress: '0.0.0.0:9000' },
+      /^--tls-listen-address \(BURROW_RELAY_TLS_LISTEN_ADDRESS\): must differ/,
+    ],
+    ['bad log level', { ...ORG, logLevel: 'loud' }, /^--log-level \(BURROW_LOG_LEVEL\): "loud"/],
+    [
+      'instance relay without its secret',
+      { ...ORG, type: 'instance' },
+      /^--relay-auth-secret \(INFISICAL_RELAY_AUTH_SECRET\): is required/,
+    ],
+    [
+      'org relay without any credential',
+      { ...ORG, token: undefined },
+      /client ID.*--client-id.*INFISICAL_UNIVERSAL_AUTH_CLIENT_ID/,
+    ],
+    [
+      'universal auth without a secret',
+      { ...ORG, token: undefined, authMethod: 'universal-auth', clientId: 'id' },
+      /client secret.*--client-secret.*INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET/,
+    ],
+    [
+      'token auth without a token',
+      { ...ORG, token: undefined, authMethod: 'token' },
+      /token.*--token.*INFISICAL_TOKEN/,
+    ],
+    [
+      'an auth method that is not built yet',
+      { ...ORG, authMethod: 'kubernetes' },
+      /kubernetes is not built yet.*INFISICAL_AUTH_METHOD/,
+    ],
+    ['an unknown auth method', { ...ORG, authMethod: 'magic' }, /unknown auth method "magic"/],
+  ])('refuses %s with one line naming the setting', (_case, flags, expected) => {
+    expect(refusal(flags)).toMatch(expected);
+  });
+
+  it('never puts a secret into the message', () => {
+    const message = refusal({
+      ...ORG,
+      type: 'instance',
+      relayAuthSecret: undefined,
+      token: 'tok-123',
+    });
+    expect(message).not.toContain('tok-123');
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * Test helpers: a logger whose events a test can read, a raw TLS caller that records everything
+ * it receives until the relay closes, and a stub gateway session whose channels are in-memory
+ * stream pairs.
+ */
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { duplexPair, Writable } from 'node:stream';
+import tls from 'node:tls';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import type { GatewaySession } from '../src/gateway-registry.ts';
+import type { CallerCertificate } from './relay-pki.ts';
+
+export interface LogEvent {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+export function captureLogger(): { logger: Logger; events: LogEvent[] } {
+  const events: LogEvent[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() !== '') events.push(JSON.parse(line) as LogEvent);
+      }
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, sink), events };
+}
+
+export interface CallerOutcome {
+  /** The TLS handshake completed from the client's point of view. */
+  secureConnected: boolean;
+  /** Application bytes received before the connection closed. */
+  received: Buffer;
+  error: Error | undefined;
+}
+
+/**
+ * Connects to the relay with `certificate` (or none), optionally sends `send` and half-closes,
+ * and reads until the relay closes the connection.
+ */
+export function callRelay(options: {
+  port: number;
+  relayServerChain: string;
+  certificate?: CallerCertificate;
+  send?: Buffer;
+  endAfterSend?: boolean;
+  maxVersion?: tls.SecureVersion;
+}): Promise<CallerOutcome> {
+  return new Promise((resolve) => {
+    const outcome: CallerOutcome = {
+      secureConnected: false,
+      received: Buffer.alloc(0),
+      error: undefined,
+    };
+    const chunks: Buffer[] = [];
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port: options.port,
+      ca: options.relayServerChain,
+      ...(options.certificate
+        ? { cert: options.certificate.certificate, key: options.certificate.privateKey }
+        : {}),
+      minVersion: 'TLSv1.2',
+      ...(options.maxVersion ? { maxVersion: options.maxVersion } : {}),
+    });
+    socket.on('secureConnect', () => {
+      outcome.secureConnected = true;
+      if (options.send) socket.write(options.send);
+      if (options.endAfterSend) socket.end();
+    });
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (error) => (outcome.error ??= error));
+    socket.on('close', () => {
+      outcome.received = Buffer.concat(chunks);
+      resolve(outcome);
+    });
+  });
+}
+
+/**
+ * A TCP client that never finishes the TLS handshake: silent, or (`dripEveryMs`) sending one byte
+ * of a never-ending ClientHello record at that interval. Resolves with how long until the relay
+ * dropped it.
+ */
+export function slowClient(port: number, dripEveryMs?: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = net.connect(port, '127.0.0.1');
+    // TLS record header: handshake (0x16), TLS 1.0 record version, length 0x4000; then filler.
+    const record = Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x40, 0x00]), Buffer.alloc(64)]);
+    let sent = 0;
+    const drip =
+      dripEveryMs === undefined
+        ? undefined
+        : setInterval(() => {
+            if (sent < record.length) socket.write(record.subarray(sent, ++sent));
+          }, dripEveryMs);
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(drip);
+      resolve(Date.now() - started);
+    });
+    setTimeout(() => {
+      clearInterval(drip);
+      socket.destroy();
+      reject(new Error('the relay did not drop the slow client'));
+    }, 10_000).unref();
+  });
+}
+
+/**
+ * A stub gateway session: `openChannel()` returns one end of an in-memory stream pair and hands
+ * the other end to `onChannel` (the "gateway").
+ */
+export class StubGatewaySession extends EventEmitter implements GatewaySession {
+  readonly gatewayId: string;
+  readonly gatewayName: string | undefined;
+  readonly remoteAddress = '127.0.0.1';
+  channelsOpened = 0;
+  closed = false;
+  private readonly onChannel: (gatewaySide: Duplex) => void;
+
+  constructor(gatewayId: string, onChannel: (gatewaySide: Duplex) => void = () => undefined) {
+    super();
+    this.gatewayId = gatewayId;
+    this.gatewayName = 'gw-test';
+    this.onChannel = onChannel;
+  }
+
+  async openChannel(): Promise<Duplex> {
+    this.channelsOpened += 1;
+    const [relaySide, gatewaySide] = duplexPair();
+    this.onChannel(gatewaySide);
+    return relaySide;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit('close');
+  }
+}
