@@ -12,6 +12,9 @@ BURROW_NODE_MAJOR=24
 BURROW_PNPM_VERSION=12.21.0
 BURROW_TOOLCHAIN_DIR="${BURROW_TOOLCHAIN_DIR:-$HOME/.cache/burrow-toolchain}"
 
+# turbo phones home unless told not to; this machine (and CI) has no network but the registries.
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+
 _burrow_log() { printf '[toolchain] %s\n' "$*" >&2; }
 
 _burrow_node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
