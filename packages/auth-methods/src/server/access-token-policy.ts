@@ -23,8 +23,13 @@ export const DEFAULT_ACCESS_TOKEN_MAX_TTL_SECONDS = 2_592_000;
 /** Upper bound for any TTL (10 years): larger values are typos, not policies. */
 export const MAX_TTL_SECONDS = 315_360_000;
 
+/** What callers may give: every field optional, trusted IPs as plain `{ipAddress}` entries. */
+export type AccessTokenPolicyInput = Partial<Omit<AccessTokenPolicy, 'accessTokenTrustedIps'>> & {
+  accessTokenTrustedIps?: readonly { ipAddress: string }[] | undefined;
+};
+
 /** Fills defaults and checks the combination; throws INVALID_ARGUMENT with the reason. */
-export function accessTokenPolicy(input: Partial<AccessTokenPolicy> = {}): AccessTokenPolicy {
+export function accessTokenPolicy(input: AccessTokenPolicyInput = {}): AccessTokenPolicy {
   const accessTokenTTL = input.accessTokenTTL ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
   const accessTokenMaxTTL = input.accessTokenMaxTTL ?? DEFAULT_ACCESS_TOKEN_MAX_TTL_SECONDS;
   const accessTokenNumUsesLimit = input.accessTokenNumUsesLimit ?? 0;

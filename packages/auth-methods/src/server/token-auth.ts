@@ -1,4 +1,8 @@
-import { accessTokenPolicy, type AccessTokenPolicy } from './access-token-policy.ts';
+import {
+  accessTokenPolicy,
+  type AccessTokenPolicy,
+  type AccessTokenPolicyInput,
+} from './access-token-policy.ts';
 
 /**
  * Token auth (reference §7): the identity's configuration is only an access-token policy; an
@@ -11,6 +15,6 @@ import { accessTokenPolicy, type AccessTokenPolicy } from './access-token-policy
  */
 export type TokenAuthConfig = AccessTokenPolicy;
 
-export function tokenAuthConfig(input: Partial<TokenAuthConfig> = {}): TokenAuthConfig {
+export function tokenAuthConfig(input: AccessTokenPolicyInput = {}): TokenAuthConfig {
   return accessTokenPolicy(input);
 }

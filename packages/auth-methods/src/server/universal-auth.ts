@@ -4,6 +4,7 @@ import {
   accessTokenPolicy,
   MAX_TTL_SECONDS,
   type AccessTokenPolicy,
+  type AccessTokenPolicyInput,
 } from './access-token-policy.ts';
 import { digestSecret, generateSecret, secretMatches } from './secret-digest.ts';
 import {
@@ -49,7 +50,10 @@ export interface ClientSecretRecord {
 const CLIENT_SECRET_PREFIX_LENGTH = 4;
 
 export function universalAuthConfig(
-  input: Partial<Omit<UniversalAuthConfig, 'clientId'>> & { clientId?: string } = {},
+  input: AccessTokenPolicyInput & {
+    clientId?: string | undefined;
+    clientSecretTrustedIps?: readonly { ipAddress: string }[] | undefined;
+  } = {},
 ): UniversalAuthConfig {
   return {
     ...accessTokenPolicy(input),

@@ -1,0 +1,101 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import pino from 'pino';
+import { accessTokensPlugin } from '../plugins/access-tokens.ts';
+import { adminBootstrapPlugin } from '../plugins/admin-bootstrap.ts';
+import { gatewaysPlugin } from '../plugins/gateways.ts';
+import { healthPlugin } from '../plugins/health.ts';
+import { identitiesPlugin } from '../plugins/identities.ts';
+import { relaysPlugin } from '../plugins/relays.ts';
+import { tokenAuthPlugin } from '../plugins/token-auth.ts';
+import { universalAuthPlugin } from '../plugins/universal-auth.ts';
+import { ErrorResponse } from './common-schemas.ts';
+import type { ControlPlaneContext } from './control-plane-context.ts';
+import { errorHandler } from './error-handler.ts';
+import { loggerOptions } from './logger-options.ts';
+
+/**
+ * The fastify app: one plugin per domain, each with schema-validated routes, OpenAPI at /docs
+ * (JSON at /docs/json), Infisical-shaped errors, pino logs without secrets.
+ *
+ * @example
+ *   const app = await buildApp(context, { logLevel: 'silent' });
+ *   const res = await app.inject({ method: 'GET', url: '/healthz' });
+ */
+export interface BuildAppOptions {
+  logLevel?: string;
+  /** Where logs go (default stdout). */
+  logStream?: DestinationStream;
+  version?: string;
+}
+
+export type ControlPlaneApp = FastifyInstance;
+
+export async function buildApp(
+  context: ControlPlaneContext,
+  options: BuildAppOptions = {},
+): Promise<ControlPlaneApp> {
+  const logger = pino(loggerOptions(options.logLevel ?? 'info'), options.logStream);
+  const app = Fastify({
+    loggerInstance: logger,
+    // The reference CLI posts to "/login/" as well as "/login".
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: 1024 * 1024,
+    disableRequestLogging: false,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({
+      reqId: request.id,
+      statusCode: 404,
+      error: 'Not Found',
+      message: `Route ${request.method} ${request.url.split('?')[0]} not found`,
+    });
+  });
+  app.addSchema(ErrorResponse);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Burrow control plane',
+        description:
+          'Identities, login methods, certificate authorities, relays and gateways (Infisical-compatible paths).',
+        version: options.version ?? '0.1.0',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'machine identity access token',
+          },
+          relayAuthSecret: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'RELAY_AUTH_SECRET (instance relays)',
+          },
+        },
+      },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthPlugin, { context });
+  await app.register(adminBootstrapPlugin, { context });
+  await app.register(identitiesPlugin, { context });
+  await app.register(universalAuthPlugin, { context });
+  await app.register(tokenAuthPlugin, { context });
+  await app.register(accessTokensPlugin, { context });
+  await app.register(relaysPlugin, { context });
+  await app.register(gatewaysPlugin, { context });
+
+  app.addHook('onClose', () => {
+    context.db.close();
+  });
+  return app as unknown as ControlPlaneApp;
+}

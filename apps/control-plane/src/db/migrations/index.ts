@@ -1,0 +1,10 @@
+import { initialSchema } from './0001-initial-schema.ts';
+
+/** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [initialSchema];

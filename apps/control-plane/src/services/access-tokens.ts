@@ -1,0 +1,94 @@
+import {
+  AuthError,
+  digestSecret,
+  issueAccessToken,
+  renewAccessToken,
+  verifyAccessTokenUse,
+  type AccessTokenGrant,
+  type AccessTokenPolicy,
+} from '@burrow/auth-methods';
+import { HttpError } from '../app/http-error.ts';
+import type {
+  AccessTokenStore,
+  AuthMethod,
+  StoredAccessToken,
+} from '../stores/access-token-store.ts';
+import type { Identity, IdentityStore } from '../stores/identity-store.ts';
+
+/**
+ * Issues, checks, renews and revokes machine-identity access tokens (the decisions are the
+ * verifiers' in @burrow/auth-methods; this class connects them to the store and HTTP).
+ *
+ * @example
+ *   const grant = tokens.issue(identity.id, 'token-auth', policy, { name: 'ci' });
+ *   const { identity } = tokens.authenticate(request.headers.authorization, request.ip);
+ */
+export interface AuthenticatedIdentity {
+  identity: Identity;
+  tokenId: string;
+}
+
+export class AccessTokens {
+  readonly #store: AccessTokenStore;
+  readonly #identities: IdentityStore;
+  readonly #now: () => number;
+
+  constructor(options: { store: AccessTokenStore; identities: IdentityStore; now?: () => number }) {
+    this.#store = options.store;
+    this.#identities = options.identities;
+    this.#now = options.now ?? Date.now;
+  }
+
+  issue(
+    identityId: string,
+    authMethod: AuthMethod,
+    policy: AccessTokenPolicy,
+    options: { name?: string | undefined; clientSecretId?: string | undefined } = {},
+  ): AccessTokenGrant {
+    const { record, grant } = issueAccessToken(policy, { now: this.#now() });
+    this.#store.insert({ identityId, authMethod, record, ...options });
+    return grant;
+  }
+
+  /** Authenticates an `Authorization: Bearer <token>` header and counts the use. */
+  authenticate(authorization: string | undefined, clientIp: string): AuthenticatedIdentity {
+    const token = bearerToken(authorization);
+    const stored = this.#find(token);
+    const now = this.#now();
+    verifyAccessTokenUse(stored, { now, clientIp });
+    if (!this.#store.countUse(stored.id, now)) {
+      throw new AuthError('USES_EXHAUSTED', 'access token has reached its use limit');
+    }
+    const identity = this.#identities.get(stored.identityId);
+    if (!identity) throw new AuthError('INVALID_CREDENTIALS', 'access token is not valid');
+    return { identity, tokenId: stored.id };
+  }
+
+  renew(token: string): AccessTokenGrant {
+    const stored = this.#find(token);
+    const { lastRenewedAt, grant } = renewAccessToken(token, stored, { now: this.#now() });
+    this.#store.setRenewed(stored.id, lastRenewedAt);
+    return grant;
+  }
+
+  revoke(token: string): void {
+    this.#store.revoke(this.#find(token).id);
+  }
+
+  #find(token: string): StoredAccessToken {
+    const stored = this.#store.findByDigest(digestSecret(token));
+    if (!stored) throw new AuthError('INVALID_CREDENTIALS', 'access token is not valid');
+    return stored;
+  }
+}
+
+export function bearerToken(authorization: string | undefined): string {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!match?.[1]) {
+    throw new HttpError(
+      401,
+      'Missing or malformed Authorization header; expected "Bearer <token>"',
+    );
+  }
+  return match[1];
+}

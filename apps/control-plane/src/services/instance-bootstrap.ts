@@ -1,0 +1,59 @@
+import { tokenAuthConfig, type AccessTokenGrant } from '@burrow/auth-methods';
+import type { ControlPlaneContext } from '../app/control-plane-context.ts';
+import { badRequest } from '../app/http-error.ts';
+import { hashPassword } from '../crypto/password-hash.ts';
+import type { Identity } from '../stores/identity-store.ts';
+import type { Organization, User } from '../stores/organization-store.ts';
+
+/**
+ * First-run setup (`POST /api/v1/admin/bootstrap`): the instance admin user, the first
+ * organization, and an admin machine identity with token auth and one access token, so that
+ * automation can continue with the API right away. Allowed exactly once per instance.
+ */
+export interface BootstrapResult {
+  user: User;
+  organization: Organization;
+  identity: Identity;
+  grant: AccessTokenGrant;
+}
+
+export const BOOTSTRAP_SETTING = 'bootstrapped_at';
+export const ADMIN_IDENTITY_NAME = 'Instance Admin Identity';
+
+export async function bootstrapInstance(
+  context: ControlPlaneContext,
+  input: { email: string; password: string; organization: string },
+): Promise<BootstrapResult> {
+  refuseIfBootstrapped(context);
+  const passwordHash = await hashPassword(input.password);
+  // Synchronous from here: no other request runs in between, and the transaction is atomic.
+  return context.db.transaction(() => {
+    if (!context.settings.setOnce(BOOTSTRAP_SETTING, new Date().toISOString())) {
+      refuseIfBootstrapped(context);
+    }
+    const user = context.organizations.createUser({
+      email: input.email,
+      passwordHash,
+      superAdmin: true,
+    });
+    const organization = context.organizations.create({ name: input.organization });
+    context.organizations.addMember(organization.id, user.id, 'admin');
+    const identity = context.identities.create({
+      orgId: organization.id,
+      name: ADMIN_IDENTITY_NAME,
+      role: 'admin',
+    });
+    const policy = tokenAuthConfig();
+    context.tokenAuth.attach(identity.id, policy);
+    const grant = context.accessTokens.issue(identity.id, 'token-auth', policy, {
+      name: 'bootstrap',
+    });
+    return { user, organization, identity, grant };
+  })();
+}
+
+function refuseIfBootstrapped(context: ControlPlaneContext): void {
+  if (context.settings.get(BOOTSTRAP_SETTING) !== undefined) {
+    throw badRequest('Instance has already been set up; bootstrap is refused');
+  }
+}

@@ -1,0 +1,72 @@
+import { ALPN, DialError } from '@burrow/tunnel-protocol';
+import type { GatewayTarget, GatewayTunnelClient } from './gateway-tunnel.ts';
+
+/**
+ * `POST /api/v2/gateways/:id/test-connection`: can the gateway reach targetHost:targetPort?
+ *
+ * It opens a real `infisical-tcp-proxy` tunnel (relay TLS, then gateway mTLS with a 5-minute
+ * platform certificate naming the target); the gateway then dials the target and, if that
+ * fails, closes the tunnel. So, after the inner handshake:
+ *
+ *   - the target sends a first byte (SSH/SMTP banner, ...)  → reachable, roundTripMs up to it
+ *   - the tunnel closes without a byte                       → not reachable (target refused,
+ *                                                              unresolvable or timed out)
+ *   - neither within the settle window                       → reachable: the gateway keeps the
+ *                                                              tunnel open and silent targets
+ *                                                              (HTTP, PostgreSQL, echo) wait for
+ *                                                              the client to speak first
+ *
+ * A refused or unresolvable target makes the gateway close within milliseconds; a target that
+ * drops packets is only detected if the gateway's connect timeout ends inside the window, so the
+ * window is configurable. Nothing is ever written to the target.
+ */
+export interface ConnectionTestResult {
+  reachable: boolean;
+  roundTripMs: number;
+  error?: string;
+}
+
+/** How long a silent, open tunnel is watched before the target counts as reachable. */
+export const DEFAULT_SETTLE_MS = 1_500;
+
+export async function testTargetConnection(
+  tunnel: GatewayTunnelClient,
+  gatewayId: string,
+  target: GatewayTarget,
+  settleMs = DEFAULT_SETTLE_MS,
+): Promise<ConnectionTestResult> {
+  const prepared = await tunnel.prepare(gatewayId, target);
+  const started = performance.now();
+  const elapsed = (): number => Math.round((performance.now() - started) * 100) / 100;
+  let socket;
+  try {
+    socket = await tunnel.dial(prepared, ALPN.tcpProxy);
+  } catch (error) {
+    const reason = error instanceof DialError ? error.message : String(error);
+    return { reachable: false, roundTripMs: elapsed(), error: `tunnel failed: ${reason}` };
+  }
+  const handshakeMs = elapsed();
+  return new Promise<ConnectionTestResult>((resolve) => {
+    let done = false;
+    const finish = (result: ConnectionTestResult): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish({ reachable: true, roundTripMs: handshakeMs }), settleMs);
+    socket.once('data', () => finish({ reachable: true, roundTripMs: elapsed() }));
+    const closed = (): void =>
+      finish({
+        reachable: false,
+        roundTripMs: elapsed(),
+        error: `gateway could not connect to ${target.targetHost}:${target.targetPort} (it closed the tunnel)`,
+      });
+    socket.once('end', closed);
+    socket.once('close', closed);
+    socket.once('error', (error: Error) =>
+      finish({ reachable: false, roundTripMs: elapsed(), error: `tunnel error: ${error.message}` }),
+    );
+  });
+}
