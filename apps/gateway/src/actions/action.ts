@@ -1,0 +1,21 @@
+/**
+ * What every action handler gets: one inner TLS stream whose peer was authenticated (mutual TLS
+ * against the gateway client CA) and whose ALPN selected this action, plus what the caller's
+ * certificate says about it. One TLS session = one action (reference §5.4); the handler owns the
+ * socket from here on and must end or destroy it.
+ */
+import type tls from 'node:tls';
+import type { GatewayActor, GatewayRouting } from '@burrow/pki';
+import type { Logger } from 'pino';
+
+export interface ActionContext {
+  readonly socket: tls.TLSSocket;
+  /** `…100.1` of the caller's certificate: where to connect, when the caller is bound to a target. */
+  readonly routing: GatewayRouting | undefined;
+  /** `…100.2` of the caller's certificate: who is calling (platform, user). */
+  readonly actor: GatewayActor | undefined;
+  /** Already carries the stream id, ALPN, actor and target. */
+  readonly logger: Logger;
+}
+
+export type ActionHandler = (context: ActionContext) => void;

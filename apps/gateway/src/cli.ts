@@ -1,0 +1,100 @@
+/**
+ * The `burrow-gateway` command line (reference §5.9):
+ *
+ *   burrow-gateway start [name] [--target-relay-name <relay>] [--domain <url>]
+ *                        [--auth-method universal-auth|token] [--token <token>]
+ *                        [--client-id <id>] [--client-secret <secret>] [--organization-slug <slug>]
+ *                        [--log-level <level>]
+ *
+ * Every flag has an environment variable (shown in `--help`); see gateway-config.ts for the
+ * precedence and the validation.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import type { GatewayConfig, GatewayFlags, GatewaySettingKey } from './gateway-config.ts';
+import { GATEWAY_SETTINGS, resolveGatewayConfig } from './gateway-config.ts';
+
+/** Flags that take a value, in the order `--help` lists them. */
+const OPTION_ORDER: readonly GatewaySettingKey[] = [
+  'name',
+  'targetRelayName',
+  'relay',
+  'domain',
+  'authMethod',
+  'token',
+  'clientId',
+  'clientSecret',
+  'organizationSlug',
+  'logLevel',
+];
+
+/** --relay is an alias of --target-relay-name; the environment variable belongs to the latter. */
+const WITHOUT_ENV: ReadonlySet<GatewaySettingKey> = new Set(['relay']);
+
+export interface CliActions {
+  start: (config: GatewayConfig) => Promise<void>;
+}
+
+/**
+ * Builds the program; `start`'s action validates the flags (throwing ConfigError) and runs
+ * `actions.start`.
+ *
+ * @example
+ *   await createCli({ start: runGateway }).parseAsync(process.argv);
+ */
+export function createCli(actions: CliActions, env: NodeJS.ProcessEnv = process.env): Command {
+  const program = new Command('burrow-gateway')
+    .description(
+      'Burrow gateway: dials out to a relay over SSH and serves end-to-end mTLS tunnels to private targets.',
+    )
+    .version(packageVersion(), '-v, --version');
+
+  const start = program
+    .command('start')
+    .description(
+      'register with the control plane, connect to the relay and serve tunnels until SIGINT/SIGTERM',
+    )
+    .argument('[name]', `gateway name, a slug (or --name / ${GATEWAY_SETTINGS.name.env})`);
+  for (const key of OPTION_ORDER) {
+    const setting = GATEWAY_SETTINGS[key];
+    const option = new Option(`${setting.flag} <value>`, setting.help);
+    start.addOption(WITHOUT_ENV.has(key) ? option : option.env(setting.env));
+  }
+  start.addHelpText(
+    'after',
+    `
+Not built yet: relay auto-selection (a relay name is required), gateway enrollment
+(--enroll-method, INFISICAL_GATEWAY_ACCESS_TOKEN), auth methods other than universal-auth
+and token, PAM, the HTTP proxy action, systemd install.`,
+  );
+  start.action(async (positionalName: string | undefined, _options: unknown, command: Command) => {
+    const options = command.opts<Record<string, string | undefined>>();
+    const fromCommandLine = (key: GatewaySettingKey): string | undefined =>
+      command.getOptionValueSource(key) === 'cli' ? options[key] : undefined;
+    const flags: GatewayFlags = {
+      positionalName,
+      name: options.name,
+      // INFISICAL_RELAY_NAME must not beat --relay typed on the command line.
+      targetRelayName: fromCommandLine('targetRelayName'),
+      relay: fromCommandLine('relay'),
+      domain: options.domain,
+      authMethod: options.authMethod,
+      token: options.token,
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      organizationSlug: options.organizationSlug,
+      logLevel: options.logLevel,
+    };
+    await actions.start(resolveGatewayConfig(flags, env));
+  });
+  return program;
+}
+
+function packageVersion(): string {
+  try {
+    const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+    return (JSON.parse(text) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

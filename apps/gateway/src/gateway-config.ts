@@ -1,0 +1,234 @@
+/**
+ * The configuration of `burrow-gateway start <name>`: the flags and environment variables of the
+ * reference's `infisical gateway start` (§5.1, §5.9) that Burrow builds today.
+ *
+ * Precedence (reference §5.1):
+ *   name   positional argument > --name > INFISICAL_GATEWAY_NAME            (required)
+ *   relay  --target-relay-name > --relay > INFISICAL_RELAY_NAME             (required for now:
+ *          relay auto-selection is not built yet)
+ *   domain --domain > INFISICAL_API_URL > INFISICAL_DOMAIN                  (required)
+ *   login  --auth-method / --token / --client-id / --client-secret / --organization-slug and their
+ *          environment variables, resolved by @burrow/auth-methods (universal-auth and token)
+ *
+ * Parsing is pure: the flags come in with commander's environment fallback already applied, and
+ * the few settings commander cannot map come from `env`. A bad setting becomes one
+ * {@link ConfigError} whose one-line message names the flag and its environment variable.
+ */
+import type { LoginOptions } from '@burrow/auth-methods';
+import { normalizeApiUrl, resolveAuthFromEnv } from '@burrow/auth-methods';
+
+/** Every setting: its flag, its environment variable, and the line `--help` shows. */
+export const GATEWAY_SETTINGS = {
+  name: {
+    flag: '--name',
+    env: 'INFISICAL_GATEWAY_NAME',
+    help: 'gateway name, a slug (deprecated flag: give the name as the argument of start)',
+  },
+  targetRelayName: {
+    flag: '--target-relay-name',
+    env: 'INFISICAL_RELAY_NAME',
+    help: 'name of the relay to dial out to (required for now: relay auto-selection is not built yet)',
+  },
+  relay: {
+    flag: '--relay',
+    env: 'INFISICAL_RELAY_NAME',
+    help: 'alias of --target-relay-name (which wins when both are given)',
+  },
+  domain: {
+    flag: '--domain',
+    env: 'INFISICAL_API_URL',
+    help: 'control plane URL, e.g. https://burrow.example.com (/api is appended); also read from INFISICAL_DOMAIN',
+  },
+  authMethod: {
+    flag: '--auth-method',
+    env: 'INFISICAL_AUTH_METHOD',
+    help: 'machine identity login method: universal-auth or token (default: token when a token is given, else universal-auth)',
+  },
+  token: {
+    flag: '--token',
+    env: 'INFISICAL_TOKEN',
+    help: 'machine identity access token (auth method "token")',
+  },
+  clientId: {
+    flag: '--client-id',
+    env: 'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID',
+    help: 'universal auth client ID',
+  },
+  clientSecret: {
+    flag: '--client-secret',
+    env: 'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET',
+    help: 'universal auth client secret',
+  },
+  organizationSlug: {
+    flag: '--organization-slug',
+    env: 'INFISICAL_AUTH_ORGANIZATION_SLUG',
+    help: 'organization to log in to (universal auth, optional)',
+  },
+  logLevel: {
+    flag: '--log-level',
+    env: 'BURROW_LOG_LEVEL',
+    help: 'pino log level: fatal, error, warn, info, debug, trace or silent',
+  },
+} as const;
+
+export type GatewaySettingKey = keyof typeof GATEWAY_SETTINGS;
+
+/**
+ * Values as they come from the command line. commander folds in each flag's environment variable,
+ * except for `relay`/`targetRelayName`, which share INFISICAL_RELAY_NAME: those two carry only what
+ * was typed on the command line, and the environment variable comes from `env`.
+ */
+export interface GatewayFlags {
+  /** The positional argument of `start`. */
+  positionalName?: string | undefined;
+  name?: string | undefined;
+  targetRelayName?: string | undefined;
+  relay?: string | undefined;
+  domain?: string | undefined;
+  authMethod?: string | undefined;
+  token?: string | undefined;
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+  organizationSlug?: string | undefined;
+  logLevel?: string | undefined;
+}
+
+/** Login methods this gateway accepts today; the reference's other methods come later. */
+export const SUPPORTED_AUTH_METHODS = ['universal-auth', 'token'] as const;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface GatewayConfig {
+  readonly name: string;
+  readonly relayName: string;
+  /** Control plane API base URL, ending in /api. */
+  readonly apiUrl: string;
+  readonly login: LoginOptions;
+  readonly logLevel: LogLevel;
+}
+
+/** A bad setting. The message is one line that names the flag and its environment variable. */
+export class ConfigError extends Error {
+  readonly setting: GatewaySettingKey | undefined;
+  constructor(setting: GatewaySettingKey | undefined, problem: string) {
+    super(setting === undefined ? problem : `${settingLabel(setting)}: ${problem}`);
+    this.name = 'ConfigError';
+    this.setting = setting;
+  }
+}
+
+export function settingLabel(setting: GatewaySettingKey): string {
+  const { flag, env } = GATEWAY_SETTINGS[setting];
+  return `${flag} (${env})`;
+}
+
+/** Gateway and relay names are slugs of 1-32 characters (reference §5.2). */
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const MAX_SLUG_LENGTH = 32;
+
+/**
+ * Validates the flags and returns the gateway configuration; throws {@link ConfigError} for the
+ * first bad setting.
+ *
+ * @example
+ *   resolveGatewayConfig({ positionalName: 'gw-1', domain: 'http://127.0.0.1:8080' },
+ *     { INFISICAL_RELAY_NAME: 'edge-1', INFISICAL_TOKEN: token });
+ */
+export function resolveGatewayConfig(
+  flags: GatewayFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): GatewayConfig {
+  const name = slug(
+    'name',
+    nonEmpty(flags.positionalName) ?? nonEmpty(flags.name),
+    'the argument of start',
+  );
+  const relayName = slug(
+    'targetRelayName',
+    nonEmpty(flags.targetRelayName) ?? nonEmpty(flags.relay) ?? nonEmpty(env.INFISICAL_RELAY_NAME),
+    '--target-relay-name / --relay (relay auto-selection is not built yet)',
+  );
+  const apiUrl = parseApiUrl(nonEmpty(flags.domain) ?? nonEmpty(env.INFISICAL_DOMAIN));
+  const login = parseLogin(flags, env);
+  const logLevel = parseLogLevel(flags.logLevel);
+  return { name, relayName, apiUrl, login, logLevel };
+}
+
+function slug(
+  setting: 'name' | 'targetRelayName',
+  value: string | undefined,
+  hint: string,
+): string {
+  if (value === undefined) throw new ConfigError(setting, `is required (${hint})`);
+  if (value.length > MAX_SLUG_LENGTH || !SLUG.test(value)) {
+    throw new ConfigError(
+      setting,
+      `${JSON.stringify(value)} must be 1-${MAX_SLUG_LENGTH} lowercase letters, digits and single hyphens`,
+    );
+  }
+  return value;
+}
+
+function parseApiUrl(value: string | undefined): string {
+  if (value === undefined) {
+    throw new ConfigError(
+      'domain',
+      'is required: the control plane URL (or set INFISICAL_DOMAIN), e.g. https://burrow.example.com',
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(
+      'domain',
+      `${JSON.stringify(value)} is not a URL (expected http(s)://host[:port])`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('domain', `${JSON.stringify(value)} must use http or https`);
+  }
+  return normalizeApiUrl(value);
+}
+
+function parseLogin(flags: GatewayFlags, env: NodeJS.ProcessEnv): LoginOptions {
+  const method = nonEmpty(flags.authMethod);
+  if (method !== undefined && !(SUPPORTED_AUTH_METHODS as readonly string[]).includes(method)) {
+    throw new ConfigError(
+      'authMethod',
+      `${JSON.stringify(method)} is not supported by burrow-gateway yet (use ${SUPPORTED_AUTH_METHODS.join(' or ')})`,
+    );
+  }
+  try {
+    return resolveAuthFromEnv(
+      {
+        authMethod: method,
+        token: nonEmpty(flags.token),
+        clientId: nonEmpty(flags.clientId),
+        clientSecret: nonEmpty(flags.clientSecret),
+        organizationSlug: nonEmpty(flags.organizationSlug),
+      },
+      env,
+    );
+  } catch (error) {
+    // The auth package's messages already name the flag and the environment variable.
+    throw new ConfigError(undefined, error instanceof Error ? error.message : String(error));
+  }
+}
+
+function parseLogLevel(value: string | undefined): LogLevel {
+  const level = nonEmpty(value) ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(
+      'logLevel',
+      `${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`,
+    );
+  }
+  return level as LogLevel;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const text = value?.trim();
+  return text === undefined || text === '' ? undefined : text;
+}

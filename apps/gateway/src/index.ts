@@ -1,0 +1,16 @@
+/**
+ * @burrow/gateway — the gateway as a library (the `burrow-gateway` binary is main.ts). Exported
+ * for tests and for tools that embed a gateway; apps must not import each other.
+ */
+export * from './actions/action.ts';
+export { endStream, STREAM_CLOSE_LINGER_MS } from './actions/close-stream.ts';
+export { handleHealth } from './actions/health.ts';
+export { handlePing } from './actions/ping.ts';
+export { createTcpProxyHandler, type TcpProxyOptions } from './actions/tcp-proxy.ts';
+export * from './gateway.ts';
+export * from './gateway-config.ts';
+export * from './gateway-heartbeat.ts';
+export * from './gateway-registration.ts';
+export * from './inner-tls-server.ts';
+export * from './platform-request.ts';
+export * from './relay-tunnel.ts';

@@ -1,0 +1,200 @@
+/**
+ * The inner TLS server: terminates the caller's end-to-end mutual TLS on every relay channel.
+ *
+ *   relay channel (bytes the relay cannot read)
+ *     -> TLS 1.2/1.3 server handshake: gateway server cert; the caller MUST present a client cert
+ *        issued by a CA in pki.clientCertificateChain; ALPN must be one the gateway serves
+ *        (a caller offering only unknown ALPNs fails the handshake with no_application_protocol)
+ *     -> read the caller's certificate: `…100.1` target, `…100.2` actor (malformed = close)
+ *     -> dispatch on the negotiated ALPN to one action handler; one TLS session = one action.
+ *
+ * Every channel goes through ONE `tls.Server` via `server.emit('connection', channel)`. That is
+ * deliberate: a bare `new tls.TLSSocket(channel, { isServer: true, rejectUnauthorized: true })`
+ * does NOT reject a client certificate from an unknown CA (only tls.Server enforces
+ * rejectUnauthorized), so it would let anyone with any certificate reach the targets.
+ *
+ * Certificate renewal swaps the server's secure context (`setSecureContext`): new channels use the
+ * new certificate and CA list; streams already open keep theirs.
+ *
+ * The handshake has a deadline; a channel that does not complete it in time is destroyed.
+ */
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { readBurrowExtensions } from '@burrow/pki';
+import { INNER_TLS_HANDSHAKE_TIMEOUT_MS } from '@burrow/tunnel-protocol';
+import type { Logger } from 'pino';
+import type { ActionHandler } from './actions/action.ts';
+import { endStream } from './actions/close-stream.ts';
+
+export interface InnerTlsCredentials {
+  /** PEM, the gateway's TLS server certificate (SAN localhost). */
+  readonly serverCertificate: string;
+  /** PEM PKCS#8 key of that certificate. */
+  readonly serverPrivateKey: string;
+  /** PEM of the CAs that issue caller (gateway client) certificates; every cert in it is trusted. */
+  readonly clientCertificateChain: string;
+}
+
+export interface InnerTlsServerOptions {
+  credentials: InnerTlsCredentials;
+  /** ALPN name -> handler; the keys, in order, are the ALPN list the gateway serves. */
+  actions: Readonly<Record<string, ActionHandler>>;
+  logger: Logger;
+  handshakeTimeoutMs?: number;
+}
+
+export class InnerTlsServer {
+  private readonly server: tls.Server;
+  private readonly actions: Readonly<Record<string, ActionHandler>>;
+  private readonly logger: Logger;
+  /** Channels handed to the server whose TLS socket has not closed yet. */
+  private readonly channels = new Set<Duplex>();
+  /** Streams past the handshake. */
+  private readonly streams = new Set<tls.TLSSocket>();
+  private nextStreamId = 1;
+  private closed = false;
+
+  constructor(options: InnerTlsServerOptions) {
+    this.actions = options.actions;
+    this.logger = options.logger;
+    const served = Object.keys(options.actions);
+    this.server = tls.createServer({
+      ...secureContextOptions(options.credentials),
+      requestCert: true,
+      rejectUnauthorized: true,
+      handshakeTimeout: options.handshakeTimeoutMs ?? INNER_TLS_HANDSHAKE_TIMEOUT_MS,
+      // The caller's first ALPN that the gateway serves. Returning undefined when there is none
+      // makes Node abort the handshake with a fatal no_application_protocol alert (Go's behaviour).
+      ALPNCallback: ({ protocols }) => protocols.find((protocol) => served.includes(protocol)),
+    });
+    this.server.on('secureConnection', (socket: tls.TLSSocket) => this.onSecure(socket));
+    this.server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+      // Node leaves the socket open after a handshake timeout; nothing more will happen on it.
+      socket.destroy();
+      this.logger.warn(
+        {
+          err: { message: firstLine(error.message), code: error.code },
+          ...(socket.authorizationError ? { authorizationError: socket.authorizationError } : {}),
+        },
+        'inner TLS handshake refused',
+      );
+    });
+  }
+
+  /** The ALPN names this server accepts, in preference order. */
+  get alpnProtocols(): string[] {
+    return Object.keys(this.actions);
+  }
+
+  /** Streams past the handshake and not closed yet. */
+  get activeStreams(): number {
+    return this.streams.size;
+  }
+
+  /** Runs the inner TLS handshake on a relay channel and hands the stream to its action. */
+  handleChannel(channel: Duplex): void {
+    if (this.closed) {
+      channel.destroy();
+      return;
+    }
+    this.channels.add(channel);
+    channel.once('close', () => this.channels.delete(channel));
+    channel.on('error', (error: Error) =>
+      this.logger.debug({ err: error.message }, 'channel error'),
+    );
+    this.server.emit('connection', channel);
+  }
+
+  /** New certificate/key/CA list for channels that arrive from now on. */
+  updateCredentials(credentials: InnerTlsCredentials): void {
+    this.server.setSecureContext(secureContextOptions(credentials));
+  }
+
+  /** Destroys every stream and pending handshake; later channels are refused. */
+  close(): void {
+    this.closed = true;
+    for (const stream of this.streams) stream.destroy();
+    for (const channel of this.channels) channel.destroy();
+    this.streams.clear();
+    this.channels.clear();
+  }
+
+  private onSecure(socket: tls.TLSSocket): void {
+    const streamId = this.nextStreamId++;
+    let logger = this.logger.child({ stream: streamId });
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    // tls.Server already destroyed unauthorised peers; checking again costs nothing.
+    if (!socket.authorized) {
+      logger.warn({ authorizationError: socket.authorizationError }, 'caller not authorised');
+      socket.destroy();
+      return;
+    }
+    this.streams.add(socket);
+    socket.once('close', () => this.streams.delete(socket));
+
+    const alpn = socket.alpnProtocol;
+    const handler = typeof alpn === 'string' ? this.actions[alpn] : undefined;
+    if (!handler) {
+      // Only reachable when the caller offered no ALPN at all (an unknown one fails the handshake).
+      logger.warn({ alpn: alpn || null }, 'caller chose no action (no ALPN); closing');
+      endStream(socket);
+      return;
+    }
+    logger = logger.child({ alpn });
+
+    let extensions: ReturnType<typeof readBurrowExtensions>;
+    try {
+      extensions = readBurrowExtensions(socket.getPeerCertificate(true).raw);
+    } catch (error) {
+      logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'caller certificate extensions are malformed; closing',
+      );
+      endStream(socket);
+      return;
+    }
+    const { routing, actor } = extensions;
+    logger = logger.child({
+      actor: actor?.type ?? null,
+      ...(actor?.id ? { actorId: actor.id } : {}),
+      ...(routing ? { target: `${routing.targetHost}:${routing.targetPort}` } : {}),
+    });
+    logger.debug({ protocol: socket.getProtocol() }, 'inner TLS stream opened');
+    try {
+      handler({ socket, routing, actor, logger });
+    } catch (error) {
+      logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'action failed',
+      );
+      socket.destroy();
+    }
+  }
+}
+
+function secureContextOptions(credentials: InnerTlsCredentials): tls.SecureContextOptions {
+  return {
+    cert: credentials.serverCertificate,
+    key: credentials.serverPrivateKey,
+    ca: splitPemCertificates(credentials.clientCertificateChain),
+    minVersion: 'TLSv1.2',
+  };
+}
+
+/** Every certificate of a PEM bundle, each as its own PEM string (the reference's ClientCAs). */
+export function splitPemCertificates(bundle: string): string[] {
+  const certificates = bundle.match(
+    /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g,
+  );
+  if (!certificates || certificates.length === 0) {
+    throw new Error('pki.clientCertificateChain holds no PEM certificate');
+  }
+  return certificates.map((pem) => `${pem}\n`);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]?.trim() ?? message;
+}

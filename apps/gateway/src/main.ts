@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/**
+ * `burrow-gateway` entry point.
+ *
+ * Exit codes: 0 after a clean stop (SIGINT/SIGTERM), 1 when the gateway cannot start (login or
+ * registration refused), 2 for bad configuration (one line on stderr naming the setting).
+ */
+import { CommanderError } from 'commander';
+import { createCli } from './cli.ts';
+import { Gateway } from './gateway.ts';
+import type { GatewayConfig } from './gateway-config.ts';
+import { ConfigError } from './gateway-config.ts';
+import { createLogger } from './logger.ts';
+import { dialRelay } from './relay-dialer.ts';
+
+/** A stop that takes longer than this (stuck socket, slow control plane) is cut short. */
+const SHUTDOWN_DEADLINE_MS = 9_000;
+
+const EXIT_FAILURE = 1;
+const EXIT_BAD_CONFIG = 2;
+
+async function runGateway(config: GatewayConfig): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const gateway = new Gateway(config, logger, { dialRelay });
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping gateway');
+    const deadline = setTimeout(() => {
+      logger.warn({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'stop took too long; exiting anyway');
+      process.exit(EXIT_FAILURE);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    gateway
+      .stop()
+      .then(() => {
+        logger.info('gateway stopped');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: { message: String(error) } }, 'error while stopping');
+        process.exit(EXIT_FAILURE);
+      });
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  try {
+    await gateway.start();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    logger.fatal({ err: { message } }, 'gateway cannot start');
+    process.stderr.write(`burrow-gateway: cannot start: ${message}\n`);
+    await gateway.stop().catch(() => undefined);
+    process.exit(EXIT_FAILURE);
+  }
+}
+
+const program = createCli({ start: runGateway });
+program.exitOverride();
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // commander printed its message (or the help/version text) already.
+    const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
+    process.exit(ok ? 0 : error.exitCode === 0 ? 0 : EXIT_BAD_CONFIG);
+  }
+  if (error instanceof ConfigError) {
+    process.stderr.write(`burrow-gateway: ${error.message}\n`);
+    process.exit(EXIT_BAD_CONFIG);
+  }
+  throw error;
+}

@@ -1,0 +1,29 @@
+/**
+ * Dials the relay with a registration's SSH credentials (reference §5.3), through
+ * @burrow/ssh-transport: SSH user = gatewayId, OpenSSH user certificate auth, the relay's host
+ * certificate checked against `ssh.serverCAPublicKey` with principal `<host>:<sshPort>`, and
+ * keepalives (a dead relay is noticed within seconds and the connection emits 'close').
+ */
+import { connectToRelay } from '@burrow/ssh-transport';
+import { GATEWAY_SSH_DIAL_TIMEOUT_MS } from '@burrow/tunnel-protocol';
+import type { GatewayRegistration } from './gateway-registration.ts';
+import type { RelayConnection } from './relay-tunnel.ts';
+
+export type RelayDialer = (registration: GatewayRegistration) => Promise<RelayConnection>;
+
+/**
+ * @example
+ *   const connection = await dialRelay(registration);
+ *   connection.on('channel', (channel) => innerTls.handleChannel(channel));
+ */
+export const dialRelay: RelayDialer = (registration) =>
+  connectToRelay({
+    host: registration.relaySshHost,
+    port: registration.relaySshPort,
+    username: registration.gatewayId,
+    privateKey: registration.ssh.clientPrivateKey,
+    certificate: registration.ssh.clientCertificate,
+    serverCaPublicKey: registration.ssh.serverCAPublicKey,
+    hostPrincipal: registration.relayHostPrincipal,
+    dialTimeoutMs: GATEWAY_SSH_DIAL_TIMEOUT_MS,
+  });

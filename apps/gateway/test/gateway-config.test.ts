@@ -1,0 +1,262 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { CommanderError } from 'commander';
+import { createCli } from '../src/cli.ts';
+import type { GatewayConfig } from '../src/gateway-config.ts';
+import { ConfigError, resolveGatewayConfig } from '../src/gateway-config.ts';
+
+const complete = {
+  positionalName: 'gw-1',
+  targetRelayName: 'edge-1',
+  domain: 'http://127.0.0.1:8080',
+  token: 'identity-token',
+};
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('resolveGatewayConfig', () => {
+  it('accepts a complete configuration and normalises the API URL', () => {
+    const config = resolveGatewayConfig(complete, {});
+    expect(config).toEqual({
+      name: 'gw-1',
+      relayName: 'edge-1',
+      apiUrl: 'http://127.0.0.1:8080/api',
+      login: { method: 'token', token: 'identity-token' },
+      logLevel: 'info',
+    });
+  });
+
+  it('name: the positional argument beats --name', () => {
+    expect(resolveGatewayConfig({ ...complete, name: 'other' }, {}).name).toBe('gw-1');
+    expect(
+      resolveGatewayConfig({ ...complete, positionalName: undefined, name: 'other' }, {}).name,
+    ).toBe('other');
+  });
+
+  it('name missing: one line naming --name and INFISICAL_GATEWAY_NAME', () => {
+    const error = configError(() =>
+      resolveGatewayConfig({ ...complete, positionalName: undefined }, {}),
+    );
+    expect(error.setting).toBe('name');
+    expect(error.message).toMatch(/^--name \(INFISICAL_GATEWAY_NAME\): is required/);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('name must be a slug of at most 32 characters', () => {
+    expect(
+      configError(() => resolveGatewayConfig({ ...complete, positionalName: 'GW 1' }, {})).message,
+    ).toMatch(/--name \(INFISICAL_GATEWAY_NAME\): "GW 1" must be/);
+    expect(
+      configError(() => resolveGatewayConfig({ ...complete, positionalName: 'a'.repeat(33) }, {}))
+        .setting,
+    ).toBe('name');
+  });
+
+  it('relay: --target-relay-name > --relay > INFISICAL_RELAY_NAME', () => {
+    const env = { INFISICAL_RELAY_NAME: 'from-env' };
+    expect(resolveGatewayConfig({ ...complete, relay: 'alias' }, env).relayName).toBe('edge-1');
+    expect(
+      resolveGatewayConfig({ ...complete, targetRelayName: undefined, relay: 'alias' }, env)
+        .relayName,
+    ).toBe('alias');
+    expect(resolveGatewayConfig({ ...complete, targetRelayName: undefined }, env).relayName).toBe(
+      'from-env',
+    );
+  });
+
+  it('relay missing: required for now, because auto-selection is not built', () => {
+    const error = configError(() =>
+      resolveGatewayConfig({ ...complete, targetRelayName: undefined }, {}),
+    );
+    expect(error.message).toMatch(/^--target-relay-name \(INFISICAL_RELAY_NAME\): is required/);
+    expect(error.message).toMatch(/auto-selection is not built yet/);
+  });
+
+  it('domain: required, must be an http(s) URL, INFISICAL_DOMAIN is the fallback', () => {
+    expect(
+      configError(() => resolveGatewayConfig({ ...complete, domain: undefined }, {})).message,
+    ).toMatch(/^--domain \(INFISICAL_API_URL\): is required/);
+    expect(
+      configError(() => resolveGatewayConfig({ ...complete, domain: 'not a url' }, {})).message,
+    ).toMatch(/^--domain \(INFISICAL_API_URL\): "not a url" is not a URL/);
+    expect(
+      configError(() => resolveGatewayConfig({ ...complete, domain: 'ftp://x' }, {})).message,
+    ).toMatch(/must use http or https/);
+    expect(
+      resolveGatewayConfig(
+        { ...complete, domain: undefined },
+        { INFISICAL_DOMAIN: 'https://burrow.example.com/api/' },
+      ).apiUrl,
+    ).toBe('https://burrow.example.com/api');
+  });
+
+  it('auth: universal-auth needs a client ID and secret, named in the message', () => {
+    const base = { ...complete, token: undefined, authMethod: 'universal-auth' };
+    expect(configError(() => resolveGatewayConfig(base, {})).message).toMatch(
+      /--client-id or INFISICAL_UNIVERSAL_AUTH_CLIENT_ID/,
+    );
+    expect(
+      configError(() => resolveGatewayConfig({ ...base, clientId: 'id' }, {})).message,
+    ).toMatch(/--client-secret or INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET/);
+    expect(
+      resolveGatewayConfig(
+        { ...base, clientId: 'id', clientSecret: 'secret', organizationSlug: 'acme' },
+        {},
+      ).login,
+    ).toEqual({
+      method: 'universal-auth',
+      clientId: 'id',
+      clientSecret: 'secret',
+      organizationSlug: 'acme',
+    });
+  });
+
+  it('auth: token auth without a token is refused', () => {
+    expect(
+      configError(() =>
+        resolveGatewayConfig({ ...complete, token: undefined, authMethod: 'token' }, {}),
+      ).message,
+    ).toMatch(/--token or INFISICAL_TOKEN/);
+  });
+
+  it('auth: methods that are not built yet are refused with a clear line', () => {
+    for (const method of ['kubernetes', 'aws-iam', 'nonsense']) {
+      const error = configError(() =>
+        resolveGatewayConfig({ ...complete, authMethod: method }, {}),
+      );
+      expect(error.message).toBe(
+        `--auth-method (INFISICAL_AUTH_METHOD): "${method}" is not supported by burrow-gateway yet (use universal-auth or token)`,
+      );
+    }
+  });
+
+  it('log level must be a pino level', () => {
+    expect(resolveGatewayConfig({ ...complete, logLevel: 'debug' }, {}).logLevel).toBe('debug');
+    expect(
+      configError(() => resolveGatewayConfig({ ...complete, logLevel: 'loud' }, {})).message,
+    ).toMatch(/^--log-level \(BURROW_LOG_LEVEL\): "loud" is not one of/);
+  });
+});
+
+describe('burrow-gateway CLI', () => {
+  const ENV_KEYS = [
+    'INFISICAL_GATEWAY_NAME',
+    'INFISICAL_RELAY_NAME',
+    'INFISICAL_API_URL',
+    'INFISICAL_DOMAIN',
+    'INFISICAL_TOKEN',
+    'INFISICAL_AUTH_METHOD',
+    'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID',
+    'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET',
+    'INFISICAL_UNIVERSAL_AUTH_ACCESS_TOKEN',
+    'INFISICAL_AUTH_ORGANIZATION_SLUG',
+    'TOKEN',
+    'BURROW_LOG_LEVEL',
+  ];
+  let saved: Record<string, string | undefined>;
+  beforeEach(() => {
+    saved = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+    for (const key of ENV_KEYS) delete process.env[key];
+  });
+  afterEach(() => {
+    for (const key of ENV_KEYS) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  });
+
+  async function parse(args: string[]): Promise<{ config?: GatewayConfig; output: string }> {
+    let config: GatewayConfig | undefined;
+    let output = '';
+    const program = createCli({
+      start: async (c) => {
+        config = c;
+      },
+    });
+    program.exitOverride();
+    program.configureOutput({ writeOut: (s) => (output += s), writeErr: (s) => (output += s) });
+    for (const command of program.commands) {
+      command.exitOverride();
+      command.configureOutput({ writeOut: (s) => (output += s), writeErr: (s) => (output += s) });
+    }
+    try {
+      await program.parseAsync(['node', 'burrow-gateway', ...args]);
+    } catch (error) {
+      if (!(error instanceof CommanderError) || error.code !== 'commander.helpDisplayed') {
+        throw error;
+      }
+    }
+    return { ...(config ? { config } : {}), output };
+  }
+
+  it('start --help lists every flag with its environment variable', async () => {
+    const output = (await parse(['start', '--help'])).output.replace(/\s+/g, ' ');
+    for (const [flag, env] of [
+      ['--name', 'INFISICAL_GATEWAY_NAME'],
+      ['--target-relay-name', 'INFISICAL_RELAY_NAME'],
+      ['--domain', 'INFISICAL_API_URL'],
+      ['--auth-method', 'INFISICAL_AUTH_METHOD'],
+      ['--token', 'INFISICAL_TOKEN'],
+      ['--client-id', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID'],
+      ['--client-secret', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET'],
+      ['--organization-slug', 'INFISICAL_AUTH_ORGANIZATION_SLUG'],
+      ['--log-level', 'BURROW_LOG_LEVEL'],
+    ]) {
+      expect(output).toContain(flag);
+      expect(output).toContain(`env: ${env}`);
+    }
+    expect(output).toContain('--relay');
+    expect(output).toMatch(/auto-selection is not built yet/);
+  });
+
+  it('reads everything from the reference environment variables', async () => {
+    Object.assign(process.env, {
+      INFISICAL_GATEWAY_NAME: 'gw-env',
+      INFISICAL_RELAY_NAME: 'edge-env',
+      INFISICAL_API_URL: 'http://127.0.0.1:9000',
+      INFISICAL_AUTH_METHOD: 'universal-auth',
+      INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: 'cid',
+      INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: 'csecret',
+    });
+    const { config } = await parse(['start']);
+    expect(config).toEqual({
+      name: 'gw-env',
+      relayName: 'edge-env',
+      apiUrl: 'http://127.0.0.1:9000/api',
+      login: { method: 'universal-auth', clientId: 'cid', clientSecret: 'csecret' },
+      logLevel: 'info',
+    });
+  });
+
+  it('command line beats environment: positional name, --relay over INFISICAL_RELAY_NAME', async () => {
+    Object.assign(process.env, {
+      INFISICAL_GATEWAY_NAME: 'gw-env',
+      INFISICAL_RELAY_NAME: 'edge-env',
+      INFISICAL_API_URL: 'http://127.0.0.1:9000',
+      INFISICAL_TOKEN: 'tok',
+    });
+    const { config } = await parse(['start', 'gw-arg', '--relay', 'edge-flag']);
+    expect(config?.name).toBe('gw-arg');
+    expect(config?.relayName).toBe('edge-flag');
+    const both = await parse([
+      'start',
+      '--relay',
+      'edge-flag',
+      '--target-relay-name',
+      'edge-target',
+    ]);
+    expect(both.config?.relayName).toBe('edge-target');
+    expect(both.config?.name).toBe('gw-env');
+  });
+
+  it('bad configuration surfaces as a ConfigError from the start action', async () => {
+    await expect(parse(['start', 'gw-1'])).rejects.toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,377 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { exportPrivateKeyPem } from '@burrow/pki';
+import { ALPN, PING_REPLY, healthReply } from '@burrow/tunnel-protocol';
+import { handleHealth } from '../src/actions/health.ts';
+import { handlePing } from '../src/actions/ping.ts';
+import { createTcpProxyHandler } from '../src/actions/tcp-proxy.ts';
+import { InnerTlsServer } from '../src/inner-tls-server.ts';
+import { createChannelPair } from './helpers/channel-pair.ts';
+import { connectCaller, runCaller } from './helpers/inner-tls-client.ts';
+import { captureLogs, type CapturedLogger } from './helpers/log-capture.ts';
+import {
+  createGatewayPki,
+  issueCaller,
+  issueCallerWithoutTarget,
+  type GatewayPki,
+} from './helpers/pki-fixture.ts';
+
+interface EchoTarget {
+  port: number;
+  connections: number;
+  close(): Promise<void>;
+}
+
+/** A loopback echo server that keeps half-close, counting the connections it accepted. */
+async function startEchoTarget(): Promise<EchoTarget> {
+  const sockets = new Set<net.Socket>();
+  const target: EchoTarget = { port: 0, connections: 0, close: async () => undefined };
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    target.connections += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.pipe(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  target.port = (server.address() as net.AddressInfo).port;
+  target.close = () =>
+    new Promise((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  return target;
+}
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+describe('InnerTlsServer', () => {
+  let pki: GatewayPki;
+  let otherPki: GatewayPki;
+  let echo: EchoTarget;
+  let logs: CapturedLogger;
+  let server: InnerTlsServer;
+
+  beforeAll(async () => {
+    [pki, otherPki] = await Promise.all([createGatewayPki(), createGatewayPki()]);
+    echo = await startEchoTarget();
+  });
+
+  afterAll(async () => {
+    await echo.close();
+  });
+
+  function startServer(handshakeTimeoutMs = 5_000): InnerTlsServer {
+    logs = captureLogs();
+    server = new InnerTlsServer({
+      credentials: pki.credentials,
+      actions: {
+        [ALPN.tcpProxy]: createTcpProxyHandler({ connectTimeoutMs: 2_000 }),
+        [ALPN.ping]: handlePing,
+        [ALPN.health]: handleHealth,
+      },
+      logger: logs.logger,
+      handshakeTimeoutMs,
+    });
+    return server;
+  }
+
+  afterEach(() => {
+    server?.close();
+  });
+
+  async function call(options: {
+    alpn?: string[];
+    certificate?: { certificatePem: string; privateKeyPem: string } | null;
+    send?: Buffer;
+    maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  }) {
+    const { channel, caller } = await createChannelPair();
+    const channelClosed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
+    server.handleChannel(channel);
+    const certificate =
+      options.certificate === null ? undefined : (options.certificate ?? (await issueCaller(pki)));
+    const socket = connectCaller(caller, {
+      serverCertificateChain: pki.serverCertificateChain,
+      ...(certificate ? { certificate } : {}),
+      ...(options.alpn ? { alpn: options.alpn } : {}),
+      ...(options.maxVersion ? { maxVersion: options.maxVersion } : {}),
+    });
+    const outcome = await runCaller(socket, options.send);
+    return { ...outcome, channelClosed };
+  }
+
+  it('serves the ALPN list tcp-proxy, ping, health', () => {
+    startServer();
+    expect(server.alpnProtocols).toEqual([ALPN.tcpProxy, ALPN.ping, ALPN.health]);
+  });
+
+  it('infisical-ping: writes PONG and closes the stream and the channel', async () => {
+    startServer();
+    const outcome = await call({ alpn: [ALPN.ping] });
+    expect(outcome.secure).toBe(true);
+    expect(outcome.alpn).toBe(ALPN.ping);
+    expect(outcome.data.toString()).toBe(PING_REPLY);
+    expect(outcome.error).toBeUndefined();
+    await outcome.channelClosed;
+  });
+
+  it('infisical-health: writes the health reply; the caller preference picks health over ping', async () => {
+    startServer();
+    const outcome = await call({ alpn: [ALPN.health, ALPN.ping] });
+    expect(outcome.alpn).toBe(ALPN.health);
+    expect(outcome.data.toString()).toBe(healthReply());
+    expect(JSON.parse(outcome.data.toString())).toEqual({ status: 'ok', heartbeatTTL: 180 });
+  });
+
+  it('infisical-tcp-proxy: 4 MiB through a loopback echo target arrive intact', async () => {
+    startServer();
+    const payload = randomBytes(4 * 1024 * 1024);
+    const outcome = await call({
+      alpn: [ALPN.tcpProxy],
+      certificate: await issueCaller(pki, '127.0.0.1', echo.port),
+      send: payload,
+    });
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.data.length).toBe(payload.length);
+    expect(sha256(outcome.data)).toBe(sha256(payload));
+    const closed = await logs.waitFor('tcp-proxy stream closed');
+    expect(closed.bytesToTarget).toBe(payload.length);
+    expect(closed.bytesFromTarget).toBe(payload.length);
+    expect(closed.target).toBe(`127.0.0.1:${echo.port}`);
+    expect(closed.actor).toBe('platform');
+  });
+
+  it('infisical-tcp-proxy with the target down: the caller sees a close, the reason is logged', async () => {
+    startServer();
+    const port = await closedPort();
+    const outcome = await call({
+      alpn: [ALPN.tcpProxy],
+      certificate: await issueCaller(pki, '127.0.0.1', port),
+      send: Buffer.from('hello'),
+    });
+    expect(outcome.secure).toBe(true);
+    expect(outcome.data.length).toBe(0);
+    const line = await logs.waitFor('tcp-proxy target unreachable; closing the stream');
+    expect((line.err as { code: string }).code).toBe('ECONNREFUSED');
+    expect(line.target).toBe(`127.0.0.1:${port}`);
+  });
+
+  it('infisical-tcp-proxy without a target extension: closed with a log line', async () => {
+    startServer();
+    const before = echo.connections;
+    const outcome = await call({
+      alpn: [ALPN.tcpProxy],
+      certificate: await issueCallerWithoutTarget(pki),
+      send: Buffer.from('hello'),
+    });
+    expect(outcome.data.length).toBe(0);
+    await logs.waitFor(/tcp-proxy refused: the caller certificate names no target/);
+    expect(echo.connections).toBe(before);
+  });
+
+  it('a malformed target extension: closed with a log line (certificate made by openssl)', async () => {
+    startServer();
+    const dir = mkdtempSync(path.join(tmpdir(), 'burrow-gw-'));
+    try {
+      writeFileSync(path.join(dir, 'ca.pem'), pki.clientCa.certificatePem);
+      writeFileSync(path.join(dir, 'ca.key'), exportPrivateKeyPem(pki.clientCa.keyPair));
+      writeFileSync(
+        path.join(dir, 'ext.cnf'),
+        [
+          'extendedKeyUsage=clientAuth',
+          'keyUsage=digitalSignature,keyEncipherment',
+          // `…100.1` whose value is not JSON.
+          `1.3.6.1.4.1.12345.100.1=DER:${Buffer.from('not json').toString('hex')}`,
+        ].join('\n'),
+      );
+      const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+      run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'leaf.key']);
+      run(['req', '-new', '-key', 'leaf.key', '-subj', '/CN=platform:x', '-out', 'leaf.csr']);
+      run([
+        'x509',
+        '-req',
+        '-in',
+        'leaf.csr',
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '1',
+        '-extfile',
+        'ext.cnf',
+        '-out',
+        'leaf.pem',
+      ]);
+      const before = echo.connections;
+      const outcome = await call({
+        alpn: [ALPN.tcpProxy],
+        certificate: {
+          certificatePem: readFileSync(path.join(dir, 'leaf.pem'), 'utf8'),
+          privateKeyPem: readFileSync(path.join(dir, 'leaf.key'), 'utf8'),
+        },
+      });
+      expect(outcome.secure).toBe(true);
+      expect(outcome.data.length).toBe(0);
+      const line = await logs.waitFor('caller certificate extensions are malformed; closing');
+      expect(String(line.err)).toMatch(/1\.3\.6\.1\.4\.1\.12345\.100\.1/);
+      expect(echo.connections).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a caller offering only unknown ALPNs fails the handshake', async () => {
+    startServer();
+    const outcome = await call({ alpn: ['h2', 'infisical-unknown'] });
+    expect(outcome.secure).toBe(false);
+    expect(outcome.error?.code).toBe('ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL');
+    const line = await logs.waitFor('inner TLS handshake refused');
+    expect((line.err as { code: string }).code).toBe('ERR_SSL_NO_APPLICATION_PROTOCOL');
+  });
+
+  it('a caller offering no ALPN at all gets no action: closed with a log line', async () => {
+    startServer();
+    const outcome = await call({});
+    expect(outcome.data.length).toBe(0);
+    await logs.waitFor('caller chose no action (no ALPN); closing');
+  });
+
+  it.each(['TLSv1.3', 'TLSv1.2'] as const)(
+    'a client certificate from another CA is refused and no byte reaches the target (%s)',
+    async (maxVersion) => {
+      startServer();
+      const before = echo.connections;
+      const outcome = await call({
+        alpn: [ALPN.tcpProxy],
+        certificate: await issueCaller(otherPki, '127.0.0.1', echo.port),
+        send: Buffer.from('must not arrive'),
+        maxVersion,
+      });
+      expect(outcome.data.length).toBe(0);
+      await outcome.channelClosed;
+      const line = await logs.waitFor('inner TLS handshake refused');
+      expect(line.authorizationError ?? (line.err as { code: string }).code).toBeDefined();
+      expect(echo.connections).toBe(before);
+      expect(server.activeStreams).toBe(0);
+    },
+  );
+
+  it('a caller without a client certificate is refused', async () => {
+    startServer();
+    const before = echo.connections;
+    const outcome = await call({
+      alpn: [ALPN.tcpProxy],
+      certificate: null,
+      send: Buffer.from('must not arrive'),
+    });
+    expect(outcome.data.length).toBe(0);
+    expect(outcome.error?.code).toBe('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
+    const line = await logs.waitFor('inner TLS handshake refused');
+    expect((line.err as { code: string }).code).toBe('ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE');
+    expect(echo.connections).toBe(before);
+  });
+
+  it('enforces the handshake deadline: a silent channel is closed', async () => {
+    startServer(300);
+    const { channel, caller } = await createChannelPair();
+    const startedAt = Date.now();
+    const closed = new Promise<void>((resolve) => caller.once('close', () => resolve()));
+    caller.on('end', () => caller.end());
+    server.handleChannel(channel);
+    await closed;
+    const elapsed = Date.now() - startedAt;
+    expect(elapsed).toBeGreaterThanOrEqual(250);
+    expect(elapsed).toBeLessThan(3_000);
+    const line = await logs.waitFor('inner TLS handshake refused');
+    expect((line.err as { code: string }).code).toBe('ERR_TLS_HANDSHAKE_TIMEOUT');
+  });
+
+  it('updateCredentials: new channels use the new CA, open streams keep going', async () => {
+    startServer();
+    // An open tcp-proxy stream made with the first credentials.
+    const { channel, caller } = await createChannelPair();
+    server.handleChannel(channel);
+    const open = connectCaller(caller, {
+      serverCertificateChain: pki.serverCertificateChain,
+      certificate: await issueCaller(pki, '127.0.0.1', echo.port),
+      alpn: [ALPN.tcpProxy],
+    });
+    await new Promise<void>((resolve) => open.once('secureConnect', () => resolve()));
+    const echoOnce = async (text: string): Promise<string> => {
+      open.write(text);
+      const [chunk] = (await new Promise((resolve) =>
+        open.once('data', (data: Buffer) => resolve([data])),
+      )) as [Buffer];
+      return chunk.toString();
+    };
+    expect(await echoOnce('before')).toBe('before');
+
+    server.updateCredentials(otherPki.credentials);
+
+    // A new caller with a certificate from the old client CA is refused now...
+    const { channel: oldChannel, caller: oldCaller } = await createChannelPair();
+    server.handleChannel(oldChannel);
+    const refused = await runCaller(
+      connectCaller(oldCaller, {
+        // (the gateway now also presents the other org's server certificate)
+        serverCertificateChain: otherPki.serverCertificateChain,
+        certificate: await issueCaller(pki),
+        alpn: [ALPN.ping],
+      }),
+    );
+    expect(refused.data.length).toBe(0);
+
+    // ...one from the new client CA is served...
+    const { channel: newChannel, caller: newCaller } = await createChannelPair();
+    server.handleChannel(newChannel);
+    const served = await runCaller(
+      connectCaller(newCaller, {
+        serverCertificateChain: otherPki.serverCertificateChain,
+        certificate: await issueCaller(otherPki),
+        alpn: [ALPN.ping],
+      }),
+    );
+    expect(served.data.toString()).toBe(PING_REPLY);
+
+    // ...and the stream opened before the switch still works.
+    expect(await echoOnce('after')).toBe('after');
+    const done = runCaller(open);
+    open.end();
+    expect((await done).error).toBeUndefined();
+  });
+
+  it('close() ends every open stream and its target connection', async () => {
+    startServer();
+    const { channel, caller } = await createChannelPair();
+    server.handleChannel(channel);
+    const socket = connectCaller(caller, {
+      serverCertificateChain: pki.serverCertificateChain,
+      certificate: await issueCaller(pki, '127.0.0.1', echo.port),
+      alpn: [ALPN.tcpProxy],
+    });
+    const outcome = runCaller(socket);
+    await new Promise<void>((resolve) => socket.once('secureConnect', () => resolve()));
+    await logs.waitFor('tcp-proxy connected to target');
+    expect(server.activeStreams).toBe(1);
+    server.close();
+    await outcome;
+    await logs.waitFor('tcp-proxy stream closed');
+    expect(server.activeStreams).toBe(0);
+  });
+});
