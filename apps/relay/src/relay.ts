@@ -175,6 +175,7 @@ function watchSshServer(server: RelaySshServer, gateways: GatewayRegistry, logge
         code: failure.code,
         username: failure.username,
         remoteAddress: failure.remoteAddress,
+        remotePort: failure.remotePort,
       },
       'Gateway authentication failed',
     );

@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { RelaySshConnection } from '@burrow/ssh-transport';
+import { connectToRelay } from '@burrow/ssh-transport';
+import type { RelayConfig } from '../src/relay-config.ts';
+import type { RunningRelay } from '../src/relay.ts';
+import { startRelay } from '../src/relay.ts';
+import type { StubControlPlane } from './stub-control-plane.ts';
+import { startStubControlPlane } from './stub-control-plane.ts';
+import type { LogEvent } from './test-support.ts';
+import { callRelay, captureLogger } from './test-support.ts';
+
+const HOST = '127.0.0.1';
+const RELAY_NAME = 'relay-test';
+
+describe('relay (stub control plane, real SSH and TLS listeners)', () => {
+  let controlPlane: StubControlPlane;
+  let relay: RunningRelay;
+  let events: LogEvent[];
+  let sshPort: number;
+  let tlsPort: number;
+  const gatewayConnections: RelaySshConnection[] = [];
+
+  beforeAll(async () => {
+    controlPlane = await startStubControlPlane(HOST);
+    [sshPort, tlsPort] = await Promise.all([freePort(), freePort()]);
+    const config: RelayConfig = {
+      type: 'org',
+      host: HOST,
+      name: RELAY_NAME,
+      apiUrl: controlPlane.apiUrl,
+      auth: { kind: 'machine-identity', login: { method: 'token', token: 'identity-token' } },
+      sshListen: { host: HOST, port: sshPort },
+      tlsListen: { host: HOST, port: tlsPort },
+      logLevel: 'debug',
+    };
+    const captured = captureLogger();
+    events = captured.events;
+    relay = await startRelay(config, captured.logger);
+  });
+
+  afterAll(async () => {
+    for (const connection of gatewayConnections) connection.close();
+    await relay?.stop();
+    await controlPlane?.close();
+  });
+
+  /** Connects a gateway that answers every channel with `reply` and then echoes. */
+  const connectGateway = async (
+    gatewayId: string,
+    reply: string,
+    keyId?: string,
+  ): Promise<RelaySshConnection> => {
+    const credentials = controlPlane.gatewayCredentials(gatewayId, RELAY_NAME, keyId);
+    const connection = await connectToRelay({
+      host: HOST,
+      port: sshPort,
+      username: gatewayId,
+      ...credentials,
+    });
+    gatewayConnections.push(connection);
+    connection.on('channel', (stream: Duplex) => {
+      stream.write(reply);
+      stream.pipe(stream);
+    });
+    return connection;
+  };
+
+  it('registers with host, name and ports, then logs that it started and heartbeats', async () => {
+    const registration = controlPlane.requests.find((r) => r.path.endsWith('/register-org-relay'));
+    expect(registration).toMatchObject({
+      method: 'POST',
+      path: '/api/v1/relays/register-org-relay',
+      authorization: 'Bearer identity-token',
+      body: { host: HOST, name: RELAY_NAME, sshPort, tlsPort },
+    });
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        msg: 'Relay started successfully',
+        sshAddress: `${HOST}:${sshPort}`,
+        tlsAddress: `${HOST}:${tlsPort}`,
+      }),
+    );
+    await waitFor(() =>
+      controlPlane.requests.some((r) => r.path === '/api/v1/relays/heartbeat-org-relay'),
+    );
+    const heartbeat = controlPlane.requests.find((r) => r.path.endsWith('/heartbeat-org-relay'));
+    expect(heartbeat?.body).toEqual({ name: RELAY_NAME });
+    expect(JSON.stringify(events)).not.toContain('identity-token');
+  });
+
+  it('routes a caller to its gateway through an SSH channel, both ways', async () => {
+    const gatewayId = randomUUID();
+    await connectGateway(gatewayId, 'hello from the gateway\n');
+    await waitFor(() => relay.gateways.get(gatewayId) !== undefined);
+    const outcome = await callRelay({
+      port: tlsPort,
+      relayServerChain: controlPlane.pki.relayServerChain,
+      certificate: await controlPlane.pki.caller(gatewayId),
+      send: Buffer.from('ping'),
+      endAfterSend: true,
+    });
+    expect(outcome.received.toString()).toBe('hello from the gateway\nping');
+  });
+
+  it('replaces a gateway session when the same gateway connects again', async () => {
+    const gatewayId = randomUUID();
+    const first = await connectGateway(gatewayId, 'first\n');
+    await waitFor(() => relay.gateways.get(gatewayId) !== undefined);
+    const firstClosed = new Promise<void>((resolve) => first.once('close', () => resolve()));
+    await connectGateway(gatewayId, 'second\n');
+    await firstClosed;
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        msg: 'Gateway reconnected; closing its previous connection',
+        gatewayId,
+      }),
+    );
+    const outcome = await callRelay({
+      port: tlsPort,
+      relayServerChain: controlPlane.pki.relayServerChain,
+      certificate: await controlPlane.pki.caller(gatewayId),
+      endAfterSend: true,
+    });
+    expect(outcome.received.toString()).toBe('second\n');
+  });
+
+  it('logs a refused gateway login with its reason', async () => {
+    const gatewayId = randomUUID();
+    await expect(connectGateway(gatewayId, 'x', 'client-another-relay')).rejects.toThrow();
+    await waitFor(() => events.some((e) => e.msg === 'Gateway authentication failed'));
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        msg: 'Gateway authentication failed',
+        code: 'WRONG_KEY_ID',
+        username: gatewayId,
+        remoteAddress: HOST,
+      }),
+    );
+    expect(relay.gateways.get(gatewayId)).toBeUndefined();
+  });
+
+  it('renews: re-registers and serves new callers with the new certificates', async () => {
+    const gatewayId = randomUUID();
+    await connectGateway(gatewayId, 'still here\n');
+    await waitFor(() => relay.gateways.get(gatewayId) !== undefined);
+    const registrations = (): number =>
+      controlPlane.requests.filter((r) => r.path.endsWith('/register-org-relay')).length;
+    const before = registrations();
+    const oldPki = controlPlane.pki;
+    await relay.renewCertificates();
+    expect(registrations()).toBe(before + 1);
+    expect(controlPlane.pki).not.toBe(oldPki);
+    const outcome = await callRelay({
+      port: tlsPort,
+      relayServerChain: controlPlane.pki.relayServerChain,
+      certificate: await controlPlane.pki.caller(gatewayId),
+      endAfterSend: true,
+    });
+    expect(outcome.received.toString()).toBe('still here\n');
+    // The gateway that connected before the renewal is still connected.
+    expect(relay.gateways.get(gatewayId)).toBeDefined();
+    // A gateway connecting after the renewal is verified against the renewed host certificate.
+    const late = randomUUID();
+    await connectGateway(late, 'late\n');
+    await waitFor(() => relay.gateways.get(late) !== undefined);
+  });
+
+  it('stops: closes gateway sessions and both listeners', async () => {
+    const gatewayId = randomUUID();
+    const connection = await connectGateway(gatewayId, 'bye\n');
+    const closed = new Promise<void>((resolve) => connection.once('close', () => resolve()));
+    await relay.stop();
+    await closed;
+    expect(relay.gateways.size).toBe(0);
+    await expect(connectTcp(sshPort)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(connectTcp(tlsPort)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function connectTcp(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, HOST);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
