@@ -1,0 +1,120 @@
+/**
+ * The shipped program, `dist/main.js` (built by `pnpm build`; turbo builds it before `test`), run
+ * as a child process: help, refusal of bad configuration, start and a clean stop on SIGTERM.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RELAY_SETTINGS } from '../src/relay-config.ts';
+import type { StubControlPlane } from './stub-control-plane.ts';
+import { startStubControlPlane } from './stub-control-plane.ts';
+
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [MAIN, ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+}
+
+describe('burrow-relay', () => {
+  beforeAll(() => {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run pnpm build first`);
+  });
+
+  it('lists every flag with its environment variable in start --help', () => {
+    const result = run(['start', '--help']);
+    expect(result.status).toBe(0);
+    const help = result.stdout.replace(/\s+/g, ' ');
+    for (const setting of Object.values(RELAY_SETTINGS)) {
+      expect(help).toContain(setting.flag);
+      expect(help).toContain(setting.env);
+    }
+  });
+
+  it('refuses bad configuration with exit code 2 and one line naming the setting', () => {
+    const missingHost = run(['start'], { INFISICAL_RELAY_NAME: 'r1' });
+    expect(missingHost.status).toBe(2);
+    expect(missingHost.stderr).toBe(
+      'burrow-relay start: --host (INFISICAL_RELAY_HOST): is required\n',
+    );
+    const badType = run(['start', '--type', 'edge', '--host', 'h', '--name', 'r1']);
+    expect(badType.status).toBe(2);
+    expect(badType.stderr.trim().split('\n')).toHaveLength(1);
+    expect(badType.stderr).toContain('--type (INFISICAL_RELAY_TYPE)');
+    const unknownFlag = run(['start', '--colour']);
+    expect(unknownFlag.status).toBe(2);
+  });
+
+  describe('start', () => {
+    let controlPlane: StubControlPlane;
+    beforeAll(async () => {
+      controlPlane = await startStubControlPlane('127.0.0.1');
+    });
+    afterAll(async () => {
+      await controlPlane.close();
+    });
+
+    it('starts, logs "Relay started successfully", and exits 0 soon after SIGTERM', async () => {
+      const [sshPort, tlsPort] = await Promise.all([freePort(), freePort()]);
+      const child = spawn(process.execPath, [MAIN, 'start'], {
+        env: {
+          PATH: process.env.PATH,
+          INFISICAL_API_URL: controlPlane.apiUrl.replace(/\/api$/, ''),
+          INFISICAL_RELAY_HOST: '127.0.0.1',
+          INFISICAL_RELAY_NAME: 'relay-cli',
+          INFISICAL_TOKEN: 'cli-token',
+          BURROW_RELAY_SSH_LISTEN_ADDRESS: `127.0.0.1:${sshPort}`,
+          BURROW_RELAY_TLS_LISTEN_ADDRESS: `127.0.0.1:${tlsPort}`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      try {
+        await waitFor(() => stdout.includes('Relay started successfully'), 20_000);
+        const started = stdout
+          .split('\n')
+          .filter((line) => line.includes('Relay started successfully'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+        expect(started).toHaveLength(1);
+        expect(started[0]).toMatchObject({
+          sshAddress: `127.0.0.1:${sshPort}`,
+          tlsAddress: `127.0.0.1:${tlsPort}`,
+        });
+        expect(stdout).not.toContain('cli-token');
+        const signalledAt = Date.now();
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+        expect(Date.now() - signalledAt).toBeLessThan(10_000);
+        expect(stdout).toContain('Relay stopped');
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
