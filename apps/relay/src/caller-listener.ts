@@ -13,7 +13,7 @@
  * session with the gateway. Extension 1.3.6.1.4.1.12345.100.3 ({"name": gatewayName}) is read for
  * logging only; if it is present but malformed, the caller is refused like the reference does.
  */
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -50,6 +50,7 @@ export interface CallerListener {
   updateCredentials(credentials: RelayTlsCredentials): void;
   /** Stops accepting and destroys every open caller connection. */
   close(): Promise<void>;
+  /** Open TCP connections, handshaking or spliced. */
   readonly connectionCount: number;
 }
 
@@ -57,7 +58,9 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
   const { logger, findGateway } = options;
   const channelOpenTimeoutMs = options.channelOpenTimeoutMs ?? CHANNEL_OPEN_TIMEOUT_MS;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? RELAY_TLS_HANDSHAKE_TIMEOUT_MS;
-  const connections = new Set<tls.TLSSocket>();
+  // Every accepted TCP connection, still handshaking or spliced; destroying one destroys its TLS
+  // socket too.
+  const connections = new Set<Socket>();
   let clientCaChain = parseClientCaChain(options.credentials.clientCertificateChain);
 
   const server = tls.createServer({
@@ -74,8 +77,7 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     noDelay: true,
   });
 
-  // node:tls reports a failed or timed-out handshake here but leaves the socket open.
-  // Handshake failures. node:tls rejects an unverifiable client certificate by destroying the
+  // Handshake failures and timeouts: node:tls reports them here but leaves the socket open. node:tls rejects an unverifiable client certificate by destroying the
   // socket without an alert, and reports it only as a hang-up; authorizationError tells them apart
   // (the remote address is gone by then, so that line carries the verification code instead).
   // A bare hang-up before the handshake (port scans, TCP health checks) is only a debug line.
@@ -97,9 +99,12 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     setTimeout(() => socket.destroy(), ALERT_FLUSH_GRACE_MS).unref();
   });
 
+  server.on('connection', (raw: Socket) => {
+    connections.add(raw);
+    raw.once('close', () => connections.delete(raw));
+  });
+
   server.on('secureConnection', (socket: tls.TLSSocket) => {
-    connections.add(socket);
-    socket.once('close', () => connections.delete(socket));
     // A reset before the splice takes over must not crash the relay.
     socket.on('error', () => undefined);
     void routeCaller(socket);
@@ -192,11 +197,13 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
       server.setSecureContext(secureContextOptions(credentials, chain));
       clientCaChain = chain;
     },
-    close() {
-      return new Promise((resolve) => {
-        server.close(() => resolve());
-        for (const socket of connections) socket.destroy();
-      });
+    async close() {
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const socketsClosed = [...connections].map(
+        (socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())),
+      );
+      for (const socket of connections) socket.destroy();
+      await Promise.all([serverClosed, ...socketsClosed]);
     },
     get connectionCount() {
       return connections.size;

@@ -1,7 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { HEARTBEAT_PROBE_GATEWAY_ID } from '@burrow/tunnel-protocol';
+import {
+  HEARTBEAT_PROBE_GATEWAY_ID,
+  RELAY_TLS_HANDSHAKE_TIMEOUT_MS,
+} from '@burrow/tunnel-protocol';
 import type { CallerListener } from '../src/caller-listener.ts';
 import { createCallerListener } from '../src/caller-listener.ts';
 import type { GatewaySession } from '../src/gateway-registry.ts';
@@ -34,6 +37,7 @@ describe('caller listener', () => {
 
   afterAll(async () => {
     await listener.close();
+    expect(listener.connectionCount).toBe(0);
   });
 
   const addGateway = (onChannel?: (gatewaySide: Duplex) => void): StubGatewaySession => {
@@ -242,6 +246,33 @@ describe('caller listener', () => {
     } finally {
       listener.updateCredentials(pki.relay);
     }
+  });
+
+  it('close() ends spliced and still-handshaking connections at once', async () => {
+    const session = new StubGatewaySession(randomUUID(), () => undefined); // gateway never answers
+    const own = createCallerListener({
+      credentials: pki.relay,
+      findGateway: (id) => (id === session.gatewayId ? session : undefined),
+      logger: captureLogger().logger,
+    });
+    const { port: ownPort } = await own.listen(0, '127.0.0.1');
+    const spliced = callRelay({
+      port: ownPort,
+      relayServerChain: pki.relayServerChain,
+      certificate: await pki.caller(session.gatewayId),
+    });
+    const handshaking = slowClient(ownPort);
+    const deadline = Date.now() + 5_000;
+    while ((session.channelsOpened < 1 || own.connectionCount < 2) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(own.connectionCount).toBe(2);
+    const closing = Date.now();
+    await own.close();
+    expect(Date.now() - closing).toBeLessThan(1_000);
+    expect((await spliced).received.length).toBe(0);
+    expect(await handshaking).toBeLessThan(RELAY_TLS_HANDSHAKE_TIMEOUT_MS);
+    expect(own.connectionCount).toBe(0);
   });
 });
 
