@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { KeyAlgorithm, SshKeyType } from '@burrow/pki';
 import { buildApp, type BuildAppOptions, type ControlPlaneApp } from './app/build-app.ts';
 import { createContext, type ControlPlaneContext } from './app/control-plane-context.ts';
+import { ConfigError } from './config/config-error.ts';
 import { ensureDataDir } from './config/data-dir.ts';
+import { SecretBox } from './crypto/secret-box.ts';
 import { loadRootKey, type RootKey } from './crypto/root-key.ts';
 import { openDatabase } from './db/database.ts';
+import { CertificateAuthorityStore } from './stores/certificate-authority-store.ts';
 
 /**
  * Assembles a control plane: data directory (0700), root key, migrated database, stores, CAs,
@@ -43,6 +47,16 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     rootKey = loadRootKey({ dataDir, encryptionKey: options.encryptionKey });
   }
   const db = openDatabase(dataDir);
+  const box = new SecretBox(rootKey.key);
+  try {
+    new CertificateAuthorityStore(db, box).assertRootKeyMatches();
+  } catch {
+    db.close();
+    throw new ConfigError(
+      rootKey.source === 'env' ? 'ENCRYPTION_KEY' : path.join(dataDir, 'root.key'),
+      'does not decrypt the stored CA keys (it is not the key this data directory was created with)',
+    );
+  }
   const context = createContext({
     db,
     rootKey: rootKey.key,

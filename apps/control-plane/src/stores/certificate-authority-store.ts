@@ -59,6 +59,19 @@ export class CertificateAuthorityStore {
     };
   }
 
+  /**
+   * Throws if a stored CA key does not decrypt with this root key (a changed ENCRYPTION_KEY or
+   * a replaced root.key), so the server refuses to start instead of failing on first use.
+   */
+  assertRootKeyMatches(): void {
+    const row = this.#db
+      .prepare<[], { scope: string; kind: string }>(
+        'SELECT scope, kind FROM certificate_authorities ORDER BY created_at LIMIT 1',
+      )
+      .get();
+    if (row) this.get(row.scope, row.kind);
+  }
+
   /** Inserts the CA unless one exists for (scope, kind); returns the stored one either way. */
   insert(input: Omit<StoredCertificateAuthority, 'id'>): StoredCertificateAuthority {
     const sealed = this.#box.seal(

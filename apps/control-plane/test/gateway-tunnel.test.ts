@@ -1,0 +1,285 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { FakeRelayGateway, type PkiMaterial } from './support/fake-relay-gateway.ts';
+import {
+  auth,
+  bootstrap,
+  memberWithToken,
+  startTestControlPlane,
+  type Bootstrapped,
+  type TestControlPlane,
+} from './support/test-control-plane.ts';
+
+let cp: TestControlPlane;
+let admin: Bootstrapped;
+let fake: FakeRelayGateway;
+let relayIdentity: { identityId: string; token: string };
+let gatewayIdentity: { identityId: string; token: string };
+let gatewayId: string;
+let echo: net.Server;
+let banner: net.Server;
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
+  );
+}
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  const port = await listen(server);
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+beforeAll(async () => {
+  cp = await startTestControlPlane();
+  admin = await bootstrap(cp);
+  fake = await FakeRelayGateway.start();
+  relayIdentity = await memberWithToken(cp, admin, 'relay');
+  gatewayIdentity = await memberWithToken(cp, admin, 'gateway');
+  const relay = await cp.app.inject({
+    method: 'POST',
+    url: '/api/v1/relays/register-org-relay',
+    headers: auth(relayIdentity.token),
+    payload: { host: '127.0.0.1', name: 'fake-relay', sshPort: 2299, tlsPort: fake.port },
+  });
+  fake.useRelayCertificates(relay.json<{ pki: PkiMaterial }>().pki);
+  const gateway = await cp.app.inject({
+    method: 'POST',
+    url: '/api/v2/gateways',
+    headers: auth(gatewayIdentity.token),
+    payload: { relayName: 'fake-relay', name: 'fake-gw' },
+  });
+  const registered = gateway.json<{ gatewayId: string; relayHost: string; pki: PkiMaterial }>();
+  expect(registered.relayHost).toBe(`127.0.0.1:${fake.port}`);
+  gatewayId = registered.gatewayId;
+  fake.useGatewayCertificates(registered.pki);
+  echo = net.createServer((socket) => socket.pipe(socket));
+  banner = net.createServer((socket) => socket.end('SSH-2.0-banner\r\n'));
+  await Promise.all([listen(echo), listen(banner)]);
+});
+
+afterAll(async () => {
+  await fake.close();
+  echo.close();
+  banner.close();
+  await cp.close();
+});
+
+function gatewayHeartbeat() {
+  return cp.app.inject({
+    method: 'POST',
+    url: '/api/v2/gateways/heartbeat',
+    headers: auth(gatewayIdentity.token),
+    payload: { capabilities: { pkcs11: false } },
+  });
+}
+
+function testConnection(targetPort: number, settleMs = 300) {
+  return cp.app.inject({
+    method: 'POST',
+    url: `/api/v2/gateways/${gatewayId}/test-connection`,
+    headers: auth(admin.token),
+    payload: { targetHost: '127.0.0.1', targetPort, settleMs },
+  });
+}
+
+async function listedGateway() {
+  const res = await cp.app.inject({
+    method: 'GET',
+    url: '/api/v2/gateways',
+    headers: auth(admin.token),
+  });
+  return res
+    .json<
+      {
+        id: string;
+        heartbeat: string | null;
+        heartbeatTTL: number | null;
+        isHealthy: boolean;
+        capabilities: unknown;
+      }[]
+    >()
+    .find((g) => g.id === gatewayId);
+}
+
+describe('relay heartbeat', () => {
+  it('probes the relay with the all-zero client certificate, then records the heartbeat', async () => {
+    const res = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/relays/heartbeat-org-relay',
+      headers: auth(relayIdentity.token),
+      payload: { name: 'fake-relay' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(fake.relayPeers.at(-1)?.subject).toMatchObject({
+      CN: '00000000-0000-0000-0000-000000000000',
+      OU: 'relay-client',
+    });
+    const relays = await cp.app.inject({
+      method: 'GET',
+      url: '/api/v1/relays',
+      headers: auth(relayIdentity.token),
+    });
+    const relay = relays
+      .json<{ name: string; heartbeat: string | null }[]>()
+      .find((r) => r.name === 'fake-relay');
+    expect(relay?.heartbeat).not.toBeNull();
+  });
+
+  it('answers 404 for an unknown relay name', async () => {
+    const res = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/relays/heartbeat-org-relay',
+      headers: auth(relayIdentity.token),
+      payload: { name: 'nope' },
+    });
+    expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('gateway heartbeat', () => {
+  it('probes the gateway through the relay with infisical-health and records heartbeat and TTL', async () => {
+    const res = await gatewayHeartbeat();
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ heartbeatTTL: 180 });
+    const outer = fake.relayPeers.at(-1);
+    expect(outer?.subject).toMatchObject({
+      CN: gatewayId,
+      OU: 'relay-client',
+      O: `Acme-${admin.orgId}`,
+    });
+    expect(outer?.extensions.relayClient).toEqual({ name: 'fake-gw' });
+    const inner = fake.gatewayPeers.at(-1);
+    expect(inner?.alpn).toBe('infisical-health');
+    expect(inner?.subject).toMatchObject({
+      CN: `platform:${gatewayId}`,
+      OU: 'gateway-client',
+      O: admin.orgId,
+    });
+    expect(inner?.extensions.actor).toMatchObject({ type: 'platform' });
+    const listed = await listedGateway();
+    expect(listed).toMatchObject({
+      heartbeatTTL: 180,
+      isHealthy: true,
+      capabilities: { pkcs11: false },
+    });
+    expect(listed?.heartbeat).not.toBeNull();
+  });
+
+  it('answers 400 with a clear message and marks the gateway unhealthy when it cannot be reached', async () => {
+    fake.setGatewayDown(true);
+    try {
+      const res = await gatewayHeartbeat();
+      expect(res.statusCode).toBe(400);
+      expect(res.json<{ message: string }>().message).toMatch(
+        /^Gateway fake-gw is not reachable through relay fake-relay: /,
+      );
+      expect(await listedGateway()).toMatchObject({ heartbeatTTL: 0, isHealthy: false });
+    } finally {
+      fake.setGatewayDown(false);
+    }
+    expect((await gatewayHeartbeat()).statusCode).toBe(200);
+  });
+});
+
+describe('test-connection (infisical-tcp-proxy end to end)', () => {
+  it('reports a listening target reachable, with the target in the platform certificate', async () => {
+    const port = (echo.address() as net.AddressInfo).port;
+    const res = await testConnection(port);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ reachable: true, roundTripMs: expect.any(Number) });
+    const inner = fake.gatewayPeers.at(-1);
+    expect(inner?.alpn).toBe('infisical-tcp-proxy');
+    expect(inner?.extensions.routing).toEqual({ targetHost: '127.0.0.1', targetPort: port });
+  });
+
+  it('reports a target that speaks first reachable at its first byte', async () => {
+    const res = await testConnection((banner.address() as net.AddressInfo).port, 10_000);
+    expect(res.json()).toMatchObject({ reachable: true });
+    expect(res.json<{ roundTripMs: number }>().roundTripMs).toBeLessThan(5_000);
+  });
+
+  it('reports a closed port not reachable, with the reason', async () => {
+    const res = await testConnection(await closedPort(), 5_000);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      reachable: false,
+      error: expect.stringMatching(/could not connect to 127\.0\.0\.1:\d+/),
+    });
+  });
+
+  it('carries bytes both ways through withGatewayTunnel', async () => {
+    const port = (echo.address() as net.AddressInfo).port;
+    const reply = await cp.context.tunnel.withGatewayTunnel(
+      gatewayId,
+      { targetHost: '127.0.0.1', targetPort: port },
+      (localPort) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = net.connect(localPort, '127.0.0.1');
+          socket.once('error', reject);
+          socket.once('data', (data) => {
+            socket.end();
+            resolve(data.toString());
+          });
+          socket.write('marker-123');
+        }),
+    );
+    expect(reply).toBe('marker-123');
+  });
+});
+
+describe('gateways that only speak infisical-ping', () => {
+  it('falls back to ping and uses the reference default TTL', async () => {
+    const old = await FakeRelayGateway.start(['infisical-ping']);
+    try {
+      const relayToken = (await memberWithToken(cp, admin, 'old-relay')).token;
+      const gwToken = (await memberWithToken(cp, admin, 'old-gateway')).token;
+      const relay = await cp.app.inject({
+        method: 'POST',
+        url: '/api/v1/relays/register-org-relay',
+        headers: auth(relayToken),
+        payload: { host: '127.0.0.1', name: 'old-relay', tlsPort: old.port },
+      });
+      old.useRelayCertificates(relay.json<{ pki: PkiMaterial }>().pki);
+      const gw = await cp.app.inject({
+        method: 'POST',
+        url: '/api/v2/gateways',
+        headers: auth(gwToken),
+        payload: { relayName: 'old-relay', name: 'old-gw' },
+      });
+      old.useGatewayCertificates(gw.json<{ pki: PkiMaterial }>().pki);
+      const res = await cp.app.inject({
+        method: 'POST',
+        url: '/api/v2/gateways/heartbeat',
+        headers: auth(gwToken),
+        payload: {},
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ heartbeatTTL: 1800 });
+      expect(old.gatewayPeers.at(-1)?.alpn).toBe('infisical-ping');
+    } finally {
+      await old.close();
+    }
+  });
+});
+
+describe('relay down', () => {
+  it('answers the relay heartbeat with 400 "Relay <name> is not reachable"', async () => {
+    await fake.close();
+    const res = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/relays/heartbeat-org-relay',
+      headers: auth(relayIdentity.token),
+      payload: { name: 'fake-relay' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ message: string }>().message).toMatch(/^Relay fake-relay is not reachable/);
+    const test = await testConnection((echo.address() as net.AddressInfo).port);
+    expect(test.json()).toMatchObject({
+      reachable: false,
+      error: expect.stringMatching(/tunnel failed/),
+    });
+  });
+});
