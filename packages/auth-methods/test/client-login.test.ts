@@ -149,3 +149,35 @@ describe('MachineIdentitySession', () => {
     session.close();
   });
 });
+
+describe('MachineIdentitySession with a long-lived token', () => {
+  it('does not renew a 30-day token early (setTimeout would overflow to 1 ms)', async () => {
+    let renewals = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.url?.endsWith('/renew')) renewals += 1;
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            accessToken: 't',
+            expiresIn: 30 * 24 * 3600,
+            accessTokenMaxTTL: 60 * 24 * 3600,
+            tokenType: 'Bearer',
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+    const session = await MachineIdentitySession.login(url, {
+      method: 'universal-auth',
+      clientId: 'a',
+      clientSecret: 'b',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    session.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(renewals).toBe(0);
+  });
+});

@@ -29,6 +29,8 @@ export interface TokenResponse {
 const RENEW_BEFORE_EXPIRY_MS = 5_000;
 /** After a failed refresh, try again this soon. */
 const RETRY_AFTER_FAILURE_MS = 5_000;
+/** The longest delay setTimeout accepts. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** HTTP deadline for one login or renew call. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -77,8 +79,10 @@ export class MachineIdentitySession extends EventEmitter {
   private schedule(delayMs?: number): void {
     if (this.closed || this.options.method === 'token' || this.token.expiresIn <= 0) return;
     const dueAt = this.lastFetchAt + this.token.expiresIn * 1000 - RENEW_BEFORE_EXPIRY_MS;
-    const delay = delayMs ?? Math.max(1_000, dueAt - Date.now());
-    this.timer = setTimeout(() => void this.refresh(), delay);
+    // setTimeout overflows (and fires after 1 ms) past 2^31-1 ms; a 30-day token must wait in steps.
+    const delay = Math.min(MAX_TIMER_MS, delayMs ?? Math.max(1_000, dueAt - Date.now()));
+    const refreshNow = delayMs !== undefined || Date.now() + delay >= dueAt;
+    this.timer = setTimeout(() => void (refreshNow ? this.refresh() : this.schedule()), delay);
     this.timer.unref();
   }
 
