@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ALPN, dialGateway } from '@burrow/tunnel-protocol';
 import { FakeRelayGateway, type PkiMaterial } from './support/fake-relay-gateway.ts';
 import {
   auth,
@@ -227,6 +228,48 @@ describe('test-connection (infisical-tcp-proxy end to end)', () => {
         }),
     );
     expect(reply).toBe('marker-123');
+  });
+});
+
+describe('connection details', () => {
+  it('hands an admin platform certificates that open a tcp-proxy tunnel; members are refused', async () => {
+    const port = (echo.address() as net.AddressInfo).port;
+    const url = `/api/v2/gateways/${gatewayId}/connection-details`;
+    const payload = { targetHost: '127.0.0.1', targetPort: port };
+    const member = await cp.app.inject({
+      method: 'POST',
+      url,
+      headers: auth(gatewayIdentity.token),
+      payload,
+    });
+    expect(member.statusCode).toBe(403);
+    const res = await cp.app.inject({ method: 'POST', url, headers: auth(admin.token), payload });
+    expect(res.statusCode).toBe(200);
+    type Tls = {
+      clientCertificate: string;
+      clientPrivateKey: string;
+      serverCertificateChain: string;
+    };
+    const details = res.json<{ relayHost: string; relay: Tls; gateway: Tls }>();
+    expect(details.relayHost).toBe(`127.0.0.1:${fake.port}`);
+    const toDialer = (c: Tls) => ({
+      certificate: c.clientCertificate,
+      privateKey: c.clientPrivateKey,
+      serverCertificateChain: c.serverCertificateChain,
+    });
+    const socket = await dialGateway({
+      relayHost: '127.0.0.1',
+      relayPort: fake.port,
+      relay: toDialer(details.relay),
+      gateway: toDialer(details.gateway),
+      alpn: ALPN.tcpProxy,
+    });
+    const reply = await new Promise<string>((resolve) => {
+      socket.once('data', (data) => resolve(data.toString()));
+      socket.write('via-details');
+    });
+    socket.destroy();
+    expect(reply).toBe('via-details');
   });
 });
 

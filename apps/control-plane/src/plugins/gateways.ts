@@ -4,6 +4,7 @@ import { requireAdmin } from '../app/authorization.ts';
 import { bearerAuth, errorResponses, isoTime, Slug, Uuid } from '../app/common-schemas.ts';
 import type { ControlPlaneContext } from '../app/control-plane-context.ts';
 import { notFound } from '../app/http-error.ts';
+import { relayHostForClients } from '../services/gateway-credentials.ts';
 import {
   heartbeatGateway,
   isGatewayHealthy,
@@ -22,6 +23,10 @@ import type { PluginOptions } from './plugin-options.ts';
  *   DELETE /api/v2/gateways/:id                        stop issuing certificates for it (admin)
  *   POST   /api/v2/gateways/:id/test-connection {targetHost, targetPort}
  *          → {reachable, roundTripMs, error?} through an infisical-tcp-proxy tunnel
+ *   POST   /api/v2/gateways/:id/connection-details {targetHost, targetPort}   (admin)
+ *          → {relayHost, relay:{clientCertificate, clientPrivateKey, serverCertificateChain},
+ *             gateway:{…same…}}: 5-minute platform certificates for that target, the reference's
+ *             getPlatformConnectionDetailsByGatewayId as an API for tools and tests
  */
 const RegisterResponse = Type.Object({
   gatewayId: Type.String(),
@@ -37,6 +42,17 @@ const RegisterResponse = Type.Object({
     clientPrivateKey: Type.String(),
     serverCAPublicKey: Type.String(),
   }),
+});
+
+const TargetBody = {
+  targetHost: Type.String({ minLength: 1, maxLength: 253 }),
+  targetPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+};
+
+const ClientTls = Type.Object({
+  clientCertificate: Type.String(),
+  clientPrivateKey: Type.String(),
+  serverCertificateChain: Type.String(),
 });
 
 const GatewayJson = Type.Object({
@@ -189,8 +205,7 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
         security: bearerAuth,
         params: Type.Object({ id: Uuid }),
         body: Type.Object({
-          targetHost: Type.String({ minLength: 1, maxLength: 253 }),
-          targetPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+          ...TargetBody,
           settleMs: Type.Optional(
             Type.Integer({
               minimum: 100,
@@ -224,6 +239,51 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
         'connection test',
       );
       return result;
+    },
+  );
+
+  app.post(
+    '/api/v2/gateways/:id/connection-details',
+    {
+      schema: {
+        tags: ['gateways'],
+        summary: 'Mint 5-minute platform certificates to reach a target through the gateway',
+        security: bearerAuth,
+        params: Type.Object({ id: Uuid }),
+        body: Type.Object(TargetBody),
+        response: {
+          200: Type.Object({ relayHost: Type.String(), relay: ClientTls, gateway: ClientTls }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const caller = authenticate(context, request);
+      requireAdmin(caller);
+      const gateway = gatewayOfOrg(context, caller, request.params.id);
+      const { relay, credentials } = await context.tunnel.prepare(gateway.id, request.body);
+      request.log.info(
+        {
+          gatewayId: gateway.id,
+          targetHost: request.body.targetHost,
+          targetPort: request.body.targetPort,
+        },
+        'platform connection details issued',
+      );
+      const tlsJson = (c: {
+        certificate: string;
+        privateKey: string;
+        serverCertificateChain: string;
+      }) => ({
+        clientCertificate: c.certificate,
+        clientPrivateKey: c.privateKey,
+        serverCertificateChain: c.serverCertificateChain,
+      });
+      return {
+        relayHost: relayHostForClients(relay),
+        relay: tlsJson(credentials.relay),
+        gateway: tlsJson(credentials.gateway),
+      };
     },
   );
 };
