@@ -343,6 +343,30 @@ describe('request validation', () => {
     });
   });
 
+  it('treats an empty JSON body as {}', async () => {
+    const emptyOptional = await cp.app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/token-auth/identities/${admin.identityId}/tokens`,
+      headers: { ...auth(admin.token), 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(emptyOptional.statusCode).toBe(200);
+    const noBody = await cp.app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/token-auth/identities/${admin.identityId}/tokens`,
+      headers: auth(admin.token),
+    });
+    expect(noBody.statusCode).toBe(200);
+    const emptyRequired = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/universal-auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(emptyRequired.statusCode).toBe(400);
+    expect(emptyRequired.json<{ message: string }>().message).toMatch(/clientId/);
+  });
+
   it('names the offending field on schema violations', async () => {
     const res = await cp.app.inject({
       method: 'POST',

@@ -47,6 +47,18 @@ export async function buildApp(
     disableRequestLogging: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // An empty body with Content-Type: application/json counts as `{}` (some clients send the
+  // header on body-less POSTs); routes that need fields then fail validation naming them.
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text.trim() === '') done(null, {});
+    else defaultJsonParser(request, text, done);
+  });
+  // A POST without any body is validated as `{}` too, so optional-only bodies may be left out.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.method === 'POST') request.body = {};
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({

@@ -137,9 +137,9 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
         tags: ['gateways'],
         summary: 'Gateway heartbeat: probe the gateway through its relay, then record it',
         security: bearerAuth,
-        body: Type.Optional(
-          Type.Object({ capabilities: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
-        ),
+        body: Type.Object({
+          capabilities: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+        }),
         response: {
           200: Type.Object({ message: Type.String(), heartbeatTTL: Type.Integer() }),
           ...errorResponses,
@@ -151,7 +151,7 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
       const { gateway, heartbeatTTL } = await heartbeatGateway(
         context,
         identity,
-        request.body?.capabilities,
+        request.body.capabilities,
       );
       request.log.info({ gatewayId: gateway.id, heartbeatTTL }, 'gateway heartbeat');
       return { message: `Gateway ${gateway.name} is reachable`, heartbeatTTL };

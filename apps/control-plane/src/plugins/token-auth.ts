@@ -87,7 +87,7 @@ export const tokenAuthPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
         summary: 'Create an access token for the identity',
         security: bearerAuth,
         params,
-        body: Type.Optional(Type.Object({ name: Type.Optional(Type.String({ maxLength: 64 })) })),
+        body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 64 })) }),
         response: { 200: AccessTokenGrant, ...errorResponses },
       },
     },
@@ -97,7 +97,7 @@ export const tokenAuthPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
       const config = context.tokenAuth.getByIdentity(identity.id);
       if (!config) throw badRequest('Token auth is not configured for this identity');
       const grant = context.accessTokens.issue(identity.id, 'token-auth', config, {
-        name: request.body?.name,
+        name: request.body.name,
       });
       request.log.info({ identityId: identity.id }, 'token auth token created');
       return grant;
