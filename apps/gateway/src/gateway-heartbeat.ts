@@ -84,7 +84,7 @@ export class GatewayHeartbeat {
       if (!this.running) return;
       this.healthy = false;
       this.logger.warn(
-        { err: errorSummary(error), retryInMs: this.retryIntervalMs },
+        { error: errorMessage(error), retryInMs: this.retryIntervalMs },
         'heartbeat failed',
       );
       this.schedule(this.retryIntervalMs);
@@ -94,6 +94,6 @@ export class GatewayHeartbeat {
   }
 }
 
-function errorSummary(error: unknown): { message: string } {
-  return { message: error instanceof Error ? error.message : String(error) };
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -202,16 +202,18 @@ export class Gateway {
    * not fix itself: it is fatal. An unreachable or failing control plane is retried with backoff.
    */
   private async registerAtStart(): Promise<GatewayRegistration | undefined> {
-    const backoff = new ReconnectBackoff();
+    const backoff = this.tuning.backoff ?? new ReconnectBackoff();
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.register();
+        const registration = await this.register();
+        backoff.reset();
+        return registration;
       } catch (error) {
         if (this.stopped) return undefined;
         if (error instanceof PlatformError && error.isClientError) throw error;
         const delayMs = backoff.next();
         this.logger.warn(
-          { err: { message: errorMessage(error) }, attempt, delayMs },
+          { error: errorMessage(error), attempt, delayMs },
           'gateway registration failed; retrying',
         );
         await sleep(delayMs, this.stopController.signal);
@@ -250,10 +252,7 @@ export class Gateway {
     } catch (error) {
       if (this.stopped) return;
       const retryInMs = this.tuning.renewalRetryIntervalMs ?? RENEWAL_RETRY_INTERVAL_MS;
-      this.logger.warn(
-        { err: { message: errorMessage(error) }, retryInMs },
-        'certificate renewal failed',
-      );
+      this.logger.warn({ error: errorMessage(error), retryInMs }, 'certificate renewal failed');
       this.scheduleRenewal(retryInMs);
     }
   }

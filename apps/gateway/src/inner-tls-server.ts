@@ -73,7 +73,8 @@ export class InnerTlsServer {
       socket.destroy();
       this.logger.warn(
         {
-          err: { message: firstLine(error.message), code: error.code },
+          error: firstLine(error.message),
+          code: error.code,
           ...(socket.authorizationError ? { authorizationError: socket.authorizationError } : {}),
         },
         'inner TLS handshake refused',
@@ -100,7 +101,7 @@ export class InnerTlsServer {
     this.channels.add(channel);
     channel.once('close', () => this.channels.delete(channel));
     channel.on('error', (error: Error) =>
-      this.logger.debug({ err: error.message }, 'channel error'),
+      this.logger.debug({ error: error.message }, 'channel error'),
     );
     this.server.emit('connection', channel);
   }
@@ -150,7 +151,7 @@ export class InnerTlsServer {
       extensions = readBurrowExtensions(socket.getPeerCertificate(true).raw);
     } catch (error) {
       logger.warn(
-        { err: error instanceof Error ? error.message : String(error) },
+        { error: error instanceof Error ? error.message : String(error) },
         'caller certificate extensions are malformed; closing',
       );
       endStream(socket);
@@ -167,7 +168,7 @@ export class InnerTlsServer {
       handler({ socket, routing, actor, logger });
     } catch (error) {
       logger.error(
-        { err: error instanceof Error ? error.message : String(error) },
+        { error: error instanceof Error ? error.message : String(error) },
         'action failed',
       );
       socket.destroy();

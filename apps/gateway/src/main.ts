@@ -39,7 +39,7 @@ async function runGateway(config: GatewayConfig): Promise<void> {
         process.exit(0);
       })
       .catch((error: unknown) => {
-        logger.error({ err: { message: String(error) } }, 'error while stopping');
+        logger.error({ error: String(error) }, 'error while stopping');
         process.exit(EXIT_FAILURE);
       });
   };
@@ -49,7 +49,7 @@ async function runGateway(config: GatewayConfig): Promise<void> {
     await gateway.start();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    logger.fatal({ err: { message } }, 'gateway cannot start');
+    logger.fatal({ error: message }, 'gateway cannot start');
     process.stderr.write(`burrow-gateway: cannot start: ${message}\n`);
     await gateway.stop().catch(() => undefined);
     process.exit(EXIT_FAILURE);
@@ -57,7 +57,9 @@ async function runGateway(config: GatewayConfig): Promise<void> {
 }
 
 const program = createCli({ start: runGateway });
-program.exitOverride();
+// Throw instead of exiting, so usage errors get the bad-configuration exit code too. Settings are
+// copied to subcommands when they are created, so `start` needs its own call.
+for (const command of [program, ...program.commands]) command.exitOverride();
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -113,10 +113,7 @@ export class RelayTunnel<R> {
         const reason = await this.serve(connection, attempt);
         if (this.stopped) break;
         const upForMs = this.now() - connectedAt;
-        logger.warn(
-          { err: reason ? { message: reason.message } : undefined, upForMs },
-          'relay connection lost',
-        );
+        logger.warn({ error: reason?.message, upForMs }, 'relay connection lost');
         if (upForMs >= (this.options.stableConnectionMs ?? STABLE_CONNECTION_MS)) {
           this.backoff.reset();
           attempt = 0;
@@ -136,7 +133,7 @@ export class RelayTunnel<R> {
     } catch (error) {
       if (this.stopped) return;
       this.options.logger.warn(
-        { err: { message: errorMessage(error) } },
+        { error: errorMessage(error) },
         'gateway registration failed; dialing with the previous credentials',
       );
     }
@@ -159,7 +156,7 @@ export class RelayTunnel<R> {
       }
       return connection;
     } catch (error) {
-      this.options.logger.warn({ err: { message: errorMessage(error) } }, 'relay dial failed');
+      this.options.logger.warn({ error: errorMessage(error) }, 'relay dial failed');
       return undefined;
     } finally {
       signal.removeEventListener('abort', onAbort);

@@ -161,7 +161,7 @@ describe('RelayTunnel', () => {
     expect(w.delays).toEqual([499, 999, 1999, 499, 999]);
     const lost = await w.logs.waitFor('relay connection lost');
     expect(lost.upForMs).toBe(60_000);
-    expect((lost.err as { message: string }).message).toBe('keepalive timeout');
+    expect(lost.error).toBe('keepalive timeout');
     // This one drops right away: no reset, the backoff keeps growing.
     w.connections[1]?.drop('closed by relay');
     await w.finished;

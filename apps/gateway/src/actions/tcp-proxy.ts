@@ -69,21 +69,18 @@ function proxy({ socket, routing, logger }: ActionContext, connectTimeoutMs: num
     clearTimeout(timer);
     if (!connected) {
       logger.warn(
-        { err: { message: error.message, code: error.code } },
+        { error: error.message, code: error.code },
         'tcp-proxy target unreachable; closing the stream',
       );
       endStream(socket);
     } else {
-      logger.warn({ err: { message: error.message, code: error.code } }, 'tcp-proxy target error');
+      logger.warn({ error: error.message, code: error.code }, 'tcp-proxy target error');
       socket.destroy();
     }
   });
 
   socket.on('error', (error: NodeJS.ErrnoException) => {
-    logger.warn(
-      { err: { message: error.message, code: error.code } },
-      'tcp-proxy caller stream error',
-    );
+    logger.warn({ error: error.message, code: error.code }, 'tcp-proxy caller stream error');
     target.destroy();
   });
 

@@ -1,0 +1,271 @@
+/**
+ * The whole gateway against a fake control plane (node:http on loopback) and a fake relay dialer
+ * that hands it channels: login, registration, "Gateway started successfully", heartbeats,
+ * channels served with the registered certificates, reconnect with re-registration, renewal, stop.
+ * (The real SSH dial is @burrow/ssh-transport's; the full cross-app run lives in e2e/.)
+ */
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import type net from 'node:net';
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { ALPN, PING_REPLY, ReconnectBackoff, healthReply } from '@burrow/tunnel-protocol';
+import { Gateway, type GatewayTuning } from '../src/gateway.ts';
+import type { GatewayConfig } from '../src/gateway-config.ts';
+import type { GatewayRegistration } from '../src/gateway-registration.ts';
+import { PlatformError } from '../src/platform-request.ts';
+import type { RelayConnection } from '../src/relay-tunnel.ts';
+import { createChannelPair } from './helpers/channel-pair.ts';
+import { connectCaller, runCaller } from './helpers/inner-tls-client.ts';
+import { captureLogs, type CapturedLogger } from './helpers/log-capture.ts';
+import {
+  GATEWAY_ID,
+  createGatewayPki,
+  issueCaller,
+  type GatewayPki,
+} from './helpers/pki-fixture.ts';
+
+const TOKEN = 'test-identity-token';
+
+class FakeRelayConnection extends EventEmitter implements RelayConnection {
+  closed = false;
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit('close');
+  }
+}
+
+interface ControlPlane {
+  apiUrl: string;
+  /** Answer for POST /api/v2/gateways: a status to fail with, or the pki to hand out. */
+  next: () => { status: number } | { pki: GatewayPki };
+  registrations: { authorization: string | undefined; body: unknown }[];
+  heartbeats: { authorization: string | undefined; body: unknown }[];
+  close(): Promise<void>;
+}
+
+async function startControlPlane(next: ControlPlane['next']): Promise<ControlPlane> {
+  const plane: ControlPlane = {
+    apiUrl: '',
+    next,
+    registrations: [],
+    heartbeats: [],
+    close: async () => undefined,
+  };
+  const server = http.createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    request.on('end', () => {
+      const body = text ? (JSON.parse(text) as unknown) : undefined;
+      const record = { authorization: request.headers.authorization, body };
+      const reply = (status: number, json: unknown) => {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(json));
+      };
+      if (request.method === 'POST' && request.url === '/api/v2/gateways') {
+        plane.registrations.push(record);
+        const answer = plane.next();
+        if ('status' in answer) {
+          reply(answer.status, { message: `refused with ${answer.status}` });
+          return;
+        }
+        reply(200, {
+          gatewayId: GATEWAY_ID,
+          relayHost: '127.0.0.1:18443',
+          relaySshPort: 12222,
+          pki: answer.pki.credentials,
+          ssh: {
+            clientCertificate: 'ssh-ed25519-cert-v01@openssh.com AAAA gateway',
+            clientPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\n...',
+            serverCAPublicKey: 'ssh-ed25519 AAAA ca',
+          },
+        });
+      } else if (request.method === 'POST' && request.url === '/api/v2/gateways/heartbeat') {
+        plane.heartbeats.push(record);
+        reply(200, { message: 'ok' });
+      } else {
+        reply(404, { message: 'not found' });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  plane.apiUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/api`;
+  plane.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return plane;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('Gateway', () => {
+  let pki: GatewayPki;
+  let renewedPki: GatewayPki;
+  let plane: ControlPlane | undefined;
+  let gateway: Gateway | undefined;
+  let logs: CapturedLogger;
+  let dials: GatewayRegistration[];
+  let connections: FakeRelayConnection[];
+
+  beforeAll(async () => {
+    [pki, renewedPki] = await Promise.all([createGatewayPki(), createGatewayPki()]);
+  });
+
+  afterEach(async () => {
+    await gateway?.stop();
+    await plane?.close();
+    gateway = undefined;
+    plane = undefined;
+  });
+
+  function createGateway(tuning: GatewayTuning = {}): Gateway {
+    logs = captureLogs();
+    dials = [];
+    connections = [];
+    const config: GatewayConfig = {
+      name: 'gw-1',
+      relayName: 'edge-1',
+      apiUrl: plane!.apiUrl,
+      login: { method: 'token', token: TOKEN },
+      logLevel: 'debug',
+    };
+    gateway = new Gateway(
+      config,
+      logs.logger,
+      {
+        dialRelay: async (registration) => {
+          dials.push(registration);
+          const connection = new FakeRelayConnection();
+          connections.push(connection);
+          return connection;
+        },
+      },
+      { backoff: new ReconnectBackoff({ baseMs: 10, capMs: 50 }), ...tuning },
+    );
+    return gateway;
+  }
+
+  /** Opens a channel on the current fake relay connection and runs a caller on it. */
+  async function callThroughRelay(callerPki: GatewayPki, alpn: string[]) {
+    const { channel, caller } = await createChannelPair();
+    connections.at(-1)!.emit('channel', channel);
+    return runCaller(
+      connectCaller(caller, {
+        serverCertificateChain: callerPki.serverCertificateChain,
+        certificate: await issueCaller(callerPki),
+        alpn,
+      }),
+    );
+  }
+
+  it('logs in, registers, dials, logs "Gateway started successfully", heartbeats and serves channels', async () => {
+    plane = await startControlPlane(() => ({ pki }));
+    await createGateway().start();
+
+    const started = await logs.waitFor('Gateway started successfully');
+    expect(started.gatewayId).toBe(GATEWAY_ID);
+    expect(started.relay).toBe('edge-1');
+    expect(started.relayAddress).toBe('127.0.0.1:12222');
+
+    expect(plane.registrations).toEqual([
+      { authorization: `Bearer ${TOKEN}`, body: { relayName: 'edge-1', name: 'gw-1' } },
+    ]);
+    expect(dials).toHaveLength(1);
+    expect(dials[0]).toMatchObject({
+      gatewayId: GATEWAY_ID,
+      relaySshHost: '127.0.0.1',
+      relaySshPort: 12222,
+      relayHostPrincipal: '127.0.0.1:12222',
+    });
+
+    await waitUntil(() => plane!.heartbeats.length >= 1);
+    expect(plane.heartbeats[0]).toEqual({ authorization: `Bearer ${TOKEN}`, body: {} });
+
+    expect((await callThroughRelay(pki, [ALPN.ping])).data.toString()).toBe(PING_REPLY);
+    expect((await callThroughRelay(pki, [ALPN.health])).data.toString()).toBe(healthReply());
+
+    // Nothing secret in the logs.
+    const text = JSON.stringify(logs.lines);
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain('PRIVATE KEY');
+  });
+
+  it('re-registers and redials after the relay connection is lost', async () => {
+    plane = await startControlPlane(() => ({ pki }));
+    await createGateway().start();
+    await logs.waitFor('Gateway started successfully');
+    await waitUntil(() => plane!.heartbeats.length >= 1);
+
+    connections[0]!.emit('close', new Error('keepalive timeout'));
+    const reconnected = await logs.waitFor('reconnected to relay');
+    expect(reconnected.gatewayId).toBe(GATEWAY_ID);
+    expect(plane.registrations).toHaveLength(2);
+    expect(dials).toHaveLength(2);
+    await logs.waitFor('reconnecting to relay');
+    // The platform is asked to probe the new path right away.
+    await waitUntil(() => plane!.heartbeats.length >= 2);
+    expect((await callThroughRelay(pki, [ALPN.ping])).data.toString()).toBe(PING_REPLY);
+  });
+
+  it('renews certificates: new channels use the new ones', async () => {
+    let current = pki;
+    plane = await startControlPlane(() => ({ pki: current }));
+    await createGateway({ renewalIntervalMs: 200 }).start();
+    await logs.waitFor('Gateway started successfully');
+    expect((await callThroughRelay(pki, [ALPN.ping])).data.toString()).toBe(PING_REPLY);
+
+    current = renewedPki;
+    await logs.waitFor('certificates renewed');
+    expect((await callThroughRelay(renewedPki, [ALPN.ping])).data.toString()).toBe(PING_REPLY);
+    expect((await callThroughRelay(pki, [ALPN.ping])).data.length).toBe(0);
+    expect(dials).toHaveLength(1); // the live SSH connection was not touched
+  });
+
+  it('a refused first registration (unknown relay) is fatal', async () => {
+    plane = await startControlPlane(() => ({ status: 404 }));
+    const error = await createGateway()
+      .start()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(PlatformError);
+    expect((error as PlatformError).message).toBe(
+      'POST /v2/gateways answered 404: refused with 404',
+    );
+    expect(dials).toHaveLength(0);
+  });
+
+  it('retries the first registration while the control plane fails', async () => {
+    let calls = 0;
+    plane = await startControlPlane(() => (++calls < 3 ? { status: 503 } : { pki }));
+    await createGateway().start();
+    await logs.waitFor('Gateway started successfully');
+    expect(plane.registrations).toHaveLength(3);
+    expect(
+      logs.lines.filter((line) => line.msg === 'gateway registration failed; retrying'),
+    ).toHaveLength(2);
+  });
+
+  it('stop() closes the relay connection and open streams', async () => {
+    plane = await startControlPlane(() => ({ pki }));
+    await createGateway().start();
+    await logs.waitFor('Gateway started successfully');
+    const { channel, caller } = await createChannelPair();
+    connections[0]!.emit('channel', channel);
+    const socket = connectCaller(caller, {
+      serverCertificateChain: pki.serverCertificateChain,
+      certificate: await issueCaller(pki, '127.0.0.1', 9),
+      alpn: [ALPN.ping],
+    });
+    const outcome = runCaller(socket);
+    await gateway!.stop();
+    await outcome;
+    expect(connections[0]!.closed).toBe(true);
+    expect(gateway!.activeStreams).toBe(0);
+  });
+});
