@@ -135,6 +135,10 @@ export class InnerTlsServer {
     }
     this.streams.add(socket);
     socket.once('close', () => this.streams.delete(socket));
+    // A reset channel must never become an unhandled 'error' that takes the gateway down.
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      logger.debug({ error: error.message, code: error.code }, 'inner TLS stream error'),
+    );
 
     const alpn = socket.alpnProtocol;
     const handler = typeof alpn === 'string' ? this.actions[alpn] : undefined;

@@ -70,7 +70,11 @@ export class RelayTunnel<R> {
   start(initial: R): void {
     if (this.running) throw new Error('relay tunnel already started');
     this.latest = initial;
-    this.running = this.loop();
+    this.running = this.loop().catch((error: unknown) => {
+      // Only a bug gets here (every expected failure is handled inside the loop).
+      this.options.logger.fatal({ error: errorMessage(error) }, 'relay tunnel loop failed');
+      throw error;
+    });
   }
 
   /** A registration made elsewhere (certificate renewal): the next dial uses it. */
@@ -167,7 +171,14 @@ export class RelayTunnel<R> {
   private serve(connection: RelayConnection, attempt: number): Promise<Error | undefined> {
     return new Promise((resolve) => {
       this.connection = connection;
-      connection.on('channel', (channel: Duplex) => this.options.onChannel(channel));
+      connection.on('channel', (channel: Duplex) => {
+        try {
+          this.options.onChannel(channel);
+        } catch (error) {
+          this.options.logger.error({ error: errorMessage(error) }, 'channel handler failed');
+          channel.destroy();
+        }
+      });
       connection.once('close', (reason?: Error) => {
         this.connection = undefined;
         resolve(reason);

@@ -303,6 +303,24 @@ describe('InnerTlsServer', () => {
     expect(line.code).toBe('ERR_TLS_HANDSHAKE_TIMEOUT');
   });
 
+  it('the handshake deadline is absolute: a caller dripping bytes does not extend it', async () => {
+    startServer(300);
+    const { channel, caller } = await createChannelPair();
+    const startedAt = Date.now();
+    const closed = new Promise<void>((resolve) => caller.once('close', () => resolve()));
+    caller.on('error', () => undefined);
+    caller.on('end', () => caller.end());
+    server.handleChannel(channel);
+    // A TLS record header announcing 16000 bytes, then one byte every 50 ms.
+    caller.write(Buffer.from([0x16, 0x03, 0x01, 0x3e, 0x80]));
+    const drip = setInterval(() => caller.writable && caller.write(Buffer.from([0x01])), 50);
+    await closed;
+    clearInterval(drip);
+    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    const line = await logs.waitFor('inner TLS handshake refused');
+    expect(line.code).toBe('ERR_TLS_HANDSHAKE_TIMEOUT');
+  });
+
   it('updateCredentials: new channels use the new CA, open streams keep going', async () => {
     startServer();
     // An open tcp-proxy stream made with the first credentials.
