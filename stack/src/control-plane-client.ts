@@ -106,3 +106,14 @@ export interface TestConnectionResult {
   roundTripMs?: number;
   error?: string;
 }
+
+/**
+ * What a caller needs to reach one target through one gateway: the relay address and the two
+ * client certificates (relay hop and inner gateway hop), as the reference's
+ * getPlatformConnectionDetailsByGatewayId returns them.
+ */
+export interface ConnectionDetails {
+  relayHost: string;
+  relay: { clientCertificate: string; clientPrivateKey: string; serverCertificateChain: string };
+  gateway: { clientCertificate: string; clientPrivateKey: string; serverCertificateChain: string };
+}

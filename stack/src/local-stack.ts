@@ -147,7 +147,10 @@ export class LocalStack {
   }
 
   /** Starts (or restarts, keeping identity and ports) an org relay on loopback. */
-  async startRelay(name: string): Promise<RelayHandle> {
+  async startRelay(
+    name: string,
+    options: { env?: Record<string, string> } = {},
+  ): Promise<RelayHandle> {
     const previous = this.relays.get(name);
     if (previous?.process.running) throw new Error(`relay ${name} is already running`);
     const identity =
@@ -171,6 +174,7 @@ export class LocalStack {
         BURROW_RELAY_SSH_LISTEN_ADDRESS: `127.0.0.1:${sshPort}`,
         BURROW_RELAY_TLS_LISTEN_ADDRESS: `127.0.0.1:${tlsPort}`,
         ...this.extraEnv,
+        ...options.env,
       }),
       logFile: path.join(this.workDir, `relay-${name}.log`),
     });
