@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { GatewayConfig, GatewayFlags, GatewaySettingKey } from './gateway-config.ts';
 import { GATEWAY_SETTINGS, resolveGatewayConfig } from './gateway-config.ts';
+import { buildSystemdCommand } from './systemd-command.ts';
 
 /** Flags that take a value, in the order `--help` lists them. */
 const OPTION_ORDER: readonly GatewaySettingKey[] = [
@@ -65,7 +66,7 @@ export function createCli(actions: CliActions, env: NodeJS.ProcessEnv = process.
     `
 Not built yet: relay auto-selection (a relay name is required), gateway enrollment
 (--enroll-method, INFISICAL_GATEWAY_ACCESS_TOKEN), auth methods other than universal-auth
-and token, PAM, the HTTP proxy action, systemd install.`,
+and token, PAM, the HTTP proxy action.`,
   );
   start.action(async (positionalName: string | undefined, _options: unknown, command: Command) => {
     const options = command.opts<Record<string, string | undefined>>();
@@ -87,6 +88,7 @@ and token, PAM, the HTTP proxy action, systemd install.`,
     };
     await actions.start(resolveGatewayConfig(flags, env));
   });
+  program.addCommand(buildSystemdCommand());
   return program;
 }
 

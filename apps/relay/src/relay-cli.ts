@@ -16,6 +16,7 @@ import {
   parseRelayConfig,
 } from './relay-config.ts';
 import { createRelayLogger } from './relay-logger.ts';
+import { buildRelaySystemdCommand } from './relay-systemd-command.ts';
 import type { RunningRelay } from './relay.ts';
 import { startRelay } from './relay.ts';
 
@@ -54,6 +55,7 @@ export function buildRelayProgram(version: string): Command {
   start.action(async (flags: RelayFlags) => {
     await runStart(flags);
   });
+  program.addCommand(buildRelaySystemdCommand());
   return program;
 }
 
