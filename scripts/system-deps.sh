@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system tools Burrow's tests use as independent judges and real targets:
-# OpenSSH client and server (ssh, ssh-keygen, sshd), OpenSSL, and a PostgreSQL server and client.
+# OpenSSH client and server (ssh, ssh-keygen, sshd), OpenSSL, a PostgreSQL server and client, and
+# stunnel (the bench's OpenSSH + OpenSSL comparison path).
 # Only what is missing is installed; needs root (or sudo) for apt-get.
 set -euo pipefail
 
@@ -11,6 +12,8 @@ command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v psql >/dev/null || missing+=(postgresql-client)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# stunnel: the outer and inner TLS of the bench's openssh-openssl comparison path (pnpm bench).
+command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || missing+=(stunnel4)
 
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""

@@ -24,3 +24,7 @@ echo "[test] typecheck" >&2
 pnpm typecheck
 echo "[test] tests" >&2
 pnpm test
+# The bench end to end with tiny sizes (~30 s): proves every path still starts, measures and stops.
+# Nothing is asserted about speed; the results go to a scratch dir.
+echo "[test] bench --quick" >&2
+pnpm bench --quick

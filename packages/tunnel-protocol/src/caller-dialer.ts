@@ -20,8 +20,17 @@ import { RELAY_TLS_PORT } from './ports.ts';
  * certificate, so a rejected caller sees the connection close right after `secureConnect`; the
  * first read then fails. Callers treat an early close as an authentication failure.
  *
+ * Session resumption: pass the same `sessions` object to every dial. Each hop stores the session
+ * ticket its server sent (TLS 1.3 NewSessionTicket, the `'session'` event) and the next dial offers
+ * it, so the relay and the gateway skip the certificate exchange and signature checks (about half
+ * the cost of a new stream). The servers keep authorising every stream: a resumed session carries
+ * the certificate it was established with, and a ticket is only valid for the server that issued
+ * it (each relay and gateway process has its own ticket keys, so a restart means one full
+ * handshake).
+ *
  * @example
- *   const socket = await dialGateway({ relayHost: '127.0.0.1', relay, gateway, alpn: ALPN.tcpProxy });
+ *   const sessions: TlsSessionStore = {};
+ *   const socket = await dialGateway({ relayHost: '127.0.0.1', relay, gateway, alpn: ALPN.tcpProxy, sessions });
  *   socket.write('hello');
  */
 export interface TlsCredentials {
@@ -41,6 +50,14 @@ export interface DialGatewayOptions {
   alpn: AlpnName | AlpnName[];
   relayHandshakeTimeoutMs?: number;
   innerHandshakeTimeoutMs?: number;
+  /** TLS sessions to resume, updated with the tickets the relay and the gateway send. */
+  sessions?: TlsSessionStore;
+}
+
+/** The latest TLS session (ticket) of each hop, as `tls.connect({ session })` takes it. */
+export interface TlsSessionStore {
+  relay?: Buffer;
+  gateway?: Buffer;
 }
 
 export type DialStage = 'relay-connect' | 'relay-tls' | 'gateway-tls';
@@ -68,7 +85,9 @@ export function dialRelay(options: DialGatewayOptions): Promise<tls.TLSSocket> {
       cert: options.relay.certificate,
       key: options.relay.privateKey,
       minVersion: 'TLSv1.2',
+      ...(options.sessions?.relay ? { session: options.sessions.relay } : {}),
     });
+    rememberSessions(socket, options.sessions, 'relay');
     // Without TCP_NODELAY each handshake layer waits ~40 ms on Nagle + delayed ACK.
     socket.setNoDelay(true);
     return socket;
@@ -81,8 +100,8 @@ export async function dialGateway(options: DialGatewayOptions): Promise<tls.TLSS
   const alpn = Array.isArray(options.alpn) ? options.alpn : [options.alpn];
   const timeoutMs = options.innerHandshakeTimeoutMs ?? INNER_TLS_HANDSHAKE_TIMEOUT_MS;
   try {
-    const inner = await handshake('gateway-tls', timeoutMs, () =>
-      tls.connect({
+    const inner = await handshake('gateway-tls', timeoutMs, () => {
+      const socket = tls.connect({
         socket: outer,
         servername: 'localhost', // the gateway server certificate's SAN (reference §2.2)
         ca: options.gateway.serverCertificateChain,
@@ -90,8 +109,11 @@ export async function dialGateway(options: DialGatewayOptions): Promise<tls.TLSS
         key: options.gateway.privateKey,
         ALPNProtocols: alpn,
         minVersion: 'TLSv1.2',
-      }),
-    );
+        ...(options.sessions?.gateway ? { session: options.sessions.gateway } : {}),
+      });
+      rememberSessions(socket, options.sessions, 'gateway');
+      return socket;
+    });
     if (!inner.alpnProtocol || !alpn.includes(inner.alpnProtocol as AlpnName)) {
       inner.destroy();
       throw new DialError('gateway-tls', `gateway did not accept ALPN ${alpn.join(',')}`);
@@ -102,6 +124,14 @@ export async function dialGateway(options: DialGatewayOptions): Promise<tls.TLSS
     outer.destroy();
     throw error;
   }
+}
+
+function rememberSessions(
+  socket: tls.TLSSocket,
+  store: TlsSessionStore | undefined,
+  hop: keyof TlsSessionStore,
+): void {
+  if (store) socket.on('session', (session: Buffer) => (store[hop] = session));
 }
 
 function handshake(

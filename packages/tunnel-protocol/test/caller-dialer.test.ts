@@ -12,7 +12,13 @@ import {
   serverCertificateChainPem,
   type CertificateAuthority,
 } from '@burrow/pki';
-import { ALPN, dialGateway, DialError, type DialGatewayOptions } from '../src/index.ts';
+import {
+  ALPN,
+  dialGateway,
+  DialError,
+  type DialGatewayOptions,
+  type TlsSessionStore,
+} from '../src/index.ts';
 
 /**
  * A stand-in for relay + gateway in one process: the outer TLS server (relay) hands each
@@ -115,6 +121,34 @@ describe('dialGateway', () => {
     });
     expect(echoed).toBe('through both layers');
     socket.destroy();
+  });
+
+  it('resumes both TLS sessions with a session store, and the gateway still sees the certificate', async () => {
+    const sessions: TlsSessionStore = {};
+    const echo = async (): Promise<tls.TLSSocket> => {
+      const socket = await dialGateway({ ...options, sessions });
+      await new Promise<void>((resolve) => {
+        socket.once('data', () => resolve());
+        socket.write('x');
+      });
+      return socket;
+    };
+    const first = await echo();
+    expect(first.isSessionReused()).toBe(false);
+    first.destroy();
+    expect(sessions.relay).toBeInstanceOf(Buffer);
+    expect(sessions.gateway).toBeInstanceOf(Buffer);
+    const peers: string[] = [];
+    const onSecure = (socket: tls.TLSSocket): void => {
+      peers.push(String(socket.getPeerCertificate().subject?.CN));
+    };
+    gatewayServer.on('secureConnection', onSecure);
+    const second = await echo();
+    gatewayServer.off('secureConnection', onSecure);
+    expect(second.isSessionReused()).toBe(true);
+    expect(peers).toHaveLength(1);
+    expect(peers[0]).not.toBe('undefined');
+    second.destroy();
   });
 
   it('names the relay-connect stage when nothing listens', async () => {

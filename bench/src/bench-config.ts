@@ -1,0 +1,42 @@
+/** Sizes of one run: the full run the issue asks for, and `--quick` (tiny, for CI). */
+export interface BenchConfig {
+  quick: boolean;
+  /** Bytes per throughput measurement (single stream; split across the parallel streams). */
+  bulkBytes: number;
+  parallelStreams: number;
+  /** Sequential new streams per setup-latency measurement. */
+  setupStreams: number;
+  requestRatePerSecond: number;
+  requests: number;
+  swarmGateways: number;
+  openStreams: number;
+  /** Cap of every single measurement. */
+  capMs: number;
+}
+
+const GiB = 1024 * 1024 * 1024;
+const MiB = 1024 * 1024;
+
+export const FULL: BenchConfig = {
+  quick: false,
+  bulkBytes: GiB,
+  parallelStreams: 8,
+  setupStreams: 500,
+  requestRatePerSecond: 1000,
+  requests: 3000,
+  swarmGateways: 200,
+  openStreams: 500,
+  capMs: 20_000,
+};
+
+export const QUICK: BenchConfig = {
+  quick: true,
+  bulkBytes: 8 * MiB,
+  parallelStreams: 8,
+  setupStreams: 20,
+  requestRatePerSecond: 200,
+  requests: 100,
+  swarmGateways: 4,
+  openStreams: 10,
+  capMs: 5_000,
+};

@@ -1,0 +1,19 @@
+/** The shape of bench/results/latest.json. */
+import type { BenchConfig } from './bench-config.ts';
+import type { PathName } from './bench-path.ts';
+import type { MachineInfo } from './machine-info.ts';
+import type { PathMeasurements } from './path-measurements.ts';
+import type { RelayScaleResult } from './relay-scale.ts';
+
+export interface BenchResults {
+  startedAt: string;
+  durationSeconds: number;
+  command: string;
+  config: BenchConfig;
+  machine: MachineInfo;
+  commands: Partial<Record<PathName, string[]>>;
+  paths: Partial<Record<PathName, PathMeasurements>>;
+  /** Paths the run could not measure, with the reason. */
+  notMeasured: Record<string, string>;
+  relayScale?: RelayScaleResult;
+}

@@ -1,0 +1,92 @@
+/**
+ * Burrow from its real binaries: LocalStack starts the control plane, one relay and one gateway
+ * (burrow-relay start / burrow-gateway start, universal auth, their default settings); the control
+ * plane issues the caller's relay and gateway client certificates for the bench target
+ * (POST /api/v2/gateways/:id/connection-details), and the caller dials with tunnel-protocol's
+ * dialGateway (ALPN infisical-tcp-proxy). Relay role = burrow-relay; gateway role = burrow-gateway.
+ */
+import { LocalStack, type ConnectionDetails } from '@burrow/stack';
+import {
+  ALPN,
+  dialGateway,
+  type DialGatewayOptions,
+  type TlsSessionStore,
+} from '@burrow/tunnel-protocol';
+import type { BenchPath } from './bench-path.ts';
+
+export interface BurrowPath extends BenchPath {
+  readonly stack: LocalStack;
+  readonly relayName: string;
+  readonly dialOptions: DialGatewayOptions;
+}
+
+export const RELAY_NAME = 'bench-relay';
+export const GATEWAY_NAME = 'bench-gateway';
+
+export async function startBurrowPath(
+  targetPort: number,
+  targetPid: number,
+  progress: (message: string) => void,
+): Promise<BurrowPath> {
+  const stack = await LocalStack.start({ onProgress: progress });
+  try {
+    const relay = await stack.startRelay(RELAY_NAME);
+    const gateway = await stack.startGateway(GATEWAY_NAME, RELAY_NAME);
+    const gatewayId = (await stack.waitForHealthyGateway(GATEWAY_NAME)).id;
+    const dialOptions = await connectionDetails(stack, gatewayId, targetPort);
+    return {
+      name: 'burrow',
+      stack,
+      relayName: RELAY_NAME,
+      dialOptions,
+      commands: [
+        `node apps/control-plane/dist/main.js serve --host 127.0.0.1 --port <free> --data-dir <scratch>`,
+        `node apps/relay/dist/main.js start   # INFISICAL_RELAY_NAME=${RELAY_NAME} INFISICAL_RELAY_TYPE=org INFISICAL_AUTH_METHOD=universal-auth BURROW_RELAY_SSH_LISTEN_ADDRESS=127.0.0.1:${relay.sshPort} BURROW_RELAY_TLS_LISTEN_ADDRESS=127.0.0.1:${relay.tlsPort}`,
+        `node apps/gateway/dist/main.js start ${GATEWAY_NAME}   # INFISICAL_RELAY_NAME=${RELAY_NAME} INFISICAL_AUTH_METHOD=universal-auth`,
+        `caller: dialGateway() from @burrow/tunnel-protocol with the certificates of POST /api/v2/gateways/${gatewayId}/connection-details {targetHost:127.0.0.1,targetPort:${targetPort}}; sessions: {} for resumption`,
+      ],
+      roles: {
+        caller: [{ pid: process.pid, tree: false }],
+        relay: [{ pid: relay.process.pid as number }],
+        gateway: [{ pid: gateway.process.pid as number }],
+        target: [{ pid: targetPid }],
+      },
+      dialer: ({ resume }) => {
+        const sessions: TlsSessionStore = {};
+        return () => dialGateway(resume ? { ...dialOptions, sessions } : dialOptions);
+      },
+      stop: () => stack.stop(),
+    };
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
+
+export async function connectionDetails(
+  stack: LocalStack,
+  gatewayId: string,
+  targetPort: number,
+): Promise<DialGatewayOptions> {
+  const details = await stack.api.request<ConnectionDetails>(
+    'POST',
+    `/v2/gateways/${gatewayId}/connection-details`,
+    { targetHost: '127.0.0.1', targetPort },
+  );
+  const [host, port] = details.relayHost.split(':');
+  return {
+    relayHost: host as string,
+    relayPort: port ? Number(port) : 8443,
+    relay: {
+      certificate: details.relay.clientCertificate,
+      privateKey: details.relay.clientPrivateKey,
+      serverCertificateChain: details.relay.serverCertificateChain,
+    },
+    gateway: {
+      certificate: details.gateway.clientCertificate,
+      privateKey: details.gateway.clientPrivateKey,
+      serverCertificateChain: details.gateway.serverCertificateChain,
+    },
+    alpn: ALPN.tcpProxy,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * `pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow] [--no-scale] [--out=<dir>]`
+ *
+ * Starts the bench target, then each path in turn on loopback (direct, openssh-openssl, burrow),
+ * measures it (path-measurements.ts), stops it by PID, measures relay scale on the burrow relay,
+ * and writes <out>/latest.json and <out>/latest.md (default out: bench/results; with --quick a
+ * scratch dir, so CI never overwrites the published numbers). Progress goes to stderr.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ManagedProcess } from '@burrow/stack';
+import { FULL, QUICK } from './bench-config.ts';
+import type { BenchPath, PathName } from './bench-path.ts';
+import type { BenchResults } from './bench-results.ts';
+import { startBurrowPath, type BurrowPath } from './burrow-path.ts';
+import { directPath } from './direct-path.ts';
+import { machineInfo } from './machine-info.ts';
+import { startOpensshOpensslPath } from './openssh-openssl-path.ts';
+import { measurePath } from './path-measurements.ts';
+import { measureRelayScale } from './relay-scale.ts';
+import { resultsMarkdown } from './results-markdown.ts';
+import { checkTargets } from './targets.ts';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined =>
+  args.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split('=')[1] ??
+  (args.includes(`--${name}`) ? '' : undefined);
+const unknown = args.filter((arg) => !/^--(quick|paths=.+|no-scale|out=.+)$/.test(arg));
+if (unknown.length > 0) {
+  console.error(
+    `bench: unknown argument ${unknown.join(' ')}\nusage: pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow] [--no-scale] [--out=<dir>]`,
+  );
+  process.exit(2);
+}
+const config = flag('quick') !== undefined ? QUICK : FULL;
+const selected = (flag('paths') ?? 'direct,openssh-openssl,burrow').split(',') as PathName[];
+const runScale = flag('no-scale') === undefined && selected.includes('burrow');
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-bench-'));
+const outDir =
+  flag('out') ||
+  (config.quick
+    ? path.join(workDir, 'results')
+    : path.resolve(import.meta.dirname, '..', 'results'));
+const started = Date.now();
+const progress = (message: string): void => {
+  process.stderr.write(
+    `[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`,
+  );
+};
+
+const results: BenchResults = {
+  startedAt: new Date(started).toISOString(),
+  durationSeconds: 0,
+  command: `pnpm bench ${args.join(' ')}`.trim(),
+  config,
+  machine: machineInfo(),
+  commands: {},
+  paths: {},
+  notMeasured: {
+    'burrow via access CLI listener': 'the access CLI (apps/access-cli, issue 5) is not built yet',
+  },
+};
+progress(`${config.quick ? 'QUICK run' : 'full run'}; scratch ${workDir}; results to ${outDir}`);
+
+const target = new ManagedProcess({
+  name: 'bench-target',
+  command: process.execPath,
+  args: [path.join(import.meta.dirname, 'bench-target-main.ts')],
+  logFile: path.join(workDir, 'bench-target.log'),
+});
+let exitCode = 0;
+let current: BenchPath | undefined;
+const onSignal = (): void => {
+  progress('interrupted: stopping everything');
+  void (async () => {
+    await current?.stop();
+    await target.stop();
+    process.exit(130);
+  })();
+};
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+try {
+  const targetPort = Number((await target.waitFor(/^listening \d+/, 15_000)).split(' ')[1]);
+  const targetPid = target.pid as number;
+  for (const name of selected) {
+    progress(`starting path ${name}`);
+    current =
+      name === 'direct'
+        ? directPath(targetPort, targetPid)
+        : name === 'openssh-openssl'
+          ? await startOpensshOpensslPath(targetPort, targetPid, workDir)
+          : name === 'burrow'
+            ? await startBurrowPath(targetPort, targetPid, progress)
+            : undefined;
+    if (!current) throw new Error(`unknown path ${name}`);
+    try {
+      results.commands[name] = current.commands;
+      results.paths[name] = await measurePath(current, config, progress);
+      if (name === 'burrow' && runScale) {
+        results.relayScale = await measureRelayScale(
+          current as BurrowPath,
+          config.swarmGateways,
+          config.openStreams,
+          workDir,
+          progress,
+        );
+      }
+    } finally {
+      progress(`stopping path ${name}`);
+      await current.stop();
+      current = undefined;
+    }
+  }
+} catch (error) {
+  exitCode = 1;
+  progress(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+} finally {
+  await target.stop();
+}
+
+results.durationSeconds = (Date.now() - started) / 1000;
+fs.mkdirSync(outDir, { recursive: true });
+fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+const markdown = resultsMarkdown(results);
+fs.writeFileSync(path.join(outDir, 'latest.md'), markdown);
+for (const check of checkTargets(results))
+  progress(
+    `target ${check.met === undefined ? 'n/a ' : check.met ? 'MET ' : 'MISS'} ${check.target}: ${check.measured}`,
+  );
+progress(
+  `wrote ${path.join(outDir, 'latest.json')} and latest.md in ${results.durationSeconds.toFixed(0)} s`,
+);
+if (exitCode === 0) fs.rmSync(workDir, { recursive: true, force: true });
+else progress(`logs kept in ${workDir}`);
+process.exit(exitCode);

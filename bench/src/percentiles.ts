@@ -1,0 +1,26 @@
+/** Nearest-rank percentiles of a sample, in the sample's unit. */
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export function percentiles(values: readonly number[]): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number): number =>
+    sorted.length === 0
+      ? NaN
+      : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number);
+  const sum = sorted.reduce((total, value) => total + value, 0);
+  return {
+    count: sorted.length,
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    max: sorted.length === 0 ? NaN : (sorted[sorted.length - 1] as number),
+    mean: sorted.length === 0 ? NaN : sum / sorted.length,
+  };
+}

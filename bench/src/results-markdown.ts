@@ -1,0 +1,180 @@
+/** bench/results/latest.md: the results of one run as Markdown tables. */
+import type { BenchResults } from './bench-results.ts';
+import type { PathName } from './bench-path.ts';
+import { ROLES } from './path-measurements.ts';
+import { checkTargets, fmt } from './targets.ts';
+
+const PATHS: PathName[] = ['direct', 'openssh-openssl', 'burrow'];
+const ACCESS_CLI = 'burrow via access CLI listener';
+const NOT_BUILT = 'not built yet (apps/access-cli, issue 5)';
+
+export function resultsMarkdown(results: BenchResults): string {
+  const lines: string[] = [];
+  const { machine, config } = results;
+  const ratio = (a: number | undefined, b: number | undefined): string =>
+    a === undefined || b === undefined ? 'n/a' : `${fmt(a / b, 2)} ×`;
+  lines.push(
+    `# Burrow bench — ${results.startedAt}${config.quick ? ' (QUICK: tiny sizes, not comparable)' : ''}`,
+  );
+  lines.push('');
+  lines.push(
+    `Command: \`${results.command}\` (${fmt(results.durationSeconds, 0)} s). Everything on 127.0.0.1; all processes share the machine's cores.`,
+  );
+  lines.push('');
+  lines.push(
+    `Machine: ${machine.os}, kernel ${machine.kernel}, ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB RAM.`,
+  );
+  lines.push('');
+  lines.push(
+    `Versions: ${Object.entries(machine.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('; ')}.`,
+  );
+  lines.push('');
+
+  lines.push('## Targets');
+  lines.push('');
+  lines.push('| target | measured | met |');
+  lines.push('|---|---|---|');
+  for (const check of checkTargets(results))
+    lines.push(
+      `| ${check.target} | ${check.measured} | ${check.met === undefined ? 'n/a' : check.met ? 'yes' : '**no**'} |`,
+    );
+  lines.push('');
+
+  lines.push(
+    `## Throughput (MiB/s; ${fmt(config.bulkBytes / 1024 ** 2, 0)} MiB per measurement, split over the streams; cap ${config.capMs / 1000} s)`,
+  );
+  lines.push('');
+  lines.push(
+    `| transfer | ${PATHS.join(' | ')} | ${ACCESS_CLI} | burrow / direct | burrow / openssh-openssl |`,
+  );
+  lines.push('|---|---|---|---|---|---|---|');
+  const burrow = results.paths.burrow;
+  for (const row of burrow?.throughput ?? results.paths.direct?.throughput ?? []) {
+    const cell = (name: PathName): number | undefined =>
+      results.paths[name]?.throughput.find(
+        (t) => t.direction === row.direction && t.streams === row.streams,
+      )?.mibPerSecond;
+    const capped = (name: PathName): string =>
+      results.paths[name]?.throughput.find(
+        (t) => t.direction === row.direction && t.streams === row.streams,
+      )?.capped
+        ? ' (capped)'
+        : '';
+    lines.push(
+      `| ${row.direction} × ${row.streams} | ${PATHS.map((p) => `${fmt(cell(p), 0)}${capped(p)}`).join(' | ')} | ${NOT_BUILT} | ${ratio(cell('burrow'), cell('direct'))} | ${ratio(cell('burrow'), cell('openssh-openssl'))} |`,
+    );
+  }
+  lines.push('');
+
+  lines.push('## CPU seconds per GiB, per role (every process of the role, from /proc/<pid>/stat)');
+  lines.push('');
+  lines.push(
+    'Relay = stunnel + sshd (all its processes) / burrow-relay; gateway = ssh + stunnel / burrow-gateway; caller = the bench process (node:tls client); total = caller + relay + gateway (the target is the same for all).',
+  );
+  lines.push('');
+  lines.push(`| path | transfer | ${ROLES.join(' | ')} | total |`);
+  lines.push('|---|---|---|---|---|---|---|');
+  for (const name of PATHS) {
+    for (const t of results.paths[name]?.throughput ?? []) {
+      const c = t.cpuSecondsPerGiB;
+      lines.push(
+        `| ${name} | ${t.direction} × ${t.streams} | ${ROLES.map((r) => fmt(c[r], 2)).join(' | ')} | ${fmt(c.caller + c.relay + c.gateway, 2)} |`,
+      );
+    }
+  }
+  lines.push('');
+
+  lines.push(
+    `## New-stream setup: connect to first echoed byte, ${config.setupStreams} sequential streams (ms)`,
+  );
+  lines.push('');
+  lines.push('| path | handshakes | p50 | p90 | p99 | max |');
+  lines.push('|---|---|---|---|---|---|');
+  for (const name of PATHS) {
+    const m = results.paths[name];
+    if (!m) continue;
+    for (const [mode, s] of [
+      ['full', m.setupFull],
+      ['resumed', m.setupResumed],
+    ] as const)
+      lines.push(
+        `| ${name} | ${mode}${s.capped ? ` (capped at ${s.count})` : ''} | ${fmt(s.p50, 2)} | ${fmt(s.p90, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.max, 2)} |`,
+      );
+  }
+  lines.push(`| ${ACCESS_CLI} | – | ${NOT_BUILT} | | | |`);
+  lines.push('');
+  lines.push(
+    `Ratios burrow / openssh-openssl: full p50 ${ratio(burrow?.setupFull.p50, results.paths['openssh-openssl']?.setupFull.p50)}, resumed p50 ${ratio(burrow?.setupResumed.p50, results.paths['openssh-openssl']?.setupResumed.p50)}; burrow / direct resumed p50 ${ratio(burrow?.setupResumed.p50, results.paths.direct?.setupResumed.p50)}.`,
+  );
+  lines.push('');
+
+  lines.push(
+    `## Request/response: 1 KiB echo on an established stream, ${config.requestRatePerSecond}/s, ${config.requests} requests (ms)`,
+  );
+  lines.push('');
+  lines.push('| path | p50 | p90 | p99 | max | p50 over direct | p99 over direct |');
+  lines.push('|---|---|---|---|---|---|---|');
+  const direct = results.paths.direct?.requestResponse;
+  for (const name of PATHS) {
+    const r = results.paths[name]?.requestResponse;
+    if (!r) continue;
+    lines.push(
+      `| ${name} | ${fmt(r.p50, 3)} | ${fmt(r.p90, 3)} | ${fmt(r.p99, 3)} | ${fmt(r.max, 3)} | ${direct ? fmt(r.p50 - direct.p50, 3) : 'n/a'} | ${direct ? fmt(r.p99 - direct.p99, 3) : 'n/a'} |`,
+    );
+  }
+  lines.push('');
+
+  const scale = results.relayScale;
+  if (scale) {
+    const KiB = 1024;
+    lines.push('## Relay scale (burrow-relay)');
+    lines.push('');
+    lines.push('| measurement | value |');
+    lines.push('|---|---|');
+    lines.push(
+      `| idle gateways (swarm, one process, gateway code) | ${scale.idleGateways.count} |`,
+    );
+    lines.push(
+      `| relay RSS before → after | ${fmt(scale.idleGateways.relayRssBeforeBytes / KiB ** 2, 1)} → ${fmt(scale.idleGateways.relayRssAfterBytes / KiB ** 2, 1)} MiB |`,
+    );
+    lines.push(
+      `| relay RSS per idle gateway | ${fmt(scale.idleGateways.relayRssPerGatewayBytes / KiB, 1)} KiB |`,
+    );
+    lines.push(
+      `| relay CPU with them idle (keepalives) | ${fmt(scale.idleGateways.relayIdleCpuPercent, 2)} % of a core |`,
+    );
+    lines.push(`| concurrent open streams | ${scale.openStreams.count} |`);
+    lines.push(
+      `| relay RSS before → after | ${fmt(scale.openStreams.relayRssBeforeBytes / KiB ** 2, 1)} → ${fmt(scale.openStreams.relayRssAfterBytes / KiB ** 2, 1)} MiB |`,
+    );
+    lines.push(
+      `| relay RSS per open stream | ${fmt(scale.openStreams.relayRssPerStreamBytes / KiB, 1)} KiB |`,
+    );
+    lines.push(
+      `| relay CPU per stream opened (TLS resumed) | ${fmt(scale.openStreams.relayCpuMsPerStreamOpen, 2)} ms |`,
+    );
+    lines.push(
+      `| relay CPU with them open and idle | ${fmt(scale.openStreams.relayIdleCpuPercent, 2)} % of a core |`,
+    );
+    lines.push('');
+  }
+  if (Object.keys(results.notMeasured).length > 0) {
+    lines.push('## Not measured');
+    lines.push('');
+    for (const [what, why] of Object.entries(results.notMeasured)) lines.push(`- ${what}: ${why}`);
+    lines.push('');
+  }
+  lines.push('## Exact commands');
+  lines.push('');
+  for (const name of PATHS) {
+    const commands = results.commands[name];
+    if (!commands) continue;
+    lines.push(`**${name}**`);
+    lines.push('');
+    for (const command of commands) lines.push(`- \`${command.replaceAll('`', "'")}\``);
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
