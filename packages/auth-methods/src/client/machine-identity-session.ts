@@ -71,6 +71,12 @@ export class MachineIdentitySession extends EventEmitter {
     return this.token.accessToken;
   }
 
+  /** When the current access token expires; undefined when the platform did not say (token auth). */
+  get expiresAt(): Date | undefined {
+    if (this.token.expiresIn <= 0) return undefined;
+    return new Date(this.lastFetchAt + this.token.expiresIn * 1000);
+  }
+
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
