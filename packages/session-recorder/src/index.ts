@@ -1,6 +1,18 @@
 /**
- * @burrow/session-recorder — encrypted append-only session logs, chunked upload, replay.
- * Not built yet (issue "Access to a private PostgreSQL with credential injection and session
- * recording"); this module exports nothing so that nothing can pretend to use it.
+ * @burrow/session-recorder — the gateway's local, encrypted, append-only PAM session recording
+ * (docs/pam-contract.md "Local recording file"; format in recording-format.ts), its uploader
+ * with persisted offsets, and decrypt / replay / export tools.
  */
-export {};
+export * from './offset-file.ts';
+export * from './record-cipher.ts';
+export * from './recording-errors.ts';
+export * from './recording-export.ts';
+export * from './recording-file-name.ts';
+export * from './recording-format.ts';
+export * from './recording-key.ts';
+export * from './recording-reader.ts';
+export * from './recording-uploader.ts';
+export * from './retry-backoff.ts';
+export * from './session-event.ts';
+export { openSessionRecording } from './session-recording.ts';
+export type { SessionRecording, SessionRecordingOptions } from './session-recording.ts';

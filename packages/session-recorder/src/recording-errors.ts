@@ -1,0 +1,57 @@
+/**
+ * Typed errors of the recording file. Callers can tell "someone changed the file or used the
+ * wrong key" from "the file is not a recording" from "the session is over" without parsing
+ * messages.
+ */
+
+/** Base class of every error this package throws on purpose. */
+export class RecordingError extends Error {
+  override name = 'RecordingError';
+}
+
+/**
+ * A record failed AES-GCM authentication: the file was modified, or the key is not the one it
+ * was written with.
+ */
+export class RecordingIntegrityError extends RecordingError {
+  override name = 'RecordingIntegrityError';
+  readonly recordIndex: number;
+  readonly byteOffset: number;
+
+  constructor(recordIndex: number, byteOffset: number) {
+    super(
+      `recording record ${recordIndex} (byte ${byteOffset}) failed authentication: ` +
+        'the file was modified or the key is wrong',
+    );
+    this.recordIndex = recordIndex;
+    this.byteOffset = byteOffset;
+  }
+}
+
+/** The bytes do not follow the record format (impossible length, body that is not JSON). */
+export class RecordingFormatError extends RecordingError {
+  override name = 'RecordingFormatError';
+  /** Where the problem is (-1 when not in a file, e.g. an event too large to record). */
+  readonly byteOffset: number;
+
+  constructor(message: string, byteOffset: number) {
+    super(message);
+    this.byteOffset = byteOffset;
+  }
+}
+
+/** The recording key is not 32 bytes. */
+export class RecordingKeyError extends RecordingError {
+  override name = 'RecordingKeyError';
+}
+
+/** An append or open after the session was marked ended. */
+export class RecordingEndedError extends RecordingError {
+  override name = 'RecordingEndedError';
+  readonly sessionId: string;
+
+  constructor(sessionId: string) {
+    super(`the recording of session ${sessionId} has ended`);
+    this.sessionId = sessionId;
+  }
+}

@@ -1,0 +1,187 @@
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { AsyncMutex } from './async-mutex.ts';
+import { syncDirectory } from './offset-file.ts';
+import { sealRecord } from './record-cipher.ts';
+import { scanRecords } from './record-scanner.ts';
+import { RecordingEndedError } from './recording-errors.ts';
+import { endedMarkerPath, recordingFileName } from './recording-file-name.ts';
+import { RECORDING_DIR_MODE, RECORDING_FILE_MODE } from './recording-format.ts';
+import { assertRecordingKey } from './recording-key.ts';
+
+/** What the gateway knows when a PAM connection of a session starts. */
+export interface SessionRecordingOptions {
+  /** The recording directory (`--pam-session-recording-path`). Created (0700) if missing. */
+  dir: string;
+  sessionId: string;
+  /** `postgres`, … — part of the file name. */
+  resourceType: string;
+  /** The session's end: the NotAfter of the gateway client certificate. */
+  expiresAt: Date;
+  /** The gateway's PAM session key (32 bytes). */
+  key: Uint8Array;
+}
+
+/** One connection's handle on its session's recording. */
+export interface SessionRecording {
+  /** The `.enc` file. */
+  readonly path: string;
+  /**
+   * Encrypts the event, appends it as one record and fsyncs; resolves with the event's index
+   * once it is on disk. Appends of all connections of the session are serialised.
+   * Throws RecordingEndedError after markEnded.
+   */
+  append(event: unknown): Promise<number>;
+  /**
+   * Marks the session ended (for every connection of it, also after a restart): no more
+   * appends; the uploader deletes the file once every event is acknowledged. Idempotent.
+   * Also closes this handle.
+   */
+  markEnded(): Promise<void>;
+  /** Releases this connection's handle (the session goes on). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The file shared by every open handle of one session in this process. */
+interface SharedRecordingFile {
+  handle: FileHandle;
+  users: number;
+  /** Complete records in the file (the next event's index). */
+  recordCount: number;
+  /** File size after the last complete record. */
+  size: number;
+  ended: boolean;
+  lock: AsyncMutex;
+}
+
+/** Open recording files of this process, by path (the per-file lock lives here). */
+const openFiles = new Map<string, Promise<SharedRecordingFile>>();
+
+/**
+ * Opens (creating if needed) the recording of a session for appending. Every connection of the
+ * session calls this and gets its own handle on one shared file; a torn record left by a crash
+ * is cut off first, so new records never follow garbage.
+ *
+ * @example
+ *   const recording = await openSessionRecording({ dir, sessionId, resourceType: 'postgres', expiresAt: cert.notAfter, key });
+ *   await recording.append({ timestamp: new Date().toISOString(), input: 'SELECT 1', output: 'SELECT 1' });
+ *   await recording.close();        // this connection is done
+ *   await recording.markEnded();    // or: the whole session is over
+ */
+export async function openSessionRecording(
+  options: SessionRecordingOptions,
+): Promise<SessionRecording> {
+  const key = assertRecordingKey(options.key);
+  const filePath = path.resolve(options.dir, recordingFileName(options));
+  let shared: SharedRecordingFile;
+  for (;;) {
+    let pending = openFiles.get(filePath);
+    if (!pending) {
+      const created = openSharedFile(options.dir, filePath, options.sessionId);
+      created.catch(() => {
+        if (openFiles.get(filePath) === created) openFiles.delete(filePath);
+      });
+      openFiles.set(filePath, created);
+      pending = created;
+    }
+    shared = await pending;
+    // The last handle may have closed the file while we waited: open it again.
+    if (openFiles.get(filePath) === pending) break;
+  }
+  if (shared.ended) throw new RecordingEndedError(options.sessionId);
+  shared.users += 1;
+  let closed = false;
+
+  const release = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    shared.users -= 1;
+    if (shared.users === 0) {
+      openFiles.delete(filePath);
+      await shared.lock.run(() => shared.handle.close());
+    }
+  };
+
+  return {
+    path: filePath,
+    append: (event) =>
+      shared.lock.run(async () => {
+        if (shared.ended || closed) throw new RecordingEndedError(options.sessionId);
+        const record = sealRecord(key, event);
+        try {
+          await writeFully(shared.handle, record);
+          await shared.handle.sync();
+        } catch (error) {
+          // Never leave a partial record for the next append to follow (disk full, I/O error).
+          await shared.handle.truncate(shared.size).catch(() => undefined);
+          throw error;
+        }
+        shared.size += record.length;
+        shared.recordCount += 1;
+        return shared.recordCount - 1;
+      }),
+    markEnded: async () => {
+      await shared.lock.run(async () => {
+        if (shared.ended) return;
+        await writeFile(endedMarkerPath(filePath), '', { mode: RECORDING_FILE_MODE });
+        await syncDirectory(path.dirname(filePath));
+        shared.ended = true;
+      });
+      await release();
+    },
+    close: release,
+  };
+}
+
+/** True while some connection of this process holds the recording open (the uploader asks). */
+export function isRecordingOpen(filePath: string): boolean {
+  return openFiles.has(path.resolve(filePath));
+}
+
+async function openSharedFile(
+  dir: string,
+  filePath: string,
+  sessionId: string,
+): Promise<SharedRecordingFile> {
+  await mkdir(dir, { recursive: true, mode: RECORDING_DIR_MODE });
+  if (await exists(endedMarkerPath(filePath))) throw new RecordingEndedError(sessionId);
+  const handle = await open(filePath, 'a+', RECORDING_FILE_MODE);
+  try {
+    // The mode only applies when the file is created; an older file gets it too.
+    await handle.chmod(RECORDING_FILE_MODE);
+    const scan = await scanRecords(handle, { readBodies: false });
+    if (scan.tornTail) await handle.truncate(scan.nextByteOffset);
+    await handle.sync();
+    await syncDirectory(dir);
+    return {
+      handle,
+      users: 0,
+      recordCount: scan.nextIndex,
+      size: scan.nextByteOffset,
+      ended: false,
+      lock: new AsyncMutex(),
+    };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** One record per write call when the kernel allows it; the rest appended (O_APPEND) if not. */
+async function writeFully(handle: FileHandle, data: Buffer): Promise<void> {
+  let written = 0;
+  while (written < data.length) {
+    const { bytesWritten } = await handle.write(data, written, data.length - written);
+    written += bytesWritten;
+  }
+}
+
+async function exists(filePath: string): Promise<boolean> {
+  try {
+    await stat(filePath);
+    return true;
+  } catch {
+    return false;
+  }
+}
