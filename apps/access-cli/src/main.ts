@@ -1,8 +1,57 @@
 #!/usr/bin/env node
 /**
- * `burrow`, the access CLI (login, `pam access`, recordings). Not built yet (issue "Access to a
- * private PostgreSQL with credential injection and session recording"): it says so and exits 1
- * rather than pretending.
+ * `burrow` entry point.
+ *
+ * Exit codes: 0 success (and after Ctrl-C ended a `pam access` session cleanly), 1 the operation
+ * failed, 2 bad usage or configuration, 3 not logged in / login expired or refused, 130 a second
+ * Ctrl-C while the session was ending. Failures are one line on stderr: `burrow: <message>`.
  */
-process.stderr.write('burrow: the access CLI is not built yet; see the README for what exists today\n');
-process.exitCode = 1;
+import { CommanderError } from 'commander';
+import { createCli, type CliContext } from './cli.ts';
+import { CliError, EXIT_CODES } from './cli-error.ts';
+
+/** Exit code after a second SIGINT/SIGTERM while ending (the shell's 128 + SIGINT). */
+const EXIT_INTERRUPTED_TWICE = 130;
+
+const context: CliContext = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+  env: process.env,
+  onInterrupt: (handler) => {
+    let interrupted = false;
+    const onSignal = (): void => {
+      if (interrupted) process.exit(EXIT_INTERRUPTED_TWICE);
+      interrupted = true;
+      handler();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  },
+};
+
+const program = createCli(context);
+// Throw instead of exiting, so usage errors get the usage exit code. Settings are copied to
+// subcommands when they are created, so every command needs its own call.
+const everyCommand = (command: typeof program): (typeof program)[] => [
+  command,
+  ...command.commands.flatMap(everyCommand),
+];
+for (const command of everyCommand(program)) command.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+  process.exit(EXIT_CODES.ok);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // commander printed its message (or the help/version text) already.
+    process.exit(error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage);
+  }
+  if (error instanceof CliError) {
+    process.stderr.write(`burrow: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  process.stderr.write(
+    `burrow: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(EXIT_CODES.failure);
+}

@@ -1,0 +1,227 @@
+/**
+ * The `burrow` command line (reference §8.1 for `pam access`):
+ *
+ *   burrow login [--domain <url>] [--method universal-auth|token|…] [--client-id <id>]
+ *                [--client-secret <secret>] [--token <token>] [--organization-slug <slug>]
+ *   burrow logout
+ *   burrow pam access <path> [--duration 1h] [--port 0] [--reason <text>]
+ *   burrow pam sessions list
+ *   burrow pam sessions show <session-id>
+ *   burrow gateways list
+ *
+ * Global: `--config-dir` (BURROW_CONFIG_DIR, default ~/.burrow), `--debug` (BURROW_DEBUG).
+ * Every flag has an environment variable, shown in `--help`. Output is plain text for people;
+ * failures are one line `burrow: <message>` on stderr with the exit codes of cli-error.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { CliError, EXIT_CODES } from './cli-error.ts';
+import { resolveConfigDir } from './config-dir.ts';
+import { deleteCredentials, requireLogin } from './credentials-store.ts';
+import { createDebugLogger } from './debug-logger.ts';
+import { parseDuration } from './duration.ts';
+import { listGateways } from './gateways-command.ts';
+import { runLogin } from './login-command.ts';
+import { formatAccessReady } from './output-format.ts';
+import { PamAccessSession } from './pam-access-session.ts';
+import { listPamSessions, showPamSession } from './pam-sessions-command.ts';
+import { PlatformClient } from './platform-client.ts';
+
+/** What the commands need from the outside world; main.ts passes the real process. */
+export interface CliContext {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Calls `handler` on the first SIGINT/SIGTERM (later ones are main.ts's business). */
+  onInterrupt: (handler: () => void) => void;
+}
+
+interface GlobalOptions {
+  configDir?: string;
+  debug?: boolean;
+}
+
+/**
+ * @example
+ *   await createCli(context).parseAsync(process.argv);
+ */
+export function createCli(context: CliContext): Command {
+  const program = new Command('burrow')
+    .description(
+      'Burrow access CLI: log in with a machine identity and reach private databases through a gateway, without ever seeing their passwords.',
+    )
+    .version(packageVersion(), '-v, --version')
+    .addOption(
+      new Option('--config-dir <dir>', 'where the login is stored (default ~/.burrow)').env(
+        'BURROW_CONFIG_DIR',
+      ),
+    )
+    .addOption(new Option('--debug', 'diagnostic JSON log lines on stderr').env('BURROW_DEBUG'))
+    .showHelpAfterError();
+
+  const globals = (command: Command): { configDir: string; debug: boolean } => {
+    const options = command.optsWithGlobals<GlobalOptions>();
+    return {
+      configDir: resolveConfigDir(
+        options.configDir ? { BURROW_CONFIG_DIR: options.configDir } : context.env,
+      ),
+      debug: Boolean(options.debug),
+    };
+  };
+  const platformFor = (command: Command): PlatformClient =>
+    new PlatformClient(requireLogin(globals(command).configDir));
+
+  program
+    .command('login')
+    .description('log in with a machine identity and store the access token (file mode 0600)')
+    .addOption(
+      new Option('--domain <url>', 'platform URL, with or without /api').env('INFISICAL_API_URL'),
+    )
+    .addOption(
+      new Option(
+        '--method <method>',
+        'universal-auth or token (others through their INFISICAL_* variables)',
+      ).env('INFISICAL_AUTH_METHOD'),
+    )
+    .addOption(
+      new Option('--client-id <id>', 'universal auth client ID').env(
+        'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID',
+      ),
+    )
+    .addOption(
+      new Option('--client-secret <secret>', 'universal auth client secret').env(
+        'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET',
+      ),
+    )
+    .addOption(new Option('--token <token>', 'an access token (token auth)').env('INFISICAL_TOKEN'))
+    .addOption(
+      new Option('--organization-slug <slug>', 'organization to log in to').env(
+        'INFISICAL_AUTH_ORGANIZATION_SLUG',
+      ),
+    )
+    .action(async (options: Record<string, string | undefined>, command: Command) => {
+      const { configDir } = globals(command);
+      const result = await runLogin(
+        {
+          domain: options.domain,
+          method: options.method,
+          clientId: options.clientId,
+          clientSecret: options.clientSecret,
+          token: options.token,
+          organizationSlug: options.organizationSlug,
+        },
+        configDir,
+        context.env,
+      );
+      context.out(result.message);
+    });
+
+  program
+    .command('logout')
+    .description('forget the stored login')
+    .action((_options: unknown, command: Command) => {
+      const removed = deleteCredentials(globals(command).configDir);
+      context.out(removed ? 'Logged out.' : 'Not logged in.');
+    });
+
+  const pam = program.command('pam').description('privileged access to databases');
+  pam
+    .command('access')
+    .description(
+      'open a PAM session and a local port that tunnels every connection through relay and gateway; Ctrl-C ends it',
+    )
+    .argument('<path>', 'account path: <folder>/<account>, e.g. prod/orders-db')
+    .addOption(
+      new Option('--duration <duration>', 'session length: 1h, 30m, 1h30m, 90s')
+        .env('BURROW_PAM_DURATION')
+        .default('1h'),
+    )
+    .addOption(
+      new Option('--port <port>', 'local port on 127.0.0.1 (0 = any free port)')
+        .env('BURROW_PAM_PORT')
+        .default('0'),
+    )
+    .addOption(
+      new Option('--reason <text>', 'why you need access (kept with the session)').env(
+        'BURROW_PAM_REASON',
+      ),
+    )
+    .action(async (path: string, options: Record<string, string | undefined>, command: Command) => {
+      const durationMs = parseDuration(options.duration ?? '1h');
+      const port = parsePort(options.port ?? '0');
+      const platform = platformFor(command);
+      const log = createDebugLogger(globals(command).debug);
+      const session = await PamAccessSession.open({
+        platform,
+        path,
+        durationMs,
+        port,
+        reason: options.reason,
+        log,
+        notice: context.err,
+      });
+      context.onInterrupt(() => void session.end('interrupted'));
+      context.out(
+        formatAccessReady({
+          path,
+          sessionId: session.sessionId,
+          resourceType: session.access.resourceType,
+          hint: {
+            host: '127.0.0.1',
+            port: session.port,
+            username: session.access.metadata?.username,
+            database: session.access.metadata?.database,
+          },
+          expiresAt: session.expiresAt,
+        }),
+      );
+      await session.finished;
+    });
+
+  const sessions = pam.command('sessions').description('recorded PAM sessions');
+  sessions
+    .command('list')
+    .description('PAM sessions of your organization')
+    .action(async (_options: unknown, command: Command) => {
+      context.out(await listPamSessions(platformFor(command)));
+    });
+  sessions
+    .command('show')
+    .description('one session with every recorded query in order: timestamp, query, result')
+    .argument('<session-id>', 'the session ID (see pam sessions list)')
+    .action(async (sessionId: string, _options: unknown, command: Command) => {
+      context.out(await showPamSession(platformFor(command), sessionId));
+    });
+
+  program
+    .command('gateways')
+    .description('gateways of your organization')
+    .command('list')
+    .description('name, ID, relay and health of every gateway')
+    .action(async (_options: unknown, command: Command) => {
+      context.out(await listGateways(platformFor(command)));
+    });
+
+  return program;
+}
+
+/** `--port`: 0–65535. */
+export function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text.trim()) || port > 65_535) {
+    throw new CliError(
+      `invalid port ${JSON.stringify(text)} (--port): 0–65535, 0 = any free port`,
+      EXIT_CODES.usage,
+    );
+  }
+  return port;
+}
+
+function packageVersion(): string {
+  try {
+    const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+    return (JSON.parse(text) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

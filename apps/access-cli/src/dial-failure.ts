@@ -1,0 +1,29 @@
+import { DialError } from '@burrow/tunnel-protocol';
+import type { RelayAddress } from './relay-address.ts';
+
+/**
+ * One line saying which hop of a tunnel failed, for people:
+ *
+ *   relay-connect → "the relay at 127.0.0.1:8443 is not reachable (ECONNREFUSED)"
+ *   relay-tls     → "the relay at 127.0.0.1:8443 refused the connection (…)"
+ *   gateway-tls   → "the gateway is not reachable through the relay at … (offline, restarting, or …)"
+ *
+ * @example
+ *   describeDialFailure(error, { host: '127.0.0.1', port: 8443 });
+ */
+export function describeDialFailure(error: unknown, relay: RelayAddress): string {
+  const where = `${relay.host}:${relay.port}`;
+  if (error instanceof DialError) {
+    const cause = error.cause as { code?: string } | undefined;
+    const reason = cause?.code ?? error.message.replace(/^[a-z-]+: /, '');
+    switch (error.stage) {
+      case 'relay-connect':
+        return `the relay at ${where} is not reachable (${reason})`;
+      case 'relay-tls':
+        return `the relay at ${where} refused the connection (${reason})`;
+      case 'gateway-tls':
+        return `the gateway is not reachable through the relay at ${where} (offline, restarting, or it refused this session: ${reason})`;
+    }
+  }
+  return `the tunnel through the relay at ${where} failed (${error instanceof Error ? error.message : String(error)})`;
+}

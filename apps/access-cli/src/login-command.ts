@@ -1,0 +1,123 @@
+import {
+  AuthConfigError,
+  MachineIdentitySession,
+  normalizeApiUrl,
+  resolveAuthFromEnv,
+} from '@burrow/auth-methods';
+import { CliError, EXIT_CODES } from './cli-error.ts';
+import { readCredentials, writeCredentials, type StoredCredentials } from './credentials-store.ts';
+import { PlatformClient } from './platform-client.ts';
+
+/**
+ * `burrow login`: logs a machine identity in (reference §7) and stores the access token in
+ * `<config dir>/credentials.json` (0600). Universal auth (`--client-id`/`--client-secret`) or a
+ * token (`--token`, checked against the platform before it is stored); the other methods of
+ * @burrow/auth-methods work through their INFISICAL_* variables.
+ *
+ * The platform URL comes from `--domain` / `INFISICAL_API_URL`, else from the previous login.
+ * Never prints the token or the client secret.
+ *
+ * @example
+ *   await runLogin({ domain: 'http://127.0.0.1:8080', clientId, clientSecret }, configDir, process.env);
+ */
+export interface LoginFlags {
+  domain?: string | undefined;
+  method?: string | undefined;
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+  token?: string | undefined;
+  organizationSlug?: string | undefined;
+}
+
+export interface LoginResult {
+  credentials: StoredCredentials;
+  file: string;
+  /** One line for the user, e.g. "Logged in to http://… with universal-auth (client ID …); token expires …". */
+  message: string;
+}
+
+export async function runLogin(
+  flags: LoginFlags,
+  configDir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<LoginResult> {
+  const previous = safeRead(configDir);
+  const domain = flags.domain ?? env.INFISICAL_API_URL ?? env.INFISICAL_DOMAIN ?? previous?.apiUrl;
+  if (!domain) {
+    throw new CliError(
+      'no platform URL: set --domain or INFISICAL_API_URL (e.g. http://127.0.0.1:8080)',
+      EXIT_CODES.usage,
+    );
+  }
+  let apiUrl: string;
+  try {
+    apiUrl = normalizeApiUrl(domain);
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT_CODES.usage);
+  }
+  let options: ReturnType<typeof resolveAuthFromEnv>;
+  try {
+    options = resolveAuthFromEnv(
+      {
+        authMethod: flags.method,
+        token: flags.token,
+        clientId: flags.clientId,
+        clientSecret: flags.clientSecret,
+        organizationSlug: flags.organizationSlug,
+      },
+      env,
+    );
+  } catch (error) {
+    if (error instanceof AuthConfigError) throw new CliError(error.message, EXIT_CODES.usage);
+    throw error;
+  }
+
+  let accessToken: string;
+  let expiresAt: Date | undefined;
+  if (options.method === 'token') {
+    accessToken = options.token;
+    // A token is not exchanged for anything; make sure the platform accepts it before storing it.
+    await new PlatformClient({ apiUrl, accessToken }).request('GET', '/v2/gateways');
+  } else {
+    let session: MachineIdentitySession;
+    try {
+      session = await MachineIdentitySession.login(apiUrl, options);
+    } catch (error) {
+      const message = (error as Error).message;
+      const refused = (error as { status?: number }).status !== undefined;
+      throw new CliError(
+        refused ? message : `cannot log in: ${message}`,
+        refused ? EXIT_CODES.notLoggedIn : EXIT_CODES.failure,
+      );
+    }
+    // The CLI keeps no process running: it stores this token and logs in again when it expires.
+    session.close();
+    accessToken = session.accessToken;
+    expiresAt = session.expiresAt;
+  }
+
+  const credentials: StoredCredentials = {
+    apiUrl,
+    accessToken,
+    expiresAt: expiresAt ? expiresAt.toISOString() : null,
+    authMethod: options.method,
+    ...(options.method === 'universal-auth' ? { clientId: options.clientId } : {}),
+  };
+  const file = writeCredentials(configDir, credentials);
+  const who = options.method === 'universal-auth' ? ` (client ID ${options.clientId})` : '';
+  const until = expiresAt ? `; the login is valid until ${expiresAt.toISOString()}` : '';
+  return {
+    credentials,
+    file,
+    message: `Logged in to ${apiUrl} with ${options.method}${who}${until}. Saved to ${file}.`,
+  };
+}
+
+/** A previous login only lends its URL; an unreadable one is ignored here (it is replaced). */
+function safeRead(configDir: string): StoredCredentials | undefined {
+  try {
+    return readCredentials(configDir);
+  } catch {
+    return undefined;
+  }
+}

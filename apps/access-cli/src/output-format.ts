@@ -1,0 +1,149 @@
+import { humanDuration } from './duration.ts';
+import type { GatewayRow, PamEvent, PamSession } from './pam-types.ts';
+
+/**
+ * Human output of `burrow`: plain text for people, stable enough for tests and scripts to grep.
+ * Nothing secret ever reaches these functions (no token, no private key, no password).
+ */
+
+/** Client hints per resource type (reference §8.1 step 4). */
+export interface ConnectionHint {
+  host: string;
+  port: number;
+  username?: string | undefined;
+  database?: string | undefined;
+}
+
+/**
+ * The ready-to-paste psql command. `sslmode=disable` because the local hop is loopback and the
+ * tunnel itself is end-to-end mTLS; libpq's key/value syntax keeps odd names safe.
+ *
+ * @example
+ *   formatPsqlCommand({ host: '127.0.0.1', port: 5433, username: 'app', database: 'orders' })
+ *   // psql "host=127.0.0.1 port=5433 user=app dbname=orders sslmode=disable"
+ */
+export function formatPsqlCommand(hint: ConnectionHint): string {
+  const parts = [`host=${hint.host}`, `port=${hint.port}`];
+  if (hint.username) parts.push(`user=${libpqValue(hint.username)}`);
+  if (hint.database) parts.push(`dbname=${libpqValue(hint.database)}`);
+  parts.push('sslmode=disable');
+  return `psql "${parts.join(' ')}"`;
+}
+
+/** A libpq conninfo value, quoted when it has spaces, quotes or backslashes. */
+function libpqValue(value: string): string {
+  if (/^[^\s'"\\]+$/.test(value)) return value;
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/"/g, '\\"')}'`;
+}
+
+/** The block `burrow pam access` prints once its listener is ready. */
+export function formatAccessReady(info: {
+  path: string;
+  sessionId: string;
+  resourceType: string;
+  hint: ConnectionHint;
+  expiresAt: Date;
+  now?: Date;
+}): string {
+  const now = info.now ?? new Date();
+  const lines = [
+    `PAM session ${info.sessionId} for ${info.path} (${info.resourceType})`,
+    `Listening on ${info.hint.host}:${info.hint.port}; expires ${info.expiresAt.toISOString()} (in ${humanDuration(info.expiresAt.getTime() - now.getTime())})`,
+  ];
+  if (info.resourceType === 'postgres') {
+    lines.push('Connect with:', '', `  ${formatPsqlCommand(info.hint)}`, '');
+    lines.push(
+      `  or any PostgreSQL client: host ${info.hint.host}, port ${info.hint.port}` +
+        (info.hint.username ? `, user ${info.hint.username}` : '') +
+        (info.hint.database ? `, database ${info.hint.database}` : '') +
+        ', no password, no TLS',
+    );
+  } else {
+    lines.push(`Connect your ${info.resourceType} client to ${info.hint.host}:${info.hint.port}`);
+  }
+  lines.push('', 'The gateway supplies the credentials and records the session. Ctrl-C ends it.');
+  return lines.join('\n');
+}
+
+/** Fixed-width columns; the last column is not padded. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, column) =>
+        column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0),
+      )
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** `burrow pam sessions list`. */
+export function formatSessionList(sessions: PamSession[]): string {
+  if (sessions.length === 0) return 'No PAM sessions.';
+  return formatTable(
+    ['SESSION', 'ACCOUNT', 'TYPE', 'STATUS', 'STARTED', 'ENDED', 'EVENTS', 'REASON'],
+    sessions.map((s) => [
+      s.id,
+      s.accountPath ?? '-',
+      s.resourceType ?? '-',
+      s.status,
+      s.createdAt ?? '-',
+      s.endedAt ?? '-',
+      String(s.eventCount ?? s.events?.length ?? '-'),
+      s.reason ?? '',
+    ]),
+  );
+}
+
+/**
+ * `burrow pam sessions show <id>`: a header, then every recorded event in order, one block per
+ * event: `[n] timestamp`, the input (query text with its parameters), `=> output`.
+ *
+ * @example
+ *   [1] 2026-01-01T10:00:00.000Z
+ *       SELECT 1
+ *       => SELECT 1
+ */
+export function formatSessionDetails(session: PamSession): string {
+  const events = session.events ?? [];
+  const header = [
+    `Session  ${session.id}`,
+    `Account  ${session.accountPath ?? '-'} (${session.resourceType ?? '-'})`,
+    `Status   ${session.status}`,
+    `Started  ${session.createdAt ?? '-'}`,
+    `Ended    ${session.endedAt ?? '-'}`,
+    `Expires  ${session.expiresAt ?? '-'}`,
+  ];
+  if (session.reason) header.push(`Reason   ${session.reason}`);
+  header.push(`Events   ${events.length}`);
+  if (events.length === 0) return [...header, '', 'No recorded events.'].join('\n');
+  return [...header, '', ...events.map((event, index) => formatEvent(event, index + 1))].join('\n');
+}
+
+/** One recorded event; multi-line input stays indented under its number. */
+export function formatEvent(event: PamEvent, number: number): string {
+  const indent = '    ';
+  const input = String(event.input ?? '')
+    .split('\n')
+    .map((line) => `${indent}${line}`)
+    .join('\n');
+  return `[${number}] ${event.timestamp}\n${input}\n${indent}=> ${String(event.output ?? '')}`;
+}
+
+/** `burrow gateways list`. */
+export function formatGatewayList(gateways: GatewayRow[]): string {
+  if (gateways.length === 0) return 'No gateways.';
+  return formatTable(
+    ['NAME', 'ID', 'RELAY', 'HEALTHY', 'LAST HEARTBEAT'],
+    gateways.map((g) => [
+      g.name,
+      g.id,
+      g.relayName ?? '-',
+      g.isHealthy === undefined ? '-' : g.isHealthy ? 'yes' : 'no',
+      g.heartbeat ?? '-',
+    ]),
+  );
+}

@@ -1,0 +1,376 @@
+import crypto from 'node:crypto';
+import net from 'node:net';
+import type tls from 'node:tls';
+import {
+  ALPN,
+  dialGateway,
+  type AlpnName,
+  type DialGatewayOptions,
+  type TlsSessionStore,
+} from '@burrow/tunnel-protocol';
+import type { Logger } from 'pino';
+import { CliError } from './cli-error.ts';
+import { describeDialFailure } from './dial-failure.ts';
+import { formatDurationForApi } from './duration.ts';
+import { readPamCapabilities } from './pam-capabilities.ts';
+import type { PamAccessResponse } from './pam-types.ts';
+import type { PlatformClient } from './platform-client.ts';
+import { PlatformError } from './platform-client.ts';
+import { replyWithPostgresError } from './postgres-error-reply.ts';
+import { parseRelayAddress, type RelayAddress } from './relay-address.ts';
+
+/**
+ * One `burrow pam access` session (reference §8.1):
+ *
+ * 1. `POST /api/v1/pam/accounts/access {path, duration:"<ms>ms", reason?}` → session ID, relay
+ *    address, relay and gateway client certificates valid for the session, CA chains, metadata.
+ * 2. Capability check: a tunnel with ALPN `infisical-pam-capabilities`; a gateway that answers
+ *    without the account's resource type is refused ("gateway version outdated"); no answer at all
+ *    = an older gateway, continue (a warning names the failing hop).
+ * 3. Listen on `127.0.0.1:<port>` (0 = any free port).
+ * 4. Every local connection gets its own tunnel (ALPN `infisical-pam-proxy`) and the bytes are
+ *    piped both ways; each side's end is passed on with `end()` so no tail is lost. When the
+ *    tunnel cannot be opened, a PostgreSQL client gets a FATAL error naming the failing hop.
+ * 5. The session ends on {@link end}: Ctrl-C (`'interrupted'`) or the local expiry check
+ *    (`'expired'`, every second, at the gateway certificate's NotAfter). Interrupted sessions are
+ *    cancelled with a tunnel on ALPN `infisical-pam-session-cancellation` (the gateway closes the
+ *    session's connections, flushes the recording and ends the session), falling back to
+ *    `POST /api/v1/pam/sessions/:id/end` when the gateway cannot be reached. Then up to 10 s for
+ *    the local connections to close.
+ *
+ * @example
+ *   const session = await PamAccessSession.open({ platform, path: 'prod/orders-db', durationMs: 3_600_000, port: 0, log, notice });
+ *   process.once('SIGINT', () => void session.end('interrupted'));
+ *   await session.finished;
+ */
+export interface PamAccessOptions {
+  platform: PlatformClient;
+  /** Account path, e.g. `prod/orders-db`. */
+  path: string;
+  durationMs: number;
+  /** Local port; 0 = any free port. */
+  port: number;
+  reason?: string | undefined;
+  log: Logger;
+  /** Human messages for stderr (warnings, per-connection failures, shutdown progress). */
+  notice: (line: string) => void;
+  /** Dialer, replaceable in tests. */
+  dial?: (options: DialGatewayOptions) => Promise<tls.TLSSocket>;
+}
+
+export type EndReason = 'interrupted' | 'expired';
+
+/** The local expiry check runs this often (reference: ~1 s on the accept loop). */
+const EXPIRY_CHECK_INTERVAL_MS = 1_000;
+/** How long ending a session waits for local connections to close (reference §8.1 step 6). */
+export const CONNECTION_DRAIN_TIMEOUT_MS = 10_000;
+/** How long the cancellation tunnel may take, handshake to the gateway's close. */
+const CANCELLATION_TIMEOUT_MS = 10_000;
+
+export class PamAccessSession {
+  readonly path: string;
+  readonly access: PamAccessResponse;
+  readonly relay: RelayAddress;
+  readonly expiresAt: Date;
+  /** Resolves with the reason once the session ended and every local connection is closed. */
+  readonly finished: Promise<EndReason>;
+  private readonly options: PamAccessOptions;
+  private readonly server: net.Server;
+  private readonly dial: (options: DialGatewayOptions) => Promise<tls.TLSSocket>;
+  private readonly tlsSessions: TlsSessionStore = {};
+  private readonly connections = new Set<net.Socket>();
+  private readonly expiryTimer: NodeJS.Timeout;
+  private resolveFinished!: (reason: EndReason) => void;
+  private ending: Promise<void> | undefined;
+  private nextConnectionId = 1;
+  private listeningPort = 0;
+
+  private constructor(
+    options: PamAccessOptions,
+    access: PamAccessResponse,
+    server: net.Server,
+    expiresAt: Date,
+  ) {
+    this.options = options;
+    this.path = options.path;
+    this.access = access;
+    this.relay = parseRelayAddress(access.relayHost);
+    this.server = server;
+    this.expiresAt = expiresAt;
+    this.dial = options.dial ?? dialGateway;
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    this.expiryTimer = setInterval(() => {
+      if (Date.now() >= this.expiresAt.getTime()) void this.end('expired');
+    }, EXPIRY_CHECK_INTERVAL_MS);
+  }
+
+  /** Requests access, checks the gateway and starts listening. Throws CliError on failure. */
+  static async open(options: PamAccessOptions): Promise<PamAccessSession> {
+    const access = await requestAccess(options);
+    const expiresAt = certificateNotAfter(access.gatewayClientCertificate, options.durationMs);
+    // Half-open: a client that shuts down its sending side still gets the rest of the answer.
+    const server = net.createServer({ allowHalfOpen: true });
+    const session = new PamAccessSession(options, access, server, expiresAt);
+    try {
+      await session.checkCapabilities();
+      await session.listen(options.port);
+      return session;
+    } catch (error) {
+      clearInterval(session.expiryTimer);
+      server.close();
+      // The session exists at the platform; end it there rather than leave it open.
+      await session.endAtPlatform().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  get sessionId(): string {
+    return this.access.sessionId;
+  }
+
+  get port(): number {
+    return this.listeningPort;
+  }
+
+  get activeConnections(): number {
+    return this.connections.size;
+  }
+
+  /** Ends the session (idempotent); resolves when everything is closed. */
+  end(reason: EndReason): Promise<void> {
+    this.ending ??= this.shutdown(reason);
+    return this.ending;
+  }
+
+  private tunnelOptions(alpn: AlpnName): DialGatewayOptions {
+    return {
+      relayHost: this.relay.host,
+      relayPort: this.relay.port,
+      relay: {
+        certificate: this.access.relayClientCertificate,
+        privateKey: this.access.relayClientPrivateKey,
+        serverCertificateChain: this.access.relayServerCertificateChain,
+      },
+      gateway: {
+        certificate: this.access.gatewayClientCertificate,
+        privateKey: this.access.gatewayClientPrivateKey,
+        serverCertificateChain: this.access.gatewayServerCertificateChain,
+      },
+      alpn,
+      sessions: this.tlsSessions,
+    };
+  }
+
+  private async checkCapabilities(): Promise<void> {
+    const { log, notice } = this.options;
+    let supported: string[];
+    try {
+      const socket = await this.dial(this.tunnelOptions(ALPN.pamCapabilities));
+      const capabilities = await readPamCapabilities(socket);
+      log.debug({ capabilities }, 'gateway capabilities');
+      supported = capabilities.supportedResourceTypes;
+    } catch (error) {
+      // Reference §8.1 step 3: failure to fetch = an older gateway; go on, but say why.
+      log.debug({ error: String(error) }, 'capability check failed');
+      notice(
+        `warning: could not check the gateway's capabilities: ${describeDialFailure(error, this.relay)}; continuing`,
+      );
+      return;
+    }
+    const type = this.access.accountType ?? this.access.resourceType;
+    if (!supported.includes(type)) {
+      throw new CliError(
+        `gateway version outdated: it supports ${supported.join(', ') || 'no PAM resource types'}, not ${type}; upgrade the gateway`,
+      );
+    }
+  }
+
+  private listen(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        reject(
+          new CliError(
+            error.code === 'EADDRINUSE'
+              ? `port ${port} on 127.0.0.1 is in use; choose another with --port (0 = any free port)`
+              : `cannot listen on 127.0.0.1:${port}: ${error.message}`,
+          ),
+        );
+      };
+      this.server.once('error', onError);
+      this.server.on('connection', (socket) => this.handle(socket));
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', onError);
+        this.server.on('error', (error) =>
+          this.options.log.debug({ error: String(error) }, 'listener error'),
+        );
+        this.listeningPort = (this.server.address() as net.AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  private handle(local: net.Socket): void {
+    const id = this.nextConnectionId++;
+    const { log, notice } = this.options;
+    if (this.ending) {
+      local.destroy();
+      return;
+    }
+    local.setNoDelay(true);
+    local.pause();
+    this.connections.add(local);
+    local.once('close', () => this.connections.delete(local));
+    local.on('error', (error) => log.debug({ id, error: String(error) }, 'local socket error'));
+    log.debug({ id, from: `${local.remoteAddress}:${local.remotePort}` }, 'local connection');
+    this.dial(this.tunnelOptions(ALPN.pamProxy)).then(
+      (remote) => {
+        if (local.destroyed || this.ending) {
+          remote.destroy();
+          local.destroy();
+          return;
+        }
+        remote.setNoDelay(true);
+        remote.on('error', (error) => {
+          log.debug({ id, error: String(error) }, 'tunnel error');
+          local.destroy();
+        });
+        local.on('error', () => remote.destroy());
+        remote.once('end', () => log.debug({ id }, 'gateway closed the connection'));
+        local.once('close', () => {
+          // pipe() has already called remote.end(); let the TLS layer flush, then make sure.
+          if (!remote.destroyed) setTimeout(() => remote.destroy(), 5_000).unref();
+        });
+        remote.once('close', () => {
+          // pipe() has passed the gateway's end on with end(); give the client a moment to read
+          // the rest, then make sure the socket goes away.
+          if (!local.destroyed) setTimeout(() => local.destroy(), 1_000).unref();
+        });
+        // pipe() passes each side's end on with end(), so the last bytes are not lost.
+        local.pipe(remote);
+        remote.pipe(local);
+        log.debug({ id }, 'tunnel open');
+      },
+      (error: unknown) => {
+        const reason = describeDialFailure(error, this.relay);
+        notice(`connection ${id}: ${reason}`);
+        log.debug({ id, error: String(error) }, 'tunnel failed');
+        if (this.access.resourceType === 'postgres') {
+          void replyWithPostgresError(local, `burrow: ${reason}`);
+        } else {
+          local.destroy();
+        }
+      },
+    );
+  }
+
+  private async shutdown(reason: EndReason): Promise<void> {
+    const { notice, log } = this.options;
+    clearInterval(this.expiryTimer);
+    this.server.close();
+    if (reason === 'expired') {
+      notice(`Session ${this.sessionId} expired at ${this.expiresAt.toISOString()}.`);
+    } else {
+      notice(`Ending session ${this.sessionId}...`);
+      const cancelled = await this.cancelThroughGateway();
+      if (!cancelled) {
+        try {
+          await this.endAtPlatform();
+          notice('Session ended at the control plane (the gateway could not be reached).');
+        } catch (error) {
+          notice(`warning: could not end the session: ${(error as Error).message}`);
+        }
+      }
+    }
+    const drained = await this.drain(CONNECTION_DRAIN_TIMEOUT_MS);
+    if (!drained) {
+      log.debug({ open: this.connections.size }, 'closing connections that did not end in time');
+      for (const socket of this.connections) socket.destroy();
+    }
+    notice(`Session ${this.sessionId} ended.`);
+    this.resolveFinished(reason);
+  }
+
+  /** True when the gateway accepted the cancellation and closed the tunnel. */
+  private async cancelThroughGateway(): Promise<boolean> {
+    const { log } = this.options;
+    let socket: tls.TLSSocket;
+    try {
+      socket = await this.dial({
+        ...this.tunnelOptions(ALPN.pamSessionCancellation),
+        relayHandshakeTimeoutMs: 5_000,
+        innerHandshakeTimeoutMs: 5_000,
+      });
+    } catch (error) {
+      log.debug({ error: String(error) }, 'cancellation tunnel failed');
+      return false;
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        log.debug('gateway did not close the cancellation tunnel in time');
+        socket.destroy();
+        resolve(false);
+      }, CANCELLATION_TIMEOUT_MS);
+      socket.on('data', () => undefined);
+      socket.once('error', () => undefined);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private async endAtPlatform(): Promise<void> {
+    await this.options.platform.request(
+      'POST',
+      `/v1/pam/sessions/${encodeURIComponent(this.sessionId)}/end`,
+      {},
+      { timeoutMs: 10_000 },
+    );
+  }
+
+  private drain(timeoutMs: number): Promise<boolean> {
+    if (this.connections.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const deadline = Date.now() + timeoutMs;
+      const poll = setInterval(() => {
+        if (this.connections.size === 0 || Date.now() >= deadline) {
+          clearInterval(poll);
+          resolve(this.connections.size === 0);
+        }
+      }, 100);
+    });
+  }
+}
+
+async function requestAccess(options: PamAccessOptions): Promise<PamAccessResponse> {
+  try {
+    return await options.platform.request<PamAccessResponse>('POST', '/v1/pam/accounts/access', {
+      path: options.path,
+      duration: formatDurationForApi(options.durationMs),
+      ...(options.reason ? { reason: options.reason } : {}),
+    });
+  } catch (error) {
+    if (error instanceof PlatformError) {
+      if (error.errorName === 'PAM_REASON_REQUIRED')
+        throw new CliError(`access to ${options.path} requires a reason: pass --reason "<why>"`);
+      if (error.status === 404)
+        throw new CliError(
+          `PAM account ${options.path} not found (${error.message.replace(/^.*?: /, '')})`,
+        );
+      if (error.status === 403)
+        throw new CliError(
+          `access to ${options.path} refused: ${error.message.replace(/^.*?: /, '')}`,
+        );
+    }
+    throw error;
+  }
+}
+
+/** The session ends when the gateway certificate does; without one, after the requested duration. */
+function certificateNotAfter(certificatePem: string, durationMs: number): Date {
+  try {
+    return new Date(new crypto.X509Certificate(certificatePem).validTo);
+  } catch {
+    return new Date(Date.now() + durationMs);
+  }
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  formatAccessReady,
+  formatGatewayList,
+  formatPsqlCommand,
+  formatSessionDetails,
+  formatSessionList,
+} from '../src/output-format.ts';
+
+describe('formatPsqlCommand', () => {
+  it('prints a ready-to-paste libpq connection string without a password', () => {
+    expect(
+      formatPsqlCommand({ host: '127.0.0.1', port: 54321, username: 'app', database: 'orders' }),
+    ).toBe('psql "host=127.0.0.1 port=54321 user=app dbname=orders sslmode=disable"');
+  });
+
+  it('quotes values with spaces or quotes', () => {
+    expect(
+      formatPsqlCommand({ host: '127.0.0.1', port: 5, username: "o'brien", database: 'my db' }),
+    ).toBe(`psql "host=127.0.0.1 port=5 user='o\\'brien' dbname='my db' sslmode=disable"`);
+  });
+});
+
+describe('formatAccessReady', () => {
+  it('names the session, the port, the expiry and the psql line', () => {
+    const text = formatAccessReady({
+      path: 'prod/orders-db',
+      sessionId: 'sess-1',
+      resourceType: 'postgres',
+      hint: { host: '127.0.0.1', port: 40000, username: 'app', database: 'orders' },
+      expiresAt: new Date('2030-01-01T01:00:00.000Z'),
+      now: new Date('2030-01-01T00:00:00.000Z'),
+    });
+    expect(text).toContain('PAM session sess-1 for prod/orders-db (postgres)');
+    expect(text).toContain('expires 2030-01-01T01:00:00.000Z (in 1h)');
+    expect(text).toContain(
+      '  psql "host=127.0.0.1 port=40000 user=app dbname=orders sslmode=disable"',
+    );
+    expect(text).toContain('Ctrl-C ends it');
+  });
+});
+
+describe('sessions', () => {
+  const session = {
+    id: 'sess-1',
+    accountPath: 'prod/orders-db',
+    resourceType: 'postgres',
+    status: 'ended',
+    reason: 'incident 42',
+    createdAt: '2030-01-01T00:00:00.000Z',
+    endedAt: '2030-01-01T00:10:00.000Z',
+    expiresAt: '2030-01-01T01:00:00.000Z',
+    eventCount: 2,
+  };
+
+  it('lists sessions as a table', () => {
+    const lines = formatSessionList([session]).split('\n');
+    expect(lines[0]).toMatch(
+      /^SESSION\s+ACCOUNT\s+TYPE\s+STATUS\s+STARTED\s+ENDED\s+EVENTS\s+REASON$/,
+    );
+    expect(lines[1]).toMatch(
+      /^sess-1\s+prod\/orders-db\s+postgres\s+ended\s+.*\s+2\s+incident 42$/,
+    );
+    expect(formatSessionList([])).toBe('No PAM sessions.');
+  });
+
+  it('shows every event in order with timestamp, input and output', () => {
+    const text = formatSessionDetails({
+      ...session,
+      events: [
+        {
+          timestamp: '2030-01-01T00:00:01.000Z',
+          input: 'CREATE TABLE t (id int)',
+          output: 'CREATE TABLE',
+        },
+        {
+          timestamp: '2030-01-01T00:00:02.000Z',
+          input: 'INSERT INTO t VALUES ($1)\n-- params: 42',
+          output: 'INSERT 0 1',
+        },
+      ],
+    });
+    expect(text).toContain('Session  sess-1');
+    expect(text).toContain('Events   2');
+    expect(text).toContain(
+      '[1] 2030-01-01T00:00:01.000Z\n    CREATE TABLE t (id int)\n    => CREATE TABLE',
+    );
+    expect(text).toContain(
+      '[2] 2030-01-01T00:00:02.000Z\n    INSERT INTO t VALUES ($1)\n    -- params: 42\n    => INSERT 0 1',
+    );
+    expect(text.indexOf('[1]')).toBeLessThan(text.indexOf('[2]'));
+  });
+
+  it('says so when nothing was recorded', () => {
+    expect(formatSessionDetails({ ...session, events: [] })).toContain('No recorded events.');
+  });
+});
+
+describe('formatGatewayList', () => {
+  it('shows name, id, relay and health', () => {
+    const text = formatGatewayList([
+      { id: 'g1', name: 'gateway-a', relayName: 'relay-a', isHealthy: true, heartbeat: 'now' },
+    ]);
+    expect(text.split('\n')[1]).toMatch(/^gateway-a\s+g1\s+relay-a\s+yes\s+now$/);
+  });
+});

@@ -1,0 +1,241 @@
+import http from 'node:http';
+import net from 'node:net';
+import type tls from 'node:tls';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { ALPN, DialError, type DialGatewayOptions } from '@burrow/tunnel-protocol';
+import { createDebugLogger } from '../src/debug-logger.ts';
+import { PamAccessSession } from '../src/pam-access-session.ts';
+import { PlatformClient } from '../src/platform-client.ts';
+
+/**
+ * PamAccessSession against a stand-in control plane (node:http) and a stand-in dialer: the
+ * "gateway" is a loopback echo server, so the test sees exactly what the session does with the
+ * local connections, the capability check and the cancellation.
+ */
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Recorded {
+  method: string;
+  url: string;
+  body: unknown;
+}
+
+async function fakePlatform(): Promise<{ platform: PlatformClient; requests: Recorded[] }> {
+  const requests: Recorded[] = [];
+  const server = http.createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    request.on('end', () => {
+      const body = text ? (JSON.parse(text) as unknown) : undefined;
+      requests.push({ method: request.method ?? '', url: request.url ?? '', body });
+      response.setHeader('content-type', 'application/json');
+      if (request.url === '/api/v1/pam/accounts/access') {
+        const path = (body as { path: string }).path;
+        if (path !== 'prod/orders-db') {
+          response.statusCode = 404;
+          response.end(JSON.stringify({ message: `PAM account ${path} not found` }));
+          return;
+        }
+        response.end(
+          JSON.stringify({
+            sessionId: 'sess-1',
+            accountType: 'postgres',
+            resourceType: 'postgres',
+            metadata: { username: 'app', database: 'orders' },
+            relayHost: '127.0.0.1:1',
+            relayClientCertificate: 'not a certificate',
+            relayClientPrivateKey: 'k',
+            relayServerCertificateChain: 'c',
+            gatewayClientCertificate: 'not a certificate',
+            gatewayClientPrivateKey: 'k',
+            gatewayServerCertificateChain: 'c',
+          }),
+        );
+        return;
+      }
+      response.end(JSON.stringify({ session: { id: 'sess-1', status: 'ended' } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    platform: new PlatformClient({ apiUrl: `http://127.0.0.1:${port}/api`, accessToken: 't' }),
+    requests,
+  };
+}
+
+/** A dialer whose "gateway" echoes on pam-proxy, answers capabilities, and logs cancellations. */
+async function fakeGateway(options: { types?: string[]; down?: boolean; cancelWorks?: boolean }) {
+  const alpns: string[] = [];
+  const proxied = new Set<net.Socket>();
+  const echo = net.createServer({ allowHalfOpen: true }, (socket) => {
+    proxied.add(socket);
+    socket.on('error', () => undefined);
+    socket.pipe(socket);
+  });
+  await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => {
+    for (const s of proxied) s.destroy();
+    return new Promise((resolve) => echo.close(resolve));
+  });
+  const { port } = echo.address() as net.AddressInfo;
+  const dial = async (dialOptions: DialGatewayOptions): Promise<tls.TLSSocket> => {
+    const alpn = String(dialOptions.alpn);
+    alpns.push(alpn);
+    if (options.down) throw new DialError('relay-connect', 'connect ECONNREFUSED');
+    if (alpn === ALPN.pamSessionCancellation && options.cancelWorks === false)
+      throw new DialError('gateway-tls', 'connection closed during the handshake');
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    if (alpn === ALPN.pamCapabilities) {
+      const body = Buffer.from(
+        JSON.stringify({
+          gatewayName: 'gw',
+          supportedResourceTypes: options.types ?? ['postgres'],
+        }),
+      );
+      const header = Buffer.alloc(4);
+      header.writeUInt32BE(body.length, 0);
+      // Feed the frame through the echo server.
+      socket.end(Buffer.concat([header, body]));
+    }
+    if (alpn === ALPN.pamSessionCancellation) {
+      // The gateway closes the session's connections, then the cancellation tunnel.
+      for (const s of proxied) s.end();
+      socket.end();
+    }
+    return socket as unknown as tls.TLSSocket;
+  };
+  return { dial, alpns };
+}
+
+async function open(
+  platform: PlatformClient,
+  dial: (o: DialGatewayOptions) => Promise<tls.TLSSocket>,
+  overrides: { path?: string; durationMs?: number } = {},
+) {
+  const notices: string[] = [];
+  const session = await PamAccessSession.open({
+    platform,
+    path: overrides.path ?? 'prod/orders-db',
+    durationMs: overrides.durationMs ?? 3_600_000,
+    port: 0,
+    reason: 'testing',
+    log: createDebugLogger(false),
+    notice: (line) => notices.push(line),
+    dial,
+  });
+  cleanups.push(() => session.end('interrupted'));
+  return { session, notices };
+}
+
+function roundTrip(port: number, payload: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const client = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    client.on('data', (chunk: Buffer) => chunks.push(chunk));
+    client.on('error', reject);
+    client.on('end', () => resolve(Buffer.concat(chunks)));
+    client.end(payload); // half-close: the echo must still come back in full
+  });
+}
+
+describe('PamAccessSession', () => {
+  it('requests access with the duration in ms, checks capabilities, and tunnels bytes both ways', async () => {
+    const { platform, requests } = await fakePlatform();
+    const gateway = await fakeGateway({});
+    const { session, notices } = await open(platform, gateway.dial);
+    expect(requests[0]).toEqual({
+      method: 'POST',
+      url: '/api/v1/pam/accounts/access',
+      body: { path: 'prod/orders-db', duration: '3600000ms', reason: 'testing' },
+    });
+    expect(gateway.alpns[0]).toBe(ALPN.pamCapabilities);
+    expect(session.port).toBeGreaterThan(0);
+    const payload = Buffer.alloc(256 * 1024, 7);
+    const echoed = await roundTrip(session.port, payload);
+    expect(echoed.equals(payload)).toBe(true);
+    expect(gateway.alpns.filter((a) => a === ALPN.pamProxy)).toHaveLength(1);
+    expect(notices).toEqual([]);
+  });
+
+  it('says clearly when the account path does not exist', async () => {
+    const { platform } = await fakePlatform();
+    const gateway = await fakeGateway({});
+    await expect(open(platform, gateway.dial, { path: 'prod/nope' })).rejects.toThrow(
+      /PAM account prod\/nope not found/,
+    );
+  });
+
+  it('refuses a gateway that does not support the account type, and ends the session', async () => {
+    const { platform, requests } = await fakePlatform();
+    const gateway = await fakeGateway({ types: ['ssh'] });
+    await expect(open(platform, gateway.dial)).rejects.toThrow(/gateway version outdated/);
+    expect(requests.map((r) => r.url)).toContain('/api/v1/pam/sessions/sess-1/end');
+  });
+
+  it('goes on when capabilities cannot be fetched, and answers psql with a FATAL error naming the relay', async () => {
+    const { platform } = await fakePlatform();
+    const gateway = await fakeGateway({ down: true });
+    const { session, notices } = await open(platform, gateway.dial);
+    expect(notices[0]).toMatch(
+      /warning: could not check the gateway's capabilities: the relay at 127.0.0.1:1 is not reachable/,
+    );
+    const startup = Buffer.concat([
+      Buffer.from([0, 0, 0, 17, 0, 3, 0, 0]),
+      Buffer.from('user\0app\0\0', 'utf8'),
+    ]);
+    const reply = await roundTrip(session.port, startup);
+    expect(reply[0]).toBe('E'.charCodeAt(0));
+    expect(reply.toString('utf8')).toContain('burrow: the relay at 127.0.0.1:1 is not reachable');
+  });
+
+  it('Ctrl-C cancels through the gateway, which closes the connections; no API fallback needed', async () => {
+    const { platform, requests } = await fakePlatform();
+    const gateway = await fakeGateway({});
+    const { session, notices } = await open(platform, gateway.dial);
+    const client = net.connect(session.port, '127.0.0.1');
+    client.on('error', () => undefined);
+    await new Promise((resolve) => client.once('connect', resolve));
+    client.write('hello');
+    await new Promise((resolve) => client.once('data', resolve));
+    const closed = new Promise((resolve) => client.once('close', resolve));
+    await session.end('interrupted');
+    await closed;
+    await expect(session.finished).resolves.toBe('interrupted');
+    expect(gateway.alpns).toContain(ALPN.pamSessionCancellation);
+    expect(requests.map((r) => r.url)).not.toContain('/api/v1/pam/sessions/sess-1/end');
+    expect(notices.at(-1)).toBe('Session sess-1 ended.');
+    expect(session.activeConnections).toBe(0);
+  });
+
+  it('falls back to POST /sessions/:id/end when the cancellation tunnel fails', async () => {
+    const { platform, requests } = await fakePlatform();
+    const gateway = await fakeGateway({ cancelWorks: false });
+    const { session, notices } = await open(platform, gateway.dial);
+    await session.end('interrupted');
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toContain(
+      'POST /api/v1/pam/sessions/sess-1/end',
+    );
+    expect(notices.join('\n')).toMatch(/ended at the control plane/);
+  });
+
+  it('ends by itself when the session expires', async () => {
+    const { platform } = await fakePlatform();
+    const gateway = await fakeGateway({});
+    const { session, notices } = await open(platform, gateway.dial, { durationMs: 1_200 });
+    await expect(session.finished).resolves.toBe('expired');
+    expect(notices.join('\n')).toMatch(/expired at/);
+    await expect(
+      new Promise((resolve, reject) => {
+        const c = net.connect(session.port, '127.0.0.1');
+        c.on('connect', () => reject(new Error('still listening')));
+        c.on('error', resolve);
+      }),
+    ).resolves.toBeDefined();
+  });
+});
