@@ -25,7 +25,11 @@ export class CertificateError extends Error {
   readonly code: CertificateErrorCode;
   readonly offset: number | undefined;
 
-  constructor(code: CertificateErrorCode, message: string, options?: { offset?: number; cause?: unknown }) {
+  constructor(
+    code: CertificateErrorCode,
+    message: string,
+    options?: { offset?: number; cause?: unknown },
+  ) {
     super(options?.offset === undefined ? message : `${message} (at byte ${options.offset})`, {
       cause: options?.cause,
     });
