@@ -191,8 +191,16 @@ export class LocalStack {
     return handle;
   }
 
-  /** Starts a gateway with its own machine identity, dialing out to `relayName`. */
-  async startGateway(name: string, relayName: string): Promise<GatewayHandle> {
+  /**
+   * Starts (or restarts, keeping identity and recording dir) a gateway with its own machine
+   * identity, dialing out to `relayName`. PAM session recordings go to
+   * `<workDir>/gateway-<name>-recordings`, so a restarted gateway finds what it left behind.
+   */
+  async startGateway(
+    name: string,
+    relayName: string,
+    options: { env?: Record<string, string> } = {},
+  ): Promise<GatewayHandle> {
     const previous = this.gateways.get(name);
     if (previous?.process.running) throw new Error(`gateway ${name} is already running`);
     const identity =
@@ -209,7 +217,9 @@ export class LocalStack {
         INFISICAL_AUTH_METHOD: 'universal-auth',
         INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: identity.clientId,
         INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret,
+        INFISICAL_PAM_SESSION_RECORDING_PATH: path.join(this.workDir, `gateway-${name}-recordings`),
         ...this.extraEnv,
+        ...options.env,
       }),
       logFile: path.join(this.workDir, `gateway-${name}.log`),
     });

@@ -3,6 +3,7 @@
 // has in the clear after the outer TLS, which it forwards into the SSH channel) to the file named
 // by BURROW_TEST_TAP_FILE. Test-only: nothing in the relay knows about it.
 import fs from 'node:fs';
+import process from 'node:process';
 import tls from 'node:tls';
 
 const file = process.env.BURROW_TEST_TAP_FILE;
