@@ -12,6 +12,8 @@ command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v psql >/dev/null || missing+=(postgresql-client)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# systemd-analyze judges the units `systemd install` writes (nothing is started with it).
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 # stunnel: the outer and inner TLS of the bench's openssh-openssl comparison path (pnpm bench).
 command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || missing+=(stunnel4)
 

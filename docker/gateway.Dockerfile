@@ -1,0 +1,55 @@
+# Burrow gateway image (burrow-gateway). Build from the repository root:
+#   docker build -f docker/gateway.Dockerfile -t burrow/gateway .
+# The base images are build arguments so the image can be built from a locally made base where no
+# registry can be reached (docker build --build-arg NODE_IMAGE=... --build-arg BUILD_IMAGE=...).
+# The build image needs Node 24 with its headers, python3, make and a C++ compiler (native modules).
+ARG NODE_IMAGE=node:24-bookworm-slim
+ARG BUILD_IMAGE=node:24-bookworm
+
+FROM ${BUILD_IMAGE} AS build
+# The app, as a workspace path; its production dependencies are deployed to /out.
+ARG APP_DIR=apps/gateway
+ARG PNPM_VERSION=12.21.0
+# Where node-gyp finds Node's headers (the official images keep them under /usr/local).
+ARG NODEDIR=/usr/local
+ENV CI=true \
+    npm_config_nodedir=${NODEDIR} \
+    TURBO_TELEMETRY_DISABLED=1
+WORKDIR /src
+RUN npm install --global pnpm@${PNPM_VERSION}
+COPY . .
+# pnpm 12 cannot use --frozen-lockfile with the packageManager pin (see scripts/test.sh).
+RUN pnpm install --no-frozen-lockfile --prefer-frozen-lockfile --reporter=append-only \
+ && pnpm --filter "./${APP_DIR}..." run build \
+ && pnpm --filter "./${APP_DIR}" deploy --prod /out
+
+FROM ${NODE_IMAGE} AS runtime
+ARG NODE_IMAGE
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE=https://example.invalid/burrow
+LABEL org.opencontainers.image.title="burrow-gateway" \
+      org.opencontainers.image.description="Burrow gateway: dials out to a relay over SSH and serves end-to-end mTLS tunnels to private targets." \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.vendor="Burrow" \
+      org.opencontainers.image.base.name="${NODE_IMAGE}"
+COPY docker/entrypoint.sh /usr/local/bin/burrow-entrypoint
+# A fixed non-root uid/gid shared by every Burrow image, so files on shared volumes (the bootstrap
+# job's 0600 env files) are readable by the services that need them and by no one else.
+RUN groupadd --system --gid 10001 burrow \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
+      --shell /usr/sbin/nologin burrow \
+ && chmod 0755 /usr/local/bin/burrow-entrypoint \
+ && mkdir -p /var/lib/burrow/bootstrap \
+ && chown 10001:10001 /var/lib/burrow/bootstrap \
+ && chmod 0700 /var/lib/burrow/bootstrap
+COPY --from=build /out /app
+ENV NODE_ENV=production
+USER 10001:10001
+WORKDIR /app
+
+# No HEALTHCHECK: the gateway has no health endpoint yet (README, "Deploy").
+ENTRYPOINT ["/usr/local/bin/burrow-entrypoint", "/app/dist/main.js"]
+CMD ["start"]

@@ -1,0 +1,182 @@
+/**
+ * The compose stack's one-shot bootstrap job (runs in the control-plane image, after the control
+ * plane is healthy and before the relay and gateway start):
+ *
+ *   1. POST /api/v1/admin/bootstrap       admin user, organization, admin identity token
+ *   2. for each name in BURROW_BOOTSTRAP_IDENTITIES ("relay gateway"):
+ *        POST /api/v1/identities, universal auth, one client secret
+ *   3. write to BURROW_BOOTSTRAP_DIR (a volume shared read-only with relay and gateway), mode 0600:
+ *        admin.env     INFISICAL_TOKEN (the admin identity's token), BURROW_ORGANIZATION_ID
+ *        <name>.env    INFISICAL_AUTH_METHOD=universal-auth, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID,
+ *                      INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET
+ *
+ * Each service then points BURROW_ENV_FILE at its file (see entrypoint.sh). Running it again is a
+ * no-op once every file exists; a control plane that was bootstrapped but whose files are gone
+ * (volume removed) is an error, since the secrets cannot be shown again.
+ *
+ * Settings (environment): INFISICAL_API_URL, BURROW_ADMIN_EMAIL, BURROW_ADMIN_PASSWORD,
+ * BURROW_ORGANIZATION (as `burrow-control-plane bootstrap`), BURROW_BOOTSTRAP_DIR,
+ * BURROW_BOOTSTRAP_IDENTITIES. Exit 0 done, 1 failed, 2 bad settings.
+ *
+ * Plain Node (fetch, fs) and erasable TypeScript only: the image runs this file as it is.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** How long to wait for the control plane's /healthz before giving up. */
+const CONTROL_PLANE_WAIT_MS = 120_000;
+/** One API call; the control plane answers in milliseconds when healthy. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+class SettingError extends Error {}
+
+function setting(name: string, fallback?: string): string {
+  const value = process.env[name]?.trim() || fallback;
+  if (value === undefined || value === '') throw new SettingError(`${name} is required`);
+  return value;
+}
+
+/** Values go into files that Node reads with --env-file: keep them to characters needing no quoting. */
+const SAFE_VALUE = /^[A-Za-z0-9._~+/=:@-]*$/;
+
+function envFileText(variables: Record<string, string>): string {
+  const lines = ['# Written by the Burrow compose bootstrap job. Secret: keep mode 0600.'];
+  for (const [key, value] of Object.entries(variables)) {
+    if (!SAFE_VALUE.test(value)) throw new Error(`${key}: unexpected characters in the value`);
+    lines.push(`${key}=${value}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Created with mode 0600 under a temporary name, then renamed: never readable by others. */
+function writeSecretFile(file: string, text: string): void {
+  const temporary = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(temporary, text, { mode: 0o600 });
+  fs.chmodSync(temporary, 0o600);
+  fs.renameSync(temporary, file);
+}
+
+async function api<T>(
+  apiBase: string,
+  method: string,
+  route: string,
+  body?: unknown,
+  token?: string,
+): Promise<T> {
+  const response = await fetch(`${apiBase}${route}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { message?: string }).message ?? text;
+    } catch {
+      // not JSON
+    }
+    throw new Error(`${method} /api${route} -> ${response.status}: ${message}`);
+  }
+  return (text === '' ? {} : JSON.parse(text)) as T;
+}
+
+async function waitForControlPlane(origin: string): Promise<void> {
+  const deadline = Date.now() + CONTROL_PLANE_WAIT_MS;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return;
+      last = `status ${response.status}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(
+    `control plane at ${origin} not healthy after ${CONTROL_PLANE_WAIT_MS} ms (${last})`,
+  );
+}
+
+async function main(): Promise<void> {
+  const origin = setting('INFISICAL_API_URL')
+    .replace(/\/+$/, '')
+    .replace(/\/api$/, '');
+  const apiBase = `${origin}/api`;
+  const email = setting('BURROW_ADMIN_EMAIL');
+  const password = setting('BURROW_ADMIN_PASSWORD');
+  const organization = setting('BURROW_ORGANIZATION');
+  const dir = setting('BURROW_BOOTSTRAP_DIR');
+  const names = setting('BURROW_BOOTSTRAP_IDENTITIES', 'relay gateway')
+    .split(/[\s,]+/)
+    .filter(Boolean);
+  for (const name of names) {
+    if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name)) {
+      throw new SettingError(`BURROW_BOOTSTRAP_IDENTITIES: "${name}" is not a slug`);
+    }
+  }
+  const files = ['admin', ...names].map((name) => path.join(dir, `${name}.env`));
+  if (files.every((file) => fs.existsSync(file))) {
+    console.log(`bootstrap: already done (${files.join(', ')} exist)`);
+    return;
+  }
+
+  await waitForControlPlane(origin);
+  const bootstrap = await api<{
+    organization: { id: string };
+    identity: { credentials: { token: string } };
+  }>(apiBase, 'POST', '/v1/admin/bootstrap', { email, password, organization });
+  const token = bootstrap.identity.credentials.token;
+  const organizationId = bootstrap.organization.id;
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeSecretFile(
+    path.join(dir, 'admin.env'),
+    envFileText({ INFISICAL_TOKEN: token, BURROW_ORGANIZATION_ID: organizationId }),
+  );
+  for (const name of names) {
+    const { identity } = await api<{ identity: { id: string } }>(
+      apiBase,
+      'POST',
+      '/v1/identities',
+      { name: `${name}-identity`, organizationId, role: 'member' },
+      token,
+    );
+    const { identityUniversalAuth } = await api<{ identityUniversalAuth: { clientId: string } }>(
+      apiBase,
+      'POST',
+      `/v1/auth/universal-auth/identities/${identity.id}`,
+      {},
+      token,
+    );
+    const { clientSecret } = await api<{ clientSecret: string }>(
+      apiBase,
+      'POST',
+      `/v1/auth/universal-auth/identities/${identity.id}/client-secrets`,
+      { description: `${name} (compose bootstrap)` },
+      token,
+    );
+    writeSecretFile(
+      path.join(dir, `${name}.env`),
+      envFileText({
+        INFISICAL_AUTH_METHOD: 'universal-auth',
+        INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: identityUniversalAuth.clientId,
+        INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: clientSecret,
+      }),
+    );
+    console.log(`bootstrap: identity ${name}-identity -> ${path.join(dir, `${name}.env`)}`);
+  }
+  console.log(`bootstrap: organization "${organization}" ready (${organizationId})`);
+}
+
+try {
+  await main();
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`bootstrap: ${message}\n`);
+  process.exit(error instanceof SettingError ? 2 : 1);
+}

@@ -1,0 +1,172 @@
+/**
+ * docker/compose.yaml's services run as plain processes on loopback — each with the command and
+ * the environment compose.yaml and its image give it, service names and container ports mapped to
+ * 127.0.0.1 and free ports, volumes to scratch directories, PostgreSQL as a throwaway local
+ * cluster — in compose's health-gated order (the healthchecks themselves decide). Then the access
+ * flow works through them: the gateway is healthy in GET /api/v2/gateways and the control plane
+ * reaches the postgres service through relay and gateway (POST /api/v2/gateways/:id/test-connection).
+ * So the compose file's commands and variables are exactly the ones that work.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { loadCompose } from '../src/compose-file.ts';
+import { parseDotEnv } from '../src/compose-interpolation.ts';
+import { ComposeLoopbackStack } from '../src/compose-loopback-stack.ts';
+import { COMPOSE_FILE, ENV_EXAMPLE_FILE, IMAGES, REPO_ROOT } from '../src/deploy-files.ts';
+
+const variables: Record<string, string> = {
+  ...parseDotEnv(fs.readFileSync(ENV_EXAMPLE_FILE, 'utf8')),
+  ENCRYPTION_KEY: 'c0ffee'.repeat(10) + 'c0ff',
+  BURROW_ADMIN_PASSWORD: 'compose-test-password',
+  POSTGRES_PASSWORD: 'compose-test-password',
+};
+const compose = loadCompose(COMPOSE_FILE, variables);
+const gatewayName = variables.GATEWAY_NAME ?? 'gateway-1';
+let stack: ComposeLoopbackStack;
+let apiUrl: string;
+let adminToken: string;
+
+async function api<T>(method: string, route: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${apiUrl}${route}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${adminToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+interface Gateway {
+  id: string;
+  name: string;
+  isHealthy?: boolean;
+}
+
+async function listGateways(): Promise<Gateway[]> {
+  const result = await api<{ gateways?: Gateway[] } | Gateway[]>('GET', '/v2/gateways');
+  return Array.isArray(result) ? result : (result.gateways ?? []);
+}
+
+beforeAll(async () => {
+  for (const app of ['control-plane', 'relay', 'gateway']) {
+    const main = path.join(REPO_ROOT, 'apps', app, 'dist/main.js');
+    if (!fs.existsSync(main)) throw new Error(`${main} is missing: run pnpm build first`);
+  }
+  stack = await ComposeLoopbackStack.plan(compose);
+  await stack.start();
+  apiUrl = `http://127.0.0.1:${stack.rewriter.port('control-plane', 8080)}/api`;
+  const admin = parseDotEnv(
+    fs.readFileSync(path.join(stack.volumeDirs.get('bootstrap')!, 'admin.env'), 'utf8'),
+  );
+  adminToken = admin.INFISICAL_TOKEN!;
+}, 240_000);
+
+afterAll(async () => {
+  await stack?.stop();
+}, 60_000);
+
+describe('compose.yaml as processes on loopback', () => {
+  it('runs the images’ own entrypoint with compose’s commands', () => {
+    expect(stack.spec('control-plane').argv.slice(2)).toEqual(['serve']);
+    expect(stack.spec('relay').argv.slice(2)).toEqual(['start']);
+    expect(stack.spec('gateway').argv.slice(2)).toEqual(['start', gatewayName]);
+    for (const name of ['control-plane', 'bootstrap', 'relay', 'gateway']) {
+      expect(stack.spec(name).argv[0]).toBe(path.join(REPO_ROOT, 'docker/entrypoint.sh'));
+    }
+  });
+
+  it('the bootstrap job completed and left its secrets in 0600 files only', () => {
+    const dir = stack.volumeDirs.get('bootstrap')!;
+    expect(fs.readdirSync(dir).sort()).toEqual(['admin.env', 'gateway.env', 'relay.env']);
+    for (const file of fs.readdirSync(dir)) {
+      expect(fs.statSync(path.join(dir, file)).mode & 0o777).toBe(0o600);
+    }
+    const relay = parseDotEnv(fs.readFileSync(path.join(dir, 'relay.env'), 'utf8'));
+    expect(Object.keys(relay).sort()).toEqual([
+      'INFISICAL_AUTH_METHOD',
+      'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID',
+      'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET',
+    ]);
+    expect(stack.processes.get('bootstrap')?.code).toBe(0);
+  });
+
+  it('running the bootstrap job again is a no-op', () => {
+    const spec = stack.spec('bootstrap');
+    const again = spawnSync(spec.argv[0]!, spec.argv.slice(1), { env: spec.env, encoding: 'utf8' });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('already done');
+  });
+
+  it('the gateway is healthy in GET /api/v2/gateways', async () => {
+    const name = gatewayName;
+    const deadline = Date.now() + 60_000;
+    let gateway: Gateway | undefined;
+    while (Date.now() < deadline) {
+      gateway = (await listGateways()).find((candidate) => candidate.name === name);
+      if (gateway?.isHealthy) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(gateway).toMatchObject({ name, isHealthy: true });
+  }, 90_000);
+
+  it('the control plane reaches the postgres service through relay and gateway', async () => {
+    const [gateway] = (await listGateways()).filter((candidate) => candidate.name === gatewayName);
+    // "postgres:5432" as the gateway would dial it in compose, mapped like every other setting.
+    const [host, port] = stack.rewriter.rewrite('gateway', 'postgres:5432', []).split(':');
+    const result = await api<{ reachable: boolean; error?: string }>(
+      'POST',
+      `/v2/gateways/${gateway!.id}/test-connection`,
+      {
+        targetHost: host,
+        targetPort: Number(port),
+      },
+    );
+    expect(result).toMatchObject({ reachable: true });
+  }, 60_000);
+
+  it('and reports a target that is not there as unreachable', async () => {
+    const [gateway] = (await listGateways()).filter((candidate) => candidate.name === gatewayName);
+    const result = await api<{ reachable: boolean }>(
+      'POST',
+      `/v2/gateways/${gateway!.id}/test-connection`,
+      {
+        targetHost: '127.0.0.1',
+        targetPort: 1,
+      },
+    );
+    expect(result.reachable).toBe(false);
+  }, 60_000);
+});
+
+describe('each image entrypoint', () => {
+  it.each(IMAGES.filter((image) => image.app !== 'access-cli'))('$app: --help exits 0', (image) => {
+    const main = path.join(REPO_ROOT, 'apps', image.app, 'dist/main.js');
+    const result = spawnSync(path.join(REPO_ROOT, 'docker/entrypoint.sh'), [main, '--help'], {
+      env: { PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` },
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: burrow-/);
+  });
+
+  it('refuses to start when BURROW_ENV_FILE is missing (bootstrap did not run)', () => {
+    const main = path.join(REPO_ROOT, 'apps/relay/dist/main.js');
+    const result = spawnSync(path.join(REPO_ROOT, 'docker/entrypoint.sh'), [main, 'start'], {
+      env: {
+        PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`,
+        BURROW_ENV_FILE: '/nonexistent/relay.env',
+      },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/BURROW_ENV_FILE=\/nonexistent\/relay.env is missing/);
+  });
+});
