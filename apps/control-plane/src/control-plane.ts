@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { IdentityProviderEndpoints } from '@burrow/auth-methods';
 import type { KeyAlgorithm, SshKeyType } from '@burrow/pki';
 import { buildApp, type BuildAppOptions, type ControlPlaneApp } from './app/build-app.ts';
 import { createContext, type ControlPlaneContext } from './app/control-plane-context.ts';
@@ -26,6 +27,8 @@ export interface ControlPlaneOptions extends BuildAppOptions {
   relayAuthSecret?: string | undefined;
   keyAlgorithm?: KeyAlgorithm;
   sshKeyType?: SshKeyType;
+  /** Google/Microsoft key URLs (BURROW_GCP_*, BURROW_AZURE_LOGIN_URL); default: the public ones. */
+  identityProviders?: IdentityProviderEndpoints | undefined;
 }
 
 export interface ControlPlane {
@@ -63,6 +66,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     keyAlgorithm: options.keyAlgorithm ?? 'ecdsa-p256',
     sshKeyType: options.sshKeyType ?? 'ed25519',
     relayAuthSecret: options.relayAuthSecret,
+    identityProviders: options.identityProviders,
   });
   try {
     const app = await buildApp(context, options);

@@ -212,7 +212,7 @@ describe('universal auth', () => {
     });
     const { clientSecret } = await createSecret(identityId);
     const refused = await login(clientId, clientSecret, undefined, '192.0.2.1');
-    expect(refused.statusCode).toBe(403);
+    expect(refused.statusCode).toBe(401);
     expect(refused.json<{ message: string }>().message).toMatch(/192\.0\.2\.1/);
     const ok = await login(clientId, clientSecret, undefined, '10.9.9.9');
     expect(ok.statusCode).toBe(200);

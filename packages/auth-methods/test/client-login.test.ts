@@ -37,7 +37,16 @@ describe('resolveAuthFromEnv', () => {
       /INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET/,
     );
     expect(() => resolveAuthFromEnv({ authMethod: 'token' }, {})).toThrow(/INFISICAL_TOKEN/);
-    expect(() => resolveAuthFromEnv({ authMethod: 'kubernetes' }, {})).toThrow(/not built yet/);
+    expect(() => resolveAuthFromEnv({ authMethod: 'kubernetes' }, {})).toThrow(
+      /INFISICAL_MACHINE_IDENTITY_ID/,
+    );
+    expect(() => resolveAuthFromEnv({ authMethod: 'gcp-iam' }, {})).toThrow(
+      /INFISICAL_GCP_IAM_SERVICE_ACCOUNT_KEY_FILE_PATH/,
+    );
+    expect(() =>
+      resolveAuthFromEnv({ authMethod: 'jwt-auth', machineIdentityId: 'x' }, {}),
+    ).toThrow(/INFISICAL_JWT/);
+    expect(() => resolveAuthFromEnv({ authMethod: 'ldap-auth' }, {})).toThrow(/not built/);
     expect(() => resolveAuthFromEnv({ authMethod: 'magic' }, {})).toThrow(AuthConfigError);
   });
 });
@@ -72,12 +81,13 @@ describe('MachineIdentitySession', () => {
             return;
           }
           issued += 1;
-          // expiresIn 6 s => renewal due after 1 s; max TTL 7 s => the second refresh re-logs in.
+          // expiresIn 6 s => renewal due after 1 s; max TTL 8 s => at ~1 s 7 s remain (renew), at
+          // ~2 s less than 6 s remain (re-login). A max TTL of 7 s sat on the boundary.
           res.end(
             JSON.stringify({
               accessToken: `login-${issued}`,
               expiresIn: 6,
-              accessTokenMaxTTL: 7,
+              accessTokenMaxTTL: 8,
               tokenType: 'Bearer',
             }),
           );
@@ -86,7 +96,7 @@ describe('MachineIdentitySession', () => {
             JSON.stringify({
               accessToken: `${json.accessToken}-renewed`,
               expiresIn: 6,
-              accessTokenMaxTTL: 7,
+              accessTokenMaxTTL: 8,
               tokenType: 'Bearer',
             }),
           );

@@ -50,14 +50,14 @@ describe('universal auth', () => {
     expect(clientSecretUsable({ ...record, isClientSecretRevoked: true }, T0)).toBe(false);
   });
 
-  it('refuses a login from outside the client-secret trusted IPs with 403', () => {
+  it('refuses a login from outside the client-secret trusted IPs with 401', () => {
     const config = universalAuthConfig({ clientSecretTrustedIps: [{ ipAddress: '192.0.2.0/24' }] });
     const { clientSecret, record } = createClientSecret({ now: T0 });
     const error = loginError(() =>
       verifyClientSecretLogin(config, [record], { clientSecret, clientIp: '127.0.0.1', now: T0 }),
     );
-    expect(error.code).toBe('IP_NOT_TRUSTED');
-    expect(error.httpStatus).toBe(403);
+    expect(error.code).toBe('LOGIN_IP_NOT_TRUSTED');
+    expect(error.httpStatus).toBe(401);
   });
 
   it('matches CIDRs for both address families', () => {

@@ -1,3 +1,8 @@
+import {
+  DEFAULT_IDENTITY_PROVIDER_ENDPOINTS,
+  JwksCache,
+  type IdentityProviderEndpoints,
+} from '@burrow/auth-methods';
 import type { KeyAlgorithm, SshKeyType } from '@burrow/pki';
 import { SecretBox } from '../crypto/secret-box.ts';
 import type { Db } from '../db/database.ts';
@@ -9,6 +14,7 @@ import { CertificateAuthorityStore } from '../stores/certificate-authority-store
 import { GatewayStore } from '../stores/gateway-store.ts';
 import { IdentityStore } from '../stores/identity-store.ts';
 import { InstanceSettingsStore } from '../stores/instance-settings-store.ts';
+import { LoginMethodStore } from '../stores/login-method-store.ts';
 import { OrganizationStore } from '../stores/organization-store.ts';
 import { RelayStore } from '../stores/relay-store.ts';
 import { TokenAuthStore } from '../stores/token-auth-store.ts';
@@ -25,6 +31,13 @@ export interface ControlPlaneContext {
   identities: IdentityStore;
   universalAuth: UniversalAuthStore;
   tokenAuth: TokenAuthStore;
+  /** kubernetes, aws, gcp, azure, oidc and jwt auth configurations. */
+  loginMethods: LoginMethodStore;
+  /** Identity providers' key sets, shared by every login. */
+  jwks: JwksCache;
+  identityProviders: IdentityProviderEndpoints;
+  /** Seals secrets stored in login method configurations (root key). */
+  secretBox: SecretBox;
   accessTokens: AccessTokens;
   relays: RelayStore;
   gateways: GatewayStore;
@@ -40,6 +53,8 @@ export interface ContextOptions {
   keyAlgorithm: KeyAlgorithm;
   sshKeyType: SshKeyType;
   relayAuthSecret: string | undefined;
+  /** Google and Microsoft key URLs; default: the public ones. */
+  identityProviders?: IdentityProviderEndpoints | undefined;
 }
 
 export function createContext(options: ContextOptions): ControlPlaneContext {
@@ -60,6 +75,10 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
     identities,
     universalAuth: new UniversalAuthStore(db),
     tokenAuth: new TokenAuthStore(db),
+    loginMethods: new LoginMethodStore(db),
+    jwks: new JwksCache(),
+    identityProviders: options.identityProviders ?? DEFAULT_IDENTITY_PROVIDER_ENDPOINTS,
+    secretBox: new SecretBox(options.rootKey),
     accessTokens: new AccessTokens({ store: new AccessTokenStore(db), identities }),
     relays,
     gateways,

@@ -36,7 +36,10 @@ Environment only:
   RELAY_AUTH_SECRET         secret instance relays present (Authorization: Bearer ...);
                             unset = instance relay registration is refused
   BURROW_KEY_ALGORITHM      ecdsa-p256 (default) | rsa-2048 (the reference's) for CAs and TLS certs
-  BURROW_SSH_KEY_ALGORITHM  ed25519 (default) | ecdsa-p256 | rsa-2048 for SSH CAs and keys`,
+  BURROW_SSH_KEY_ALGORITHM  ed25519 (default) | ecdsa-p256 | rsa-2048 for SSH CAs and keys
+  BURROW_GCP_ID_TOKEN_JWKS_URL         Google ID token keys (gcp-id-token logins)
+  BURROW_GCP_SERVICE_ACCOUNT_JWKS_URL  service account keys, {email} replaced (gcp-iam logins)
+  BURROW_AZURE_LOGIN_URL               Entra ID base URL; keys at <url>/<tenantId>/discovery/keys`,
     )
     .action(async (flags: { host: string; port: string; dataDir: string; logLevel: string }) => {
       const config = resolveServerConfig(flags);
@@ -46,6 +49,7 @@ Environment only:
         relayAuthSecret: config.relayAuthSecret,
         keyAlgorithm: config.keyAlgorithm,
         sshKeyType: config.sshKeyType,
+        identityProviders: config.identityProviders,
         logLevel: config.logLevel,
         version,
       });

@@ -1,4 +1,8 @@
 import path from 'node:path';
+import {
+  identityProviderEndpointsFromEnv,
+  type IdentityProviderEndpoints,
+} from '@burrow/auth-methods';
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm, type SshKeyType } from '@burrow/pki';
 import { ConfigError } from './config-error.ts';
 
@@ -17,6 +21,9 @@ import { ConfigError } from './config-error.ts';
  * | instance relay key | –              | RELAY_AUTH_SECRET      | (instance relays disabled) |
  * | key algorithm      | –              | BURROW_KEY_ALGORITHM   | ecdsa-p256  |
  * | SSH key algorithm  | –              | BURROW_SSH_KEY_ALGORITHM | ed25519 (rsa-2048 if the key algorithm is) |
+ * | Google ID token keys | –            | BURROW_GCP_ID_TOKEN_JWKS_URL | https://www.googleapis.com/oauth2/v3/certs |
+ * | service account keys | –            | BURROW_GCP_SERVICE_ACCOUNT_JWKS_URL | https://www.googleapis.com/service_accounts/v1/metadata/jwk/{email} |
+ * | Entra ID base URL  | –              | BURROW_AZURE_LOGIN_URL | https://login.microsoftonline.com |
  */
 export interface ServerConfig {
   host: string;
@@ -29,6 +36,8 @@ export interface ServerConfig {
   relayAuthSecret: string | undefined;
   keyAlgorithm: KeyAlgorithm;
   sshKeyType: SshKeyType;
+  /** Where Google's and Microsoft's public keys are fetched from (login methods). */
+  identityProviders: IdentityProviderEndpoints;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -75,6 +84,7 @@ export function resolveServerConfig(
     relayAuthSecret: parseRelayAuthSecret(env.RELAY_AUTH_SECRET),
     keyAlgorithm,
     sshKeyType: parseSshKeyType(env.BURROW_SSH_KEY_ALGORITHM, keyAlgorithm),
+    identityProviders: identityProviderEndpointsFromEnv(env),
   };
 }
 

@@ -9,7 +9,15 @@ import type { Db } from '../db/database.ts';
  *   const id = store.insert({ identityId, authMethod: 'universal-auth', record });
  *   const stored = store.findByDigest(digestSecret(bearer));
  */
-export type AuthMethod = 'universal-auth' | 'token-auth';
+export type AuthMethod =
+  | 'universal-auth'
+  | 'token-auth'
+  | 'kubernetes-auth'
+  | 'aws-auth'
+  | 'gcp-auth'
+  | 'azure-auth'
+  | 'oidc-auth'
+  | 'jwt-auth';
 
 export interface StoredAccessToken extends AccessTokenRecord {
   id: string;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { IdentityProviderEndpoints } from '@burrow/auth-methods';
 import { createControlPlane, type ControlPlane } from '../../src/index.ts';
 
 /** A control plane on a fresh temporary data dir, with silent logs, for app.inject() tests. */
@@ -12,13 +13,18 @@ export interface TestControlPlane extends ControlPlane {
 }
 
 export async function startTestControlPlane(
-  options: { logStream?: NodeJS.WritableStream; logLevel?: string } = {},
+  options: {
+    logStream?: NodeJS.WritableStream;
+    logLevel?: string;
+    identityProviders?: IdentityProviderEndpoints;
+  } = {},
 ): Promise<TestControlPlane> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-cp-test-'));
   const controlPlane = await createControlPlane({
     dataDir,
     relayAuthSecret: RELAY_AUTH_SECRET,
     logLevel: options.logLevel ?? 'silent',
+    identityProviders: options.identityProviders,
     ...(options.logStream ? { logStream: options.logStream as never } : {}),
   });
   return {

@@ -1,3 +1,15 @@
 export * from './api-url.ts';
+export * from './auth-config-error.ts';
+export { pickSetting, type AuthFlags } from './auth-flags.ts';
+export * from './aws-credentials.ts';
+export * from './aws-iam-auth.ts';
+export * from './azure-auth.ts';
+export * from './gcp-iam-auth.ts';
+export * from './gcp-id-token-auth.ts';
+export * from './jwt-auth.ts';
+export * from './kubernetes-auth.ts';
 export * from './login-options.ts';
+export * from './login-request.ts';
 export * from './machine-identity-session.ts';
+export * from './method-login-request.ts';
+export * from './oidc-auth.ts';

@@ -1,32 +1,46 @@
+import { AuthConfigError } from './auth-config-error.ts';
+import { pickSetting, type AuthFlags } from './auth-flags.ts';
+import { resolveAwsIamLogin, type AwsIamLogin } from './aws-iam-auth.ts';
+import { resolveAzureLogin, type AzureLogin } from './azure-auth.ts';
+import { resolveGcpIamLogin, type GcpIamLogin } from './gcp-iam-auth.ts';
+import { resolveGcpIdTokenLogin, type GcpIdTokenLogin } from './gcp-id-token-auth.ts';
+import { resolveJwtLogin, type JwtLogin } from './jwt-auth.ts';
+import { resolveKubernetesLogin, type KubernetesLogin } from './kubernetes-auth.ts';
+import { resolveOidcLogin, type OidcLogin } from './oidc-auth.ts';
+
 /**
  * Which machine-identity login method to use and with what credential, resolved from flags and
- * the reference's environment variables (reference §7):
+ * the reference's environment variables (reference §7). Flags win over environment variables.
  *
- *   --auth-method   INFISICAL_AUTH_METHOD                    universal-auth | token (default:
- *                                                            token when a token is given, else
- *                                                            universal-auth)
- *   --token         INFISICAL_TOKEN (also INFISICAL_UNIVERSAL_AUTH_ACCESS_TOKEN, TOKEN)
- *   --client-id     INFISICAL_UNIVERSAL_AUTH_CLIENT_ID
- *   --client-secret INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET
- *   --organization-slug INFISICAL_AUTH_ORGANIZATION_SLUG
+ *   --auth-method   INFISICAL_AUTH_METHOD   one of {@link SUPPORTED_AUTH_METHODS} (default: token
+ *                                           when a token is given, else universal-auth)
+ *   universal-auth  --client-id INFISICAL_UNIVERSAL_AUTH_CLIENT_ID,
+ *                   --client-secret INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET,
+ *                   --organization-slug INFISICAL_AUTH_ORGANIZATION_SLUG
+ *   token           --token INFISICAL_TOKEN (also INFISICAL_UNIVERSAL_AUTH_ACCESS_TOKEN, TOKEN)
+ *   the others      --machine-identity-id INFISICAL_MACHINE_IDENTITY_ID plus the method's own
+ *                   source: see kubernetes-auth.ts, aws-iam-auth.ts, gcp-id-token-auth.ts,
+ *                   gcp-iam-auth.ts, azure-auth.ts, oidc-auth.ts, jwt-auth.ts
  *
- * Flags win over environment variables. The other methods of the reference (kubernetes, aws-iam,
- * gcp, azure, oidc, jwt) are refused with a clear message until they are built.
+ * @example
+ *   const options = resolveAuthFromEnv({ authMethod: 'kubernetes' }, process.env);
  */
 export type LoginOptions =
   | { method: 'universal-auth'; clientId: string; clientSecret: string; organizationSlug?: string }
-  | { method: 'token'; token: string };
+  | { method: 'token'; token: string }
+  | KubernetesLogin
+  | AwsIamLogin
+  | GcpIdTokenLogin
+  | GcpIamLogin
+  | AzureLogin
+  | OidcLogin
+  | JwtLogin;
 
-export interface AuthFlags {
-  authMethod?: string | undefined;
-  token?: string | undefined;
-  clientId?: string | undefined;
-  clientSecret?: string | undefined;
-  organizationSlug?: string | undefined;
-}
+export type AuthMethodName = LoginOptions['method'];
 
-export const SUPPORTED_AUTH_METHODS = ['universal-auth', 'token'] as const;
-const KNOWN_NOT_YET_BUILT = [
+export const SUPPORTED_AUTH_METHODS = [
+  'universal-auth',
+  'token',
   'kubernetes',
   'aws-iam',
   'gcp-id-token',
@@ -34,30 +48,37 @@ const KNOWN_NOT_YET_BUILT = [
   'azure',
   'oidc-auth',
   'jwt-auth',
-  'ldap-auth',
-];
+] as const satisfies readonly AuthMethodName[];
 
-export class AuthConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AuthConfigError';
-  }
-}
+/** Methods of the reference that Burrow does not build (LDAP needs a directory; OCI is SDK-only). */
+const KNOWN_NOT_BUILT = ['ldap-auth', 'oci-auth'];
+
+const RESOLVERS: Record<
+  Exclude<AuthMethodName, 'universal-auth' | 'token'>,
+  (flags: AuthFlags, env: NodeJS.ProcessEnv) => LoginOptions
+> = {
+  kubernetes: resolveKubernetesLogin,
+  'aws-iam': resolveAwsIamLogin,
+  'gcp-id-token': resolveGcpIdTokenLogin,
+  'gcp-iam': resolveGcpIamLogin,
+  azure: resolveAzureLogin,
+  'oidc-auth': resolveOidcLogin,
+  'jwt-auth': resolveJwtLogin,
+};
 
 export function resolveAuthFromEnv(
   flags: AuthFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): LoginOptions {
-  const pick = (...values: (string | undefined)[]): string | undefined =>
-    values.find((v) => v !== undefined && v.trim() !== '')?.trim();
-  const token = pick(
+  const token = pickSetting(
     flags.token,
     env.INFISICAL_TOKEN,
     env.INFISICAL_UNIVERSAL_AUTH_ACCESS_TOKEN,
     env.TOKEN,
   );
   const method =
-    pick(flags.authMethod, env.INFISICAL_AUTH_METHOD) ?? (token ? 'token' : 'universal-auth');
+    pickSetting(flags.authMethod, env.INFISICAL_AUTH_METHOD) ??
+    (token ? 'token' : 'universal-auth');
 
   if (method === 'token' || method === 'token-auth') {
     if (!token)
@@ -65,8 +86,11 @@ export function resolveAuthFromEnv(
     return { method: 'token', token };
   }
   if (method === 'universal-auth') {
-    const clientId = pick(flags.clientId, env.INFISICAL_UNIVERSAL_AUTH_CLIENT_ID);
-    const clientSecret = pick(flags.clientSecret, env.INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET);
+    const clientId = pickSetting(flags.clientId, env.INFISICAL_UNIVERSAL_AUTH_CLIENT_ID);
+    const clientSecret = pickSetting(
+      flags.clientSecret,
+      env.INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET,
+    );
     if (!clientId) {
       throw new AuthConfigError(
         'universal auth needs a client ID: set --client-id or INFISICAL_UNIVERSAL_AUTH_CLIENT_ID (or give a token with --token / INFISICAL_TOKEN)',
@@ -77,7 +101,10 @@ export function resolveAuthFromEnv(
         'universal auth needs a client secret: set --client-secret or INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET',
       );
     }
-    const organizationSlug = pick(flags.organizationSlug, env.INFISICAL_AUTH_ORGANIZATION_SLUG);
+    const organizationSlug = pickSetting(
+      flags.organizationSlug,
+      env.INFISICAL_AUTH_ORGANIZATION_SLUG,
+    );
     return {
       method: 'universal-auth',
       clientId,
@@ -85,9 +112,11 @@ export function resolveAuthFromEnv(
       ...(organizationSlug ? { organizationSlug } : {}),
     };
   }
-  if (KNOWN_NOT_YET_BUILT.includes(method)) {
+  const resolver = RESOLVERS[method as keyof typeof RESOLVERS];
+  if (resolver) return resolver(flags, env);
+  if (KNOWN_NOT_BUILT.includes(method)) {
     throw new AuthConfigError(
-      `auth method ${method} is not built yet; use one of: ${SUPPORTED_AUTH_METHODS.join(', ')} (INFISICAL_AUTH_METHOD)`,
+      `auth method ${method} is not built in Burrow; use one of: ${SUPPORTED_AUTH_METHODS.join(', ')} (INFISICAL_AUTH_METHOD)`,
     );
   }
   throw new AuthConfigError(

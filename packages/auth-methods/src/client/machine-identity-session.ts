@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { LoginOptions } from './login-options.ts';
+import { methodLoginRequest } from './method-login-request.ts';
 
 /**
  * A logged-in machine identity whose access token stays fresh in the background.
@@ -128,11 +129,8 @@ async function loginOnce(apiUrl: string, options: LoginOptions): Promise<TokenRe
   if (options.method === 'token') {
     return { accessToken: options.token, expiresIn: 0, accessTokenMaxTTL: 0, tokenType: 'Bearer' };
   }
-  return postJson(`${apiUrl}/v1/auth/universal-auth/login`, {
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    ...(options.organizationSlug ? { organizationSlug: options.organizationSlug } : {}),
-  });
+  const request = await methodLoginRequest(options);
+  return postJson(`${apiUrl}${request.path}`, request.body);
 }
 
 async function postJson(url: string, body: unknown): Promise<TokenResponse> {

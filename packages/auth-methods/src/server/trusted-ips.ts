@@ -57,13 +57,17 @@ export function isIpTrusted(clientIp: string, ranges: readonly TrustedIp[]): boo
   return list.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-/** Throws IP_NOT_TRUSTED unless `clientIp` is trusted; `what` names the credential. */
+/**
+ * Throws unless `clientIp` is trusted; `what` names the credential. Logins are refused with
+ * LOGIN_IP_NOT_TRUSTED (401), uses of an access token with IP_NOT_TRUSTED (403).
+ */
 export function assertIpTrusted(
   clientIp: string,
   ranges: readonly TrustedIp[],
   what: string,
+  code: 'IP_NOT_TRUSTED' | 'LOGIN_IP_NOT_TRUSTED' = 'IP_NOT_TRUSTED',
 ): void {
   if (!isIpTrusted(clientIp, ranges)) {
-    throw new AuthError('IP_NOT_TRUSTED', `${what} may not be used from ${clientIp}`);
+    throw new AuthError(code, `${what} may not be used from ${clientIp}`);
   }
 }

@@ -104,7 +104,12 @@ export function verifyClientSecretLogin(
   secrets: readonly ClientSecretRecord[],
   attempt: { clientSecret: string; clientIp: string; now: number },
 ): ClientSecretRecord {
-  assertIpTrusted(attempt.clientIp, config.clientSecretTrustedIps, 'client secret');
+  assertIpTrusted(
+    attempt.clientIp,
+    config.clientSecretTrustedIps,
+    'client secret',
+    'LOGIN_IP_NOT_TRUSTED',
+  );
   const match = secrets.find((record) =>
     secretMatches(attempt.clientSecret, record.clientSecretDigest),
   );

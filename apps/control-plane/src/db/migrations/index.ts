@@ -1,4 +1,5 @@
 import { initialSchema } from './0001-initial-schema.ts';
+import { identityLoginMethods } from './0002-identity-login-methods.ts';
 
 /** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
 export interface Migration {
@@ -7,4 +8,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, identityLoginMethods];

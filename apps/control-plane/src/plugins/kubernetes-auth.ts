@@ -1,0 +1,66 @@
+import {
+  kubernetesAuthConfig,
+  verifyKubernetesLogin,
+  type KubernetesAuthConfig,
+} from '@burrow/auth-methods';
+import { Type } from '@fastify/type-provider-typebox';
+import { JwtLoginBody, loginMethodPlugin } from './login-method-routes.ts';
+
+/**
+ * Kubernetes auth (reference §7): `POST /api/v1/auth/kubernetes-auth/identities/:identityId`
+ * with kubernetesHost, caCert, tokenReviewerJwt, allowedNamespaces, allowedNames,
+ * allowedAudience; `POST /api/v1/auth/kubernetes-auth/login {identityId, jwt}`. The token
+ * reviewer JWT is sealed with the root key in the database and never shown.
+ */
+const sealLabel = (identityId: string): string => `login-method:kubernetes-auth:${identityId}`;
+
+export const kubernetesAuthPlugin = loginMethodPlugin({
+  method: 'kubernetes-auth',
+  responseKey: 'identityKubernetesAuth',
+  title: 'Kubernetes auth',
+  attachFields: Type.Object({
+    kubernetesHost: Type.String({ minLength: 1, maxLength: 2048 }),
+    caCert: Type.Optional(Type.String({ maxLength: 65_536 })),
+    tokenReviewerJwt: Type.Optional(Type.String({ maxLength: 16_384 })),
+    allowedNamespaces: Type.Optional(Type.String({ maxLength: 4096 })),
+    allowedNames: Type.Optional(Type.String({ maxLength: 4096 })),
+    allowedAudience: Type.Optional(Type.String({ maxLength: 1024 })),
+  }),
+  configFields: Type.Object({
+    kubernetesHost: Type.String(),
+    caCert: Type.String(),
+    hasTokenReviewerJwt: Type.Boolean(),
+    allowedNamespaces: Type.String(),
+    allowedNames: Type.String(),
+    allowedAudience: Type.String(),
+  }),
+  loginBody: JwtLoginBody,
+  toConfig(body, identityId, context): KubernetesAuthConfig {
+    const config = kubernetesAuthConfig(body);
+    const sealed = config.tokenReviewerJwt
+      ? context.secretBox
+          .seal(Buffer.from(config.tokenReviewerJwt, 'utf8'), sealLabel(identityId))
+          .toString('base64')
+      : '';
+    return { ...config, tokenReviewerJwt: sealed };
+  },
+  toJson: (config) => ({
+    kubernetesHost: config.kubernetesHost,
+    caCert: config.caCert,
+    hasTokenReviewerJwt: config.tokenReviewerJwt !== '',
+    allowedNamespaces: config.allowedNamespaces,
+    allowedNames: config.allowedNames,
+    allowedAudience: config.allowedAudience,
+  }),
+  verify(config, body, request, context) {
+    const tokenReviewerJwt = config.tokenReviewerJwt
+      ? context.secretBox
+          .open(Buffer.from(config.tokenReviewerJwt, 'base64'), sealLabel(body.identityId))
+          .toString('utf8')
+      : '';
+    return verifyKubernetesLogin(
+      { ...config, tokenReviewerJwt },
+      { identityId: body.identityId, jwt: body.jwt, clientIp: request.ip },
+    );
+  },
+});
