@@ -13,6 +13,11 @@ import { kubernetesAuthPlugin } from '../plugins/kubernetes-auth.ts';
 import { oidcAuthPlugin } from '../plugins/oidc-auth.ts';
 import { adminBootstrapPlugin } from '../plugins/admin-bootstrap.ts';
 import { gatewaysPlugin } from '../plugins/gateways.ts';
+import { gatewayPamSessionKeyPlugin } from '../plugins/gateway-pam-session-key.ts';
+import { pamAccessPlugin } from '../plugins/pam-access.ts';
+import { pamAccountsPlugin } from '../plugins/pam-accounts.ts';
+import { pamResourcesPlugin } from '../plugins/pam-resources.ts';
+import { pamSessionsPlugin } from '../plugins/pam-sessions.ts';
 import { healthPlugin } from '../plugins/health.ts';
 import { identitiesPlugin } from '../plugins/identities.ts';
 import { relaysPlugin } from '../plugins/relays.ts';
@@ -117,6 +122,11 @@ export async function buildApp(
   await app.register(accessTokensPlugin, { context });
   await app.register(relaysPlugin, { context });
   await app.register(gatewaysPlugin, { context });
+  await app.register(gatewayPamSessionKeyPlugin, { context });
+  await app.register(pamResourcesPlugin, { context });
+  await app.register(pamAccountsPlugin, { context });
+  await app.register(pamAccessPlugin, { context });
+  await app.register(pamSessionsPlugin, { context });
 
   app.addHook('onClose', () => {
     context.db.close();

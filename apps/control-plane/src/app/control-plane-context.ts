@@ -16,6 +16,7 @@ import { IdentityStore } from '../stores/identity-store.ts';
 import { InstanceSettingsStore } from '../stores/instance-settings-store.ts';
 import { LoginMethodStore } from '../stores/login-method-store.ts';
 import { OrganizationStore } from '../stores/organization-store.ts';
+import { createPamStores, type PamStores } from '../stores/pam-stores.ts';
 import { RelayStore } from '../stores/relay-store.ts';
 import { TokenAuthStore } from '../stores/token-auth-store.ts';
 import { UniversalAuthStore } from '../stores/universal-auth-store.ts';
@@ -38,6 +39,8 @@ export interface ControlPlaneContext {
   identityProviders: IdentityProviderEndpoints;
   /** Seals secrets stored in login method configurations (root key). */
   secretBox: SecretBox;
+  /** PAM resources, accounts (sealed passwords), sessions and events, gateways' recording keys. */
+  pam: PamStores;
   accessTokens: AccessTokens;
   relays: RelayStore;
   gateways: GatewayStore;
@@ -79,6 +82,7 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
     jwks: new JwksCache(),
     identityProviders: options.identityProviders ?? DEFAULT_IDENTITY_PROVIDER_ENDPOINTS,
     secretBox: new SecretBox(options.rootKey),
+    pam: createPamStores(db, new SecretBox(options.rootKey)),
     accessTokens: new AccessTokens({ store: new AccessTokenStore(db), identities }),
     relays,
     gateways,

@@ -1,5 +1,6 @@
 import { initialSchema } from './0001-initial-schema.ts';
 import { identityLoginMethods } from './0002-identity-login-methods.ts';
+import { pamSchema } from './0003-pam.ts';
 
 /** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
 export interface Migration {
@@ -8,4 +9,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, identityLoginMethods];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, identityLoginMethods, pamSchema];

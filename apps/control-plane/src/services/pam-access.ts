@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import {
+  issueGatewayPamClientCertificate,
+  issueRelayClientCertificate,
+  serverCertificateChainPem,
+} from '@burrow/pki';
+import type { ControlPlaneContext } from '../app/control-plane-context.ts';
+import { badRequest, HttpError, notFound } from '../app/http-error.ts';
+import type { Identity } from '../stores/identity-store.ts';
+import { relayHostForClients } from './gateway-credentials.ts';
+import { parseSessionDuration } from './pam-session-duration.ts';
+import { relayClientCa, relayServerChainPem } from './relay-credentials.ts';
+
+/**
+ * `POST /api/v1/pam/accounts/access` (docs/pam-contract.md, reference §8.1): opens a session on
+ * an account and mints what the access CLI needs to reach the account's gateway for exactly that
+ * long:
+ *
+ *   relay client cert    CN=<gatewayId> (the relay routes by it), lifetime = duration
+ *   gateway client cert  CN=identity:<gatewayId>; …100.1 {targetHost, targetPort} = the resource,
+ *                        …100.2 {type:"identity", id, name}, …100.3 {sessionId, resourceType};
+ *                        lifetime = duration (the gateway ends the session at its NotAfter)
+ *
+ * Answer: {sessionId, accountType, resourceType, metadata, relayHost, relayClientCertificate,
+ * relayClientPrivateKey, relayServerCertificateChain, gatewayClientCertificate,
+ * gatewayClientPrivateKey, gatewayServerCertificateChain}. No password in it.
+ */
+export interface PamAccessGrant {
+  sessionId: string;
+  accountType: string;
+  resourceType: string;
+  metadata: { username: string; database: string; accountName: string; resourceName: string };
+  relayHost: string;
+  relayClientCertificate: string;
+  relayClientPrivateKey: string;
+  relayServerCertificateChain: string;
+  gatewayClientCertificate: string;
+  gatewayClientPrivateKey: string;
+  gatewayServerCertificateChain: string;
+}
+
+export async function grantPamAccess(
+  context: ControlPlaneContext,
+  caller: Identity,
+  request: { path: string; duration: string; reason?: string | undefined },
+  now = Date.now(),
+): Promise<PamAccessGrant> {
+  const durationMs = parseSessionDuration(request.duration);
+  const path = request.path.replace(/^\/+|\/+$/g, '');
+  const account = context.pam.accounts.findByPath(caller.orgId, path);
+  if (!account) throw notFound(`PAM account ${path} not found`);
+  const resource = context.pam.resources.get(account.resourceId);
+  if (!resource) throw notFound(`PAM resource of ${path} not found`);
+  const gateway = context.gateways.get(resource.gatewayId);
+  if (!gateway || gateway.deletedAt !== null) {
+    throw new HttpError(409, `The gateway of ${resource.name} was deleted`);
+  }
+  const relay = gateway.relayId ? context.relays.get(gateway.relayId) : undefined;
+  if (!relay) throw badRequest(`Gateway ${gateway.name} has no relay`);
+  const org = context.organizations.get(gateway.orgId);
+  if (!org) throw notFound('Organization not found');
+
+  const sessionId = randomUUID();
+  const { cas } = context;
+  const [relayIssuer, relayChain, gatewayIssuer, gatewayServerCa] = await Promise.all([
+    relayClientCa(cas, relay),
+    relayServerChainPem(cas, relay),
+    cas.x509(gateway.orgId, 'gateway-client'),
+    cas.x509(gateway.orgId, 'gateway-server'),
+  ]);
+  const [relayClient, gatewayClient] = await Promise.all([
+    issueRelayClientCertificate({
+      issuer: relayIssuer,
+      orgId: org.id,
+      orgName: org.name,
+      gatewayId: gateway.id,
+      gatewayName: gateway.name,
+      keyAlgorithm: cas.keyAlgorithm,
+      lifetimeMs: durationMs,
+      now: new Date(now),
+    }),
+    issueGatewayPamClientCertificate({
+      issuer: gatewayIssuer,
+      orgId: gateway.orgId,
+      gatewayId: gateway.id,
+      actor: { type: 'identity', id: caller.id, name: caller.name },
+      targetHost: resource.connectionDetails.host,
+      targetPort: resource.connectionDetails.port,
+      sessionId,
+      resourceType: resource.resourceType,
+      keyAlgorithm: cas.keyAlgorithm,
+      lifetimeMs: durationMs,
+      now: new Date(now),
+    }),
+  ]);
+  context.pam.sessions.create({
+    id: sessionId,
+    orgId: caller.orgId,
+    accountId: account.id,
+    identityId: caller.id,
+    gatewayId: gateway.id,
+    accountPath: account.path,
+    resourceType: resource.resourceType,
+    reason: request.reason ?? null,
+    createdAt: now,
+    expiresAt: now + durationMs,
+  });
+  return {
+    sessionId,
+    accountType: resource.resourceType,
+    resourceType: resource.resourceType,
+    metadata: {
+      username: account.username,
+      database: resource.connectionDetails.database,
+      accountName: account.name,
+      resourceName: resource.name,
+    },
+    relayHost: relayHostForClients(relay),
+    relayClientCertificate: relayClient.certificatePem,
+    relayClientPrivateKey: relayClient.privateKeyPem,
+    relayServerCertificateChain: relayChain,
+    gatewayClientCertificate: gatewayClient.certificatePem,
+    gatewayClientPrivateKey: gatewayClient.privateKeyPem,
+    gatewayServerCertificateChain: serverCertificateChainPem(gatewayServerCa),
+  };
+}

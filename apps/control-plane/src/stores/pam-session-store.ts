@@ -1,0 +1,163 @@
+import type { Db } from '../db/database.ts';
+
+/**
+ * PAM sessions and their recorded events. An event is stored under (session, index), and a batch
+ * only inserts indexes at or after the stored count, so the same batch sent twice is stored
+ * once; a batch that starts after the stored count would leave a hole and is refused.
+ *
+ * @example
+ *   const { acknowledgedEvents } = store.appendEvents(sessionId, startOffset, events);
+ */
+export type PamSessionStatus = 'active' | 'ended' | 'expired';
+
+export interface PamSession {
+  id: string;
+  orgId: string;
+  accountId: string;
+  identityId: string;
+  gatewayId: string;
+  accountPath: string;
+  resourceType: string;
+  reason: string | null;
+  createdAt: number;
+  expiresAt: number;
+  endedAt: number | null;
+  eventCount: number;
+}
+
+interface PamSessionRow {
+  id: string;
+  org_id: string;
+  account_id: string;
+  identity_id: string;
+  gateway_id: string;
+  account_path: string;
+  resource_type: string;
+  reason: string | null;
+  created_at: number;
+  expires_at: number;
+  ended_at: number | null;
+  event_count: number;
+}
+
+/** What appendEvents did. */
+export type AppendEventsResult =
+  { ok: true; acknowledgedEvents: number } | { ok: false; gap: true; acknowledgedEvents: number };
+
+/** ended once ended, else expired once past expiresAt, else active. */
+export function sessionStatus(session: PamSession, now = Date.now()): PamSessionStatus {
+  if (session.endedAt !== null) return 'ended';
+  return now >= session.expiresAt ? 'expired' : 'active';
+}
+
+export class PamSessionStore {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  create(session: Omit<PamSession, 'endedAt' | 'eventCount'>): PamSession {
+    this.#db
+      .prepare(
+        `INSERT INTO pam_sessions (id, org_id, account_id, identity_id, gateway_id, account_path, resource_type, reason, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        session.id,
+        session.orgId,
+        session.accountId,
+        session.identityId,
+        session.gatewayId,
+        session.accountPath,
+        session.resourceType,
+        session.reason,
+        session.createdAt,
+        session.expiresAt,
+      );
+    return { ...session, endedAt: null, eventCount: 0 };
+  }
+
+  get(id: string): PamSession | undefined {
+    const row = this.#db
+      .prepare<[string], PamSessionRow>('SELECT * FROM pam_sessions WHERE id = ?')
+      .get(id);
+    return row && toSession(row);
+  }
+
+  list(orgId: string): PamSession[] {
+    return this.#db
+      .prepare<[string], PamSessionRow>(
+        'SELECT * FROM pam_sessions WHERE org_id = ? ORDER BY created_at DESC, id',
+      )
+      .all(orgId)
+      .map(toSession);
+  }
+
+  /** Sets endedAt unless already set; returns the session as it is now. */
+  end(id: string, now = Date.now()): PamSession | undefined {
+    this.#db
+      .prepare('UPDATE pam_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL')
+      .run(now, id);
+    return this.get(id);
+  }
+
+  /**
+   * Stores events `startOffset …` of a session: indexes already stored are skipped; a start
+   * after the stored count is a gap and stores nothing. Atomic.
+   */
+  appendEvents(sessionId: string, startOffset: number, events: unknown[]): AppendEventsResult {
+    return this.#db.transaction((): AppendEventsResult => {
+      const stored = this.#db
+        .prepare<[string], { event_count: number }>(
+          'SELECT event_count FROM pam_sessions WHERE id = ?',
+        )
+        .get(sessionId);
+      const count = stored?.event_count ?? 0;
+      if (startOffset > count) return { ok: false, gap: true, acknowledgedEvents: count };
+      const insert = this.#db.prepare(
+        'INSERT INTO pam_session_events (session_id, event_index, event) VALUES (?, ?, ?)',
+      );
+      let total = count;
+      events.forEach((event, i) => {
+        const index = startOffset + i;
+        if (index < total) return;
+        insert.run(sessionId, index, JSON.stringify(event));
+        total = index + 1;
+      });
+      if (total !== count) {
+        this.#db
+          .prepare('UPDATE pam_sessions SET event_count = ? WHERE id = ?')
+          .run(total, sessionId);
+      }
+      return { ok: true, acknowledgedEvents: total };
+    })();
+  }
+
+  /** The session's events in order. */
+  events(sessionId: string): unknown[] {
+    return this.#db
+      .prepare<[string], { event: string }>(
+        'SELECT event FROM pam_session_events WHERE session_id = ? ORDER BY event_index',
+      )
+      .all(sessionId)
+      .map((row) => JSON.parse(row.event) as unknown);
+  }
+}
+
+function toSession(row: PamSessionRow): PamSession {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    accountId: row.account_id,
+    identityId: row.identity_id,
+    gatewayId: row.gateway_id,
+    accountPath: row.account_path,
+    resourceType: row.resource_type,
+    reason: row.reason,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    endedAt: row.ended_at,
+    eventCount: row.event_count,
+  };
+}

@@ -1,0 +1,23 @@
+import type { SecretBox } from '../crypto/secret-box.ts';
+import type { Db } from '../db/database.ts';
+import { GatewayPamSessionKeyStore } from './gateway-pam-session-key-store.ts';
+import { PamAccountStore } from './pam-account-store.ts';
+import { PamResourceStore } from './pam-resource-store.ts';
+import { PamSessionStore } from './pam-session-store.ts';
+
+/** The PAM stores together, as the control plane context holds them (`context.pam`). */
+export interface PamStores {
+  resources: PamResourceStore;
+  accounts: PamAccountStore;
+  sessions: PamSessionStore;
+  sessionKeys: GatewayPamSessionKeyStore;
+}
+
+export function createPamStores(db: Db, secretBox: SecretBox): PamStores {
+  return {
+    resources: new PamResourceStore(db),
+    accounts: new PamAccountStore(db, secretBox),
+    sessions: new PamSessionStore(db),
+    sessionKeys: new GatewayPamSessionKeyStore(db, secretBox),
+  };
+}

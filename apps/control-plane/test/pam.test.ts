@@ -1,0 +1,376 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { readBurrowExtensions } from '@burrow/pki';
+import {
+  auth,
+  bootstrap,
+  memberWithToken,
+  startTestControlPlane,
+  type Bootstrapped,
+  type TestControlPlane,
+} from './support/test-control-plane.ts';
+
+const PASSWORD = 'pg-secret-Tr0ub4dor&3';
+const HOUR = 3_600_000;
+
+let cp: TestControlPlane;
+let admin: Bootstrapped;
+let logs = '';
+let gw: { identityId: string; token: string };
+let user: { identityId: string; token: string };
+let other: { identityId: string; token: string };
+let gatewayId: string;
+let resourceId: string;
+
+function call(
+  token: string,
+  method: 'GET' | 'POST',
+  url: string,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+) {
+  return cp.app.inject({
+    method,
+    url,
+    headers: { ...auth(token), ...headers },
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
+}
+
+async function openSession(duration = '1h', reason?: string): Promise<string> {
+  const res = await call(user.token, 'POST', '/api/v1/pam/accounts/access', {
+    path: 'prod/orders-db',
+    duration,
+    ...(reason ? { reason } : {}),
+  });
+  expect(res.statusCode).toBe(200);
+  return res.json<{ sessionId: string }>().sessionId;
+}
+
+beforeAll(async () => {
+  const logStream = new PassThrough();
+  logStream.on('data', (chunk: Buffer) => (logs += chunk.toString()));
+  cp = await startTestControlPlane({ logStream, logLevel: 'debug' });
+  admin = await bootstrap(cp);
+  const relayIdentity = await memberWithToken(cp, admin, 'relay');
+  const relay = await call(relayIdentity.token, 'POST', '/api/v1/relays/register-org-relay', {
+    host: '127.0.0.1',
+    name: 'org-relay',
+  });
+  expect(relay.statusCode).toBe(200);
+  gw = await memberWithToken(cp, admin, 'gw-identity');
+  const registered = await call(gw.token, 'POST', '/api/v2/gateways', {
+    relayName: 'org-relay',
+    name: 'gw-1',
+  });
+  expect(registered.statusCode).toBe(200);
+  gatewayId = registered.json<{ gatewayId: string }>().gatewayId;
+  user = await memberWithToken(cp, admin, 'alice');
+  other = await memberWithToken(cp, admin, 'bob');
+});
+afterAll(async () => {
+  await cp.close();
+});
+
+describe('PAM resources and accounts', () => {
+  it('an admin creates a postgres resource on a gateway; members list it', async () => {
+    const res = await call(admin.token, 'POST', '/api/v1/pam/resources', {
+      name: 'orders',
+      resourceType: 'postgres',
+      gatewayId,
+      connectionDetails: { host: 'db.internal', port: 5432, database: 'orders' },
+    });
+    expect(res.statusCode).toBe(200);
+    const { resource } = res.json<{ resource: { id: string; gatewayId: string } }>();
+    resourceId = resource.id;
+    expect(resource).toMatchObject({
+      name: 'orders',
+      resourceType: 'postgres',
+      gatewayId,
+      connectionDetails: { host: 'db.internal', port: 5432, database: 'orders' },
+    });
+    const list = await call(user.token, 'GET', '/api/v1/pam/resources');
+    expect(list.json<{ resources: Array<{ id: string }> }>().resources.map((r) => r.id)).toEqual([
+      resourceId,
+    ]);
+  });
+
+  it('refuses members, unknown gateways, other types, duplicates', async () => {
+    const body = {
+      name: 'x',
+      resourceType: 'postgres',
+      gatewayId,
+      connectionDetails: { host: 'h', port: 5432, database: 'd' },
+    };
+    expect((await call(user.token, 'POST', '/api/v1/pam/resources', body)).statusCode).toBe(403);
+    const unknownGateway = { ...body, gatewayId: '00000000-0000-4000-8000-000000000000' };
+    expect(
+      (await call(admin.token, 'POST', '/api/v1/pam/resources', unknownGateway)).statusCode,
+    ).toBe(404);
+    const mysql = { ...body, resourceType: 'mysql' };
+    expect((await call(admin.token, 'POST', '/api/v1/pam/resources', mysql)).statusCode).toBe(400);
+    const duplicate = { ...body, name: 'orders' };
+    expect((await call(admin.token, 'POST', '/api/v1/pam/resources', duplicate)).statusCode).toBe(
+      409,
+    );
+  });
+
+  it('an account gets a folder path; its password is never answered and sealed at rest', async () => {
+    const res = await call(admin.token, 'POST', '/api/v1/pam/accounts', {
+      resourceId,
+      name: 'orders-db',
+      folderPath: 'prod',
+      credentials: { username: 'app', password: PASSWORD },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      account: { name: 'orders-db', path: 'prod/orders-db', resourceId, resourceType: 'postgres' },
+    });
+    expect(res.body).not.toContain(PASSWORD);
+    const list = await call(user.token, 'GET', '/api/v1/pam/accounts');
+    expect(list.json<{ accounts: Array<{ path: string }> }>().accounts.map((a) => a.path)).toEqual([
+      'prod/orders-db',
+    ]);
+    expect(list.body).not.toContain(PASSWORD);
+    const again = await call(admin.token, 'POST', '/api/v1/pam/accounts', {
+      resourceId,
+      name: 'orders-db',
+      folderPath: 'prod',
+      credentials: { username: 'app', password: 'x' },
+    });
+    expect(again.statusCode).toBe(409);
+    expect(
+      (
+        await call(user.token, 'POST', '/api/v1/pam/accounts', {
+          resourceId,
+          name: 'y',
+          credentials: { username: 'a', password: 'b' },
+        })
+      ).statusCode,
+    ).toBe(403);
+    // Nowhere in the database files in plaintext.
+    cp.context.db.pragma('wal_checkpoint(TRUNCATE)');
+    for (const name of fs.readdirSync(cp.dataDir)) {
+      const file = path.join(cp.dataDir, name);
+      if (fs.statSync(file).isFile()) {
+        expect(fs.readFileSync(file).includes(Buffer.from(PASSWORD))).toBe(false);
+      }
+    }
+  });
+});
+
+describe('PAM access', () => {
+  it('answers the reference’s fields; certificates live exactly the session', async () => {
+    const before = Date.now();
+    const res = await call(user.token, 'POST', '/api/v1/pam/accounts/access', {
+      path: 'prod/orders-db',
+      duration: '3600000ms',
+      reason: 'incident 42',
+    });
+    expect(res.statusCode).toBe(200);
+    const grant = res.json<Record<string, string> & { metadata: unknown }>();
+    expect(res.body).not.toContain(PASSWORD);
+    expect(grant).toMatchObject({
+      accountType: 'postgres',
+      resourceType: 'postgres',
+      metadata: {
+        username: 'app',
+        database: 'orders',
+        accountName: 'orders-db',
+        resourceName: 'orders',
+      },
+      relayHost: '127.0.0.1',
+    });
+    for (const field of ['relayClientPrivateKey', 'gatewayClientPrivateKey']) {
+      expect(grant[field]).toContain('-----BEGIN PRIVATE KEY-----');
+    }
+    const gatewayCert = new X509Certificate(grant.gatewayClientCertificate as string);
+    const relayCert = new X509Certificate(grant.relayClientCertificate as string);
+    for (const cert of [gatewayCert, relayCert]) {
+      const notAfter = Date.parse(cert.validTo);
+      expect(notAfter).toBeGreaterThanOrEqual(before + HOUR - 2000);
+      expect(notAfter).toBeLessThanOrEqual(Date.now() + HOUR + 1000);
+    }
+    expect(relayCert.subject).toContain(`CN=${gatewayId}`);
+    expect(gatewayCert.subject).toContain(`CN=identity:${gatewayId}`);
+    expect(readBurrowExtensions(gatewayCert.raw)).toEqual({
+      routing: { targetHost: 'db.internal', targetPort: 5432 },
+      actor: { type: 'identity', id: user.identityId, name: 'alice' },
+      pamSession: { sessionId: grant.sessionId, resourceType: 'postgres' },
+    });
+    // The extensions hold exactly the contract's JSON.
+    for (const json of [
+      '{"targetHost":"db.internal","targetPort":5432}',
+      `{"type":"identity","id":"${user.identityId}","name":"alice"}`,
+      `{"sessionId":"${grant.sessionId}","resourceType":"postgres"}`,
+    ]) {
+      expect(gatewayCert.raw.includes(Buffer.from(json))).toBe(true);
+    }
+    const sessions = await call(user.token, 'GET', '/api/v1/pam/sessions');
+    expect(sessions.json<{ sessions: unknown[] }>().sessions[0]).toMatchObject({
+      id: grant.sessionId,
+      accountPath: 'prod/orders-db',
+      status: 'active',
+      reason: 'incident 42',
+      eventCount: 0,
+      endedAt: null,
+    });
+  });
+
+  it('accepts "1h"; refuses nonsense, zero, more than 24 h, unknown paths', async () => {
+    const res = await call(user.token, 'POST', '/api/v1/pam/accounts/access', {
+      path: 'prod/orders-db',
+      duration: '30m',
+    });
+    const notAfter = Date.parse(
+      new X509Certificate(res.json<{ gatewayClientCertificate: string }>().gatewayClientCertificate)
+        .validTo,
+    );
+    expect(Math.abs(notAfter - (Date.now() + HOUR / 2))).toBeLessThan(3000);
+    for (const [duration, status] of [
+      ['soon', 400],
+      ['0ms', 400],
+      ['25h', 400],
+      ['1h', 200],
+      ['24h', 200],
+    ] as const) {
+      const r = await call(user.token, 'POST', '/api/v1/pam/accounts/access', {
+        path: 'prod/orders-db',
+        duration,
+      });
+      expect([duration, r.statusCode]).toEqual([duration, status]);
+    }
+    const unknown = await call(user.token, 'POST', '/api/v1/pam/accounts/access', {
+      path: 'prod/nope',
+      duration: '1h',
+    });
+    expect(unknown.statusCode).toBe(404);
+  });
+});
+
+describe('PAM session credentials, key, events, end', () => {
+  it('credentials: only the session’s gateway; 410 after end or expiry', async () => {
+    const sessionId = await openSession();
+    const url = `/api/v1/pam/sessions/${sessionId}/credentials`;
+    const ok = await call(gw.token, 'GET', url);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({
+      credentials: {
+        host: 'db.internal',
+        port: 5432,
+        database: 'orders',
+        username: 'app',
+        password: PASSWORD,
+        sslEnabled: false,
+        sslRejectUnauthorized: true,
+      },
+    });
+    for (const token of [user.token, admin.token, other.token]) {
+      expect((await call(token, 'GET', url)).statusCode).toBe(403);
+    }
+    expect(
+      (await call(user.token, 'POST', `/api/v1/pam/sessions/${sessionId}/end`, {})).statusCode,
+    ).toBe(200);
+    const gone = await call(gw.token, 'GET', url);
+    expect(gone.statusCode).toBe(410);
+    expect(gone.json()).toMatchObject({ statusCode: 410, error: 'Gone' });
+
+    const expiring = await openSession();
+    cp.context.db
+      .prepare('UPDATE pam_sessions SET expires_at = ? WHERE id = ?')
+      .run(Date.now() - 1, expiring);
+    expect(
+      (await call(gw.token, 'GET', `/api/v1/pam/sessions/${expiring}/credentials`)).statusCode,
+    ).toBe(410);
+    const listed = await call(user.token, 'GET', '/api/v1/pam/sessions');
+    const statuses = Object.fromEntries(
+      listed
+        .json<{ sessions: Array<{ id: string; status: string }> }>()
+        .sessions.map((s) => [s.id, s.status]),
+    );
+    expect(statuses[sessionId]).toBe('ended');
+    expect(statuses[expiring]).toBe('expired');
+  });
+
+  it('the gateway’s session key: 32 raw bytes, the same every time, sealed at rest; only for gateways', async () => {
+    const first = await call(gw.token, 'GET', '/api/v2/gateways/pam-session-key');
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toBe('application/octet-stream');
+    expect(first.rawPayload).toHaveLength(32);
+    const second = await call(gw.token, 'GET', '/api/v2/gateways/pam-session-key');
+    expect(second.rawPayload.equals(first.rawPayload)).toBe(true);
+    const row = cp.context.db
+      .prepare<[], { key_sealed: Buffer }>('SELECT key_sealed FROM gateway_pam_session_keys')
+      .get();
+    expect(row?.key_sealed.includes(first.rawPayload)).toBe(false);
+    expect((await call(user.token, 'GET', '/api/v2/gateways/pam-session-key')).statusCode).toBe(
+      404,
+    );
+  });
+
+  it('event batches are idempotent by index, refuse gaps with the stored count, accept octet-stream', async () => {
+    const sessionId = await openSession();
+    const url = (offset: number) =>
+      `/api/v1/pam/sessions/${sessionId}/event-batches?startOffset=${offset}`;
+    const ev = (n: number) => ({
+      timestamp: new Date(n).toISOString(),
+      input: `SELECT ${n}`,
+      output: 'SELECT 1',
+    });
+    const first = await call(gw.token, 'POST', url(0), [ev(0), ev(1), ev(2)]);
+    expect(first.json()).toEqual({ acknowledgedEvents: 3 });
+    // The same batch again (crash before the gateway wrote its offset): stored once.
+    expect((await call(gw.token, 'POST', url(0), [ev(0), ev(1), ev(2)])).json()).toEqual({
+      acknowledgedEvents: 3,
+    });
+    // Overlapping batch, as octet-stream like the reference gateway sends it.
+    const overlap = await call(gw.token, 'POST', url(2), JSON.stringify([ev(2), ev(3)]), {
+      'content-type': 'application/octet-stream',
+    });
+    expect(overlap.json()).toEqual({ acknowledgedEvents: 4 });
+    const gap = await call(gw.token, 'POST', url(6), [ev(6)]);
+    expect(gap.statusCode).toBe(409);
+    expect(gap.json()).toMatchObject({ statusCode: 409, error: 'Conflict', acknowledgedEvents: 4 });
+    expect((await call(user.token, 'POST', url(4), [ev(4)])).statusCode).toBe(403);
+    expect((await call(gw.token, 'POST', url(4), { not: 'an array' })).statusCode).toBe(400);
+    const garbage = await call(gw.token, 'POST', url(4), 'not json', {
+      'content-type': 'application/octet-stream',
+    });
+    expect(garbage.statusCode).toBe(400);
+    expect(
+      (await call(gw.token, 'POST', `/api/v1/pam/sessions/${sessionId}/event-batches`, []))
+        .statusCode,
+    ).toBe(400);
+
+    // The gateway ends the session; late events still arrive afterwards.
+    const ended = await call(gw.token, 'POST', `/api/v1/pam/sessions/${sessionId}/end`, {});
+    expect(ended.json()).toMatchObject({ session: { id: sessionId, status: 'ended' } });
+    const endedAt = ended.json<{ session: { endedAt: string } }>().session.endedAt;
+    const again = await call(user.token, 'POST', `/api/v1/pam/sessions/${sessionId}/end`);
+    expect(again.json()).toEqual({ session: { id: sessionId, status: 'ended', endedAt } });
+    expect((await call(gw.token, 'POST', url(4), [ev(4)])).json()).toEqual({
+      acknowledgedEvents: 5,
+    });
+    expect(
+      (await call(other.token, 'POST', `/api/v1/pam/sessions/${sessionId}/end`, {})).statusCode,
+    ).toBe(403);
+
+    const shown = await call(other.token, 'GET', `/api/v1/pam/sessions/${sessionId}`);
+    expect(shown.statusCode).toBe(200);
+    expect(shown.json()).toMatchObject({
+      session: { id: sessionId, status: 'ended', eventCount: 5, events: [0, 1, 2, 3, 4].map(ev) },
+    });
+    expect(
+      (await call(other.token, 'GET', '/api/v1/pam/sessions/00000000-0000-4000-8000-000000000000'))
+        .statusCode,
+    ).toBe(404);
+  });
+
+  it('never logs the password', () => {
+    expect(logs).toContain('PAM session credentials handed to the gateway');
+    expect(logs).not.toContain(PASSWORD);
+  });
+});
