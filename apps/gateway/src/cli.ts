@@ -2,8 +2,10 @@
  * The `burrow-gateway` command line (reference §5.9):
  *
  *   burrow-gateway start [name] [--target-relay-name <relay>] [--domain <url>]
- *                        [--auth-method universal-auth|token] [--token <token>]
+ *                        [--auth-method <method>] [--token <token>]
  *                        [--client-id <id>] [--client-secret <secret>] [--organization-slug <slug>]
+ *                        [--machine-identity-id <id>] [--service-account-token-path <path>]
+ *                        [--service-account-key-file-path <path>] [--jwt <jwt>]
  *                        [--log-level <level>]
  *
  * Every flag has an environment variable (shown in `--help`); see gateway-config.ts for the
@@ -26,6 +28,11 @@ const OPTION_ORDER: readonly GatewaySettingKey[] = [
   'clientId',
   'clientSecret',
   'organizationSlug',
+  'machineIdentityId',
+  'serviceAccountTokenPath',
+  'serviceAccountKeyFilePath',
+  'jwt',
+  'pamSessionRecordingPath',
   'logLevel',
 ];
 
@@ -65,8 +72,7 @@ export function createCli(actions: CliActions, env: NodeJS.ProcessEnv = process.
     'after',
     `
 Not built yet: relay auto-selection (a relay name is required), gateway enrollment
-(--enroll-method, INFISICAL_GATEWAY_ACCESS_TOKEN), auth methods other than universal-auth
-and token, PAM, the HTTP proxy action.`,
+(--enroll-method, INFISICAL_GATEWAY_ACCESS_TOKEN), PAM resource types other than postgres, the HTTP proxy action.`,
   );
   start.action(async (positionalName: string | undefined, _options: unknown, command: Command) => {
     const options = command.opts<Record<string, string | undefined>>();
@@ -84,6 +90,11 @@ and token, PAM, the HTTP proxy action.`,
       clientId: options.clientId,
       clientSecret: options.clientSecret,
       organizationSlug: options.organizationSlug,
+      machineIdentityId: options.machineIdentityId,
+      serviceAccountTokenPath: options.serviceAccountTokenPath,
+      serviceAccountKeyFilePath: options.serviceAccountKeyFilePath,
+      jwt: options.jwt,
+      pamSessionRecordingPath: options.pamSessionRecordingPath,
       logLevel: options.logLevel,
     };
     await actions.start(resolveGatewayConfig(flags, env));

@@ -7,13 +7,16 @@
  *   relay  --target-relay-name > --relay > INFISICAL_RELAY_NAME             (required for now:
  *          relay auto-selection is not built yet)
  *   domain --domain > INFISICAL_API_URL > INFISICAL_DOMAIN                  (required)
- *   login  --auth-method / --token / --client-id / --client-secret / --organization-slug and their
- *          environment variables, resolved by @burrow/auth-methods (universal-auth and token)
+ *   login  --auth-method / --token / --client-id / --client-secret / --organization-slug /
+ *          --machine-identity-id / --service-account-token-path / --service-account-key-file-path /
+ *          --jwt and their environment variables, resolved by @burrow/auth-methods (all nine
+ *          methods of the reference)
  *
  * Parsing is pure: the flags come in with commander's environment fallback already applied, and
  * the few settings commander cannot map come from `env`. A bad setting becomes one
  * {@link ConfigError} whose one-line message names the flag and its environment variable.
  */
+import path from 'node:path';
 import type { LoginOptions } from '@burrow/auth-methods';
 import { normalizeApiUrl, resolveAuthFromEnv } from '@burrow/auth-methods';
 
@@ -42,7 +45,7 @@ export const GATEWAY_SETTINGS = {
   authMethod: {
     flag: '--auth-method',
     env: 'INFISICAL_AUTH_METHOD',
-    help: 'machine identity login method: universal-auth or token (default: token when a token is given, else universal-auth)',
+    help: 'machine identity login method: universal-auth, token, kubernetes, aws-iam, gcp-id-token, gcp-iam, azure, oidc-auth or jwt-auth (default: token when a token is given, else universal-auth)',
   },
   token: {
     flag: '--token',
@@ -63,6 +66,31 @@ export const GATEWAY_SETTINGS = {
     flag: '--organization-slug',
     env: 'INFISICAL_AUTH_ORGANIZATION_SLUG',
     help: 'organization to log in to (universal auth, optional)',
+  },
+  machineIdentityId: {
+    flag: '--machine-identity-id',
+    env: 'INFISICAL_MACHINE_IDENTITY_ID',
+    help: 'identity ID (kubernetes, aws-iam, gcp-id-token, gcp-iam, azure, oidc-auth, jwt-auth)',
+  },
+  serviceAccountTokenPath: {
+    flag: '--service-account-token-path',
+    env: 'INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH',
+    help: 'kubernetes: service account token file (default /var/run/secrets/kubernetes.io/serviceaccount/token)',
+  },
+  serviceAccountKeyFilePath: {
+    flag: '--service-account-key-file-path',
+    env: 'INFISICAL_GCP_IAM_SERVICE_ACCOUNT_KEY_FILE_PATH',
+    help: 'gcp-iam: service account key file (JSON); also INFISICAL_GCP_SERVICE_ACCOUNT_KEY_FILE_PATH',
+  },
+  jwt: {
+    flag: '--jwt',
+    env: 'INFISICAL_JWT',
+    help: 'oidc-auth / jwt-auth: the JWT to log in with',
+  },
+  pamSessionRecordingPath: {
+    flag: '--pam-session-recording-path',
+    env: 'INFISICAL_PAM_SESSION_RECORDING_PATH',
+    help: 'directory of the encrypted PAM session recordings (default /var/lib/infisical/session_recordings, or ~/.burrow/session_recordings when that is not writable)',
   },
   logLevel: {
     flag: '--log-level',
@@ -90,11 +118,26 @@ export interface GatewayFlags {
   clientId?: string | undefined;
   clientSecret?: string | undefined;
   organizationSlug?: string | undefined;
+  machineIdentityId?: string | undefined;
+  serviceAccountTokenPath?: string | undefined;
+  serviceAccountKeyFilePath?: string | undefined;
+  jwt?: string | undefined;
+  pamSessionRecordingPath?: string | undefined;
   logLevel?: string | undefined;
 }
 
-/** Login methods this gateway accepts today; the reference's other methods come later. */
-export const SUPPORTED_AUTH_METHODS = ['universal-auth', 'token'] as const;
+/** Login methods this gateway accepts: all nine of the reference (see @burrow/auth-methods). */
+export const SUPPORTED_AUTH_METHODS = [
+  'universal-auth',
+  'token',
+  'kubernetes',
+  'aws-iam',
+  'gcp-id-token',
+  'gcp-iam',
+  'azure',
+  'oidc-auth',
+  'jwt-auth',
+] as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -106,6 +149,8 @@ export interface GatewayConfig {
   readonly apiUrl: string;
   readonly login: LoginOptions;
   readonly logLevel: LogLevel;
+  /** PAM recordings directory (absolute); undefined = the default with its fallback. */
+  readonly pamSessionRecordingPath?: string | undefined;
 }
 
 /** A bad setting. The message is one line that names the flag and its environment variable. */
@@ -152,7 +197,17 @@ export function resolveGatewayConfig(
   const apiUrl = parseApiUrl(nonEmpty(flags.domain) ?? nonEmpty(env.INFISICAL_DOMAIN));
   const login = parseLogin(flags, env);
   const logLevel = parseLogLevel(flags.logLevel);
-  return { name, relayName, apiUrl, login, logLevel };
+  const recordingPath = nonEmpty(flags.pamSessionRecordingPath);
+  return {
+    name,
+    relayName,
+    apiUrl,
+    login,
+    logLevel,
+    ...(recordingPath !== undefined
+      ? { pamSessionRecordingPath: path.resolve(recordingPath) }
+      : {}),
+  };
 }
 
 function slug(
@@ -197,7 +252,7 @@ function parseLogin(flags: GatewayFlags, env: NodeJS.ProcessEnv): LoginOptions {
   if (method !== undefined && !(SUPPORTED_AUTH_METHODS as readonly string[]).includes(method)) {
     throw new ConfigError(
       'authMethod',
-      `${JSON.stringify(method)} is not supported by burrow-gateway yet (use ${SUPPORTED_AUTH_METHODS.join(' or ')})`,
+      `${JSON.stringify(method)} is not a login method (use one of ${SUPPORTED_AUTH_METHODS.join(', ')})`,
     );
   }
   try {
@@ -208,6 +263,10 @@ function parseLogin(flags: GatewayFlags, env: NodeJS.ProcessEnv): LoginOptions {
         clientId: nonEmpty(flags.clientId),
         clientSecret: nonEmpty(flags.clientSecret),
         organizationSlug: nonEmpty(flags.organizationSlug),
+        machineIdentityId: nonEmpty(flags.machineIdentityId),
+        serviceAccountTokenPath: nonEmpty(flags.serviceAccountTokenPath),
+        serviceAccountKeyFilePath: nonEmpty(flags.serviceAccountKeyFilePath),
+        jwt: nonEmpty(flags.jwt),
       },
       env,
     );

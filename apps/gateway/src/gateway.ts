@@ -28,12 +28,17 @@ import type { Logger } from 'pino';
 import type { ActionHandler } from './actions/action.ts';
 import { handleHealth } from './actions/health.ts';
 import { handlePing } from './actions/ping.ts';
+import { createPamCapabilitiesHandler } from './actions/pam-capabilities.ts';
+import { createPamProxyHandler } from './actions/pam-proxy.ts';
+import { createPamSessionCancellationHandler } from './actions/pam-session-cancellation.ts';
 import { createTcpProxyHandler } from './actions/tcp-proxy.ts';
 import type { GatewayConfig } from './gateway-config.ts';
 import { GatewayHeartbeat } from './gateway-heartbeat.ts';
 import type { GatewayRegistration } from './gateway-registration.ts';
 import { registerGateway } from './gateway-registration.ts';
 import { InnerTlsServer } from './inner-tls-server.ts';
+import { createPamPlatformClient } from './pam/pam-platform-client.ts';
+import { PamSessions } from './pam/pam-sessions.ts';
 import { PlatformError, postPlatformJson } from './platform-request.ts';
 import type { RelayDialer } from './relay-dialer.ts';
 import { RelayTunnel } from './relay-tunnel.ts';
@@ -59,6 +64,8 @@ export interface GatewayTuning {
   heartbeatRetryIntervalMs?: number;
   heartbeatIntervalMs?: number;
   backoff?: ReconnectBackoff;
+  /** How often PAM recordings are uploaded (default 10 s). */
+  pamUploadIntervalMs?: number;
 }
 
 export class Gateway {
@@ -73,6 +80,7 @@ export class Gateway {
   private tunnel: RelayTunnel<GatewayRegistration> | undefined;
   private renewalTimer: NodeJS.Timeout | undefined;
   private gatewayId: string | undefined;
+  private pamSessions: PamSessions | undefined;
 
   constructor(
     config: GatewayConfig,
@@ -116,10 +124,22 @@ export class Gateway {
       'gateway registered',
     );
 
+    this.pamSessions = new PamSessions({
+      platform: createPamPlatformClient(config.apiUrl, () => this.accessToken()),
+      recordingDir: config.pamSessionRecordingPath,
+      logger: logger.child({ component: 'pam' }),
+      ...(this.tuning.pamUploadIntervalMs !== undefined
+        ? { uploadIntervalMs: this.tuning.pamUploadIntervalMs }
+        : {}),
+    });
+    this.pamSessions.start();
     const actions: Record<string, ActionHandler> = {
       [ALPN.tcpProxy]: createTcpProxyHandler(),
       [ALPN.ping]: handlePing,
       [ALPN.health]: handleHealth,
+      [ALPN.pamProxy]: createPamProxyHandler(this.pamSessions),
+      [ALPN.pamCapabilities]: createPamCapabilitiesHandler(config.name),
+      [ALPN.pamSessionCancellation]: createPamSessionCancellationHandler(this.pamSessions),
     };
     this.innerTls = new InnerTlsServer({
       credentials: registration.pki,
@@ -170,6 +190,7 @@ export class Gateway {
     this.stopController.abort();
     clearTimeout(this.renewalTimer);
     this.heartbeat?.stop();
+    await this.pamSessions?.stop();
     this.innerTls?.close();
     await this.tunnel?.stop();
     this.innerTls?.close(); // channels that arrived while the tunnel was closing

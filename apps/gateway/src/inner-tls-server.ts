@@ -161,7 +161,7 @@ export class InnerTlsServer {
       endStream(socket);
       return;
     }
-    const { routing, actor } = extensions;
+    const { routing, actor, pamSession } = extensions;
     logger = logger.child({
       actor: actor?.type ?? null,
       ...(actor?.id ? { actorId: actor.id } : {}),
@@ -169,7 +169,7 @@ export class InnerTlsServer {
     });
     logger.debug({ protocol: socket.getProtocol() }, 'inner TLS stream opened');
     try {
-      handler({ socket, routing, actor, logger });
+      handler({ socket, routing, actor, pamSession, logger });
     } catch (error) {
       logger.error(
         { error: error instanceof Error ? error.message : String(error) },

@@ -113,3 +113,79 @@ function describe(error: unknown): string {
   const cause = (error as { cause?: unknown }).cause;
   return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
 }
+
+export interface PlatformCall {
+  method: 'GET' | 'POST';
+  /** API base URL ending in /api. */
+  apiUrl: string;
+  /** Path below the API base, with any query string, e.g. /v1/pam/sessions/<id>/end. */
+  path: string;
+  accessToken: string;
+  /** Sent as JSON when given. */
+  body?: unknown;
+  /** 'json' parses the answer; 'bytes' returns it raw (e.g. the PAM session key). */
+  responseType: 'json' | 'bytes';
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number;
+}
+
+/**
+ * One authenticated request of any method; like {@link postPlatformJson}, a non-2xx answer
+ * becomes a PlatformError carrying the status and the server's message (never the body sent).
+ *
+ * @example
+ *   const key = await callPlatform({ method: 'GET', apiUrl, path: '/v2/gateways/pam-session-key',
+ *     accessToken, responseType: 'bytes' });
+ */
+export async function callPlatform(call: PlatformCall & { responseType: 'bytes' }): Promise<Buffer>;
+export async function callPlatform(call: PlatformCall & { responseType: 'json' }): Promise<unknown>;
+export async function callPlatform(call: PlatformCall): Promise<unknown> {
+  const url = `${call.apiUrl}${call.path}`;
+  const route = `${call.method} ${call.path.split('?')[0]}`;
+  const timeout = AbortSignal.timeout(call.timeoutMs ?? PLATFORM_REQUEST_TIMEOUT_MS);
+  const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: call.method,
+      headers: {
+        authorization: `Bearer ${call.accessToken}`,
+        ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        'user-agent': 'burrow-gateway',
+      },
+      ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
+      signal,
+    });
+  } catch (error) {
+    throw new PlatformError(
+      `cannot reach the control plane at ${new URL(url).origin}: ${describe(error)}`,
+      undefined,
+      { cause: error },
+    );
+  }
+  const bytes = Buffer.from(await response.arrayBuffer());
+  if (!response.ok) {
+    const text = bytes.toString('utf8');
+    let message = text;
+    try {
+      const parsed = JSON.parse(text) as { message?: unknown };
+      if (typeof parsed.message === 'string') message = parsed.message;
+    } catch {
+      // not JSON: quote the text
+    }
+    throw new PlatformError(
+      `${route} answered ${response.status}: ${quote(message)}`,
+      response.status,
+    );
+  }
+  if (call.responseType === 'bytes') return bytes;
+  if (bytes.length === 0) return undefined;
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new PlatformError(
+      `${route} answered ${response.status} with a body that is not JSON`,
+      response.status,
+    );
+  }
+}

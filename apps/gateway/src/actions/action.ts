@@ -5,7 +5,7 @@
  * socket from here on and must end or destroy it.
  */
 import type tls from 'node:tls';
-import type { GatewayActor, GatewayRouting } from '@burrow/pki';
+import type { GatewayActor, GatewayRouting, PamSessionInfo } from '@burrow/pki';
 import type { Logger } from 'pino';
 
 export interface ActionContext {
@@ -14,6 +14,8 @@ export interface ActionContext {
   readonly routing: GatewayRouting | undefined;
   /** `…100.2` of the caller's certificate: who is calling (platform, user). */
   readonly actor: GatewayActor | undefined;
+  /** `…100.3` of the caller's certificate: the PAM session, on PAM certificates only. */
+  readonly pamSession?: PamSessionInfo | undefined;
   /** Already carries the stream id, ALPN, actor and target. */
   readonly logger: Logger;
 }

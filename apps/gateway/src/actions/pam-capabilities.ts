@@ -1,0 +1,34 @@
+/**
+ * ALPN `infisical-pam-capabilities` (reference §5.5): the gateway writes one frame and closes.
+ *
+ *   uint32 BE length ‖ JSON {"gatewayName": "<name>", "supportedResourceTypes": ["postgres"]}
+ *
+ * Any actor may ask; no certificate extension is needed.
+ */
+import type { ActionContext } from './action.ts';
+import { endStream } from './close-stream.ts';
+import { SUPPORTED_PAM_RESOURCE_TYPES } from './pam-proxy.ts';
+
+/** The capabilities frame. */
+export function encodePamCapabilities(gatewayName: string): Buffer {
+  const json = Buffer.from(
+    JSON.stringify({ gatewayName, supportedResourceTypes: [...SUPPORTED_PAM_RESOURCE_TYPES] }),
+    'utf8',
+  );
+  const length = Buffer.allocUnsafe(4);
+  length.writeUInt32BE(json.length, 0);
+  return Buffer.concat([length, json]);
+}
+
+/**
+ * @example
+ *   const handlers = { [ALPN.pamCapabilities]: createPamCapabilitiesHandler('gw-1') };
+ */
+export function createPamCapabilitiesHandler(gatewayName: string) {
+  const frame = encodePamCapabilities(gatewayName);
+  return ({ socket, logger }: ActionContext): void => {
+    logger.debug('pam capabilities answered');
+    socket.write(frame);
+    endStream(socket);
+  };
+}

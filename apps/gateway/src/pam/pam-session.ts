@@ -1,0 +1,242 @@
+/**
+ * One PAM session as the gateway sees it (reference §8.2): every caller connection that presents
+ * a certificate with the same `…100.3 sessionId`, up to the certificate's NotAfter.
+ *
+ *   credentials   fetched at the first connection, cached until the session ends (never logged)
+ *   recording     one encrypted file per session; every connection's query events in order
+ *   connections   the live ones, so expiry and cancellation can close them all
+ *   backend keys  the BackendKeyData aliases shown to callers (query cancellation)
+ *   end           at NotAfter ("expired") or by the cancellation ALPN ("cancelled"): every
+ *                 connection gets a FATAL error and is closed, the recording is marked ended and
+ *                 flushed, the control plane is told (POST …/end). Later connections of the
+ *                 session are refused with the same reason.
+ */
+import type { SessionRecording } from '@burrow/session-recorder';
+import type { Logger } from 'pino';
+import type { PamPlatformClient } from './pam-platform-client.ts';
+import type { PamRecordings } from './pam-recordings.ts';
+import { PlatformError } from '../platform-request.ts';
+import { BackendKeyTable } from './postgres/backend-keys.ts';
+import { SQLSTATE } from './postgres/error-response.ts';
+import type { PostgresCredentials, PostgresSessionContext } from './postgres/postgres-pam-proxy.ts';
+import { PamSessionError } from './postgres/postgres-pam-proxy.ts';
+import type { QueryEvent } from './postgres/query-recorder.ts';
+
+/** setTimeout holds at most 2^31 - 1 ms; longer sessions re-arm. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Something the session can close (a PostgresPamConnection). */
+export interface PamConnection {
+  terminate(reason: string): void;
+  readonly closed: Promise<void>;
+}
+
+export type PamSessionEnd = 'expired' | 'cancelled';
+
+export interface PamSessionOptions {
+  sessionId: string;
+  resourceType: string;
+  /** The caller certificate's NotAfter: the session ends then. */
+  expiresAt: Date;
+  platform: PamPlatformClient;
+  recordings: PamRecordings;
+  logger: Logger;
+  /** Called once the session has ended and been cleaned up. */
+  onEnded: (session: PamSession) => void;
+}
+
+export class PamSession implements PostgresSessionContext {
+  readonly sessionId: string;
+  readonly resourceType: string;
+  readonly backendKeys = new BackendKeyTable();
+  private expiresAt: Date;
+  private readonly options: PamSessionOptions;
+  private readonly logger: Logger;
+  private readonly connections = new Set<PamConnection>();
+  private credentialsPromise: Promise<PostgresCredentials> | undefined;
+  private recordingPromise: Promise<SessionRecording> | undefined;
+  private recording: SessionRecording | undefined;
+  /** Appends run one after another, in the order the events happened. */
+  private appendChain: Promise<unknown> = Promise.resolve();
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private endReason: PamSessionEnd | undefined;
+  private ending: Promise<void> | undefined;
+
+  constructor(options: PamSessionOptions) {
+    this.options = options;
+    this.sessionId = options.sessionId;
+    this.resourceType = options.resourceType;
+    this.expiresAt = options.expiresAt;
+    this.logger = options.logger;
+    this.armExpiry();
+  }
+
+  /** Why the session ended, or undefined while it is live. */
+  get ended(): PamSessionEnd | undefined {
+    return this.endReason;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** A later certificate of the same session may carry a later NotAfter: the latest wins. */
+  extendTo(expiresAt: Date): void {
+    if (expiresAt.getTime() <= this.expiresAt.getTime()) return;
+    this.expiresAt = expiresAt;
+    this.armExpiry();
+  }
+
+  /** Tracks a connection until it closes. */
+  add(connection: PamConnection): void {
+    this.connections.add(connection);
+    void connection.closed.then(() => this.connections.delete(connection));
+  }
+
+  /** Why a new connection must be refused right now, or undefined. */
+  refusal(): PamSessionError | undefined {
+    if (this.endReason === 'cancelled') {
+      return new PamSessionError(
+        `the PAM session ${this.sessionId} was cancelled`,
+        SQLSTATE.adminShutdown,
+      );
+    }
+    if (this.endReason === 'expired' || Date.now() >= this.expiresAt.getTime()) {
+      return new PamSessionError(
+        `the PAM session ${this.sessionId} expired at ${this.expiresAt.toISOString()}`,
+        SQLSTATE.adminShutdown,
+      );
+    }
+    return undefined;
+  }
+
+  /** Credentials (cached) and an open recording; PamSessionError with a clear reason otherwise. */
+  async credentials(): Promise<PostgresCredentials> {
+    const refusal = this.refusal();
+    if (refusal) throw refusal;
+    this.credentialsPromise ??= this.fetchCredentials().catch((error: unknown) => {
+      this.credentialsPromise = undefined;
+      throw error;
+    });
+    this.recordingPromise ??= this.options.recordings
+      .open(this.sessionId, this.resourceType, this.expiresAt)
+      .then((recording) => (this.recording = recording))
+      .catch((error: unknown) => {
+        this.recordingPromise = undefined;
+        throw new PamSessionError(
+          `gateway cannot record this session, so it is refused: ${messageOf(error)}`,
+          SQLSTATE.connectionFailure,
+        );
+      });
+    const [credentials] = await Promise.all([this.credentialsPromise, this.recordingPromise]);
+    const late = this.refusal();
+    if (late) throw late;
+    return credentials;
+  }
+
+  record(event: QueryEvent): void {
+    this.appendChain = this.appendChain
+      .then(async () => {
+        const recording = this.recording ?? (await this.recordingPromise);
+        if (!recording) throw new Error('the recording is not open');
+        await recording.append(event);
+      })
+      .catch((error: unknown) =>
+        // The event itself is never logged: it may hold sensitive query text.
+        this.logger.error({ error: messageOf(error) }, 'could not append to the session recording'),
+      );
+  }
+
+  /**
+   * Ends the session: closes every connection with a clear error, finishes the recording and
+   * tells the control plane. Idempotent; resolves when done.
+   */
+  end(reason: PamSessionEnd): Promise<void> {
+    this.ending ??= this.runEnd(reason);
+    return this.ending;
+  }
+
+  /** Gateway shutdown: connections closed, recording left for the next run (not ended). */
+  async shutdown(): Promise<void> {
+    clearTimeout(this.expiryTimer);
+    const closing = [...this.connections].map((connection) => {
+      connection.terminate('the gateway is shutting down');
+      return connection.closed;
+    });
+    await Promise.all(closing);
+    await this.appendChain;
+    await this.recording?.close().catch(() => undefined);
+  }
+
+  private async runEnd(reason: PamSessionEnd): Promise<void> {
+    this.endReason = reason;
+    clearTimeout(this.expiryTimer);
+    const message =
+      reason === 'cancelled'
+        ? `the PAM session ${this.sessionId} was cancelled`
+        : `the PAM session ${this.sessionId} expired at ${this.expiresAt.toISOString()}`;
+    this.logger.info({ reason, connections: this.connections.size }, 'PAM session ending');
+    const closing = [...this.connections].map((connection) => {
+      connection.terminate(message);
+      return connection.closed;
+    });
+    await Promise.all(closing);
+    await this.appendChain;
+    const recording = this.recording ?? (await this.recordingPromise?.catch(() => undefined));
+    await this.options.recordings.finish(this.sessionId, recording);
+    this.credentialsPromise = undefined;
+    this.logger.info({ reason }, 'PAM session ended');
+    this.options.onEnded(this);
+  }
+
+  private armExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    const delay = this.expiresAt.getTime() - Date.now();
+    this.expiryTimer = setTimeout(
+      () => {
+        if (Date.now() >= this.expiresAt.getTime()) void this.end('expired');
+        else this.armExpiry();
+      },
+      Math.max(0, Math.min(delay, MAX_TIMER_MS)),
+    );
+    this.expiryTimer.unref();
+  }
+
+  private async fetchCredentials(): Promise<PostgresCredentials> {
+    try {
+      const answer = await this.options.platform.fetchCredentials(this.sessionId);
+      if (answer.expiresAt && answer.expiresAt.getTime() < this.expiresAt.getTime()) {
+        this.expiresAt = answer.expiresAt;
+        this.armExpiry();
+      }
+      return answer.credentials;
+    } catch (error) {
+      throw credentialsError(this.sessionId, error);
+    }
+  }
+}
+
+function credentialsError(sessionId: string, error: unknown): PamSessionError {
+  if (error instanceof PlatformError) {
+    if (error.status === 410) {
+      return new PamSessionError(
+        `the PAM session ${sessionId} has ended or expired`,
+        SQLSTATE.adminShutdown,
+      );
+    }
+    if (error.status === 403 || error.status === 404) {
+      return new PamSessionError(
+        `the control plane refused this gateway the credentials of PAM session ${sessionId} (HTTP ${error.status})`,
+        SQLSTATE.invalidAuthorization,
+      );
+    }
+  }
+  return new PamSessionError(
+    `gateway could not fetch the credentials of PAM session ${sessionId}: ${messageOf(error)}`,
+    SQLSTATE.unableToConnect,
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

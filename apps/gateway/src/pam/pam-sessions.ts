@@ -1,0 +1,90 @@
+/**
+ * Every PAM session the gateway serves right now, by session ID, plus the recordings service they
+ * share. The PAM actions (pam-proxy, pam-session-cancellation) go through this registry, so that
+ * all connections of one session share credentials, recording and lifetime.
+ *
+ * An ended session stays known (as ended) until its NotAfter, so a late connection of a cancelled
+ * session is refused with "was cancelled" rather than starting over.
+ */
+import type { Logger } from 'pino';
+import type { PamPlatformClient } from './pam-platform-client.ts';
+import { PamRecordings } from './pam-recordings.ts';
+import { PamSession } from './pam-session.ts';
+
+export interface PamSessionsOptions {
+  platform: PamPlatformClient;
+  /** --pam-session-recording-path; undefined for the default. */
+  recordingDir: string | undefined;
+  logger: Logger;
+  uploadIntervalMs?: number;
+}
+
+export class PamSessions {
+  readonly recordings: PamRecordings;
+  private readonly options: PamSessionsOptions;
+  private readonly sessions = new Map<string, PamSession>();
+  private readonly endedUntil = new Map<string, { session: PamSession; until: number }>();
+
+  constructor(options: PamSessionsOptions) {
+    this.options = options;
+    this.recordings = new PamRecordings({
+      dir: options.recordingDir,
+      platform: options.platform,
+      logger: options.logger.child({ component: 'pam-recordings' }),
+      ...(options.uploadIntervalMs !== undefined
+        ? { uploadIntervalMs: options.uploadIntervalMs }
+        : {}),
+    });
+  }
+
+  /** Resumes uploads left by an earlier run. */
+  start(): void {
+    this.recordings.start();
+  }
+
+  /** The live (or recently ended) session for a certificate; created on first use. */
+  session(sessionId: string, resourceType: string, expiresAt: Date): PamSession {
+    this.forgetExpired();
+    const ended = this.endedUntil.get(sessionId);
+    if (ended) return ended.session;
+    let session = this.sessions.get(sessionId);
+    if (session) {
+      session.extendTo(expiresAt);
+      return session;
+    }
+    session = new PamSession({
+      sessionId,
+      resourceType,
+      expiresAt,
+      platform: this.options.platform,
+      recordings: this.recordings,
+      logger: this.options.logger.child({ sessionId }),
+      onEnded: (done) => {
+        this.sessions.delete(done.sessionId);
+        this.endedUntil.set(done.sessionId, {
+          session: done,
+          until: Math.max(expiresAt.getTime(), Date.now()),
+        });
+      },
+    });
+    this.sessions.set(sessionId, session);
+    return session;
+  }
+
+  /** Cancels a session: closes its connections, finishes its recording, ends it upstream. */
+  async cancel(sessionId: string, resourceType: string, expiresAt: Date): Promise<void> {
+    const session = this.session(sessionId, resourceType, expiresAt);
+    await session.end('cancelled');
+  }
+
+  /** Gateway shutdown: every connection closed; recordings stay for the next run. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((session) => session.shutdown()));
+    await this.recordings.stop();
+  }
+
+  private forgetExpired(): void {
+    const now = Date.now();
+    for (const [id, entry] of this.endedUntil) if (entry.until < now) this.endedUntil.delete(id);
+  }
+}

@@ -1,0 +1,396 @@
+/**
+ * One caller connection of a PostgreSQL PAM session: the gateway plays the server to the caller
+ * and the client to the database, injecting the stored credentials (reference §8.3).
+ *
+ *   caller                         gateway                                  database
+ *   SSLRequest / GSSENCRequest ->  'N'
+ *   StartupMessage(user?, db?) ->  fetch credentials (cached per session)
+ *                                  TCP + SSLRequest (+ TLS)             ->
+ *                                  StartupMessage(user, database from the stored credentials)
+ *                                  answers R(cleartext|md5|SASL...)   <->  (password never leaves
+ *                                                                           the gateway)
+ *                        <- R(Ok)  <- AuthenticationOk
+ *   then every message relayed both ways, framed:
+ *     caller -> database   Q/P/B/E/D/C/S/F read by the QueryRecorder, forwarded unchanged
+ *     database -> caller   completions/errors read by the QueryRecorder; BackendKeyData replaced
+ *                          by a per-session alias (backend-keys.ts); DataRow/CopyData stream past
+ *   CancelRequest (on its own PAM tunnel of the same session) -> resolved through the alias table
+ *                          and sent to the database on a new connection; the caller gets no answer
+ *
+ * Failures the caller sees as a FATAL ErrorResponse (psql prints "FATAL:  <message>"):
+ *   no credentials (session ended/expired/refused), database unreachable, TLS required but refused,
+ *   login refused ("gateway could not authenticate to the database as <user>: <server message>"),
+ *   session expired or cancelled while connected (written at a message boundary, then closed).
+ * Messages never contain the password; logs carry the user, host and reason only.
+ */
+import type tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { BackendKey, BackendKeyTable } from './backend-keys.ts';
+import { SQLSTATE, encodeErrorResponse } from './error-response.ts';
+import { MessageReader } from './message-reader.ts';
+import type { QueryEvent } from './query-recorder.ts';
+import { QueryRecorder, RECORDED_CLIENT_TYPES, RECORDED_SERVER_TYPES } from './query-recorder.ts';
+import { ServerAuthenticationError, authenticateToServer } from './server-authentication.ts';
+import { encodeCancelRequest, encodeStartupMessage, readCallerStartup } from './startup.ts';
+import type { PostgresTarget } from './target-connection.ts';
+import { TargetConnectionError, connectToTarget } from './target-connection.ts';
+import type { SplitterOutput } from './wire-messages.ts';
+import { PgMessageSplitter, PgProtocolError, encodeMessage, int32 } from './wire-messages.ts';
+
+/** The caller has this long to send its startup packet (libpq sends it at once). */
+export const CALLER_STARTUP_TIMEOUT_MS = 30_000;
+/** Connect + TLS + login to the database must finish within this. */
+export const SERVER_LOGIN_TIMEOUT_MS = 30_000;
+/** Messages the recorder reads are buffered up to this; larger ones stream past unrecorded. */
+export const MAX_RECORDED_MESSAGE_BYTES = 1024 * 1024;
+
+/** What the gateway knows about the database of a session (the control plane's credentials). */
+export interface PostgresCredentials extends PostgresTarget {
+  readonly database: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** A failure with a message fit for the caller's screen (no secret in it). */
+export class PamSessionError extends Error {
+  readonly sqlState: string;
+  constructor(message: string, sqlState: string) {
+    super(message);
+    this.name = 'PamSessionError';
+    this.sqlState = sqlState;
+  }
+}
+
+/** What one connection needs from its session. */
+export interface PostgresSessionContext {
+  readonly sessionId: string;
+  /** The stored credentials; rejects with PamSessionError when the session cannot be used. */
+  credentials(): Promise<PostgresCredentials>;
+  record(event: QueryEvent): void;
+  readonly backendKeys: BackendKeyTable;
+}
+
+type State = 'startup' | 'login' | 'relay' | 'closed';
+
+/**
+ * Drives one caller connection; `closed` resolves when both sides are gone.
+ *
+ * @example
+ *   const connection = new PostgresPamConnection(socket, session, logger);
+ *   connection.start();
+ *   connection.terminate('the session expired');
+ */
+export class PostgresPamConnection {
+  private readonly caller: tls.TLSSocket;
+  private readonly session: PostgresSessionContext;
+  private readonly logger: Logger;
+  private state: State = 'startup';
+  private server: Duplex | undefined;
+  private serverTcp: Duplex | undefined;
+  private readonly abort = new AbortController();
+  private recorder: QueryRecorder | undefined;
+  private clientSplitter: PgMessageSplitter | undefined;
+  private serverSplitter: PgMessageSplitter | undefined;
+  private aliasKey: BackendKey | undefined;
+  /** Why the gateway closed the connection, for the recording. */
+  private closeReason: string | undefined;
+  private resolveClosed!: () => void;
+  readonly closed: Promise<void> = new Promise((resolve) => (this.resolveClosed = resolve));
+
+  constructor(caller: tls.TLSSocket, session: PostgresSessionContext, logger: Logger) {
+    this.caller = caller;
+    this.session = session;
+    this.logger = logger;
+    caller.once('close', () => this.teardown());
+  }
+
+  /** A method, not a field read, so TypeScript does not narrow it away across awaits. */
+  private get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  start(): void {
+    void this.run().catch((error: unknown) => this.fail(error));
+  }
+
+  /**
+   * Ends the connection from the gateway's side: the caller gets a FATAL ErrorResponse with
+   * `reason` when the stream is at a message boundary, then both sides are closed.
+   */
+  terminate(reason: string): void {
+    if (this.isClosed) return;
+    this.logger.info({ reason }, 'pam connection terminated by the gateway');
+    this.closeReason = reason;
+    this.abort.abort();
+    const boundary = this.serverSplitter ? this.serverSplitter.atMessageBoundary : true;
+    this.closeWithError(boundary ? new PamSessionError(reason, SQLSTATE.adminShutdown) : undefined);
+  }
+
+  private async run(): Promise<void> {
+    const startupTimer = setTimeout(
+      () => this.fail(new PgProtocolError('no startup packet within the deadline')),
+      CALLER_STARTUP_TIMEOUT_MS,
+    );
+    let startup;
+    try {
+      startup = await readCallerStartup(this.caller);
+    } finally {
+      clearTimeout(startupTimer);
+    }
+    if (this.isClosed) return;
+    if (startup.kind === 'cancel') {
+      await this.forwardCancel(startup.processId, startup.secretKey);
+      return;
+    }
+    this.state = 'login';
+    const loginTimer = setTimeout(
+      () =>
+        this.fail(
+          new PamSessionError(
+            `gateway could not log in to the database within ${SERVER_LOGIN_TIMEOUT_MS / 1000} s`,
+            SQLSTATE.unableToConnect,
+          ),
+        ),
+      SERVER_LOGIN_TIMEOUT_MS,
+    );
+    try {
+      await this.login(startup.protocolVersion, startup.parameters, startup.rest);
+    } finally {
+      clearTimeout(loginTimer);
+    }
+  }
+
+  private async login(
+    protocolVersion: number,
+    parameters: ReadonlyMap<string, string>,
+    callerRest: Buffer,
+  ): Promise<void> {
+    const credentials = await this.session.credentials();
+    if (this.isClosed) return;
+    const target = await connectToTarget(credentials, undefined, this.abort.signal);
+    this.server = target.socket;
+    this.serverTcp = target.tcp;
+    if (this.isClosed) {
+      target.tcp.destroy();
+      return;
+    }
+    target.tcp.once('close', () => this.onServerClosed());
+    const reader = new MessageReader(target.socket);
+    target.socket.write(
+      encodeStartupMessage(protocolVersion, parameters, {
+        user: credentials.username,
+        database: credentials.database,
+      }),
+    );
+    const early: Buffer[] = [];
+    let method;
+    try {
+      method = await authenticateToServer(reader, target.socket, credentials, (message) =>
+        early.push(encodeMessage(message.type, message.body)),
+      );
+    } catch (error) {
+      if (error instanceof ServerAuthenticationError) {
+        throw new PamSessionError(
+          `gateway could not authenticate to the database as ${credentials.username}: ${error.message}`,
+          error.sqlState ?? SQLSTATE.invalidPassword,
+        );
+      }
+      throw error;
+    }
+    if (this.isClosed) return;
+    const serverRest = reader.release();
+    this.logger.info(
+      {
+        user: credentials.username,
+        database: credentials.database,
+        target: `${credentials.host}:${credentials.port}`,
+        tls: target.tls,
+        method,
+      },
+      'pam connection logged in to the database',
+    );
+    // AuthenticationOk is the only authentication message the caller ever sees.
+    this.caller.write(Buffer.concat([...early, encodeMessage('R', int32(0))]));
+    this.startRelay(credentials, callerRest, serverRest);
+  }
+
+  private startRelay(target: PostgresTarget, callerRest: Buffer, serverRest: Buffer): void {
+    const server = this.server!;
+    this.state = 'relay';
+    const recorder = new QueryRecorder((event) => this.session.record(event));
+    this.recorder = recorder;
+    const clientSplitter = new PgMessageSplitter({
+      inspect: RECORDED_CLIENT_TYPES,
+      maxInspectedBodyBytes: MAX_RECORDED_MESSAGE_BYTES,
+    });
+    const serverSplitter = new PgMessageSplitter({
+      inspect: new Set([...RECORDED_SERVER_TYPES, 'K']),
+      maxInspectedBodyBytes: MAX_RECORDED_MESSAGE_BYTES,
+    });
+    this.clientSplitter = clientSplitter;
+    this.serverSplitter = serverSplitter;
+
+    const fromCaller = (item: SplitterOutput): Buffer | undefined => {
+      if (item.kind === 'bytes') return item.bytes;
+      if (item.kind === 'oversized') {
+        recorder.fromClientOversized(item.type, item.length);
+        return undefined;
+      }
+      recorder.fromClient(item.message);
+      return item.raw;
+    };
+    const fromServer = (item: SplitterOutput): Buffer | undefined => {
+      if (item.kind === 'bytes') return item.bytes;
+      if (item.kind === 'oversized') return undefined;
+      if (item.message.type === 'K') return this.aliasBackendKey(item.message.body, target);
+      recorder.fromServer(item.message);
+      return item.raw;
+    };
+    this.pump(this.caller, server, clientSplitter, fromCaller, callerRest);
+    this.pump(server, this.caller, serverSplitter, fromServer, serverRest);
+  }
+
+  /** Reads `source`, splits it, writes what `map` returns to `destination`, with backpressure. */
+  private pump(
+    source: Duplex,
+    destination: Duplex,
+    splitter: PgMessageSplitter,
+    map: (item: SplitterOutput) => Buffer | undefined,
+    initial: Buffer,
+  ): void {
+    const handle = (chunk: Buffer): void => {
+      let items: SplitterOutput[];
+      try {
+        items = splitter.push(chunk);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      const out: Buffer[] = [];
+      for (const item of items) {
+        const bytes = map(item);
+        if (bytes && bytes.length > 0) out.push(bytes);
+      }
+      if (out.length === 0 || destination.destroyed || destination.writableEnded) return;
+      const ok = destination.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+      if (!ok) {
+        source.pause();
+        destination.once('drain', () => source.resume());
+      }
+    };
+    if (initial.length > 0) handle(initial);
+    source.on('data', handle);
+    source.once('end', () => {
+      if (!destination.destroyed && !destination.writableEnded) destination.end();
+    });
+    source.resume();
+  }
+
+  private aliasBackendKey(body: Buffer, target: PostgresTarget): Buffer {
+    if (body.length < 8) return encodeMessage('K', body);
+    const real = { processId: body.readInt32BE(0), secretKey: Buffer.from(body.subarray(4)) };
+    if (this.aliasKey) this.session.backendKeys.remove(this.aliasKey);
+    const fake = this.session.backendKeys.add(real, target);
+    this.aliasKey = fake;
+    return encodeMessage('K', Buffer.concat([int32(fake.processId), fake.secretKey]));
+  }
+
+  private async forwardCancel(processId: number, secretKey: Buffer): Promise<void> {
+    const match = this.session.backendKeys.resolve(processId, secretKey);
+    if (!match) {
+      this.logger.warn('cancel request for an unknown backend of this session; ignored');
+      this.finish();
+      return;
+    }
+    try {
+      const target = await connectToTarget(match.target, undefined, this.abort.signal);
+      target.socket.end(encodeCancelRequest(match.key.processId, match.key.secretKey));
+      target.socket.resume();
+      const timer = setTimeout(() => target.tcp.destroy(), 5_000);
+      target.tcp.once('close', () => clearTimeout(timer));
+      this.logger.info('cancel request forwarded to the database');
+    } catch (error) {
+      this.logger.warn(
+        { error: error instanceof Error ? error.message : String(error) },
+        'cancel request could not reach the database',
+      );
+    }
+    this.finish();
+  }
+
+  private onServerClosed(): void {
+    if (this.state === 'relay') {
+      // Let what the server wrote reach the caller, then end.
+      if (!this.caller.destroyed && !this.caller.writableEnded) this.caller.end();
+      const timer = setTimeout(() => this.caller.destroy(), 5_000);
+      timer.unref();
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.isClosed) return;
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof PamSessionError) {
+      this.logger.warn({ error: message, sqlState: error.sqlState }, 'pam connection refused');
+      this.closeWithError(error);
+    } else if (error instanceof TargetConnectionError) {
+      this.logger.warn({ error: message }, 'pam connection: database unreachable');
+      this.closeWithError(
+        new PamSessionError(`gateway could not connect: ${message}`, SQLSTATE.unableToConnect),
+      );
+    } else if (error instanceof PgProtocolError) {
+      this.logger.warn({ error: message }, 'pam connection: protocol error');
+      this.closeWithError(
+        this.state === 'startup' && /closed the connection during startup/.test(message)
+          ? undefined
+          : new PamSessionError(`gateway: ${message}`, SQLSTATE.protocolViolation),
+      );
+    } else {
+      this.logger.error({ error: message }, 'pam connection failed');
+      this.closeWithError(
+        new PamSessionError(`gateway error: ${message}`, SQLSTATE.connectionFailure),
+      );
+    }
+  }
+
+  /** Writes a FATAL error (if given) to the caller, then closes both sides. */
+  private closeWithError(error: PamSessionError | undefined): void {
+    if (this.isClosed) return;
+    this.abort.abort();
+    if (this.serverTcp) {
+      // Terminate politely when logged in; the socket is destroyed right after anyway.
+      if (this.state === 'relay' && this.server && !this.server.destroyed) {
+        this.server.write(encodeMessage('X'));
+      }
+      this.serverTcp.destroy();
+    }
+    if (error && !this.caller.destroyed && !this.caller.writableEnded) {
+      this.caller.write(
+        encodeErrorResponse({ severity: 'FATAL', code: error.sqlState, message: error.message }),
+      );
+    }
+    this.finish();
+  }
+
+  private finish(): void {
+    if (!this.caller.destroyed && !this.caller.writableEnded) {
+      this.caller.resume();
+      this.caller.end();
+      const timer = setTimeout(() => this.caller.destroy(), 5_000);
+      timer.unref();
+      this.caller.once('close', () => clearTimeout(timer));
+    }
+    this.teardown();
+  }
+
+  private teardown(): void {
+    if (this.isClosed) return;
+    this.state = 'closed';
+    this.abort.abort();
+    this.serverTcp?.destroy();
+    if (this.aliasKey) this.session.backendKeys.remove(this.aliasKey);
+    this.recorder?.close(this.closeReason);
+    this.resolveClosed();
+  }
+}

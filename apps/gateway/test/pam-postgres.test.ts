@@ -1,0 +1,410 @@
+/**
+ * The PostgreSQL PAM proxy end to end on one machine: a real PostgreSQL (initdb/pg_ctl), the
+ * gateway's inner TLS server with the PAM actions, a fake control plane for credentials, key,
+ * event batches and session end, and real clients (psql, the pg driver) through a local listener
+ * that opens one inner TLS session per connection with the session's PAM certificate.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, jest, test } from '@jest/globals';
+import type { IssuedCertificate } from '@burrow/pki';
+import { issueGatewayPamClientCertificate } from '@burrow/pki';
+import { ALPN } from '@burrow/tunnel-protocol';
+import pg from 'pg';
+import { createPamCapabilitiesHandler } from '../src/actions/pam-capabilities.ts';
+import { createPamProxyHandler } from '../src/actions/pam-proxy.ts';
+import { createPamSessionCancellationHandler } from '../src/actions/pam-session-cancellation.ts';
+import { InnerTlsServer } from '../src/inner-tls-server.ts';
+import { createPamPlatformClient } from '../src/pam/pam-platform-client.ts';
+import { PamSessions } from '../src/pam/pam-sessions.ts';
+import type { FakeCredentials, FakePamControlPlane } from './helpers/fake-pam-control-plane.ts';
+import { startFakePamControlPlane } from './helpers/fake-pam-control-plane.ts';
+import type { CapturedLogger } from './helpers/log-capture.ts';
+import { captureLogs } from './helpers/log-capture.ts';
+import type { PamTunnel } from './helpers/pam-tunnel.ts';
+import { callOnce, openPamTunnel } from './helpers/pam-tunnel.ts';
+import type { GatewayPki } from './helpers/pki-fixture.ts';
+import { GATEWAY_ID, ORG_ID, createGatewayPki, issueCaller } from './helpers/pki-fixture.ts';
+import type { PostgresServer, TestRole } from './helpers/postgres-server.ts';
+import { freePort, startPostgres } from './helpers/postgres-server.ts';
+
+jest.setTimeout(60_000);
+
+interface Event {
+  timestamp: string;
+  input: string;
+  output: string;
+}
+
+let postgres: PostgresServer;
+let controlPlane: FakePamControlPlane;
+let pki: GatewayPki;
+let logs: CapturedLogger;
+let recordingDir: string;
+let sessions: PamSessions;
+let server: InnerTlsServer;
+const tunnels: PamTunnel[] = [];
+
+beforeAll(async () => {
+  [postgres, controlPlane, pki] = await Promise.all([
+    startPostgres(),
+    startFakePamControlPlane(),
+    createGatewayPki(),
+  ]);
+  logs = captureLogs('debug');
+  recordingDir = mkdtempSync(path.join(os.tmpdir(), 'burrow-pam-recordings-'));
+  sessions = new PamSessions({
+    platform: createPamPlatformClient(controlPlane.apiUrl, () => 'gateway-token'),
+    recordingDir,
+    logger: logs.logger,
+    uploadIntervalMs: 200,
+  });
+  sessions.start();
+  server = new InnerTlsServer({
+    credentials: pki.credentials,
+    actions: {
+      [ALPN.pamProxy]: createPamProxyHandler(sessions),
+      [ALPN.pamCapabilities]: createPamCapabilitiesHandler('gw-1'),
+      [ALPN.pamSessionCancellation]: createPamSessionCancellationHandler(sessions),
+    },
+    logger: logs.logger,
+  });
+});
+
+afterAll(async () => {
+  for (const tunnel of tunnels) await tunnel.close();
+  await sessions?.stop();
+  server?.close();
+  await controlPlane?.close();
+  await postgres?.stop();
+  if (recordingDir) rmSync(recordingDir, { recursive: true, force: true });
+});
+
+interface TestSession {
+  sessionId: string;
+  certificate: IssuedCertificate;
+  tunnel: PamTunnel;
+}
+
+/** A PAM session for `role` whose credentials the control plane hands out, and its listener. */
+async function openSession(
+  credentials: Partial<FakeCredentials> | number,
+  lifetimeMs = 3_600_000,
+): Promise<TestSession> {
+  const sessionId = randomUUID();
+  controlPlane.sessions.set(
+    sessionId,
+    typeof credentials === 'number'
+      ? credentials
+      : {
+          host: postgres.host,
+          port: postgres.port,
+          database: postgres.database,
+          username: postgres.scram.username,
+          password: postgres.scram.password,
+          ...credentials,
+        },
+  );
+  const certificate = await pamCertificate(sessionId, lifetimeMs);
+  const tunnel = await openPamTunnel(
+    server,
+    pki.serverCertificateChain,
+    certificate,
+    ALPN.pamProxy,
+  );
+  tunnels.push(tunnel);
+  return { sessionId, certificate, tunnel };
+}
+
+function pamCertificate(sessionId: string, lifetimeMs: number): Promise<IssuedCertificate> {
+  return issueGatewayPamClientCertificate({
+    issuer: pki.clientCa,
+    orgId: ORG_ID,
+    gatewayId: GATEWAY_ID,
+    actor: { type: 'user', id: 'user-1', name: 'alice@example.com' },
+    targetHost: postgres.host,
+    targetPort: postgres.port,
+    sessionId,
+    resourceType: 'postgres',
+    lifetimeMs,
+  });
+}
+
+function role(which: 'scram' | 'md5' | 'plain'): Partial<FakeCredentials> {
+  const r: TestRole = postgres[which];
+  return { username: r.username, password: r.password };
+}
+
+interface PsqlResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs psql against the local listener as a user and database that do not exist (the gateway
+ * replaces both). `-w`: psql never prompts, so a password request would fail the run.
+ */
+function psql(
+  port: number,
+  script: string,
+  onSpawn?: (child: ReturnType<typeof spawn>) => void,
+): Promise<PsqlResult> {
+  const child = spawn(
+    'psql',
+    [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-U',
+      'nobody',
+      '-d',
+      'nowhere',
+      '-w',
+      '-X',
+      '-q',
+      '-A',
+      '-t',
+      '-v',
+      'ON_ERROR_STOP=1',
+    ],
+    { env: { PATH: process.env.PATH, PGCONNECT_TIMEOUT: '20', LC_ALL: 'C' } },
+  );
+  onSpawn?.(child);
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  child.stdin.end(script);
+  return new Promise((resolve) =>
+    child.on('close', (code) =>
+      resolve({
+        code,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      }),
+    ),
+  );
+}
+
+function pgClient(port: number): pg.Client {
+  return new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'nobody',
+    database: 'nowhere',
+    connectionTimeoutMillis: 20_000,
+  });
+}
+
+/** Ends a session through the cancellation ALPN and returns the events the control plane got. */
+async function endAndCollect(session: TestSession): Promise<Event[]> {
+  await callOnce(
+    server,
+    pki.serverCertificateChain,
+    session.certificate,
+    ALPN.pamSessionCancellation,
+  );
+  return (await controlPlane.waitForEnd(session.sessionId)) as Event[];
+}
+
+function everythingVisible(session: TestSession, events: Event[]): string {
+  return [
+    Buffer.concat(session.tunnel.fromGateway).toString('latin1'),
+    Buffer.concat(session.tunnel.toGateway).toString('latin1'),
+    JSON.stringify(logs.lines),
+    JSON.stringify(events),
+  ].join('\n');
+}
+
+test('psql as a SCRAM user runs DDL and queries; every query is recorded in order; the password appears nowhere', async () => {
+  const session = await openSession(role('scram'));
+  const result = await psql(
+    session.tunnel.port,
+    [
+      'CREATE TABLE orders (id int PRIMARY KEY, item text);',
+      "INSERT INTO orders VALUES (1, 'apple'), (2, 'pear');",
+      'SELECT item FROM orders ORDER BY id;',
+      'SELECT current_user, current_database();',
+      '',
+    ].join('\n'),
+  );
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(result.stdout).toBe('apple\npear\nscram_user|appdb\n');
+
+  const events = await endAndCollect(session);
+  expect(events.map(({ input, output }) => ({ input, output }))).toEqual([
+    { input: 'CREATE TABLE orders (id int PRIMARY KEY, item text);', output: 'CREATE TABLE' },
+    { input: "INSERT INTO orders VALUES (1, 'apple'), (2, 'pear');", output: 'INSERT 0 2' },
+    { input: 'SELECT item FROM orders ORDER BY id;', output: 'SELECT 2' },
+    { input: 'SELECT current_user, current_database();', output: 'SELECT 1' },
+  ]);
+  for (const event of events) expect(Number.isNaN(Date.parse(event.timestamp))).toBe(false);
+  expect(everythingVisible(session, events)).not.toContain(postgres.scram.password);
+  // The caller never got an authentication request other than AuthenticationOk.
+  expect(logs.lines.some((line) => line.method === 'scram-sha-256')).toBe(true);
+  // One credentials fetch for the session, one end.
+  expect(controlPlane.credentialFetches.get(session.sessionId)).toBe(1);
+  expect(controlPlane.ended.get(session.sessionId)).toBeGreaterThanOrEqual(1);
+});
+
+test('the pg driver with prepared statements as an MD5 user: parameters are interpolated into the recording', async () => {
+  const session = await openSession(role('md5'));
+  const client = pgClient(session.tunnel.port);
+  await client.connect();
+  await client.query('CREATE TABLE md5_items (id int, item text)');
+  const insert = 'INSERT INTO md5_items (id, item) VALUES ($1, $2)';
+  await client.query({ name: 'insert-item', text: insert, values: [3, "o'clock"] });
+  await client.query({ name: 'insert-item', text: insert, values: [4, null] });
+  const selected = await client.query(
+    'SELECT id, item FROM md5_items WHERE id >= $1 ORDER BY id',
+    [3],
+  );
+  expect(selected.rows).toEqual([
+    { id: 3, item: "o'clock" },
+    { id: 4, item: null },
+  ]);
+  const who = await client.query('SELECT current_user AS who');
+  expect(who.rows[0].who).toBe('md5_user');
+  await expect(client.query('SELECT * FROM nope WHERE id = $1', [1])).rejects.toThrow(
+    'relation "nope" does not exist',
+  );
+  // The connection is still usable after an extended-protocol error.
+  expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  await client.end();
+
+  const events = await endAndCollect(session);
+  expect(events.map(({ input, output }) => ({ input, output }))).toEqual([
+    { input: 'CREATE TABLE md5_items (id int, item text)', output: 'CREATE TABLE' },
+    { input: "INSERT INTO md5_items (id, item) VALUES ('3', 'o''clock')", output: 'INSERT 0 1' },
+    { input: "INSERT INTO md5_items (id, item) VALUES ('4', NULL)", output: 'INSERT 0 1' },
+    { input: "SELECT id, item FROM md5_items WHERE id >= '3' ORDER BY id", output: 'SELECT 2' },
+    { input: 'SELECT current_user AS who', output: 'SELECT 1' },
+    {
+      input: "SELECT * FROM nope WHERE id = '1'",
+      output: 'ERROR: relation "nope" does not exist',
+    },
+    { input: 'SELECT 1 AS one', output: 'SELECT 1' },
+  ]);
+  expect(everythingVisible(session, events)).not.toContain(postgres.md5.password);
+});
+
+test('a cleartext-password user works too; two connections of one session share one recording', async () => {
+  const session = await openSession(role('plain'));
+  const first = await psql(session.tunnel.port, 'SELECT 40 + 2;');
+  const second = await psql(session.tunnel.port, "SELECT 'second';");
+  expect([first.stdout, second.stdout]).toEqual(['42\n', 'second\n']);
+  const events = await endAndCollect(session);
+  expect(events.map((event) => event.input)).toEqual(['SELECT 40 + 2;', "SELECT 'second';"]);
+  expect(controlPlane.credentialFetches.get(session.sessionId)).toBe(1);
+  expect(everythingVisible(session, events)).not.toContain(postgres.plain.password);
+});
+
+test('wrong stored password: psql shows a clear error without the password, and the gateway serves the next session', async () => {
+  const wrongPassword = `wrong-${randomUUID()}`;
+  const bad = await openSession({ ...role('scram'), password: wrongPassword });
+  const result = await psql(bad.tunnel.port, 'SELECT 1;');
+  expect(result.code).not.toBe(0);
+  expect(result.stderr).toContain(
+    'FATAL:  gateway could not authenticate to the database as scram_user: password authentication failed for user "scram_user"',
+  );
+  expect(everythingVisible(bad, [])).not.toContain(wrongPassword);
+  expect(result.stderr).not.toContain(wrongPassword);
+
+  const good = await openSession(role('scram'));
+  const ok = await psql(good.tunnel.port, 'SELECT 7;');
+  expect(ok.stdout).toBe('7\n');
+});
+
+test('target down: psql shows that the gateway could not reach the database', async () => {
+  const closedPort = await freePort();
+  const session = await openSession({ ...role('scram'), port: closedPort });
+  const result = await psql(session.tunnel.port, 'SELECT 1;');
+  expect(result.code).not.toBe(0);
+  expect(result.stderr).toContain(
+    `FATAL:  gateway could not connect: the database at 127.0.0.1:${closedPort} is unreachable`,
+  );
+});
+
+test('sslEnabled against a server without TLS is refused, never downgraded', async () => {
+  const session = await openSession({ ...role('scram'), sslEnabled: true });
+  const result = await psql(session.tunnel.port, 'SELECT 1;');
+  expect(result.stderr).toContain('does not accept TLS, but the resource requires it');
+});
+
+test('a session the control plane reports as ended or expired (410) is refused with a clear error', async () => {
+  const session = await openSession(410);
+  const result = await psql(session.tunnel.port, 'SELECT 1;');
+  expect(result.code).not.toBe(0);
+  expect(result.stderr).toContain(
+    `FATAL:  the PAM session ${session.sessionId} has ended or expired`,
+  );
+});
+
+test('the session expires at the certificate NotAfter: a running query ends with a clear error and the session is ended', async () => {
+  const session = await openSession(role('scram'), 4_000);
+  const started = Date.now();
+  const result = await psql(session.tunnel.port, 'SELECT pg_sleep(30);');
+  expect(Date.now() - started).toBeLessThan(15_000);
+  expect(result.code).not.toBe(0);
+  expect(result.stderr).toMatch(
+    new RegExp(`FATAL: {2}the PAM session ${session.sessionId} expired at \\S+Z`),
+  );
+  const events = (await controlPlane.waitForEnd(session.sessionId)) as Event[];
+  expect(events.map((event) => event.input)).toEqual(['SELECT pg_sleep(30);']);
+  expect(events[0]!.output).toContain('expired');
+});
+
+test('the cancellation ALPN closes live connections, ends the session and refuses later connections', async () => {
+  const session = await openSession(role('scram'));
+  const client = pgClient(session.tunnel.port);
+  const clientError = new Promise<Error>((resolve) => client.on('error', resolve));
+  await client.connect();
+  await client.query('SELECT 1');
+  const events = await endAndCollect(session);
+  expect(events.map((event) => event.input)).toEqual(['SELECT 1']);
+  expect((await clientError).message).toContain(
+    `the PAM session ${session.sessionId} was cancelled`,
+  );
+  await client.end().catch(() => undefined);
+
+  const later = await psql(session.tunnel.port, 'SELECT 1;');
+  expect(later.stderr).toContain(`the PAM session ${session.sessionId} was cancelled`);
+});
+
+test('CancelRequest from psql (Ctrl-C) cancels the running query through its own tunnel', async () => {
+  const session = await openSession(role('scram'));
+  const result = await psql(session.tunnel.port, 'SELECT pg_sleep(30);', (child) => {
+    setTimeout(() => child.kill('SIGINT'), 1_500);
+  });
+  expect(result.stderr).toContain('canceling statement due to user request');
+  const events = await endAndCollect(session);
+  expect(events).toHaveLength(1);
+  expect(events[0]!.output).toBe('ERROR: canceling statement due to user request');
+  expect(logs.lines.some((line) => line.msg === 'cancel request forwarded to the database')).toBe(
+    true,
+  );
+});
+
+test('capabilities: uint32 length + JSON naming the gateway and postgres', async () => {
+  const caller = await issueCaller(pki);
+  const reply = await callOnce(server, pki.serverCertificateChain, caller, ALPN.pamCapabilities);
+  const length = reply.readUInt32BE(0);
+  expect(reply.length).toBe(4 + length);
+  expect(JSON.parse(reply.subarray(4).toString('utf8'))).toEqual({
+    gatewayName: 'gw-1',
+    supportedResourceTypes: ['postgres'],
+  });
+});
+
+test('pam-proxy without a PAM certificate extension is closed without a byte', async () => {
+  const caller = await issueCaller(pki, postgres.host, postgres.port);
+  const reply = await callOnce(server, pki.serverCertificateChain, caller, ALPN.pamProxy);
+  expect(reply.length).toBe(0);
+  await logs.waitFor(/carries no PAM session/);
+});
