@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, jest, test } from '@jest/globals';
@@ -331,10 +332,49 @@ test('target down: psql shows that the gateway could not reach the database', as
   );
 });
 
+test('TLS to the database: verified against sslCertificate; without the right CA the login fails clearly', async () => {
+  const verified = await openSession({
+    ...role('scram'),
+    sslEnabled: true,
+    sslRejectUnauthorized: true,
+    sslCertificate: postgres.certificatePem,
+  });
+  const ok = await psql(
+    verified.tunnel.port,
+    'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid();',
+  );
+  expect(ok.stderr).toBe('');
+  expect(ok.stdout).toBe('t\n');
+
+  const unverifiable = await openSession({
+    ...role('scram'),
+    sslEnabled: true,
+    sslRejectUnauthorized: true,
+  });
+  const refused = await psql(unverifiable.tunnel.port, 'SELECT 1;');
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toContain(
+    `FATAL:  gateway could not connect: the database at 127.0.0.1:${postgres.port} failed: TLS handshake failed: self-signed certificate`,
+  );
+});
+
 test('sslEnabled against a server without TLS is refused, never downgraded', async () => {
-  const session = await openSession({ ...role('scram'), sslEnabled: true });
-  const result = await psql(session.tunnel.port, 'SELECT 1;');
-  expect(result.stderr).toContain('does not accept TLS, but the resource requires it');
+  // A stand-in server that answers 'N' to SSLRequest.
+  const noTls = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.once('data', () => socket.write('N'));
+  });
+  await new Promise<void>((resolve) => noTls.listen(0, '127.0.0.1', resolve));
+  const { port } = noTls.address() as net.AddressInfo;
+  try {
+    const session = await openSession({ ...role('scram'), port, sslEnabled: true });
+    const result = await psql(session.tunnel.port, 'SELECT 1;');
+    expect(result.stderr).toContain(
+      `the database at 127.0.0.1:${port} does not accept TLS, but the resource requires it`,
+    );
+  } finally {
+    noTls.close();
+  }
 });
 
 test('a session the control plane reports as ended or expired (410) is refused with a clear error', async () => {

@@ -4,10 +4,19 @@
  *
  * Roles: `scram_user` (password stored as SCRAM-SHA-256, pg_hba scram-sha-256), `md5_user` (MD5
  * hash, pg_hba md5), `plain_user` (pg_hba password = cleartext on the wire); database `appdb`
- * owned by scram_user. `postgres` over the Unix socket is trusted (setup only).
+ * owned by scram_user. `postgres` over the Unix socket is trusted (setup only). TLS is on with a
+ * self-signed certificate for 127.0.0.1 (clients may still connect without TLS).
  */
 import { execFile } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +36,8 @@ export interface PostgresServer {
   readonly scram: TestRole;
   readonly md5: TestRole;
   readonly plain: TestRole;
+  /** PEM of the server's self-signed TLS certificate (SAN IP:127.0.0.1); ssl is on. */
+  readonly certificatePem: string;
   /** Runs SQL as the postgres superuser over the Unix socket; returns psql's unaligned output. */
   superuser(sql: string, database?: string): Promise<string>;
   stop(): Promise<void>;
@@ -82,6 +93,32 @@ export async function startPostgres(): Promise<PostgresServer> {
       '',
     ].join('\n'),
   );
+  // TLS: a self-signed certificate for 127.0.0.1; the key must belong to postgres, mode 0600.
+  const certFile = path.join(dir, 'server.crt');
+  const keyFile = path.join(dir, 'server.key');
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  ]);
+  const uid = Number(uidText.trim());
+  const gid = Number(gidText.trim());
+  chownSync(certFile, uid, gid);
+  chownSync(keyFile, uid, gid);
+  chmodSync(keyFile, 0o600);
+  const certificatePem = readFileSync(certFile, 'utf8');
   const port = await freePort();
   await asPostgres('pg_ctl', [
     '-D',
@@ -92,7 +129,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     '-t',
     '30',
     '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c password_encryption=scram-sha-256`,
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c password_encryption=scram-sha-256 -c ssl=on -c ssl_cert_file=${certFile} -c ssl_key_file=${keyFile}`,
     'start',
   ]);
 
@@ -138,6 +175,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     scram,
     md5,
     plain,
+    certificatePem,
     superuser,
     async stop() {
       if (stopped) return;
