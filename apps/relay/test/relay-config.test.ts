@@ -153,9 +153,9 @@ describe('parseRelayConfig', () => {
       /token.*--token.*INFISICAL_TOKEN/,
     ],
     [
-      'kubernetes auth without the identity ID',
+      'an auth method that is not built yet',
       { ...ORG, authMethod: 'kubernetes' },
-      /kubernetes auth needs the machine identity ID.*INFISICAL_MACHINE_IDENTITY_ID/,
+      /kubernetes is not built yet.*INFISICAL_AUTH_METHOD/,
     ],
     ['an unknown auth method', { ...ORG, authMethod: 'magic' }, /unknown auth method "magic"/],
   ])('refuses %s with one line naming the setting', (_case, flags, expected) => {

@@ -108,7 +108,8 @@ export async function connectToRelay(options: RelayConnectOptions): Promise<Rela
       reject(error);
     };
     const timer = setTimeout(
-      () => fail(new RelayConnectError('TIMEOUT', `no login to the relay within ${dialTimeoutMs} ms`)),
+      () =>
+        fail(new RelayConnectError('TIMEOUT', `no login to the relay within ${dialTimeoutMs} ms`)),
       dialTimeoutMs,
     );
     client.on('error', (error: Error & { level?: string }) => {
@@ -213,9 +214,13 @@ function classifyConnectError(
         { cause: error },
       );
     case 'client-timeout':
-      return new RelayConnectError('TIMEOUT', `relay did not complete the login: ${error.message}`, {
-        cause: error,
-      });
+      return new RelayConnectError(
+        'TIMEOUT',
+        `relay did not complete the login: ${error.message}`,
+        {
+          cause: error,
+        },
+      );
     case 'handshake':
     case 'protocol':
       return new RelayConnectError('HANDSHAKE_FAILED', `SSH handshake failed: ${error.message}`, {

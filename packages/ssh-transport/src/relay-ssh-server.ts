@@ -29,7 +29,7 @@ import {
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, Server as Ssh2Server } from 'ssh2';
 import { parseCaPublicKeyLine } from './ca-public-key-line.ts';
-import { GatewaySshSessionImpl, type GatewaySshSession } from './gateway-ssh-session.ts';
+import { GatewaySshSessionImpl } from './gateway-ssh-session.ts';
 import { hostCertificateKeys } from './host-certificate-kex.ts';
 import type { RelayAuthFailure, RelayAuthFailureCode } from './relay-auth-failure.ts';
 import { sshAlgorithms } from './ssh-algorithms.ts';
@@ -90,6 +90,7 @@ export function createRelaySshServer(options: RelaySshServerOptions): RelaySshSe
 /** One credential set and the ssh2 server built from it. */
 interface CredentialSet {
   readonly ssh2Server: Ssh2Server;
+  readonly handshakeTimeoutMs: number;
 }
 
 /** Per-socket state, from TCP accept to close. */
@@ -152,7 +153,10 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
     const hostKey = loadSshPrivateKey(options.hostPrivateKey, 'hostPrivateKey');
     const hostCertificate = parseHostCertificate(options.hostCertificate, hostKey);
     const policy: UserCertificatePolicy = {
-      trustedCaKeyBlob: parseCaPublicKeyLine(options.trustedUserCaPublicKey, 'trustedUserCaPublicKey'),
+      trustedCaKeyBlob: parseCaPublicKeyLine(
+        options.trustedUserCaPublicKey,
+        'trustedUserCaPublicKey',
+      ),
       relayName: requireNonEmpty(options.relayName, 'relayName'),
     };
     const hostKeys = hostCertificateKeys(hostKey, hostCertificate);
@@ -170,7 +174,11 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
       ),
     });
     ssh2Server.on('connection', (conn) => this.#onSshConnection(conn, policy));
-    return { ssh2Server };
+    const handshakeTimeoutMs = positive(
+      options.handshakeTimeoutMs ?? RELAY_SSH_HANDSHAKE_TIMEOUT_MS,
+      'handshakeTimeoutMs',
+    );
+    return { ssh2Server, handshakeTimeoutMs };
   }
 
   #onSocket(socket: Socket): void {
@@ -185,10 +193,8 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
       session: undefined,
       handshakeTimer: undefined,
     };
-    const timeoutMs = positive(
-      this.#options.handshakeTimeoutMs ?? RELAY_SSH_HANDSHAKE_TIMEOUT_MS,
-      'handshakeTimeoutMs',
-    );
+    const credentials = this.#credentials;
+    const timeoutMs = credentials.handshakeTimeoutMs;
     state.handshakeTimer = setTimeout(() => {
       this.#refuse(state, 'HANDSHAKE_TIMEOUT', `no login within ${timeoutMs} ms`);
       socket.destroy();
@@ -198,7 +204,7 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
       clearTimeout(state.handshakeTimer);
       this.#connections.delete(socket);
     });
-    this.#credentials.ssh2Server.injectSocket(socket);
+    credentials.ssh2Server.injectSocket(socket);
   }
 
   #onSshConnection(conn: Connection, policy: UserCertificatePolicy): void {
@@ -287,7 +293,8 @@ function parseHostCertificate(line: string, hostKey: ParsedKey): SshCertificate 
   } catch (error) {
     throw new Error(`hostCertificate: ${(error as Error).message}`, { cause: error });
   }
-  if (cert.type !== 'host') throw new Error('hostCertificate: is a user certificate, not a host one');
+  if (cert.type !== 'host')
+    throw new Error('hostCertificate: is a user certificate, not a host one');
   if (!cert.publicKeyBlob.equals(hostKey.getPublicSSH())) {
     throw new Error('hostCertificate: certifies a different key than hostPrivateKey');
   }
@@ -303,6 +310,7 @@ function requireNonEmpty(value: string, setting: string): string {
 }
 
 function positive(value: number, setting: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${setting}: must be a positive number`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${setting}: must be a positive number`);
   return value;
 }

@@ -7,7 +7,12 @@ import {
   type GatewaySshSession,
   type RelaySshConnection,
 } from '../src/index.ts';
-import { GATEWAY_ID, GATEWAY_NAME, startRelay, type RelayFixture } from './support/relay-fixture.ts';
+import {
+  GATEWAY_ID,
+  GATEWAY_NAME,
+  startRelay,
+  type RelayFixture,
+} from './support/relay-fixture.ts';
 import { once, withTimeout } from './support/wait.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -66,7 +66,8 @@ export function issueHostCert(ca: TestKey, subject: TestKey, options: CertOption
  * e.g. a principal, leaving the CA signature as it was.
  */
 export function tamperCertLine(line: string, from: string, to: string): string {
-  if (from.length !== to.length) throw new Error('tamperCertLine: from and to must have the same length');
+  if (from.length !== to.length)
+    throw new Error('tamperCertLine: from and to must have the same length');
   const [type, b64, ...rest] = line.split(' ');
   const blob = Buffer.from(b64 as string, 'base64');
   const at = blob.indexOf(Buffer.from(from));

@@ -1,0 +1,76 @@
+/**
+ * Both ends send keepalive@openssh.com and drop a peer that stops answering within
+ * interval * (countMax + 1) — 15 s with the defaults; small intervals here keep the test fast.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { SSH_KEEPALIVE_COUNT_MAX, SSH_KEEPALIVE_INTERVAL_MS } from '@burrow/tunnel-protocol';
+import { connectToRelay, type GatewaySshSession } from '../src/index.ts';
+import { startBlackholeProxy } from './support/blackhole-proxy.ts';
+import { startRelay } from './support/relay-fixture.ts';
+import { once, sleep } from './support/wait.ts';
+
+const INTERVAL_MS = 200;
+const COUNT_MAX = 2;
+/** Detection bound: (countMax + 1) intervals, plus scheduling slack. */
+const BOUND_MS = INTERVAL_MS * (COUNT_MAX + 1) + 1_000;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+describe('keepalives', () => {
+  it('the defaults drop a dead peer within 15 s', () => {
+    expect(SSH_KEEPALIVE_INTERVAL_MS * (SSH_KEEPALIVE_COUNT_MAX + 1)).toBeLessThanOrEqual(15_000);
+  });
+
+  it('keep an idle but healthy connection open on both ends', async () => {
+    const fixture = await startRelay({
+      server: { keepaliveIntervalMs: INTERVAL_MS, keepaliveCountMax: COUNT_MAX },
+    });
+    cleanups.push(() => fixture.server.close());
+    const sessionPromise = once<GatewaySshSession>(fixture.server, 'gateway', 5_000);
+    const connection = await connectToRelay(
+      fixture.gatewayOptions({ keepaliveIntervalMs: INTERVAL_MS, keepaliveCountMax: COUNT_MAX }),
+    );
+    cleanups.push(() => connection.close());
+    const session = await sessionPromise;
+    await sleep(INTERVAL_MS * (COUNT_MAX + 1) * 3);
+    expect(connection.closed).toBe(false);
+    expect(session.closed).toBe(false);
+  });
+
+  async function blackholed(side: 'gateway' | 'relay') {
+    // Only `side` pings fast; the other end's keepalive is far too slow to matter here.
+    const slow = { keepaliveIntervalMs: 60_000, keepaliveCountMax: COUNT_MAX };
+    const fast = { keepaliveIntervalMs: INTERVAL_MS, keepaliveCountMax: COUNT_MAX };
+    const fixture = await startRelay({ server: side === 'relay' ? fast : slow });
+    cleanups.push(() => fixture.server.close());
+    const proxy = await startBlackholeProxy(fixture.port);
+    cleanups.push(() => proxy.close());
+    const sessionPromise = once<GatewaySshSession>(fixture.server, 'gateway', 5_000);
+    const connection = await connectToRelay(
+      fixture.gatewayOptions({ port: proxy.port, ...(side === 'gateway' ? fast : slow) }),
+    );
+    cleanups.push(() => connection.close());
+    const session = await sessionPromise;
+    proxy.blackhole();
+    return { connection, session, started: Date.now() };
+  }
+
+  it('the gateway drops a relay that stops answering', async () => {
+    const { connection, started } = await blackholed('gateway');
+    const reason = await once<Error | undefined>(connection, 'close', BOUND_MS);
+    expect(reason?.message).toMatch(/Keepalive timeout/);
+    expect(Date.now() - started).toBeLessThan(BOUND_MS);
+    expect(connection.closed).toBe(true);
+  });
+
+  it('the relay drops a gateway that stops answering', async () => {
+    const { session, started } = await blackholed('relay');
+    await once<void>(session, 'close', BOUND_MS);
+    expect(Date.now() - started).toBeLessThan(BOUND_MS);
+    expect(session.closed).toBe(true);
+    await expect(session.openChannel()).rejects.toThrow(/disconnected/);
+  });
+});
