@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/toolchain.sh
 . scripts/toolchain.sh
 echo "[stack] installing dependencies and building" >&2
-pnpm install --no-frozen-lockfile --prefer-frozen-lockfile --reporter=silent >&2
+pnpm install --frozen-lockfile --reporter=silent >&2
 pnpm build --output-logs=errors-only >&2
 exec node stack/dist/main.js "$@"
