@@ -41,11 +41,24 @@ export interface GatewayHandle {
   clientSecret: string;
 }
 
+/**
+ * Login settings instead of the universal-auth identity the stack creates: the identity (already
+ * configured by the caller) and exactly the environment its login method's docs list, e.g.
+ * `{ INFISICAL_AUTH_METHOD: 'kubernetes', INFISICAL_MACHINE_IDENTITY_ID: id,
+ * INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH: file }`.
+ */
+export interface CustomAuth {
+  identityId: string;
+  env: Record<string, string>;
+}
+
 export interface LocalStackOptions {
   /** Scratch directory for data and logs; a fresh temp dir by default, removed on stop. */
   workDir?: string;
   /** Extra environment for every child (e.g. NODE_OPTIONS for a test tap). */
   extraEnv?: Record<string, string>;
+  /** Extra environment for the control plane only (e.g. BURROW_GCP_ID_TOKEN_JWKS_URL). */
+  controlPlaneEnv?: Record<string, string>;
   /** Progress messages ("starting relay ..."). */
   onProgress?: (message: string) => void;
 }
@@ -116,7 +129,11 @@ export class LocalStack {
         '--data-dir',
         path.join(workDir, 'control-plane'),
       ],
-      env: childEnv({ RELAY_AUTH_SECRET: relayAuthSecret, ...extraEnv }),
+      env: childEnv({
+        RELAY_AUTH_SECRET: relayAuthSecret,
+        ...extraEnv,
+        ...options.controlPlaneEnv,
+      }),
       logFile: path.join(workDir, 'control-plane.log'),
     });
     const apiUrl = `http://127.0.0.1:${port}/api`;
@@ -149,13 +166,14 @@ export class LocalStack {
   /** Starts (or restarts, keeping identity and ports) an org relay on loopback. */
   async startRelay(
     name: string,
-    options: { env?: Record<string, string> } = {},
+    options: { env?: Record<string, string>; auth?: CustomAuth } = {},
   ): Promise<RelayHandle> {
     const previous = this.relays.get(name);
     if (previous?.process.running) throw new Error(`relay ${name} is already running`);
-    const identity =
-      previous ??
-      (await this.api.createUniversalAuthIdentity(this.organizationId, `${name}-identity`));
+    const identity = options.auth
+      ? { clientId: '', clientSecret: '' }
+      : (previous ??
+        (await this.api.createUniversalAuthIdentity(this.organizationId, `${name}-identity`)));
     const sshPort = previous?.sshPort ?? (await freePort());
     const tlsPort = previous?.tlsPort ?? (await freePort());
     this.progress(`starting relay ${name} (SSH 127.0.0.1:${sshPort}, TLS 127.0.0.1:${tlsPort})`);
@@ -168,9 +186,7 @@ export class LocalStack {
         INFISICAL_RELAY_NAME: name,
         INFISICAL_RELAY_HOST: '127.0.0.1',
         INFISICAL_RELAY_TYPE: 'org',
-        INFISICAL_AUTH_METHOD: 'universal-auth',
-        INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: identity.clientId,
-        INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret,
+        ...(options.auth?.env ?? universalAuthEnv(identity)),
         BURROW_RELAY_SSH_LISTEN_ADDRESS: `127.0.0.1:${sshPort}`,
         BURROW_RELAY_TLS_LISTEN_ADDRESS: `127.0.0.1:${tlsPort}`,
         ...this.extraEnv,
@@ -199,13 +215,14 @@ export class LocalStack {
   async startGateway(
     name: string,
     relayName: string,
-    options: { env?: Record<string, string> } = {},
+    options: { env?: Record<string, string>; auth?: CustomAuth } = {},
   ): Promise<GatewayHandle> {
     const previous = this.gateways.get(name);
     if (previous?.process.running) throw new Error(`gateway ${name} is already running`);
-    const identity =
-      previous ??
-      (await this.api.createUniversalAuthIdentity(this.organizationId, `${name}-identity`));
+    const identity = options.auth
+      ? { identityId: options.auth.identityId, clientId: '', clientSecret: '' }
+      : (previous ??
+        (await this.api.createUniversalAuthIdentity(this.organizationId, `${name}-identity`)));
     this.progress(`starting gateway ${name} (dials out to relay ${relayName})`);
     const gatewayProcess = new ManagedProcess({
       name: `gateway ${name}`,
@@ -214,9 +231,7 @@ export class LocalStack {
       env: childEnv({
         INFISICAL_API_URL: this.apiUrl,
         INFISICAL_RELAY_NAME: relayName,
-        INFISICAL_AUTH_METHOD: 'universal-auth',
-        INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: identity.clientId,
-        INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret,
+        ...(options.auth?.env ?? universalAuthEnv(identity)),
         INFISICAL_PAM_SESSION_RECORDING_PATH: path.join(this.workDir, `gateway-${name}-recordings`),
         ...this.extraEnv,
         ...options.env,
@@ -258,6 +273,17 @@ export class LocalStack {
     if (this.ownsWorkDir && !process.env.BURROW_KEEP_STACK_DIR)
       fs.rmSync(this.workDir, { recursive: true, force: true });
   }
+}
+
+function universalAuthEnv(identity: {
+  clientId: string;
+  clientSecret: string;
+}): Record<string, string> {
+  return {
+    INFISICAL_AUTH_METHOD: 'universal-auth',
+    INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: identity.clientId,
+    INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret,
+  };
 }
 
 /** A clean environment: nothing INFISICAL_* from the parent leaks into a child's configuration. */

@@ -126,15 +126,32 @@ describe('resolveGatewayConfig', () => {
     ).toMatch(/--token or INFISICAL_TOKEN/);
   });
 
-  it('auth: methods that are not built yet are refused with a clear line', () => {
-    for (const method of ['kubernetes', 'aws-iam', 'nonsense']) {
-      const error = configError(() =>
-        resolveGatewayConfig({ ...complete, authMethod: method }, {}),
-      );
-      expect(error.message).toBe(
-        `--auth-method (INFISICAL_AUTH_METHOD): "${method}" is not supported by burrow-gateway yet (use universal-auth or token)`,
-      );
-    }
+  it('auth: unknown methods are refused with a clear line', () => {
+    const error = configError(() =>
+      resolveGatewayConfig({ ...complete, authMethod: 'nonsense' }, {}),
+    );
+    expect(error.message).toBe(
+      '--auth-method (INFISICAL_AUTH_METHOD): "nonsense" is not a login method (use one of universal-auth, token, kubernetes, aws-iam, gcp-id-token, gcp-iam, azure, oidc-auth, jwt-auth)',
+    );
+  });
+
+  it('auth: identity-based methods take --machine-identity-id and their own source', () => {
+    expect(
+      configError(() => resolveGatewayConfig({ ...complete, authMethod: 'kubernetes' }, {}))
+        .message,
+    ).toMatch(/--machine-identity-id or INFISICAL_MACHINE_IDENTITY_ID/);
+    expect(
+      resolveGatewayConfig(
+        { ...complete, authMethod: 'kubernetes', machineIdentityId: 'id-1' },
+        { INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH: '/tmp/token' },
+      ).login,
+    ).toEqual({ method: 'kubernetes', identityId: 'id-1', serviceAccountTokenPath: '/tmp/token' });
+    expect(
+      resolveGatewayConfig(
+        { ...complete, authMethod: 'jwt-auth', machineIdentityId: 'id-2', jwt: 'a.b.c' },
+        {},
+      ).login,
+    ).toEqual({ method: 'jwt-auth', identityId: 'id-2', jwt: 'a.b.c' });
   });
 
   it('log level must be a pino level', () => {

@@ -51,7 +51,7 @@ describe('burrow-gateway process', () => {
     );
     expect(unsupported.status).toBe(2);
     expect(unsupported.stderr.trim().split('\n')).toEqual([
-      'burrow-gateway: --auth-method (INFISICAL_AUTH_METHOD): "kubernetes" is not supported by burrow-gateway yet (use universal-auth or token)',
+      'burrow-gateway: kubernetes auth needs the machine identity ID: set --machine-identity-id or INFISICAL_MACHINE_IDENTITY_ID',
     ]);
 
     const unknownFlag = run(['start', 'gw-1', '--bogus']);

@@ -40,7 +40,7 @@ export const RELAY_SETTINGS = {
     flag: '--auth-method',
     value: '<method>',
     env: 'INFISICAL_AUTH_METHOD',
-    help: 'machine identity login method for org relays: universal-auth or token',
+    help: 'machine identity login method for org relays: universal-auth, token, kubernetes, aws-iam, gcp-id-token, gcp-iam, azure, oidc-auth or jwt-auth (default: token when a token is given, else universal-auth)',
   },
   token: {
     flag: '--token',
@@ -59,6 +59,30 @@ export const RELAY_SETTINGS = {
     value: '<secret>',
     env: 'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET',
     help: 'universal auth client secret',
+  },
+  machineIdentityId: {
+    flag: '--machine-identity-id',
+    value: '<id>',
+    env: 'INFISICAL_MACHINE_IDENTITY_ID',
+    help: 'identity ID (kubernetes, aws-iam, gcp-id-token, gcp-iam, azure, oidc-auth, jwt-auth)',
+  },
+  serviceAccountTokenPath: {
+    flag: '--service-account-token-path',
+    value: '<path>',
+    env: 'INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH',
+    help: 'kubernetes: service account token file (default /var/run/secrets/kubernetes.io/serviceaccount/token)',
+  },
+  serviceAccountKeyFilePath: {
+    flag: '--service-account-key-file-path',
+    value: '<path>',
+    env: 'INFISICAL_GCP_IAM_SERVICE_ACCOUNT_KEY_FILE_PATH',
+    help: 'gcp-iam: service account key file (JSON); also INFISICAL_GCP_SERVICE_ACCOUNT_KEY_FILE_PATH',
+  },
+  jwt: {
+    flag: '--jwt',
+    value: '<jwt>',
+    env: 'INFISICAL_JWT',
+    help: 'oidc-auth / jwt-auth: the JWT to log in with',
   },
   relayAuthSecret: {
     flag: '--relay-auth-secret',
@@ -241,8 +265,8 @@ function instanceAuth(flags: RelayFlags): RelayAuth {
 }
 
 function machineIdentityAuth(flags: RelayFlags, env: NodeJS.ProcessEnv): RelayAuth {
-  // resolveAuthFromEnv refuses the reference's methods that are not built yet (kubernetes, aws-iam,
-  // ...) and names the missing setting of the chosen one.
+  // resolveAuthFromEnv names the missing setting of the chosen method; the methods' own sources
+  // (AWS_*, BURROW_GCP_METADATA_URL, BURROW_AZURE_IMDS_URL, ...) come from `env`.
   try {
     const login = resolveAuthFromEnv(
       {
@@ -250,6 +274,10 @@ function machineIdentityAuth(flags: RelayFlags, env: NodeJS.ProcessEnv): RelayAu
         token: nonEmpty(flags.token),
         clientId: nonEmpty(flags.clientId),
         clientSecret: nonEmpty(flags.clientSecret),
+        machineIdentityId: nonEmpty(flags.machineIdentityId),
+        serviceAccountTokenPath: nonEmpty(flags.serviceAccountTokenPath),
+        serviceAccountKeyFilePath: nonEmpty(flags.serviceAccountKeyFilePath),
+        jwt: nonEmpty(flags.jwt),
       },
       env,
     );

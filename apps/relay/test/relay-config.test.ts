@@ -153,9 +153,9 @@ describe('parseRelayConfig', () => {
       /token.*--token.*INFISICAL_TOKEN/,
     ],
     [
-      'an auth method that is not built yet',
+      'kubernetes auth without the identity ID',
       { ...ORG, authMethod: 'kubernetes' },
-      /kubernetes is not built yet.*INFISICAL_AUTH_METHOD/,
+      /kubernetes auth needs the machine identity ID.*INFISICAL_MACHINE_IDENTITY_ID/,
     ],
     ['an unknown auth method', { ...ORG, authMethod: 'magic' }, /unknown auth method "magic"/],
   ])('refuses %s with one line naming the setting', (_case, flags, expected) => {
