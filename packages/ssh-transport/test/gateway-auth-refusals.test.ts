@@ -42,7 +42,8 @@ async function expectRefused(
   );
   expect(error).toBeInstanceOf(RelayConnectError);
   expect((error as RelayConnectError).code).toBe('AUTH_REFUSED');
-  expect(fixture.failures.length).toBeGreaterThan(0);
+  // Exactly one attempt: the gateway gives up after a refusal instead of retrying its key.
+  expect(fixture.failures).toHaveLength(1);
   return fixture.failures[0] as RelayAuthFailure;
 }
 
