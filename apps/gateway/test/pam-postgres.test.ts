@@ -420,7 +420,19 @@ test('the cancellation ALPN closes live connections, ends the session and refuse
 test('CancelRequest from psql (Ctrl-C) cancels the running query through its own tunnel', async () => {
   const session = await openSession(role('scram'));
   const result = await psql(session.tunnel.port, 'SELECT pg_sleep(30);', (child) => {
-    setTimeout(() => child.kill('SIGINT'), 1_500);
+    // Ctrl-C once the query is running on the server (psql sends a CancelRequest then).
+    void (async () => {
+      for (let i = 0; i < 200; i++) {
+        const running = await postgres.superuser(
+          "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30);'",
+        );
+        if (running === '1') break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // psql installs its SIGINT handler around the query a moment after the server sees it.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      child.kill('SIGINT');
+    })();
   });
   expect(result.stderr).toContain('canceling statement due to user request');
   const events = await endAndCollect(session);
