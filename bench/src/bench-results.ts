@@ -11,6 +11,9 @@ export interface BenchResults {
   command: string;
   config: BenchConfig;
   machine: MachineInfo;
+  /** 1-minute load average: other work on the machine skews every number (all paths share it). */
+  loadAverageAtStart: number;
+  loadAverageAtEnd?: number;
   commands: Partial<Record<PathName, string[]>>;
   paths: Partial<Record<PathName, PathMeasurements>>;
   /** Paths the run could not measure, with the reason. */

@@ -28,7 +28,14 @@ export async function startBurrowPath(
   targetPid: number,
   progress: (message: string) => void,
 ): Promise<BurrowPath> {
-  const stack = await LocalStack.start({ onProgress: progress });
+  // BENCH_CPU_PROF_DIR=<dir>: every Burrow process writes a V8 CPU profile there when it stops.
+  const profileDir = process.env.BENCH_CPU_PROF_DIR;
+  const stack = await LocalStack.start({
+    onProgress: progress,
+    ...(profileDir
+      ? { extraEnv: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } }
+      : {}),
+  });
   try {
     const relay = await stack.startRelay(RELAY_NAME);
     const gateway = await stack.startGateway(GATEWAY_NAME, RELAY_NAME);

@@ -43,7 +43,7 @@ export function machineInfo(): MachineInfo {
   const ssh2Version = (require('ssh2/package.json') as { version: string }).version;
   let stunnel = 'not installed';
   try {
-    stunnel = firstLine('sh', ['-c', `${stunnelBinary()} -version 2>&1 | head -1`]);
+    stunnel = firstLine('sh', ['-c', `${stunnelBinary()} -version 2>&1 | grep -m1 '^stunnel'`]);
   } catch {
     // reported as not installed
   }

@@ -55,6 +55,7 @@ const results: BenchResults = {
   command: `pnpm bench ${args.join(' ')}`.trim(),
   config,
   machine: machineInfo(),
+  loadAverageAtStart: os.loadavg()[0] as number,
   commands: {},
   paths: {},
   notMeasured: {
@@ -121,6 +122,7 @@ try {
 }
 
 results.durationSeconds = (Date.now() - started) / 1000;
+results.loadAverageAtEnd = os.loadavg()[0] as number;
 fs.mkdirSync(outDir, { recursive: true });
 fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 const markdown = resultsMarkdown(results);

@@ -26,6 +26,10 @@ export function resultsMarkdown(results: BenchResults): string {
   );
   lines.push('');
   lines.push(
+    `Load average (1 min) at start ${fmt(results.loadAverageAtStart, 2)}, at end ${fmt(results.loadAverageAtEnd, 2)}: well above 0 means other work shared the cores during the run.`,
+  );
+  lines.push('');
+  lines.push(
     `Versions: ${Object.entries(machine.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join('; ')}.`,
