@@ -12,16 +12,31 @@
  * The relay never parses what flows after the handshake: that is the caller's end-to-end mTLS
  * session with the gateway. Extension 1.3.6.1.4.1.12345.100.3 ({"name": gatewayName}) is read for
  * logging only; if it is present but malformed, the caller is refused like the reference does.
+ *
+ * Limits (tunnel-protocol limits.ts): the accept limiter (per-source rate and pending handshakes)
+ * decides at TCP accept; the handshake has its deadline; at most MAX_STREAMS_PER_GATEWAY streams
+ * per gateway; a stream idle (no byte either way) for STREAM_IDLE_TIMEOUT_MS is closed. Buffers
+ * are bounded by pipe() backpressure on both sides (socket high-water marks, SSH channel window).
+ *
+ * Drain (`drain(deadlineMs)`): stop listening, let streams already spliced (and handshakes already
+ * under way) finish until the deadline, then destroy what is left.
  */
 import type { AddressInfo, Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { RELAY_TLS_HANDSHAKE_TIMEOUT_MS, routeCallerCommonName } from '@burrow/tunnel-protocol';
+import {
+  MAX_STREAMS_PER_GATEWAY,
+  RELAY_TLS_HANDSHAKE_TIMEOUT_MS,
+  STREAM_IDLE_TIMEOUT_MS,
+  routeCallerCommonName,
+} from '@burrow/tunnel-protocol';
+import type { AcceptLimiter } from './accept-limiter.ts';
 import { readCallerGatewayName } from './caller-certificate.ts';
 import type { ClientCaChain } from './client-ca-chain.ts';
 import { parseClientCaChain } from './client-ca-chain.ts';
 import type { GatewaySession } from './gateway-registry.ts';
+import type { RelayMetrics } from './relay-metrics.ts';
 import type { RelayTlsCredentials } from './relay-registration.ts';
 import { spliceStreams } from './splice-streams.ts';
 
@@ -42,6 +57,13 @@ export interface CallerListenerOptions {
   logger: Logger;
   handshakeTimeoutMs?: number;
   channelOpenTimeoutMs?: number;
+  /** Per-source admission at accept; none = admit everything. */
+  limiter?: AcceptLimiter;
+  metrics?: RelayMetrics;
+  /** Default MAX_STREAMS_PER_GATEWAY. */
+  maxStreamsPerGateway?: number;
+  /** Default STREAM_IDLE_TIMEOUT_MS. */
+  idleTimeoutMs?: number;
 }
 
 export interface CallerListener {
@@ -50,14 +72,36 @@ export interface CallerListener {
   updateCredentials(credentials: RelayTlsCredentials): void;
   /** Stops accepting and destroys every open caller connection. */
   close(): Promise<void>;
+  /**
+   * Stops accepting; resolves once every stream has finished, or at `deadlineMs`, when what is
+   * left is destroyed. Resolves with the number of streams cut at the deadline.
+   */
+  drain(deadlineMs: number): Promise<number>;
   /** Open TCP connections, handshaking or spliced. */
   readonly connectionCount: number;
+  /** Streams spliced to a gateway right now. */
+  readonly streamCount: number;
+}
+
+/** What the listener keeps of an accepted connection until its handshake is done. */
+interface Accepted {
+  readonly at: number;
+  handshakeDone(): void;
 }
 
 export function createCallerListener(options: CallerListenerOptions): CallerListener {
   const { logger, findGateway } = options;
   const channelOpenTimeoutMs = options.channelOpenTimeoutMs ?? CHANNEL_OPEN_TIMEOUT_MS;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? RELAY_TLS_HANDSHAKE_TIMEOUT_MS;
+  const maxStreamsPerGateway = options.maxStreamsPerGateway ?? MAX_STREAMS_PER_GATEWAY;
+  const idleTimeoutMs = options.idleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS;
+  const { limiter, metrics } = options;
+  // Keyed by "address:port": the TLS socket in 'secureConnection' has the same peer as its raw one.
+  const accepted = new Map<string, Accepted>();
+  // Spliced streams (caller socket -> its channel), and how many each gateway has.
+  const streams = new Map<tls.TLSSocket, Duplex>();
+  const streamsPerGateway = new Map<string, number>();
+  let draining = false;
   // Every accepted TCP connection, still handshaking or spliced; destroying one destroys its TLS
   // socket too.
   const connections = new Set<Socket>();
@@ -93,6 +137,10 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
       const level = error.code === 'ECONNRESET' ? 'debug' : 'info';
       logger[level]({ ...fields, reason: error.message }, 'Caller TLS handshake failed');
     }
+    metrics?.handshakeFailures.inc({
+      listener: 'tls',
+      reason: rejected !== undefined ? 'client_certificate_rejected' : handshakeReason(error),
+    });
     // Let an OpenSSL alert ("certificate required", ...) reach the client, then make sure the
     // socket goes.
     socket.destroySoon();
@@ -100,37 +148,69 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
   });
 
   server.on('connection', (raw: Socket) => {
+    const admission = limiter?.admit(raw.remoteAddress) ?? { ok: true, handshakeDone: () => {} };
+    if (!admission.ok) {
+      metrics?.connectionsRefused.inc({ listener: 'tls', reason: admission.reason });
+      raw.destroy();
+      return;
+    }
+    const key = `${raw.remoteAddress}:${raw.remotePort}`;
+    accepted.set(key, { at: performance.now(), handshakeDone: admission.handshakeDone });
     connections.add(raw);
-    raw.once('close', () => connections.delete(raw));
+    raw.once('close', () => {
+      connections.delete(raw);
+      admission.handshakeDone();
+      accepted.delete(key);
+    });
   });
 
   server.on('secureConnection', (socket: tls.TLSSocket) => {
     // A reset before the splice takes over must not crash the relay.
     socket.on('error', () => undefined);
-    void routeCaller(socket);
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    const acceptance = accepted.get(key);
+    accepted.delete(key);
+    acceptance?.handshakeDone();
+    void routeCaller(socket, acceptance?.at ?? performance.now());
   });
 
-  const refuse = (socket: tls.TLSSocket, reason: string, fields: object = {}): void => {
+  const refuse = (
+    socket: tls.TLSSocket,
+    reason: string,
+    fields: object = {},
+    metricReason = 'refused',
+  ): void => {
+    metrics?.callerRefusals.inc({ reason: metricReason });
     logger.warn({ remoteAddress: socket.remoteAddress, reason, ...fields }, 'Caller refused');
     // end() sends only the TLS close_notify alert (no application byte); then destroy.
     socket.destroySoon();
   };
 
-  async function routeCaller(socket: tls.TLSSocket): Promise<void> {
+  async function routeCaller(socket: tls.TLSSocket, acceptedAt: number): Promise<void> {
     const remoteAddress = socket.remoteAddress;
     if (!socket.authorized) {
-      refuse(socket, `client certificate not verified: ${String(socket.authorizationError)}`);
+      refuse(
+        socket,
+        `client certificate not verified: ${String(socket.authorizationError)}`,
+        {},
+        'client_certificate',
+      );
       return;
     }
     const peer = socket.getPeerCertificate(true);
     if (!clientCaChain.issued(peer.raw)) {
-      refuse(socket, 'client certificate is not signed by the relay client CA');
+      refuse(
+        socket,
+        'client certificate is not signed by the relay client CA',
+        {},
+        'client_certificate',
+      );
       return;
     }
     const commonName = typeof peer.subject?.CN === 'string' ? peer.subject.CN : undefined;
     const route = routeCallerCommonName(commonName);
     if (route === undefined) {
-      refuse(socket, 'client certificate CN is not a gateway ID', { commonName });
+      refuse(socket, 'client certificate CN is not a gateway ID', { commonName }, 'bad_route');
       return;
     }
     if (route.kind === 'heartbeat') {
@@ -143,33 +223,82 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     try {
       gatewayName = readCallerGatewayName(peer.raw);
     } catch (error) {
-      refuse(socket, `malformed gateway name extension: ${(error as Error).message}`, {
-        gatewayId,
-      });
+      refuse(
+        socket,
+        `malformed gateway name extension: ${(error as Error).message}`,
+        { gatewayId },
+        'bad_route',
+      );
       return;
     }
     const session = findGateway(gatewayId);
     if (session === undefined) {
-      refuse(socket, 'gateway is not connected to this relay', { gatewayId, gatewayName });
+      refuse(
+        socket,
+        'gateway is not connected to this relay',
+        { gatewayId, gatewayName },
+        'gateway_not_connected',
+      );
       return;
     }
+    const gatewayKey = gatewayId.toLowerCase();
+    const open = streamsPerGateway.get(gatewayKey) ?? 0;
+    if (open >= maxStreamsPerGateway) {
+      metrics?.connectionsRefused.inc({ listener: 'tls', reason: 'stream_limit' });
+      refuse(
+        socket,
+        `gateway has ${open} open streams (limit ${maxStreamsPerGateway})`,
+        { gatewayId, gatewayName },
+        'stream_limit',
+      );
+      return;
+    }
+    // Counted from here, so concurrent opens cannot overshoot the limit.
+    streamsPerGateway.set(gatewayKey, open + 1);
+    const release = (): void => {
+      const left = (streamsPerGateway.get(gatewayKey) ?? 1) - 1;
+      if (left <= 0) streamsPerGateway.delete(gatewayKey);
+      else streamsPerGateway.set(gatewayKey, left);
+    };
     let channel: Duplex;
     try {
       channel = await openChannelWithin(session, channelOpenTimeoutMs);
     } catch (error) {
-      refuse(socket, `could not open a channel to the gateway: ${(error as Error).message}`, {
-        gatewayId,
-        gatewayName,
-      });
+      release();
+      refuse(
+        socket,
+        `could not open a channel to the gateway: ${(error as Error).message}`,
+        { gatewayId, gatewayName },
+        'channel_open_failed',
+      );
       return;
     }
     if (socket.destroyed) {
+      release();
       channel.destroy();
       return;
     }
+    metrics?.streamSetupSeconds.observe((performance.now() - acceptedAt) / 1000);
+    metrics?.streamsOpen.inc();
+    streams.set(socket, channel);
+    let endedBy: string | undefined;
+    // No byte either way for idleTimeoutMs: the caller socket sees both directions.
+    socket.setTimeout(idleTimeoutMs, () => {
+      endedBy = 'idle_timeout';
+      logger.info({ gatewayId, remoteAddress, idleTimeoutMs }, 'Caller stream idle: closing');
+      socket.destroy(); // the splice takes the channel down with it
+    });
     const fields = { gatewayId, gatewayName, remoteAddress };
     logger.debug(fields, 'Caller connected to gateway');
     spliceStreams(socket, channel, (result) => {
+      streams.delete(socket);
+      release();
+      metrics?.streamsOpen.dec();
+      metrics?.streamBytes.inc({ direction: 'from_caller' }, result.bytesFromA);
+      metrics?.streamBytes.inc({ direction: 'from_gateway' }, result.bytesFromB);
+      metrics?.streams.inc({
+        result: endedBy ?? (draining && result.error ? 'drained' : result.error ? 'error' : 'ok'),
+      });
       logger.debug(
         {
           ...fields,
@@ -197,6 +326,22 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
       server.setSecureContext(secureContextOptions(credentials, chain));
       clientCaChain = chain;
     },
+    async drain(deadlineMs) {
+      draining = true;
+      // Stops listening at once (close()'s callback waits for open connections; close() does too).
+      server.close();
+      const deadline = Date.now() + deadlineMs;
+      // Handshakes under way become streams or fail within their deadline; wait for both.
+      while ((streams.size > 0 || accepted.size > 0) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const cut = streams.size;
+      for (const [socket, channel] of streams) {
+        socket.destroy();
+        channel.destroy();
+      }
+      return cut;
+    },
     async close() {
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       const socketsClosed = [...connections].map(
@@ -208,7 +353,17 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     get connectionCount() {
       return connections.size;
     },
+    get streamCount() {
+      return streams.size;
+    },
   };
+}
+
+/** A short, bounded label for a failed handshake (metrics labels must not be free text). */
+function handshakeReason(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return 'timeout';
+  if (error.code === 'ECONNRESET' || error.message.includes('socket disconnected')) return 'reset';
+  return 'protocol';
 }
 
 function secureContextOptions(

@@ -61,6 +61,11 @@ export class GatewayRegistry {
     return this.sessions.get(normalize(gatewayId));
   }
 
+  /** Every connected session. */
+  all(): GatewaySession[] {
+    return [...this.sessions.values()];
+  }
+
   get size(): number {
     return this.sessions.size;
   }

@@ -17,11 +17,15 @@ import {
 } from './relay-config.ts';
 import { createRelayLogger } from './relay-logger.ts';
 import { buildRelaySystemdCommand } from './relay-systemd-command.ts';
+import { RELAY_DRAIN_TIMEOUT_MS } from '@burrow/tunnel-protocol';
 import type { RunningRelay } from './relay.ts';
 import { startRelay } from './relay.ts';
 
-/** After the first SIGINT/SIGTERM the relay has this long to stop before it exits anyway. */
-export const SHUTDOWN_TIMEOUT_MS = 10_000;
+/**
+ * After the first SIGINT/SIGTERM the relay has this long to stop before it exits anyway: the drain
+ * deadline plus time to close what is left.
+ */
+export const SHUTDOWN_TIMEOUT_MS = RELAY_DRAIN_TIMEOUT_MS + 10_000;
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -117,7 +121,9 @@ function installSignalHandlers(logger: Logger, running: () => RunningRelay | und
       process.exit(EXIT_FAILURE);
     }, SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
-    relay.stop().then(
+    // SIGTERM (systemd stop, docker stop, a rolling restart) drains; SIGINT (Ctrl-C) stops now.
+    const stopped = signal === 'SIGTERM' ? relay.drain(RELAY_DRAIN_TIMEOUT_MS) : relay.stop();
+    stopped.then(
       () => {
         logger.info('Relay stopped');
         process.exit(EXIT_OK);

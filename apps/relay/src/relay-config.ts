@@ -6,6 +6,8 @@
  */
 import type { LoginOptions } from '@burrow/auth-methods';
 import { normalizeApiUrl, resolveAuthFromEnv } from '@burrow/auth-methods';
+import type { ListenAddress as ObservabilityListenAddress } from '@burrow/observability';
+import { parseObservabilityListenAddress } from '@burrow/observability';
 import { RELAY_SSH_PORT, RELAY_TLS_PORT } from '@burrow/tunnel-protocol';
 import type { ListenAddress } from './listen-address.ts';
 import { parseListenAddress } from './listen-address.ts';
@@ -102,6 +104,12 @@ export const RELAY_SETTINGS = {
     env: 'BURROW_RELAY_TLS_LISTEN_ADDRESS',
     help: 'where callers connect over TLS, host:port',
   },
+  metricsListenAddress: {
+    flag: '--metrics-listen-address',
+    value: '<host:port>',
+    env: 'BURROW_RELAY_METRICS_LISTEN_ADDRESS',
+    help: 'serve /healthz, /readyz and Prometheus /metrics here, host:port (off when unset; :port means 127.0.0.1)',
+  },
   logLevel: {
     flag: '--log-level',
     value: '<level>',
@@ -136,6 +144,8 @@ export interface RelayConfig {
   readonly auth: RelayAuth;
   readonly sshListen: ListenAddress;
   readonly tlsListen: ListenAddress;
+  /** Health and metrics server; undefined = off. */
+  readonly metricsListen?: ObservabilityListenAddress | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -205,9 +215,10 @@ export function parseRelayConfig(
       `must differ from ${settingLabel('sshListenAddress')} (both are ${sshListen.host}:${sshListen.port})`,
     );
   }
+  const metricsListen = parseMetricsAddress(flags.metricsListenAddress);
   const logLevel = parseLogLevel(flags.logLevel);
   const auth = type === 'instance' ? instanceAuth(flags) : machineIdentityAuth(flags, env);
-  return { type, host, name, apiUrl, auth, sshListen, tlsListen, logLevel };
+  return { type, host, name, apiUrl, auth, sshListen, tlsListen, metricsListen, logLevel };
 }
 
 function parseRelayType(value: string | undefined): RelayType {
@@ -245,6 +256,15 @@ function parseAddress(
   const text = nonEmpty(value) ?? fallback;
   const parsed = parseListenAddress(text);
   if (typeof parsed === 'string') throw new ConfigError(setting, `"${text}": ${parsed}`);
+  return parsed;
+}
+
+function parseMetricsAddress(value: string | undefined): ObservabilityListenAddress | undefined {
+  const text = nonEmpty(value);
+  if (text === undefined) return undefined;
+  const parsed = parseObservabilityListenAddress(text);
+  if (typeof parsed === 'string')
+    throw new ConfigError('metricsListenAddress', `"${text}": ${parsed}`);
   return parsed;
 }
 

@@ -8,26 +8,39 @@
  *   5. every 6 h re-register and swap credentials; open connections keep the ones they started with
  *
  * `stop()` stops listening, closes every caller connection and gateway session, and ends the
- * background tasks.
+ * background tasks. `drain(deadlineMs)` (SIGTERM) first stops accepting on both ports, sends every
+ * gateway the drain notice (tunnel-protocol drain-notice.ts), lets open streams finish until the
+ * deadline, then stops.
+ *
+ * With `metricsListen`, `/healthz`, `/readyz` (listening, registered, not draining) and `/metrics`
+ * (relay-metrics.ts) are served there.
  */
 import type { Logger } from 'pino';
 import type { RelaySshServer } from '@burrow/ssh-transport';
 import { createRelaySshServer } from '@burrow/ssh-transport';
+import type { ObservabilityServer } from '@burrow/observability';
+import { startObservabilityServer } from '@burrow/observability';
+import { parseSshCertificate } from '@burrow/pki';
 import { MachineIdentitySession } from '@burrow/auth-methods';
 import {
   CERTIFICATE_RENEWAL_INTERVAL_MS,
+  DRAIN_NOTICE,
   RELAY_SSH_HANDSHAKE_TIMEOUT_MS,
   SSH_KEEPALIVE_COUNT_MAX,
   SSH_KEEPALIVE_INTERVAL_MS,
 } from '@burrow/tunnel-protocol';
+import type { AcceptLimits } from './accept-limiter.ts';
+import { AcceptLimiter } from './accept-limiter.ts';
 import { createCallerListener } from './caller-listener.ts';
 import type { ControlPlaneClient } from './control-plane-client.ts';
 import { createControlPlaneClient } from './control-plane-client.ts';
+import type { GatewaySession } from './gateway-registry.ts';
 import { GatewayRegistry } from './gateway-registry.ts';
 import { formatListenAddress } from './listen-address.ts';
 import type { PeriodicTask } from './periodic-task.ts';
 import { startPeriodicTask } from './periodic-task.ts';
 import type { RelayConfig } from './relay-config.ts';
+import { RelayMetrics } from './relay-metrics.ts';
 import { startRelayHeartbeat } from './relay-heartbeat.ts';
 import type { RelayCredentials, RelaySshCredentials } from './relay-registration.ts';
 import { registerRelay } from './relay-registration.ts';
@@ -39,9 +52,17 @@ export interface RunningRelay {
   readonly sshAddress: string;
   readonly tlsAddress: string;
   readonly gateways: GatewayRegistry;
+  readonly metrics: RelayMetrics;
+  /** Where /healthz, /readyz and /metrics are served, when enabled. */
+  readonly metricsAddress: string | undefined;
   /** Re-registers now and swaps the credentials (what the 6-hourly renewal does). */
   renewCertificates(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Graceful drain, then stop: no new callers or gateways, the drain notice to every gateway, open
+   * streams finish until `deadlineMs`. Resolves with the number of streams cut at the deadline.
+   */
+  drain(deadlineMs: number): Promise<number>;
 }
 
 /** Seams for tests; production uses the defaults. */
@@ -50,6 +71,9 @@ export interface RelayDependencies {
   login?: typeof MachineIdentitySession.login;
   fetch?: typeof fetch;
   renewalIntervalMs?: number;
+  acceptLimits?: Partial<AcceptLimits>;
+  idleTimeoutMs?: number;
+  maxStreamsPerGateway?: number;
 }
 
 export async function startRelay(
@@ -81,15 +105,25 @@ export async function startRelay(
     const credentials = await register();
     logger.info({ name: config.name, host: config.host, type: config.type }, 'Relay registered');
 
+    const metrics = new RelayMetrics();
+    const limiter = new AcceptLimiter(deps.acceptLimits);
+    let draining = false;
     const gateways = new GatewayRegistry(logger);
     const sshServer = (deps.createSshServer ?? createRelaySshServer)({
+      admitConnection: (socket) => {
+        const admission = limiter.admit(socket.remoteAddress);
+        if (admission.ok) return admission;
+        metrics.connectionsRefused.inc({ listener: 'ssh', reason: admission.reason });
+        return undefined;
+      },
       ...sshServerCredentials(credentials.ssh),
       relayName: config.name,
       handshakeTimeoutMs: RELAY_SSH_HANDSHAKE_TIMEOUT_MS,
       keepaliveIntervalMs: SSH_KEEPALIVE_INTERVAL_MS,
       keepaliveCountMax: SSH_KEEPALIVE_COUNT_MAX,
     });
-    watchSshServer(sshServer, gateways, logger);
+    watchSshServer(sshServer, gateways, logger, metrics);
+    recordCertificateExpiry(metrics, credentials);
     cleanups.push(() => sshServer.close());
     // Closing the sessions first lets the server's close() finish without waiting on them.
     cleanups.push(() => gateways.closeAll());
@@ -99,6 +133,12 @@ export async function startRelay(
       credentials: credentials.pki,
       findGateway: (gatewayId) => gateways.get(gatewayId),
       logger,
+      limiter,
+      metrics,
+      ...(deps.idleTimeoutMs !== undefined ? { idleTimeoutMs: deps.idleTimeoutMs } : {}),
+      ...(deps.maxStreamsPerGateway !== undefined
+        ? { maxStreamsPerGateway: deps.maxStreamsPerGateway }
+        : {}),
     });
     cleanups.push(() => callers.close());
     const tls = await callers.listen(config.tlsListen.port, config.tlsListen.host);
@@ -110,23 +150,60 @@ export async function startRelay(
       'Relay started successfully',
     );
 
+    let observability: ObservabilityServer | undefined;
+    if (config.metricsListen !== undefined) {
+      observability = await startObservabilityServer({
+        listen: config.metricsListen,
+        registry: metrics.registry,
+        readiness: () => (draining ? { ready: false, reason: 'draining' } : { ready: true }),
+      });
+      const served = observability;
+      cleanups.push(() => served.close());
+      logger.info(
+        { metricsAddress: formatListenAddress(observability.address) },
+        'Serving /healthz, /readyz and /metrics',
+      );
+    }
+
     const heartbeat = startRelayHeartbeat({ client, type: config.type, name: config.name, logger });
     const renewCertificates = async (): Promise<void> => {
       const renewed = await register();
       sshServer.updateCredentials(sshServerCredentials(renewed.ssh));
       callers.updateCredentials(renewed.pki);
+      recordCertificateExpiry(metrics, renewed);
       logger.info('Relay certificates renewed');
     };
     const renewal = startRenewal(renewCertificates, logger, deps.renewalIntervalMs);
+    const stop = async (): Promise<void> => {
+      heartbeat.stop();
+      renewal.stop();
+      await cleanup();
+    };
     return {
       sshAddress,
       tlsAddress,
       gateways,
+      metrics,
+      metricsAddress: observability ? formatListenAddress(observability.address) : undefined,
       renewCertificates,
-      async stop() {
-        heartbeat.stop();
-        renewal.stop();
-        await cleanup();
+      stop,
+      async drain(deadlineMs) {
+        draining = true;
+        metrics.draining.set(1);
+        logger.info(
+          { deadlineMs, streams: callers.streamCount, gateways: gateways.size },
+          'Draining: no new callers or gateways; open streams may finish',
+        );
+        await sshServer.stopAccepting();
+        const draining_ = callers.drain(deadlineMs);
+        await Promise.all(gateways.all().map((session) => sendDrainNotice(session, logger)));
+        const cut = await draining_;
+        logger.info(
+          { cut },
+          cut === 0 ? 'Drained: every stream finished' : 'Drain deadline reached',
+        );
+        await stop();
+        return cut;
       },
     };
   } catch (error) {
@@ -166,9 +243,24 @@ function sshServerCredentials(ssh: RelaySshCredentials) {
   };
 }
 
-function watchSshServer(server: RelaySshServer, gateways: GatewayRegistry, logger: Logger): void {
-  server.on('gateway', (session) => gateways.add(session));
+function watchSshServer(
+  server: RelaySshServer,
+  gateways: GatewayRegistry,
+  logger: Logger,
+  metrics: RelayMetrics,
+): void {
+  server.on('gateway', (session) => {
+    const replaces = gateways.get(session.gatewayId) !== undefined;
+    gateways.add(session);
+    metrics.gatewayConnections.inc({ result: replaces ? 'replaced' : 'connected' });
+    metrics.gatewaysConnected.set(gateways.size);
+    session.once('close', () => {
+      metrics.gatewayConnections.inc({ result: 'disconnected' });
+      metrics.gatewaysConnected.set(gateways.size);
+    });
+  });
   server.on('auth-failure', (failure) => {
+    metrics.handshakeFailures.inc({ listener: 'ssh', reason: failure.code.toLowerCase() });
     logger.warn(
       {
         reason: failure.reason,
@@ -180,6 +272,32 @@ function watchSshServer(server: RelaySshServer, gateways: GatewayRegistry, logge
       'Gateway authentication failed',
     );
   });
+}
+
+function recordCertificateExpiry(metrics: RelayMetrics, credentials: RelayCredentials): void {
+  metrics.certificateExpiry.setX509('tls-server', credentials.pki.serverCertificate);
+  try {
+    const validBefore = parseSshCertificate(credentials.ssh.serverCertificate).validBefore;
+    metrics.certificateExpiry.set('ssh-host', new Date(Number(validBefore) * 1000));
+  } catch {
+    // The SSH server refused unusable credentials already; the metric is best effort.
+  }
+}
+
+/** Opens a channel to the gateway, writes the drain notice and ends it; failures only log. */
+async function sendDrainNotice(session: GatewaySession, logger: Logger): Promise<void> {
+  try {
+    const channel = await session.openChannel();
+    channel.on('error', () => undefined);
+    channel.end(DRAIN_NOTICE);
+    // The gateway closes its side; do not keep the channel if it does not.
+    setTimeout(() => channel.destroy(), 5_000).unref();
+  } catch (error) {
+    logger.debug(
+      { gatewayId: session.gatewayId, err: (error as Error).message },
+      'Could not send the drain notice',
+    );
+  }
 }
 
 function startRenewal(

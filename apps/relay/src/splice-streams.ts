@@ -10,6 +10,11 @@
  *
  * Both streams must allow half-open connections (net/tls: `allowHalfOpen: true`).
  *
+ * An ssh2 channel that is destroyed still emits 'close' only after its readable side has ended,
+ * i.e. after whatever it buffered has been read; once the peer it was piped to is gone nobody
+ * reads it, so a destroyed stream is also resumed (its leftover bytes are dropped). Without that
+ * the splice of a reset caller never finished and its stream stayed counted forever.
+ *
  * @example
  *   spliceStreams(callerSocket, channel, ({ error }) => log.debug({ error }, 'stream done'));
  */
@@ -29,15 +34,15 @@ export function spliceStreams(a: Duplex, b: Duplex, onDone?: (result: SpliceResu
   let open = 2;
   const fail = (error: Error): void => {
     result.error ??= error;
-    a.destroy();
-    b.destroy();
+    discard(a);
+    discard(b);
   };
   const watch = (stream: Duplex, other: Duplex, count: (n: number) => void): void => {
     stream.on('data', (chunk: Buffer) => count(chunk.length));
     stream.on('error', fail);
     stream.once('close', () => {
       const finishedCleanly = stream.readableEnded && stream.writableFinished;
-      if (!finishedCleanly && !other.destroyed) other.destroy();
+      if (!finishedCleanly) discard(other);
       open -= 1;
       if (open === 0) onDone?.(result);
     });
@@ -46,4 +51,12 @@ export function spliceStreams(a: Duplex, b: Duplex, onDone?: (result: SpliceResu
   watch(b, a, (n) => (result.bytesFromB += n));
   a.pipe(b);
   b.pipe(a);
+}
+
+/** Destroys a stream and lets it drain, so that it reaches 'close' (see the note above). */
+function discard(stream: Duplex): void {
+  if (!stream.destroyed) stream.destroy();
+  // unpipe() first: a later unpipe by pipe()'s own cleanup would pause it again.
+  stream.unpipe();
+  stream.resume();
 }

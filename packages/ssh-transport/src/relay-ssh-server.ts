@@ -63,6 +63,11 @@ export interface RelaySshServerOptions {
   keepaliveIntervalMs?: number;
   /** Default SSH_KEEPALIVE_COUNT_MAX. */
   keepaliveCountMax?: number;
+  /**
+   * Admission at TCP accept (the relay's per-source limits): undefined refuses the socket, which
+   * is destroyed before any SSH byte; otherwise `handshakeDone` is called once, at login or close.
+   */
+  admitConnection?: (socket: Socket) => { handshakeDone(): void } | undefined;
 }
 
 /** Events: `'gateway'` (session: GatewaySshSession), `'auth-failure'` (RelayAuthFailure). */
@@ -70,6 +75,8 @@ export interface RelaySshServer extends EventEmitter {
   listen(port: number, host: string): Promise<{ address: string; port: number }>;
   /** Stops listening and closes every connection, authenticated or not. */
   close(): Promise<void>;
+  /** Stops listening for new connections; open ones (and logins under way) are left alone. */
+  stopAccepting(): Promise<void>;
   /** New credentials (renewal) for new connections; existing ones keep theirs. */
   updateCredentials(options: Partial<RelaySshServerOptions>): void;
 }
@@ -103,6 +110,7 @@ interface ConnectionState {
   identity: GatewayIdentity | undefined;
   session: GatewaySshSessionImpl | undefined;
   handshakeTimer: NodeJS.Timeout | undefined;
+  handshakeDone: () => void;
 }
 
 class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
@@ -129,6 +137,12 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
         resolve({ address: address.address, port: address.port });
       });
     });
+  }
+
+  stopAccepting(): Promise<void> {
+    // close() stops listening at once; its callback would wait for every open connection.
+    if (this.#netServer.listening) this.#netServer.close();
+    return Promise.resolve();
   }
 
   close(): Promise<void> {
@@ -182,6 +196,13 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
   }
 
   #onSocket(socket: Socket): void {
+    const admission = this.#options.admitConnection
+      ? this.#options.admitConnection(socket)
+      : { handshakeDone: () => undefined };
+    if (admission === undefined) {
+      socket.destroy();
+      return;
+    }
     socket.setNoDelay(true);
     const state: ConnectionState = {
       socket,
@@ -192,6 +213,7 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
       identity: undefined,
       session: undefined,
       handshakeTimer: undefined,
+      handshakeDone: () => admission.handshakeDone(),
     };
     const credentials = this.#credentials;
     const timeoutMs = credentials.handshakeTimeoutMs;
@@ -202,6 +224,7 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
     this.#connections.set(socket, state);
     socket.once('close', () => {
       clearTimeout(state.handshakeTimer);
+      state.handshakeDone();
       this.#connections.delete(socket);
     });
     credentials.ssh2Server.injectSocket(socket);
@@ -221,6 +244,7 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
     conn.on('authentication', (ctx) => this.#onAuthentication(state, ctx, policy));
     conn.once('ready', () => {
       clearTimeout(state.handshakeTimer);
+      state.handshakeDone();
       const identity = state.identity as GatewayIdentity;
       const session = new GatewaySshSessionImpl(conn, {
         gatewayId: identity.gatewayId,

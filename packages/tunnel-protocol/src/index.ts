@@ -4,6 +4,7 @@
  */
 export * from './alpn.ts';
 export * from './caller-dialer.ts';
+export * from './drain-notice.ts';
 export * from './heartbeat.ts';
 export * from './limits.ts';
 export * from './ports.ts';

@@ -38,3 +38,52 @@ export const PLATFORM_CLIENT_CERT_TTL_MS = 5 * 60 * 1000;
 
 /** Heartbeat probe of a gateway through the relay (reference: 10 s socket timeout). */
 export const GATEWAY_PROBE_TIMEOUT_MS = 10_000;
+
+/**
+ * Per-source accept rate limit on the relay's :8443 and :2222 (token bucket per remote IP).
+ * A gateway reconnects at most once per backoff step and a caller opens one connection per
+ * stream; the burst covers a control plane opening a few hundred streams at once, the rate a busy
+ * platform's steady load. A source above it is refused at accept, before any TLS or SSH work, so a
+ * connection flood costs the relay a file descriptor for microseconds and nobody else anything.
+ */
+export const RELAY_ACCEPT_BURST_PER_SOURCE = 400;
+export const RELAY_ACCEPT_RATE_PER_SOURCE_PER_SECOND = 200;
+
+/**
+ * Connections from one source that may be in their TLS or SSH handshake at once. Slowloris opens
+ * hundreds of connections and never finishes the handshake; each one holds up to the handshake
+ * deadline. Past this many the source's next connections are refused, so its cost is bounded to
+ * this many handshake states (a few KiB each) however many it opens.
+ */
+export const RELAY_MAX_PENDING_HANDSHAKES_PER_SOURCE = 64;
+
+/**
+ * Distinct sources the limiter remembers (idle ones are forgotten after RELAY_ACCEPT_SOURCE_IDLE_MS).
+ * Bounds the limiter's own memory under a spoofed-source or botnet flood; past it, connections
+ * from sources not yet tracked are refused until entries age out.
+ */
+export const RELAY_ACCEPT_MAX_TRACKED_SOURCES = 100_000;
+export const RELAY_ACCEPT_SOURCE_IDLE_MS = 60_000;
+
+/**
+ * Open caller streams one gateway may have through one relay. Each is an SSH channel whose
+ * receive window (2 MiB in ssh2) is the most it can buffer, so this bounds what one busy or
+ * hostile tenant can make the relay hold for its gateway; more are refused (the caller sees the
+ * connection close, as for a gateway that is not connected) until streams finish.
+ */
+export const MAX_STREAMS_PER_GATEWAY = 1_024;
+
+/**
+ * A spliced caller stream with no byte in either direction for this long is closed. Matches the
+ * reference's PAM idle timeout (30 min): an idle psql session is normal, a stream silent for
+ * longer is a leak (a caller that vanished without FIN, a NAT that dropped the flow).
+ */
+export const STREAM_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+
+/**
+ * Graceful drain (SIGTERM on a relay): it stops accepting, tells its gateways, and lets open
+ * streams finish for up to this long before closing what is left and exiting. Long enough for
+ * request/response traffic and most transfers; short enough for a rolling restart. The process
+ * deadline after a signal must exceed it.
+ */
+export const RELAY_DRAIN_TIMEOUT_MS = 30_000;

@@ -1,0 +1,102 @@
+/**
+ * The relay's Prometheus metrics (served on --metrics-listen-address, see README "Operations").
+ *
+ *   burrow_relay_gateways_connected                    gauge    gateways with a live SSH tunnel here
+ *   burrow_relay_gateway_connections_total{result}     counter  connected | replaced | disconnected
+ *   burrow_relay_handshake_failures_total{listener,reason}  counter  tls|ssh refusals by reason
+ *   burrow_relay_connections_refused_total{listener,reason} counter  accept limiter and stream cap
+ *   burrow_relay_caller_refusals_total{reason}         counter  verified callers the relay closed
+ *   burrow_relay_streams_open                          gauge    spliced caller streams
+ *   burrow_relay_streams_total{result}                 counter  ok | error | idle_timeout | drained
+ *   burrow_relay_stream_bytes_total{direction}         counter  from_caller | from_gateway
+ *   burrow_relay_stream_setup_seconds                  histogram accept -> channel to gateway open
+ *   burrow_relay_certificate_expiry_seconds{certificate}  gauge tls-server | ssh-host
+ *   burrow_relay_draining                              gauge    1 while draining after SIGTERM
+ *   burrow_relay_* process metrics                     prom-client defaults (memory, fds, event loop)
+ */
+import {
+  CertificateExpiryGauge,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+} from '@burrow/observability';
+
+export class RelayMetrics {
+  readonly registry = new Registry();
+  readonly gatewaysConnected: Gauge;
+  readonly gatewayConnections: Counter<'result'>;
+  readonly handshakeFailures: Counter<'listener' | 'reason'>;
+  readonly connectionsRefused: Counter<'listener' | 'reason'>;
+  readonly callerRefusals: Counter<'reason'>;
+  readonly streamsOpen: Gauge;
+  readonly streams: Counter<'result'>;
+  readonly streamBytes: Counter<'direction'>;
+  readonly streamSetupSeconds: Histogram;
+  readonly certificateExpiry: CertificateExpiryGauge;
+  readonly draining: Gauge;
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'burrow_relay_' });
+    this.gatewaysConnected = new Gauge({
+      name: 'burrow_relay_gateways_connected',
+      help: 'Gateways with a live SSH tunnel to this relay.',
+      registers,
+    });
+    this.gatewayConnections = new Counter({
+      name: 'burrow_relay_gateway_connections_total',
+      help: 'Gateway tunnel events: connected, replaced (reconnect replaced a stale one), disconnected.',
+      labelNames: ['result'],
+      registers,
+    });
+    this.handshakeFailures = new Counter({
+      name: 'burrow_relay_handshake_failures_total',
+      help: 'Failed caller TLS handshakes and gateway SSH logins, by listener and reason.',
+      labelNames: ['listener', 'reason'],
+      registers,
+    });
+    this.connectionsRefused = new Counter({
+      name: 'burrow_relay_connections_refused_total',
+      help: 'Connections refused by the accept limiter or the per-gateway stream cap.',
+      labelNames: ['listener', 'reason'],
+      registers,
+    });
+    this.callerRefusals = new Counter({
+      name: 'burrow_relay_caller_refusals_total',
+      help: 'Verified callers closed without a stream (gateway not connected, channel failed, ...).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.streamsOpen = new Gauge({
+      name: 'burrow_relay_streams_open',
+      help: 'Caller streams spliced to a gateway right now.',
+      registers,
+    });
+    this.streams = new Counter({
+      name: 'burrow_relay_streams_total',
+      help: 'Finished caller streams by how they ended.',
+      labelNames: ['result'],
+      registers,
+    });
+    this.streamBytes = new Counter({
+      name: 'burrow_relay_stream_bytes_total',
+      help: 'Bytes spliced between callers and gateways.',
+      labelNames: ['direction'],
+      registers,
+    });
+    this.streamSetupSeconds = new Histogram({
+      name: 'burrow_relay_stream_setup_seconds',
+      help: 'From TCP accept on :8443 to the channel to the gateway being open.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.certificateExpiry = new CertificateExpiryGauge(this.registry, 'burrow_relay');
+    this.draining = new Gauge({
+      name: 'burrow_relay_draining',
+      help: '1 while the relay drains after SIGTERM.',
+      registers,
+    });
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * The relay's operations surface with real listeners and a stub control plane: /healthz, /readyz
+ * and /metrics; the accept limiter on both ports; the per-gateway stream cap; the idle timeout;
+ * and the graceful drain (notice to gateways, no new callers, open streams finish).
+ */
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { RelaySshConnection } from '@burrow/ssh-transport';
+import { connectToRelay } from '@burrow/ssh-transport';
+import { DRAIN_NOTICE } from '@burrow/tunnel-protocol';
+import type { RelayDependencies, RunningRelay } from '../src/relay.ts';
+import { startRelay } from '../src/relay.ts';
+import type { StubControlPlane } from './stub-control-plane.ts';
+import { startStubControlPlane } from './stub-control-plane.ts';
+import { callRelay, captureLogger } from './test-support.ts';
+
+const HOST = '127.0.0.1';
+const RELAY_NAME = 'relay-ops';
+
+interface Harness {
+  controlPlane: StubControlPlane;
+  relay: RunningRelay;
+  sshPort: number;
+  tlsPort: number;
+  gateways: RelaySshConnection[];
+}
+
+let harness: Harness | undefined;
+
+afterEach(async () => {
+  for (const gateway of harness?.gateways ?? []) gateway.close();
+  await harness?.relay.stop();
+  await harness?.controlPlane.close();
+  harness = undefined;
+});
+
+async function startHarness(deps: RelayDependencies = {}): Promise<Harness> {
+  const controlPlane = await startStubControlPlane(HOST);
+  const [sshPort, tlsPort] = await Promise.all([freePort(), freePort()]);
+  const relay = await startRelay(
+    {
+      type: 'org',
+      host: HOST,
+      name: RELAY_NAME,
+      apiUrl: controlPlane.apiUrl,
+      auth: { kind: 'machine-identity', login: { method: 'token', token: 'identity-token' } },
+      sshListen: { host: HOST, port: sshPort },
+      tlsListen: { host: HOST, port: tlsPort },
+      metricsListen: { host: HOST, port: 0 },
+      logLevel: 'debug',
+    },
+    captureLogger().logger,
+    deps,
+  );
+  harness = { controlPlane, relay, sshPort, tlsPort, gateways: [] };
+  return harness;
+}
+
+/** A gateway that echoes every channel; channels whose first bytes are the drain notice go to `notices`. */
+async function connectEchoGateway(h: Harness, gatewayId: string, notices: string[] = []) {
+  const connection = await connectToRelay({
+    host: HOST,
+    port: h.sshPort,
+    username: gatewayId,
+    ...h.controlPlane.gatewayCredentials(gatewayId, RELAY_NAME),
+  });
+  h.gateways.push(connection);
+  connection.on('channel', (stream: Duplex) => {
+    stream.once('data', (first: Buffer) => {
+      if (first.toString().startsWith('burrow-drain')) {
+        notices.push(first.toString());
+        stream.end();
+        return;
+      }
+      stream.write(first);
+      stream.pipe(stream);
+    });
+  });
+  await waitFor(() => h.relay.gateways.get(gatewayId) !== undefined);
+  return connection;
+}
+
+/** Opens a caller stream and keeps it open; `roundTrip` writes and reads back an echo. */
+async function openStream(h: Harness, gatewayId: string) {
+  const certificate = await h.controlPlane.pki.caller(gatewayId);
+  const socket = tls.connect({
+    host: HOST,
+    port: h.tlsPort,
+    ca: h.controlPlane.pki.relayServerChain,
+    cert: certificate.certificate,
+    key: certificate.privateKey,
+  });
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', () => resolve());
+    socket.once('error', reject);
+  });
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const roundTrip = (text: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      socket.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+      socket.once('close', () => reject(new Error('stream closed')));
+      socket.write(text);
+    });
+  return { socket, closed, roundTrip };
+}
+
+async function waitForMetric(h: Harness, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!pattern.test((await scrape(h, '/metrics')).body)) {
+    if (Date.now() > deadline) throw new Error(`metric ${pattern} not seen in time`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function scrape(h: Harness, path: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(`http://${h.relay.metricsAddress}${path}`);
+  return { status: response.status, body: await response.text() };
+}
+
+describe('relay operations', () => {
+  it('serves /healthz, /readyz and /metrics with tunnels, streams, bytes, setup time and expiry', async () => {
+    const h = await startHarness();
+    expect((await scrape(h, '/healthz')).status).toBe(200);
+    expect(await scrape(h, '/readyz')).toEqual({ status: 200, body: 'ready\n' });
+    const gatewayId = randomUUID();
+    await connectEchoGateway(h, gatewayId);
+    const outcome = await callRelay({
+      port: h.tlsPort,
+      relayServerChain: h.controlPlane.pki.relayServerChain,
+      certificate: await h.controlPlane.pki.caller(gatewayId),
+      send: Buffer.from('ping'),
+      endAfterSend: true,
+    });
+    expect(outcome.received.toString()).toBe('ping');
+    await waitForMetric(h, /burrow_relay_streams_total\{result="ok"\} 1/);
+    const { body } = await scrape(h, '/metrics');
+    expect(body).toContain('burrow_relay_gateways_connected 1');
+    expect(body).toMatch(/burrow_relay_streams_total\{result="ok"\} 1/);
+    expect(body).toMatch(/burrow_relay_stream_bytes_total\{direction="from_caller"\} 4/);
+    expect(body).toMatch(/burrow_relay_stream_setup_seconds_count 1/);
+    expect(body).toMatch(/burrow_relay_certificate_expiry_seconds\{certificate="tls-server"\} \d+/);
+    expect(body).toMatch(/burrow_relay_certificate_expiry_seconds\{certificate="ssh-host"\} \d+/);
+    expect(body).toContain('burrow_relay_process_resident_memory_bytes');
+  });
+
+  it('refuses a source past its accept burst on :8443 and :2222, and counts it', async () => {
+    const h = await startHarness({ acceptLimits: { burst: 3, ratePerSecond: 0.001 } });
+    const outcomes = await Promise.all([1, 2, 3, 4, 5].map(() => tcpOutcome(h.tlsPort)));
+    expect(outcomes.filter((o) => o === 'reset').length).toBeGreaterThanOrEqual(2);
+    expect(await tcpOutcome(h.sshPort)).toBe('reset');
+    const { body } = await scrape(h, '/metrics');
+    expect(body).toMatch(
+      /burrow_relay_connections_refused_total\{listener="tls",reason="rate_limited"\} [2-9]/,
+    );
+    expect(body).toMatch(
+      /burrow_relay_connections_refused_total\{listener="ssh",reason="rate_limited"\} 1/,
+    );
+  });
+
+  it('caps open streams per gateway and closes idle streams', async () => {
+    const h = await startHarness({ maxStreamsPerGateway: 1, idleTimeoutMs: 500 });
+    const gatewayId = randomUUID();
+    await connectEchoGateway(h, gatewayId);
+    const first = await openStream(h, gatewayId);
+    expect(await first.roundTrip('one')).toBe('one');
+    const second = await openStream(h, gatewayId);
+    await second.closed; // refused: the gateway already has its one stream
+    await first.closed; // idle for 500 ms
+    await waitForMetric(h, /burrow_relay_streams_open 0/);
+    const { body } = await scrape(h, '/metrics');
+    expect(body).toMatch(/burrow_relay_caller_refusals_total\{reason="stream_limit"\} 1/);
+    expect(body).toMatch(/burrow_relay_streams_total\{result="idle_timeout"\} 1/);
+  });
+
+  it('drains: notice to gateways, not ready, no new callers, open streams finish', async () => {
+    const h = await startHarness();
+    const gatewayId = randomUUID();
+    const notices: string[] = [];
+    await connectEchoGateway(h, gatewayId, notices);
+    const open = await openStream(h, gatewayId);
+    expect(await open.roundTrip('before')).toBe('before');
+    const drained = h.relay.drain(10_000);
+    await waitFor(() => notices.length === 1);
+    expect(notices[0]).toBe(DRAIN_NOTICE);
+    expect(await scrape(h, '/readyz')).toEqual({ status: 503, body: 'not ready: draining\n' });
+    expect(await tcpOutcome(h.tlsPort)).toBe('refused');
+    expect(await tcpOutcome(h.sshPort)).toBe('refused');
+    // The stream opened before the drain still works, then ends normally.
+    expect(await open.roundTrip('during')).toBe('during');
+    open.socket.end();
+    await open.closed;
+    expect(await drained).toBe(0);
+    harness = { ...h, relay: { ...h.relay, stop: async () => undefined } };
+  });
+
+  it('cuts streams still open at the drain deadline', async () => {
+    const h = await startHarness();
+    const gatewayId = randomUUID();
+    await connectEchoGateway(h, gatewayId);
+    const open = await openStream(h, gatewayId);
+    expect(await h.relay.drain(300)).toBe(1);
+    await open.closed;
+    harness = { ...h, relay: { ...h.relay, stop: async () => undefined } };
+  });
+});
+
+/** 'open' if the server kept the connection for 300 ms, 'reset' if it closed it, 'refused'. */
+function tcpOutcome(port: number): Promise<'open' | 'reset' | 'refused'> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, HOST);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve('open');
+    }, 300);
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve(error.code === 'ECONNREFUSED' ? 'refused' : 'reset');
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve('reset');
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
