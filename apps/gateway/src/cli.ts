@@ -33,6 +33,7 @@ const OPTION_ORDER: readonly GatewaySettingKey[] = [
   'serviceAccountKeyFilePath',
   'jwt',
   'pamSessionRecordingPath',
+  'metricsListenAddress',
   'logLevel',
 ];
 

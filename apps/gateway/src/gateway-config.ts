@@ -5,7 +5,10 @@
  * Precedence (reference §5.1):
  *   name   positional argument > --name > INFISICAL_GATEWAY_NAME            (required)
  *   relay  --target-relay-name > --relay > INFISICAL_RELAY_NAME             (required for now:
- *          relay auto-selection is not built yet)
+ *          relay auto-selection is not built yet). A comma-separated list (`edge-1,edge-2`)
+ *          makes the gateway hold a live tunnel to each of those relays at once (Burrow HA;
+ *          the reference takes one name).
+ *   metrics --metrics-listen-address > BURROW_GATEWAY_METRICS_LISTEN_ADDRESS  (off when unset)
  *   domain --domain > INFISICAL_API_URL > INFISICAL_DOMAIN                  (required)
  *   login  --auth-method / --token / --client-id / --client-secret / --organization-slug /
  *          --machine-identity-id / --service-account-token-path / --service-account-key-file-path /
@@ -19,6 +22,8 @@
 import path from 'node:path';
 import type { LoginOptions } from '@burrow/auth-methods';
 import { normalizeApiUrl, resolveAuthFromEnv } from '@burrow/auth-methods';
+import type { ListenAddress } from '@burrow/observability';
+import { parseObservabilityListenAddress } from '@burrow/observability';
 
 /** Every setting: its flag, its environment variable, and the line `--help` shows. */
 export const GATEWAY_SETTINGS = {
@@ -30,7 +35,7 @@ export const GATEWAY_SETTINGS = {
   targetRelayName: {
     flag: '--target-relay-name',
     env: 'INFISICAL_RELAY_NAME',
-    help: 'name of the relay to dial out to (required for now: relay auto-selection is not built yet)',
+    help: 'name of the relay to dial out to, or several comma-separated (a tunnel to each at once, for HA); required for now: relay auto-selection is not built yet',
   },
   relay: {
     flag: '--relay',
@@ -92,6 +97,11 @@ export const GATEWAY_SETTINGS = {
     env: 'INFISICAL_PAM_SESSION_RECORDING_PATH',
     help: 'directory of the encrypted PAM session recordings (default /var/lib/infisical/session_recordings, or ~/.burrow/session_recordings when that is not writable)',
   },
+  metricsListenAddress: {
+    flag: '--metrics-listen-address',
+    env: 'BURROW_GATEWAY_METRICS_LISTEN_ADDRESS',
+    help: 'serve /healthz, /readyz and Prometheus /metrics here, host:port (off when unset; :port means 127.0.0.1)',
+  },
   logLevel: {
     flag: '--log-level',
     env: 'BURROW_LOG_LEVEL',
@@ -123,6 +133,7 @@ export interface GatewayFlags {
   serviceAccountKeyFilePath?: string | undefined;
   jwt?: string | undefined;
   pamSessionRecordingPath?: string | undefined;
+  metricsListenAddress?: string | undefined;
   logLevel?: string | undefined;
 }
 
@@ -144,7 +155,15 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface GatewayConfig {
   readonly name: string;
+  /** The first of `relayNames` (what a single-relay gateway dials). */
   readonly relayName: string;
+  /**
+   * Every relay the gateway holds a tunnel to, in the order given, without duplicates (the
+   * parser always sets it; absent means just `relayName`).
+   */
+  readonly relayNames?: readonly string[];
+  /** Health and metrics server; undefined = off. */
+  readonly metricsListen?: ListenAddress | undefined;
   /** Control plane API base URL, ending in /api. */
   readonly apiUrl: string;
   readonly login: LoginOptions;
@@ -189,11 +208,28 @@ export function resolveGatewayConfig(
     nonEmpty(flags.positionalName) ?? nonEmpty(flags.name),
     'the argument of start',
   );
-  const relayName = slug(
-    'targetRelayName',
-    nonEmpty(flags.targetRelayName) ?? nonEmpty(flags.relay) ?? nonEmpty(env.INFISICAL_RELAY_NAME),
-    '--target-relay-name / --relay (relay auto-selection is not built yet)',
-  );
+  const relayText =
+    nonEmpty(flags.targetRelayName) ?? nonEmpty(flags.relay) ?? nonEmpty(env.INFISICAL_RELAY_NAME);
+  const relayNames = [
+    ...new Set(
+      (relayText ?? '')
+        .split(',')
+        .map((part) =>
+          slug(
+            'targetRelayName',
+            relayText === undefined ? undefined : part.trim(),
+            '--target-relay-name / --relay (relay auto-selection is not built yet)',
+          ),
+        ),
+    ),
+  ];
+  const relayName = relayNames[0] as string;
+  const metricsText = nonEmpty(flags.metricsListenAddress);
+  const metricsListen =
+    metricsText === undefined ? undefined : parseObservabilityListenAddress(metricsText);
+  if (typeof metricsListen === 'string') {
+    throw new ConfigError('metricsListenAddress', `"${metricsText}": ${metricsListen}`);
+  }
   const apiUrl = parseApiUrl(nonEmpty(flags.domain) ?? nonEmpty(env.INFISICAL_DOMAIN));
   const login = parseLogin(flags, env);
   const logLevel = parseLogLevel(flags.logLevel);
@@ -201,6 +237,8 @@ export function resolveGatewayConfig(
   return {
     name,
     relayName,
+    relayNames,
+    ...(metricsListen !== undefined ? { metricsListen } : {}),
     apiUrl,
     login,
     logLevel,

@@ -7,7 +7,12 @@
  *                                                    relay name or the identity is wrong; other
  *                                                    failures are retried with backoff)
  *   dial the relay, serve its channels            -> RelayTunnel (reconnects with backoff,
- *                                                    re-registering before each new dial)
+ *                                                    re-registering before each new dial); with
+ *                                                    several relays (--target-relay-name a,b) one
+ *                                                    RelayTunnel per relay, all live at once, each
+ *                                                    registered for its relay
+ *   drain notice from a relay                     -> that relay no longer counts as serving until
+ *                                                    its connection closes; open streams go on
  *   first connection                              -> log "Gateway started successfully",
  *                                                    start the heartbeat
  *   every 6 h                                     -> register again: new inner TLS context for
@@ -15,6 +20,9 @@
  *                                                    open streams are not touched
  *   stop()                                        -> close the relay connection, every stream and
  *                                                    every timer
+ *
+ * With `metricsListen`: /healthz, /readyz (at least one relay tunnel up and not draining) and
+ * /metrics (gateway-metrics.ts).
  */
 import type { LoginOptions } from '@burrow/auth-methods';
 import { MachineIdentitySession } from '@burrow/auth-methods';
@@ -24,6 +32,9 @@ import {
   INNER_TLS_HANDSHAKE_TIMEOUT_MS,
   ReconnectBackoff,
 } from '@burrow/tunnel-protocol';
+import type { ObservabilityServer } from '@burrow/observability';
+import { startObservabilityServer } from '@burrow/observability';
+import { parseSshCertificate } from '@burrow/pki';
 import type { Logger } from 'pino';
 import type { ActionHandler } from './actions/action.ts';
 import { handleHealth } from './actions/health.ts';
@@ -33,7 +44,9 @@ import { createPamProxyHandler } from './actions/pam-proxy.ts';
 import { createPamSessionCancellationHandler } from './actions/pam-session-cancellation.ts';
 import { createTcpProxyHandler } from './actions/tcp-proxy.ts';
 import type { GatewayConfig } from './gateway-config.ts';
+import { sniffDrainNotice } from './drain-notice-sniffer.ts';
 import { GatewayHeartbeat } from './gateway-heartbeat.ts';
+import { GatewayMetrics } from './gateway-metrics.ts';
 import type { GatewayRegistration } from './gateway-registration.ts';
 import { registerGateway } from './gateway-registration.ts';
 import { InnerTlsServer } from './inner-tls-server.ts';
@@ -68,7 +81,16 @@ export interface GatewayTuning {
   pamUploadIntervalMs?: number;
 }
 
+/** One relay the gateway holds a tunnel to. */
+interface RelayLink {
+  readonly relayName: string;
+  tunnel: RelayTunnel<GatewayRegistration> | undefined;
+  /** The relay sent its drain notice on the current connection. */
+  draining: boolean;
+}
+
 export class Gateway {
+  readonly metrics = new GatewayMetrics();
   private readonly config: GatewayConfig;
   private readonly logger: Logger;
   private readonly dependencies: GatewayDependencies;
@@ -77,7 +99,9 @@ export class Gateway {
   private session: AccessTokenSource | undefined;
   private innerTls: InnerTlsServer | undefined;
   private heartbeat: GatewayHeartbeat | undefined;
-  private tunnel: RelayTunnel<GatewayRegistration> | undefined;
+  private readonly links: RelayLink[];
+  private observability: ObservabilityServer | undefined;
+  private connectedOnce = false;
   private renewalTimer: NodeJS.Timeout | undefined;
   private gatewayId: string | undefined;
   private pamSessions: PamSessions | undefined;
@@ -95,6 +119,18 @@ export class Gateway {
       ...dependencies,
     };
     this.tuning = tuning;
+    this.links = (config.relayNames ?? [config.relayName]).map((relayName) => ({
+      relayName,
+      tunnel: undefined,
+      draining: false,
+    }));
+    this.metrics.relayStates = () =>
+      this.links.map((link) => ({
+        relay: link.relayName,
+        up: link.tunnel?.connected ?? false,
+        draining: link.draining,
+      }));
+    this.metrics.openStreams = () => this.activeStreams;
   }
 
   /**
@@ -106,7 +142,7 @@ export class Gateway {
     logger.info(
       {
         name: config.name,
-        relay: config.relayName,
+        relays: this.links.map((link) => link.relayName),
         apiUrl: config.apiUrl,
         authMethod: config.login.method,
       },
@@ -116,8 +152,13 @@ export class Gateway {
     if (this.stopped) return;
     logger.info({ authMethod: config.login.method }, 'logged in');
 
-    const registration = await this.registerAtStart();
-    if (this.stopped || registration === undefined) return;
+    const registrations: GatewayRegistration[] = [];
+    for (const link of this.links) {
+      const registered = await this.registerAtStart(link.relayName);
+      if (this.stopped || registered === undefined) return;
+      registrations.push(registered);
+    }
+    const registration = registrations[0] as GatewayRegistration;
     this.gatewayId = registration.gatewayId;
     logger.info(
       { gatewayId: registration.gatewayId, relayHost: registration.relayHost },
@@ -146,6 +187,10 @@ export class Gateway {
       actions,
       logger: logger.child({ component: 'inner-tls' }),
       handshakeTimeoutMs: this.tuning.handshakeTimeoutMs ?? INNER_TLS_HANDSHAKE_TIMEOUT_MS,
+      observer: {
+        handshakeFailed: (reason) => this.metrics.handshakeFailures.inc({ reason }),
+        streamOpened: (action) => this.metrics.streams.inc({ action }),
+      },
     });
     this.heartbeat = new GatewayHeartbeat({
       send: (signal) => this.sendHeartbeat(signal),
@@ -159,29 +204,57 @@ export class Gateway {
     });
     const innerTls = this.innerTls;
     const heartbeat = this.heartbeat;
-    this.tunnel = new RelayTunnel<GatewayRegistration>({
-      register: (signal) => this.register(signal),
-      dial: this.dependencies.dialRelay,
-      onChannel: (channel) => innerTls.handleChannel(channel),
-      onRegistered: (fresh) => this.apply(fresh),
-      onConnected: (current, { reconnect, attempt }) => {
-        const where = {
-          gatewayId: current.gatewayId,
-          relay: config.relayName,
-          relayAddress: `${current.relaySshHost}:${current.relaySshPort}`,
-        };
-        if (!reconnect) {
-          logger.info(where, 'Gateway started successfully');
-          heartbeat.start();
-        } else {
-          logger.info({ ...where, attempt }, 'reconnected to relay');
-          heartbeat.soon();
-        }
-      },
-      logger: logger.child({ component: 'relay-tunnel' }),
-      ...(this.tuning.backoff ? { backoff: this.tuning.backoff } : {}),
+    this.links.forEach((link, index) => {
+      const tunnel = new RelayTunnel<GatewayRegistration>({
+        register: (signal) => this.register(link.relayName, signal),
+        dial: this.dependencies.dialRelay,
+        onChannel: (channel) =>
+          sniffDrainNotice(
+            channel,
+            () => this.onDrainNotice(link),
+            (stream) => innerTls.handleChannel(stream),
+          ),
+        onRegistered: (fresh) => this.apply(fresh, link.relayName),
+        onConnected: (current, { reconnect, attempt }) => {
+          link.draining = false;
+          const where = {
+            gatewayId: current.gatewayId,
+            relay: link.relayName,
+            relayAddress: `${current.relaySshHost}:${current.relaySshPort}`,
+          };
+          if (reconnect) this.metrics.reconnects.inc({ relay: link.relayName });
+          if (!this.connectedOnce) {
+            this.connectedOnce = true;
+            logger.info(where, 'Gateway started successfully');
+            heartbeat.start();
+          } else if (!reconnect) {
+            logger.info(where, 'connected to relay');
+            heartbeat.soon();
+          } else {
+            logger.info({ ...where, attempt }, 'reconnected to relay');
+            heartbeat.soon();
+          }
+        },
+        logger: logger.child({ component: 'relay-tunnel', relay: link.relayName }),
+        ...(this.tuning.backoff ? { backoff: this.tuning.backoff } : {}),
+      });
+      link.tunnel = tunnel;
+      const linkRegistration = registrations[index] as GatewayRegistration;
+      this.recordSshExpiry(linkRegistration, link.relayName);
+      tunnel.start(linkRegistration);
     });
-    this.tunnel.start(registration);
+    this.metrics.certificateExpiry.setX509('inner-tls-server', registration.pki.serverCertificate);
+    if (config.metricsListen !== undefined) {
+      this.observability = await startObservabilityServer({
+        listen: config.metricsListen,
+        registry: this.metrics.registry,
+        readiness: () => this.readiness(),
+      });
+      logger.info(
+        { metricsPort: this.observability.address.port, host: this.observability.address.host },
+        'serving /healthz, /readyz and /metrics',
+      );
+    }
     this.scheduleRenewal(this.tuning.renewalIntervalMs ?? CERTIFICATE_RENEWAL_INTERVAL_MS);
   }
 
@@ -192,7 +265,8 @@ export class Gateway {
     this.heartbeat?.stop();
     await this.pamSessions?.stop();
     this.innerTls?.close();
-    await this.tunnel?.stop();
+    await Promise.all(this.links.map((link) => link.tunnel?.stop()));
+    await this.observability?.close();
     this.innerTls?.close(); // channels that arrived while the tunnel was closing
     this.session?.close();
   }
@@ -202,15 +276,52 @@ export class Gateway {
     return this.innerTls?.activeStreams ?? 0;
   }
 
+  /** Where /healthz, /readyz and /metrics are served, when enabled. */
+  get metricsAddress(): { host: string; port: number } | undefined {
+    return this.observability?.address;
+  }
+
+  /** Ready = at least one relay tunnel is up and that relay is not draining. */
+  readiness(): { ready: boolean; reason?: string } {
+    if (this.links.some((link) => link.tunnel?.connected && !link.draining)) return { ready: true };
+    const draining = this.links.filter((link) => link.draining).map((link) => link.relayName);
+    return {
+      ready: false,
+      reason:
+        draining.length > 0 ? `relays draining: ${draining.join(', ')}` : 'no relay tunnel is up',
+    };
+  }
+
+  private onDrainNotice(link: RelayLink): void {
+    link.draining = true;
+    this.metrics.drainNotices.inc({ relay: link.relayName });
+    this.logger.info(
+      {
+        relay: link.relayName,
+        otherRelaysUp: this.links.filter((l) => l !== link && l.tunnel?.connected).length,
+      },
+      'relay is draining: callers move to the other relays; open streams go on until it closes',
+    );
+  }
+
+  private recordSshExpiry(registration: GatewayRegistration, relayName: string): void {
+    try {
+      const validBefore = parseSshCertificate(registration.ssh.clientCertificate).validBefore;
+      this.metrics.certificateExpiry.set(`ssh-${relayName}`, new Date(Number(validBefore) * 1000));
+    } catch {
+      // The dial checks the certificate; the metric is best effort.
+    }
+  }
+
   private get stopped(): boolean {
     return this.stopController.signal.aborted;
   }
 
-  private register(signal?: AbortSignal): Promise<GatewayRegistration> {
+  private register(relayName: string, signal?: AbortSignal): Promise<GatewayRegistration> {
     return registerGateway({
       apiUrl: this.config.apiUrl,
       accessToken: this.accessToken(),
-      relayName: this.config.relayName,
+      relayName,
       name: this.config.name,
       signal: signal
         ? AbortSignal.any([signal, this.stopController.signal])
@@ -222,11 +333,11 @@ export class Gateway {
    * The first registration. A client error (unknown relay, bad name, identity not allowed) will
    * not fix itself: it is fatal. An unreachable or failing control plane is retried with backoff.
    */
-  private async registerAtStart(): Promise<GatewayRegistration | undefined> {
+  private async registerAtStart(relayName: string): Promise<GatewayRegistration | undefined> {
     const backoff = this.tuning.backoff ?? new ReconnectBackoff();
     for (let attempt = 1; ; attempt++) {
       try {
-        const registration = await this.register();
+        const registration = await this.register(relayName);
         backoff.reset();
         return registration;
       } catch (error) {
@@ -244,7 +355,7 @@ export class Gateway {
   }
 
   /** New credentials: the inner TLS server uses them for channels that arrive from now on. */
-  private apply(registration: GatewayRegistration): void {
+  private apply(registration: GatewayRegistration, relayName?: string): void {
     if (this.gatewayId !== undefined && registration.gatewayId !== this.gatewayId) {
       this.logger.warn(
         { previousGatewayId: this.gatewayId, gatewayId: registration.gatewayId },
@@ -253,6 +364,8 @@ export class Gateway {
     }
     this.gatewayId = registration.gatewayId;
     this.innerTls?.updateCredentials(registration.pki);
+    this.metrics.certificateExpiry.setX509('inner-tls-server', registration.pki.serverCertificate);
+    if (relayName !== undefined) this.recordSshExpiry(registration, relayName);
   }
 
   private scheduleRenewal(delayMs: number): void {
@@ -264,11 +377,16 @@ export class Gateway {
 
   private async renew(): Promise<void> {
     try {
-      const registration = await this.register();
-      if (this.stopped) return;
-      this.apply(registration);
-      this.tunnel?.useRegistration(registration);
-      this.logger.info({ gatewayId: registration.gatewayId }, 'certificates renewed');
+      for (const link of this.links) {
+        const registration = await this.register(link.relayName);
+        if (this.stopped) return;
+        this.apply(registration, link.relayName);
+        link.tunnel?.useRegistration(registration);
+        this.logger.info(
+          { gatewayId: registration.gatewayId, relay: link.relayName },
+          'certificates renewed',
+        );
+      }
       this.scheduleRenewal(this.tuning.renewalIntervalMs ?? CERTIFICATE_RENEWAL_INTERVAL_MS);
     } catch (error) {
       if (this.stopped) return;

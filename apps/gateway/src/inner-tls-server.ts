@@ -41,6 +41,11 @@ export interface InnerTlsServerOptions {
   actions: Readonly<Record<string, ActionHandler>>;
   logger: Logger;
   handshakeTimeoutMs?: number;
+  /** Metrics hooks (gateway-metrics.ts); both optional. */
+  observer?: {
+    handshakeFailed?(reason: string): void;
+    streamOpened?(alpn: string): void;
+  };
 }
 
 export class InnerTlsServer {
@@ -51,12 +56,14 @@ export class InnerTlsServer {
   private readonly channels = new Set<Duplex>();
   /** Streams past the handshake. */
   private readonly streams = new Set<tls.TLSSocket>();
+  private readonly observer: InnerTlsServerOptions['observer'];
   private nextStreamId = 1;
   private closed = false;
 
   constructor(options: InnerTlsServerOptions) {
     this.actions = options.actions;
     this.logger = options.logger;
+    this.observer = options.observer;
     const served = Object.keys(options.actions);
     this.server = tls.createServer({
       ...secureContextOptions(options.credentials),
@@ -71,6 +78,7 @@ export class InnerTlsServer {
     this.server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
       // Node leaves the socket open after a handshake timeout; nothing more will happen on it.
       socket.destroy();
+      options.observer?.handshakeFailed?.(handshakeFailureReason(error, socket));
       this.logger.warn(
         {
           error: firstLine(error.message),
@@ -149,6 +157,7 @@ export class InnerTlsServer {
       return;
     }
     logger = logger.child({ alpn });
+    this.observer?.streamOpened?.(alpn as string);
 
     let extensions: ReturnType<typeof readBurrowExtensions>;
     try {
@@ -198,6 +207,15 @@ export function splitPemCertificates(bundle: string): string[] {
     throw new Error('pki.clientCertificateChain holds no PEM certificate');
   }
   return certificates.map((pem) => `${pem}\n`);
+}
+
+/** A bounded label for a refused handshake (metric labels must not be free text). */
+function handshakeFailureReason(error: NodeJS.ErrnoException, socket: tls.TLSSocket): string {
+  if (socket.authorizationError) return 'client_certificate_rejected';
+  if (error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return 'timeout';
+  if (error.code === 'ECONNRESET') return 'reset';
+  if (/no_application_protocol|no application protocol/i.test(error.message)) return 'alpn';
+  return 'protocol';
 }
 
 function firstLine(message: string): string {

@@ -27,6 +27,7 @@ describe('resolveGatewayConfig', () => {
     expect(config).toEqual({
       name: 'gw-1',
       relayName: 'edge-1',
+      relayNames: ['edge-1'],
       apiUrl: 'http://127.0.0.1:8080/api',
       login: { method: 'token', token: 'identity-token' },
       logLevel: 'info',
@@ -246,6 +247,7 @@ describe('burrow-gateway CLI', () => {
     expect(config).toEqual({
       name: 'gw-env',
       relayName: 'edge-env',
+      relayNames: ['edge-env'],
       apiUrl: 'http://127.0.0.1:9000/api',
       login: { method: 'universal-auth', clientId: 'cid', clientSecret: 'csecret' },
       logLevel: 'info',
@@ -275,5 +277,29 @@ describe('burrow-gateway CLI', () => {
 
   it('bad configuration surfaces as a ConfigError from the start action', async () => {
     await expect(parse(['start', 'gw-1'])).rejects.toThrow(ConfigError);
+  });
+});
+
+describe('several relays and the metrics listener', () => {
+  const base = { positionalName: 'gw-1', domain: 'http://127.0.0.1:8080' };
+  const env = { INFISICAL_TOKEN: 'identity-token' };
+  it('takes a comma-separated relay list (HA), without duplicates', () => {
+    const config = resolveGatewayConfig({ ...base, targetRelayName: 'edge-1, edge-2,edge-1' }, env);
+    expect(config.relayName).toBe('edge-1');
+    expect(config.relayNames).toEqual(['edge-1', 'edge-2']);
+    expect(() => resolveGatewayConfig({ ...base, targetRelayName: 'edge-1,,x' }, env)).toThrow(
+      '--target-relay-name (INFISICAL_RELAY_NAME)',
+    );
+  });
+  it('serves metrics only when --metrics-listen-address is set', () => {
+    expect(resolveGatewayConfig({ ...base, relay: 'edge-1' }, env).metricsListen).toBeUndefined();
+    const config = resolveGatewayConfig(
+      { ...base, relay: 'edge-1', metricsListenAddress: '0.0.0.0:9465' },
+      env,
+    );
+    expect(config.metricsListen).toEqual({ host: '0.0.0.0', port: 9465 });
+    expect(() =>
+      resolveGatewayConfig({ ...base, relay: 'edge-1', metricsListenAddress: 'x' }, env),
+    ).toThrow('--metrics-listen-address (BURROW_GATEWAY_METRICS_LISTEN_ADDRESS)');
   });
 });

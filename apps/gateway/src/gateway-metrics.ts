@@ -1,0 +1,135 @@
+/**
+ * The gateway's Prometheus metrics (served on --metrics-listen-address, see README "Operations").
+ *
+ *   burrow_gateway_relay_tunnel_up{relay}                  gauge    1 while the SSH tunnel is up
+ *   burrow_gateway_relay_draining{relay}                   gauge    1 after that relay's drain notice
+ *   burrow_gateway_reconnects_total{relay}                 counter  tunnels re-established
+ *   burrow_gateway_drain_notices_total{relay}              counter  drain notices received
+ *   burrow_gateway_handshake_failures_total{reason}        counter  inner mTLS handshakes refused
+ *   burrow_gateway_streams_open                            gauge    inner TLS streams open now
+ *   burrow_gateway_streams_total{action}                   counter  streams by ALPN action
+ *   burrow_gateway_certificate_expiry_seconds{certificate} gauge    inner-tls-server, ssh-<relay>
+ *   burrow_gateway_recording_queue_depth                   gauge    PAM recording events not yet
+ *   burrow_gateway_recording_queue_oldest_seconds          gauge    acknowledged, and the oldest's
+ *                                                                   age (from `recordingQueue`)
+ *   burrow_gateway_* process metrics                       prom-client defaults
+ */
+import {
+  CertificateExpiryGauge,
+  Counter,
+  Gauge,
+  Registry,
+  collectDefaultMetrics,
+} from '@burrow/observability';
+
+/** What the PAM recorder reports about its upload backlog (a hook: set `recordingQueue`). */
+export interface RecordingQueueState {
+  /** Recorded events not yet acknowledged by the control plane. */
+  readonly depth: number;
+  /** Age of the oldest unacknowledged event, in seconds (0 when empty). */
+  readonly oldestAgeSeconds: number;
+}
+
+/** One relay as the gateway sees it right now. */
+export interface RelayState {
+  readonly relay: string;
+  readonly up: boolean;
+  readonly draining: boolean;
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly reconnects: Counter<'relay'>;
+  readonly drainNotices: Counter<'relay'>;
+  readonly handshakeFailures: Counter<'reason'>;
+  readonly streams: Counter<'action'>;
+  readonly certificateExpiry: CertificateExpiryGauge;
+  /** Set by the gateway; read at scrape time. */
+  relayStates: () => readonly RelayState[] = () => [];
+  /** Set by whoever owns the streams; read at scrape time. */
+  openStreams: () => number = () => 0;
+  /** Set by the PAM recorder when it can tell; unset, the recording gauges stay absent. */
+  recordingQueue: (() => RecordingQueueState | undefined) | undefined;
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'burrow_gateway_' });
+    // Read at scrape time through arrows (the collect callbacks' own `this` is the gauge).
+    const relayStates = (): readonly RelayState[] => this.relayStates();
+    const openStreams = (): number => this.openStreams();
+    const recordingQueue = (): RecordingQueueState | undefined => this.recordingQueue?.();
+    new Gauge({
+      name: 'burrow_gateway_relay_tunnel_up',
+      help: '1 while the SSH tunnel to this relay is up.',
+      labelNames: ['relay'],
+      registers,
+      collect() {
+        for (const state of relayStates()) this.set({ relay: state.relay }, +state.up);
+      },
+    });
+    new Gauge({
+      name: 'burrow_gateway_relay_draining',
+      help: '1 after the relay announced a drain, until its connection closes.',
+      labelNames: ['relay'],
+      registers,
+      collect() {
+        for (const state of relayStates()) {
+          this.set({ relay: state.relay }, +state.draining);
+        }
+      },
+    });
+    this.reconnects = new Counter({
+      name: 'burrow_gateway_reconnects_total',
+      help: 'Tunnels to a relay re-established after a loss.',
+      labelNames: ['relay'],
+      registers,
+    });
+    this.drainNotices = new Counter({
+      name: 'burrow_gateway_drain_notices_total',
+      help: 'Drain notices received from relays.',
+      labelNames: ['relay'],
+      registers,
+    });
+    this.handshakeFailures = new Counter({
+      name: 'burrow_gateway_handshake_failures_total',
+      help: 'Inner mTLS handshakes refused, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    new Gauge({
+      name: 'burrow_gateway_streams_open',
+      help: 'Inner TLS streams open right now.',
+      registers,
+      collect() {
+        this.set(openStreams());
+      },
+    });
+    this.streams = new Counter({
+      name: 'burrow_gateway_streams_total',
+      help: 'Inner TLS streams opened, by action (ALPN).',
+      labelNames: ['action'],
+      registers,
+    });
+    this.certificateExpiry = new CertificateExpiryGauge(this.registry, 'burrow_gateway');
+    new Gauge({
+      name: 'burrow_gateway_recording_queue_depth',
+      help: 'PAM recording events not yet acknowledged by the control plane.',
+      registers,
+      collect() {
+        const state = recordingQueue();
+        this.reset();
+        if (state) this.set(state.depth);
+      },
+    });
+    new Gauge({
+      name: 'burrow_gateway_recording_queue_oldest_seconds',
+      help: 'Age of the oldest PAM recording event not yet acknowledged.',
+      registers,
+      collect() {
+        const state = recordingQueue();
+        this.reset();
+        if (state) this.set(state.oldestAgeSeconds);
+      },
+    });
+  }
+}
