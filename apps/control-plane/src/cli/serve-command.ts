@@ -1,4 +1,10 @@
-import { Command, Option } from 'commander';
+import {
+  parseObservabilityListenAddress,
+  startObservabilityServer,
+  type ObservabilityServer,
+} from '@burrow/observability';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { instrumentControlPlane } from '../app/control-plane-metrics.ts';
 import { resolveServerConfig } from '../config/server-config.ts';
 import { createControlPlane } from '../control-plane.ts';
 
@@ -23,6 +29,18 @@ export function serveCommand(version: string): Command {
         .default('./.burrow'),
     )
     .addOption(
+      new Option(
+        '--metrics-listen-address <host:port>',
+        'serve /healthz, /readyz and Prometheus /metrics on this separate address (off when unset; :port means 127.0.0.1)',
+      )
+        .env('BURROW_CONTROL_PLANE_METRICS_LISTEN_ADDRESS')
+        .argParser((value) => {
+          const parsed = parseObservabilityListenAddress(value);
+          if (typeof parsed === 'string') throw new InvalidArgumentError(parsed);
+          return parsed;
+        }),
+    )
+    .addOption(
       new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
         .env('BURROW_LOG_LEVEL')
         .default('info'),
@@ -41,9 +59,9 @@ Environment only:
   BURROW_GCP_SERVICE_ACCOUNT_JWKS_URL  service account keys, {email} replaced (gcp-iam logins)
   BURROW_AZURE_LOGIN_URL               Entra ID base URL; keys at <url>/<tenantId>/discovery/keys`,
     )
-    .action(async (flags: { host: string; port: string; dataDir: string; logLevel: string }) => {
+    .action(async (flags: ServeFlags) => {
       const config = resolveServerConfig(flags);
-      const { app, rootKeySource } = await createControlPlane({
+      const { app, context, rootKeySource } = await createControlPlane({
         dataDir: config.dataDir,
         encryptionKey: config.encryptionKey,
         relayAuthSecret: config.relayAuthSecret,
@@ -63,14 +81,24 @@ Environment only:
         },
         'control plane starting',
       );
+      const metrics = flags.metricsListenAddress && instrumentControlPlane(app, context);
       const address = await app.listen({ host: config.host, port: config.port });
       app.log.info({ address, docs: `${address}/docs` }, 'Control plane listening');
+      let observability: ObservabilityServer | undefined;
+      if (metrics && flags.metricsListenAddress) {
+        observability = await startObservabilityServer({
+          listen: flags.metricsListenAddress,
+          registry: metrics.registry,
+          readiness: () => metrics.readiness(),
+        });
+        app.log.info(observability.address, 'Serving /healthz, /readyz and /metrics');
+      }
       let stopping = false;
       const stop = (signal: string): void => {
         if (stopping) process.exit(1);
         stopping = true;
         app.log.info({ signal }, 'shutting down');
-        app.close().then(
+        Promise.all([app.close(), observability?.close()]).then(
           () => process.exit(0),
           () => process.exit(1),
         );
@@ -78,4 +106,12 @@ Environment only:
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
     });
+}
+
+interface ServeFlags {
+  host: string;
+  port: string;
+  dataDir: string;
+  logLevel: string;
+  metricsListenAddress?: { host: string; port: number } | undefined;
 }

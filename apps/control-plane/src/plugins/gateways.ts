@@ -252,7 +252,17 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
         params: Type.Object({ id: Uuid }),
         body: Type.Object(TargetBody),
         response: {
-          200: Type.Object({ relayHost: Type.String(), relay: ClientTls, gateway: ClientTls }),
+          200: Type.Object({
+            relayHost: Type.String(),
+            relay: ClientTls,
+            gateway: ClientTls,
+            relays: Type.Optional(
+              Type.Array(Type.Object({ relayHost: Type.String(), relay: ClientTls }), {
+                description:
+                  'Every relay that holds the gateway, in the order to try them (Burrow HA); the first is relayHost/relay',
+              }),
+            ),
+          }),
           ...errorResponses,
         },
       },
@@ -261,7 +271,7 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
       const caller = authenticate(context, request);
       requireAdmin(caller);
       const gateway = gatewayOfOrg(context, caller, request.params.id);
-      const { relay, credentials } = await context.tunnel.prepare(gateway.id, request.body);
+      const { relay, credentials, routes } = await context.tunnel.prepare(gateway.id, request.body);
       request.log.info(
         {
           gatewayId: gateway.id,
@@ -283,6 +293,10 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
         relayHost: relayHostForClients(relay),
         relay: tlsJson(credentials.relay),
         gateway: tlsJson(credentials.gateway),
+        relays: routes.map((route) => ({
+          relayHost: relayHostForClients(route.relay),
+          relay: tlsJson(route.credentials.relay),
+        })),
       };
     },
   );

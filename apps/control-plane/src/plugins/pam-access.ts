@@ -30,6 +30,20 @@ const AccessResponse = Type.Object({
   gatewayClientCertificate: Type.String(),
   gatewayClientPrivateKey: Type.String(),
   gatewayServerCertificateChain: Type.String(),
+  relays: Type.Optional(
+    Type.Array(
+      Type.Object({
+        relayHost: Type.String(),
+        relayClientCertificate: Type.String(),
+        relayClientPrivateKey: Type.String(),
+        relayServerCertificateChain: Type.String(),
+      }),
+      {
+        description:
+          'Every relay that holds the gateway, in the order to try them (Burrow HA); the first is relayHost/relayClient*',
+      },
+    ),
+  ),
 });
 
 export const pamAccessPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (

@@ -41,6 +41,7 @@ export async function registerGateway(
     name: input.name,
     relayId: relay.id,
   });
+  context.gateways.recordRelay(gateway.id, relay.id);
   return { gateway, credentials: await issueGatewayCredentials(context.cas, gateway, relay) };
 }
 

@@ -22,6 +22,13 @@ import type { CertificateAuthorities } from './certificate-authorities.ts';
  *
  * Certificates are minted once per `withGatewayTunnel` call; the listener only lives while the
  * callback runs.
+ *
+ * Several relays (Burrow HA): a gateway may hold tunnels to several relays (gateway_relays). The
+ * tunnel is prepared for each of them (a relay client certificate per relay; one gateway client
+ * certificate), and `dial` tries them in order — relays that failed a dial in the last
+ * RELAY_FAILURE_MEMORY_MS last — so a caller that cannot reach one relay uses the next. A relay
+ * that is down costs the first caller one refused connection (or one handshake deadline when
+ * the path is black-holed); later callers go straight to a working one.
  */
 export interface GatewayTarget {
   targetHost: string;
@@ -30,9 +37,24 @@ export interface GatewayTarget {
 
 export interface PreparedTunnel {
   gateway: Gateway;
+  /** The first route's relay and credentials (what single-relay callers use). */
+  relay: Relay;
+  credentials: CallerCredentials;
+  /** Every relay that holds the gateway, in the order `dial` tries them. */
+  routes: TunnelRoute[];
+}
+
+/** One relay a tunnel can go through, with the caller certificates for it. */
+export interface TunnelRoute {
   relay: Relay;
   credentials: CallerCredentials;
 }
+
+/** A gateway's registration for a relay older than this cannot be live (its SSH cert lives 1 day). */
+export const GATEWAY_RELAY_REGISTRATION_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** A relay that failed a dial is tried last for this long. */
+export const RELAY_FAILURE_MEMORY_MS = 30_000;
 
 export interface GatewayTunnelClientOptions {
   cas: CertificateAuthorities;
@@ -43,6 +65,8 @@ export interface GatewayTunnelClientOptions {
 
 export class GatewayTunnelClient {
   readonly #options: GatewayTunnelClientOptions;
+  /** Relay ID -> when a dial through it last failed. */
+  readonly #relayFailures = new Map<string, number>();
 
   constructor(options: GatewayTunnelClientOptions) {
     this.#options = options;
@@ -54,32 +78,70 @@ export class GatewayTunnelClient {
     target: GatewayTarget,
     lifetimeMs?: number,
   ): Promise<PreparedTunnel> {
-    const { gateways, relays, organizations, cas } = this.#options;
+    const { gateways, organizations, cas } = this.#options;
     const gateway = gateways.get(gatewayId);
     if (!gateway || gateway.deletedAt !== null) throw new HttpError(404, 'Gateway not found');
-    const relay = gateway.relayId ? relays.get(gateway.relayId) : undefined;
-    if (!relay) throw new HttpError(400, `Gateway ${gateway.name} has no relay`);
+    const holding = this.relaysOf(gateway);
+    if (holding.length === 0) throw new HttpError(400, `Gateway ${gateway.name} has no relay`);
     const org = organizations.get(gateway.orgId);
     if (!org) throw new HttpError(404, 'Organization not found');
-    const credentials = await issueCallerCredentials(cas, {
-      org,
-      gateway,
-      relay,
-      ...target,
-      ...(lifetimeMs === undefined ? {} : { lifetimeMs }),
-    });
-    return { gateway, relay, credentials };
+    const routes = await Promise.all(
+      holding.map(async (relay) => ({
+        relay,
+        credentials: await issueCallerCredentials(cas, {
+          org,
+          gateway,
+          relay,
+          ...target,
+          ...(lifetimeMs === undefined ? {} : { lifetimeMs }),
+        }),
+      })),
+    );
+    const first = routes[0] as TunnelRoute;
+    return { gateway, relay: first.relay, credentials: first.credentials, routes };
   }
 
-  /** Dials one stream through a prepared tunnel. */
-  dial(prepared: PreparedTunnel, alpn: AlpnName | AlpnName[]): Promise<tls.TLSSocket> {
-    return dialGateway({
-      relayHost: prepared.relay.host,
-      relayPort: prepared.relay.tlsPort,
-      relay: prepared.credentials.relay,
-      gateway: prepared.credentials.gateway,
-      alpn,
-    });
+  /**
+   * The relays that hold the gateway: registered with in the last day, most recent first, then
+   * its current relay if missing; relays that failed a dial recently go last.
+   */
+  relaysOf(gateway: Gateway, now = Date.now()): Relay[] {
+    const { gateways, relays } = this.#options;
+    const ids = gateways.relayIdsOf(gateway.id, now - GATEWAY_RELAY_REGISTRATION_MAX_AGE_MS);
+    if (gateway.relayId !== null && !ids.includes(gateway.relayId)) ids.push(gateway.relayId);
+    const found = ids.map((id) => relays.get(id)).filter((relay) => relay !== undefined);
+    const failedRecently = (relay: Relay): boolean =>
+      now - (this.#relayFailures.get(relay.id) ?? -Infinity) < RELAY_FAILURE_MEMORY_MS;
+    return [...found.filter((r) => !failedRecently(r)), ...found.filter(failedRecently)];
+  }
+
+  /**
+   * Dials one stream through a prepared tunnel, relay after relay until one works; rejects with
+   * the last relay's error when none does.
+   */
+  async dial(prepared: PreparedTunnel, alpn: AlpnName | AlpnName[]): Promise<tls.TLSSocket> {
+    const routes = prepared.routes ?? [
+      { relay: prepared.relay, credentials: prepared.credentials },
+    ];
+    const failures: string[] = [];
+    for (const { relay, credentials } of routes) {
+      try {
+        const socket = await dialGateway({
+          relayHost: relay.host,
+          relayPort: relay.tlsPort,
+          relay: credentials.relay,
+          gateway: credentials.gateway,
+          alpn,
+        });
+        this.#relayFailures.delete(relay.id);
+        return socket;
+      } catch (error) {
+        this.#relayFailures.set(relay.id, Date.now());
+        failures.push(`relay ${relay.name}: ${(error as Error).message}`);
+        if (routes.length === 1) throw error;
+      }
+    }
+    throw new Error(`no relay reached the gateway (${failures.join('; ')})`);
   }
 
   /** Prepares and dials one stream. */

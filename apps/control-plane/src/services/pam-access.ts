@@ -23,7 +23,9 @@ import { relayClientCa, relayServerChainPem } from './relay-credentials.ts';
  *
  * Answer: {sessionId, accountType, resourceType, metadata, relayHost, relayClientCertificate,
  * relayClientPrivateKey, relayServerCertificateChain, gatewayClientCertificate,
- * gatewayClientPrivateKey, gatewayServerCertificateChain}. No password in it.
+ * gatewayClientPrivateKey, gatewayServerCertificateChain, relays}. No password in it. `relays`
+ * (Burrow HA, additive) lists every relay that holds the gateway with a relay client certificate
+ * for each, in the order to try them; the first is the one in relayHost/relayClient*.
  */
 export interface PamAccessGrant {
   sessionId: string;
@@ -37,6 +39,15 @@ export interface PamAccessGrant {
   gatewayClientCertificate: string;
   gatewayClientPrivateKey: string;
   gatewayServerCertificateChain: string;
+  relays: PamRelayRoute[];
+}
+
+/** One relay the access CLI can reach the gateway through. */
+export interface PamRelayRoute {
+  relayHost: string;
+  relayClientCertificate: string;
+  relayClientPrivateKey: string;
+  relayServerCertificateChain: string;
 }
 
 export async function grantPamAccess(
@@ -55,7 +66,8 @@ export async function grantPamAccess(
   if (!gateway || gateway.deletedAt !== null) {
     throw new HttpError(409, `The gateway of ${resource.name} was deleted`);
   }
-  const relay = gateway.relayId ? context.relays.get(gateway.relayId) : undefined;
+  const holding = context.tunnel.relaysOf(gateway, now);
+  const relay = holding[0];
   if (!relay) throw badRequest(`Gateway ${gateway.name} has no relay`);
   const org = context.organizations.get(gateway.orgId);
   if (!org) throw notFound('Organization not found');
@@ -93,6 +105,30 @@ export async function grantPamAccess(
       now: new Date(now),
     }),
   ]);
+  const otherRoutes = await Promise.all(
+    holding.slice(1).map(async (other): Promise<PamRelayRoute> => {
+      const [issuer, chain] = await Promise.all([
+        relayClientCa(cas, other),
+        relayServerChainPem(cas, other),
+      ]);
+      const client = await issueRelayClientCertificate({
+        issuer,
+        orgId: org.id,
+        orgName: org.name,
+        gatewayId: gateway.id,
+        gatewayName: gateway.name,
+        keyAlgorithm: cas.keyAlgorithm,
+        lifetimeMs: durationMs,
+        now: new Date(now),
+      });
+      return {
+        relayHost: relayHostForClients(other),
+        relayClientCertificate: client.certificatePem,
+        relayClientPrivateKey: client.privateKeyPem,
+        relayServerCertificateChain: chain,
+      };
+    }),
+  );
   context.pam.sessions.create({
     id: sessionId,
     orgId: caller.orgId,
@@ -122,5 +158,14 @@ export async function grantPamAccess(
     gatewayClientCertificate: gatewayClient.certificatePem,
     gatewayClientPrivateKey: gatewayClient.privateKeyPem,
     gatewayServerCertificateChain: serverCertificateChainPem(gatewayServerCa),
+    relays: [
+      {
+        relayHost: relayHostForClients(relay),
+        relayClientCertificate: relayClient.certificatePem,
+        relayClientPrivateKey: relayClient.privateKeyPem,
+        relayServerCertificateChain: relayChain,
+      },
+      ...otherRoutes,
+    ],
   };
 }

@@ -49,6 +49,30 @@ export class GatewayStore {
     return row && toGateway(row);
   }
 
+  /** Records that the gateway (re-)registered for a relay (gateway_relays, Burrow HA). */
+  recordRelay(gatewayId: string, relayId: string, at = Date.now()): void {
+    this.#db
+      .prepare(
+        `INSERT INTO gateway_relays (gateway_id, relay_id, registered_at) VALUES (?, ?, ?)
+         ON CONFLICT (gateway_id, relay_id) DO UPDATE SET registered_at = excluded.registered_at`,
+      )
+      .run(gatewayId, relayId, at);
+  }
+
+  /**
+   * The relays the gateway registered with at or after `since`, most recent registration first.
+   * (Its SSH certificate for a relay lives a day, so older registrations cannot be connected.)
+   */
+  relayIdsOf(gatewayId: string, since: number): string[] {
+    return this.#db
+      .prepare<[string, number], { relay_id: string }>(
+        `SELECT relay_id FROM gateway_relays WHERE gateway_id = ? AND registered_at >= ?
+         ORDER BY registered_at DESC`,
+      )
+      .all(gatewayId, since)
+      .map((row) => row.relay_id);
+  }
+
   /** The identity's gateway, deleted or not. */
   findByIdentity(identityId: string): Gateway | undefined {
     const row = this.#db

@@ -1,6 +1,7 @@
 import { initialSchema } from './0001-initial-schema.ts';
 import { identityLoginMethods } from './0002-identity-login-methods.ts';
 import { pamSchema } from './0003-pam.ts';
+import { gatewayRelays } from './0004-gateway-relays.ts';
 
 /** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
 export interface Migration {
@@ -9,4 +10,9 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, identityLoginMethods, pamSchema];
+export const MIGRATIONS: readonly Migration[] = [
+  initialSchema,
+  identityLoginMethods,
+  pamSchema,
+  gatewayRelays,
+];
