@@ -23,7 +23,29 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Client, Connection } from 'ssh2';
-import type { PatchedIncomingClient } from './ssh2-patch.ts';
+import type { ChannelLimits, PatchedIncomingClient } from './ssh2-patch.ts';
+
+/**
+ * What both ends of a Burrow channel advertise (CHANNEL_OPEN from the relay, CHANNEL_OPEN_CONFIRMATION
+ * from the gateway) instead of ssh2's 32 KiB packets and 2 MiB window. The maximum packet size is
+ * per channel and each side sends at most what the OTHER advertised, so a peer that is not Burrow
+ * (OpenSSH, the Go reference) still gets its own 32 KiB packets from us; what it may send us is
+ * bounded by the patched ssh2's parser limit (256 KiB packet_length, like OpenSSH and Go accept),
+ * which a 255 KiB data packet stays below. Larger packets: 8x fewer packets, paddings, encryptions
+ * and write syscalls per byte (bench/README.md, lever table).
+ */
+export const CHANNEL_MAX_PACKET_SIZE = 255 * 1024;
+/**
+ * Receive window per channel: up to this many bytes may be in flight towards each end before it
+ * grants more (a window adjust once half is used). It bounds a channel's buffering when its reader
+ * is slow, not what an idle channel holds.
+ */
+export const CHANNEL_WINDOW = 4 * 1024 * 1024;
+
+const BURROW_CHANNEL_LIMITS: ChannelLimits = {
+  window: CHANNEL_WINDOW,
+  packetSize: CHANNEL_MAX_PACKET_SIZE,
+};
 
 /**
  * Relay side: opens a direct-tcpip channel with an empty payload on an authenticated server
@@ -35,7 +57,7 @@ import type { PatchedIncomingClient } from './ssh2-patch.ts';
  */
 export function openDirectTcpipChannel(conn: Connection): Promise<Duplex> {
   return new Promise((resolve, reject) => {
-    (conn as PatchedIncomingClient).directTcpipNoPayload((err, channel) => {
+    (conn as PatchedIncomingClient).directTcpipNoPayload(BURROW_CHANNEL_LIMITS, (err, channel) => {
       if (err) reject(err);
       else resolve(channel);
     });
@@ -53,8 +75,12 @@ export function acceptDirectTcpipChannels(
   client: Client,
   onChannel: (channel: Duplex) => void,
 ): () => void {
-  const listener = (_info: object, accept: () => Duplex, _reject: () => void): void => {
-    onChannel(accept());
+  const listener = (
+    _info: object,
+    accept: (limits: ChannelLimits) => Duplex,
+    _reject: () => void,
+  ): void => {
+    onChannel(accept(BURROW_CHANNEL_LIMITS));
   };
   // The event the patch adds; ssh2's typings do not list it.
   const emitter: EventEmitter = client;

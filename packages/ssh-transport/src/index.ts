@@ -41,7 +41,12 @@ export {
   singleAttemptAuthHandler,
   userCertificateAlgorithm,
 } from './user-certificate-key.ts';
-export { acceptDirectTcpipChannels, openDirectTcpipChannel } from './direct-tcpip-channel.ts';
+export {
+  acceptDirectTcpipChannels,
+  CHANNEL_MAX_PACKET_SIZE,
+  CHANNEL_WINDOW,
+  openDirectTcpipChannel,
+} from './direct-tcpip-channel.ts';
 export {
   SSH_CIPHER_ALGORITHMS,
   SSH_KEX_ALGORITHMS,

@@ -5,9 +5,12 @@
  *
  *   constants.js  CERT_KEY_ALGOS            certificate algorithm -> blob type, plain key type,
  *                                           signature algorithm, hash (added by the patch)
- *   server.js     IncomingClient#directTcpipNoPayload(cb)   (added by the patch)
- *   client.js     'direct-tcpip' event (info, accept, reject) for server-opened channels (patch)
+ *   server.js     IncomingClient#directTcpipNoPayload([limits,] cb)   (added by the patch)
+ *   client.js     'direct-tcpip' event (info, accept([limits]), reject) for server-opened
+ *                 channels (patch); `limits` = per-channel window and maximum packet size
  *   server.js     IncomingClient#_sock      the accepted socket (stock, private)
+ *   Channel.js    BURROW_MAX_CHANNEL_PACKET  255 KiB: the largest packet size a channel may
+ *                                           advertise (patch; the parser accepts 256 KiB)
  *
  * `assertSsh2Patched()` fails fast, with the patch's name, when the installed ssh2 lacks the patch
  * (e.g. after an ssh2 upgrade that dropped `patchedDependencies`).
@@ -40,9 +43,21 @@ interface Ssh2Crypto {
   readonly bindingAvailable: boolean;
 }
 
+/**
+ * Per-channel window and maximum packet size a patched ssh2 advertises for a direct-tcpip channel
+ * (ssh2's defaults: 2 MiB, 32 KiB; packetSize at most 255 KiB, `BURROW_MAX_CHANNEL_PACKET`).
+ */
+export interface ChannelLimits {
+  readonly window?: number;
+  readonly packetSize?: number;
+}
+
 /** An ssh2 server-side connection with the members this package uses beyond the typings. */
 export interface PatchedIncomingClient extends Connection {
-  directTcpipNoPayload(cb: (err: Error | undefined, channel: Duplex) => void): this;
+  directTcpipNoPayload(
+    limits: ChannelLimits,
+    cb: (err: Error | undefined, channel: Duplex) => void,
+  ): this;
   readonly _sock: Socket;
 }
 
@@ -52,7 +67,14 @@ const constants = require('ssh2/lib/protocol/constants.js') as Ssh2Constants;
 export function assertSsh2Patched(): void {
   const serverProto = (require('ssh2/lib/server.js') as { IncomingClient: { prototype: object } })
     .IncomingClient.prototype;
-  if (constants.CERT_KEY_ALGOS === undefined || !('directTcpipNoPayload' in serverProto)) {
+  // BURROW_MAX_CHANNEL_PACKET: the large-packet part of the patch (a copy patched before it would
+  // take directTcpipNoPayload's limits for the callback).
+  const channelModule = require('ssh2/lib/Channel.js') as { BURROW_MAX_CHANNEL_PACKET?: number };
+  if (
+    constants.CERT_KEY_ALGOS === undefined ||
+    !('directTcpipNoPayload' in serverProto) ||
+    channelModule.BURROW_MAX_CHANNEL_PACKET === undefined
+  ) {
     throw new Error(
       'ssh2 is not patched: @burrow/ssh-transport needs patches/ssh2@1.17.0.patch ' +
         '(pnpm-workspace.yaml patchedDependencies) — run pnpm install',

@@ -3,10 +3,11 @@
  * bare ssh2 servers and clients (not the relay/gateway wrappers) so that each isolates one change.
  * The OpenSSH interop tests (openssh-interop.test.ts) judge the same changes independently.
  */
+import nodeCrypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import {
   parseSshCertificate,
   parseSshSignature,
@@ -18,6 +19,8 @@ import type { Connection, PublicKeyAuthContext } from 'ssh2';
 import {
   acceptDirectTcpipChannels,
   assertSsh2Patched,
+  CHANNEL_MAX_PACKET_SIZE,
+  CHANNEL_WINDOW,
   createUserCertificateKey,
   hostCertificateKeys,
   HOST_CERTIFICATE_ALGORITHMS,
@@ -222,5 +225,172 @@ describe('patches/ssh2@1.17.0.patch', () => {
     )) as Error & { reason?: number };
     expect(error.message).toMatch(/Channel open failure/);
     expect(error.reason).toBe(3); // SSH_OPEN_UNKNOWN_CHANNEL_TYPE
+  });
+
+  // --- larger packets and windows, write coalescing, pooled padding (bench/README.md levers) ---
+
+  /** The window and packet size each end of a channel advertised and was told. */
+  function limitsOf(channel: Duplex): { incoming: ChannelSide; outgoing: ChannelSide } {
+    return channel as unknown as { incoming: ChannelSide; outgoing: ChannelSide };
+  }
+  interface ChannelSide {
+    window: number;
+    packetSize: number;
+  }
+
+  /**
+   * Reads `length` bytes from a channel (or to its end), recording the size of every chunk (one per
+   * CHANNEL_DATA). The relay side must not end() first: ssh2 closes a server-side channel when
+   * its writable side finishes, which would cut the echo short.
+   */
+  function collect(
+    channel: Duplex,
+    length = Infinity,
+  ): Promise<{ data: Buffer; chunkSizes: number[] }> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let received = 0;
+      const done = (): void =>
+        resolve({ data: Buffer.concat(chunks), chunkSizes: chunks.map((c) => c.length) });
+      channel.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        received += chunk.length;
+        if (received >= length) done();
+      });
+      channel.on('end', done);
+    });
+  }
+
+  /** A relay-like server and a gateway-like client whose channel echoes into `onChannel`. */
+  async function openBurrowChannel(
+    onChannel: (channel: Duplex) => void,
+    accept: 'burrow' | 'stock' = 'burrow',
+  ): Promise<Duplex> {
+    const pair = await connectPair({
+      onClient: (client) => {
+        if (accept === 'burrow') {
+          acceptDirectTcpipChannels(client, onChannel);
+          return;
+        }
+        // A peer that advertises ssh2's defaults (32 KiB packets, 2 MiB window), like OpenSSH/Go.
+        const emitter: NodeJS.EventEmitter = client;
+        emitter.on('direct-tcpip', (_info: object, acceptChannel: () => Duplex) =>
+          onChannel(acceptChannel()),
+        );
+      },
+    });
+    return withTimeout(openDirectTcpipChannel(pair.serverConn), 5_000, 'open');
+  }
+
+  it('server.js, client.js, Channel.js: both ends advertise the per-channel window and 255 KiB max packet', async () => {
+    let gatewaySide: Duplex | undefined;
+    const relaySide = await openBurrowChannel((channel) => {
+      gatewaySide = channel;
+      channel.pipe(channel);
+    });
+    // Stock ssh2 advertises 2 MiB / 32 KiB on both sides whatever the caller asks.
+    expect(limitsOf(relaySide).incoming).toMatchObject({
+      window: CHANNEL_WINDOW,
+      packetSize: CHANNEL_MAX_PACKET_SIZE,
+    });
+    expect(limitsOf(relaySide).outgoing.packetSize).toBe(CHANNEL_MAX_PACKET_SIZE);
+    expect(limitsOf(relaySide).outgoing.window).toBe(CHANNEL_WINDOW);
+    expect(limitsOf(gatewaySide as Duplex).outgoing.packetSize).toBe(CHANNEL_MAX_PACKET_SIZE);
+    expect(limitsOf(gatewaySide as Duplex).incoming.window).toBe(CHANNEL_WINDOW);
+    relaySide.end();
+  });
+
+  it('crypto.js: 255 KiB packets (above the 35000-byte RFC minimum) are sent and parsed, both ways', async () => {
+    const relaySide = await openBurrowChannel((channel) => channel.pipe(channel));
+    const payload = nodeCrypto.randomBytes(4 * 1024 * 1024);
+    const echoed = collect(relaySide, payload.length);
+    relaySide.write(payload); // one write: no coalescing needed
+    const { data, chunkSizes } = await withTimeout(echoed, 10_000, 'echo');
+    expect(data.equals(payload)).toBe(true);
+    // Stock ssh2 refuses packet_length > 35000 ("Bad packet length") and drops the connection.
+    expect(Math.max(...chunkSizes)).toBe(CHANNEL_MAX_PACKET_SIZE);
+  });
+
+  it('Channel.js write/_writev + Protocol.js channelDataPieces: 16 KiB writes of one tick share packets, bytes intact', async () => {
+    const relaySide = await openBurrowChannel((channel) => channel.pipe(channel));
+    const pieces = Array.from({ length: 256 }, () => nodeCrypto.randomBytes(16 * 1024));
+    const echoed = collect(relaySide, 256 * 16 * 1024);
+    for (const piece of pieces) relaySide.write(piece); // like a socket read's TLS records
+    const { data, chunkSizes } = await withTimeout(echoed, 10_000, 'echo');
+    expect(data.equals(Buffer.concat(pieces))).toBe(true);
+    // Without coalescing every 16 KiB write is its own CHANNEL_DATA.
+    expect(Math.max(...chunkSizes)).toBe(CHANNEL_MAX_PACKET_SIZE);
+  });
+
+  it('Channel.js _writev: coalesced writes that outrun a small window wait for it, in order', async () => {
+    let gatewaySide: Duplex | undefined;
+    const pair = await connectPair({
+      onClient: (client) => {
+        const emitter: NodeJS.EventEmitter = client;
+        emitter.on(
+          'direct-tcpip',
+          (_info: object, accept: (limits: { window: number; packetSize: number }) => Duplex) => {
+            gatewaySide = accept({ window: 100_000, packetSize: 40_000 });
+          },
+        );
+      },
+    });
+    const relaySide = await withTimeout(openDirectTcpipChannel(pair.serverConn), 5_000, 'open');
+    const received = collect(gatewaySide as Duplex);
+    const pieces = Array.from({ length: 200 }, (_, i) => Buffer.alloc(10_000 + i, i));
+    for (const piece of pieces) relaySide.write(piece);
+    relaySide.end();
+    const { data, chunkSizes } = await withTimeout(received, 10_000, 'transfer');
+    expect(data.equals(Buffer.concat(pieces))).toBe(true);
+    expect(Math.max(...chunkSizes)).toBe(40_000); // the peer's max packet, never more
+  });
+
+  it('Channel.js: a peer advertising 32 KiB packets (OpenSSH, Go) gets at most 32 KiB packets', async () => {
+    let gatewaySide: Duplex | undefined;
+    const relaySide = await openBurrowChannel((channel) => {
+      gatewaySide = channel;
+    }, 'stock');
+    expect(limitsOf(relaySide).outgoing.packetSize).toBe(32 * 1024);
+    const received = collect(gatewaySide as Duplex);
+    const payload = nodeCrypto.randomBytes(1024 * 1024);
+    relaySide.end(payload);
+    const { data, chunkSizes } = await withTimeout(received, 10_000, 'transfer');
+    expect(data.equals(payload)).toBe(true);
+    expect(Math.max(...chunkSizes)).toBe(32 * 1024);
+  });
+
+  it('crypto.js: packet padding comes from a pooled random buffer, not one randomFillSync per packet', () => {
+    // A fresh copy of crypto.js (isolated module registry) that sees a counting randomFillSync.
+    const original = nodeCrypto.randomFillSync;
+    let calls = 0;
+    nodeCrypto.randomFillSync = ((...args: Parameters<typeof original>) => {
+      calls += 1;
+      return original(...args);
+    }) as typeof original;
+    try {
+      let fresh:
+        | {
+            CIPHER_INFO: Record<string, unknown>;
+            createCipher(config: object): { allocPacket(payloadLen: number): Buffer };
+          }
+        | undefined;
+      jest.isolateModules(() => {
+        fresh = require('ssh2/lib/protocol/crypto.js') as typeof fresh;
+      });
+      if (fresh === undefined) throw new Error('crypto.js not loaded');
+      const cipher = fresh.createCipher({
+        outbound: {
+          onWrite: () => undefined,
+          cipherInfo: fresh.CIPHER_INFO['aes128-gcm@openssh.com'],
+          cipherKey: nodeCrypto.randomBytes(16),
+          cipherIV: nodeCrypto.randomBytes(12),
+          seqno: 0,
+        },
+      });
+      for (let i = 0; i < 1000; i += 1) cipher.allocPacket(1 + 4 + 4 + 100);
+      expect(calls).toBeLessThan(5); // stock: 1000
+    } finally {
+      nodeCrypto.randomFillSync = original;
+    }
   });
 });
