@@ -6,3 +6,4 @@ export * from './local-stack.ts';
 export * from './managed-process.ts';
 export * from './pam-api.ts';
 export * from './postgres-server.ts';
+export * from './fault-proxy.ts';

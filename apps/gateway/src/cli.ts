@@ -96,6 +96,7 @@ Not built yet: relay auto-selection (a relay name is required), gateway enrollme
       serviceAccountKeyFilePath: options.serviceAccountKeyFilePath,
       jwt: options.jwt,
       pamSessionRecordingPath: options.pamSessionRecordingPath,
+      metricsListenAddress: options.metricsListenAddress,
       logLevel: options.logLevel,
     };
     await actions.start(resolveGatewayConfig(flags, env));

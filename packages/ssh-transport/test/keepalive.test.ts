@@ -1,6 +1,6 @@
 /**
  * Both ends send keepalive@openssh.com and drop a peer that stops answering within
- * interval * (countMax + 1) — 15 s with the defaults; small intervals here keep the test fast.
+ * interval * (countMax + 1) — 12 s with the defaults; small intervals here keep the test fast.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { SSH_KEEPALIVE_COUNT_MAX, SSH_KEEPALIVE_INTERVAL_MS } from '@burrow/tunnel-protocol';

@@ -1,0 +1,389 @@
+/**
+ * Fault tests, from the real binaries on loopback (issue 8): a control plane, two relays and one
+ * gateway that holds a tunnel to both (INFISICAL_RELAY_NAME=relay-a,relay-b), plus TCP echo
+ * targets. relay-b sits behind a fault-injecting proxy of our own on the gateway's side (it
+ * advertises 127.0.0.2, where the proxy listens, and listens for SSH on 127.0.0.1).
+ *
+ *   1. kill -9 relay-a during a 256 MiB transfer (not 1 GiB: CI time; the failure mode is the
+ *      same) -> the transfer fails with a clear error, new streams succeed through relay-b within
+ *      5 s, the gateway rejoins relay-a once it is back
+ *   2. black-hole gateway <-> relay-b -> both sides notice within 15 s; recover when it returns
+ *   3. slowloris on relay-a's :8443 and :2222 -> other callers unaffected, memory bounded
+ *   4. SIGTERM relay-b with an open stream -> it finishes; no new stream fails meanwhile
+ *   5. 1,000 concurrent streams while relay-a restarts -> each completes or errors; none hangs
+ *
+ * The tests run in this order on one stack (each leaves both relays up for the next).
+ */
+import crypto from 'node:crypto';
+import net from 'node:net';
+import type tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ALPN, dialGateway, type DialGatewayOptions } from '@burrow/tunnel-protocol';
+import {
+  freePort,
+  LocalStack,
+  sleep,
+  startEchoTarget,
+  startFaultProxy,
+  type FaultProxy,
+  type GatewayHandle,
+} from '../src/index.ts';
+
+interface Route {
+  relayHost: string;
+  relay: { clientCertificate: string; clientPrivateKey: string; serverCertificateChain: string };
+}
+interface ConnectionDetailsWithRoutes extends Route {
+  gateway: { clientCertificate: string; clientPrivateKey: string; serverCertificateChain: string };
+  relays: Route[];
+}
+
+let stack: LocalStack;
+let target: Awaited<ReturnType<typeof startEchoTarget>>;
+let proxy: FaultProxy;
+let gateway: GatewayHandle;
+let gatewayId: string;
+let gatewayMetricsPort: number;
+const relayMetricsPort: Record<string, number> = {};
+const relayBSsh = { port: 0 };
+const relayBTls = { port: 0 };
+
+/** Starts (or restarts) relay-a: plain loopback, metrics on. */
+async function startRelayA(): Promise<void> {
+  relayMetricsPort['relay-a'] ??= await freePort();
+  await stack.startRelay('relay-a', {
+    env: { BURROW_RELAY_METRICS_LISTEN_ADDRESS: `127.0.0.1:${relayMetricsPort['relay-a']}` },
+  });
+}
+
+/** Starts (or restarts) relay-b: advertised as 127.0.0.2, SSH reached through the proxy. */
+async function startRelayB(): Promise<void> {
+  relayMetricsPort['relay-b'] ??= await freePort();
+  await stack.startRelay('relay-b', {
+    env: {
+      INFISICAL_RELAY_HOST: '127.0.0.2',
+      BURROW_RELAY_SSH_LISTEN_ADDRESS: `127.0.0.1:${relayBSsh.port}`,
+      BURROW_RELAY_TLS_LISTEN_ADDRESS: `127.0.0.2:${relayBTls.port}`,
+      BURROW_RELAY_METRICS_LISTEN_ADDRESS: `127.0.0.1:${relayMetricsPort['relay-b']}`,
+    },
+  });
+}
+
+beforeAll(async () => {
+  target = await startEchoTarget();
+  stack = await LocalStack.start();
+  relayBSsh.port = await freePort();
+  relayBTls.port = await freePort();
+  proxy = await startFaultProxy({
+    listen: { host: '127.0.0.2', port: relayBSsh.port },
+    target: { host: '127.0.0.1', port: relayBSsh.port },
+  });
+  await startRelayA();
+  await startRelayB();
+  gatewayMetricsPort = await freePort();
+  gateway = await stack.startGateway('gateway-ha', 'relay-a,relay-b', {
+    env: { BURROW_GATEWAY_METRICS_LISTEN_ADDRESS: `127.0.0.1:${gatewayMetricsPort}` },
+  });
+  gatewayId = (await stack.waitForHealthyGateway('gateway-ha')).id;
+  await waitForMetric(gatewayMetricsPort, /burrow_gateway_relay_tunnel_up\{relay="relay-b"\} 1/);
+  await waitForMetric(gatewayMetricsPort, /burrow_gateway_relay_tunnel_up\{relay="relay-a"\} 1/);
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await proxy?.close();
+  await target?.close();
+});
+
+async function scrape(port: number, path = '/metrics'): Promise<{ status: number; body: string }> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+      signal: AbortSignal.timeout(2_000),
+    });
+    return { status: response.status, body: await response.text() };
+  } catch (error) {
+    return { status: 0, body: String(error) };
+  }
+}
+
+async function waitForMetric(port: number, pattern: RegExp, timeoutMs = 45_000): Promise<number> {
+  const started = Date.now();
+  while (!pattern.test((await scrape(port)).body)) {
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`${pattern} not seen on :${port} within ${timeoutMs} ms`);
+    }
+    await sleep(100);
+  }
+  return Date.now() - started;
+}
+
+function metricValue(body: string, pattern: RegExp): number {
+  const match = pattern.exec(body);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+/** Dial options for the route through `relayName` (from connection-details' relays[]). */
+async function routeThrough(relayName: 'relay-a' | 'relay-b'): Promise<DialGatewayOptions> {
+  const details = await stack.api.request<ConnectionDetailsWithRoutes>(
+    'POST',
+    `/v2/gateways/${gatewayId}/connection-details`,
+    { targetHost: '127.0.0.1', targetPort: target.port },
+  );
+  const host = relayName === 'relay-a' ? '127.0.0.1' : '127.0.0.2';
+  const route = details.relays.find((r) => r.relayHost.startsWith(`${host}:`));
+  if (!route) throw new Error(`no route through ${relayName}: ${JSON.stringify(details.relays)}`);
+  const [relayHost, port] = route.relayHost.split(':');
+  return {
+    relayHost: relayHost as string,
+    relayPort: Number(port),
+    relay: {
+      certificate: route.relay.clientCertificate,
+      privateKey: route.relay.clientPrivateKey,
+      serverCertificateChain: route.relay.serverCertificateChain,
+    },
+    gateway: {
+      certificate: details.gateway.clientCertificate,
+      privateKey: details.gateway.clientPrivateKey,
+      serverCertificateChain: details.gateway.serverCertificateChain,
+    },
+    alpn: ALPN.tcpProxy,
+  };
+}
+
+/** Writes `total` bytes through an echo stream and reads them back; resolves with the outcome. */
+function transfer(
+  socket: tls.TLSSocket,
+  total: number,
+  onProgress?: (received: number) => void,
+): Promise<{ received: number; error?: string }> {
+  return new Promise((resolve) => {
+    let received = 0;
+    let settled = false;
+    const settle = (error?: string): void => {
+      if (settled) return;
+      settled = true;
+      resolve(error === undefined ? { received } : { received, error });
+    };
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      onProgress?.(received);
+      if (received >= total) {
+        socket.end();
+        settle();
+      }
+    });
+    socket.on('error', (error) => settle(error.message));
+    socket.on('close', () =>
+      settle(received < total ? `closed after ${received} bytes` : undefined),
+    );
+    const chunk = crypto.randomBytes(1024 * 1024);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < total && !socket.destroyed) {
+        sent += chunk.length;
+        if (!socket.write(chunk)) return void socket.once('drain', pump);
+      }
+    };
+    pump();
+  });
+}
+
+/** Asks the control plane to reach the target; resolves true when it did. */
+async function reachable(): Promise<boolean> {
+  try {
+    return (await stack.api.testConnection(gatewayId, '127.0.0.1', target.port)).reachable;
+  } catch {
+    return false;
+  }
+}
+
+describe('faults', () => {
+  it('kill -9 a relay mid-transfer: the transfer fails clearly, new streams use the other relay within 5 s, the gateway rejoins', async () => {
+    const TOTAL = 256 * 1024 * 1024;
+    const socket = await dialGateway(await routeThrough('relay-a'));
+    const relayA = stack.relays.get('relay-a')!;
+    let killedAt = 0;
+    const outcome = await transfer(socket, TOTAL, (received) => {
+      if (killedAt === 0 && received >= 32 * 1024 * 1024) {
+        killedAt = Date.now();
+        process.kill(relayA.process.pid!, 'SIGKILL');
+      }
+    });
+    expect(killedAt).toBeGreaterThan(0);
+    expect(outcome.received).toBeLessThan(TOTAL);
+    expect(outcome.error).toMatch(/closed after \d+ bytes|ECONNRESET|socket hang up/);
+
+    // New streams: the control plane falls back to relay-b.
+    let firstOkAfterMs = Number.NaN;
+    while (Date.now() - killedAt < 10_000) {
+      if (await reachable()) {
+        firstOkAfterMs = Date.now() - killedAt;
+        break;
+      }
+      await sleep(100);
+    }
+    expect(firstOkAfterMs).toBeLessThanOrEqual(5_000);
+
+    await relayA.process.stop();
+    await startRelayA();
+    const rejoinMs = await waitForMetric(
+      gatewayMetricsPort,
+      /burrow_gateway_relay_tunnel_up\{relay="relay-a"\} 1/,
+    );
+    await waitForMetric(relayMetricsPort['relay-a']!, /burrow_relay_gateways_connected 1/);
+    const gatewayMetrics = (await scrape(gatewayMetricsPort)).body;
+    expect(
+      metricValue(gatewayMetrics, /burrow_gateway_reconnects_total\{relay="relay-a"\} (\d+)/),
+    ).toBeGreaterThanOrEqual(1);
+    process.stdout.write(
+      `kill -9: new stream ok after ${firstOkAfterMs} ms; gateway rejoined ${rejoinMs} ms after restart\n`,
+    );
+  }, 90_000);
+
+  it('black-holed gateway <-> relay path: both sides notice within 15 s and recover', async () => {
+    const relayB = stack.relays.get('relay-b')!;
+    const relayLine = relayB.process.lineCount;
+    const gatewayLine = gateway.process.lineCount;
+    const started = Date.now();
+    proxy.blackHole();
+    const [relaySide, gatewaySide] = await Promise.all([
+      relayB.process.waitFor(/Gateway disconnected/, 20_000, relayLine).then(() => Date.now()),
+      gateway.process
+        .waitFor(/"relay":"relay-b".*relay connection lost/, 20_000, gatewayLine)
+        .then(() => Date.now()),
+    ]);
+    expect(relaySide - started).toBeLessThanOrEqual(15_000);
+    expect(gatewaySide - started).toBeLessThanOrEqual(15_000);
+    // Callers are not affected meanwhile: relay-a serves.
+    expect(await reachable()).toBe(true);
+    proxy.restore();
+    await waitForMetric(gatewayMetricsPort, /burrow_gateway_relay_tunnel_up\{relay="relay-b"\} 1/);
+    await waitForMetric(relayMetricsPort['relay-b']!, /burrow_relay_gateways_connected 1/);
+    process.stdout.write(
+      `black hole: relay noticed in ${relaySide - started} ms, gateway in ${gatewaySide - started} ms\n`,
+    );
+  }, 90_000);
+
+  it('slowloris on :8443 and :2222: other callers unaffected, relay memory bounded', async () => {
+    const relayA = stack.relays.get('relay-a')!;
+    const rss = async (): Promise<number> =>
+      metricValue(
+        (await scrape(relayMetricsPort['relay-a']!)).body,
+        /burrow_relay_process_resident_memory_bytes (\d+)/,
+      );
+    const before = await rss();
+    const sockets: net.Socket[] = [];
+    const open = (port: number, firstBytes: Buffer): void => {
+      const socket = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.3' });
+      socket.on('error', () => undefined);
+      socket.on('connect', () => socket.write(firstBytes));
+      sockets.push(socket);
+    };
+    // A TLS record header announcing 16 KiB that never comes; an SSH banner that never ends.
+    const tlsStart = Buffer.from([0x16, 0x03, 0x01, 0x40, 0x00, 0x01]);
+    const sshStart = Buffer.from('SSH-2.0-slow');
+    for (let i = 0; i < 300; i++) {
+      open(relayA.tlsPort, tlsStart);
+      open(relayA.sshPort, sshStart);
+    }
+    await sleep(1_000);
+    const latencies: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = Date.now();
+      expect(await reachable()).toBe(true);
+      latencies.push(Date.now() - t0);
+    }
+    const direct = await dialGateway(await routeThrough('relay-a'));
+    expect((await transfer(direct, 1024 * 1024)).error).toBeUndefined();
+    const during = await rss();
+    const body = (await scrape(relayMetricsPort['relay-a']!)).body;
+    expect(body).toMatch(
+      /burrow_relay_connections_refused_total\{listener="tls",reason="too_many_pending"\} \d+/,
+    );
+    expect(body).toMatch(
+      /burrow_relay_connections_refused_total\{listener="ssh",reason="too_many_pending"\} \d+/,
+    );
+    for (const socket of sockets) socket.destroy();
+    expect(during - before).toBeLessThan(64 * 1024 * 1024);
+    expect(Math.max(...latencies)).toBeLessThan(3_000);
+    process.stdout.write(
+      `slowloris: 600 connections; relay RSS ${Math.round(before / 2 ** 20)} -> ${Math.round(during / 2 ** 20)} MiB; test-connection max ${Math.max(...latencies)} ms\n`,
+    );
+  }, 60_000);
+
+  it('SIGTERM a relay with an open stream: it finishes, no new stream fails', async () => {
+    const relayB = stack.relays.get('relay-b')!;
+    const socket = await dialGateway(await routeThrough('relay-b'));
+    const echo = (text: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        socket.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+        socket.once('close', () => reject(new Error('stream closed')));
+        socket.write(text);
+      });
+    expect(await echo('before')).toBe('before');
+    const line = relayB.process.lineCount;
+    const exited = relayB.process.stop('SIGTERM');
+    await relayB.process.waitFor(/Draining/, 10_000, line);
+    // New streams during the drain: every one succeeds (through relay-a).
+    const results = await Promise.all(Array.from({ length: 10 }, () => reachable()));
+    expect(results.every(Boolean)).toBe(true);
+    expect(await echo('during the drain')).toBe('during the drain');
+    await gateway.process.waitFor(/relay is draining/, 10_000);
+    socket.end();
+    expect(await exited).toBe(0);
+    await relayB.process.waitFor(/Drained: every stream finished/, 1_000, line);
+    await startRelayB();
+    await waitForMetric(gatewayMetricsPort, /burrow_gateway_relay_tunnel_up\{relay="relay-b"\} 1/);
+  }, 90_000);
+
+  it('1,000 concurrent streams while a relay restarts: each completes or errors, none hangs', async () => {
+    const routes = [await routeThrough('relay-a'), await routeThrough('relay-b')];
+    const DEADLINE_MS = 30_000;
+    const relayA = stack.relays.get('relay-a')!;
+    const outcomes: Promise<'ok' | 'error' | 'hung'>[] = [];
+    const errors = new Map<string, number>();
+    const noteError = (message: string): void => {
+      const key = message.replace(/\d+/g, 'N').slice(0, 80);
+      errors.set(key, (errors.get(key) ?? 0) + 1);
+    };
+    const one = async (index: number): Promise<'ok' | 'error' | 'hung'> => {
+      const work = (async () => {
+        // A caller that cannot reach one relay uses the other (as the control plane does).
+        let socket: tls.TLSSocket;
+        try {
+          socket = await dialGateway(routes[index % 2]!);
+        } catch {
+          try {
+            socket = await dialGateway(routes[(index + 1) % 2]!);
+          } catch (error) {
+            noteError(`dial: ${(error as Error).message}`);
+            return 'error';
+          }
+        }
+        const result = await transfer(socket, 64 * 1024);
+        if (result.error !== undefined) noteError(`transfer: ${result.error}`);
+        return result.error === undefined ? 'ok' : 'error';
+      })();
+      const timeout = sleep(DEADLINE_MS).then(() => 'hung' as const);
+      return Promise.race([work, timeout]);
+    };
+    const started = Date.now();
+    for (let i = 0; i < 1_000; i++) {
+      outcomes.push(one(i));
+      if (i === 500) {
+        void relayA.process.stop('SIGKILL').then(() => startRelayA());
+      }
+      if (i % 50 === 49) await sleep(150); // ~330 streams/s: under the per-source accept rate
+    }
+    const settled = await Promise.all(outcomes);
+    const count = (kind: string): number => settled.filter((o) => o === kind).length;
+    process.stdout.write(
+      `1,000 streams during a restart: ${count('ok')} ok, ${count('error')} errors, ${count('hung')} hung, ${Date.now() - started} ms\n`,
+    );
+    process.stdout.write(`errors: ${JSON.stringify([...errors])}\n`);
+    expect(count('hung')).toBe(0);
+    // Streams in flight on the killed relay fail; every other one completes.
+    expect(count('ok')).toBeGreaterThan(600);
+    await waitForMetric(gatewayMetricsPort, /burrow_gateway_relay_tunnel_up\{relay="relay-a"\} 1/);
+  }, 120_000);
+});
