@@ -238,7 +238,15 @@ export class LocalStack {
       }),
       logFile: path.join(this.workDir, `gateway-${name}.log`),
     });
-    const handle: GatewayHandle = { name, relayName, process: gatewayProcess, ...identity };
+    // Only the identity's fields: `previous` is a whole handle whose old process must not win.
+    const handle: GatewayHandle = {
+      name,
+      relayName,
+      process: gatewayProcess,
+      identityId: identity.identityId,
+      clientId: identity.clientId,
+      clientSecret: identity.clientSecret,
+    };
     this.gateways.set(name, handle);
     await gatewayProcess.waitFor(/Gateway started successfully/, STARTUP_TIMEOUT_MS);
     return handle;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEchoTarget } from './echo-target.ts';
 import { LocalStack } from './local-stack.ts';
+import { setUpPamDemo, type PamDemo } from './pam-demo.ts';
 
 const HELP = `Usage: burrow-stack [--once] [--keep-data]
 
@@ -39,12 +40,14 @@ async function main(): Promise<number> {
   const target = await startEchoTarget();
   say(`demo target: TCP echo server on 127.0.0.1:${target.port} (stands in for a private service)`);
   let stack: LocalStack | undefined;
+  let pamDemo: PamDemo | undefined;
   let stopping = false;
   const stop = async (code: number): Promise<number> => {
     if (stopping) return code;
     stopping = true;
     say('stopping every process the stack started');
     await stack?.stop();
+    await pamDemo?.stop();
     await target.close();
     return code;
   };
@@ -68,7 +71,9 @@ async function main(): Promise<number> {
 
     const tokenFile = path.join(stack.workDir, 'admin-token');
     fs.writeFileSync(tokenFile, `${stack.api.token}\n`, { mode: 0o600 });
+    pamDemo = await setUpPamDemo(stack, summary.id, say);
     process.stdout.write(statusScreen(stack, target.port, summary.id, tokenFile));
+    process.stdout.write(`${pamDemo.instructions}Press Ctrl-C to stop everything.\n`);
     if (values.once) return await stop(0);
     await new Promise(() => {}); // until Ctrl-C
     return 0;
@@ -102,7 +107,6 @@ Try it (admin token in ${tokenFile}):
   curl -s -X POST -H "authorization: Bearer $(cat ${tokenFile})" -H 'content-type: application/json' \\
     -d '{"targetHost":"127.0.0.1","targetPort":${targetPort}}' ${stack.apiUrl}/v2/gateways/${gatewayId}/test-connection
   curl -s -H "authorization: Bearer $(cat ${tokenFile})" ${stack.apiUrl}/v2/gateways
-Press Ctrl-C to stop everything.
 `;
 }
 

@@ -1,0 +1,90 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BURROW_CLI } from './burrow-cli.ts';
+import type { LocalStack } from './local-stack.ts';
+import { createPamAccount, createPostgresResource } from './pam-api.ts';
+import {
+  findPostgresBinDir,
+  findPsql,
+  startPostgres,
+  type PostgresServer,
+} from './postgres-server.ts';
+
+/**
+ * The PAM part of `burrow-stack`: when PostgreSQL is installed (initdb and psql found), a demo
+ * database "orders" on a free loopback port with a SCRAM role whose random password only the
+ * control plane learns, registered as resource `orders-pg` with account `prod/orders-db` behind
+ * the stack's gateway, and a member identity "you" to log in with. Returns the lines to print
+ * (the README's "Access a private PostgreSQL" flow, ready to paste).
+ *
+ * Without PostgreSQL it says how to get it and the rest of the stack runs as before.
+ *
+ * @example
+ *   const demo = await setUpPamDemo(stack, gatewayId);
+ *   process.stdout.write(demo.instructions);
+ *   await demo.stop();
+ */
+export interface PamDemo {
+  postgres?: PostgresServer;
+  instructions: string;
+  stop(): Promise<void>;
+}
+
+export async function setUpPamDemo(
+  stack: LocalStack,
+  gatewayId: string,
+  say: (message: string) => void,
+): Promise<PamDemo> {
+  if (!findPostgresBinDir() || !findPsql()) {
+    return {
+      instructions:
+        '\nPAM demo skipped: PostgreSQL is not installed (initdb/psql not found; apt-get install postgresql).\n',
+      stop: async () => undefined,
+    };
+  }
+  say('starting a demo PostgreSQL (database "orders") for the PAM demo');
+  const postgres = await startPostgres();
+  try {
+    const password = crypto.randomBytes(18).toString('base64url');
+    await postgres.createLoginRole('orders_app', password, 'scram-sha-256');
+    await postgres.sql('CREATE DATABASE orders OWNER orders_app');
+    const resource = await createPostgresResource(stack.api, {
+      name: 'orders-pg',
+      gatewayId,
+      host: '127.0.0.1',
+      port: postgres.port,
+      database: 'orders',
+    });
+    await createPamAccount(stack.api, {
+      resourceId: resource.id,
+      name: 'orders-db',
+      folderPath: 'prod',
+      username: 'orders_app',
+      password,
+    });
+    const you = await stack.api.createUniversalAuthIdentity(stack.organizationId, 'you');
+    const secretFile = path.join(stack.workDir, 'you-client-secret');
+    fs.writeFileSync(secretFile, `${you.clientSecret}\n`, { mode: 0o600 });
+    const configDir = path.join(stack.workDir, 'burrow-config');
+    const burrow = `node ${path.relative(process.cwd(), BURROW_CLI) || BURROW_CLI}`;
+    return {
+      postgres,
+      instructions: `
+Try PAM: a private PostgreSQL on 127.0.0.1:${postgres.port} whose password only the control plane knows.
+  export BURROW_CONFIG_DIR=${configDir}
+  INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=$(cat ${secretFile}) \\
+    ${burrow} login --domain ${stack.apiUrl} --client-id ${you.clientId}
+  ${burrow} pam access prod/orders-db --duration 1h    # prints a psql command; Ctrl-C ends the session
+  ${burrow} pam sessions list                         # then: pam sessions show <session-id>
+`,
+      stop: () => postgres.stop(),
+    };
+  } catch (error) {
+    await postgres.stop();
+    return {
+      instructions: `\nPAM demo not available: ${(error as Error).message}\n`,
+      stop: async () => undefined,
+    };
+  }
+}
