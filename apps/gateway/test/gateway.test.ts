@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import type net from 'node:net';
+import net from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { ALPN, PING_REPLY, ReconnectBackoff, healthReply } from '@burrow/tunnel-protocol';
 import { Gateway, type GatewayTuning } from '../src/gateway.ts';
@@ -223,6 +223,40 @@ describe('Gateway', () => {
     expect((await callThroughRelay(renewedPki, [ALPN.ping])).data.toString()).toBe(PING_REPLY);
     expect((await callThroughRelay(pki, [ALPN.ping])).data.length).toBe(0);
     expect(dials).toHaveLength(1); // the live SSH connection was not touched
+  });
+
+  it('renewal never breaks an open stream', async () => {
+    const echo = net.createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const echoPort = (echo.address() as net.AddressInfo).port;
+    try {
+      let current = pki;
+      plane = await startControlPlane(() => ({ pki: current }));
+      await createGateway({ renewalIntervalMs: 200 }).start();
+      await logs.waitFor('Gateway started successfully');
+      const { channel, caller } = await createChannelPair();
+      connections[0]!.emit('channel', channel);
+      const socket = connectCaller(caller, {
+        serverCertificateChain: pki.serverCertificateChain,
+        certificate: await issueCaller(pki, '127.0.0.1', echoPort),
+        alpn: [ALPN.tcpProxy],
+      });
+      socket.on('error', () => undefined); // the stop after the test resets it
+      await new Promise<void>((resolve) => socket.once('secureConnect', () => resolve()));
+      const roundTrip = (text: string): Promise<string> =>
+        new Promise((resolve) => {
+          socket.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+          socket.write(text);
+        });
+      expect(await roundTrip('before')).toBe('before');
+      current = renewedPki;
+      await logs.waitFor('certificates renewed');
+      expect(await roundTrip('after renewal')).toBe('after renewal');
+      expect(gateway!.activeStreams).toBe(1);
+      socket.end();
+    } finally {
+      echo.close();
+    }
   });
 
   it('a refused first registration (unknown relay) is fatal', async () => {

@@ -197,6 +197,23 @@ describe('relay operations', () => {
     harness = { ...h, relay: { ...h.relay, stop: async () => undefined } };
   });
 
+  it('renews certificates without breaking an open stream', async () => {
+    const h = await startHarness();
+    const gatewayId = randomUUID();
+    await connectEchoGateway(h, gatewayId);
+    const open = await openStream(h, gatewayId);
+    expect(await open.roundTrip('before renewal')).toBe('before renewal');
+    const registrations = h.controlPlane.requests.length;
+    await h.relay.renewCertificates();
+    expect(h.controlPlane.requests.length).toBeGreaterThan(registrations);
+    expect(await open.roundTrip('after renewal')).toBe('after renewal');
+    const fresh = await openStream(h, gatewayId);
+    expect(await fresh.roundTrip('new stream')).toBe('new stream');
+    expect(h.relay.gateways.get(gatewayId)).toBeDefined();
+    open.socket.end();
+    fresh.socket.end();
+  });
+
   it('cuts streams still open at the drain deadline', async () => {
     const h = await startHarness();
     const gatewayId = randomUUID();
