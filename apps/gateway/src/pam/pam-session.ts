@@ -57,7 +57,7 @@ export class PamSession implements PostgresSessionContext {
   private recordingPromise: Promise<SessionRecording> | undefined;
   private recording: SessionRecording | undefined;
   /** Appends run one after another, in the order the events happened. */
-  private appendChain: Promise<unknown> = Promise.resolve();
+  private appendChain: Promise<void> = Promise.resolve();
   private expiryTimer: NodeJS.Timeout | undefined;
   private endReason: PamSessionEnd | undefined;
   private ending: Promise<void> | undefined;
@@ -134,7 +134,7 @@ export class PamSession implements PostgresSessionContext {
     return credentials;
   }
 
-  record(event: QueryEvent): void {
+  record(event: QueryEvent): Promise<void> {
     this.appendChain = this.appendChain
       .then(async () => {
         const recording = this.recording ?? (await this.recordingPromise);
@@ -145,6 +145,7 @@ export class PamSession implements PostgresSessionContext {
         // The event itself is never logged: it may hold sensitive query text.
         this.logger.error({ error: messageOf(error) }, 'could not append to the session recording'),
       );
+    return this.appendChain;
   }
 
   /**

@@ -67,7 +67,8 @@ export interface PostgresSessionContext {
   readonly sessionId: string;
   /** The stored credentials; rejects with PamSessionError when the session cannot be used. */
   credentials(): Promise<PostgresCredentials>;
-  record(event: QueryEvent): void;
+  /** Appends the event to the session recording; resolves once it is on disk (never rejects). */
+  record(event: QueryEvent): Promise<void>;
   readonly backendKeys: BackendKeyTable;
 }
 
@@ -90,6 +91,8 @@ export class PostgresPamConnection {
   private serverTcp: Duplex | undefined;
   private readonly abort = new AbortController();
   private recorder: QueryRecorder | undefined;
+  /** Appends started for events the server just completed; the reply waits for them. */
+  private readonly pendingAppends: Promise<void>[] = [];
   private clientSplitter: PgMessageSplitter | undefined;
   private serverSplitter: PgMessageSplitter | undefined;
   private aliasKey: BackendKey | undefined;
@@ -218,7 +221,9 @@ export class PostgresPamConnection {
   private startRelay(target: PostgresTarget, callerRest: Buffer, serverRest: Buffer): void {
     const server = this.server!;
     this.state = 'relay';
-    const recorder = new QueryRecorder((event) => this.session.record(event));
+    const recorder = new QueryRecorder((event) => {
+      this.pendingAppends.push(this.session.record(event));
+    });
     this.recorder = recorder;
     const clientSplitter = new PgMessageSplitter({
       inspect: RECORDED_CLIENT_TYPES,
@@ -272,17 +277,36 @@ export class PostgresPamConnection {
         const bytes = map(item);
         if (bytes && bytes.length > 0) out.push(bytes);
       }
-      if (out.length === 0 || destination.destroyed || destination.writableEnded) return;
+      const appends = this.pendingAppends.splice(0);
+      if (appends.length === 0) {
+        forward(out);
+        return;
+      }
+      // These bytes answer a query whose event is still being written. Hold them (and everything
+      // after them) until the event is on disk: a gateway killed right after answering must not
+      // have answered a query it never recorded.
+      source.pause();
+      held = Promise.all(appends).then(() => {
+        if (forward(out)) source.resume();
+      });
+    };
+    /** Writes `out`; false when the destination asked us to wait for 'drain' (source paused). */
+    const forward = (out: Buffer[]): boolean => {
+      if (out.length === 0 || destination.destroyed || destination.writableEnded) return true;
       const ok = destination.write(out.length === 1 ? out[0]! : Buffer.concat(out));
       if (!ok) {
         source.pause();
         destination.once('drain', () => source.resume());
       }
+      return ok;
     };
+    let held: Promise<void> = Promise.resolve();
     if (initial.length > 0) handle(initial);
     source.on('data', handle);
     source.once('end', () => {
-      if (!destination.destroyed && !destination.writableEnded) destination.end();
+      void held.then(() => {
+        if (!destination.destroyed && !destination.writableEnded) destination.end();
+      });
     });
     source.resume();
   }
