@@ -393,4 +393,37 @@ describe('patches/ssh2@1.17.0.patch', () => {
       nodeCrypto.randomFillSync = original;
     }
   });
+
+  it('crypto.js + Protocol.js + client.js/server.js: a large packet buffer is reused once the socket has taken it', () => {
+    const { CIPHER_INFO, createCipher } = require('ssh2/lib/protocol/crypto.js') as {
+      CIPHER_INFO: Record<string, unknown>;
+      createCipher(config: object): {
+        allocPacket(payloadLen: number): Buffer;
+        encrypt(packet: Buffer): void;
+      };
+    };
+    const written: Array<{ packet: Buffer; done: (() => void) | undefined }> = [];
+    const cipher = createCipher({
+      outbound: {
+        onWrite: (packet: Buffer, done?: () => void) => written.push({ packet, done }),
+        cipherInfo: CIPHER_INFO['aes128-gcm@openssh.com'],
+        cipherKey: nodeCrypto.randomBytes(16),
+        cipherIV: nodeCrypto.randomBytes(12),
+        seqno: 0,
+      },
+    });
+    const large = 1 + 4 + 4 + CHANNEL_MAX_PACKET_SIZE;
+    const first = cipher.allocPacket(large);
+    cipher.encrypt(first);
+    // Stock ssh2 passes no write callback and allocates every packet anew.
+    expect(typeof written[0]?.done).toBe('function');
+    const whileInFlight = cipher.allocPacket(large);
+    expect(whileInFlight.buffer).not.toBe(first.buffer); // not before the socket took it
+    written[0]?.done?.();
+    expect(cipher.allocPacket(large).buffer).toBe(first.buffer);
+    // Small packets (keepalives, window adjusts, 16 KiB data) are allocated as before.
+    const small = cipher.allocPacket(100);
+    cipher.encrypt(small);
+    expect(written[1]?.done).toBeUndefined();
+  });
 });
