@@ -106,6 +106,12 @@ export class LocalStack {
       if (!fs.existsSync(file))
         throw new Error(`${name} is not built (${file} missing): run pnpm build`);
     }
+    const nodeMajor = Number(process.versions.node.split('.')[0]);
+    if (nodeMajor < 24) {
+      throw new Error(
+        `Burrow needs Node 24 or newer, this is Node ${process.versions.node}: use ./scripts/run-stack.sh, which installs it`,
+      );
+    }
     const progress = options.onProgress ?? (() => {});
     const ownsWorkDir = options.workDir === undefined;
     const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-stack-'));
@@ -158,6 +164,7 @@ export class LocalStack {
         progress,
       });
     } catch (error) {
+      // The scratch dir stays: the error names the log in it that explains the failure.
       await controlPlane.stop();
       throw error;
     }

@@ -73,8 +73,9 @@ async function main(): Promise<number> {
     fs.writeFileSync(tokenFile, `${stack.api.token}\n`, { mode: 0o600 });
     pamDemo = await setUpPamDemo(stack, summary.id, say);
     process.stdout.write(statusScreen(stack, target.port, summary.id, tokenFile));
-    process.stdout.write(`${pamDemo.instructions}Press Ctrl-C to stop everything.\n`);
+    process.stdout.write(pamDemo.instructions);
     if (values.once) return await stop(0);
+    process.stdout.write('Press Ctrl-C to stop everything.\n');
     await new Promise(() => {}); // until Ctrl-C
     return 0;
   } catch (error) {

@@ -4,6 +4,15 @@ import { controlPlaneProgram } from './cli/program.ts';
 
 const VERSION = '0.1.0';
 
+// better-sqlite3 crashes (SIGSEGV) on Node 20 instead of failing; say what is wrong instead.
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < 24) {
+  process.stderr.write(
+    `burrow-control-plane: needs Node 24 or newer, this is Node ${process.versions.node} (scripts/toolchain.sh installs it)\n`,
+  );
+  process.exit(2);
+}
+
 controlPlaneProgram(VERSION)
   .parseAsync(process.argv)
   .catch((error: unknown) => {
