@@ -1,18 +1,27 @@
 import { DialError } from '@burrow/tunnel-protocol';
-import type { RelayAddress } from './relay-address.ts';
+import { formatRelayAddress, type RelayAddress } from './relay-address.ts';
+import { RelayDialError } from './relay-dialer.ts';
 
 /**
- * One line saying which hop of a tunnel failed, for people:
+ * Which hop of a tunnel failed, for people:
  *
  *   relay-connect → "the relay at 127.0.0.1:8443 is not reachable (ECONNREFUSED)"
  *   relay-tls     → "the relay at 127.0.0.1:8443 refused the connection (…)"
  *   gateway-tls   → "the gateway is not reachable through the relay at … (offline, restarting, or …)"
  *
+ * A {@link RelayDialError} (several relays tried) names every hop tried, in order, separated by
+ * "; " — one relay tried reads exactly like that relay's failure.
+ *
  * @example
  *   describeDialFailure(error, { host: '127.0.0.1', port: 8443 });
  */
 export function describeDialFailure(error: unknown, relay: RelayAddress): string {
-  const where = `${relay.host}:${relay.port}`;
+  if (error instanceof RelayDialError && error.attempts.length > 0) {
+    return error.attempts
+      .map((attempt) => describeDialFailure(attempt.error, attempt.relay))
+      .join('; ');
+  }
+  const where = formatRelayAddress(relay);
   if (error instanceof DialError) {
     const cause = error.cause as { code?: string } | undefined;
     const reason = cause?.code ?? error.message.replace(/^[a-z-]+: /, '');

@@ -1,13 +1,7 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import type tls from 'node:tls';
-import {
-  ALPN,
-  dialGateway,
-  type AlpnName,
-  type DialGatewayOptions,
-  type TlsSessionStore,
-} from '@burrow/tunnel-protocol';
+import { ALPN, dialGateway, type DialGatewayOptions } from '@burrow/tunnel-protocol';
 import type { Logger } from 'pino';
 import { CliError } from './cli-error.ts';
 import { describeDialFailure } from './dial-failure.ts';
@@ -17,20 +11,25 @@ import type { PamAccessResponse } from './pam-types.ts';
 import type { PlatformClient } from './platform-client.ts';
 import { PlatformError } from './platform-client.ts';
 import { replyWithPostgresError } from './postgres-error-reply.ts';
-import { parseRelayAddress, type RelayAddress } from './relay-address.ts';
+import { formatRelayAddress, type RelayAddress } from './relay-address.ts';
+import { RelayDialer, type RelayTunnel } from './relay-dialer.ts';
+import { relayRoutesOf, type RelayRoute } from './relay-routes.ts';
 
 /**
  * One `burrow pam access` session (reference §8.1):
  *
  * 1. `POST /api/v1/pam/accounts/access {path, duration:"<ms>ms", reason?}` → session ID, relay
- *    address, relay and gateway client certificates valid for the session, CA chains, metadata.
+ *    address(es), relay and gateway client certificates valid for the session, CA chains, metadata.
+ *    Every tunnel below goes through the first relay of `relays[]` that works ({@link RelayDialer}:
+ *    a relay that cannot be reached, or that does not hold the gateway, is skipped and tried last
+ *    for 30 s); without `relays[]` (reference control planes), through `relayHost`.
  * 2. Capability check: a tunnel with ALPN `infisical-pam-capabilities`; a gateway that answers
  *    without the account's resource type is refused ("gateway version outdated"); no answer at all
  *    = an older gateway, continue (a warning names the failing hop).
  * 3. Listen on `127.0.0.1:<port>` (0 = any free port).
  * 4. Every local connection gets its own tunnel (ALPN `infisical-pam-proxy`) and the bytes are
  *    piped both ways; each side's end is passed on with `end()` so no tail is lost. When the
- *    tunnel cannot be opened, a PostgreSQL client gets a FATAL error naming the failing hop.
+ *    tunnel cannot be opened, a PostgreSQL client gets a FATAL error naming every hop tried.
  * 5. The session ends on {@link end}: Ctrl-C (`'interrupted'`) or the local expiry check
  *    (`'expired'`, every second, at the gateway certificate's NotAfter). Interrupted sessions are
  *    cancelled with a tunnel on ALPN `infisical-pam-session-cancellation` (the gateway closes the
@@ -70,14 +69,14 @@ const CANCELLATION_TIMEOUT_MS = 10_000;
 export class PamAccessSession {
   readonly path: string;
   readonly access: PamAccessResponse;
+  /** The first relay of the access answer (the one tried first when all are healthy). */
   readonly relay: RelayAddress;
   readonly expiresAt: Date;
   /** Resolves with the reason once the session ended and every local connection is closed. */
   readonly finished: Promise<EndReason>;
   private readonly options: PamAccessOptions;
   private readonly server: net.Server;
-  private readonly dial: (options: DialGatewayOptions) => Promise<tls.TLSSocket>;
-  private readonly tlsSessions: TlsSessionStore = {};
+  private readonly dialer: RelayDialer;
   private readonly connections = new Set<net.Socket>();
   private readonly expiryTimer: NodeJS.Timeout;
   private resolveFinished!: (reason: EndReason) => void;
@@ -94,10 +93,18 @@ export class PamAccessSession {
     this.options = options;
     this.path = options.path;
     this.access = access;
-    this.relay = parseRelayAddress(access.relayHost);
     this.server = server;
     this.expiresAt = expiresAt;
-    this.dial = options.dial ?? dialGateway;
+    this.dialer = new RelayDialer({
+      routes: relayRoutesOf(access),
+      gateway: {
+        certificate: access.gatewayClientCertificate,
+        privateKey: access.gatewayClientPrivateKey,
+        serverCertificateChain: access.gatewayServerCertificateChain,
+      },
+      dial: options.dial ?? dialGateway,
+    });
+    this.relay = (this.dialer.routes[0] as RelayRoute).address;
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
     this.expiryTimer = setInterval(() => {
       if (Date.now() >= this.expiresAt.getTime()) void this.end('expired');
@@ -142,31 +149,24 @@ export class PamAccessSession {
     return this.ending;
   }
 
-  private tunnelOptions(alpn: AlpnName): DialGatewayOptions {
-    return {
-      relayHost: this.relay.host,
-      relayPort: this.relay.port,
-      relay: {
-        certificate: this.access.relayClientCertificate,
-        privateKey: this.access.relayClientPrivateKey,
-        serverCertificateChain: this.access.relayServerCertificateChain,
-      },
-      gateway: {
-        certificate: this.access.gatewayClientCertificate,
-        privateKey: this.access.gatewayClientPrivateKey,
-        serverCertificateChain: this.access.gatewayServerCertificateChain,
-      },
-      alpn,
-      sessions: this.tlsSessions,
-    };
+  /** Tells the person when a tunnel had to skip a relay (which is then tried last for 30 s). */
+  private noticeSkipped(tunnel: RelayTunnel, what: string): void {
+    if (tunnel.skipped.length === 0) return;
+    const skipped = tunnel.skipped
+      .map((attempt) => describeDialFailure(attempt.error, attempt.relay))
+      .join('; ');
+    this.options.notice(
+      `${what}: ${skipped}; using the relay at ${formatRelayAddress(tunnel.relay)}`,
+    );
   }
 
   private async checkCapabilities(): Promise<void> {
     const { log, notice } = this.options;
     let supported: string[];
     try {
-      const socket = await this.dial(this.tunnelOptions(ALPN.pamCapabilities));
-      const capabilities = await readPamCapabilities(socket);
+      const tunnel = await this.dialer.dial(ALPN.pamCapabilities);
+      this.noticeSkipped(tunnel, 'capability check');
+      const capabilities = await readPamCapabilities(tunnel.socket);
       log.debug({ capabilities }, 'gateway capabilities');
       supported = capabilities.supportedResourceTypes;
     } catch (error) {
@@ -222,8 +222,10 @@ export class PamAccessSession {
     local.once('close', () => this.connections.delete(local));
     local.on('error', (error) => log.debug({ id, error: String(error) }, 'local socket error'));
     log.debug({ id, from: `${local.remoteAddress}:${local.remotePort}` }, 'local connection');
-    this.dial(this.tunnelOptions(ALPN.pamProxy)).then(
-      (remote) => {
+    this.dialer.dial(ALPN.pamProxy).then(
+      (tunnel) => {
+        const remote = tunnel.socket;
+        this.noticeSkipped(tunnel, `connection ${id}`);
         if (local.destroyed || this.ending) {
           remote.destroy();
           local.destroy();
@@ -248,7 +250,7 @@ export class PamAccessSession {
         // pipe() passes each side's end on with end(), so the last bytes are not lost.
         local.pipe(remote);
         remote.pipe(local);
-        log.debug({ id }, 'tunnel open');
+        log.debug({ id, relay: formatRelayAddress(tunnel.relay) }, 'tunnel open');
       },
       (error: unknown) => {
         const reason = describeDialFailure(error, this.relay);
@@ -295,11 +297,12 @@ export class PamAccessSession {
     const { log } = this.options;
     let socket: tls.TLSSocket;
     try {
-      socket = await this.dial({
-        ...this.tunnelOptions(ALPN.pamSessionCancellation),
+      const tunnel = await this.dialer.dial(ALPN.pamSessionCancellation, {
         relayHandshakeTimeoutMs: 5_000,
         innerHandshakeTimeoutMs: 5_000,
       });
+      log.debug({ relay: formatRelayAddress(tunnel.relay) }, 'cancellation tunnel open');
+      socket = tunnel.socket;
     } catch (error) {
       log.debug({ error: String(error) }, 'cancellation tunnel failed');
       return false;

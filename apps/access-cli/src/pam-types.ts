@@ -22,6 +22,20 @@ export interface PamAccessResponse {
   gatewayClientCertificate: string;
   gatewayClientPrivateKey: string;
   gatewayServerCertificateChain: string;
+  /**
+   * Burrow HA (additive): every relay that holds the gateway, in the order to try them; the first
+   * is the one in relayHost/relayClient*. Absent from reference control planes.
+   */
+  relays?: PamRelay[];
+}
+
+/** One entry of {@link PamAccessResponse.relays}: a relay and the client certificate for it. */
+export interface PamRelay {
+  /** `host` or `host:port` of the relay's TLS listener. */
+  relayHost: string;
+  relayClientCertificate: string;
+  relayClientPrivateKey: string;
+  relayServerCertificateChain: string;
 }
 
 /** One recorded database event (reference §8.4). */

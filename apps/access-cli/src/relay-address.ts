@@ -8,6 +8,7 @@ import { CliError } from './cli-error.ts';
  * @example
  *   parseRelayAddress('relay.example.com')   // { host: 'relay.example.com', port: 8443 }
  *   parseRelayAddress('127.0.0.1:18443')     // { host: '127.0.0.1', port: 18443 }
+ *   formatRelayAddress({ host: '::1', port: 8443 }) // '[::1]:8443'
  */
 export interface RelayAddress {
   host: string;
@@ -25,6 +26,13 @@ export function parseRelayAddress(relayHost: string): RelayAddress {
   }
   if (text === '') throw new CliError('the control plane sent an empty relay address');
   return { host: text, port: RELAY_TLS_PORT }; // a bare host name or a bare IPv6 address
+}
+
+/** `host:port`, `[v6]:port` for IPv6: how a relay is named in messages and remembered. */
+export function formatRelayAddress(address: RelayAddress): string {
+  return address.host.includes(':')
+    ? `[${address.host}]:${address.port}`
+    : `${address.host}:${address.port}`;
 }
 
 function portOf(text: string | undefined, whole: string): number {

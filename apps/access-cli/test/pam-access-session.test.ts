@@ -23,7 +23,9 @@ interface Recorded {
   body: unknown;
 }
 
-async function fakePlatform(): Promise<{ platform: PlatformClient; requests: Recorded[] }> {
+async function fakePlatform(
+  relayHosts: string[] = [],
+): Promise<{ platform: PlatformClient; requests: Recorded[] }> {
   const requests: Recorded[] = [];
   const server = http.createServer((request, response) => {
     let text = '';
@@ -52,6 +54,16 @@ async function fakePlatform(): Promise<{ platform: PlatformClient; requests: Rec
             gatewayClientCertificate: 'not a certificate',
             gatewayClientPrivateKey: 'k',
             gatewayServerCertificateChain: 'c',
+            ...(relayHosts.length > 0
+              ? {
+                  relays: relayHosts.map((relayHost) => ({
+                    relayHost,
+                    relayClientCertificate: `cert for ${relayHost}`,
+                    relayClientPrivateKey: 'k',
+                    relayServerCertificateChain: 'c',
+                  })),
+                }
+              : {}),
           }),
         );
         return;
@@ -69,8 +81,15 @@ async function fakePlatform(): Promise<{ platform: PlatformClient; requests: Rec
 }
 
 /** A dialer whose "gateway" echoes on pam-proxy, answers capabilities, and logs cancellations. */
-async function fakeGateway(options: { types?: string[]; down?: boolean; cancelWorks?: boolean }) {
+async function fakeGateway(options: {
+  types?: string[];
+  down?: boolean;
+  cancelWorks?: boolean;
+  /** Relay ports that are not reachable. */
+  downRelays?: number[];
+}) {
   const alpns: string[] = [];
+  const relays: string[] = [];
   const proxied = new Set<net.Socket>();
   const echo = net.createServer({ allowHalfOpen: true }, (socket) => {
     proxied.add(socket);
@@ -86,6 +105,9 @@ async function fakeGateway(options: { types?: string[]; down?: boolean; cancelWo
   const dial = async (dialOptions: DialGatewayOptions): Promise<tls.TLSSocket> => {
     const alpn = String(dialOptions.alpn);
     alpns.push(alpn);
+    relays.push(`${dialOptions.relayHost}:${dialOptions.relayPort}`);
+    if (options.downRelays?.includes(dialOptions.relayPort as number))
+      throw new DialError('relay-connect', 'connect ECONNREFUSED');
     if (options.down) throw new DialError('relay-connect', 'connect ECONNREFUSED');
     if (alpn === ALPN.pamSessionCancellation && options.cancelWorks === false)
       throw new DialError('gateway-tls', 'connection closed during the handshake');
@@ -110,7 +132,7 @@ async function fakeGateway(options: { types?: string[]; down?: boolean; cancelWo
     }
     return socket as unknown as tls.TLSSocket;
   };
-  return { dial, alpns };
+  return { dial, alpns, relays };
 }
 
 async function open(
@@ -237,5 +259,35 @@ describe('PamAccessSession', () => {
         c.on('error', resolve);
       }),
     ).resolves.toBeDefined();
+  });
+
+  it('uses the next relay of relays[] when the first cannot be reached, and tries it last for a while', async () => {
+    const { platform } = await fakePlatform(['127.0.0.1:1', '127.0.0.1:2']);
+    const gateway = await fakeGateway({ downRelays: [1] });
+    const { session, notices } = await open(platform, gateway.dial);
+    expect(notices).toEqual([
+      'capability check: the relay at 127.0.0.1:1 is not reachable (connect ECONNREFUSED); using the relay at 127.0.0.1:2',
+    ]);
+    const payload = Buffer.from('through the second relay');
+    expect((await roundTrip(session.port, payload)).equals(payload)).toBe(true);
+    expect((await roundTrip(session.port, payload)).equals(payload)).toBe(true);
+    // One failed dial of relay 1 (the capability check); every later tunnel went straight to 2.
+    expect(gateway.relays).toEqual(['127.0.0.1:1', '127.0.0.1:2', '127.0.0.1:2', '127.0.0.1:2']);
+    expect(notices).toHaveLength(1);
+  });
+
+  it('answers psql with a FATAL error naming every relay tried when none can be reached', async () => {
+    const { platform } = await fakePlatform(['127.0.0.1:1', '127.0.0.1:2']);
+    const gateway = await fakeGateway({ downRelays: [1, 2] });
+    const { session } = await open(platform, gateway.dial);
+    const startup = Buffer.concat([
+      Buffer.from([0, 0, 0, 17, 0, 3, 0, 0]),
+      Buffer.from('user\0app\0\0', 'utf8'),
+    ]);
+    const reply = await roundTrip(session.port, startup);
+    expect(reply[0]).toBe('E'.charCodeAt(0));
+    expect(reply.toString('utf8')).toContain(
+      'burrow: the relay at 127.0.0.1:1 is not reachable (connect ECONNREFUSED); the relay at 127.0.0.1:2 is not reachable (connect ECONNREFUSED)',
+    );
   });
 });
