@@ -7,6 +7,7 @@
  *   burrow pam access <path> [--duration 1h] [--port 0] [--reason <text>]
  *   burrow pam sessions list
  *   burrow pam sessions show <session-id>
+ *   burrow pam sessions export <session-id> [--format jsonl]
  *   burrow gateways list
  *
  * Global: `--config-dir` (BURROW_CONFIG_DIR, default ~/.burrow), `--debug` (BURROW_DEBUG).
@@ -24,7 +25,7 @@ import { listGateways } from './gateways-command.ts';
 import { runLogin } from './login-command.ts';
 import { formatAccessReady } from './output-format.ts';
 import { PamAccessSession } from './pam-access-session.ts';
-import { listPamSessions, showPamSession } from './pam-sessions-command.ts';
+import { exportPamSession, listPamSessions, showPamSession } from './pam-sessions-command.ts';
 import { PlatformClient } from './platform-client.ts';
 
 /** What the commands need from the outside world; main.ts passes the real process. */
@@ -191,6 +192,15 @@ export function createCli(context: CliContext): Command {
     .argument('<session-id>', 'the session ID (see pam sessions list)')
     .action(async (sessionId: string, _options: unknown, command: Command) => {
       context.out(await showPamSession(platformFor(command), sessionId));
+    });
+  sessions
+    .command('export')
+    .description('every recorded event of one session as JSON lines (one event per line)')
+    .argument('<session-id>', 'the session ID (see pam sessions list)')
+    .addOption(new Option('--format <format>', 'output format').choices(['jsonl']).default('jsonl'))
+    .action(async (sessionId: string, _options: unknown, command: Command) => {
+      const lines = await exportPamSession(platformFor(command), sessionId);
+      if (lines !== '') context.out(lines);
     });
 
   program

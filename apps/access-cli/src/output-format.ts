@@ -133,6 +133,17 @@ export function formatEvent(event: PamEvent, number: number): string {
   return `[${number}] ${event.timestamp}\n${input}\n${indent}=> ${String(event.output ?? '')}`;
 }
 
+/**
+ * `burrow pam sessions export <id>`: one event per line, each line a complete JSON value in the
+ * control plane's field order, no trailing newline ('' for no events).
+ *
+ * @example
+ *   {"timestamp":"2026-01-01T10:00:00.000Z","input":"SELECT 1","output":"SELECT 1"}
+ */
+export function formatSessionEventsJsonLines(events: readonly PamEvent[]): string {
+  return events.map((event) => JSON.stringify(event)).join('\n');
+}
+
 /** `burrow gateways list`. */
 export function formatGatewayList(gateways: GatewayRow[]): string {
   if (gateways.length === 0) return 'No gateways.';

@@ -1,12 +1,17 @@
-import { formatSessionDetails, formatSessionList } from './output-format.ts';
+import {
+  formatSessionDetails,
+  formatSessionEventsJsonLines,
+  formatSessionList,
+} from './output-format.ts';
 import type { PamSession } from './pam-types.ts';
 import { PlatformError, type PlatformClient } from './platform-client.ts';
 import { CliError } from './cli-error.ts';
 
 /**
- * `burrow pam sessions list` and `burrow pam sessions show <id>`: read the control plane's
- * session records (`GET /api/v1/pam/sessions[/:id]`) and print them for people; `show` prints
- * every recorded query in order with its timestamp and result.
+ * `burrow pam sessions list`, `burrow pam sessions show <id>` and `burrow pam sessions export
+ * <id>`: read the control plane's session records (`GET /api/v1/pam/sessions[/:id]`); `list` and
+ * `show` print them for people (`show`: every recorded query in order with its timestamp and
+ * result), `export` prints the events as JSON lines for tools.
  *
  * @example
  *   process.stdout.write(`${await showPamSession(platform, id)}\n`);
@@ -20,12 +25,24 @@ export async function listPamSessions(platform: PlatformClient): Promise<string>
 }
 
 export async function showPamSession(platform: PlatformClient, sessionId: string): Promise<string> {
+  return formatSessionDetails(await fetchPamSession(platform, sessionId));
+}
+
+/** The session's events as JSON lines ('' when it has none). */
+export async function exportPamSession(
+  platform: PlatformClient,
+  sessionId: string,
+): Promise<string> {
+  return formatSessionEventsJsonLines((await fetchPamSession(platform, sessionId)).events ?? []);
+}
+
+async function fetchPamSession(platform: PlatformClient, sessionId: string): Promise<PamSession> {
   try {
     const { session } = await platform.request<{ session: PamSession }>(
       'GET',
       `/v1/pam/sessions/${encodeURIComponent(sessionId)}`,
     );
-    return formatSessionDetails(session);
+    return session;
   } catch (error) {
     if (error instanceof PlatformError && (error.status === 404 || error.status === 400))
       throw new CliError(`PAM session ${sessionId} not found`);

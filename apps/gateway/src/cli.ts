@@ -7,6 +7,8 @@
  *                        [--machine-identity-id <id>] [--service-account-token-path <path>]
  *                        [--service-account-key-file-path <path>] [--jwt <jwt>]
  *                        [--log-level <level>]
+ *   burrow-gateway recordings list|export …   (recordings-command.ts)
+ *   burrow-gateway systemd install|uninstall … (systemd-command.ts)
  *
  * Every flag has an environment variable (shown in `--help`); see gateway-config.ts for the
  * precedence and the validation.
@@ -15,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { GatewayConfig, GatewayFlags, GatewaySettingKey } from './gateway-config.ts';
 import { GATEWAY_SETTINGS, resolveGatewayConfig } from './gateway-config.ts';
+import { buildRecordingsCommand } from './recordings-command.ts';
 import { buildSystemdCommand } from './systemd-command.ts';
 
 /** Flags that take a value, in the order `--help` lists them. */
@@ -102,6 +105,7 @@ Not built yet: relay auto-selection (a relay name is required), gateway enrollme
     await actions.start(resolveGatewayConfig(flags, env));
   });
   program.addCommand(buildSystemdCommand());
+  program.addCommand(buildRecordingsCommand(env));
   return program;
 }
 

@@ -230,8 +230,7 @@ export function resolveGatewayConfig(
   if (typeof metricsListen === 'string') {
     throw new ConfigError('metricsListenAddress', `"${metricsText}": ${metricsListen}`);
   }
-  const apiUrl = parseApiUrl(nonEmpty(flags.domain) ?? nonEmpty(env.INFISICAL_DOMAIN));
-  const login = parseLogin(flags, env);
+  const { apiUrl, login } = resolveControlPlaneConfig(flags, env);
   const logLevel = parseLogLevel(flags.logLevel);
   const recordingPath = nonEmpty(flags.pamSessionRecordingPath);
   return {
@@ -246,6 +245,28 @@ export function resolveGatewayConfig(
       ? { pamSessionRecordingPath: path.resolve(recordingPath) }
       : {}),
   };
+}
+
+/** What talking to the control plane as the gateway's identity takes: where, and how to log in. */
+export interface ControlPlaneConfig {
+  /** Control plane API base URL, ending in /api. */
+  readonly apiUrl: string;
+  readonly login: LoginOptions;
+}
+
+/**
+ * The domain and login settings of `start` alone (for commands that log in as the gateway but
+ * serve nothing, e.g. `recordings export`); same flags, environment variables and errors.
+ *
+ * @example
+ *   const { apiUrl, login } = resolveControlPlaneConfig({ domain, token }, process.env);
+ */
+export function resolveControlPlaneConfig(
+  flags: GatewayFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): ControlPlaneConfig {
+  const apiUrl = parseApiUrl(nonEmpty(flags.domain) ?? nonEmpty(env.INFISICAL_DOMAIN));
+  return { apiUrl, login: parseLogin(flags, env) };
 }
 
 function slug(

@@ -3,10 +3,12 @@
  * `burrow-gateway` entry point.
  *
  * Exit codes: 0 after a clean stop (SIGINT/SIGTERM), 1 when the gateway cannot start (login or
- * registration refused), 2 for bad configuration (one line on stderr naming the setting).
+ * registration refused; for other commands, a {@link CommandFailure}: one line on stderr), 2 for
+ * bad configuration (one line on stderr naming the setting).
  */
 import { CommanderError } from 'commander';
 import { createCli } from './cli.ts';
+import { CommandFailure } from './command-failure.ts';
 import { Gateway } from './gateway.ts';
 import type { GatewayConfig } from './gateway-config.ts';
 import { ConfigError } from './gateway-config.ts';
@@ -67,6 +69,10 @@ try {
     // commander printed its message (or the help/version text) already.
     const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
     process.exit(ok ? 0 : error.exitCode === 0 ? 0 : EXIT_BAD_CONFIG);
+  }
+  if (error instanceof CommandFailure) {
+    process.stderr.write(`burrow-gateway: ${error.message}\n`);
+    process.exit(EXIT_FAILURE);
   }
   if (error instanceof ConfigError) {
     process.stderr.write(`burrow-gateway: ${error.message}\n`);

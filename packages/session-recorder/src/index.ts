@@ -9,6 +9,7 @@ export * from './recording-errors.ts';
 export * from './recording-export.ts';
 export * from './recording-file-name.ts';
 export * from './recording-format.ts';
+export * from './recording-inspect.ts';
 export * from './recording-key.ts';
 export * from './recording-reader.ts';
 export * from './recording-uploader.ts';

@@ -144,12 +144,8 @@ export class PamRecordings {
   private async resumeLeftovers(): Promise<void> {
     if (this.stopped || this.uploader) return;
     // Only look (never create a directory) until a session needs one.
-    const candidates =
-      this.options.dir !== undefined
-        ? [this.options.dir]
-        : [DEFAULT_PAM_SESSION_RECORDING_PATH, FALLBACK_PAM_SESSION_RECORDING_PATH];
     let waiting = false;
-    for (const dir of candidates) {
+    for (const dir of recordingDirCandidates(this.options.dir)) {
       const names = await readdir(dir).catch(() => [] as string[]);
       if (names.some((name) => name.startsWith('pam_session_') && name.endsWith('.enc'))) {
         waiting = true;
@@ -168,6 +164,16 @@ export class PamRecordings {
       this.leftoverTimer.unref();
     }
   }
+}
+
+/**
+ * Where recordings may be, without creating anything: the configured directory, or the default
+ * and its fallback (a gateway may have used either).
+ */
+export function recordingDirCandidates(configured: string | undefined): string[] {
+  return configured !== undefined
+    ? [configured]
+    : [DEFAULT_PAM_SESSION_RECORDING_PATH, FALLBACK_PAM_SESSION_RECORDING_PATH];
 }
 
 /**

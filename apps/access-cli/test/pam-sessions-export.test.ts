@@ -1,0 +1,65 @@
+import { describe, expect, it } from '@jest/globals';
+import { CliError } from '../src/cli-error.ts';
+import { formatSessionEventsJsonLines } from '../src/output-format.ts';
+import { exportPamSession } from '../src/pam-sessions-command.ts';
+import type { PamEvent, PamSession } from '../src/pam-types.ts';
+import { PlatformError, type PlatformClient } from '../src/platform-client.ts';
+
+const EVENTS: PamEvent[] = [
+  { timestamp: '2026-01-01T10:00:00.000Z', input: 'SELECT 1', output: 'SELECT 1' },
+  {
+    timestamp: '2026-01-01T10:00:01.000Z',
+    input: 'SELECT *\nFROM orders WHERE note = \'a "b"\'',
+    output: 'ERROR: relation "orders" does not exist',
+  },
+];
+
+/** A control plane that answers GET /v1/pam/sessions/:id with `session`, or throws `error`. */
+function platformWith(answer: { session?: PamSession; error?: Error }): {
+  platform: PlatformClient;
+  paths: string[];
+} {
+  const paths: string[] = [];
+  const platform = {
+    request: async (method: string, path: string) => {
+      paths.push(`${method} ${path}`);
+      if (answer.error) throw answer.error;
+      return { session: answer.session };
+    },
+  } as unknown as PlatformClient;
+  return { platform, paths };
+}
+
+describe('formatSessionEventsJsonLines', () => {
+  it('one complete JSON value per line, newlines inside values escaped', () => {
+    const text = formatSessionEventsJsonLines(EVENTS);
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines.map((line) => JSON.parse(line))).toEqual(EVENTS);
+    expect(lines[0]).toBe(
+      '{"timestamp":"2026-01-01T10:00:00.000Z","input":"SELECT 1","output":"SELECT 1"}',
+    );
+  });
+
+  it('no events: empty output', () => {
+    expect(formatSessionEventsJsonLines([])).toBe('');
+  });
+});
+
+describe('exportPamSession', () => {
+  it("prints the session's events from the control plane as JSON lines", async () => {
+    const { platform, paths } = platformWith({
+      session: { id: 's/1', status: 'ended', events: EVENTS },
+    });
+    const text = await exportPamSession(platform, 's/1');
+    expect(text.split('\n').map((line) => JSON.parse(line))).toEqual(EVENTS);
+    expect(paths).toEqual(['GET /v1/pam/sessions/s%2F1']);
+  });
+
+  it('an unknown session is a one-line CliError', async () => {
+    const { platform } = platformWith({ error: new PlatformError('not found', 404, undefined) });
+    const error = await exportPamSession(platform, 'nope').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as Error).message).toBe('PAM session nope not found');
+  });
+});

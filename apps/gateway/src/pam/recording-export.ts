@@ -1,0 +1,57 @@
+/**
+ * Decrypts one local recording file and writes its events for `burrow-gateway recordings export`:
+ * JSON lines (one event per line, as the control plane stores them) or a text replay for people.
+ * Reads in batches with @burrow/session-recorder's cursor, so a large file is never held in
+ * memory, and reports the torn tail of the same pass.
+ */
+import type { Writable } from 'node:stream';
+import { eventsToJsonLines, readRecordingEvents } from '@burrow/session-recorder';
+import { formatRecordedEvent } from './recording-output.ts';
+
+export const RECORDING_EXPORT_FORMATS = ['jsonl', 'text'] as const;
+export type RecordingExportFormat = (typeof RECORDING_EXPORT_FORMATS)[number];
+
+/** Events per decrypted batch. */
+const BATCH_EVENTS = 1000;
+
+export interface RecordingExportResult {
+  /** Events written. */
+  events: number;
+  /** Bytes at the end that are not a complete record (not exported). */
+  truncatedTail: { byteOffset: number; bytes: number } | undefined;
+}
+
+/**
+ * Writes every event of `file` to `output`. Throws RecordingIntegrityError when a record fails
+ * authentication (the file was changed, or the key is not the one it was written with) and
+ * RecordingFormatError for a malformed file; events before the bad record are already written.
+ *
+ * @example
+ *   const { events, truncatedTail } = await exportRecording(file, key, 'jsonl', process.stdout);
+ */
+export async function exportRecording(
+  file: string,
+  key: Uint8Array,
+  format: RecordingExportFormat,
+  output: Writable,
+): Promise<RecordingExportResult> {
+  let cursor = { index: 0, byteOffset: 0 };
+  for (;;) {
+    const read = await readRecordingEvents(file, key, {
+      startIndex: cursor.index,
+      cursor,
+      maxEvents: BATCH_EVENTS,
+    });
+    const text =
+      format === 'jsonl'
+        ? eventsToJsonLines(read.events.map((item) => item.event))
+        : read.events
+            .map((item) => formatRecordedEvent(item.event, item.index + 1) + '\n')
+            .join('');
+    if (text !== '' && !output.write(text)) {
+      await new Promise<void>((resolve) => output.once('drain', resolve));
+    }
+    if (!read.more) return { events: read.nextIndex, truncatedTail: read.truncatedTail };
+    cursor = { index: read.nextIndex, byteOffset: read.nextByteOffset };
+  }
+}

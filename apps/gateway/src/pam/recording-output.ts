@@ -1,0 +1,81 @@
+/**
+ * What `burrow-gateway recordings list` and `recordings export --format text` print: plain text
+ * for operators, stable enough to grep. Event contents reach only the export's stdout; the key
+ * never reaches these functions.
+ */
+import type { LocalRecording } from './local-recordings.ts';
+
+/**
+ * The table of `recordings list`, then one note per file with a torn tail or a read problem.
+ *
+ * @example
+ *   SESSION  TYPE      EXPIRES                        STORED  ACKED  ENDED  FILE
+ *   s-1      postgres  2030-01-01T00:00:00.000Z       3       2      no     /var/lib/…/pam_session_s-1_postgres_expires_1893456000.enc
+ */
+export function formatRecordingList(
+  recordings: readonly LocalRecording[],
+  now: Date = new Date(),
+): string {
+  if (recordings.length === 0) return 'No PAM session recordings.';
+  const rows = recordings.map((recording) => [
+    recording.sessionId,
+    recording.resourceType ?? '-',
+    recording.expiresAt.toISOString() + (recording.expiresAt <= now ? ' (passed)' : ''),
+    recording.eventsStored === undefined ? '?' : String(recording.eventsStored),
+    String(recording.eventsAcknowledged),
+    recording.ended ? 'yes' : 'no',
+    recording.path,
+  ]);
+  const notes = recordings.flatMap((recording) => {
+    if (recording.problem !== undefined) return [`${recording.path}: ${recording.problem}`];
+    if (recording.truncatedTailBytes > 0) {
+      return [
+        `${recording.path}: ends with ${recording.truncatedTailBytes} bytes of an incomplete record (a write cut short by a crash, or one under way); not counted`,
+      ];
+    }
+    return [];
+  });
+  const table = formatTable(
+    ['SESSION', 'TYPE', 'EXPIRES', 'STORED', 'ACKED', 'ENDED', 'FILE'],
+    rows,
+  );
+  return notes.length === 0 ? table : `${table}\n\n${notes.join('\n')}`;
+}
+
+/**
+ * One recorded event for a reader, the same shape as `burrow pam sessions show`: `[n] timestamp`,
+ * the input (query text, indented, multi-line kept), `=> output`. An event that is not a
+ * database event is printed as its JSON.
+ *
+ * @example
+ *   [1] 2030-01-01T00:00:00.000Z
+ *       SELECT 1
+ *       => SELECT 1
+ */
+export function formatRecordedEvent(event: unknown, number: number): string {
+  const indent = '    ';
+  const fields = (event ?? {}) as { timestamp?: unknown; input?: unknown; output?: unknown };
+  if (typeof event !== 'object' || event === null || typeof fields.timestamp !== 'string') {
+    return `[${number}]\n${indent}${JSON.stringify(event)}`;
+  }
+  const input = String(fields.input ?? '')
+    .split('\n')
+    .map((line) => `${indent}${line}`)
+    .join('\n');
+  return `[${number}] ${fields.timestamp}\n${input}\n${indent}=> ${String(fields.output ?? '')}`;
+}
+
+/** Fixed-width columns; the last column is not padded. */
+function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, column) =>
+        column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0),
+      )
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,220 @@
+/**
+ * Operator tools for the PAM recording files on the gateway host:
+ *
+ *   burrow-gateway recordings list   [--pam-session-recording-path <dir>]
+ *   burrow-gateway recordings export <file|sessionId> [--format jsonl|text]
+ *                                    [--pam-session-recording-path <dir>]
+ *                                    [--domain <url>] [--auth-method <method>] [--token <token>] …
+ *
+ * `list` reads only the files (no login): per session, its resource type, expiry, events stored,
+ * events the control plane acknowledged (`.offset`) and whether it ended (`.ended`).
+ *
+ * `export` logs in with the gateway's identity (the login flags and environment variables of
+ * `start`, resolved by the same code), fetches the gateway's PAM session key
+ * (`GET /api/v2/gateways/pam-session-key`), checks every record of the file, then prints the
+ * events as JSON lines or as a text replay. A torn tail (a crash mid-write) is a warning on
+ * stderr; a record that fails authentication prints nothing on stdout and fails with one line.
+ * The key is never printed.
+ */
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { LoginOptions } from '@burrow/auth-methods';
+import { MachineIdentitySession } from '@burrow/auth-methods';
+import { RecordingFormatError, RecordingIntegrityError } from '@burrow/session-recorder';
+import { Command, Option } from 'commander';
+import { CommandFailure } from './command-failure.ts';
+import type { AccessTokenSource } from './gateway.ts';
+import type { GatewayFlags, GatewaySettingKey } from './gateway-config.ts';
+import { GATEWAY_SETTINGS, resolveControlPlaneConfig } from './gateway-config.ts';
+import { findLocalRecordings, listLocalRecordings } from './pam/local-recordings.ts';
+import { createPamPlatformClient } from './pam/pam-platform-client.ts';
+import { recordingDirCandidates } from './pam/pam-recordings.ts';
+import type { RecordingExportFormat } from './pam/recording-export.ts';
+import { RECORDING_EXPORT_FORMATS, exportRecording } from './pam/recording-export.ts';
+import { formatRecordingList } from './pam/recording-output.ts';
+
+/** The settings of `start` that `export` needs to log in as the gateway. */
+const LOGIN_SETTINGS: readonly GatewaySettingKey[] = [
+  'domain',
+  'authMethod',
+  'token',
+  'clientId',
+  'clientSecret',
+  'organizationSlug',
+  'machineIdentityId',
+  'serviceAccountTokenPath',
+  'serviceAccountKeyFilePath',
+  'jwt',
+];
+
+/** Where the commands write, and how they log in (tests replace these). */
+export interface RecordingsCommandIo {
+  stdout: Writable;
+  stderr: Writable;
+  login: (apiUrl: string, options: LoginOptions) => Promise<AccessTokenSource>;
+  now: () => Date;
+}
+
+/**
+ * The `recordings` command with `list` and `export`. Failures are {@link CommandFailure} (exit 1);
+ * bad settings are ConfigError (exit 2), as for `start`.
+ *
+ * @example
+ *   program.addCommand(buildRecordingsCommand(process.env));
+ */
+export function buildRecordingsCommand(
+  env: NodeJS.ProcessEnv = process.env,
+  io: Partial<RecordingsCommandIo> = {},
+): Command {
+  const { stdout, stderr, login, now }: RecordingsCommandIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    login: (apiUrl, options) => MachineIdentitySession.login(apiUrl, options),
+    now: () => new Date(),
+    ...io,
+  };
+  const recordingPath = GATEWAY_SETTINGS.pamSessionRecordingPath;
+  const recordings = new Command('recordings')
+    .description('list and export the encrypted PAM session recordings on this host')
+    .exitOverride();
+
+  recordings
+    .command('list')
+    .description(
+      'every recording file: session, resource type, expiry, events stored, events acknowledged by the control plane, ended',
+    )
+    .addOption(new Option(`${recordingPath.flag} <dir>`, recordingPath.help).env(recordingPath.env))
+    .exitOverride()
+    .action(async (options: Record<string, string | undefined>) => {
+      const dirs = searchDirs(options.pamSessionRecordingPath);
+      const listing = await listLocalRecordings(dirs);
+      for (const problem of listing.unreadable) {
+        stderr.write(`burrow-gateway: warning: cannot read ${problem}\n`);
+      }
+      stdout.write(
+        listing.recordings.length === 0
+          ? `No PAM session recordings in ${dirs.join(', ')}.\n`
+          : `${formatRecordingList(listing.recordings, now())}\n`,
+      );
+    });
+
+  const exportCommand = recordings
+    .command('export')
+    .description(
+      "decrypt one recording with the gateway's PAM session key (logs in as the gateway) and print its events",
+    )
+    .argument('<file|sessionId>', 'a recording file, or a session ID looked up in the directory')
+    .addOption(
+      new Option('--format <format>', 'jsonl: one JSON event per line; text: a readable replay')
+        .choices(RECORDING_EXPORT_FORMATS)
+        .default('jsonl'),
+    )
+    .addOption(new Option(`${recordingPath.flag} <dir>`, recordingPath.help).env(recordingPath.env))
+    .exitOverride();
+  for (const key of LOGIN_SETTINGS) {
+    const setting = GATEWAY_SETTINGS[key];
+    exportCommand.addOption(new Option(`${setting.flag} <value>`, setting.help).env(setting.env));
+  }
+  exportCommand.action(async (target: string, options: Record<string, string | undefined>) => {
+    const flags: GatewayFlags = Object.fromEntries(
+      LOGIN_SETTINGS.map((key) => [key, options[key]]),
+    );
+    const controlPlane = resolveControlPlaneConfig(flags, env);
+    const dirs = searchDirs(options.pamSessionRecordingPath);
+    const file = await findOne(dirs, target);
+    const key = await fetchSessionKey(controlPlane.apiUrl, controlPlane.login, login);
+    try {
+      // Check every record first, so a tampered file prints no events at all.
+      await exportOrFail(file, key, 'jsonl', discard());
+      const result = await exportOrFail(
+        file,
+        key,
+        (options.format ?? 'jsonl') as RecordingExportFormat,
+        stdout,
+      );
+      if (result.truncatedTail !== undefined) {
+        stderr.write(
+          `burrow-gateway: warning: ${file} ends with ${result.truncatedTail.bytes} bytes of an incomplete record at byte ${result.truncatedTail.byteOffset} (a write cut short by a crash, or one under way); exported the ${result.events} complete events before it\n`,
+        );
+      }
+    } finally {
+      key.fill(0);
+    }
+  });
+  return recordings;
+}
+
+/** The configured directory, or the default and its fallback. */
+function searchDirs(configured: string | undefined): string[] {
+  const text = configured?.trim();
+  return recordingDirCandidates(text ? path.resolve(text) : undefined);
+}
+
+async function findOne(dirs: string[], target: string): Promise<string> {
+  const files = await findLocalRecordings(dirs, target);
+  if (files.length === 1) return files[0] as string;
+  if (files.length === 0) {
+    throw new CommandFailure(
+      target.includes(path.sep) || target.endsWith('.enc')
+        ? `no such recording file: ${target}`
+        : `no recording of session ${target} in ${dirs.join(', ')} (see burrow-gateway recordings list)`,
+    );
+  }
+  throw new CommandFailure(
+    `session ${target} has ${files.length} recording files; give one path: ${files.join(', ')}`,
+  );
+}
+
+async function fetchSessionKey(
+  apiUrl: string,
+  options: LoginOptions,
+  login: RecordingsCommandIo['login'],
+): Promise<Buffer> {
+  let session: AccessTokenSource;
+  try {
+    session = await login(apiUrl, options);
+  } catch (error) {
+    throw new CommandFailure(`cannot log in to the control plane: ${message(error)}`);
+  }
+  try {
+    return await createPamPlatformClient(apiUrl, () => session.accessToken).fetchSessionKey();
+  } catch (error) {
+    throw new CommandFailure(`cannot fetch the gateway's PAM session key: ${message(error)}`);
+  } finally {
+    session.close();
+  }
+}
+
+async function exportOrFail(
+  file: string,
+  key: Buffer,
+  format: RecordingExportFormat,
+  output: Writable,
+): ReturnType<typeof exportRecording> {
+  try {
+    return await exportRecording(file, key, format, output);
+  } catch (error) {
+    if (error instanceof RecordingIntegrityError) {
+      throw new CommandFailure(
+        `${file}: record ${error.recordIndex} (byte ${error.byteOffset}) failed authentication: the file was modified, or it was not written with this gateway's key`,
+      );
+    }
+    if (error instanceof RecordingFormatError) {
+      throw new CommandFailure(`${file}: not a valid recording: ${error.message}`);
+    }
+    throw new CommandFailure(`${file}: ${message(error)}`);
+  }
+}
+
+/** A sink for the verification pass. */
+function discard(): Writable {
+  return new Writable({
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+  });
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message.replace(/\s+/g, ' ') : String(error);
+}

@@ -1,0 +1,346 @@
+/**
+ * `burrow-gateway recordings list` and `recordings export` as an operator runs them: the real
+ * process (src/main.ts with type stripping), recordings written by @burrow/session-recorder, and
+ * a fake control plane on node:http that logs the gateway in and serves its PAM session key.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  offsetFilePath,
+  openSessionRecording,
+  writeAcknowledgedCount,
+} from '@burrow/session-recorder';
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+/** An environment without any of the gateway's settings. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^(INFISICAL_|BURROW_|TOKEN$)/.test(key)) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs burrow-gateway without blocking this process (the fake control plane lives here). */
+function run(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--no-warnings', MAIN, ...args], {
+      env,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** The control plane: universal-auth login and the gateway's PAM session key. */
+interface FakeControlPlane {
+  url: string;
+  key: Buffer;
+  requests: string[];
+  close(): Promise<void>;
+}
+
+async function startControlPlane(key: Buffer): Promise<FakeControlPlane> {
+  const requests: string[] = [];
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      requests.push(`${request.method} ${request.url}`);
+      const json = (status: number, body: unknown): void => {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(body));
+      };
+      if (request.method === 'POST' && request.url === '/api/v1/auth/universal-auth/login') {
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, string>;
+        if (body.clientId === 'gw-client' && body.clientSecret === 'gw-secret') {
+          json(200, {
+            accessToken: 'ua-token',
+            expiresIn: 3600,
+            accessTokenMaxTTL: 0,
+            tokenType: 'Bearer',
+          });
+        } else json(401, { message: 'invalid client credentials' });
+        return;
+      }
+      const auth = request.headers.authorization;
+      if (auth !== 'Bearer gateway-token' && auth !== 'Bearer ua-token') {
+        json(401, { message: 'token is not valid' });
+        return;
+      }
+      if (request.method === 'GET' && request.url === '/api/v2/gateways/pam-session-key') {
+        response.writeHead(200, { 'content-type': 'application/octet-stream' });
+        response.end(key);
+        return;
+      }
+      json(404, { message: 'not found' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    key,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const EVENTS = [
+  { timestamp: '2030-01-01T00:00:00.000Z', input: 'SELECT 1', output: 'SELECT 1' },
+  {
+    timestamp: '2030-01-01T00:00:01.000Z',
+    input: "SELECT *\nFROM orders\nWHERE id = '42'",
+    output: 'SELECT 1',
+  },
+  { timestamp: '2030-01-01T00:00:02.000Z', input: 'DROP TABLE nope', output: 'ERROR: no' },
+];
+
+describe('burrow-gateway recordings', () => {
+  let dir: string;
+  let controlPlane: FakeControlPlane;
+  let activeFile: string;
+  let endedFile: string;
+  const expiresAt = new Date('2099-01-01T00:00:00.000Z');
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'burrow-gateway-recordings-'));
+    controlPlane = await startControlPlane(randomBytes(32));
+    const active = await openSessionRecording({
+      dir,
+      sessionId: 'sess-active',
+      resourceType: 'postgres',
+      expiresAt,
+      key: controlPlane.key,
+    });
+    for (const event of EVENTS) await active.append(event);
+    await active.close();
+    await writeAcknowledgedCount(offsetFilePath(active.path), 2);
+    activeFile = active.path;
+
+    const ended = await openSessionRecording({
+      dir,
+      sessionId: 'sess-ended',
+      resourceType: 'postgres',
+      expiresAt: new Date('2000-01-01T00:00:00.000Z'),
+      key: controlPlane.key,
+    });
+    await ended.append(EVENTS[0]);
+    await ended.markEnded();
+    await ended.close();
+    endedFile = ended.path;
+  });
+
+  afterAll(async () => {
+    await controlPlane.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('list: session, type, expiry, events stored and acknowledged, ended marker (no login)', async () => {
+    const result = await run(
+      ['recordings', 'list'],
+      cleanEnv({
+        INFISICAL_PAM_SESSION_RECORDING_PATH: dir,
+      }),
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^SESSION\s+TYPE\s+EXPIRES\s+STORED\s+ACKED\s+ENDED\s+FILE$/);
+    // Sorted by expiry: the ended, long-expired session first.
+    expect(lines[1]?.split(/\s+/)).toEqual([
+      'sess-ended',
+      'postgres',
+      '2000-01-01T00:00:00.000Z',
+      '(passed)',
+      '1',
+      '0',
+      'yes',
+      endedFile,
+    ]);
+    expect(lines[2]?.split(/\s+/)).toEqual([
+      'sess-active',
+      'postgres',
+      '2099-01-01T00:00:00.000Z',
+      '3',
+      '2',
+      'no',
+      activeFile,
+    ]);
+    expect(lines).toHaveLength(3);
+    expect(controlPlane.requests).toEqual([]);
+  });
+
+  it('export <sessionId>: JSON lines with the token of start, key never printed', async () => {
+    const result = await run([
+      'recordings',
+      'export',
+      'sess-active',
+      '--pam-session-recording-path',
+      dir,
+      '--domain',
+      controlPlane.url,
+      '--token',
+      'gateway-token',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(
+      result.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(EVENTS);
+    for (const encoding of ['hex', 'base64', 'base64url'] as const) {
+      expect(result.stdout + result.stderr).not.toContain(controlPlane.key.toString(encoding));
+    }
+    expect(controlPlane.requests).toContain('GET /api/v2/gateways/pam-session-key');
+  });
+
+  it('export <file> --format text: readable replay; universal auth from the environment', async () => {
+    const result = await run(
+      ['recordings', 'export', activeFile, '--format', 'text'],
+      cleanEnv({
+        INFISICAL_API_URL: controlPlane.url,
+        INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: 'gw-client',
+        INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: 'gw-secret',
+      }),
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        '[1] 2030-01-01T00:00:00.000Z',
+        '    SELECT 1',
+        '    => SELECT 1',
+        '[2] 2030-01-01T00:00:01.000Z',
+        '    SELECT *',
+        '    FROM orders',
+        "    WHERE id = '42'",
+        '    => SELECT 1',
+        '[3] 2030-01-01T00:00:02.000Z',
+        '    DROP TABLE nope',
+        '    => ERROR: no',
+        '',
+      ].join('\n'),
+    );
+    expect(controlPlane.requests).toContain('POST /api/v1/auth/universal-auth/login');
+  });
+
+  it('a torn tail is exported up to the last complete event and reported on stderr', async () => {
+    const torn = path.join(dir, 'torn', path.basename(activeFile));
+    await mkdir(path.dirname(torn));
+    await writeFile(torn, await readFile(activeFile));
+    const size = (await readFile(torn)).length;
+    await appendFile(torn, Buffer.from([0, 0, 0, 40, 1, 2, 3]));
+    const result = await run([
+      'recordings',
+      'export',
+      torn,
+      '--domain',
+      controlPlane.url,
+      '--token',
+      'gateway-token',
+    ]);
+    expect(result.status).toBe(0);
+    expect(result.stdout.trimEnd().split('\n')).toHaveLength(3);
+    expect(result.stderr).toBe(
+      `burrow-gateway: warning: ${torn} ends with 7 bytes of an incomplete record at byte ${size} (a write cut short by a crash, or one under way); exported the 3 complete events before it\n`,
+    );
+
+    const list = await run([
+      'recordings',
+      'list',
+      '--pam-session-recording-path',
+      path.dirname(torn),
+    ]);
+    expect(list.status).toBe(0);
+    expect(list.stdout).toContain(
+      `${torn}: ends with 7 bytes of an incomplete record (a write cut short by a crash, or one under way); not counted`,
+    );
+  });
+
+  it('a tampered record: one line on stderr, nothing on stdout, exit 1', async () => {
+    const tampered = path.join(dir, 'tampered', path.basename(activeFile));
+    await mkdir(path.dirname(tampered));
+    const bytes = await readFile(activeFile);
+    const second = 4 + bytes.readUInt32BE(0);
+    bytes[second + 20] = (bytes[second + 20] as number) ^ 0x01;
+    await writeFile(tampered, bytes);
+    const result = await run([
+      'recordings',
+      'export',
+      tampered,
+      '--domain',
+      controlPlane.url,
+      '--token',
+      'gateway-token',
+    ]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `burrow-gateway: ${tampered}: record 1 (byte ${second}) failed authentication: the file was modified, or it was not written with this gateway's key\n`,
+    );
+  });
+
+  it('a refused login or an unknown session: one line, exit 1; a bad setting: exit 2', async () => {
+    const refused = await run([
+      'recordings',
+      'export',
+      'sess-active',
+      '--pam-session-recording-path',
+      dir,
+      '--domain',
+      controlPlane.url,
+      '--token',
+      'stolen-token',
+    ]);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toBe(
+      "burrow-gateway: cannot fetch the gateway's PAM session key: GET /v2/gateways/pam-session-key answered 401: token is not valid\n",
+    );
+
+    const unknown = await run([
+      'recordings',
+      'export',
+      'sess-nope',
+      '--pam-session-recording-path',
+      dir,
+      '--domain',
+      controlPlane.url,
+      '--token',
+      'gateway-token',
+    ]);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toBe(
+      `burrow-gateway: no recording of session sess-nope in ${dir} (see burrow-gateway recordings list)\n`,
+    );
+
+    const noDomain = await run(['recordings', 'export', 'sess-active', '--token', 'x']);
+    expect(noDomain.status).toBe(2);
+    expect(noDomain.stderr).toMatch(/^burrow-gateway: --domain \(INFISICAL_API_URL\): is required/);
+
+    const badFormat = await run(['recordings', 'export', 'sess-active', '--format', 'csv']);
+    expect(badFormat.status).toBe(2);
+    expect(badFormat.stderr).toMatch(/argument 'csv' is invalid/);
+  });
+});
