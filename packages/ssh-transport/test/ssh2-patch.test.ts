@@ -394,7 +394,7 @@ describe('patches/ssh2@1.17.0.patch', () => {
     }
   });
 
-  it('crypto.js + Protocol.js + client.js/server.js: a large packet buffer is reused once the socket has taken it', () => {
+  it('crypto.js + Protocol.js + client.js/server.js: data packets are carved from slabs reused once the socket has taken them', () => {
     const { CIPHER_INFO, createCipher } = require('ssh2/lib/protocol/crypto.js') as {
       CIPHER_INFO: Record<string, unknown>;
       createCipher(config: object): {
@@ -413,17 +413,32 @@ describe('patches/ssh2@1.17.0.patch', () => {
       },
     });
     const large = 1 + 4 + 4 + CHANNEL_MAX_PACKET_SIZE;
-    const first = cipher.allocPacket(large);
-    cipher.encrypt(first);
-    // Stock ssh2 passes no write callback and allocates every packet anew.
+    // Packets in flight share slabs (four per 1 MiB slab) without overlapping; stock ssh2
+    // allocates each on its own. (Earlier tests may have left the current slab partly used.)
+    const inFlight = Array.from({ length: 5 }, () => cipher.allocPacket(large));
+    expect(new Set(inFlight.map((packet) => packet.buffer)).size).toBeLessThanOrEqual(2);
+    for (let i = 1; i < inFlight.length; i += 1) {
+      const [previous, packet] = [inFlight[i - 1] as Buffer, inFlight[i] as Buffer];
+      if (packet.buffer === previous.buffer) {
+        expect(packet.byteOffset).toBeGreaterThanOrEqual(previous.byteOffset + previous.length);
+      }
+    }
+    for (const packet of inFlight) cipher.encrypt(packet);
+    // Stock ssh2 passes no write callback.
     expect(typeof written[0]?.done).toBe('function');
-    const whileInFlight = cipher.allocPacket(large);
-    expect(whileInFlight.buffer).not.toBe(first.buffer); // not before the socket took it
-    written[0]?.done?.();
-    expect(cipher.allocPacket(large).buffer).toBe(first.buffer);
-    // Small packets (keepalives, window adjusts, 16 KiB data) are allocated as before.
-    const small = cipher.allocPacket(100);
-    cipher.encrypt(small);
-    expect(written[1]?.done).toBeUndefined();
+    for (const { done } of written) done?.();
+    // Released as soon as written: 40 packets (10 MiB) come from at most two slabs (stock: 40
+    // buffers); the partly used slab an earlier test left behind may be one of them.
+    const buffers = new Set<ArrayBufferLike>();
+    for (let i = 0; i < 40; i += 1) {
+      const packet = cipher.allocPacket(large);
+      buffers.add(packet.buffer);
+      cipher.encrypt(packet);
+      written.at(-1)?.done?.();
+    }
+    expect(buffers.size).toBeLessThanOrEqual(2);
+    // Small packets (keepalives, window adjusts) are allocated as before, without a callback.
+    cipher.encrypt(cipher.allocPacket(100));
+    expect(written.at(-1)?.done).toBeUndefined();
   });
 });
