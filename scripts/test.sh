@@ -15,8 +15,23 @@ pnpm lint
 echo "[test] typecheck" >&2
 pnpm typecheck
 echo "[test] tests" >&2
-pnpm test
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+pnpm test 2>&1 | tee "$log" || status=$?
+# One plain closing line for whoever reads the run: the sum of every jest suite's counts.
+summarize() {
+  awk '/Tests: / {
+    if (match($0, /[0-9]+ failed/)) failed += substr($0, RSTART, RLENGTH) + 0
+    if (match($0, /[0-9]+ passed/)) passed += substr($0, RSTART, RLENGTH) + 0
+  } END { printf "tests: %d passed, %d failed\n", passed, failed }' "$log"
+}
+if [ "$status" -ne 0 ]; then
+  summarize
+  exit "$status"
+fi
 # The bench end to end with tiny sizes (~30 s): proves every path still starts, measures and stops.
 # Nothing is asserted about speed; the results go to a scratch dir.
 echo "[test] bench --quick" >&2
 pnpm bench --quick
+summarize
