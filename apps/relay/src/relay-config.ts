@@ -6,11 +6,9 @@
  */
 import type { LoginOptions } from '@burrow/auth-methods';
 import { normalizeApiUrl, resolveAuthFromEnv } from '@burrow/auth-methods';
-import type { ListenAddress as ObservabilityListenAddress } from '@burrow/observability';
-import { parseObservabilityListenAddress } from '@burrow/observability';
+import type { ListenAddress } from '@burrow/observability';
+import { parseListenAddress, parseObservabilityListenAddress } from '@burrow/observability';
 import { RELAY_SSH_PORT, RELAY_TLS_PORT } from '@burrow/tunnel-protocol';
-import type { ListenAddress } from './listen-address.ts';
-import { parseListenAddress } from './listen-address.ts';
 
 /** Every setting: its flag, value placeholder, environment variable, and the line `--help` shows. */
 export const RELAY_SETTINGS = {
@@ -145,7 +143,7 @@ export interface RelayConfig {
   readonly sshListen: ListenAddress;
   readonly tlsListen: ListenAddress;
   /** Health and metrics server; undefined = off. */
-  readonly metricsListen?: ObservabilityListenAddress | undefined;
+  readonly metricsListen?: ListenAddress | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -259,7 +257,7 @@ function parseAddress(
   return parsed;
 }
 
-function parseMetricsAddress(value: string | undefined): ObservabilityListenAddress | undefined {
+function parseMetricsAddress(value: string | undefined): ListenAddress | undefined {
   const text = nonEmpty(value);
   if (text === undefined) return undefined;
   const parsed = parseObservabilityListenAddress(text);

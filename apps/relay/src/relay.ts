@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import type { RelaySshServer } from '@burrow/ssh-transport';
 import { createRelaySshServer } from '@burrow/ssh-transport';
 import type { ObservabilityServer } from '@burrow/observability';
-import { startObservabilityServer } from '@burrow/observability';
+import { formatListenAddress, startObservabilityServer } from '@burrow/observability';
 import { parseSshCertificate } from '@burrow/pki';
 import { MachineIdentitySession } from '@burrow/auth-methods';
 import {
@@ -36,7 +36,6 @@ import type { ControlPlaneClient } from './control-plane-client.ts';
 import { createControlPlaneClient } from './control-plane-client.ts';
 import type { GatewaySession } from './gateway-registry.ts';
 import { GatewayRegistry } from './gateway-registry.ts';
-import { formatListenAddress } from './listen-address.ts';
 import type { PeriodicTask } from './periodic-task.ts';
 import { startPeriodicTask } from './periodic-task.ts';
 import type { RelayConfig } from './relay-config.ts';

@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { Counter, Registry } from 'prom-client';
 import {
   CertificateExpiryGauge,
+  formatListenAddress,
+  parseListenAddress,
   parseObservabilityListenAddress,
   startObservabilityServer,
 } from '../src/index.ts';
@@ -61,5 +63,21 @@ describe('parseObservabilityListenAddress', () => {
     expect(parseObservabilityListenAddress(':9464')).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(parseObservabilityListenAddress('nope')).toBe('expected host:port');
     expect(parseObservabilityListenAddress('h:99999')).toBe('port 99999 is outside 0-65535');
+    expect(parseObservabilityListenAddress('::1:9464')).toBe(
+      'an IPv6 host must be written in brackets, e.g. [::1]:9464',
+    );
+  });
+});
+
+describe('parseListenAddress (default rules: the relay listeners)', () => {
+  it('takes :port as all IPv4 interfaces and refuses port 0', () => {
+    expect(parseListenAddress(':2222')).toEqual({ host: '0.0.0.0', port: 2222 });
+    expect(parseListenAddress('[::1]:8443')).toEqual({ host: '::1', port: 8443 });
+    expect(parseListenAddress('127.0.0.1:0')).toBe('port 0 is outside 1-65535');
+    expect(parseListenAddress('::1:2222')).toBe(
+      'an IPv6 host must be written in brackets, e.g. [::]:2222',
+    );
+    expect(formatListenAddress({ host: '::1', port: 8443 })).toBe('[::1]:8443');
+    expect(formatListenAddress({ host: '0.0.0.0', port: 2222 })).toBe('0.0.0.0:2222');
   });
 });
