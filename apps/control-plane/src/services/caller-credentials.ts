@@ -45,38 +45,28 @@ export async function issueCallerCredentials(
 ): Promise<CallerCredentials> {
   const { org, gateway, relay } = input;
   const lifetimeMs = input.lifetimeMs ?? PLATFORM_CLIENT_CERT_TTL_MS;
-  const [relayIssuer, relayChain, gatewayIssuer, gatewayServerCa] = await Promise.all([
-    relayClientCa(cas, relay),
-    relayServerChainPem(cas, relay),
-    cas.x509(gateway.orgId, 'gateway-client'),
-    cas.x509(gateway.orgId, 'gateway-server'),
-  ]);
-  const [relayClient, gatewayClient] = await Promise.all([
-    issueRelayClientCertificate({
-      issuer: relayIssuer,
+  const [relayCredentials, gatewayIssuer, gatewayServerCa] = await Promise.all([
+    issueRelayClientCredentials(cas, relay, {
       orgId: org.id,
       orgName: org.name,
       gatewayId: gateway.id,
       gatewayName: gateway.name,
-      keyAlgorithm: cas.keyAlgorithm,
       lifetimeMs,
     }),
-    issueGatewayPlatformClientCertificate({
-      issuer: gatewayIssuer,
-      orgId: gateway.orgId,
-      gatewayId: gateway.id,
-      targetHost: input.targetHost,
-      targetPort: input.targetPort,
-      keyAlgorithm: cas.keyAlgorithm,
-      lifetimeMs,
-    }),
+    cas.x509(gateway.orgId, 'gateway-client'),
+    cas.x509(gateway.orgId, 'gateway-server'),
   ]);
+  const gatewayClient = await issueGatewayPlatformClientCertificate({
+    issuer: gatewayIssuer,
+    orgId: gateway.orgId,
+    gatewayId: gateway.id,
+    targetHost: input.targetHost,
+    targetPort: input.targetPort,
+    keyAlgorithm: cas.keyAlgorithm,
+    lifetimeMs,
+  });
   return {
-    relay: {
-      certificate: relayClient.certificatePem,
-      privateKey: relayClient.privateKeyPem,
-      serverCertificateChain: relayChain,
-    },
+    relay: relayCredentials,
     gateway: {
       certificate: gatewayClient.certificatePem,
       privateKey: gatewayClient.privateKeyPem,
@@ -85,27 +75,48 @@ export async function issueCallerCredentials(
   };
 }
 
-/** The all-zero-CN relay client certificate the relay heartbeat probe presents. */
-export async function issueRelayProbeCredentials(
+/**
+ * A relay client certificate issued by `relay`'s client CA (O=<orgName>-<orgId>, CN=<gatewayId>,
+ * ext …100.3 {"name": gatewayName}) with the chain that verifies that relay's server certificate.
+ */
+export async function issueRelayClientCredentials(
   cas: CertificateAuthorities,
   relay: Relay,
+  subject: {
+    orgId: string;
+    orgName: string;
+    gatewayId: string;
+    gatewayName: string;
+    lifetimeMs: number;
+    now?: Date;
+  },
 ): Promise<TlsCredentials> {
   const [issuer, chain] = await Promise.all([
     relayClientCa(cas, relay),
     relayServerChainPem(cas, relay),
   ]);
-  const probe = await issueRelayClientCertificate({
+  const client = await issueRelayClientCertificate({
     issuer,
+    ...subject,
+    keyAlgorithm: cas.keyAlgorithm,
+  });
+  return {
+    certificate: client.certificatePem,
+    privateKey: client.privateKeyPem,
+    serverCertificateChain: chain,
+  };
+}
+
+/** The all-zero-CN relay client certificate the relay heartbeat probe presents. */
+export function issueRelayProbeCredentials(
+  cas: CertificateAuthorities,
+  relay: Relay,
+): Promise<TlsCredentials> {
+  return issueRelayClientCredentials(cas, relay, {
     orgId: relay.orgId ?? HEARTBEAT_PROBE_GATEWAY_ID,
     orgName: 'heartbeat',
     gatewayId: HEARTBEAT_PROBE_GATEWAY_ID,
     gatewayName: 'heartbeat',
-    keyAlgorithm: cas.keyAlgorithm,
     lifetimeMs: RELAY_PROBE_CERT_LIFETIME_MS,
   });
-  return {
-    certificate: probe.certificatePem,
-    privateKey: probe.privateKeyPem,
-    serverCertificateChain: chain,
-  };
 }

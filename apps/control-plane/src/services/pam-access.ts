@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import {
-  issueGatewayPamClientCertificate,
-  issueRelayClientCertificate,
-  serverCertificateChainPem,
-} from '@burrow/pki';
+import { issueGatewayPamClientCertificate, serverCertificateChainPem } from '@burrow/pki';
 import type { ControlPlaneContext } from '../app/control-plane-context.ts';
 import { badRequest, HttpError, notFound } from '../app/http-error.ts';
 import type { Identity } from '../stores/identity-store.ts';
+import type { Relay } from '../stores/relay-store.ts';
+import { issueRelayClientCredentials } from './caller-credentials.ts';
 import { relayHostForClients } from './gateway-credentials.ts';
 import { parseSessionDuration } from './pam-session-duration.ts';
-import { relayClientCa, relayServerChainPem } from './relay-credentials.ts';
 
 /**
  * `POST /api/v1/pam/accounts/access` (docs/pam-contract.md, reference §8.1): opens a session on
@@ -74,61 +71,42 @@ export async function grantPamAccess(
 
   const sessionId = randomUUID();
   const { cas } = context;
-  const [relayIssuer, relayChain, gatewayIssuer, gatewayServerCa] = await Promise.all([
-    relayClientCa(cas, relay),
-    relayServerChainPem(cas, relay),
+  const relayClient = {
+    orgId: org.id,
+    orgName: org.name,
+    gatewayId: gateway.id,
+    gatewayName: gateway.name,
+    lifetimeMs: durationMs,
+    now: new Date(now),
+  };
+  const route = async (holder: Relay): Promise<PamRelayRoute> => {
+    const credentials = await issueRelayClientCredentials(cas, holder, relayClient);
+    return {
+      relayHost: relayHostForClients(holder),
+      relayClientCertificate: credentials.certificate,
+      relayClientPrivateKey: credentials.privateKey,
+      relayServerCertificateChain: credentials.serverCertificateChain,
+    };
+  };
+  const [primary, otherRoutes, gatewayIssuer, gatewayServerCa] = await Promise.all([
+    route(relay),
+    Promise.all(holding.slice(1).map(route)),
     cas.x509(gateway.orgId, 'gateway-client'),
     cas.x509(gateway.orgId, 'gateway-server'),
   ]);
-  const [relayClient, gatewayClient] = await Promise.all([
-    issueRelayClientCertificate({
-      issuer: relayIssuer,
-      orgId: org.id,
-      orgName: org.name,
-      gatewayId: gateway.id,
-      gatewayName: gateway.name,
-      keyAlgorithm: cas.keyAlgorithm,
-      lifetimeMs: durationMs,
-      now: new Date(now),
-    }),
-    issueGatewayPamClientCertificate({
-      issuer: gatewayIssuer,
-      orgId: gateway.orgId,
-      gatewayId: gateway.id,
-      actor: { type: 'identity', id: caller.id, name: caller.name },
-      targetHost: resource.connectionDetails.host,
-      targetPort: resource.connectionDetails.port,
-      sessionId,
-      resourceType: resource.resourceType,
-      keyAlgorithm: cas.keyAlgorithm,
-      lifetimeMs: durationMs,
-      now: new Date(now),
-    }),
-  ]);
-  const otherRoutes = await Promise.all(
-    holding.slice(1).map(async (other): Promise<PamRelayRoute> => {
-      const [issuer, chain] = await Promise.all([
-        relayClientCa(cas, other),
-        relayServerChainPem(cas, other),
-      ]);
-      const client = await issueRelayClientCertificate({
-        issuer,
-        orgId: org.id,
-        orgName: org.name,
-        gatewayId: gateway.id,
-        gatewayName: gateway.name,
-        keyAlgorithm: cas.keyAlgorithm,
-        lifetimeMs: durationMs,
-        now: new Date(now),
-      });
-      return {
-        relayHost: relayHostForClients(other),
-        relayClientCertificate: client.certificatePem,
-        relayClientPrivateKey: client.privateKeyPem,
-        relayServerCertificateChain: chain,
-      };
-    }),
-  );
+  const gatewayClient = await issueGatewayPamClientCertificate({
+    issuer: gatewayIssuer,
+    orgId: gateway.orgId,
+    gatewayId: gateway.id,
+    actor: { type: 'identity', id: caller.id, name: caller.name },
+    targetHost: resource.connectionDetails.host,
+    targetPort: resource.connectionDetails.port,
+    sessionId,
+    resourceType: resource.resourceType,
+    keyAlgorithm: cas.keyAlgorithm,
+    lifetimeMs: durationMs,
+    now: new Date(now),
+  });
   context.pam.sessions.create({
     id: sessionId,
     orgId: caller.orgId,
@@ -151,21 +129,10 @@ export async function grantPamAccess(
       accountName: account.name,
       resourceName: resource.name,
     },
-    relayHost: relayHostForClients(relay),
-    relayClientCertificate: relayClient.certificatePem,
-    relayClientPrivateKey: relayClient.privateKeyPem,
-    relayServerCertificateChain: relayChain,
+    ...primary,
     gatewayClientCertificate: gatewayClient.certificatePem,
     gatewayClientPrivateKey: gatewayClient.privateKeyPem,
     gatewayServerCertificateChain: serverCertificateChainPem(gatewayServerCa),
-    relays: [
-      {
-        relayHost: relayHostForClients(relay),
-        relayClientCertificate: relayClient.certificatePem,
-        relayClientPrivateKey: relayClient.privateKeyPem,
-        relayServerCertificateChain: relayChain,
-      },
-      ...otherRoutes,
-    ],
+    relays: [primary, ...otherRoutes],
   };
 }
