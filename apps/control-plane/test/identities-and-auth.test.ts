@@ -246,6 +246,63 @@ describe('universal auth', () => {
   });
 });
 
+describe('attached configuration JSON', () => {
+  it('shows token auth and universal auth field by field, in the same order as before', async () => {
+    const tokenIdentity = await newIdentity('token-json');
+    const token = await cp.app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/token-auth/identities/${tokenIdentity}`,
+      headers: auth(admin.token),
+      payload: { accessTokenTTL: 120 },
+    });
+    const tokenJson = token.json<{ identityTokenAuth: Record<string, unknown> }>();
+    expect(Object.keys(tokenJson.identityTokenAuth)).toEqual([
+      'id',
+      'identityId',
+      'accessTokenTTL',
+      'accessTokenMaxTTL',
+      'accessTokenNumUsesLimit',
+      'accessTokenTrustedIps',
+      'createdAt',
+      'updatedAt',
+    ]);
+    expect(tokenJson.identityTokenAuth).toMatchObject({
+      id: tokenIdentity,
+      identityId: tokenIdentity,
+      accessTokenTTL: 120,
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+
+    const uaIdentity = await newIdentity('ua-json');
+    const ua = await cp.app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/universal-auth/identities/${uaIdentity}`,
+      headers: auth(admin.token),
+      payload: { accessTokenTTL: 60, clientSecretTrustedIps: [{ ipAddress: '10.0.0.0/8' }] },
+    });
+    const uaJson = ua.json<{ identityUniversalAuth: Record<string, unknown> }>();
+    expect(Object.keys(uaJson.identityUniversalAuth)).toEqual([
+      'id',
+      'identityId',
+      'clientId',
+      'accessTokenTTL',
+      'accessTokenMaxTTL',
+      'accessTokenNumUsesLimit',
+      'clientSecretTrustedIps',
+      'accessTokenTrustedIps',
+      'createdAt',
+      'updatedAt',
+    ]);
+    expect(uaJson.identityUniversalAuth).toMatchObject({
+      id: uaIdentity,
+      identityId: uaIdentity,
+      clientId: expect.any(String),
+      accessTokenTTL: 60,
+      clientSecretTrustedIps: [expect.objectContaining({ ipAddress: '10.0.0.0/8' })],
+    });
+  });
+});
+
 describe('token auth and token lifecycle', () => {
   it('creates, renews and revokes tokens; a revoked token answers 401', async () => {
     const identityId = await newIdentity('token-life');

@@ -57,7 +57,8 @@ export interface LoginMethodSpec<
   ): Promise<VerifiedLogin>;
 }
 
-const PolicyFields = Type.Object({
+/** The attach-body fields every identity-based method has: its access-token policy. */
+export const PolicyFields = Type.Object({
   accessTokenTTL: Type.Optional(Ttl),
   accessTokenMaxTTL: Type.Optional(Ttl),
   accessTokenNumUsesLimit: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -65,7 +66,8 @@ const PolicyFields = Type.Object({
 });
 type PolicyBody = Static<typeof PolicyFields>;
 
-const PolicyJson = Type.Object({
+/** How an identity's method configuration shows its access-token policy (see policyJson). */
+export const PolicyJson = Type.Object({
   id: Type.String(),
   identityId: Type.String(),
   accessTokenTTL: Type.Integer(),
@@ -75,6 +77,23 @@ const PolicyJson = Type.Object({
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
+
+/** The {@link PolicyJson} of one identity's stored method configuration. */
+export function policyJson(
+  stored: { identityId: string; createdAt: number; updatedAt: number },
+  policy: AccessTokenPolicy,
+) {
+  return {
+    id: stored.identityId,
+    identityId: stored.identityId,
+    accessTokenTTL: policy.accessTokenTTL,
+    accessTokenMaxTTL: policy.accessTokenMaxTTL,
+    accessTokenNumUsesLimit: policy.accessTokenNumUsesLimit,
+    accessTokenTrustedIps: policy.accessTokenTrustedIps,
+    createdAt: isoTime(stored.createdAt) as string,
+    updatedAt: isoTime(stored.updatedAt) as string,
+  };
+}
 
 /** Login body of the JWT-presenting methods: {identityId, jwt}. */
 export const JwtLoginBody = Type.Object({
@@ -94,14 +113,7 @@ export function loginMethodPlugin<
     const responseSchema = Type.Object({ [spec.responseKey]: configSchema });
     const json = (stored: StoredLoginMethod<Config>) => ({
       [spec.responseKey]: {
-        id: stored.identityId,
-        identityId: stored.identityId,
-        accessTokenTTL: stored.config.accessTokenTTL,
-        accessTokenMaxTTL: stored.config.accessTokenMaxTTL,
-        accessTokenNumUsesLimit: stored.config.accessTokenNumUsesLimit,
-        accessTokenTrustedIps: stored.config.accessTokenTrustedIps,
-        createdAt: isoTime(stored.createdAt) as string,
-        updatedAt: isoTime(stored.updatedAt) as string,
+        ...policyJson(stored, stored.config),
         ...spec.toJson(stored.config),
       },
     });

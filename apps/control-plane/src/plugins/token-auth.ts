@@ -1,17 +1,9 @@
 import { tokenAuthConfig } from '@burrow/auth-methods';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { authenticate, manageableIdentity } from '../app/authenticate.ts';
-import {
-  AccessTokenGrant,
-  bearerAuth,
-  errorResponses,
-  isoTime,
-  TrustedIp,
-  Ttl,
-  Uuid,
-} from '../app/common-schemas.ts';
+import { AccessTokenGrant, bearerAuth, errorResponses, Uuid } from '../app/common-schemas.ts';
 import { badRequest } from '../app/http-error.ts';
-import type { StoredTokenAuth } from '../stores/token-auth-store.ts';
+import { PolicyFields, PolicyJson, policyJson } from './login-method-routes.ts';
 import type { PluginOptions } from './plugin-options.ts';
 
 /**
@@ -20,30 +12,6 @@ import type { PluginOptions } from './plugin-options.ts';
  *   POST /api/v1/auth/token-auth/identities/:identityId/tokens   {name?} → access token grant
  * The tokens are used directly as bearer tokens (INFISICAL_TOKEN).
  */
-const IdentityTokenAuth = Type.Object({
-  id: Type.String(),
-  identityId: Type.String(),
-  accessTokenTTL: Type.Integer(),
-  accessTokenMaxTTL: Type.Integer(),
-  accessTokenNumUsesLimit: Type.Integer(),
-  accessTokenTrustedIps: Type.Array(TrustedIp),
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
-});
-
-function configJson(config: StoredTokenAuth) {
-  return {
-    id: config.identityId,
-    identityId: config.identityId,
-    accessTokenTTL: config.accessTokenTTL,
-    accessTokenMaxTTL: config.accessTokenMaxTTL,
-    accessTokenNumUsesLimit: config.accessTokenNumUsesLimit,
-    accessTokenTrustedIps: config.accessTokenTrustedIps,
-    createdAt: isoTime(config.createdAt) as string,
-    updatedAt: isoTime(config.updatedAt) as string,
-  };
-}
-
 export const tokenAuthPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
   app,
   { context },
@@ -58,15 +26,8 @@ export const tokenAuthPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
         summary: 'Attach token auth to an identity',
         security: bearerAuth,
         params,
-        body: Type.Object({
-          accessTokenTTL: Type.Optional(Ttl),
-          accessTokenMaxTTL: Type.Optional(Ttl),
-          accessTokenNumUsesLimit: Type.Optional(Type.Integer({ minimum: 0 })),
-          accessTokenTrustedIps: Type.Optional(
-            Type.Array(TrustedIp, { minItems: 1, maxItems: 100 }),
-          ),
-        }),
-        response: { 200: Type.Object({ identityTokenAuth: IdentityTokenAuth }), ...errorResponses },
+        body: PolicyFields,
+        response: { 200: Type.Object({ identityTokenAuth: PolicyJson }), ...errorResponses },
       },
     },
     async (request) => {
@@ -75,7 +36,7 @@ export const tokenAuthPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
       const stored = context.tokenAuth.attach(identity.id, tokenAuthConfig(request.body));
       if (!stored) throw badRequest('Token auth is already configured for this identity');
       request.log.info({ identityId: identity.id }, 'token auth attached');
-      return { identityTokenAuth: configJson(stored) };
+      return { identityTokenAuth: policyJson(stored, stored) };
     },
   );
 

@@ -18,6 +18,7 @@ import {
 } from '../app/common-schemas.ts';
 import { badRequest } from '../app/http-error.ts';
 import type { StoredUniversalAuth } from '../stores/universal-auth-store.ts';
+import { policyJson } from './login-method-routes.ts';
 import type { PluginOptions } from './plugin-options.ts';
 
 /**
@@ -61,18 +62,12 @@ const AttachBody = Type.Object({
   accessTokenTrustedIps: Type.Optional(Type.Array(TrustedIp, { minItems: 1, maxItems: 100 })),
 });
 
+/** Serialized in IdentityUniversalAuth's property order. */
 function configJson(config: StoredUniversalAuth) {
   return {
-    id: config.identityId,
-    identityId: config.identityId,
+    ...policyJson(config, config),
     clientId: config.clientId,
-    accessTokenTTL: config.accessTokenTTL,
-    accessTokenMaxTTL: config.accessTokenMaxTTL,
-    accessTokenNumUsesLimit: config.accessTokenNumUsesLimit,
     clientSecretTrustedIps: config.clientSecretTrustedIps,
-    accessTokenTrustedIps: config.accessTokenTrustedIps,
-    createdAt: isoTime(config.createdAt) as string,
-    updatedAt: isoTime(config.updatedAt) as string,
   };
 }
 
