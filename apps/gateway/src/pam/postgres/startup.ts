@@ -22,6 +22,7 @@ import {
   cstring,
   encodeStartupPacket,
 } from './wire-messages.ts';
+import { PulledBytes } from './message-reader.ts';
 
 /** libpq asks for GSS then SSL at most once each; a few more rounds are tolerated. */
 const MAX_NEGOTIATION_ROUNDS = 4;
@@ -113,68 +114,31 @@ export function encodeCancelRequest(processId: number, secretKey: Buffer): Buffe
 
 /** Pulls length-prefixed untyped packets out of a stream in paused mode. */
 class PacketReader {
-  private buffered: Buffer = Buffer.alloc(0);
-  private readonly stream: Duplex;
-  private waiter: (() => void) | undefined;
-  private ended = false;
-  private failure: Error | undefined;
-  private readonly onData = (chunk: Buffer): void => {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    if (this.buffered.length > MAX_STARTUP_PACKET_BYTES * 2) this.stream.pause();
-    this.wake();
-  };
-  private readonly onEnd = (): void => {
-    this.ended = true;
-    this.wake();
-  };
-  private readonly onError = (error: Error): void => {
-    this.failure = error;
-    this.wake();
-  };
+  private readonly input: PulledBytes;
 
   constructor(stream: Duplex) {
-    this.stream = stream;
-    stream.on('data', this.onData);
-    stream.once('end', this.onEnd);
-    stream.once('close', this.onEnd);
-    stream.once('error', this.onError);
+    this.input = new PulledBytes(stream, {
+      pauseAboveBytes: MAX_STARTUP_PACKET_BYTES * 2,
+      closedMessage: 'the client closed the connection during startup',
+      streamError: (error) => new PgProtocolError(`stream error: ${error.message}`),
+    });
   }
 
   async next(): Promise<Buffer> {
-    for (;;) {
-      if (this.buffered.length >= 4) {
-        const length = this.buffered.readInt32BE(0);
-        if (length < 8 || length > MAX_STARTUP_PACKET_BYTES) {
-          throw new PgProtocolError(`startup packet with invalid length ${length}`);
-        }
-        if (this.buffered.length >= length) {
-          const packet = this.buffered.subarray(4, length);
-          this.buffered = this.buffered.subarray(length);
-          return packet;
-        }
-        this.stream.resume();
-      }
-      if (this.failure) throw new PgProtocolError(`stream error: ${this.failure.message}`);
-      if (this.ended) throw new PgProtocolError('the client closed the connection during startup');
-      await new Promise<void>((resolve) => (this.waiter = resolve));
+    await this.input.fill(4);
+    const length = this.input.peek().readInt32BE(0);
+    if (length < 8 || length > MAX_STARTUP_PACKET_BYTES) {
+      throw new PgProtocolError(`startup packet with invalid length ${length}`);
     }
+    await this.input.fill(length);
+    return this.input.take(length).subarray(4);
   }
 
   leftover(): Buffer {
-    return this.buffered;
+    return this.input.peek();
   }
 
   release(): void {
-    this.stream.off('data', this.onData);
-    this.stream.off('end', this.onEnd);
-    this.stream.off('close', this.onEnd);
-    this.stream.off('error', this.onError);
-    this.stream.pause();
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.();
+    this.input.release();
   }
 }
