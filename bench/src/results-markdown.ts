@@ -6,7 +6,7 @@ import { checkTargets, fmt } from './targets.ts';
 
 const PATHS: PathName[] = ['direct', 'openssh-openssl', 'burrow'];
 const ACCESS_CLI = 'burrow via access CLI listener';
-const NOT_BUILT = 'not built yet (apps/access-cli, issue 5)';
+const NOT_BUILT = 'not measured (the access CLI listener speaks PAM/PostgreSQL, not raw TCP)';
 
 export function resultsMarkdown(results: BenchResults): string {
   const lines: string[] = [];
