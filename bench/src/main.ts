@@ -59,7 +59,8 @@ const results: BenchResults = {
   commands: {},
   paths: {},
   notMeasured: {
-    'burrow via access CLI listener': 'not measured: the access CLI listener only serves PAM accounts (PostgreSQL wire protocol), not a raw TCP echo target',
+    'burrow via access CLI listener':
+      'not measured: the access CLI listener only serves PAM accounts (PostgreSQL wire protocol), not a raw TCP echo target',
   },
 };
 progress(`${config.quick ? 'QUICK run' : 'full run'}; scratch ${workDir}; results to ${outDir}`);

@@ -6,7 +6,7 @@ import { checkTargets, fmt } from './targets.ts';
 
 const PATHS: PathName[] = ['direct', 'openssh-openssl', 'burrow'];
 const ACCESS_CLI = 'burrow via access CLI listener';
-const NOT_BUILT = 'not measured (the access CLI listener speaks PAM/PostgreSQL, not raw TCP)';
+const NOT_MEASURED = 'not measured (the access CLI listener speaks PAM/PostgreSQL, not raw TCP)';
 
 export function resultsMarkdown(results: BenchResults): string {
   const lines: string[] = [];
@@ -67,7 +67,7 @@ export function resultsMarkdown(results: BenchResults): string {
         ? ' (capped)'
         : '';
     lines.push(
-      `| ${row.direction} × ${row.streams} | ${PATHS.map((p) => `${fmt(cell(p), 0)}${capped(p)}`).join(' | ')} | ${NOT_BUILT} | ${ratio(cell('burrow'), cell('direct'))} | ${ratio(cell('burrow'), cell('openssh-openssl'))} |`,
+      `| ${row.direction} × ${row.streams} | ${PATHS.map((p) => `${fmt(cell(p), 0)}${capped(p)}`).join(' | ')} | ${NOT_MEASURED} | ${ratio(cell('burrow'), cell('direct'))} | ${ratio(cell('burrow'), cell('openssh-openssl'))} |`,
     );
   }
   lines.push('');
@@ -107,7 +107,7 @@ export function resultsMarkdown(results: BenchResults): string {
         `| ${name} | ${mode}${s.capped ? ` (capped at ${s.count})` : ''} | ${fmt(s.p50, 2)} | ${fmt(s.p90, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.max, 2)} |`,
       );
   }
-  lines.push(`| ${ACCESS_CLI} | – | ${NOT_BUILT} | | | |`);
+  lines.push(`| ${ACCESS_CLI} | – | ${NOT_MEASURED} | | | |`);
   lines.push('');
   lines.push(
     `Ratios burrow / openssh-openssl: full p50 ${ratio(burrow?.setupFull.p50, results.paths['openssh-openssl']?.setupFull.p50)}, resumed p50 ${ratio(burrow?.setupResumed.p50, results.paths['openssh-openssl']?.setupResumed.p50)}; burrow / direct resumed p50 ${ratio(burrow?.setupResumed.p50, results.paths.direct?.setupResumed.p50)}.`,
