@@ -12,8 +12,10 @@ export type {
 } from './service-install.ts';
 export { installService, uninstallService } from './service-install.ts';
 export type { ServiceKind, ServiceLayout } from './service-layout.ts';
-export { assertServiceName, serviceLayout, underRoot } from './service-layout.ts';
+export { assertServiceName, envFilePath, serviceLayout, underRoot } from './service-layout.ts';
 export type { Systemctl } from './systemctl.ts';
+export type { InstallSetting, SystemdCommandSpec } from './systemd-command.ts';
+export { buildSystemdCommand } from './systemd-command.ts';
 export { runSystemctl } from './systemctl.ts';
 export type { UnitFileOptions } from './unit-file.ts';
 export { SERVICE_LIMITS, renderUnitFile } from './unit-file.ts';

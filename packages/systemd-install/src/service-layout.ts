@@ -40,16 +40,19 @@ export function assertServiceName(name: string): void {
  */
 export function serviceLayout(kind: ServiceKind, name: string): ServiceLayout {
   assertServiceName(name);
-  const envFilePath =
-    kind === 'relay'
-      ? `/etc/infisical/relays/${name}.env.conf`
-      : `/etc/infisical/gateways/${name}.conf`;
   return {
     unitName: `${name}.service`,
     unitPath: `/etc/systemd/system/${name}.service`,
-    envFilePath,
+    envFilePath: envFilePath(kind, name),
     logrotatePath: `/etc/logrotate.d/${name}`,
   };
+}
+
+/** The env file of `name` (not checked: `--help` shows it for `<name>`). */
+export function envFilePath(kind: ServiceKind, name: string): string {
+  return kind === 'relay'
+    ? `/etc/infisical/relays/${name}.env.conf`
+    : `/etc/infisical/gateways/${name}.conf`;
 }
 
 /** `systemPath` as seen under `root` (`/` = the running system). */
