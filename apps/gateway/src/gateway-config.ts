@@ -21,7 +21,12 @@
  */
 import path from 'node:path';
 import type { LoginOptions } from '@burrow/auth-methods';
-import { normalizeApiUrl, resolveAuthFromEnv } from '@burrow/auth-methods';
+import {
+  LOGIN_SETTINGS,
+  normalizeApiUrl,
+  resolveAuthFromEnv,
+  SUPPORTED_AUTH_METHODS,
+} from '@burrow/auth-methods';
 import type { ListenAddress } from '@burrow/observability';
 import { parseObservabilityListenAddress } from '@burrow/observability';
 
@@ -47,51 +52,15 @@ export const GATEWAY_SETTINGS = {
     env: 'INFISICAL_API_URL',
     help: 'control plane URL, e.g. https://burrow.example.com (/api is appended); also read from INFISICAL_DOMAIN',
   },
-  authMethod: {
-    flag: '--auth-method',
-    env: 'INFISICAL_AUTH_METHOD',
-    help: 'machine identity login method: universal-auth, token, kubernetes, aws-iam, gcp-id-token, gcp-iam, azure, oidc-auth or jwt-auth (default: token when a token is given, else universal-auth)',
-  },
-  token: {
-    flag: '--token',
-    env: 'INFISICAL_TOKEN',
-    help: 'machine identity access token (auth method "token")',
-  },
-  clientId: {
-    flag: '--client-id',
-    env: 'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID',
-    help: 'universal auth client ID',
-  },
-  clientSecret: {
-    flag: '--client-secret',
-    env: 'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET',
-    help: 'universal auth client secret',
-  },
-  organizationSlug: {
-    flag: '--organization-slug',
-    env: 'INFISICAL_AUTH_ORGANIZATION_SLUG',
-    help: 'organization to log in to (universal auth, optional)',
-  },
-  machineIdentityId: {
-    flag: '--machine-identity-id',
-    env: 'INFISICAL_MACHINE_IDENTITY_ID',
-    help: 'identity ID (kubernetes, aws-iam, gcp-id-token, gcp-iam, azure, oidc-auth, jwt-auth)',
-  },
-  serviceAccountTokenPath: {
-    flag: '--service-account-token-path',
-    env: 'INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH',
-    help: 'kubernetes: service account token file (default /var/run/secrets/kubernetes.io/serviceaccount/token)',
-  },
-  serviceAccountKeyFilePath: {
-    flag: '--service-account-key-file-path',
-    env: 'INFISICAL_GCP_IAM_SERVICE_ACCOUNT_KEY_FILE_PATH',
-    help: 'gcp-iam: service account key file (JSON); also INFISICAL_GCP_SERVICE_ACCOUNT_KEY_FILE_PATH',
-  },
-  jwt: {
-    flag: '--jwt',
-    env: 'INFISICAL_JWT',
-    help: 'oidc-auth / jwt-auth: the JWT to log in with',
-  },
+  authMethod: LOGIN_SETTINGS.authMethod,
+  token: LOGIN_SETTINGS.token,
+  clientId: LOGIN_SETTINGS.clientId,
+  clientSecret: LOGIN_SETTINGS.clientSecret,
+  organizationSlug: LOGIN_SETTINGS.organizationSlug,
+  machineIdentityId: LOGIN_SETTINGS.machineIdentityId,
+  serviceAccountTokenPath: LOGIN_SETTINGS.serviceAccountTokenPath,
+  serviceAccountKeyFilePath: LOGIN_SETTINGS.serviceAccountKeyFilePath,
+  jwt: LOGIN_SETTINGS.jwt,
   pamSessionRecordingPath: {
     flag: '--pam-session-recording-path',
     env: 'INFISICAL_PAM_SESSION_RECORDING_PATH',
@@ -138,17 +107,7 @@ export interface GatewayFlags {
 }
 
 /** Login methods this gateway accepts: all nine of the reference (see @burrow/auth-methods). */
-export const SUPPORTED_AUTH_METHODS = [
-  'universal-auth',
-  'token',
-  'kubernetes',
-  'aws-iam',
-  'gcp-id-token',
-  'gcp-iam',
-  'azure',
-  'oidc-auth',
-  'jwt-auth',
-] as const;
+export { SUPPORTED_AUTH_METHODS };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -315,20 +274,8 @@ function parseLogin(flags: GatewayFlags, env: NodeJS.ProcessEnv): LoginOptions {
     );
   }
   try {
-    return resolveAuthFromEnv(
-      {
-        authMethod: method,
-        token: nonEmpty(flags.token),
-        clientId: nonEmpty(flags.clientId),
-        clientSecret: nonEmpty(flags.clientSecret),
-        organizationSlug: nonEmpty(flags.organizationSlug),
-        machineIdentityId: nonEmpty(flags.machineIdentityId),
-        serviceAccountTokenPath: nonEmpty(flags.serviceAccountTokenPath),
-        serviceAccountKeyFilePath: nonEmpty(flags.serviceAccountKeyFilePath),
-        jwt: nonEmpty(flags.jwt),
-      },
-      env,
-    );
+    // Blank flags count as unset there (pickSetting), as in every other setting here.
+    return resolveAuthFromEnv(flags, env);
   } catch (error) {
     // The auth package's messages already name the flag and the environment variable.
     throw new ConfigError(undefined, error instanceof Error ? error.message : String(error));

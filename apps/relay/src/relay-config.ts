@@ -5,7 +5,7 @@
  * whose message names the flag and its environment variable.
  */
 import type { LoginOptions } from '@burrow/auth-methods';
-import { normalizeApiUrl, resolveAuthFromEnv } from '@burrow/auth-methods';
+import { LOGIN_SETTINGS, normalizeApiUrl, resolveAuthFromEnv } from '@burrow/auth-methods';
 import type { ListenAddress } from '@burrow/observability';
 import { parseListenAddress, parseObservabilityListenAddress } from '@burrow/observability';
 import { RELAY_SSH_PORT, RELAY_TLS_PORT } from '@burrow/tunnel-protocol';
@@ -42,48 +42,13 @@ export const RELAY_SETTINGS = {
     env: 'INFISICAL_AUTH_METHOD',
     help: 'machine identity login method for org relays: universal-auth, token, kubernetes, aws-iam, gcp-id-token, gcp-iam, azure, oidc-auth or jwt-auth (default: token when a token is given, else universal-auth)',
   },
-  token: {
-    flag: '--token',
-    value: '<token>',
-    env: 'INFISICAL_TOKEN',
-    help: 'machine identity access token (auth method "token")',
-  },
-  clientId: {
-    flag: '--client-id',
-    value: '<id>',
-    env: 'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID',
-    help: 'universal auth client ID',
-  },
-  clientSecret: {
-    flag: '--client-secret',
-    value: '<secret>',
-    env: 'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET',
-    help: 'universal auth client secret',
-  },
-  machineIdentityId: {
-    flag: '--machine-identity-id',
-    value: '<id>',
-    env: 'INFISICAL_MACHINE_IDENTITY_ID',
-    help: 'identity ID (kubernetes, aws-iam, gcp-id-token, gcp-iam, azure, oidc-auth, jwt-auth)',
-  },
-  serviceAccountTokenPath: {
-    flag: '--service-account-token-path',
-    value: '<path>',
-    env: 'INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH',
-    help: 'kubernetes: service account token file (default /var/run/secrets/kubernetes.io/serviceaccount/token)',
-  },
-  serviceAccountKeyFilePath: {
-    flag: '--service-account-key-file-path',
-    value: '<path>',
-    env: 'INFISICAL_GCP_IAM_SERVICE_ACCOUNT_KEY_FILE_PATH',
-    help: 'gcp-iam: service account key file (JSON); also INFISICAL_GCP_SERVICE_ACCOUNT_KEY_FILE_PATH',
-  },
-  jwt: {
-    flag: '--jwt',
-    value: '<jwt>',
-    env: 'INFISICAL_JWT',
-    help: 'oidc-auth / jwt-auth: the JWT to log in with',
-  },
+  token: LOGIN_SETTINGS.token,
+  clientId: LOGIN_SETTINGS.clientId,
+  clientSecret: LOGIN_SETTINGS.clientSecret,
+  machineIdentityId: LOGIN_SETTINGS.machineIdentityId,
+  serviceAccountTokenPath: LOGIN_SETTINGS.serviceAccountTokenPath,
+  serviceAccountKeyFilePath: LOGIN_SETTINGS.serviceAccountKeyFilePath,
+  jwt: LOGIN_SETTINGS.jwt,
   relayAuthSecret: {
     flag: '--relay-auth-secret',
     value: '<secret>',
@@ -286,19 +251,8 @@ function machineIdentityAuth(flags: RelayFlags, env: NodeJS.ProcessEnv): RelayAu
   // resolveAuthFromEnv names the missing setting of the chosen method; the methods' own sources
   // (AWS_*, BURROW_GCP_METADATA_URL, BURROW_AZURE_IMDS_URL, ...) come from `env`.
   try {
-    const login = resolveAuthFromEnv(
-      {
-        authMethod: nonEmpty(flags.authMethod),
-        token: nonEmpty(flags.token),
-        clientId: nonEmpty(flags.clientId),
-        clientSecret: nonEmpty(flags.clientSecret),
-        machineIdentityId: nonEmpty(flags.machineIdentityId),
-        serviceAccountTokenPath: nonEmpty(flags.serviceAccountTokenPath),
-        serviceAccountKeyFilePath: nonEmpty(flags.serviceAccountKeyFilePath),
-        jwt: nonEmpty(flags.jwt),
-      },
-      env,
-    );
+    // Blank flags count as unset there (pickSetting), as nonEmpty does here.
+    const login = resolveAuthFromEnv(flags, env);
     return { kind: 'machine-identity', login };
   } catch (error) {
     throw new ConfigError(undefined, error instanceof Error ? error.message : String(error));

@@ -10,6 +10,7 @@ export * from './jwt-auth.ts';
 export * from './kubernetes-auth.ts';
 export * from './login-options.ts';
 export * from './login-request.ts';
+export * from './login-settings.ts';
 export * from './machine-identity-session.ts';
 export * from './method-login-request.ts';
 export * from './oidc-auth.ts';
