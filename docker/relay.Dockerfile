@@ -20,7 +20,7 @@ RUN npm install --global pnpm@${PNPM_VERSION}
 COPY . .
 # pnpm 12 cannot use --frozen-lockfile with the packageManager pin (see scripts/test.sh).
 RUN pnpm install --no-frozen-lockfile --prefer-frozen-lockfile --reporter=append-only \
- && pnpm --filter "./${APP_DIR}..." run build \
+ && pnpm --filter "{./${APP_DIR}}..." run build \
  && pnpm --filter "./${APP_DIR}" deploy --prod /out
 
 FROM ${NODE_IMAGE} AS runtime
