@@ -5,9 +5,8 @@
  * (POST /api/v2/gateways/:id/connection-details), and the caller dials with tunnel-protocol's
  * dialGateway (ALPN infisical-tcp-proxy). Relay role = burrow-relay; gateway role = burrow-gateway.
  */
-import { LocalStack, type ConnectionDetails } from '@burrow/stack';
+import { gatewayRoutes, LocalStack } from '@burrow/stack';
 import {
-  ALPN,
   dialGateway,
   type DialGatewayOptions,
   type TlsSessionStore,
@@ -75,25 +74,9 @@ export async function connectionDetails(
   gatewayId: string,
   targetPort: number,
 ): Promise<DialGatewayOptions> {
-  const details = await stack.api.request<ConnectionDetails>(
-    'POST',
-    `/v2/gateways/${gatewayId}/connection-details`,
-    { targetHost: '127.0.0.1', targetPort },
-  );
-  const [host, port] = details.relayHost.split(':');
-  return {
-    relayHost: host as string,
-    relayPort: port ? Number(port) : 8443,
-    relay: {
-      certificate: details.relay.clientCertificate,
-      privateKey: details.relay.clientPrivateKey,
-      serverCertificateChain: details.relay.serverCertificateChain,
-    },
-    gateway: {
-      certificate: details.gateway.clientCertificate,
-      privateKey: details.gateway.clientPrivateKey,
-      serverCertificateChain: details.gateway.serverCertificateChain,
-    },
-    alpn: ALPN.tcpProxy,
-  };
+  const [first] = await gatewayRoutes(stack.api, gatewayId, {
+    host: '127.0.0.1',
+    port: targetPort,
+  });
+  return first as DialGatewayOptions;
 }

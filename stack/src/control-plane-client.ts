@@ -1,3 +1,10 @@
+import {
+  ALPN,
+  RELAY_TLS_PORT,
+  type AlpnName,
+  type DialGatewayOptions,
+} from '@burrow/tunnel-protocol';
+
 /**
  * The few control-plane calls the local stack makes, with the reference's paths and JSON. Any
  * non-2xx answer throws with the status and the platform's message.
@@ -112,8 +119,57 @@ export interface TestConnectionResult {
  * client certificates (relay hop and inner gateway hop), as the reference's
  * getPlatformConnectionDetailsByGatewayId returns them.
  */
-export interface ConnectionDetails {
+export interface ConnectionDetails extends RelayRoute {
+  gateway: ClientCredentials;
+  /** Burrow: one route per relay holding the gateway (the first is the one above). */
+  relays?: RelayRoute[];
+}
+
+interface ClientCredentials {
+  clientCertificate: string;
+  clientPrivateKey: string;
+  serverCertificateChain: string;
+}
+
+interface RelayRoute {
+  /** `host`, or `host:port` when the relay's TLS port is not 8443. */
   relayHost: string;
-  relay: { clientCertificate: string; clientPrivateKey: string; serverCertificateChain: string };
-  gateway: { clientCertificate: string; clientPrivateKey: string; serverCertificateChain: string };
+  relay: ClientCredentials;
+}
+
+/**
+ * Asks the control plane for caller certificates to `targetHost:targetPort` through `gatewayId`
+ * (POST /api/v2/gateways/:id/connection-details, admin) and returns the dial options of every
+ * route, one per relay holding the gateway, in the control plane's order.
+ */
+export async function gatewayRoutes(
+  api: ControlPlaneClient,
+  gatewayId: string,
+  target: { host: string; port: number },
+  alpn: AlpnName = ALPN.tcpProxy,
+): Promise<DialGatewayOptions[]> {
+  const details = await api.request<ConnectionDetails>(
+    'POST',
+    `/v2/gateways/${gatewayId}/connection-details`,
+    { targetHost: target.host, targetPort: target.port },
+  );
+  const gateway = {
+    certificate: details.gateway.clientCertificate,
+    privateKey: details.gateway.clientPrivateKey,
+    serverCertificateChain: details.gateway.serverCertificateChain,
+  };
+  return (details.relays?.length ? details.relays : [details]).map((route) => {
+    const [relayHost, port] = route.relayHost.split(':');
+    return {
+      relayHost: relayHost as string,
+      relayPort: port ? Number(port) : RELAY_TLS_PORT,
+      relay: {
+        certificate: route.relay.clientCertificate,
+        privateKey: route.relay.clientPrivateKey,
+        serverCertificateChain: route.relay.serverCertificateChain,
+      },
+      gateway,
+      alpn,
+    };
+  });
 }

@@ -10,7 +10,8 @@
  */
 import crypto from 'node:crypto';
 import type tls from 'node:tls';
-import { ALPN, dialGateway, type DialGatewayOptions } from '@burrow/tunnel-protocol';
+import { dialGateway, type DialGatewayOptions } from '@burrow/tunnel-protocol';
+import { gatewayRoutes } from './control-plane-client.ts';
 import { startEchoTarget } from './echo-target.ts';
 import { freePort } from './free-port.ts';
 import { LocalStack, sleep } from './local-stack.ts';
@@ -21,11 +22,6 @@ const restartEverySeconds = Number(process.env.BURROW_SOAK_RESTART_EVERY_S ?? 60
 const STREAM_BYTES = 256 * 1024;
 const STREAM_DEADLINE_MS = 30_000;
 const REPORT_EVERY_MS = 10_000;
-
-interface Route {
-  relayHost: string;
-  relay: { clientCertificate: string; clientPrivateKey: string; serverCertificateChain: string };
-}
 
 const target = await startEchoTarget();
 const stack = await LocalStack.start({ onProgress: (m) => process.stdout.write(`soak: ${m}\n`) });
@@ -59,31 +55,7 @@ try {
   const freshRoutes = async (): Promise<DialGatewayOptions[]> => {
     // Caller certificates live 5 minutes: fetch new ones every 2.
     if (Date.now() - routesAt < 120_000 && routes.length > 0) return routes;
-    const details = await stack.api.request<{
-      gateway: Route['relay'];
-      relays: Route[];
-    }>('POST', `/v2/gateways/${gatewayId}/connection-details`, {
-      targetHost: '127.0.0.1',
-      targetPort: target.port,
-    });
-    routes = details.relays.map((route) => {
-      const [host, port] = route.relayHost.split(':');
-      return {
-        relayHost: host as string,
-        relayPort: Number(port),
-        relay: {
-          certificate: route.relay.clientCertificate,
-          privateKey: route.relay.clientPrivateKey,
-          serverCertificateChain: route.relay.serverCertificateChain,
-        },
-        gateway: {
-          certificate: details.gateway.clientCertificate,
-          privateKey: details.gateway.clientPrivateKey,
-          serverCertificateChain: details.gateway.serverCertificateChain,
-        },
-        alpn: ALPN.tcpProxy,
-      };
-    });
+    routes = await gatewayRoutes(stack.api, gatewayId, { host: '127.0.0.1', port: target.port });
     routesAt = Date.now();
     return routes;
   };

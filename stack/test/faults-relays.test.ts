@@ -18,9 +18,10 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import type tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ALPN, dialGateway, type DialGatewayOptions } from '@burrow/tunnel-protocol';
+import { dialGateway, type DialGatewayOptions } from '@burrow/tunnel-protocol';
 import {
   freePort,
+  gatewayRoutes,
   LocalStack,
   sleep,
   startEchoTarget,
@@ -28,15 +29,6 @@ import {
   type FaultProxy,
   type GatewayHandle,
 } from '../src/index.ts';
-
-interface Route {
-  relayHost: string;
-  relay: { clientCertificate: string; clientPrivateKey: string; serverCertificateChain: string };
-}
-interface ConnectionDetailsWithRoutes extends Route {
-  gateway: { clientCertificate: string; clientPrivateKey: string; serverCertificateChain: string };
-  relays: Route[];
-}
 
 let stack: LocalStack;
 let target: Awaited<ReturnType<typeof startEchoTarget>>;
@@ -124,30 +116,15 @@ function metricValue(body: string, pattern: RegExp): number {
 
 /** Dial options for the route through `relayName` (from connection-details' relays[]). */
 async function routeThrough(relayName: 'relay-a' | 'relay-b'): Promise<DialGatewayOptions> {
-  const details = await stack.api.request<ConnectionDetailsWithRoutes>(
-    'POST',
-    `/v2/gateways/${gatewayId}/connection-details`,
-    { targetHost: '127.0.0.1', targetPort: target.port },
-  );
+  const routes = await gatewayRoutes(stack.api, gatewayId, {
+    host: '127.0.0.1',
+    port: target.port,
+  });
   const host = relayName === 'relay-a' ? '127.0.0.1' : '127.0.0.2';
-  const route = details.relays.find((r) => r.relayHost.startsWith(`${host}:`));
-  if (!route) throw new Error(`no route through ${relayName}: ${JSON.stringify(details.relays)}`);
-  const [relayHost, port] = route.relayHost.split(':');
-  return {
-    relayHost: relayHost as string,
-    relayPort: Number(port),
-    relay: {
-      certificate: route.relay.clientCertificate,
-      privateKey: route.relay.clientPrivateKey,
-      serverCertificateChain: route.relay.serverCertificateChain,
-    },
-    gateway: {
-      certificate: details.gateway.clientCertificate,
-      privateKey: details.gateway.clientPrivateKey,
-      serverCertificateChain: details.gateway.serverCertificateChain,
-    },
-    alpn: ALPN.tcpProxy,
-  };
+  const route = routes.find((r) => r.relayHost === host);
+  if (!route)
+    throw new Error(`no route through ${relayName}: ${routes.map((r) => r.relayHost).join(', ')}`);
+  return route;
 }
 
 /** Writes `total` bytes through an echo stream and reads them back; resolves with the outcome. */

@@ -10,12 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectToRelay } from '@burrow/ssh-transport';
-import { ALPN, dialGateway, dialRelay, type DialGatewayOptions } from '@burrow/tunnel-protocol';
+import { dialGateway, dialRelay, type DialGatewayOptions } from '@burrow/tunnel-protocol';
 import { createRootCa, issueRelayClientCertificate } from '@burrow/pki';
 import {
+  gatewayRoutes,
   LocalStack,
   startEchoTarget,
-  type ConnectionDetails,
   type GatewayHandle,
   type RelayHandle,
 } from '../src/index.ts';
@@ -51,30 +51,11 @@ afterAll(async () => {
 });
 
 async function connectionDetails(targetPort: number): Promise<DialGatewayOptions> {
-  const details = await stack.api.request<ConnectionDetails>(
-    'POST',
-    `/v2/gateways/${gatewayId}/connection-details`,
-    {
-      targetHost: '127.0.0.1',
-      targetPort,
-    },
-  );
-  const [host, port] = details.relayHost.split(':');
-  return {
-    relayHost: host as string,
-    relayPort: port ? Number(port) : 8443,
-    relay: {
-      certificate: details.relay.clientCertificate,
-      privateKey: details.relay.clientPrivateKey,
-      serverCertificateChain: details.relay.serverCertificateChain,
-    },
-    gateway: {
-      certificate: details.gateway.clientCertificate,
-      privateKey: details.gateway.clientPrivateKey,
-      serverCertificateChain: details.gateway.serverCertificateChain,
-    },
-    alpn: ALPN.tcpProxy,
-  };
+  const [first] = await gatewayRoutes(stack.api, gatewayId, {
+    host: '127.0.0.1',
+    port: targetPort,
+  });
+  return first as DialGatewayOptions;
 }
 
 function echoThroughTunnel(options: DialGatewayOptions, payload: Buffer): Promise<Buffer> {
