@@ -36,15 +36,29 @@ export interface RootCaOptions {
  *   const root = await createRootCa({ subject: { O: orgId, CN: 'Infisical Gateway Root CA' } });
  *   fs.writeFileSync('root.pem', root.certificatePem);
  */
-export async function createRootCa(options: RootCaOptions): Promise<CertificateAuthority> {
+export function createRootCa(options: RootCaOptions): Promise<CertificateAuthority> {
+  return issueCaCertificate(options);
+}
+
+/**
+ * Signs a CA certificate — self-signed without `issuer`, else by it with `pathLength` — with
+ * keyUsage keyCertSign|cRLSign and basicConstraints CA (both critical). Root and intermediate CAs
+ * differ only in these two inputs.
+ */
+export async function issueCaCertificate(
+  options: RootCaOptions,
+  issuer?: CertificateAuthority,
+  pathLength?: number,
+): Promise<CertificateAuthority> {
   const keyPair =
     options.keyPair ?? (await generateKeyPair(options.keyAlgorithm ?? DEFAULT_KEY_ALGORITHM));
   const certificate = await signCertificate({
+    ...(issuer ? { issuer } : {}),
     subject: options.subject,
     subjectKeyPair: keyPair,
     validity: caValidityPeriod(options.now ?? new Date(), options.notAfter ?? CA_DEFAULT_NOT_AFTER),
     extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.BasicConstraintsExtension(true, pathLength, true),
       new x509.KeyUsagesExtension(
         x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
         true,
@@ -55,6 +69,6 @@ export async function createRootCa(options: RootCaOptions): Promise<CertificateA
     certificate,
     certificatePem: certificateToPem(certificate),
     keyPair,
-    issuerCertificates: [],
+    issuerCertificates: issuer ? [issuer.certificate, ...issuer.issuerCertificates] : [],
   };
 }
