@@ -26,7 +26,7 @@
 #   5. On exit (trap) the containers and dockerd (by its PID) are stopped and the scratch
 #      directory is removed. The debootstrap rootfs tarball is cached in $BURROW_DOCKER_CACHE.
 #
-# Not run by .ci/run: four cold `pnpm install`s (better-sqlite3 compiles from source) take minutes.
+# .ci/run runs it after the tests (about 4-5 minutes warm; more on a cold machine).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,6 +40,9 @@ MIRROR="${MIRROR:-http://deb.debian.org/debian}"
 
 log() { printf '\n[build-images %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[build-images] FAILED: %s\n' "$*" >&2; exit 1; }
+# Exit 3 means this machine cannot run a Docker engine at all (the issue's "where the engine cannot
+# do a step here" case); .ci/run reports it as a skip. Anything after the engine is up fails hard.
+no_engine() { printf '[build-images] NO ENGINE: %s\n' "$*" >&2; exit 3; }
 
 [ "$(id -u)" = 0 ] || die "run as root (dockerd and debootstrap need it)"
 
@@ -55,7 +58,8 @@ missing=()
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]} from apt"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null ||
+    no_engine "apt-get could not install ${missing[*]}"
 fi
 DOCKER=/usr/bin/docker   # the docker.io client matches the docker.io engine (20.10)
 
@@ -90,8 +94,8 @@ log "starting dockerd (data root $WORK/data, socket $WORK/docker.sock, no host n
 DOCKERD_PID=$!
 for i in $(seq 1 60); do
   "$DOCKER" version >/dev/null 2>&1 && break
-  kill -0 "$DOCKERD_PID" 2>/dev/null || { tail -20 "$WORK/dockerd.log" >&2; die "dockerd exited"; }
-  [ "$i" = 60 ] && die "dockerd not ready after 60 s"
+  kill -0 "$DOCKERD_PID" 2>/dev/null || { tail -20 "$WORK/dockerd.log" >&2; no_engine "dockerd exited"; }
+  [ "$i" = 60 ] && no_engine "dockerd not ready after 60 s"
   sleep 1
 done
 "$DOCKER" version --format 'engine {{.Server.Version}} (API {{.Server.APIVersion}}), client {{.Client.Version}}' >&2
