@@ -15,10 +15,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import type { GatewayConfig, GatewayFlags, GatewaySettingKey } from './gateway-config.ts';
-import { GATEWAY_SETTINGS, resolveGatewayConfig } from './gateway-config.ts';
-import { buildRecordingsCommand } from './recordings-command.ts';
-import { buildSystemdCommand } from './systemd-command.ts';
+import type { GatewayConfig, GatewayFlags, GatewaySettingKey } from './ops/gateway-config.ts';
+import { GATEWAY_SETTINGS, resolveGatewayConfig } from './ops/gateway-config.ts';
+import { buildRecordingsCommand } from './ops/recordings-command.ts';
+import { buildSystemdCommand } from './ops/systemd-command.ts';
 
 /** Flags that take a value, in the order `--help` lists them. */
 const OPTION_ORDER: readonly GatewaySettingKey[] = [

@@ -8,12 +8,12 @@
  */
 import { CommanderError } from 'commander';
 import { createCli } from './cli.ts';
-import { CommandFailure } from './command-failure.ts';
+import { CommandFailure } from './ops/command-failure.ts';
 import { Gateway } from './gateway.ts';
-import type { GatewayConfig } from './gateway-config.ts';
-import { ConfigError } from './gateway-config.ts';
-import { createLogger } from './logger.ts';
-import { dialRelay } from './relay-dialer.ts';
+import type { GatewayConfig } from './ops/gateway-config.ts';
+import { ConfigError } from './ops/gateway-config.ts';
+import { createLogger } from './ops/logger.ts';
+import { dialRelay } from './tunnel/relay-dialer.ts';
 
 /** A stop that takes longer than this (stuck socket, slow control plane) is cut short. */
 const SHUTDOWN_DEADLINE_MS = 9_000;

@@ -20,7 +20,7 @@ import path from 'node:path';
 import type { SessionRecording } from '@burrow/session-recorder';
 import { RecordingUploader, openSessionRecording } from '@burrow/session-recorder';
 import type { Logger } from 'pino';
-import type { PamPlatformClient } from './pam-platform-client.ts';
+import type { PamPlatformClient } from '../platform/pam-platform-client.ts';
 
 export const DEFAULT_PAM_SESSION_RECORDING_PATH = '/var/lib/infisical/session_recordings';
 /** Where recordings go when the default directory is not writable. */

@@ -13,9 +13,9 @@
  */
 import type { SessionRecording } from '@burrow/session-recorder';
 import type { Logger } from 'pino';
-import type { PamPlatformClient } from './pam-platform-client.ts';
+import type { PamPlatformClient } from '../platform/pam-platform-client.ts';
 import type { PamRecordings } from './pam-recordings.ts';
-import { PlatformError } from '../platform-request.ts';
+import { PlatformError } from '../platform/platform-request.ts';
 import { BackendKeyTable } from './postgres/backend-keys.ts';
 import { SQLSTATE } from './postgres/error-response.ts';
 import type { PostgresCredentials, PostgresSessionContext } from './postgres/postgres-pam-proxy.ts';

@@ -7,7 +7,7 @@
  * session is refused with "was cancelled" rather than starting over.
  */
 import type { Logger } from 'pino';
-import type { PamPlatformClient } from './pam-platform-client.ts';
+import type { PamPlatformClient } from '../platform/pam-platform-client.ts';
 import { PamRecordings } from './pam-recordings.ts';
 import { PamSession } from './pam-session.ts';
 

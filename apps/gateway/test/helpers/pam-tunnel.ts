@@ -7,7 +7,7 @@
 import net from 'node:net';
 import type tls from 'node:tls';
 import type { IssuedCertificate } from '@burrow/pki';
-import type { InnerTlsServer } from '../../src/inner-tls-server.ts';
+import type { InnerTlsServer } from '../../src/tunnel/inner-tls-server.ts';
 import { createChannelPair } from './channel-pair.ts';
 import { connectCaller } from './inner-tls-client.ts';
 

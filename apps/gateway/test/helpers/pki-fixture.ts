@@ -14,7 +14,7 @@ import {
   type CertificateAuthority,
   type IssuedCertificate,
 } from '@burrow/pki';
-import type { InnerTlsCredentials } from '../../src/inner-tls-server.ts';
+import type { InnerTlsCredentials } from '../../src/tunnel/inner-tls-server.ts';
 
 export const ORG_ID = '3f2b8c1e-0000-4000-8000-000000000001';
 export const GATEWAY_ID = '7d1c2a9b-0000-4000-8000-000000000002';

@@ -6,7 +6,7 @@
  */
 import { connectToRelay } from '@burrow/ssh-transport';
 import { GATEWAY_SSH_DIAL_TIMEOUT_MS } from '@burrow/tunnel-protocol';
-import type { GatewayRegistration } from './gateway-registration.ts';
+import type { GatewayRegistration } from '../platform/gateway-registration.ts';
 import type { RelayConnection } from './relay-tunnel.ts';
 
 export type RelayDialer = (registration: GatewayRegistration) => Promise<RelayConnection>;

@@ -5,14 +5,14 @@
  */
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
-import { MessageReader } from '../src/pam/postgres/message-reader.ts';
-import { encodeStartupMessage, readCallerStartup } from '../src/pam/postgres/startup.ts';
+import { MessageReader } from '../../../src/pam/postgres/message-reader.ts';
+import { encodeStartupMessage, readCallerStartup } from '../../../src/pam/postgres/startup.ts';
 import {
   PgProtocolError,
   SSL_REQUEST_CODE,
   encodeMessage,
   encodeStartupPacket,
-} from '../src/pam/postgres/wire-messages.ts';
+} from '../../../src/pam/postgres/wire-messages.ts';
 
 /** A duplex whose readable side is fed by the test and whose writes are collected. */
 function fakeSocket(): { socket: Duplex; written: Buffer[] } {

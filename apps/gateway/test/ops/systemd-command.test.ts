@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { parseEnvFile } from '@burrow/systemd-install';
 
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-gateway-systemd-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 

@@ -5,20 +5,20 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { interpolateParameters } from '../src/pam/postgres/bound-parameters.ts';
-import { encodeErrorResponse } from '../src/pam/postgres/error-response.ts';
-import type { QueryEvent } from '../src/pam/postgres/query-recorder.ts';
-import { QueryRecorder } from '../src/pam/postgres/query-recorder.ts';
-import { ScramSha256Client } from '../src/pam/postgres/scram-sha-256.ts';
-import { md5Response } from '../src/pam/postgres/server-authentication.ts';
-import type { SplitterOutput } from '../src/pam/postgres/wire-messages.ts';
+import { interpolateParameters } from '../../../src/pam/postgres/bound-parameters.ts';
+import { encodeErrorResponse } from '../../../src/pam/postgres/error-response.ts';
+import type { QueryEvent } from '../../../src/pam/postgres/query-recorder.ts';
+import { QueryRecorder } from '../../../src/pam/postgres/query-recorder.ts';
+import { ScramSha256Client } from '../../../src/pam/postgres/scram-sha-256.ts';
+import { md5Response } from '../../../src/pam/postgres/server-authentication.ts';
+import type { SplitterOutput } from '../../../src/pam/postgres/wire-messages.ts';
 import {
   PgMessageSplitter,
   PgProtocolError,
   cstring,
   encodeMessage,
   int32,
-} from '../src/pam/postgres/wire-messages.ts';
+} from '../../../src/pam/postgres/wire-messages.ts';
 
 describe('PgMessageSplitter', () => {
   const messages = [

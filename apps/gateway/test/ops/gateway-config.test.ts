@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { CommanderError } from 'commander';
-import { createCli } from '../src/cli.ts';
-import type { GatewayConfig } from '../src/gateway-config.ts';
-import { ConfigError, resolveGatewayConfig } from '../src/gateway-config.ts';
+import { createCli } from '../../src/cli.ts';
+import type { GatewayConfig } from '../../src/ops/gateway-config.ts';
+import { ConfigError, resolveGatewayConfig } from '../../src/ops/gateway-config.ts';
 
 const complete = {
   positionalName: 'gw-1',

@@ -23,15 +23,15 @@ import { MachineIdentitySession } from '@burrow/auth-methods';
 import { RecordingFormatError, RecordingIntegrityError } from '@burrow/session-recorder';
 import { Command, Option } from 'commander';
 import { CommandFailure } from './command-failure.ts';
-import type { AccessTokenSource } from './gateway.ts';
+import type { AccessTokenSource } from '../gateway.ts';
 import type { GatewayFlags, GatewaySettingKey } from './gateway-config.ts';
 import { GATEWAY_SETTINGS, resolveControlPlaneConfig } from './gateway-config.ts';
-import { findLocalRecordings, listLocalRecordings } from './pam/local-recordings.ts';
-import { createPamPlatformClient } from './pam/pam-platform-client.ts';
-import { recordingDirCandidates } from './pam/pam-recordings.ts';
-import type { RecordingExportFormat } from './pam/recording-export.ts';
-import { RECORDING_EXPORT_FORMATS, exportRecording } from './pam/recording-export.ts';
-import { formatRecordingList } from './pam/recording-output.ts';
+import { findLocalRecordings, listLocalRecordings } from '../pam/local-recordings.ts';
+import { createPamPlatformClient } from '../platform/pam-platform-client.ts';
+import { recordingDirCandidates } from '../pam/pam-recordings.ts';
+import type { RecordingExportFormat } from '../pam/recording-export.ts';
+import { RECORDING_EXPORT_FORMATS, exportRecording } from '../pam/recording-export.ts';
+import { formatRecordingList } from '../pam/recording-output.ts';
 
 /** The settings of `start` that `export` needs to log in as the gateway. */
 const LOGIN_SETTINGS: readonly GatewaySettingKey[] = [

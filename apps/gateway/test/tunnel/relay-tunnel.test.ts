@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { ReconnectBackoff } from '@burrow/tunnel-protocol';
-import { RelayTunnel, type RelayConnection } from '../src/relay-tunnel.ts';
-import { captureLogs } from './helpers/log-capture.ts';
+import { RelayTunnel, type RelayConnection } from '../../src/tunnel/relay-tunnel.ts';
+import { captureLogs } from '../helpers/log-capture.ts';
 
 class FakeConnection extends EventEmitter implements RelayConnection {
   closed = false;

@@ -12,8 +12,8 @@
  * All with the gateway's machine identity token. The password is only ever held in memory and
  * is never part of an error message or log line.
  */
-import type { PostgresCredentials } from './postgres/postgres-pam-proxy.ts';
-import { callPlatform } from '../platform-request.ts';
+import type { PostgresCredentials } from '../pam/postgres/postgres-pam-proxy.ts';
+import { callPlatform } from './platform-request.ts';
 
 /** PAM key length: AES-256. */
 export const PAM_SESSION_KEY_BYTES = 32;

@@ -7,19 +7,19 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { exportPrivateKeyPem } from '@burrow/pki';
 import { ALPN, PING_REPLY, healthReply } from '@burrow/tunnel-protocol';
-import { handleHealth } from '../src/actions/health.ts';
-import { handlePing } from '../src/actions/ping.ts';
-import { createTcpProxyHandler } from '../src/actions/tcp-proxy.ts';
-import { InnerTlsServer } from '../src/inner-tls-server.ts';
-import { createChannelPair } from './helpers/channel-pair.ts';
-import { connectCaller, runCaller } from './helpers/inner-tls-client.ts';
-import { captureLogs, type CapturedLogger } from './helpers/log-capture.ts';
+import { handleHealth } from '../../src/actions/health.ts';
+import { handlePing } from '../../src/actions/ping.ts';
+import { createTcpProxyHandler } from '../../src/actions/tcp-proxy.ts';
+import { InnerTlsServer } from '../../src/tunnel/inner-tls-server.ts';
+import { createChannelPair } from '../helpers/channel-pair.ts';
+import { connectCaller, runCaller } from '../helpers/inner-tls-client.ts';
+import { captureLogs, type CapturedLogger } from '../helpers/log-capture.ts';
 import {
   createGatewayPki,
   issueCaller,
   issueCallerWithoutTarget,
   type GatewayPki,
-} from './helpers/pki-fixture.ts';
+} from '../helpers/pki-fixture.ts';
 
 interface EchoTarget {
   port: number;

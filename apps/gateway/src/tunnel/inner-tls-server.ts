@@ -23,8 +23,8 @@ import type { Duplex } from 'node:stream';
 import { readBurrowExtensions } from '@burrow/pki';
 import { INNER_TLS_HANDSHAKE_TIMEOUT_MS } from '@burrow/tunnel-protocol';
 import type { Logger } from 'pino';
-import type { ActionHandler } from './actions/action.ts';
-import { endStream } from './actions/close-stream.ts';
+import type { ActionHandler } from '../actions/action.ts';
+import { endStream } from '../actions/close-stream.ts';
 
 export interface InnerTlsCredentials {
   /** PEM, the gateway's TLS server certificate (SAN localhost). */

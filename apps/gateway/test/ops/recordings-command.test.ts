@@ -18,7 +18,7 @@ import {
   writeAcknowledgedCount,
 } from '@burrow/session-recorder';
 
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
 /** An environment without any of the gateway's settings. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
