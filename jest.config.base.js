@@ -1,6 +1,8 @@
 // Shared jest configuration: every package runs its own jest (through turbo) with this.
 // Tests run as native ESM (node --experimental-vm-modules) and TypeScript is stripped by SWC,
 // so what is tested is the same ESM code the apps run. Type checking is `tsc --noEmit`.
+import { fileURLToPath } from 'node:url';
+
 /** @type {import('jest').Config} */
 const config = {
   testEnvironment: 'node',
@@ -19,6 +21,9 @@ const config = {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 60_000,
+  // Jest's transform cache lives in the repository (default: /tmp/jest_<uid>, left behind after
+  // every run); node_modules/.cache is ignored by git and removed with node_modules.
+  cacheDirectory: fileURLToPath(new URL('./node_modules/.cache/jest', import.meta.url)),
   // Interop tests start real processes; never leave a test run hanging on a stray handle.
   forceExit: false,
   detectOpenHandles: false,
