@@ -1,7 +1,7 @@
 // Shared jest configuration: every package runs its own jest (through turbo) with this.
 // Tests run as native ESM (node --experimental-vm-modules) and TypeScript is stripped by SWC,
 // so what is tested is the same ESM code the apps run. Type checking is `tsc --noEmit`.
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 
 /** @type {import('jest').Config} */
 const config = {
