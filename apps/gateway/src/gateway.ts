@@ -52,6 +52,7 @@ import { registerGateway } from './platform/gateway-registration.ts';
 import { InnerTlsServer } from './tunnel/inner-tls-server.ts';
 import { createPamPlatformClient } from './platform/pam-platform-client.ts';
 import { PamSessions } from './pam/pam-sessions.ts';
+import { createPostgresPamProtocol } from './pam/postgres/postgres-pam-protocol.ts';
 import { PlatformError, postPlatformJson } from './platform/platform-request.ts';
 import type { RelayDialer } from './tunnel/relay-dialer.ts';
 import { RelayTunnel } from './tunnel/relay-tunnel.ts';
@@ -166,6 +167,7 @@ export class Gateway {
     );
 
     this.pamSessions = new PamSessions({
+      protocols: [createPostgresPamProtocol()],
       platform: createPamPlatformClient(config.apiUrl, () => this.accessToken()),
       recordingDir: config.pamSessionRecordingPath,
       logger: logger.child({ component: 'pam' }),
@@ -179,7 +181,10 @@ export class Gateway {
       [ALPN.ping]: handlePing,
       [ALPN.health]: handleHealth,
       [ALPN.pamProxy]: createPamProxyHandler(this.pamSessions),
-      [ALPN.pamCapabilities]: createPamCapabilitiesHandler(config.name),
+      [ALPN.pamCapabilities]: createPamCapabilitiesHandler(
+        config.name,
+        this.pamSessions.resourceTypes,
+      ),
       [ALPN.pamSessionCancellation]: createPamSessionCancellationHandler(this.pamSessions),
     };
     this.innerTls = new InnerTlsServer({

@@ -7,12 +7,14 @@
  */
 import type { ActionContext } from './action.ts';
 import { endStream } from './close-stream.ts';
-import { SUPPORTED_PAM_RESOURCE_TYPES } from './pam-proxy.ts';
 
 /** The capabilities frame. */
-export function encodePamCapabilities(gatewayName: string): Buffer {
+export function encodePamCapabilities(
+  gatewayName: string,
+  supportedResourceTypes: readonly string[],
+): Buffer {
   const json = Buffer.from(
-    JSON.stringify({ gatewayName, supportedResourceTypes: [...SUPPORTED_PAM_RESOURCE_TYPES] }),
+    JSON.stringify({ gatewayName, supportedResourceTypes: [...supportedResourceTypes] }),
     'utf8',
   );
   const length = Buffer.allocUnsafe(4);
@@ -22,10 +24,15 @@ export function encodePamCapabilities(gatewayName: string): Buffer {
 
 /**
  * @example
- *   const handlers = { [ALPN.pamCapabilities]: createPamCapabilitiesHandler('gw-1') };
+ *   const handlers = {
+ *     [ALPN.pamCapabilities]: createPamCapabilitiesHandler('gw-1', pamSessions.resourceTypes),
+ *   };
  */
-export function createPamCapabilitiesHandler(gatewayName: string) {
-  const frame = encodePamCapabilities(gatewayName);
+export function createPamCapabilitiesHandler(
+  gatewayName: string,
+  supportedResourceTypes: readonly string[],
+) {
+  const frame = encodePamCapabilities(gatewayName, supportedResourceTypes);
   return ({ socket, logger }: ActionContext): void => {
     logger.debug('pam capabilities answered');
     socket.write(frame);

@@ -5,20 +5,17 @@
  *   the caller's certificate must carry `…100.3 {sessionId, resourceType}`; without it the stream
  *   is closed (nothing is written: the caller did not ask for a PAM session). The session ends at
  *   the certificate's NotAfter.
- *   resourceType "postgres" -> the PostgreSQL proxy (pam/postgres/postgres-pam-proxy.ts);
- *   any other type           -> logged and closed (see infisical-pam-capabilities).
+ *   the session's resource type picks its protocol (PamSessions; "postgres" ->
+ *   pam/postgres/postgres-pam-protocol.ts); a type without one -> logged and closed (see
+ *   infisical-pam-capabilities).
  *
  * Every connection of one session (psql's main connection, its cancel connections, a driver's
  * pool) arrives as its own tunnel and joins the same PamSession.
  */
 import type { PamSessions } from '../pam/pam-sessions.ts';
-import { PostgresPamConnection } from '../pam/postgres/postgres-pam-proxy.ts';
 import type { ActionContext } from './action.ts';
 import { endStream } from './close-stream.ts';
 import { readPamCertificate } from './pam-certificate.ts';
-
-/** Resource types this gateway can proxy (advertised by infisical-pam-capabilities). */
-export const SUPPORTED_PAM_RESOURCE_TYPES = ['postgres'] as const;
 
 /**
  * @example
@@ -36,16 +33,14 @@ export function createPamProxyHandler(sessions: PamSessions) {
       sessionId: pam.sessionId,
       resourceType: pam.resourceType,
     });
-    if (pam.resourceType !== 'postgres') {
+    const session = sessions.session(pam.sessionId, pam.resourceType, pam.notAfter);
+    if (!session) {
       sessionLogger.warn('pam-proxy refused: this gateway does not support the resource type');
       endStream(socket);
       return;
     }
-    const session = sessions.session(pam.sessionId, pam.resourceType, pam.notAfter);
-    // A refused session (expired, cancelled) is reported after the startup packet, as a FATAL
-    // ErrorResponse, which every client shows (see PostgresPamConnection).
-    const connection = new PostgresPamConnection(socket, session, sessionLogger);
-    session.add(connection);
-    connection.start();
+    // A refused session (expired, cancelled) is reported by the protocol in its own way
+    // (PostgreSQL: after the startup packet, as a FATAL ErrorResponse, which every client shows).
+    session.serve(socket, sessionLogger);
   };
 }

@@ -5,55 +5,50 @@
  *   credentials   fetched at the first connection, cached until the session ends (never logged)
  *   recording     one encrypted file per session; every connection's query events in order
  *   connections   the live ones, so expiry and cancellation can close them all
- *   backend keys  the BackendKeyData aliases shown to callers (query cancellation)
  *   end           at NotAfter ("expired") or by the cancellation ALPN ("cancelled"): every
- *                 connection gets a FATAL error and is closed, the recording is marked ended and
+ *                 connection is told why (PostgreSQL: a FATAL error) and closed, the recording is marked ended and
  *                 flushed, the control plane is told (POST …/end). Later connections of the
  *                 session are refused with the same reason.
+ *
+ * Protocol-neutral: the bytes of each connection belong to the session's PamProtocol
+ * (pam-protocol.ts), which also validates the credentials.
  */
+import type tls from 'node:tls';
 import type { SessionRecording } from '@burrow/session-recorder';
 import type { Logger } from 'pino';
 import type { PamPlatformClient } from '../platform/pam-platform-client.ts';
 import type { PamRecordings } from './pam-recordings.ts';
 import { PlatformError } from '../platform/platform-request.ts';
-import { BackendKeyTable } from './postgres/backend-keys.ts';
-import { SQLSTATE } from './postgres/error-response.ts';
-import type { PostgresCredentials, PostgresSessionContext } from './postgres/postgres-pam-proxy.ts';
-import { PamSessionError } from './postgres/postgres-pam-proxy.ts';
-import type { QueryEvent } from './postgres/query-recorder.ts';
+import type { PamConnection, PamProtocol, PamSessionContext } from './pam-protocol.ts';
+import { PamSessionError } from './pam-session-error.ts';
 
 /** setTimeout holds at most 2^31 - 1 ms; longer sessions re-arm. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Something the session can close (a PostgresPamConnection). */
-export interface PamConnection {
-  terminate(reason: string): void;
-  readonly closed: Promise<void>;
-}
-
 export type PamSessionEnd = 'expired' | 'cancelled';
 
-export interface PamSessionOptions {
+export interface PamSessionOptions<Credentials> {
   sessionId: string;
-  resourceType: string;
+  /** The session's resource type and how its connections speak. */
+  protocol: PamProtocol<Credentials>;
   /** The caller certificate's NotAfter: the session ends then. */
   expiresAt: Date;
   platform: PamPlatformClient;
   recordings: PamRecordings;
   logger: Logger;
   /** Called once the session has ended and been cleaned up. */
-  onEnded: (session: PamSession) => void;
+  onEnded: (session: PamSession<Credentials>) => void;
 }
 
-export class PamSession implements PostgresSessionContext {
+export class PamSession<Credentials = unknown> implements PamSessionContext<Credentials> {
   readonly sessionId: string;
   readonly resourceType: string;
-  readonly backendKeys = new BackendKeyTable();
+  readonly protocol: PamProtocol<Credentials>;
   private expiresAt: Date;
-  private readonly options: PamSessionOptions;
+  private readonly options: PamSessionOptions<Credentials>;
   private readonly logger: Logger;
   private readonly connections = new Set<PamConnection>();
-  private credentialsPromise: Promise<PostgresCredentials> | undefined;
+  private credentialsPromise: Promise<Credentials> | undefined;
   private recordingPromise: Promise<SessionRecording> | undefined;
   private recording: SessionRecording | undefined;
   /** Appends run one after another, in the order the events happened. */
@@ -62,10 +57,11 @@ export class PamSession implements PostgresSessionContext {
   private endReason: PamSessionEnd | undefined;
   private ending: Promise<void> | undefined;
 
-  constructor(options: PamSessionOptions) {
+  constructor(options: PamSessionOptions<Credentials>) {
     this.options = options;
     this.sessionId = options.sessionId;
-    this.resourceType = options.resourceType;
+    this.protocol = options.protocol;
+    this.resourceType = options.protocol.resourceType;
     this.expiresAt = options.expiresAt;
     this.logger = options.logger;
     this.armExpiry();
@@ -87,31 +83,30 @@ export class PamSession implements PostgresSessionContext {
     this.armExpiry();
   }
 
-  /** Tracks a connection until it closes. */
-  add(connection: PamConnection): void {
+  /** Hands a caller connection to the protocol and tracks it until it closes. */
+  serve(caller: tls.TLSSocket, logger: Logger): PamConnection {
+    const connection = this.protocol.serve(caller, this, logger);
     this.connections.add(connection);
     void connection.closed.then(() => this.connections.delete(connection));
+    return connection;
   }
 
   /** Why a new connection must be refused right now, or undefined. */
   refusal(): PamSessionError | undefined {
     if (this.endReason === 'cancelled') {
-      return new PamSessionError(
-        `the PAM session ${this.sessionId} was cancelled`,
-        SQLSTATE.adminShutdown,
-      );
+      return new PamSessionError(`the PAM session ${this.sessionId} was cancelled`, 'ended');
     }
     if (this.endReason === 'expired' || Date.now() >= this.expiresAt.getTime()) {
       return new PamSessionError(
         `the PAM session ${this.sessionId} expired at ${this.expiresAt.toISOString()}`,
-        SQLSTATE.adminShutdown,
+        'ended',
       );
     }
     return undefined;
   }
 
   /** Credentials (cached) and an open recording; PamSessionError with a clear reason otherwise. */
-  async credentials(): Promise<PostgresCredentials> {
+  async credentials(): Promise<Credentials> {
     const refusal = this.refusal();
     if (refusal) throw refusal;
     this.credentialsPromise ??= this.fetchCredentials().catch((error: unknown) => {
@@ -125,7 +120,7 @@ export class PamSession implements PostgresSessionContext {
         this.recordingPromise = undefined;
         throw new PamSessionError(
           `gateway cannot record this session, so it is refused: ${messageOf(error)}`,
-          SQLSTATE.connectionFailure,
+          'not-recordable',
         );
       });
     const [credentials] = await Promise.all([this.credentialsPromise, this.recordingPromise]);
@@ -134,7 +129,7 @@ export class PamSession implements PostgresSessionContext {
     return credentials;
   }
 
-  record(event: QueryEvent): Promise<void> {
+  record(event: object): Promise<void> {
     this.appendChain = this.appendChain
       .then(async () => {
         const recording = this.recording ?? (await this.recordingPromise);
@@ -203,14 +198,15 @@ export class PamSession implements PostgresSessionContext {
     this.expiryTimer.unref();
   }
 
-  private async fetchCredentials(): Promise<PostgresCredentials> {
+  private async fetchCredentials(): Promise<Credentials> {
     try {
       const answer = await this.options.platform.fetchCredentials(this.sessionId);
+      const credentials = this.protocol.parseCredentials(answer.credentials);
       if (answer.expiresAt && answer.expiresAt.getTime() < this.expiresAt.getTime()) {
         this.expiresAt = answer.expiresAt;
         this.armExpiry();
       }
-      return answer.credentials;
+      return credentials;
     } catch (error) {
       throw credentialsError(this.sessionId, error);
     }
@@ -220,21 +216,18 @@ export class PamSession implements PostgresSessionContext {
 function credentialsError(sessionId: string, error: unknown): PamSessionError {
   if (error instanceof PlatformError) {
     if (error.status === 410) {
-      return new PamSessionError(
-        `the PAM session ${sessionId} has ended or expired`,
-        SQLSTATE.adminShutdown,
-      );
+      return new PamSessionError(`the PAM session ${sessionId} has ended or expired`, 'ended');
     }
     if (error.status === 403 || error.status === 404) {
       return new PamSessionError(
         `the control plane refused this gateway the credentials of PAM session ${sessionId} (HTTP ${error.status})`,
-        SQLSTATE.invalidAuthorization,
+        'refused',
       );
     }
   }
   return new PamSessionError(
     `gateway could not fetch the credentials of PAM session ${sessionId}: ${messageOf(error)}`,
-    SQLSTATE.unableToConnect,
+    'unavailable',
   );
 }
 

@@ -3,15 +3,21 @@
  * share. The PAM actions (pam-proxy, pam-session-cancellation) go through this registry, so that
  * all connections of one session share credentials, recording and lifetime.
  *
+ * Each resource type is served by its PamProtocol (pam-protocol.ts); a resource type without one
+ * is not served here (and not advertised by infisical-pam-capabilities).
+ *
  * An ended session stays known (as ended) until its NotAfter, so a late connection of a cancelled
  * session is refused with "was cancelled" rather than starting over.
  */
 import type { Logger } from 'pino';
 import type { PamPlatformClient } from '../platform/pam-platform-client.ts';
+import type { PamProtocol } from './pam-protocol.ts';
 import { PamRecordings } from './pam-recordings.ts';
 import { PamSession } from './pam-session.ts';
 
 export interface PamSessionsOptions {
+  /** The protocols this gateway serves, one per resource type. */
+  protocols: readonly PamProtocol[];
   platform: PamPlatformClient;
   /** --pam-session-recording-path; undefined for the default. */
   recordingDir: string | undefined;
@@ -22,11 +28,15 @@ export interface PamSessionsOptions {
 export class PamSessions {
   readonly recordings: PamRecordings;
   private readonly options: PamSessionsOptions;
+  private readonly protocols: ReadonlyMap<string, PamProtocol>;
   private readonly sessions = new Map<string, PamSession>();
   private readonly endedUntil = new Map<string, { session: PamSession; until: number }>();
 
   constructor(options: PamSessionsOptions) {
     this.options = options;
+    this.protocols = new Map(
+      options.protocols.map((protocol) => [protocol.resourceType, protocol]),
+    );
     this.recordings = new PamRecordings({
       dir: options.recordingDir,
       platform: options.platform,
@@ -42,8 +52,18 @@ export class PamSessions {
     this.recordings.start();
   }
 
-  /** The live (or recently ended) session for a certificate; created on first use. */
-  session(sessionId: string, resourceType: string, expiresAt: Date): PamSession {
+  /** The resource types this gateway serves (advertised by infisical-pam-capabilities). */
+  get resourceTypes(): string[] {
+    return [...this.protocols.keys()];
+  }
+
+  /**
+   * The live (or recently ended) session for a certificate; created on first use. Undefined when
+   * this gateway has no protocol for the resource type.
+   */
+  session(sessionId: string, resourceType: string, expiresAt: Date): PamSession | undefined {
+    const protocol = this.protocols.get(resourceType);
+    if (!protocol) return undefined;
     this.forgetExpired();
     const ended = this.endedUntil.get(sessionId);
     if (ended) return ended.session;
@@ -54,7 +74,7 @@ export class PamSessions {
     }
     session = new PamSession({
       sessionId,
-      resourceType,
+      protocol,
       expiresAt,
       platform: this.options.platform,
       recordings: this.recordings,
@@ -74,7 +94,9 @@ export class PamSessions {
   /** Cancels a session: closes its connections, finishes its recording, ends it upstream. */
   async cancel(sessionId: string, resourceType: string, expiresAt: Date): Promise<void> {
     const session = this.session(sessionId, resourceType, expiresAt);
-    await session.end('cancelled');
+    // A type this gateway does not serve has no connection or recording here: only end it upstream.
+    if (session) await session.end('cancelled');
+    else await this.recordings.finish(sessionId, undefined);
   }
 
   /** Gateway shutdown: every connection closed; recordings stay for the next run. */

@@ -1,9 +1,8 @@
 /**
  * The control plane routes the gateway uses for PAM (docs/pam-contract.md, reference §8.2/§8.4):
  *
- *   GET  /api/v1/pam/sessions/:id/credentials   -> {credentials:{host, port, database, username,
- *                                                   password, sslEnabled, sslRejectUnauthorized,
- *                                                   sslCertificate?}, expiresAt}
+ *   GET  /api/v1/pam/sessions/:id/credentials   -> {credentials:{…the resource type's…}, expiresAt}
+ *                                                   (postgres: pam/postgres/postgres-credentials.ts)
  *                                                   403 not this gateway's session, 410 ended/expired
  *   GET  /api/v2/gateways/pam-session-key        -> raw 32 bytes
  *   POST /api/v1/pam/sessions/:id/event-batches?startOffset=N  [events] -> {acknowledgedEvents}
@@ -12,14 +11,14 @@
  * All with the gateway's machine identity token. The password is only ever held in memory and
  * is never part of an error message or log line.
  */
-import type { PostgresCredentials } from '../pam/postgres/postgres-pam-proxy.ts';
 import { callPlatform } from './platform-request.ts';
 
 /** PAM key length: AES-256. */
 export const PAM_SESSION_KEY_BYTES = 32;
 
 export interface SessionCredentials {
-  readonly credentials: PostgresCredentials;
+  /** The account's credentials as sent (their shape depends on the resource type; never logged). */
+  readonly credentials: object;
   /** When the control plane says the session ends (ISO-8601), if it said. */
   readonly expiresAt: Date | undefined;
 }
@@ -100,43 +99,19 @@ export function createPamPlatformClient(
   };
 }
 
-/** Checks the credentials answer field by field (the error never quotes the values). */
+/**
+ * Reads the credentials answer: the `credentials` object is handed, unread, to the resource type's
+ * protocol (which validates it); `expiresAt` is read here.
+ */
 export function parseCredentials(answer: unknown): SessionCredentials {
-  const root = answer as { credentials?: Record<string, unknown>; expiresAt?: unknown } | undefined;
-  const c = root?.credentials;
-  if (!c || typeof c !== 'object') throw new Error('credentials answer has no credentials object');
-  const text = (key: string): string => {
-    const value = c[key];
-    if (typeof value !== 'string' || value === '') {
-      throw new Error(`credentials.${key} is missing or not a string`);
-    }
-    return value;
-  };
-  const port = typeof c.port === 'string' ? Number(c.port) : c.port;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error('credentials.port is not a port number');
+  const root = answer as { credentials?: unknown; expiresAt?: unknown } | undefined;
+  const credentials = root?.credentials;
+  if (!credentials || typeof credentials !== 'object') {
+    throw new Error('credentials answer has no credentials object');
   }
-  const password = c.password;
-  if (typeof password !== 'string') throw new Error('credentials.password is not a string');
   const expiresAt =
-    typeof root?.expiresAt === 'string' && !Number.isNaN(Date.parse(root.expiresAt))
+    typeof root.expiresAt === 'string' && !Number.isNaN(Date.parse(root.expiresAt))
       ? new Date(root.expiresAt)
       : undefined;
-  return {
-    credentials: {
-      host: text('host'),
-      port,
-      database: text('database'),
-      username: text('username'),
-      password,
-      sslEnabled: c.sslEnabled === true,
-      // Verification is the safe default when the field is absent.
-      sslRejectUnauthorized: c.sslRejectUnauthorized !== false,
-      sslCertificate:
-        typeof c.sslCertificate === 'string' && c.sslCertificate.trim() !== ''
-          ? c.sslCertificate
-          : undefined,
-    },
-    expiresAt,
-  };
+  return { credentials, expiresAt };
 }

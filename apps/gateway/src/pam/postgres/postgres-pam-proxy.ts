@@ -26,10 +26,13 @@
 import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { PamSessionContext } from '../pam-protocol.ts';
+import type { PamRefusalReason } from '../pam-session-error.ts';
+import { PamSessionError } from '../pam-session-error.ts';
 import type { BackendKey, BackendKeyTable } from './backend-keys.ts';
 import { SQLSTATE, encodeErrorResponse } from './error-response.ts';
 import { MessageReader } from './message-reader.ts';
-import type { QueryEvent } from './query-recorder.ts';
+import type { PostgresCredentials } from './postgres-credentials.ts';
 import { QueryRecorder, RECORDED_CLIENT_TYPES, RECORDED_SERVER_TYPES } from './query-recorder.ts';
 import { ServerAuthenticationError, authenticateToServer } from './server-authentication.ts';
 import { encodeCancelRequest, encodeStartupMessage, readCallerStartup } from './startup.ts';
@@ -45,30 +48,27 @@ export const SERVER_LOGIN_TIMEOUT_MS = 30_000;
 /** Messages the recorder reads are buffered up to this; larger ones stream past unrecorded. */
 export const MAX_RECORDED_MESSAGE_BYTES = 1024 * 1024;
 
-/** What the gateway knows about the database of a session (the control plane's credentials). */
-export interface PostgresCredentials extends PostgresTarget {
-  readonly database: string;
-  readonly username: string;
-  readonly password: string;
-}
-
-/** A failure with a message fit for the caller's screen (no secret in it). */
-export class PamSessionError extends Error {
+/** A failure the caller sees as a FATAL ErrorResponse (no secret in the message). */
+export class PostgresFatalError extends Error {
   readonly sqlState: string;
   constructor(message: string, sqlState: string) {
     super(message);
-    this.name = 'PamSessionError';
+    this.name = 'PostgresFatalError';
     this.sqlState = sqlState;
   }
 }
 
-/** What one connection needs from its session. */
-export interface PostgresSessionContext {
-  readonly sessionId: string;
-  /** The stored credentials; rejects with PamSessionError when the session cannot be used. */
-  credentials(): Promise<PostgresCredentials>;
-  /** Appends the event to the session recording; resolves once it is on disk (never rejects). */
-  record(event: QueryEvent): Promise<void>;
+/** The SQLSTATE a refusal of the PAM core is reported with. */
+const REFUSAL_SQLSTATE: Record<PamRefusalReason, string> = {
+  ended: SQLSTATE.adminShutdown,
+  refused: SQLSTATE.invalidAuthorization,
+  unavailable: SQLSTATE.unableToConnect,
+  'not-recordable': SQLSTATE.connectionFailure,
+};
+
+/** What one connection needs from its session: the PAM core's, plus the backend-key aliases. */
+export interface PostgresSessionContext extends PamSessionContext<PostgresCredentials> {
+  /** The session's BackendKeyData aliases (query cancellation across its connections). */
   readonly backendKeys: BackendKeyTable;
 }
 
@@ -127,7 +127,9 @@ export class PostgresPamConnection {
     this.closeReason = reason;
     this.abort.abort();
     const boundary = this.serverSplitter ? this.serverSplitter.atMessageBoundary : true;
-    this.closeWithError(boundary ? new PamSessionError(reason, SQLSTATE.adminShutdown) : undefined);
+    this.closeWithError(
+      boundary ? new PostgresFatalError(reason, SQLSTATE.adminShutdown) : undefined,
+    );
   }
 
   private async run(): Promise<void> {
@@ -150,7 +152,7 @@ export class PostgresPamConnection {
     const loginTimer = setTimeout(
       () =>
         this.fail(
-          new PamSessionError(
+          new PostgresFatalError(
             `gateway could not log in to the database within ${SERVER_LOGIN_TIMEOUT_MS / 1000} s`,
             SQLSTATE.unableToConnect,
           ),
@@ -194,7 +196,7 @@ export class PostgresPamConnection {
       );
     } catch (error) {
       if (error instanceof ServerAuthenticationError) {
-        throw new PamSessionError(
+        throw new PostgresFatalError(
           `gateway could not authenticate to the database as ${credentials.username}: ${error.message}`,
           error.sqlState ?? SQLSTATE.invalidPassword,
         );
@@ -356,30 +358,34 @@ export class PostgresPamConnection {
     if (this.isClosed) return;
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof PamSessionError) {
+      const fatal = new PostgresFatalError(message, REFUSAL_SQLSTATE[error.reason]);
+      this.logger.warn({ error: message, sqlState: fatal.sqlState }, 'pam connection refused');
+      this.closeWithError(fatal);
+    } else if (error instanceof PostgresFatalError) {
       this.logger.warn({ error: message, sqlState: error.sqlState }, 'pam connection refused');
       this.closeWithError(error);
     } else if (error instanceof TargetConnectionError) {
       this.logger.warn({ error: message }, 'pam connection: database unreachable');
       this.closeWithError(
-        new PamSessionError(`gateway could not connect: ${message}`, SQLSTATE.unableToConnect),
+        new PostgresFatalError(`gateway could not connect: ${message}`, SQLSTATE.unableToConnect),
       );
     } else if (error instanceof PgProtocolError) {
       this.logger.warn({ error: message }, 'pam connection: protocol error');
       this.closeWithError(
         this.state === 'startup' && /closed the connection during startup/.test(message)
           ? undefined
-          : new PamSessionError(`gateway: ${message}`, SQLSTATE.protocolViolation),
+          : new PostgresFatalError(`gateway: ${message}`, SQLSTATE.protocolViolation),
       );
     } else {
       this.logger.error({ error: message }, 'pam connection failed');
       this.closeWithError(
-        new PamSessionError(`gateway error: ${message}`, SQLSTATE.connectionFailure),
+        new PostgresFatalError(`gateway error: ${message}`, SQLSTATE.connectionFailure),
       );
     }
   }
 
   /** Writes a FATAL error (if given) to the caller, then closes both sides. */
-  private closeWithError(error: PamSessionError | undefined): void {
+  private closeWithError(error: PostgresFatalError | undefined): void {
     if (this.isClosed) return;
     this.abort.abort();
     if (this.serverTcp) {

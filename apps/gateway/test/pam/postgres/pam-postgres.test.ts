@@ -21,6 +21,7 @@ import { createPamSessionCancellationHandler } from '../../../src/actions/pam-se
 import { InnerTlsServer } from '../../../src/tunnel/inner-tls-server.ts';
 import { createPamPlatformClient } from '../../../src/platform/pam-platform-client.ts';
 import { PamSessions } from '../../../src/pam/pam-sessions.ts';
+import { createPostgresPamProtocol } from '../../../src/pam/postgres/postgres-pam-protocol.ts';
 import type { FakeCredentials, FakePamControlPlane } from '../../helpers/fake-pam-control-plane.ts';
 import { startFakePamControlPlane } from '../../helpers/fake-pam-control-plane.ts';
 import type { CapturedLogger } from '../../helpers/log-capture.ts';
@@ -58,6 +59,7 @@ beforeAll(async () => {
   logs = captureLogs('debug');
   recordingDir = mkdtempSync(path.join(os.tmpdir(), 'burrow-pam-recordings-'));
   sessions = new PamSessions({
+    protocols: [createPostgresPamProtocol()],
     platform: createPamPlatformClient(controlPlane.apiUrl, () => 'gateway-token'),
     recordingDir,
     logger: logs.logger,
@@ -68,7 +70,7 @@ beforeAll(async () => {
     credentials: pki.credentials,
     actions: {
       [ALPN.pamProxy]: createPamProxyHandler(sessions),
-      [ALPN.pamCapabilities]: createPamCapabilitiesHandler('gw-1'),
+      [ALPN.pamCapabilities]: createPamCapabilitiesHandler('gw-1', sessions.resourceTypes),
       [ALPN.pamSessionCancellation]: createPamSessionCancellationHandler(sessions),
     },
     logger: logs.logger,
