@@ -15,11 +15,11 @@
  * failures are one line `burrow: <message>` on stderr with the exit codes of cli-error.ts.
  */
 import { readFileSync } from 'node:fs';
+import { createLogger } from '@burrow/observability';
 import { Command, Option } from 'commander';
 import { CliError, EXIT_CODES } from './cli-error.ts';
 import { resolveConfigDir } from './config-dir.ts';
 import { deleteCredentials, requireLogin } from './credentials-store.ts';
-import { createDebugLogger } from './debug-logger.ts';
 import { parseDuration } from './duration.ts';
 import { listGateways } from './gateways-command.ts';
 import { runLogin } from './login-command.ts';
@@ -151,7 +151,12 @@ export function createCli(context: CliContext): Command {
       const durationMs = parseDuration(options.duration ?? '1h');
       const port = parsePort(options.port ?? '0');
       const platform = platformFor(command);
-      const log = createDebugLogger(globals(command).debug);
+      // Diagnostics: JSON lines on stderr, only with --debug / BURROW_DEBUG=1.
+      const log = createLogger({
+        name: 'burrow',
+        level: globals(command).debug ? 'debug' : 'silent',
+        destination: 2,
+      });
       const session = await PamAccessSession.open({
         platform,
         path,

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import type tls from 'node:tls';
 import { ALPN, dialGateway, type DialGatewayOptions } from '@burrow/tunnel-protocol';
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 import { CliError } from './cli-error.ts';
 import { describeDialFailure } from './dial-failure.ts';
 import { formatDurationForApi } from './duration.ts';

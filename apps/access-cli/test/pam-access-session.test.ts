@@ -3,7 +3,7 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ALPN, DialError, type DialGatewayOptions } from '@burrow/tunnel-protocol';
-import { createDebugLogger } from '../src/debug-logger.ts';
+import { createLogger } from '@burrow/observability';
 import { PamAccessSession } from '../src/pam-access-session.ts';
 import { PlatformClient } from '../src/platform-client.ts';
 
@@ -147,7 +147,7 @@ async function open(
     durationMs: overrides.durationMs ?? 3_600_000,
     port: 0,
     reason: 'testing',
-    log: createDebugLogger(false),
+    log: createLogger({ level: 'silent' }),
     notice: (line) => notices.push(line),
     dial,
   });

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { readBurrowExtensions } from '@burrow/pki';
+import { repeatedJsonKeys } from '@burrow/test-support';
 import {
   auth,
   bootstrap,
@@ -372,5 +373,11 @@ describe('PAM session credentials, key, events, end', () => {
   it('never logs the password', () => {
     expect(logs).toContain('PAM session credentials handed to the gateway');
     expect(logs).not.toContain(PASSWORD);
+  });
+
+  it("writes each key once per log line (request logs carry fastify's bindings)", () => {
+    const lines = logs.split('\n').filter((line) => line !== '');
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines.flatMap(repeatedJsonKeys)).toEqual([]);
   });
 });

@@ -142,7 +142,7 @@ export class Gateway {
     const { config, logger } = this;
     logger.info(
       {
-        name: config.name,
+        gatewayName: config.name,
         relays: this.links.map((link) => link.relayName),
         apiUrl: config.apiUrl,
         authMethod: config.login.method,

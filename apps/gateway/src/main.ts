@@ -6,13 +6,13 @@
  * registration refused; for other commands, a {@link CommandFailure}: one line on stderr), 2 for
  * bad configuration (one line on stderr naming the setting).
  */
+import { createLogger } from '@burrow/observability';
 import { CommanderError } from 'commander';
 import { createCli } from './cli.ts';
 import { CommandFailure } from './ops/command-failure.ts';
 import { Gateway } from './gateway.ts';
 import type { GatewayConfig } from './ops/gateway-config.ts';
 import { ConfigError } from './ops/gateway-config.ts';
-import { createLogger } from './ops/logger.ts';
 import { dialRelay } from './tunnel/relay-dialer.ts';
 
 /** A stop that takes longer than this (stuck socket, slow control plane) is cut short. */
@@ -22,7 +22,7 @@ const EXIT_FAILURE = 1;
 const EXIT_BAD_CONFIG = 2;
 
 async function runGateway(config: GatewayConfig): Promise<void> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger({ name: 'burrow-gateway', level: config.logLevel });
   const gateway = new Gateway(config, logger, { dialRelay });
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {

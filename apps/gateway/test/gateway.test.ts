@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { repeatedJsonKeys } from '@burrow/test-support';
 import { ALPN, PING_REPLY, ReconnectBackoff, healthReply } from '@burrow/tunnel-protocol';
 import { Gateway, type GatewayTuning } from '../src/gateway.ts';
 import type { GatewayConfig } from '../src/ops/gateway-config.ts';
@@ -192,6 +193,10 @@ describe('Gateway', () => {
     const text = JSON.stringify(logs.lines);
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain('PRIVATE KEY');
+    // One logger setup: every line names the gateway and carries each key once, although
+    // components bind their own keys on top of the gateway's.
+    expect(logs.lines.filter((line) => line.name !== 'burrow-gateway')).toEqual([]);
+    expect(logs.raw.flatMap(repeatedJsonKeys)).toEqual([]);
   });
 
   it('re-registers and redials after the relay connection is lost', async () => {

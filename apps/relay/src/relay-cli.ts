@@ -5,6 +5,7 @@
  * Exit codes: 0 after a clean shutdown, 1 when the relay cannot start or stop cleanly, 2 for bad
  * configuration (one line on stderr naming the setting).
  */
+import { createLogger } from '@burrow/observability';
 import { Command, CommanderError, Option } from 'commander';
 import type { Logger } from 'pino';
 import type { RelayFlags, RelaySettingKey } from './relay-config.ts';
@@ -15,7 +16,6 @@ import {
   RELAY_SETTINGS,
   parseRelayConfig,
 } from './relay-config.ts';
-import { createRelayLogger } from './relay-logger.ts';
 import { buildRelaySystemdCommand } from './relay-systemd-command.ts';
 import { RELAY_DRAIN_TIMEOUT_MS } from '@burrow/tunnel-protocol';
 import type { RunningRelay } from './relay.ts';
@@ -88,7 +88,7 @@ async function runStart(flags: RelayFlags): Promise<void> {
     }
     throw error;
   }
-  const logger = createRelayLogger(config.logLevel);
+  const logger = createLogger({ name: 'burrow-relay', level: config.logLevel });
   let relay: RunningRelay | undefined;
   installSignalHandlers(logger, () => relay);
   try {

@@ -102,7 +102,10 @@ export async function startRelay(
         tlsPort: config.tlsListen.port,
       });
     const credentials = await register();
-    logger.info({ name: config.name, host: config.host, type: config.type }, 'Relay registered');
+    logger.info(
+      { relayName: config.name, host: config.host, type: config.type },
+      'Relay registered',
+    );
 
     const metrics = new RelayMetrics();
     const limiter = new AcceptLimiter(deps.acceptLimits);
@@ -145,7 +148,7 @@ export async function startRelay(
     const sshAddress = formatListenAddress({ host: ssh.address, port: ssh.port });
     const tlsAddress = formatListenAddress({ host: tls.address, port: tls.port });
     logger.info(
-      { name: config.name, host: config.host, type: config.type, sshAddress, tlsAddress },
+      { relayName: config.name, host: config.host, type: config.type, sshAddress, tlsAddress },
       'Relay started successfully',
     );
 

@@ -4,8 +4,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort, repeatedJsonKeys } from '@burrow/test-support';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RELAY_SETTINGS } from '../src/relay-config.ts';
 import type { StubControlPlane } from './stub-control-plane.ts';
@@ -84,9 +84,14 @@ describe('burrow-relay', () => {
           .map((line) => JSON.parse(line) as Record<string, unknown>);
         expect(started).toHaveLength(1);
         expect(started[0]).toMatchObject({
+          name: 'burrow-relay',
+          relayName: 'relay-cli',
           sshAddress: `127.0.0.1:${sshPort}`,
           tlsAddress: `127.0.0.1:${tlsPort}`,
         });
+        // Each key once per line (the relay's name used to repeat the logger's "name").
+        const lines = stdout.split('\n').filter((line) => line !== '');
+        expect(lines.flatMap(repeatedJsonKeys)).toEqual([]);
         expect(stdout).not.toContain('cli-token');
         const signalledAt = Date.now();
         child.kill('SIGTERM');
@@ -99,17 +104,6 @@ describe('burrow-relay', () => {
     });
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

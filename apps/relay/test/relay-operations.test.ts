@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import { freePort } from '@burrow/test-support';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { RelaySshConnection } from '@burrow/ssh-transport';
 import { connectToRelay } from '@burrow/ssh-transport';
@@ -243,17 +244,6 @@ function tcpOutcome(port: number): Promise<'open' | 'reset' | 'refused'> {
     socket.on('close', () => {
       clearTimeout(timer);
       resolve('reset');
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
     });
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { freePort } from '@burrow/test-support';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RelaySshConnection } from '@burrow/ssh-transport';
 import { connectToRelay } from '@burrow/ssh-transport';
@@ -179,17 +180,6 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
     await expect(connectTcp(tlsPort)).rejects.toThrow(/ECONNREFUSED/);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function connectTcp(port: number): Promise<void> {
   return new Promise((resolve, reject) => {

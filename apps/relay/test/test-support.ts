@@ -1,5 +1,5 @@
 /**
- * Test helpers: a logger whose events a test can read, a raw TLS caller that records everything
+ * Test helpers: a logger (the relay's real setup) whose events a test can read, a raw TLS caller that records everything
  * it receives until the relay closes, and a stub gateway session whose channels are in-memory
  * stream pairs.
  */
@@ -8,8 +8,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { duplexPair, Writable } from 'node:stream';
 import tls from 'node:tls';
-import type { Logger } from 'pino';
-import { pino } from 'pino';
+import { createLogger, type Logger } from '@burrow/observability';
 import type { GatewaySession } from '../src/gateway-registry.ts';
 import type { CallerCertificate } from './relay-pki.ts';
 
@@ -29,7 +28,10 @@ export function captureLogger(): { logger: Logger; events: LogEvent[] } {
       done();
     },
   });
-  return { logger: pino({ level: 'debug' }, sink), events };
+  return {
+    logger: createLogger({ name: 'burrow-relay', level: 'debug', destination: sink }),
+    events,
+  };
 }
 
 export interface CallerOutcome {

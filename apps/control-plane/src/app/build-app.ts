@@ -1,9 +1,8 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { createLogger, type DestinationStream } from '@burrow/observability';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { DestinationStream } from 'pino';
-import pino from 'pino';
 import { accessTokensPlugin } from '../plugins/access-tokens.ts';
 import { awsAuthPlugin } from '../plugins/aws-auth.ts';
 import { azureAuthPlugin } from '../plugins/azure-auth.ts';
@@ -26,7 +25,6 @@ import { universalAuthPlugin } from '../plugins/universal-auth.ts';
 import { ErrorResponse } from './common-schemas.ts';
 import type { ControlPlaneContext } from './control-plane-context.ts';
 import { errorHandler } from './error-handler.ts';
-import { loggerOptions } from './logger-options.ts';
 
 /**
  * The fastify app: one plugin per domain, each with schema-validated routes, OpenAPI at /docs
@@ -49,7 +47,10 @@ export async function buildApp(
   context: ControlPlaneContext,
   options: BuildAppOptions = {},
 ): Promise<ControlPlaneApp> {
-  const logger = pino(loggerOptions(options.logLevel ?? 'info'), options.logStream);
+  const logger = createLogger({
+    level: options.logLevel ?? 'info',
+    destination: options.logStream,
+  });
   const app = Fastify({
     loggerInstance: logger,
     // The reference CLI posts to "/login/" as well as "/login".

@@ -1,6 +1,6 @@
-/** A pino logger whose lines tests can read back. */
+/** The gateway's logger (the real setup from @burrow/observability) whose lines tests can read back. */
 import { Writable } from 'node:stream';
-import { pino, type Logger } from 'pino';
+import { createLogger, type Logger } from '@burrow/observability';
 
 export interface LogLine {
   level: number;
@@ -11,17 +11,21 @@ export interface LogLine {
 export interface CapturedLogger {
   logger: Logger;
   lines: LogLine[];
+  /** The lines as written (JSON.parse hides repeated keys; these show them). */
+  raw: string[];
   /** Resolves with the first line (already logged or future) whose msg matches. */
   waitFor(match: string | RegExp, timeoutMs?: number): Promise<LogLine>;
 }
 
 export function captureLogs(level = 'debug'): CapturedLogger {
   const lines: LogLine[] = [];
+  const raw: string[] = [];
   const waiters: { test: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       for (const text of chunk.toString('utf8').split('\n')) {
         if (text.trim() === '') continue;
+        raw.push(text);
         const line = JSON.parse(text) as LogLine;
         lines.push(line);
         for (const waiter of [...waiters]) {
@@ -34,12 +38,13 @@ export function captureLogs(level = 'debug'): CapturedLogger {
       callback();
     },
   });
-  const logger = pino({ level }, destination);
+  const logger = createLogger({ name: 'burrow-gateway', level, destination });
   const matches = (match: string | RegExp) => (line: LogLine) =>
     typeof match === 'string' ? line.msg === match : match.test(line.msg);
   return {
     logger,
     lines,
+    raw,
     waitFor(match, timeoutMs = 5_000) {
       const test = matches(match);
       const found = lines.find(test);
