@@ -1,3 +1,4 @@
+import { ErrorResponse, SECURITY_SCHEMES } from '@burrow/platform-api';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -22,7 +23,6 @@ import { identitiesPlugin } from '../plugins/identities.ts';
 import { relaysPlugin } from '../plugins/relays.ts';
 import { tokenAuthPlugin } from '../plugins/token-auth.ts';
 import { universalAuthPlugin } from '../plugins/universal-auth.ts';
-import { ErrorResponse } from './common-schemas.ts';
 import type { ControlPlaneContext } from './control-plane-context.ts';
 import { errorHandler } from './error-handler.ts';
 
@@ -91,20 +91,7 @@ export async function buildApp(
           'Identities, login methods, certificate authorities, relays and gateways (Infisical-compatible paths).',
         version: options.version ?? '0.1.0',
       },
-      components: {
-        securitySchemes: {
-          bearerAuth: {
-            type: 'http',
-            scheme: 'bearer',
-            description: 'machine identity access token',
-          },
-          relayAuthSecret: {
-            type: 'http',
-            scheme: 'bearer',
-            description: 'RELAY_AUTH_SECRET (instance relays)',
-          },
-        },
-      },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });

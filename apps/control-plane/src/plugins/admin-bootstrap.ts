@@ -1,51 +1,20 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorResponses } from '../app/common-schemas.ts';
+import { routes } from '@burrow/platform-api';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { bootstrapInstance } from '../services/instance-bootstrap.ts';
+import { declaredRoute } from './declared-route.ts';
 import type { PluginOptions } from './plugin-options.ts';
 
 /**
- * `POST /api/v1/admin/bootstrap {email, password, organization}` — first-run setup (Infisical's
- * instance bootstrap). A second call answers 400.
+ * First-run setup (Infisical's instance bootstrap; contract: @burrow/platform-api
+ * routes.bootstrapInstance). A second call answers 400.
  */
-const BootstrapBody = Type.Object({
-  email: Type.String({ format: 'email', maxLength: 254 }),
-  password: Type.String({ minLength: 8, maxLength: 1024 }),
-  organization: Type.String({ minLength: 1, maxLength: 64 }),
-});
-
-const BootstrapResponse = Type.Object({
-  message: Type.String(),
-  user: Type.Object({
-    id: Type.String(),
-    email: Type.String(),
-    username: Type.String(),
-    firstName: Type.String(),
-    lastName: Type.String(),
-    superAdmin: Type.Boolean(),
-  }),
-  organization: Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() }),
-  identity: Type.Object({
-    id: Type.String(),
-    name: Type.String(),
-    credentials: Type.Object({ token: Type.String() }),
-  }),
-});
-
 export const adminBootstrapPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
   app,
   { context },
 ) => {
-  app.post(
-    '/api/v1/admin/bootstrap',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'Set up the instance: admin user, first organization, admin machine identity',
-        body: BootstrapBody,
-        response: { 200: BootstrapResponse, ...errorResponses },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...declaredRoute(routes.bootstrapInstance),
+    handler: async (request) => {
       const { user, organization, identity, grant } = await bootstrapInstance(
         context,
         request.body,
@@ -72,5 +41,5 @@ export const adminBootstrapPlugin: FastifyPluginAsyncTypebox<PluginOptions> = as
         },
       };
     },
-  );
+  });
 };

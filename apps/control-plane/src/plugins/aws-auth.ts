@@ -1,6 +1,5 @@
 import { awsIamAuthConfig, verifyAwsIamLogin } from '@burrow/auth-methods';
-import { Type } from '@fastify/type-provider-typebox';
-import { Uuid } from '../app/common-schemas.ts';
+import { awsAuth } from '@burrow/platform-api';
 import { loginMethodPlugin } from './login-method-routes.ts';
 
 /**
@@ -10,26 +9,7 @@ import { loginMethodPlugin } from './login-method-routes.ts';
  * sts:GetCallerIdentity the control plane forwards to STS).
  */
 export const awsAuthPlugin = loginMethodPlugin({
-  method: 'aws-auth',
-  responseKey: 'identityAwsAuth',
-  title: 'AWS IAM auth',
-  attachFields: Type.Object({
-    stsEndpoint: Type.Optional(Type.String({ maxLength: 2048 })),
-    allowedPrincipalArns: Type.Optional(Type.String({ maxLength: 8192 })),
-    allowedAccountIds: Type.Optional(Type.String({ maxLength: 4096 })),
-  }),
-  configFields: Type.Object({
-    type: Type.Literal('iam'),
-    stsEndpoint: Type.String(),
-    allowedPrincipalArns: Type.String(),
-    allowedAccountIds: Type.String(),
-  }),
-  loginBody: Type.Object({
-    identityId: Uuid,
-    iamHttpRequestMethod: Type.String({ minLength: 1, maxLength: 16 }),
-    iamRequestBody: Type.String({ maxLength: 4096 }),
-    iamRequestHeaders: Type.String({ minLength: 1, maxLength: 16_384 }),
-  }),
+  routes: awsAuth,
   toConfig: (body) => awsIamAuthConfig(body),
   toJson: (config) => ({
     type: 'iam' as const,

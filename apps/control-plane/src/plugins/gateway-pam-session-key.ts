@@ -1,29 +1,22 @@
+import { routes } from '@burrow/platform-api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { authenticate } from '../app/authenticate.ts';
-import { bearerAuth, errorResponses } from '../app/common-schemas.ts';
 import { notFound } from '../app/http-error.ts';
+import { declaredRoute } from './declared-route.ts';
 import type { PluginOptions } from './plugin-options.ts';
 
 /**
- * The gateway's recording key (docs/pam-contract.md, reference §8.4):
- *   GET /api/v2/gateways/pam-session-key (the gateway's identity)
- *       → raw 32 bytes, application/octet-stream; created once per gateway, sealed at rest.
+ * The gateway's recording key (reference §8.4; contract: @burrow/platform-api
+ * routes.gatewayPamSessionKey): raw 32 bytes, application/octet-stream, for the calling gateway's
+ * identity; created once per gateway, sealed at rest.
  */
 export const gatewayPamSessionKeyPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
   app,
   { context },
 ) => {
-  app.get(
-    '/api/v2/gateways/pam-session-key',
-    {
-      schema: {
-        tags: ['gateways'],
-        summary: 'The calling gateway’s key for its local PAM recordings (32 raw bytes)',
-        security: bearerAuth,
-        response: { ...errorResponses },
-      },
-    },
-    async (request, reply) => {
+  app.route({
+    ...declaredRoute(routes.gatewayPamSessionKey),
+    handler: async (request, reply) => {
       const caller = authenticate(context, request);
       const gateway = context.gateways.findByIdentity(caller.id);
       if (!gateway || gateway.deletedAt !== null) {
@@ -33,5 +26,5 @@ export const gatewayPamSessionKeyPlugin: FastifyPluginAsyncTypebox<PluginOptions
       request.log.info({ gatewayId: gateway.id }, 'PAM session key handed out');
       return reply.header('cache-control', 'no-store').type('application/octet-stream').send(key);
     },
-  );
+  });
 };

@@ -1,6 +1,6 @@
 import { gcpAuthConfig, verifyGcpLogin } from '@burrow/auth-methods';
-import { Type } from '@fastify/type-provider-typebox';
-import { JwtLoginBody, loginMethodPlugin } from './login-method-routes.ts';
+import { gcpAuth } from '@burrow/platform-api';
+import { loginMethodPlugin } from './login-method-routes.ts';
 
 /**
  * GCP auth (reference §7): `POST /api/v1/auth/gcp-auth/identities/:identityId` with type
@@ -9,22 +9,7 @@ import { JwtLoginBody, loginMethodPlugin } from './login-method-routes.ts';
  * (gcp-id-token and gcp-iam).
  */
 export const gcpAuthPlugin = loginMethodPlugin({
-  method: 'gcp-auth',
-  responseKey: 'identityGcpAuth',
-  title: 'GCP auth',
-  attachFields: Type.Object({
-    type: Type.Union([Type.Literal('gce'), Type.Literal('iam')]),
-    allowedServiceAccounts: Type.Optional(Type.String({ maxLength: 8192 })),
-    allowedProjects: Type.Optional(Type.String({ maxLength: 4096 })),
-    allowedZones: Type.Optional(Type.String({ maxLength: 4096 })),
-  }),
-  configFields: Type.Object({
-    type: Type.String(),
-    allowedServiceAccounts: Type.String(),
-    allowedProjects: Type.String(),
-    allowedZones: Type.String(),
-  }),
-  loginBody: JwtLoginBody,
+  routes: gcpAuth,
   toConfig: (body) => gcpAuthConfig(body),
   toJson: (config) => ({
     type: config.type,

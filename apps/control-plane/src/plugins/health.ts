@@ -1,37 +1,22 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { routes } from '@burrow/platform-api';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { declaredRoute } from './declared-route.ts';
 import type { PluginOptions } from './plugin-options.ts';
 
 /**
  * `GET /healthz`: the process is alive. `GET /readyz`: it can serve (the database answers).
  */
 export const healthPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { context }) => {
-  app.get(
-    '/healthz',
-    {
-      schema: {
-        tags: ['health'],
-        summary: 'Liveness',
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
-      },
-      logLevel: 'warn',
-    },
-    async () => ({ status: 'ok' as const }),
-  );
+  app.route({
+    ...declaredRoute(routes.healthz),
+    logLevel: 'warn',
+    handler: async () => ({ status: 'ok' as const }),
+  });
 
-  app.get(
-    '/readyz',
-    {
-      schema: {
-        tags: ['health'],
-        summary: 'Readiness: the database answers',
-        response: {
-          200: Type.Object({ status: Type.Literal('ready') }),
-          503: Type.Object({ status: Type.Literal('unavailable'), reason: Type.String() }),
-        },
-      },
-      logLevel: 'warn',
-    },
-    async (_request, reply) => {
+  app.route({
+    ...declaredRoute(routes.readyz),
+    logLevel: 'warn',
+    handler: async (_request, reply) => {
       try {
         context.db.prepare('SELECT 1').get();
         return { status: 'ready' as const };
@@ -41,5 +26,5 @@ export const healthPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
           .send({ status: 'unavailable' as const, reason: (error as Error).message });
       }
     },
-  );
+  });
 };

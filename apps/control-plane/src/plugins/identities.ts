@@ -1,27 +1,17 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { routes } from '@burrow/platform-api';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { authenticate, manageableIdentity } from '../app/authenticate.ts';
 import { requireAdmin, requireOrg } from '../app/authorization.ts';
-import { bearerAuth, errorResponses, isoTime, Uuid } from '../app/common-schemas.ts';
 import type { ControlPlaneContext } from '../app/control-plane-context.ts';
+import { isoTime } from '../app/iso-time.ts';
 import type { Identity } from '../stores/identity-store.ts';
+import { declaredRoute } from './declared-route.ts';
 import type { PluginOptions } from './plugin-options.ts';
 
 /**
- * Machine identities:
- *   POST /api/v1/identities {name, organizationId, role?}  → {identity}
- *   GET  /api/v1/identities/:identityId                    → {identity}
- * The caller is an admin identity of that organization.
+ * Machine identities (contract: @burrow/platform-api routes/identities.ts): create and read. The
+ * caller is an admin identity of that organization.
  */
-export const IdentityJson = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  orgId: Type.String(),
-  role: Type.String(),
-  authMethods: Type.Array(Type.String()),
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
-});
-
 export function identityJson(context: ControlPlaneContext, identity: Identity) {
   const authMethods: string[] = [];
   if (context.universalAuth.getByIdentity(identity.id)) authMethods.push('universal-auth');
@@ -41,22 +31,9 @@ export const identitiesPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async 
   app,
   { context },
 ) => {
-  app.post(
-    '/api/v1/identities',
-    {
-      schema: {
-        tags: ['identities'],
-        summary: 'Create a machine identity',
-        security: bearerAuth,
-        body: Type.Object({
-          name: Type.String({ minLength: 1, maxLength: 64 }),
-          organizationId: Uuid,
-          role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])),
-        }),
-        response: { 200: Type.Object({ identity: IdentityJson }), ...errorResponses },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...declaredRoute(routes.createIdentity),
+    handler: async (request) => {
       const caller = authenticate(context, request);
       requireOrg(caller, request.body.organizationId);
       requireAdmin(caller);
@@ -68,23 +45,14 @@ export const identitiesPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async 
       request.log.info({ identityId: identity.id, role: identity.role }, 'identity created');
       return { identity: identityJson(context, identity) };
     },
-  );
+  });
 
-  app.get(
-    '/api/v1/identities/:identityId',
-    {
-      schema: {
-        tags: ['identities'],
-        summary: 'Get a machine identity',
-        security: bearerAuth,
-        params: Type.Object({ identityId: Uuid }),
-        response: { 200: Type.Object({ identity: IdentityJson }), ...errorResponses },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...declaredRoute(routes.getIdentity),
+    handler: async (request) => {
       const caller = authenticate(context, request);
       const identity = manageableIdentity(context, caller, request.params.identityId);
       return { identity: identityJson(context, identity) };
     },
-  );
+  });
 };

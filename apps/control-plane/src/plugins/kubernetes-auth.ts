@@ -3,8 +3,8 @@ import {
   verifyKubernetesLogin,
   type KubernetesAuthConfig,
 } from '@burrow/auth-methods';
-import { Type } from '@fastify/type-provider-typebox';
-import { JwtLoginBody, loginMethodPlugin } from './login-method-routes.ts';
+import { kubernetesAuth } from '@burrow/platform-api';
+import { loginMethodPlugin } from './login-method-routes.ts';
 
 /**
  * Kubernetes auth (reference §7): `POST /api/v1/auth/kubernetes-auth/identities/:identityId`
@@ -15,26 +15,7 @@ import { JwtLoginBody, loginMethodPlugin } from './login-method-routes.ts';
 const sealLabel = (identityId: string): string => `login-method:kubernetes-auth:${identityId}`;
 
 export const kubernetesAuthPlugin = loginMethodPlugin({
-  method: 'kubernetes-auth',
-  responseKey: 'identityKubernetesAuth',
-  title: 'Kubernetes auth',
-  attachFields: Type.Object({
-    kubernetesHost: Type.String({ minLength: 1, maxLength: 2048 }),
-    caCert: Type.Optional(Type.String({ maxLength: 65_536 })),
-    tokenReviewerJwt: Type.Optional(Type.String({ maxLength: 16_384 })),
-    allowedNamespaces: Type.Optional(Type.String({ maxLength: 4096 })),
-    allowedNames: Type.Optional(Type.String({ maxLength: 4096 })),
-    allowedAudience: Type.Optional(Type.String({ maxLength: 1024 })),
-  }),
-  configFields: Type.Object({
-    kubernetesHost: Type.String(),
-    caCert: Type.String(),
-    hasTokenReviewerJwt: Type.Boolean(),
-    allowedNamespaces: Type.String(),
-    allowedNames: Type.String(),
-    allowedAudience: Type.String(),
-  }),
-  loginBody: JwtLoginBody,
+  routes: kubernetesAuth,
   toConfig(body, identityId, context): KubernetesAuthConfig {
     const config = kubernetesAuthConfig(body);
     const sealed = config.tokenReviewerJwt

@@ -1,20 +1,18 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { routes } from '@burrow/platform-api';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { authenticate } from '../app/authenticate.ts';
 import { requireAdmin } from '../app/authorization.ts';
-import { bearerAuth, errorResponses, isoTime, Uuid } from '../app/common-schemas.ts';
 import type { ControlPlaneContext } from '../app/control-plane-context.ts';
 import { HttpError, notFound } from '../app/http-error.ts';
-import { PamAccountJson, PamFolderPath, PamName } from '../app/pam-schemas.ts';
+import { isoTime } from '../app/iso-time.ts';
 import { accountPath, type PamAccount } from '../stores/pam-account-store.ts';
+import { declaredRoute } from './declared-route.ts';
 import type { PluginOptions } from './plugin-options.ts';
 
 /**
- * PAM accounts (docs/pam-contract.md):
- *   POST /api/v1/pam/accounts (admin)
- *        {resourceId, name, folderPath?:"prod", credentials:{username, password}}
- *        → {account:{id, name, path:"prod/<name>", resourceId, resourceType, …}}
- *   GET  /api/v1/pam/accounts (member) → {accounts:[…]}
- * The password is sealed at rest and never answered or logged.
+ * PAM accounts (contract: @burrow/platform-api routes/pam-accounts.ts): create (admin) at
+ * `<folderPath>/<name>`, list (member). The password is sealed at rest and never answered or
+ * logged.
  */
 function pamAccountJson(context: ControlPlaneContext, account: PamAccount) {
   return {
@@ -33,30 +31,9 @@ export const pamAccountsPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async
   app,
   { context },
 ) => {
-  app.post(
-    '/api/v1/pam/accounts',
-    {
-      schema: {
-        tags: ['pam'],
-        summary: 'Create a PAM account (credentials for a resource), addressed by folder path',
-        security: bearerAuth,
-        body: Type.Object({
-          resourceId: Uuid,
-          name: PamName,
-          folderPath: Type.Optional(PamFolderPath),
-          credentials: Type.Object({
-            username: Type.String({ minLength: 1, maxLength: 63 }),
-            password: Type.String({ minLength: 1, maxLength: 1024 }),
-          }),
-        }),
-        response: {
-          200: Type.Object({ account: PamAccountJson }),
-          409: Type.Ref('ErrorResponse'),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...declaredRoute(routes.createPamAccount),
+    handler: async (request) => {
       const caller = authenticate(context, request);
       requireAdmin(caller);
       const { resourceId, name, credentials } = request.body;
@@ -80,19 +57,11 @@ export const pamAccountsPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async
       request.log.info({ accountId: account.id, path, resourceId }, 'PAM account created');
       return { account: pamAccountJson(context, account) };
     },
-  );
+  });
 
-  app.get(
-    '/api/v1/pam/accounts',
-    {
-      schema: {
-        tags: ['pam'],
-        summary: 'PAM accounts of the caller’s organization (no credentials)',
-        security: bearerAuth,
-        response: { 200: Type.Object({ accounts: Type.Array(PamAccountJson) }), ...errorResponses },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...declaredRoute(routes.listPamAccounts),
+    handler: async (request) => {
       const caller = authenticate(context, request);
       return {
         accounts: context.pam.accounts
@@ -100,5 +69,5 @@ export const pamAccountsPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async
           .map((account) => pamAccountJson(context, account)),
       };
     },
-  );
+  });
 };

@@ -1,18 +1,16 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { routes } from '@burrow/platform-api';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { authenticate } from '../app/authenticate.ts';
 import { requireAdmin } from '../app/authorization.ts';
-import { bearerAuth, errorResponses, isoTime, Uuid } from '../app/common-schemas.ts';
 import { HttpError, notFound } from '../app/http-error.ts';
-import { PamConnectionDetailsJson, PamName, PamResourceJson } from '../app/pam-schemas.ts';
+import { isoTime } from '../app/iso-time.ts';
 import type { PamResource } from '../stores/pam-resource-store.ts';
+import { declaredRoute } from './declared-route.ts';
 import type { PluginOptions } from './plugin-options.ts';
 
 /**
- * PAM resources (docs/pam-contract.md):
- *   POST /api/v1/pam/resources (admin)
- *        {name, resourceType:"postgres", gatewayId, connectionDetails:{host, port, database,
- *         sslEnabled?, sslRejectUnauthorized?, sslCertificate?}} → {resource}
- *   GET  /api/v1/pam/resources (member) → {resources:[…]}
+ * PAM resources (contract: @burrow/platform-api routes/pam-resources.ts): create (admin), list
+ * (member).
  */
 export function pamResourceJson(resource: PamResource) {
   return {
@@ -29,27 +27,9 @@ export const pamResourcesPlugin: FastifyPluginAsyncTypebox<PluginOptions> = asyn
   app,
   { context },
 ) => {
-  app.post(
-    '/api/v1/pam/resources',
-    {
-      schema: {
-        tags: ['pam'],
-        summary: 'Create a PAM resource: a target reached through a gateway',
-        security: bearerAuth,
-        body: Type.Object({
-          name: PamName,
-          resourceType: Type.Literal('postgres'),
-          gatewayId: Uuid,
-          connectionDetails: PamConnectionDetailsJson,
-        }),
-        response: {
-          200: Type.Object({ resource: PamResourceJson }),
-          409: Type.Ref('ErrorResponse'),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...declaredRoute(routes.createPamResource),
+    handler: async (request) => {
       const caller = authenticate(context, request);
       requireAdmin(caller);
       const { name, resourceType, gatewayId, connectionDetails } = request.body;
@@ -73,24 +53,13 @@ export const pamResourcesPlugin: FastifyPluginAsyncTypebox<PluginOptions> = asyn
       );
       return { resource: pamResourceJson(resource) };
     },
-  );
+  });
 
-  app.get(
-    '/api/v1/pam/resources',
-    {
-      schema: {
-        tags: ['pam'],
-        summary: 'PAM resources of the caller’s organization',
-        security: bearerAuth,
-        response: {
-          200: Type.Object({ resources: Type.Array(PamResourceJson) }),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...declaredRoute(routes.listPamResources),
+    handler: async (request) => {
       const caller = authenticate(context, request);
       return { resources: context.pam.resources.list(caller.orgId).map(pamResourceJson) };
     },
-  );
+  });
 };

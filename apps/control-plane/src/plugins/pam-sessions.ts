@@ -1,34 +1,24 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { routes } from '@burrow/platform-api';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate } from '../app/authenticate.ts';
-import { bearerAuth, errorResponses, isoTime, Uuid } from '../app/common-schemas.ts';
 import type { ControlPlaneContext } from '../app/control-plane-context.ts';
 import { badRequest, forbidden, notFound } from '../app/http-error.ts';
-import { PamSessionJson } from '../app/pam-schemas.ts';
+import { isoTime } from '../app/iso-time.ts';
 import type { Identity } from '../stores/identity-store.ts';
 import { sessionStatus, type PamSession } from '../stores/pam-session-store.ts';
+import { declaredRoute } from './declared-route.ts';
 import type { PluginOptions } from './plugin-options.ts';
 
 /**
- * PAM sessions (docs/pam-contract.md):
- *   GET  /api/v1/pam/sessions/:sessionId/credentials (the gateway of the session only)
- *        → {credentials:{host, port, database, username, password, sslEnabled,
- *           sslRejectUnauthorized, sslCertificate?}, expiresAt}; 403 anyone else; 410 ended/expired
- *   POST /api/v1/pam/sessions/:sessionId/event-batches?startOffset=N (the session's gateway)
- *        body: JSON array of events (application/json or application/octet-stream);
- *        startOffset = index of the batch's first event; indexes already stored are ignored
- *        → {acknowledgedEvents: <total stored>}; 409 {…, acknowledgedEvents} on a gap
- *   POST /api/v1/pam/sessions/:sessionId/end (the session's gateway or user) → {session:{id,
- *        status:"ended", endedAt}}; idempotent
- *   GET  /api/v1/pam/sessions (member) → {sessions:[…]}
- *   GET  /api/v1/pam/sessions/:sessionId (member) → {session:{…, events:[…]}}
+ * PAM sessions (contract: @burrow/platform-api routes/pam-sessions.ts): the session's credentials
+ * (its gateway only; 410 once ended/expired), event batches from the gateway (idempotent by
+ * index; 409 with acknowledgedEvents on a gap), end (its gateway or user; idempotent), list and
+ * read with events (members).
  */
 
 /** An event batch may be larger than ordinary bodies: the uploader sends up to ~512 KiB. */
 const EVENT_BATCH_BODY_LIMIT = 8 * 1024 * 1024;
-
-/** Events per batch; the uploader sends at most 1000. */
-const MAX_EVENTS_PER_BATCH = 10_000;
 
 function sessionJson(session: PamSession, now = Date.now()) {
   return {
@@ -72,8 +62,6 @@ function sendError(
   return reply.code(statusCode).send({ reqId: request.id, statusCode, error, message, ...extra });
 }
 
-const SessionParams = Type.Object({ sessionId: Uuid });
-
 export const pamSessionsPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
   app,
   { context },
@@ -92,34 +80,9 @@ export const pamSessionsPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async
     },
   );
 
-  app.get(
-    '/api/v1/pam/sessions/:sessionId/credentials',
-    {
-      schema: {
-        tags: ['pam'],
-        summary: 'The account credentials of a live session, for the session’s gateway only',
-        security: bearerAuth,
-        params: SessionParams,
-        response: {
-          200: Type.Object({
-            credentials: Type.Object({
-              host: Type.String(),
-              port: Type.Integer(),
-              database: Type.String(),
-              username: Type.String(),
-              password: Type.String(),
-              sslEnabled: Type.Boolean(),
-              sslRejectUnauthorized: Type.Boolean(),
-              sslCertificate: Type.Optional(Type.String()),
-            }),
-            expiresAt: Type.String(),
-          }),
-          410: Type.Ref('ErrorResponse'),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request, reply) => {
+  app.route({
+    ...declaredRoute(routes.pamSessionCredentials),
+    handler: async (request, reply) => {
       const caller = authenticate(context, request);
       const session = sessionOfOrg(context, caller, request.params.sessionId);
       if (!isSessionGateway(context, caller, session)) {
@@ -154,35 +117,12 @@ export const pamSessionsPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async
         expiresAt: isoTime(session.expiresAt) as string,
       };
     },
-  );
+  });
 
-  app.post(
-    '/api/v1/pam/sessions/:sessionId/event-batches',
-    {
-      bodyLimit: EVENT_BATCH_BODY_LIMIT,
-      schema: {
-        tags: ['pam'],
-        summary: 'Store recorded events of a session from index startOffset on (idempotent)',
-        security: bearerAuth,
-        params: SessionParams,
-        querystring: Type.Object({ startOffset: Type.Integer({ minimum: 0 }) }),
-        body: Type.Array(Type.Record(Type.String(), Type.Unknown()), {
-          maxItems: MAX_EVENTS_PER_BATCH,
-        }),
-        response: {
-          200: Type.Object({ acknowledgedEvents: Type.Integer() }),
-          409: Type.Object({
-            reqId: Type.String(),
-            statusCode: Type.Integer(),
-            error: Type.String(),
-            message: Type.String(),
-            acknowledgedEvents: Type.Integer(),
-          }),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request, reply) => {
+  app.route({
+    ...declaredRoute(routes.uploadPamSessionEvents),
+    bodyLimit: EVENT_BATCH_BODY_LIMIT,
+    handler: async (request, reply) => {
       const caller = authenticate(context, request);
       const session = sessionOfOrg(context, caller, request.params.sessionId);
       if (!isSessionGateway(context, caller, session)) {
@@ -211,30 +151,11 @@ export const pamSessionsPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async
       );
       return { acknowledgedEvents: result.acknowledgedEvents };
     },
-  );
+  });
 
-  app.post(
-    '/api/v1/pam/sessions/:sessionId/end',
-    {
-      schema: {
-        tags: ['pam'],
-        summary: 'End a session (its gateway or its user); idempotent',
-        security: bearerAuth,
-        params: SessionParams,
-        body: Type.Object({}),
-        response: {
-          200: Type.Object({
-            session: Type.Object({
-              id: Type.String(),
-              status: Type.Literal('ended'),
-              endedAt: Type.String(),
-            }),
-          }),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...declaredRoute(routes.endPamSession),
+    handler: async (request) => {
       const caller = authenticate(context, request);
       const session = sessionOfOrg(context, caller, request.params.sessionId);
       if (session.identityId !== caller.id && !isSessionGateway(context, caller, session)) {
@@ -252,52 +173,27 @@ export const pamSessionsPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async
         },
       };
     },
-  );
+  });
 
-  app.get(
-    '/api/v1/pam/sessions',
-    {
-      schema: {
-        tags: ['pam'],
-        summary: 'PAM sessions of the caller’s organization, newest first',
-        security: bearerAuth,
-        response: { 200: Type.Object({ sessions: Type.Array(PamSessionJson) }), ...errorResponses },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...declaredRoute(routes.listPamSessions),
+    handler: async (request) => {
       const caller = authenticate(context, request);
       const now = Date.now();
       return {
         sessions: context.pam.sessions.list(caller.orgId).map((s) => sessionJson(s, now)),
       };
     },
-  );
+  });
 
-  app.get(
-    '/api/v1/pam/sessions/:sessionId',
-    {
-      schema: {
-        tags: ['pam'],
-        summary: 'A PAM session with its recorded events',
-        security: bearerAuth,
-        params: SessionParams,
-        response: {
-          200: Type.Object({
-            session: Type.Object({
-              ...PamSessionJson.properties,
-              events: Type.Array(Type.Unknown()),
-            }),
-          }),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...declaredRoute(routes.getPamSession),
+    handler: async (request) => {
       const caller = authenticate(context, request);
       const session = sessionOfOrg(context, caller, request.params.sessionId);
       return {
         session: { ...sessionJson(session), events: context.pam.sessions.events(session.id) },
       };
     },
-  );
+  });
 };

@@ -3,6 +3,8 @@ import { Type } from 'typebox';
 /**
  * JSON schemas shared by several routes. Names follow the reference API's JSON.
  */
+
+/** Every 4xx/5xx answer: `{reqId, statusCode, error, message}` (Infisical's shape). */
 export const ErrorResponse = Type.Object(
   {
     reqId: Type.String(),
@@ -13,11 +15,15 @@ export const ErrorResponse = Type.Object(
   { $id: 'ErrorResponse', description: 'Every 4xx/5xx answer' },
 );
 
+/** A reference to {@link ErrorResponse}, which the server registers once under its `$id`. */
+export const ErrorResponseRef = Type.Ref('ErrorResponse');
+
+/** The error answers every API route may give. */
 export const errorResponses = {
-  400: Type.Ref('ErrorResponse'),
-  401: Type.Ref('ErrorResponse'),
-  403: Type.Ref('ErrorResponse'),
-  404: Type.Ref('ErrorResponse'),
+  400: ErrorResponseRef,
+  401: ErrorResponseRef,
+  403: ErrorResponseRef,
+  404: ErrorResponseRef,
 };
 
 /** Slugs for relay and gateway names (reference: 1–32 characters). */
@@ -30,7 +36,10 @@ export const Slug = Type.String({
 
 export const Uuid = Type.String({ format: 'uuid' });
 
+/** Seconds; at most ten years. */
 export const Ttl = Type.Integer({ minimum: 0, maximum: 315_360_000 });
+
+export const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 
 export const TrustedIp = Type.Object({
   ipAddress: Type.String({ minLength: 1, maxLength: 64 }),
@@ -38,16 +47,10 @@ export const TrustedIp = Type.Object({
   prefix: Type.Optional(Type.Integer()),
 });
 
+/** What every login and token call answers. */
 export const AccessTokenGrant = Type.Object({
   accessToken: Type.String(),
   expiresIn: Type.Integer({ description: 'seconds until expiry; 0 = no expiry' }),
   accessTokenMaxTTL: Type.Integer(),
   tokenType: Type.Literal('Bearer'),
 });
-
-export const bearerAuth = [{ bearerAuth: [] }];
-
-/** Epoch ms → ISO string (null stays null). */
-export function isoTime(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 
 /**
- * JSON schemas of the PAM routes (docs/pam-contract.md), shared by the pam-* plugins.
+ * JSON schemas shared by the PAM routes.
  */
 
 /** A resource or account name: like a slug, up to 64 characters. */
@@ -47,11 +47,17 @@ export const PamAccountJson = Type.Object({
   createdAt: Type.String(),
 });
 
+export const PamSessionStatus = Type.Union([
+  Type.Literal('active'),
+  Type.Literal('ended'),
+  Type.Literal('expired'),
+]);
+
 export const PamSessionJson = Type.Object({
   id: Type.String(),
   accountPath: Type.String(),
   resourceType: Type.String(),
-  status: Type.Union([Type.Literal('active'), Type.Literal('ended'), Type.Literal('expired')]),
+  status: PamSessionStatus,
   reason: Type.Union([Type.String(), Type.Null()]),
   identityId: Type.String(),
   gatewayId: Type.String(),

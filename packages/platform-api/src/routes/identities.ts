@@ -1,0 +1,43 @@
+import { Type } from 'typebox';
+import { defineRoute } from '../define-route.ts';
+import { errorResponses, Uuid } from '../schemas/common.ts';
+
+/**
+ * Machine identities:
+ *   POST /api/v1/identities {name, organizationId, role?}  → {identity}
+ *   GET  /api/v1/identities/:identityId                    → {identity}
+ * The caller is an admin identity of that organization.
+ */
+export const IdentityJson = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  orgId: Type.String(),
+  role: Type.String(),
+  authMethods: Type.Array(Type.String()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+export const createIdentity = defineRoute({
+  method: 'POST',
+  path: '/api/v1/identities',
+  auth: 'identity',
+  tags: ['identities'],
+  summary: 'Create a machine identity',
+  body: Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    organizationId: Uuid,
+    role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])),
+  }),
+  response: { 200: Type.Object({ identity: IdentityJson }), ...errorResponses },
+});
+
+export const getIdentity = defineRoute({
+  method: 'GET',
+  path: '/api/v1/identities/:identityId',
+  auth: 'identity',
+  tags: ['identities'],
+  summary: 'Get a machine identity',
+  params: Type.Object({ identityId: Uuid }),
+  response: { 200: Type.Object({ identity: IdentityJson }), ...errorResponses },
+});

@@ -1,0 +1,111 @@
+import type { RouteSpec } from '../define-route.ts';
+import { accessPamAccount } from './pam-access.ts';
+import { bootstrapInstance } from './admin.ts';
+import { createIdentity, getIdentity } from './identities.ts';
+import {
+  deleteGateway,
+  gatewayConnectionDetails,
+  gatewayHeartbeat,
+  gatewayPamSessionKey,
+  listGateways,
+  registerGateway,
+  testGatewayConnection,
+} from './gateways.ts';
+import { healthz, readyz } from './health.ts';
+import { awsAuth, azureAuth, gcpAuth, jwtAuth, kubernetesAuth, oidcAuth } from './login-methods.ts';
+import { renewAccessToken, revokeAccessToken } from './access-tokens.ts';
+import { createPamAccount, listPamAccounts } from './pam-accounts.ts';
+import { createPamResource, listPamResources } from './pam-resources.ts';
+import {
+  endPamSession,
+  getPamSession,
+  listPamSessions,
+  pamSessionCredentials,
+  uploadPamSessionEvents,
+} from './pam-sessions.ts';
+import {
+  heartbeatInstanceRelay,
+  heartbeatOrgRelay,
+  listRelays,
+  registerInstanceRelay,
+  registerOrgRelay,
+} from './relays.ts';
+import { attachTokenAuth, createTokenAuthToken } from './token-auth.ts';
+import {
+  attachUniversalAuth,
+  createUniversalAuthClientSecret,
+  getUniversalAuth,
+  universalAuthLogin,
+} from './universal-auth.ts';
+
+/** The identity-based login methods other than universal auth, each with attach/get/login. */
+export const loginMethods = {
+  kubernetesAuth,
+  awsAuth,
+  azureAuth,
+  gcpAuth,
+  oidcAuth,
+  jwtAuth,
+} as const;
+
+/**
+ * Every route of the control plane by name: `client.call(routes.registerOrgRelay, { body })`.
+ */
+export const routes = {
+  healthz,
+  readyz,
+  bootstrapInstance,
+  createIdentity,
+  getIdentity,
+  attachUniversalAuth,
+  getUniversalAuth,
+  createUniversalAuthClientSecret,
+  universalAuthLogin,
+  attachTokenAuth,
+  createTokenAuthToken,
+  renewAccessToken,
+  revokeAccessToken,
+  attachKubernetesAuth: kubernetesAuth.attach,
+  getKubernetesAuth: kubernetesAuth.get,
+  kubernetesAuthLogin: kubernetesAuth.login,
+  attachAwsAuth: awsAuth.attach,
+  getAwsAuth: awsAuth.get,
+  awsAuthLogin: awsAuth.login,
+  attachAzureAuth: azureAuth.attach,
+  getAzureAuth: azureAuth.get,
+  azureAuthLogin: azureAuth.login,
+  attachGcpAuth: gcpAuth.attach,
+  getGcpAuth: gcpAuth.get,
+  gcpAuthLogin: gcpAuth.login,
+  attachOidcAuth: oidcAuth.attach,
+  getOidcAuth: oidcAuth.get,
+  oidcAuthLogin: oidcAuth.login,
+  attachJwtAuth: jwtAuth.attach,
+  getJwtAuth: jwtAuth.get,
+  jwtAuthLogin: jwtAuth.login,
+  registerOrgRelay,
+  registerInstanceRelay,
+  heartbeatOrgRelay,
+  heartbeatInstanceRelay,
+  listRelays,
+  registerGateway,
+  gatewayHeartbeat,
+  listGateways,
+  deleteGateway,
+  testGatewayConnection,
+  gatewayConnectionDetails,
+  gatewayPamSessionKey,
+  createPamResource,
+  listPamResources,
+  createPamAccount,
+  listPamAccounts,
+  accessPamAccount,
+  pamSessionCredentials,
+  uploadPamSessionEvents,
+  endPamSession,
+  listPamSessions,
+  getPamSession,
+} as const;
+
+/** Every route once, in the order above; the control plane serves exactly these. */
+export const allRoutes: readonly RouteSpec[] = Object.values(routes);
