@@ -36,6 +36,8 @@ export interface GatewayHandle {
   name: string;
   relayName: string;
   process: ManagedProcess;
+  /** Where the gateway keeps PAM session recordings (INFISICAL_PAM_SESSION_RECORDING_PATH). */
+  recordingDir: string;
   identityId: string;
   clientId: string;
   clientSecret: string;
@@ -61,6 +63,11 @@ export interface LocalStackOptions {
   controlPlaneEnv?: Record<string, string>;
   /** Progress messages ("starting relay ..."). */
   onProgress?: (message: string) => void;
+  /**
+   * Stops the start-up (Ctrl-C while the control plane is starting): what was started is stopped
+   * and a scratch dir this call made is removed; start() then rejects.
+   */
+  signal?: AbortSignal;
 }
 
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -143,8 +150,14 @@ export class LocalStack {
       logFile: path.join(workDir, 'control-plane.log'),
     });
     const apiUrl = `http://127.0.0.1:${port}/api`;
+    const signal = options.signal;
     try {
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`, controlPlane, STARTUP_TIMEOUT_MS);
+      await waitForHttp(
+        `http://127.0.0.1:${port}/healthz`,
+        controlPlane,
+        STARTUP_TIMEOUT_MS,
+        signal,
+      );
       const api = new ControlPlaneClient(apiUrl);
       progress('bootstrapping organization "burrow-local"');
       const { organizationId } = await api.bootstrap(
@@ -152,6 +165,7 @@ export class LocalStack {
         crypto.randomBytes(12).toString('base64url'),
         'burrow-local',
       );
+      signal?.throwIfAborted();
       return new LocalStack({
         workDir,
         ownsWorkDir,
@@ -164,8 +178,9 @@ export class LocalStack {
         progress,
       });
     } catch (error) {
-      // The scratch dir stays: the error names the log in it that explains the failure.
       await controlPlane.stop();
+      // After a failure the scratch dir stays: the error names the log in it that explains it.
+      if (signal?.aborted && ownsWorkDir) fs.rmSync(workDir, { recursive: true, force: true });
       throw error;
     }
   }
@@ -231,6 +246,7 @@ export class LocalStack {
       : (previous ??
         (await this.api.createUniversalAuthIdentity(this.organizationId, `${name}-identity`)));
     this.progress(`starting gateway ${name} (dials out to relay ${relayName})`);
+    const recordingDir = path.join(this.workDir, `gateway-${name}-recordings`);
     const gatewayProcess = new ManagedProcess({
       name: `gateway ${name}`,
       command: process.execPath,
@@ -239,7 +255,7 @@ export class LocalStack {
         INFISICAL_API_URL: this.apiUrl,
         INFISICAL_RELAY_NAME: relayName,
         ...(options.auth?.env ?? universalAuthEnv(identity)),
-        INFISICAL_PAM_SESSION_RECORDING_PATH: path.join(this.workDir, `gateway-${name}-recordings`),
+        INFISICAL_PAM_SESSION_RECORDING_PATH: recordingDir,
         ...this.extraEnv,
         ...options.env,
       }),
@@ -250,6 +266,7 @@ export class LocalStack {
       name,
       relayName,
       process: gatewayProcess,
+      recordingDir,
       identityId: identity.identityId,
       clientId: identity.clientId,
       clientSecret: identity.clientSecret,
@@ -309,9 +326,15 @@ function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, NODE_ENV: 'production', ...vars };
 }
 
-async function waitForHttp(url: string, owner: ManagedProcess, timeoutMs: number): Promise<void> {
+async function waitForHttp(
+  url: string,
+  owner: ManagedProcess,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     if (!owner.running)
       throw new Error(
         `${owner.name} exited during start-up; see ${owner.logFile}:\n${owner.tail()}`,

@@ -6,56 +6,55 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { dropOutputToClosedPipes } from '@burrow/observability';
 import { startEchoTarget } from './echo-target.ts';
 import { LocalStack } from './local-stack.ts';
 import { setUpPamDemo, type PamDemo } from './pam-demo.ts';
+import { STACK_USAGE, stackOptionsOrExit } from './stack-options.ts';
 
-const HELP = `Usage: burrow-stack [--once] [--keep-data]
-
-Starts control plane, relay, gateway and a demo echo target on 127.0.0.1, checks that the
-control plane reaches the target through relay and gateway, and keeps running until Ctrl-C.
-
-Options:
-  --once        exit after the round trip instead of waiting for Ctrl-C (for CI smoke runs)
-  --keep-data   keep the scratch directory (data, logs) after exit
-  -h, --help    show this help
-`;
-
+/**
+ * Signals first, output second: Ctrl-C or SIGTERM stops every child and removes the scratch
+ * directories before anything is written, and a write to a reader that has gone (`| head -1`, or
+ * `| tee log` whose tee the same Ctrl-C killed) is dropped instead of ending the process.
+ */
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      once: { type: 'boolean' },
-      'keep-data': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
+  dropOutputToClosedPipes();
+  const options = stackOptionsOrExit(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(STACK_USAGE);
     return 0;
   }
-  if (values['keep-data']) process.env.BURROW_KEEP_STACK_DIR = '1';
+  if (options.keepData) process.env.BURROW_KEEP_STACK_DIR = '1';
   const say = (message: string): void => void process.stdout.write(`• ${message}\n`);
 
-  const target = await startEchoTarget();
-  say(`demo target: TCP echo server on 127.0.0.1:${target.port} (stands in for a private service)`);
+  // What is running, filled in as it starts; a signal stops whatever is there by then, and the
+  // start-up step in flight sees `aborted` and stops what it was starting.
+  const aborted = new AbortController();
+  let target: Awaited<ReturnType<typeof startEchoTarget>> | undefined;
   let stack: LocalStack | undefined;
   let pamDemo: PamDemo | undefined;
-  let stopping = false;
-  const stop = async (code: number): Promise<number> => {
-    if (stopping) return code;
-    stopping = true;
-    say('stopping every process the stack started');
-    await stack?.stop();
-    await pamDemo?.stop();
-    await target.close();
-    return code;
-  };
-  process.once('SIGINT', () => void stop(0).then((code) => process.exit(code)));
-  process.once('SIGTERM', () => void stop(0).then((code) => process.exit(code)));
+  let startup: Promise<unknown> = Promise.resolve();
+  let stopped: Promise<void> | undefined;
+  const stopEverything = (): Promise<void> =>
+    (stopped ??= (async () => {
+      aborted.abort();
+      await Promise.allSettled([stack?.stop(), pamDemo?.stop(), target?.close()]);
+      await startup.catch(() => undefined);
+    })());
+  const onSignal = (signal: NodeJS.Signals): void =>
+    void stopEverything().then(() => {
+      say(`${signal}: stopped every process the stack started and removed its scratch data`);
+      process.exit(0);
+    });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
-  try {
-    stack = await LocalStack.start({ onProgress: say });
+  const run = async (): Promise<void> => {
+    target = await startEchoTarget();
+    say(
+      `demo target: TCP echo server on 127.0.0.1:${target.port} (stands in for a private service)`,
+    );
+    stack = await LocalStack.start({ onProgress: say, signal: aborted.signal });
     const relay = await stack.startRelay('local-relay');
     const gateway = await stack.startGateway('local-gateway', relay.name);
     say(
@@ -71,17 +70,26 @@ async function main(): Promise<number> {
 
     const tokenFile = path.join(stack.workDir, 'admin-token');
     fs.writeFileSync(tokenFile, `${stack.api.token}\n`, { mode: 0o600 });
-    pamDemo = await setUpPamDemo(stack, summary.id, say);
-    process.stdout.write(statusScreen(stack, target.port, summary.id, tokenFile));
+    pamDemo = await setUpPamDemo(stack, summary.id, say, aborted.signal);
+    process.stdout.write(statusScreen(stack, target.port, summary.id, tokenFile, pamDemo));
     process.stdout.write(pamDemo.instructions);
-    if (values.once) return await stop(0);
-    process.stdout.write('Press Ctrl-C to stop everything.\n');
-    await new Promise(() => {}); // until Ctrl-C
-    return 0;
+  };
+  startup = run();
+  try {
+    await startup;
   } catch (error) {
+    if (aborted.signal.aborted) return new Promise(() => {}); // the signal handler exits
     process.stderr.write(`burrow-stack: ${(error as Error).message}\n`);
-    return stop(1);
+    await stopEverything();
+    return 1;
   }
+  if (aborted.signal.aborted) return new Promise(() => {});
+  if (options.once) {
+    await stopEverything();
+    return 0;
+  }
+  process.stdout.write('Press Ctrl-C to stop everything.\n');
+  return new Promise(() => {}); // until Ctrl-C or SIGTERM
 }
 
 function statusScreen(
@@ -89,10 +97,18 @@ function statusScreen(
   targetPort: number,
   gatewayId: string,
   tokenFile: string,
+  pamDemo: PamDemo,
 ): string {
   const rows = stack
     .processes()
     .map((p) => `  ${p.name.padEnd(24)} pid ${String(p.pid).padEnd(8)} log ${p.logFile}`);
+  if (pamDemo.postgres)
+    rows.push(
+      `  ${'demo PostgreSQL'.padEnd(24)} pid ${String(pamDemo.postgres.pid).padEnd(8)} log ${pamDemo.postgres.logFile}`,
+    );
+  const recordings = [...stack.gateways.values()].map(
+    (g) => `  PAM recordings of gateway ${g.name}: ${g.recordingDir}`,
+  );
   const relays = [...stack.relays.values()].map(
     (r) =>
       `  relay ${r.name}: SSH 127.0.0.1:${r.sshPort} (gateways), TLS 127.0.0.1:${r.tlsPort} (callers)`,
@@ -104,6 +120,8 @@ ${relays.join('\n')}
   demo target    127.0.0.1:${targetPort} (echo)
 Processes:
 ${rows.join('\n')}
+Data: ${stack.workDir} (removed when the stack stops; --keep-data keeps it)
+${recordings.join('\n')}
 Try it (admin token in ${tokenFile}):
   curl -s -X POST -H "authorization: Bearer $(cat ${tokenFile})" -H 'content-type: application/json' \\
     -d '{"targetHost":"127.0.0.1","targetPort":${targetPort}}' ${stack.apiUrl}/v2/gateways/${gatewayId}/test-connection

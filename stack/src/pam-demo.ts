@@ -18,7 +18,8 @@ import {
  * the stack's gateway, and a member identity "you" to log in with. Returns the lines to print
  * (the README's "Access a private PostgreSQL" flow, ready to paste).
  *
- * Without PostgreSQL it says how to get it and the rest of the stack runs as before.
+ * Without PostgreSQL it says how to get it and the rest of the stack runs as before. When `signal`
+ * is aborted while the server starts, the server is stopped again and the call rejects.
  *
  * @example
  *   const demo = await setUpPamDemo(stack, gatewayId);
@@ -35,6 +36,7 @@ export async function setUpPamDemo(
   stack: LocalStack,
   gatewayId: string,
   say: (message: string) => void,
+  signal?: AbortSignal,
 ): Promise<PamDemo> {
   if (!findPostgresBinDir() || !findPsql()) {
     return {
@@ -46,6 +48,7 @@ export async function setUpPamDemo(
   say('starting a demo PostgreSQL (database "orders") for the PAM demo');
   const postgres = await startPostgres();
   try {
+    signal?.throwIfAborted(); // Ctrl-C while it started: stop it again (below)
     const password = crypto.randomBytes(18).toString('base64url');
     await postgres.createLoginRole('orders_app', password, 'scram-sha-256');
     await postgres.sql('CREATE DATABASE orders OWNER orders_app');
@@ -82,6 +85,7 @@ Try PAM: a private PostgreSQL on 127.0.0.1:${postgres.port} whose password only 
     };
   } catch (error) {
     await postgres.stop();
+    if (signal?.aborted) throw error;
     return {
       instructions: `\nPAM demo not available: ${(error as Error).message}\n`,
       stop: async () => undefined,

@@ -27,6 +27,8 @@ import { freePort } from './free-port.ts';
 export interface PostgresServer {
   host: '127.0.0.1';
   port: number;
+  /** The postmaster's PID (pg_ctl starts it detached: its parent is PID 1, not this process). */
+  pid: number;
   /** Directory of data, socket and log; removed by stop(). */
   dir: string;
   logFile: string;
@@ -173,6 +175,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   return {
     host: '127.0.0.1',
     port,
+    pid: Number(readFirstLine(path.join(dataDir, 'postmaster.pid'))),
     dir,
     logFile,
     sql,

@@ -6,12 +6,17 @@
  * failed, 2 bad usage or configuration, 3 not logged in / login expired or refused, 130 a second
  * Ctrl-C while the session was ending. Failures are one line on stderr: `burrow: <message>`.
  */
+import { dropOutputToClosedPipes } from '@burrow/observability';
 import { CommanderError } from 'commander';
 import { createCli, type CliContext } from './cli.ts';
 import { CliError, EXIT_CODES } from './cli-error.ts';
 
 /** Exit code after a second SIGINT/SIGTERM while ending (the shell's 128 + SIGINT). */
 const EXIT_INTERRUPTED_TWICE = 130;
+
+// `burrow pam access … | tee f`: the Ctrl-C that ends the session also kills tee; ending the
+// session must not die on the first message it writes to the pipe tee left behind.
+dropOutputToClosedPipes();
 
 const context: CliContext = {
   out: (text) => process.stdout.write(`${text}\n`),

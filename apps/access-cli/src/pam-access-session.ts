@@ -272,8 +272,10 @@ export class PamAccessSession {
     if (reason === 'expired') {
       notice(`Session ${this.sessionId} expired at ${this.expiresAt.toISOString()}.`);
     } else {
+      // Signals first, output second: the cancellation is on its way before anything is written.
+      const cancelling = this.cancelThroughGateway();
       notice(`Ending session ${this.sessionId}...`);
-      const cancelled = await this.cancelThroughGateway();
+      const cancelled = await cancelling;
       if (!cancelled) {
         try {
           await this.endAtPlatform();

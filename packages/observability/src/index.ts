@@ -5,6 +5,7 @@
  * prom-client's metric types (so apps need no direct prom-client dependency).
  */
 export * from './certificate-expiry.ts';
+export * from './closed-output.ts';
 export * from './listen-address.ts';
 export * from './logger.ts';
 export * from './observability-server.ts';
