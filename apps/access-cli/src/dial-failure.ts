@@ -8,6 +8,8 @@ import { RelayDialError } from './relay-dialer.ts';
  *   relay-connect → "the relay at 127.0.0.1:8443 is not reachable (ECONNREFUSED)"
  *   relay-tls     → "the relay at 127.0.0.1:8443 refused the connection (…)"
  *   gateway-tls   → "the gateway is not reachable through the relay at … (offline, restarting, or …)"
+ *   gateway-identity → "the relay at … connected this session to the wrong gateway, so nothing was
+ *                    sent (expected gateway …, the gateway presented …); the relay may be compromised"
  *
  * A {@link RelayDialError} (several relays tried) names every hop tried, in order, separated by
  * "; " — one relay tried reads exactly like that relay's failure.
@@ -32,6 +34,8 @@ export function describeDialFailure(error: unknown, relay: RelayAddress): string
         return `the relay at ${where} refused the connection (${reason})`;
       case 'gateway-tls':
         return `the gateway is not reachable through the relay at ${where} (offline, restarting, or it refused this session: ${reason})`;
+      case 'gateway-identity':
+        return `the relay at ${where} connected this session to the wrong gateway, so nothing was sent (${reason}); the relay may be compromised`;
     }
   }
   return `the tunnel through the relay at ${where} failed (${error instanceof Error ? error.message : String(error)})`;

@@ -1,9 +1,14 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import type tls from 'node:tls';
-import { ALPN, dialGateway, type DialGatewayOptions } from '@burrow/tunnel-protocol';
+import {
+  ALPN,
+  dialGateway,
+  GatewayIdentityError,
+  type DialGatewayOptions,
+} from '@burrow/tunnel-protocol';
 import type { Logger } from '@burrow/observability';
-import { CliError } from './cli-error.ts';
+import { CliError, EXIT_CODES } from './cli-error.ts';
 import { describeDialFailure } from './dial-failure.ts';
 import { formatDurationForApi } from './duration.ts';
 import { readPamCapabilities } from './pam-capabilities.ts';
@@ -12,7 +17,7 @@ import type { PlatformClient } from './platform-client.ts';
 import { PlatformError } from './platform-client.ts';
 import { replyWithPostgresError } from './postgres-error-reply.ts';
 import { formatRelayAddress, type RelayAddress } from './relay-address.ts';
-import { RelayDialer, type RelayTunnel } from './relay-dialer.ts';
+import { RelayDialError, RelayDialer, type RelayTunnel } from './relay-dialer.ts';
 import { relayRoutesOf, type RelayRoute } from './relay-routes.ts';
 
 /**
@@ -25,7 +30,9 @@ import { relayRoutesOf, type RelayRoute } from './relay-routes.ts';
  *    for 30 s); without `relays[]` (reference control planes), through `relayHost`.
  * 2. Capability check: a tunnel with ALPN `infisical-pam-capabilities`; a gateway that answers
  *    without the account's resource type is refused ("gateway version outdated"); no answer at all
- *    = an older gateway, continue (a warning names the failing hop).
+ *    = an older gateway, continue (a warning names the failing hop) — unless the gateway that
+ *    answered is not the session's (its certificate names another gateway, or none: the dialer
+ *    pins it), which ends the command before anything is sent.
  * 3. Listen on `127.0.0.1:<port>` (0 = any free port).
  * 4. Every local connection gets its own tunnel (ALPN `infisical-pam-proxy`) and the bytes are
  *    piped both ways; each side's end is passed on with `end()` so no tail is lost. When the
@@ -170,6 +177,14 @@ export class PamAccessSession {
       log.debug({ capabilities }, 'gateway capabilities');
       supported = capabilities.supportedResourceTypes;
     } catch (error) {
+      // The wrong gateway answered (a relay standing in for it): never "an older gateway".
+      if (reachedWrongGateway(error)) {
+        throw new CliError(
+          `refusing the PAM session: ${describeDialFailure(error, this.relay)}`,
+          EXIT_CODES.failure,
+          { cause: error },
+        );
+      }
       // Reference §8.1 step 3: failure to fetch = an older gateway; go on, but say why.
       log.debug({ error: String(error) }, 'capability check failed');
       notice(
@@ -378,4 +393,13 @@ function certificateNotAfter(certificatePem: string, durationMs: number): Date {
   } catch {
     return new Date(Date.now() + durationMs);
   }
+}
+
+/** Whether a failed dial reached a gateway other than the session's (on any relay tried). */
+function reachedWrongGateway(error: unknown): boolean {
+  if (error instanceof GatewayIdentityError) return true;
+  return (
+    error instanceof RelayDialError &&
+    error.attempts.some((attempt) => attempt.error instanceof GatewayIdentityError)
+  );
 }

@@ -70,7 +70,7 @@ describe('gateway registration', () => {
     expect(reply.relaySshPort).toBeUndefined();
   });
 
-  it('issues an inner-TLS server certificate for localhost that verifies against the gateway server chain', async () => {
+  it('issues an inner-TLS server certificate for localhost, naming this gateway, that verifies against the gateway server chain', async () => {
     const chain = serverCertificateChainPem(
       await cp.context.cas.x509(admin.orgId, 'gateway-server'),
     );
@@ -81,6 +81,7 @@ describe('gateway registration', () => {
         expect(text).toMatch(/CN\s*=\s*Gateway/);
         expect(text).toMatch(/DNS:localhost/);
         expect(text).toMatch(/IP Address:127\.0\.0\.1/);
+        expect(text).toContain(`URI:urn:burrow:gateway:${reply.gatewayId}`);
         expect(run('openssl', ['verify', '-CAfile', p.chain!, p.cert!])).toMatch(/OK/);
         expect(run('openssl', ['storeutl', '-noout', '-text', '-certs', p.clientChain!])).toMatch(
           /Infisical Gateway Client CA[\s\S]*Infisical Gateway Root CA/,

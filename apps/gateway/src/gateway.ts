@@ -189,6 +189,7 @@ export class Gateway {
     };
     this.innerTls = new InnerTlsServer({
       credentials: registration.pki,
+      gatewayId: registration.gatewayId,
       actions,
       logger: logger.child({ component: 'inner-tls' }),
       handshakeTimeoutMs: this.tuning.handshakeTimeoutMs ?? INNER_TLS_HANDSHAKE_TIMEOUT_MS,
@@ -368,7 +369,7 @@ export class Gateway {
       );
     }
     this.gatewayId = registration.gatewayId;
-    this.innerTls?.updateCredentials(registration.pki);
+    this.innerTls?.updateCredentials(registration.pki, registration.gatewayId);
     this.metrics.certificateExpiry.setX509('inner-tls-server', registration.pki.serverCertificate);
     if (relayName !== undefined) this.recordSshExpiry(registration, relayName);
   }

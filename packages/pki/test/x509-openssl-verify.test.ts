@@ -55,6 +55,7 @@ describe('openssl verify', () => {
           await issueGatewayServerCertificate({
             issuer: pki.serverCa,
             orgId: 'org-1',
+            gatewayId: 'gw-1',
             keyAlgorithm,
           }),
           'sslserver',
@@ -115,6 +116,7 @@ describe('openssl verify', () => {
     const leaf = await issueGatewayServerCertificate({
       issuer: ca,
       orgId: 'org-1',
+      gatewayId: 'gw-1',
       keyAlgorithm: 'ed25519',
     });
     const result = await opensslVerify(root.certificatePem, ca.certificatePem, leaf, 'sslserver');
@@ -127,6 +129,7 @@ describe('openssl verify', () => {
     const foreign = await issueGatewayServerCertificate({
       issuer: theirs.serverCa,
       orgId: 'org-1',
+      gatewayId: 'gw-1',
     });
     const result = await opensslVerify(
       ours.root.certificatePem,

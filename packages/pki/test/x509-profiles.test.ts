@@ -10,6 +10,7 @@ import {
   CA_DEFAULT_NOT_AFTER,
   CLOCK_SKEW_ALLOWANCE_MS,
   GATEWAY_CLIENT_CERT_LIFETIME_MS,
+  GATEWAY_IDENTITY_URI_PREFIX,
   GATEWAY_SERVER_CERT_LIFETIME_MS,
   RELAY_CLIENT_CERT_LIFETIME_MS,
   RELAY_SERVER_CERT_LIFETIME_MS,
@@ -17,6 +18,7 @@ import {
   createRootCa,
   importCertificateAuthority,
   exportPrivateKeyPem,
+  gatewayIdentityUri,
   issueGatewayPamClientCertificate,
   issueGatewayPlatformClientCertificate,
   issueGatewayServerCertificate,
@@ -24,6 +26,7 @@ import {
   issueRelayServerCertificate,
   leafKeyUsageFlags,
   readBurrowExtensions,
+  readGatewayIdentities,
   type IssuedCertificate,
   type X509Certificate,
 } from '../src/x509/index.ts';
@@ -132,7 +135,7 @@ describe('CAs', () => {
     const ca = importCertificateAuthority(stored);
     expect(ca.certificatePem).toBe(pki.serverCa.certificatePem);
     expect(ca.issuerCertificates.map((c) => c.subject)).toEqual([pki.root.certificate.subject]);
-    const leaf = await issueGatewayServerCertificate({ issuer: ca, orgId: ORG });
+    const leaf = await issueGatewayServerCertificate({ issuer: ca, orgId: ORG, gatewayId: 'gw-1' });
     expect(leaf.certificate.issuer).toBe(pki.serverCa.certificate.subject);
 
     const otherKey = exportPrivateKeyPem(pki.clientCa.keyPair);
@@ -265,19 +268,22 @@ describe('leaf profiles (reference §2.2)', () => {
     expectLifetime(heartbeat.certificate, 60_000);
   });
 
-  it('gateway TLS server: O=<orgId>,CN=Gateway; 1 day; SAN localhost, 127.0.0.1, ::1', async () => {
+  it('gateway TLS server: O=<orgId>,CN=Gateway; 1 day; SAN localhost, 127.0.0.1, ::1 and URI urn:burrow:gateway:<gatewayId>', async () => {
     const issued = await issueGatewayServerCertificate({
       issuer: pki.serverCa,
       orgId: ORG,
+      gatewayId: GATEWAY,
       now: NOW,
     });
     expectCommon(issued, pki.serverCa.certificate);
     expect(subjectRdns(issued.certificate)).toEqual([`O=${ORG}`, 'CN=Gateway']);
     expectLifetime(issued.certificate, GATEWAY_SERVER_CERT_LIFETIME_MS);
     const text = await opensslText(issued.certificatePem);
-    expect(text).toMatch(
-      /X509v3 Subject Alternative Name: \s*\n\s*DNS:localhost, IP Address:127\.0\.0\.1, IP Address:0:0:0:0:0:0:0:1\n/,
+    expect(text).toContain(
+      `X509v3 Subject Alternative Name: \n                DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, URI:urn:burrow:gateway:${GATEWAY}\n`,
     );
+    expect(readGatewayIdentities(issued.certificatePem)).toEqual([GATEWAY]);
+    expect(gatewayIdentityUri(GATEWAY)).toBe(`${GATEWAY_IDENTITY_URI_PREFIX}${GATEWAY}`);
     expect(text).toMatch(/X509v3 Extended Key Usage: \s*\n\s*TLS Web Server Authentication\n/);
   });
 
@@ -389,12 +395,24 @@ describe('leaf profiles (reference §2.2)', () => {
     for (const lifetimeMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(
         await rejection(
-          issueGatewayServerCertificate({ issuer: pki.serverCa, orgId: ORG, lifetimeMs }),
+          issueGatewayServerCertificate({
+            issuer: pki.serverCa,
+            orgId: ORG,
+            gatewayId: 'gw-1',
+            lifetimeMs,
+          }),
         ),
       ).toBe('INVALID_ARGUMENT');
     }
     expect(
-      await rejection(issueGatewayServerCertificate({ issuer: pki.serverCa, orgId: '' })),
+      await rejection(
+        issueGatewayServerCertificate({ issuer: pki.serverCa, orgId: '', gatewayId: 'gw-1' }),
+      ),
+    ).toBe('INVALID_ARGUMENT');
+    expect(
+      await rejection(
+        issueGatewayServerCertificate({ issuer: pki.serverCa, orgId: ORG, gatewayId: '' }),
+      ),
     ).toBe('INVALID_ARGUMENT');
     expect(
       await rejection(

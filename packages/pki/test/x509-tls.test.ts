@@ -64,6 +64,7 @@ describe('mutual TLS 1.3 with node:tls', () => {
       const server = await issueGatewayServerCertificate({
         issuer: pki.serverCa,
         orgId: 'org-1',
+        gatewayId: 'gw-1',
         keyAlgorithm,
       });
       const client = await issueGatewayPamClientCertificate({
@@ -107,7 +108,11 @@ describe('mutual TLS 1.3 with node:tls', () => {
   it('rejects a client certificate from another CA (same names, different keys)', async () => {
     const pki = await createTestPki('ecdsa-p256');
     const other = await createTestPki('ecdsa-p256');
-    const server = await issueGatewayServerCertificate({ issuer: pki.serverCa, orgId: 'org-1' });
+    const server = await issueGatewayServerCertificate({
+      issuer: pki.serverCa,
+      orgId: 'org-1',
+      gatewayId: 'gw-1',
+    });
     const intruder = await issueGatewayPamClientCertificate({
       issuer: other.clientCa,
       orgId: 'org-1',
@@ -142,6 +147,7 @@ describe('mutual TLS 1.3 with node:tls', () => {
     const impostor = await issueGatewayServerCertificate({
       issuer: other.serverCa,
       orgId: 'org-1',
+      gatewayId: 'gw-1',
     });
     const client = await issueGatewayPamClientCertificate({
       issuer: pki.clientCa,

@@ -34,7 +34,11 @@ let server: IssuedCertificate;
 let client: IssuedCertificate;
 beforeAll(async () => {
   pki = await createTestPki('ecdsa-p256');
-  server = await issueGatewayServerCertificate({ issuer: pki.serverCa, orgId: 'org-1' });
+  server = await issueGatewayServerCertificate({
+    issuer: pki.serverCa,
+    orgId: 'org-1',
+    gatewayId: 'gw-1',
+  });
   client = await issueGatewayPlatformClientCertificate({
     issuer: pki.clientCa,
     orgId: 'org-1',
@@ -74,7 +78,11 @@ describe('verifyChain', () => {
 
   it('WRONG_CA: a leaf of another root with the same names, or a missing intermediate', async () => {
     const other = await createTestPki('ecdsa-p256');
-    const foreign = await issueGatewayServerCertificate({ issuer: other.serverCa, orgId: 'org-1' });
+    const foreign = await issueGatewayServerCertificate({
+      issuer: other.serverCa,
+      orgId: 'org-1',
+      gatewayId: 'gw-1',
+    });
     expect(
       codeOf(() =>
         verifyChain(
@@ -142,7 +150,11 @@ describe('verifyChain', () => {
       now: new Date('2020-01-01T00:00:00Z'),
       notAfter: new Date('2021-01-01T00:00:00Z'),
     });
-    const leaf = await issueGatewayServerCertificate({ issuer: oldCa, orgId: 'org-1' });
+    const leaf = await issueGatewayServerCertificate({
+      issuer: oldCa,
+      orgId: 'org-1',
+      gatewayId: 'gw-1',
+    });
     expect(
       codeOf(() => verifyChain(leaf.certificate, [oldCa.certificate], pki.root.certificate)),
     ).toBe('EXPIRED');

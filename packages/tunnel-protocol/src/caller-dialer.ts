@@ -1,5 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import { parseCertificateChainPem, readGatewayIdentities } from '@burrow/pki';
 import type { AlpnName } from './alpn.ts';
 import { INNER_TLS_HANDSHAKE_TIMEOUT_MS, RELAY_TLS_HANDSHAKE_TIMEOUT_MS } from './limits.ts';
 import { RELAY_TLS_PORT } from './ports.ts';
@@ -13,8 +14,19 @@ import { RELAY_TLS_PORT } from './ports.ts';
  *          ==inner TLS 1.2/1.3 mTLS over the outer stream (gateway server cert, SAN localhost;
  *            caller shows the gateway client cert whose extensions name the target), ALPN = action==>
  *
- * Resolves with the inner TLS socket once both handshakes completed and the gateway agreed to the
- * ALPN. Every stage has a deadline; a failure rejects with a {@link DialError} naming the stage.
+ * Resolves with the inner TLS socket once both handshakes completed, the gateway proved it is the
+ * gateway this dial is for, and it agreed to the ALPN. Every stage has a deadline; a failure
+ * rejects with a {@link DialError} naming the stage.
+ *
+ * Gateway pinning: every gateway server certificate is signed by the same org CA, so the CA check
+ * alone would let anyone holding some gateway's certificate and key (a relay operator can register
+ * a gateway of its own) terminate the inner TLS in place of the real gateway and read the stream.
+ * The gateway's certificate therefore names it (URI SAN `urn:burrow:gateway:<gatewayId>`,
+ * `@burrow/pki` gateway-identity.ts), and the dialer checks it against the gateway it asked for —
+ * `gatewayId`, by default the CN of the relay client certificate, which is what the relay routes
+ * by — on every stream, resumed or not, before the socket is handed to the caller: a mismatch is a
+ * {@link GatewayIdentityError} naming both gateways, and no byte of the caller's payload has been
+ * written.
  *
  * Under TLS 1.3 the client finishes its handshake before the gateway has checked the client
  * certificate, so a rejected caller sees the connection close right after `secureConnect`; the
@@ -26,7 +38,10 @@ import { RELAY_TLS_PORT } from './ports.ts';
  * the cost of a new stream). The servers keep authorising every stream: a resumed session carries
  * the certificate it was established with, and a ticket is only valid for the server that issued
  * it (each relay and gateway process has its own ticket keys, so a restart means one full
- * handshake).
+ * handshake). A resumed session shows the client no server certificate, so the pinning rests on
+ * the ticket: a gateway ticket is kept only from a stream whose certificate named the expected
+ * gateway, is stored with that gateway's ID, and is offered only when dialing that same gateway —
+ * only the server that passed the check can resume it.
  *
  * @example
  *   const sessions: TlsSessionStore = {};
@@ -52,15 +67,22 @@ export interface DialGatewayOptions {
   innerHandshakeTimeoutMs?: number;
   /** TLS sessions to resume, updated with the tickets the relay and the gateway send. */
   sessions?: TlsSessionStore;
+  /**
+   * The gateway this dial is for: its server certificate must name it. Default: the CN of
+   * `relay.certificate` (reference §2.2: the relay client certificate's CN is the gateway ID).
+   */
+  gatewayId?: string;
 }
 
 /** The latest TLS session (ticket) of each hop, as `tls.connect({ session })` takes it. */
 export interface TlsSessionStore {
   relay?: Buffer;
   gateway?: Buffer;
+  /** The gateway whose verified stream sent `gateway`; the ticket is offered to it only. */
+  gatewayId?: string;
 }
 
-export type DialStage = 'relay-connect' | 'relay-tls' | 'gateway-tls';
+export type DialStage = 'relay-connect' | 'relay-tls' | 'gateway-tls' | 'gateway-identity';
 
 export class DialError extends Error {
   readonly stage: DialStage;
@@ -68,6 +90,29 @@ export class DialError extends Error {
     super(`${stage}: ${message}`, { cause });
     this.name = 'DialError';
     this.stage = stage;
+  }
+}
+
+/**
+ * The gateway answering through the relay is not the one the dial was for (or the dial cannot
+ * tell which one it is for). The relay, or whoever stands between, may be trying to read the
+ * stream: nothing was written to it.
+ */
+export class GatewayIdentityError extends DialError {
+  /** The gateway ID the dial was for (undefined when it could not be told). */
+  readonly expected: string | undefined;
+  /** The gateway IDs the answering certificate names (empty: none). */
+  readonly presented: readonly string[];
+  constructor(expected: string | undefined, presented: readonly string[], message?: string) {
+    super(
+      'gateway-identity',
+      message ??
+        `the gateway that answered is not the one asked for: expected gateway ${expected}, ` +
+          `the gateway presented ${presented.length === 0 ? 'no gateway identity' : presented.join(', ')}`,
+    );
+    this.name = 'GatewayIdentityError';
+    this.expected = expected;
+    this.presented = presented;
   }
 }
 
@@ -96,6 +141,25 @@ export function dialRelay(options: DialGatewayOptions): Promise<tls.TLSSocket> {
 
 /** Dials relay and gateway and returns the inner, end-to-end mutually authenticated socket. */
 export async function dialGateway(options: DialGatewayOptions): Promise<tls.TLSSocket> {
+  const expectedGatewayId =
+    options.gatewayId ?? gatewayIdOfRelayCertificate(options.relay.certificate);
+  if (expectedGatewayId === undefined) {
+    throw new GatewayIdentityError(
+      undefined,
+      [],
+      'cannot tell which gateway this dial is for: no gatewayId, and the relay client certificate has no CN',
+    );
+  }
+  const store = options.sessions;
+  const offered =
+    store?.gateway !== undefined && store.gatewayId === expectedGatewayId
+      ? store.gateway
+      : undefined;
+  const tickets = new VerifiedTickets((ticket) => {
+    if (!store) return;
+    store.gateway = ticket;
+    store.gatewayId = expectedGatewayId;
+  });
   const outer = await dialRelay(options);
   const alpn = Array.isArray(options.alpn) ? options.alpn : [options.alpn];
   const timeoutMs = options.innerHandshakeTimeoutMs ?? INNER_TLS_HANDSHAKE_TIMEOUT_MS;
@@ -109,11 +173,22 @@ export async function dialGateway(options: DialGatewayOptions): Promise<tls.TLSS
         key: options.gateway.privateKey,
         ALPNProtocols: alpn,
         minVersion: 'TLSv1.2',
-        ...(options.sessions?.gateway ? { session: options.sessions.gateway } : {}),
+        ...(offered ? { session: offered } : {}),
       });
-      rememberSessions(socket, options.sessions, 'gateway');
+      socket.on('session', (ticket: Buffer) => tickets.receive(ticket));
       return socket;
     });
+    // Before anything else. A resumed session shows no certificate; it resumed a ticket that only
+    // the gateway verified as expectedGatewayId can hold (see above).
+    const presented =
+      offered !== undefined && inner.isSessionReused()
+        ? [expectedGatewayId]
+        : presentedGatewayIds(inner);
+    if (presented.length !== 1 || presented[0] !== expectedGatewayId) {
+      inner.destroy();
+      throw new GatewayIdentityError(expectedGatewayId, presented);
+    }
+    tickets.verified();
     if (!inner.alpnProtocol || !alpn.includes(inner.alpnProtocol as AlpnName)) {
       inner.destroy();
       throw new DialError('gateway-tls', `gateway did not accept ALPN ${alpn.join(',')}`);
@@ -126,10 +201,61 @@ export async function dialGateway(options: DialGatewayOptions): Promise<tls.TLSS
   }
 }
 
+/** The gateway IDs the peer's certificate names; none when it names none or cannot be read. */
+function presentedGatewayIds(socket: tls.TLSSocket): string[] {
+  const certificate = socket.getPeerX509Certificate();
+  if (!certificate) return [];
+  try {
+    return readGatewayIdentities(certificate);
+  } catch {
+    return [];
+  }
+}
+
+/** The last relay client certificate read, so a caller dialing often parses it once. */
+let lastRelayCertificate: { pem: string; gatewayId: string | undefined } | undefined;
+
+/** The CN of the relay client certificate: the gateway the relay routes this dial to. */
+function gatewayIdOfRelayCertificate(pem: string): string | undefined {
+  if (lastRelayCertificate?.pem !== pem) {
+    let gatewayId: string | undefined;
+    try {
+      const [leaf] = parseCertificateChainPem(pem); // the leaf comes first
+      const commonNames = (leaf as NonNullable<typeof leaf>).subjectName.getField('CN');
+      gatewayId = commonNames.length === 1 && commonNames[0] !== '' ? commonNames[0] : undefined;
+    } catch {
+      gatewayId = undefined;
+    }
+    lastRelayCertificate = { pem, gatewayId };
+  }
+  return lastRelayCertificate.gatewayId;
+}
+
+/** Holds a stream's session tickets until its gateway passed the identity check. */
+class VerifiedTickets {
+  private pending: Buffer | undefined;
+  private isVerified = false;
+  private readonly keep: (ticket: Buffer) => void;
+  constructor(keep: (ticket: Buffer) => void) {
+    this.keep = keep;
+  }
+
+  receive(ticket: Buffer): void {
+    if (this.isVerified) this.keep(ticket);
+    else this.pending = ticket;
+  }
+
+  verified(): void {
+    this.isVerified = true;
+    if (this.pending) this.keep(this.pending);
+    this.pending = undefined;
+  }
+}
+
 function rememberSessions(
   socket: tls.TLSSocket,
   store: TlsSessionStore | undefined,
-  hop: keyof TlsSessionStore,
+  hop: 'relay',
 ): void {
   if (store) socket.on('session', (session: Buffer) => (store[hop] = session));
 }

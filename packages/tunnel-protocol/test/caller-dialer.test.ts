@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   clientCertificateChainPem,
   createIntermediateCa,
@@ -16,19 +16,26 @@ import {
   ALPN,
   dialGateway,
   DialError,
+  GatewayIdentityError,
   type DialGatewayOptions,
   type TlsSessionStore,
 } from '../src/index.ts';
 
 /**
  * A stand-in for relay + gateway in one process: the outer TLS server (relay) hands each
- * authenticated stream to an inner tls.Server (gateway) that echoes after the mTLS handshake.
+ * authenticated stream to an inner tls.Server (gateway) that echoes after the mTLS handshake —
+ * or, for the pinning tests, to an impostor holding a genuine certificate of another gateway (or a
+ * reference-shaped one naming none), which records every byte it receives.
  */
 const orgId = 'org-1';
 const gatewayId = '5b3e3a1c-0d2f-4a51-9c9b-0123456789ab';
 let relayServer: tls.Server;
 let gatewayServer: tls.Server;
+/** Where the relay sends the next stream (the real gateway unless a test says otherwise). */
+let route: () => tls.Server;
 let options: DialGatewayOptions;
+let gatewayServerCa: CertificateAuthority;
+let gatewayClientCa: CertificateAuthority;
 let otherRoot: CertificateAuthority;
 
 async function issuer(root: CertificateAuthority, cn: string): Promise<CertificateAuthority> {
@@ -41,11 +48,15 @@ beforeAll(async () => {
   otherRoot = await createRootCa({ subject: { CN: 'relay root' } });
   const relayServerCa = await issuer(relayRoot, 'Relay Server CA');
   const relayClientCa = await issuer(relayRoot, 'Relay Client CA');
-  const gatewayServerCa = await issuer(gatewayRoot, 'Gateway Server CA');
-  const gatewayClientCa = await issuer(gatewayRoot, 'Gateway Client CA');
+  gatewayServerCa = await issuer(gatewayRoot, 'Gateway Server CA');
+  gatewayClientCa = await issuer(gatewayRoot, 'Gateway Client CA');
 
   const relayCert = await issueRelayServerCertificate({ issuer: relayServerCa, host: '127.0.0.1' });
-  const gatewayCert = await issueGatewayServerCertificate({ issuer: gatewayServerCa, orgId });
+  const gatewayCert = await issueGatewayServerCertificate({
+    issuer: gatewayServerCa,
+    orgId,
+    gatewayId,
+  });
   gatewayServer = tls.createServer(
     {
       cert: gatewayCert.certificatePem,
@@ -58,6 +69,7 @@ beforeAll(async () => {
     (socket) => socket.pipe(socket),
   );
   gatewayServer.on('tlsClientError', () => undefined);
+  route = () => gatewayServer;
   relayServer = tls.createServer(
     {
       cert: relayCert.certificatePem,
@@ -66,7 +78,7 @@ beforeAll(async () => {
       requestCert: true,
       rejectUnauthorized: true,
     },
-    (socket) => gatewayServer.emit('connection', socket),
+    (socket) => route().emit('connection', socket),
   );
   relayServer.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve) => relayServer.listen(0, '127.0.0.1', resolve));
@@ -182,5 +194,122 @@ describe('dialGateway', () => {
     const attempt = dialGateway({ ...options, relayPort: port, relayHandshakeTimeoutMs: 300 });
     await expect(attempt).rejects.toThrow(/timed out after 300 ms/);
     silent.close();
+  });
+});
+
+/** A gateway server holding `cert`, from the same org CA; records what callers send it. */
+function startImpostor(cert: { certificatePem: string; privateKeyPem: string }) {
+  const received: Buffer[] = [];
+  let connections = 0;
+  let closed = 0;
+  let onClosed = (): void => undefined;
+  const server = tls.createServer({
+    cert: cert.certificatePem,
+    key: cert.privateKeyPem,
+    ca: clientCertificateChainPem(gatewayClientCa),
+    requestCert: true,
+    rejectUnauthorized: true,
+    ALPNProtocols: [ALPN.tcpProxy, ALPN.ping],
+  });
+  server.on('tlsClientError', () => undefined);
+  server.on('connection', (socket: net.Socket) => {
+    connections++;
+    socket.once('close', () => {
+      closed++;
+      onClosed();
+    });
+  });
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', () => undefined);
+  });
+  /** Resolves once every stream the impostor was handed has closed. */
+  const allClosed = (): Promise<void> =>
+    new Promise((resolve) => {
+      onClosed = () => {
+        if (closed === connections) resolve();
+      };
+      onClosed();
+    });
+  return { server, received, allClosed };
+}
+
+/** Dials with `payload` written only once dialGateway resolved; resolves with the error. */
+async function dialAndWrite(dialOptions: DialGatewayOptions, payload: string): Promise<unknown> {
+  try {
+    const socket = await dialGateway(dialOptions);
+    socket.write(payload);
+    socket.destroy();
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+describe('gateway pinning', () => {
+  afterEach(() => {
+    route = () => gatewayServer;
+  });
+
+  it('refuses a gateway whose genuine certificate names another gateway; nothing is written to it', async () => {
+    const other = '0e0e0e0e-1111-4222-8333-444455556666';
+    const impostor = startImpostor(
+      await issueGatewayServerCertificate({ issuer: gatewayServerCa, orgId, gatewayId: other }),
+    );
+    route = () => impostor.server;
+    const sessions: TlsSessionStore = {};
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const error = await dialAndWrite({ ...options, sessions }, 'SECRET PAYLOAD');
+      expect(error).toBeInstanceOf(GatewayIdentityError);
+      expect((error as GatewayIdentityError).stage).toBe('gateway-identity');
+      expect((error as GatewayIdentityError).message).toContain(
+        `expected gateway ${gatewayId}, the gateway presented ${other}`,
+      );
+    }
+    // The impostor's tickets were never kept, so it can never be resumed as this gateway.
+    expect(sessions.gateway).toBeUndefined();
+    await impostor.allClosed();
+    expect(Buffer.concat(impostor.received).length).toBe(0);
+  });
+
+  it('offers a gateway ticket only to the gateway it was verified for', async () => {
+    const sessions: TlsSessionStore = {};
+    const first = await dialGateway({ ...options, sessions });
+    await new Promise<void>((resolve) => {
+      first.once('data', () => resolve());
+      first.write('x');
+    });
+    first.destroy();
+    expect(sessions.gateway).toBeInstanceOf(Buffer);
+    expect(sessions.gatewayId).toBe(gatewayId);
+    // The same store, dialing for another gateway: no resumption, a full check, refused.
+    const error = await dialAndWrite({ ...options, sessions, gatewayId: 'g2' }, 'x');
+    expect(error).toBeInstanceOf(GatewayIdentityError);
+    expect((error as GatewayIdentityError).presented).toEqual([gatewayId]);
+    expect(sessions.gatewayId).toBe(gatewayId);
+  });
+
+  it('refuses a gateway certificate that names no gateway (reference-shaped, SAN localhost only)', async () => {
+    // Signed by the gateway server CA, SAN DNS localhost, no gateway URI: what a reference
+    // gateway's certificate looks like to the dialer.
+    const referenceShaped = await issueRelayServerCertificate({
+      issuer: gatewayServerCa,
+      host: 'localhost',
+    });
+    const impostor = startImpostor(referenceShaped);
+    route = () => impostor.server;
+    const error = await dialAndWrite(options, 'SECRET PAYLOAD');
+    expect(error).toBeInstanceOf(GatewayIdentityError);
+    expect((error as Error).message).toContain('the gateway presented no gateway identity');
+    await impostor.allClosed();
+    expect(Buffer.concat(impostor.received).length).toBe(0);
+  });
+
+  it('pins the gateway ID given explicitly, over the relay certificate CN', async () => {
+    const error = await dialAndWrite({ ...options, gatewayId: 'someone-else' }, 'x');
+    expect(error).toBeInstanceOf(GatewayIdentityError);
+    expect((error as GatewayIdentityError).expected).toBe('someone-else');
+    expect((error as GatewayIdentityError).presented).toEqual([gatewayId]);
+    expect(await dialAndWrite({ ...options, gatewayId }, 'x')).toBeUndefined();
   });
 });

@@ -21,7 +21,9 @@ import {
  * What a gateway receives from `POST /api/v2/gateways` (reference §5.2):
  *
  *   gatewayId, relayHost        relayHost = "host" (TLS port 8443) or "host:tlsPort"
- *   pki.serverCertificate       inner-TLS server cert, O=<orgId>, CN=Gateway, SAN localhost, 1 day
+ *   pki.serverCertificate       inner-TLS server cert, O=<orgId>, CN=Gateway, SAN localhost (as the
+ *                               reference) and URI urn:burrow:gateway:<gatewayId>, which Burrow
+ *                               callers pin; 1 day
  *   pki.serverPrivateKey        its PKCS#8 key
  *   pki.clientCertificateChain  the org's Gateway Client CA + root: callers' certs chain to it
  *   ssh.clientCertificate       OpenSSH user cert, key ID "client-<relayName>", principals
@@ -59,6 +61,7 @@ export async function issueGatewayCredentials(
   const server = await issueGatewayServerCertificate({
     issuer: serverCa,
     orgId: gateway.orgId,
+    gatewayId: gateway.id,
     keyAlgorithm: cas.keyAlgorithm,
     now: new Date(now),
   });

@@ -132,6 +132,8 @@ export class GatewayTunnelClient {
           relay: credentials.relay,
           gateway: credentials.gateway,
           alpn,
+          // Pinned: a relay that routes this stream to any other gateway is refused.
+          gatewayId: prepared.gateway.id,
         });
         this.#relayFailures.delete(relay.id);
         return socket;

@@ -4,6 +4,10 @@
  * sides are done. No framing: the first byte after the handshake is the target's first byte.
  *
  * Lifecycle:
+ *   - a PAM certificate (it carries `…100.3`)        -> log, end the TLS stream: a PAM session
+ *                                                      goes through infisical-pam-proxy, with
+ *                                                      credential injection and recording, never
+ *                                                      as raw, unrecorded TCP
  *   - no target in the certificate (or port 0)      -> log, end the TLS stream
  *   - target refuses / unreachable / connect timeout -> log the reason, end the TLS stream
  *                                                      (the caller sees a close; the relay and the
@@ -36,7 +40,18 @@ export function createTcpProxyHandler(options: TcpProxyOptions = {}) {
   return (context: ActionContext): void => proxy(context, connectTimeoutMs);
 }
 
-function proxy({ socket, routing, logger }: ActionContext, connectTimeoutMs: number): void {
+function proxy(
+  { socket, routing, pamSession, logger }: ActionContext,
+  connectTimeoutMs: number,
+): void {
+  if (pamSession) {
+    logger.warn(
+      { sessionId: pamSession.sessionId },
+      'tcp-proxy refused: the caller certificate was made for a PAM session (…100.3)',
+    );
+    endStream(socket);
+    return;
+  }
   if (!routing || routing.targetPort === 0 || routing.targetHost.trim() === '') {
     logger.warn('tcp-proxy refused: the caller certificate names no target host and port');
     endStream(socket);

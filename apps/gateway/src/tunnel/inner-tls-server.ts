@@ -5,8 +5,16 @@
  *     -> TLS 1.2/1.3 server handshake: gateway server cert; the caller MUST present a client cert
  *        issued by a CA in pki.clientCertificateChain; ALPN must be one the gateway serves
  *        (a caller offering only unknown ALPNs fails the handshake with no_application_protocol)
+ *     -> check the caller's certificate on every stream, resumed TLS session or not:
+ *          still valid now (a resumed session skips OpenSSL's checks, and would otherwise outlive
+ *            the certificate it carries)                                   else refuse
+ *          made for THIS gateway: CN `<actorType>:<gatewayId>` (reference §2.2), so a certificate
+ *            the control plane signed for gateway G1 does not open streams at G2   else refuse
+ *        (a refusal is logged, without secrets, and the stream closed)
  *     -> read the caller's certificate: `…100.1` target, `…100.2` actor (malformed = close)
- *     -> dispatch on the negotiated ALPN to one action handler; one TLS session = one action.
+ *     -> dispatch on the negotiated ALPN to one action handler; one TLS session = one action
+ *        (each action checks the certificate was made for it: tcp-proxy refuses PAM certificates,
+ *        the PAM actions refuse certificates without a PAM session).
  *
  * Every channel goes through ONE `tls.Server` via `server.emit('connection', channel)`. That is
  * deliberate: a bare `new tls.TLSSocket(channel, { isServer: true, rejectUnauthorized: true })`
@@ -20,7 +28,8 @@
  */
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { readBurrowExtensions } from '@burrow/pki';
+import type { X509Certificate } from '@burrow/pki';
+import { parseCertificate, readBurrowExtensions, readCallerGatewayId } from '@burrow/pki';
 import { INNER_TLS_HANDSHAKE_TIMEOUT_MS } from '@burrow/tunnel-protocol';
 import type { Logger } from 'pino';
 import type { ActionHandler } from '../actions/action.ts';
@@ -37,10 +46,14 @@ export interface InnerTlsCredentials {
 
 export interface InnerTlsServerOptions {
   credentials: InnerTlsCredentials;
+  /** This gateway's ID: callers' certificates must have been made for it. */
+  gatewayId: string;
   /** ALPN name -> handler; the keys, in order, are the ALPN list the gateway serves. */
   actions: Readonly<Record<string, ActionHandler>>;
   logger: Logger;
   handshakeTimeoutMs?: number;
+  /** The clock the caller certificate's validity is checked against (tests); Date.now by default. */
+  now?: () => number;
   /** Metrics hooks (gateway-metrics.ts); both optional. */
   observer?: {
     handshakeFailed?(reason: string): void;
@@ -57,6 +70,8 @@ export class InnerTlsServer {
   /** Streams past the handshake. */
   private readonly streams = new Set<tls.TLSSocket>();
   private readonly observer: InnerTlsServerOptions['observer'];
+  private readonly now: () => number;
+  private gatewayId: string;
   private nextStreamId = 1;
   private closed = false;
 
@@ -64,6 +79,8 @@ export class InnerTlsServer {
     this.actions = options.actions;
     this.logger = options.logger;
     this.observer = options.observer;
+    this.now = options.now ?? Date.now;
+    this.gatewayId = options.gatewayId;
     const served = Object.keys(options.actions);
     this.server = tls.createServer({
       ...secureContextOptions(options.credentials),
@@ -114,9 +131,13 @@ export class InnerTlsServer {
     this.server.emit('connection', channel);
   }
 
-  /** New certificate/key/CA list for channels that arrive from now on. */
-  updateCredentials(credentials: InnerTlsCredentials): void {
+  /**
+   * New certificate/key/CA list (and gateway ID, should the control plane have assigned a new
+   * one) for channels that arrive from now on.
+   */
+  updateCredentials(credentials: InnerTlsCredentials, gatewayId: string = this.gatewayId): void {
     this.server.setSecureContext(secureContextOptions(credentials));
+    this.gatewayId = gatewayId;
   }
 
   /** Destroys every stream and pending handshake; later channels are refused. */
@@ -161,7 +182,14 @@ export class InnerTlsServer {
 
     let extensions: ReturnType<typeof readBurrowExtensions>;
     try {
-      extensions = readBurrowExtensions(socket.getPeerCertificate(true).raw);
+      const certificate = parseCertificate(socket.getPeerCertificate(true).raw);
+      const refusal = this.refusalOf(certificate);
+      if (refusal) {
+        logger.warn(refusal, 'caller certificate refused; closing');
+        endStream(socket);
+        return;
+      }
+      extensions = readBurrowExtensions(certificate);
     } catch (error) {
       logger.warn(
         { error: error instanceof Error ? error.message : String(error) },
@@ -186,6 +214,27 @@ export class InnerTlsServer {
       );
       socket.destroy();
     }
+  }
+
+  /** Why this caller certificate may not open a stream here (a log record), or undefined. */
+  private refusalOf(certificate: X509Certificate): Record<string, string> | undefined {
+    const now = this.now();
+    if (now < certificate.notBefore.getTime() || now > certificate.notAfter.getTime()) {
+      return {
+        reason: 'the caller certificate is not valid now (expired or not yet valid)',
+        notBefore: certificate.notBefore.toISOString(),
+        notAfter: certificate.notAfter.toISOString(),
+      };
+    }
+    const presented = readCallerGatewayId(certificate);
+    if (presented !== this.gatewayId) {
+      return {
+        reason: 'the caller certificate was made for another gateway',
+        expectedGatewayId: this.gatewayId,
+        presentedGatewayId: presented ?? '(none)',
+      };
+    }
+    return undefined;
   }
 }
 

@@ -10,6 +10,8 @@ export interface CallerOptions {
   certificate?: { certificatePem: string; privateKeyPem: string };
   alpn?: string[];
   maxVersion?: tls.SecureVersion;
+  /** A TLS session (ticket) to resume. */
+  session?: Buffer;
 }
 
 export function connectCaller(socket: net.Socket, options: CallerOptions): tls.TLSSocket {
@@ -23,6 +25,7 @@ export function connectCaller(socket: net.Socket, options: CallerOptions): tls.T
     ...(options.alpn ? { ALPNProtocols: options.alpn } : {}),
     minVersion: 'TLSv1.2',
     ...(options.maxVersion ? { maxVersion: options.maxVersion } : {}),
+    ...(options.session ? { session: options.session } : {}),
   });
 }
 

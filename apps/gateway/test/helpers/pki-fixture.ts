@@ -7,6 +7,7 @@ import {
   clientCertificateChainPem,
   createIntermediateCa,
   createRootCa,
+  issueGatewayPamClientCertificate,
   issueGatewayPlatformClientCertificate,
   issueGatewayServerCertificate,
   issueRelayClientCertificate,
@@ -42,7 +43,11 @@ export async function createGatewayPki(orgId = ORG_ID): Promise<GatewayPki> {
     subject: { O: orgId, CN: 'Infisical Gateway Client CA' },
     pathLength: 0,
   });
-  const server = await issueGatewayServerCertificate({ issuer: serverCa, orgId });
+  const server = await issueGatewayServerCertificate({
+    issuer: serverCa,
+    orgId,
+    gatewayId: GATEWAY_ID,
+  });
   return {
     root,
     serverCa,
@@ -57,28 +62,50 @@ export async function createGatewayPki(orgId = ORG_ID): Promise<GatewayPki> {
   };
 }
 
-/** A platform caller certificate bound to `targetHost:targetPort`. */
+/** A platform caller certificate bound to `targetHost:targetPort`, made for `gatewayId`. */
 export function issueCaller(
   pki: GatewayPki,
   targetHost = '127.0.0.1',
   targetPort = 1,
+  gatewayId = GATEWAY_ID,
 ): Promise<IssuedCertificate> {
   return issueGatewayPlatformClientCertificate({
     issuer: pki.clientCa,
     orgId: ORG_ID,
-    gatewayId: GATEWAY_ID,
+    gatewayId,
     targetHost,
     targetPort,
   });
 }
 
-/** A client-auth certificate from the right CA that names no target (no `…100.1`). */
+/** A PAM user's caller certificate (`…100.3` session) bound to `targetHost:targetPort`. */
+export function issuePamCaller(
+  pki: GatewayPki,
+  targetHost = '127.0.0.1',
+  targetPort = 1,
+): Promise<IssuedCertificate> {
+  return issueGatewayPamClientCertificate({
+    issuer: pki.clientCa,
+    orgId: ORG_ID,
+    gatewayId: GATEWAY_ID,
+    actor: { type: 'user', id: 'user-1', name: 'alice@example.com' },
+    targetHost,
+    targetPort,
+    sessionId: '9a8b7c6d-0000-4000-8000-000000000003',
+    resourceType: 'postgres',
+  });
+}
+
+/**
+ * A client-auth certificate from the right CA, made for this gateway (CN `platform:<id>`), that
+ * names no target (no `…100.1`).
+ */
 export function issueCallerWithoutTarget(pki: GatewayPki): Promise<IssuedCertificate> {
   return issueRelayClientCertificate({
     issuer: pki.clientCa,
     orgId: ORG_ID,
     orgName: 'acme',
-    gatewayId: GATEWAY_ID,
+    gatewayId: `platform:${GATEWAY_ID}`,
     gatewayName: 'gw-1',
   });
 }

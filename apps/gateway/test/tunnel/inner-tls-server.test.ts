@@ -9,15 +9,22 @@ import { exportPrivateKeyPem } from '@burrow/pki';
 import { ALPN, PING_REPLY, healthReply } from '@burrow/tunnel-protocol';
 import { handleHealth } from '../../src/actions/health.ts';
 import { handlePing } from '../../src/actions/ping.ts';
+import type { ActionHandler } from '../../src/actions/action.ts';
+import { createPamProxyHandler } from '../../src/actions/pam-proxy.ts';
 import { createTcpProxyHandler } from '../../src/actions/tcp-proxy.ts';
+import { PamSessions } from '../../src/pam/pam-sessions.ts';
+import { createPostgresPamProtocol } from '../../src/pam/postgres/postgres-pam-protocol.ts';
+import type { PamPlatformClient } from '../../src/platform/pam-platform-client.ts';
 import { InnerTlsServer } from '../../src/tunnel/inner-tls-server.ts';
 import { createChannelPair } from '../helpers/channel-pair.ts';
 import { connectCaller, runCaller } from '../helpers/inner-tls-client.ts';
 import { captureLogs, type CapturedLogger } from '../helpers/log-capture.ts';
 import {
+  GATEWAY_ID,
   createGatewayPki,
   issueCaller,
   issueCallerWithoutTarget,
+  issuePamCaller,
   type GatewayPki,
 } from '../helpers/pki-fixture.ts';
 
@@ -74,17 +81,27 @@ describe('InnerTlsServer', () => {
     await echo.close();
   });
 
-  function startServer(handshakeTimeoutMs = 5_000): InnerTlsServer {
+  /** The gateway's clock for certificate validity (tests move it forward). */
+  let clockSkewMs = 0;
+
+  function startServer(
+    handshakeTimeoutMs = 5_000,
+    extraActions: Record<string, ActionHandler> = {},
+  ): InnerTlsServer {
     logs = captureLogs();
+    clockSkewMs = 0;
     server = new InnerTlsServer({
       credentials: pki.credentials,
+      gatewayId: GATEWAY_ID,
       actions: {
         [ALPN.tcpProxy]: createTcpProxyHandler({ connectTimeoutMs: 2_000 }),
         [ALPN.ping]: handlePing,
         [ALPN.health]: handleHealth,
+        ...extraActions,
       },
       logger: logs.logger,
       handshakeTimeoutMs,
+      now: () => Date.now() + clockSkewMs,
     });
     return server;
   }
@@ -98,6 +115,7 @@ describe('InnerTlsServer', () => {
     certificate?: { certificatePem: string; privateKeyPem: string } | null;
     send?: Buffer;
     maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+    session?: Buffer;
   }) {
     const { channel, caller } = await createChannelPair();
     const channelClosed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
@@ -109,9 +127,14 @@ describe('InnerTlsServer', () => {
       ...(certificate ? { certificate } : {}),
       ...(options.alpn ? { alpn: options.alpn } : {}),
       ...(options.maxVersion ? { maxVersion: options.maxVersion } : {}),
+      ...(options.session ? { session: options.session } : {}),
     });
+    let ticket: Buffer | undefined;
+    let resumed = false;
+    socket.on('session', (session: Buffer) => (ticket = session));
+    socket.once('secureConnect', () => (resumed = socket.isSessionReused()));
     const outcome = await runCaller(socket, options.send);
-    return { ...outcome, channelClosed };
+    return { ...outcome, channelClosed, resumed, ticket: ticket as Buffer | undefined };
   }
 
   it('serves the ALPN list tcp-proxy, ping, health', () => {
@@ -200,7 +223,8 @@ describe('InnerTlsServer', () => {
       );
       const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
       run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'leaf.key']);
-      run(['req', '-new', '-key', 'leaf.key', '-subj', '/CN=platform:x', '-out', 'leaf.csr']);
+      const subject = `/CN=platform:${GATEWAY_ID}`;
+      run(['req', '-new', '-key', 'leaf.key', '-subj', subject, '-out', 'leaf.csr']);
       run([
         'x509',
         '-req',
@@ -373,6 +397,105 @@ describe('InnerTlsServer', () => {
     const done = runCaller(open);
     open.end();
     expect((await done).error).toBeUndefined();
+  });
+
+  describe('every stream is checked against the caller certificate it carries', () => {
+    it('a certificate made for another gateway (G1) is refused at this one (G2), and logged', async () => {
+      startServer();
+      const before = echo.connections;
+      const outcome = await call({
+        alpn: [ALPN.tcpProxy],
+        certificate: await issueCaller(pki, '127.0.0.1', echo.port, 'gateway-g1'),
+        send: Buffer.from('hello'),
+      });
+      expect(outcome.data.length).toBe(0);
+      const line = await logs.waitFor('caller certificate refused; closing');
+      expect(line).toMatchObject({
+        reason: 'the caller certificate was made for another gateway',
+        expectedGatewayId: GATEWAY_ID,
+        presentedGatewayId: 'gateway-g1',
+        alpn: ALPN.tcpProxy,
+      });
+      expect(echo.connections).toBe(before);
+      // The same certificate made for this gateway goes through.
+      const served = await call({
+        alpn: [ALPN.tcpProxy],
+        certificate: await issueCaller(pki, '127.0.0.1', echo.port),
+        send: Buffer.from('hello'),
+      });
+      expect(served.data.toString()).toBe('hello');
+    });
+
+    it('tcp-proxy refuses a PAM certificate (…100.3): no raw, unrecorded TCP to the database', async () => {
+      startServer();
+      const before = echo.connections;
+      const outcome = await call({
+        alpn: [ALPN.tcpProxy],
+        certificate: await issuePamCaller(pki, '127.0.0.1', echo.port),
+        send: Buffer.from('SELECT 1'),
+      });
+      expect(outcome.secure).toBe(true);
+      expect(outcome.data.length).toBe(0);
+      await logs.waitFor(/^tcp-proxy refused: the caller certificate was made for a PAM session/);
+      expect(echo.connections).toBe(before);
+    });
+
+    it('pam-proxy refuses a tcp-proxy (platform) certificate, which carries no PAM session', async () => {
+      const untouched: PamPlatformClient = {
+        fetchCredentials: () => Promise.reject(new Error('must not be called')),
+        fetchSessionKey: () => Promise.reject(new Error('must not be called')),
+        uploadEvents: () => Promise.reject(new Error('must not be called')),
+        endSession: () => Promise.reject(new Error('must not be called')),
+      };
+      const sessions = new PamSessions({
+        protocols: [createPostgresPamProtocol()],
+        platform: untouched,
+        recordingDir: undefined,
+        logger: captureLogs().logger,
+      });
+      startServer(5_000, { [ALPN.pamProxy]: createPamProxyHandler(sessions) });
+      const before = echo.connections;
+      const outcome = await call({
+        alpn: [ALPN.pamProxy],
+        certificate: await issueCaller(pki, '127.0.0.1', echo.port),
+        send: Buffer.from('startup'),
+      });
+      expect(outcome.secure).toBe(true);
+      expect(outcome.data.length).toBe(0);
+      await logs.waitFor(/^PAM action refused: the caller certificate carries no PAM session/);
+      expect(echo.connections).toBe(before);
+      await sessions.stop();
+    });
+
+    it('a resumed TLS session is refused once the certificate it carries has expired', async () => {
+      startServer();
+      const certificate = await issueCaller(pki, '127.0.0.1', echo.port);
+      const first = await call({ alpn: [ALPN.ping], certificate, maxVersion: 'TLSv1.3' });
+      expect(first.data.toString()).toBe(PING_REPLY);
+      expect(first.ticket).toBeInstanceOf(Buffer);
+      // Resumption works while the certificate is valid...
+      const resumed = await call({ alpn: [ALPN.ping], certificate, session: first.ticket! });
+      expect(resumed.resumed).toBe(true);
+      expect(resumed.data.toString()).toBe(PING_REPLY);
+      // ...and not once the gateway's clock is past its NotAfter (OpenSSL does not look again).
+      const notAfter = new Date(certificate.certificate.notAfter).getTime();
+      clockSkewMs = notAfter - Date.now() + 1_000;
+      const before = echo.connections;
+      const expired = await call({
+        alpn: [ALPN.tcpProxy],
+        certificate,
+        session: resumed.ticket ?? first.ticket!,
+        send: Buffer.from('hello'),
+      });
+      expect(expired.resumed).toBe(true);
+      expect(expired.data.length).toBe(0);
+      const line = await logs.waitFor('caller certificate refused; closing');
+      expect(line.reason).toBe(
+        'the caller certificate is not valid now (expired or not yet valid)',
+      );
+      expect(line.notAfter).toBe(new Date(notAfter).toISOString());
+      expect(echo.connections).toBe(before);
+    });
   });
 
   it('close() ends every open stream and its target connection', async () => {

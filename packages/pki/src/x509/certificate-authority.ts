@@ -52,7 +52,7 @@ export interface CertificateAuthorityPem {
  *
  * @example
  *   const ca = importCertificateAuthority({ certificatePem: row.cert, privateKeyPem: row.key });
- *   await issueGatewayServerCertificate({ issuer: ca, orgId });
+ *   await issueGatewayServerCertificate({ issuer: ca, orgId, gatewayId });
  */
 export function importCertificateAuthority(stored: CertificateAuthorityPem): CertificateAuthority {
   const certificate = parseCertificatePem(stored.certificatePem);

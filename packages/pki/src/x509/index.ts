@@ -5,7 +5,7 @@
  * @example
  *   const root = await createRootCa({ subject: { O: orgId, CN: 'Infisical Gateway Root CA' } });
  *   const serverCa = await createIntermediateCa({ issuer: root, subject: { O: orgId, CN: 'Infisical Gateway Server CA' }, pathLength: 0 });
- *   const server = await issueGatewayServerCertificate({ issuer: serverCa, orgId });
+ *   const server = await issueGatewayServerCertificate({ issuer: serverCa, orgId, gatewayId });
  */
 export {
   DEFAULT_KEY_ALGORITHM,
@@ -52,6 +52,12 @@ export {
   issueGatewayServerCertificate,
   type GatewayServerCertificateOptions,
 } from './gateway-server-certificate.ts';
+export {
+  GATEWAY_IDENTITY_URI_PREFIX,
+  gatewayIdentityUri,
+  readCallerGatewayId,
+  readGatewayIdentities,
+} from './gateway-identity.ts';
 export {
   GATEWAY_CLIENT_CERT_LIFETIME_MS,
   issueGatewayPlatformClientCertificate,

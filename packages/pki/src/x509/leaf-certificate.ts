@@ -36,7 +36,7 @@ export interface LeafCertificateOptions {
  * An issued leaf: certificate and key, as objects and as the PEM strings node:tls takes.
  *
  * @example
- *   const leaf = await issueGatewayServerCertificate({ issuer: serverCa, orgId });
+ *   const leaf = await issueGatewayServerCertificate({ issuer: serverCa, orgId, gatewayId });
  *   tls.createServer({ key: leaf.privateKeyPem, cert: leaf.certificatePem });
  */
 export interface IssuedCertificate {

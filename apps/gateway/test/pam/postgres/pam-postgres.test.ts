@@ -68,6 +68,7 @@ beforeAll(async () => {
   sessions.start();
   server = new InnerTlsServer({
     credentials: pki.credentials,
+    gatewayId: GATEWAY_ID,
     actions: {
       [ALPN.pamProxy]: createPamProxyHandler(sessions),
       [ALPN.pamCapabilities]: createPamCapabilitiesHandler('gw-1', sessions.resourceTypes),
