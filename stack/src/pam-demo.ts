@@ -70,7 +70,9 @@ export async function setUpPamDemo(
     const secretFile = path.join(stack.workDir, 'you-client-secret');
     fs.writeFileSync(secretFile, `${you.clientSecret}\n`, { mode: 0o600 });
     const configDir = path.join(stack.workDir, 'burrow-config');
-    const burrow = `node ${path.relative(process.cwd(), BURROW_CLI) || BURROW_CLI}`;
+    const burrow = burrowOnPath()
+      ? 'burrow'
+      : `node ${path.relative(process.cwd(), BURROW_CLI) || BURROW_CLI}`;
     return {
       postgres,
       instructions: `
@@ -80,7 +82,7 @@ Try PAM: a private PostgreSQL on 127.0.0.1:${postgres.port} whose password only 
     ${burrow} login --domain ${stack.apiUrl} --client-id ${you.clientId}
   ${burrow} pam access prod/orders-db --duration 1h    # prints a psql command; Ctrl-C ends the session
   ${burrow} pam sessions list                         # then: pam sessions show <session-id>
-`,
+${burrow === 'burrow' ? '' : '  (./scripts/install-cli.sh puts `burrow` on PATH)\n'}`,
       stop: () => postgres.stop(),
     };
   } catch (error) {
@@ -91,4 +93,17 @@ Try PAM: a private PostgreSQL on 127.0.0.1:${postgres.port} whose password only 
       stop: async () => undefined,
     };
   }
+}
+
+/** True when `burrow` on PATH is scripts/install-cli.sh's wrapper for this checkout's CLI. */
+function burrowOnPath(): boolean {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    try {
+      if (dir && fs.readFileSync(path.join(dir, 'burrow'), 'utf8').includes(BURROW_CLI))
+        return true;
+    } catch {
+      // not there
+    }
+  }
+  return false;
 }

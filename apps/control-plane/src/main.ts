@@ -1,10 +1,9 @@
 #!/usr/bin/env node
-import { ConfigError } from './config/config-error.ts';
-import { controlPlaneProgram } from './cli/program.ts';
-
-const VERSION = '0.1.0';
-
-// better-sqlite3 crashes (SIGSEGV) on Node 20 instead of failing; say what is wrong instead.
+/**
+ * `burrow-control-plane` entry point. The Node version is checked before anything else is
+ * loaded: on Node 20 better-sqlite3 crashes (SIGSEGV) and undici fails while being imported,
+ * so a static import would fail before any check could say what is wrong.
+ */
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 if (nodeMajor < 24) {
   process.stderr.write(
@@ -13,8 +12,12 @@ if (nodeMajor < 24) {
   process.exit(2);
 }
 
+const VERSION = '0.1.0';
+const { ConfigError } = await import('./config/config-error.ts');
+const { controlPlaneProgram, withVersionAlias } = await import('./cli/program.ts');
+
 controlPlaneProgram(VERSION)
-  .parseAsync(process.argv)
+  .parseAsync(withVersionAlias(process.argv))
   .catch((error: unknown) => {
     if (error instanceof ConfigError) {
       process.stderr.write(`burrow-control-plane: ${error.message}\n`);

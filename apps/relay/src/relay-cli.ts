@@ -43,7 +43,7 @@ export function buildRelayProgram(version: string): Command {
     .description(
       'Burrow relay: gateways dial in over SSH, callers over TLS; the relay pipes bytes it cannot read.',
     )
-    .version(version)
+    .version(version, '-v, --version')
     .exitOverride()
     .showHelpAfterError();
 
@@ -67,7 +67,7 @@ export function buildRelayProgram(version: string): Command {
 export async function runRelayCli(argv: string[], version: string): Promise<void> {
   const program = buildRelayProgram(version);
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(withVersionAlias(argv));
   } catch (error) {
     if (error instanceof CommanderError) {
       const ok = error.exitCode === 0;
@@ -75,6 +75,11 @@ export async function runRelayCli(argv: string[], version: string): Promise<void
     }
     throw error;
   }
+}
+
+/** `-V` (the relay's and control plane's version flag before all four took `-v`) still prints the version; --help lists only `-v, --version`. */
+export function withVersionAlias(argv: string[]): string[] {
+  return argv[2] === '-V' ? [...argv.slice(0, 2), '--version', ...argv.slice(3)] : argv;
 }
 
 async function runStart(flags: RelayFlags): Promise<void> {
