@@ -363,6 +363,47 @@ describe('token auth and token lifecycle', () => {
     expect(renewRevoked.statusCode).toBe(401);
   });
 
+  it('renews a token only from a trusted address and while it has uses left', async () => {
+    const identityId = await newIdentity('token-renew-limits');
+    await cp.app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/token-auth/identities/${identityId}`,
+      headers: auth(admin.token),
+      payload: {
+        accessTokenNumUsesLimit: 1,
+        accessTokenTrustedIps: [{ ipAddress: '10.0.0.0/8' }],
+      },
+    });
+    const created = await cp.app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/token-auth/identities/${identityId}/tokens`,
+      headers: auth(admin.token),
+      payload: {},
+    });
+    const { accessToken } = created.json<{ accessToken: string }>();
+    const renewFrom = (remoteAddress: string) =>
+      cp.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/token/renew',
+        payload: { accessToken },
+        remoteAddress,
+      });
+    const untrusted = await renewFrom('192.0.2.7');
+    expect(untrusted.statusCode).toBe(403);
+    expect((await renewFrom('10.1.2.3')).statusCode).toBe(200);
+
+    const use = await cp.app.inject({
+      method: 'GET',
+      url: '/api/v2/gateways',
+      headers: auth(accessToken),
+      remoteAddress: '10.1.2.3',
+    });
+    expect(use.statusCode).toBe(200);
+    const spent = await renewFrom('10.1.2.3');
+    expect(spent.statusCode).toBe(401);
+    expect(spent.json<{ message: string }>().message).toMatch(/use limit/);
+  });
+
   it('refuses tokens for an identity without token auth', async () => {
     const identityId = await newIdentity('no-token-auth');
     const res = await cp.app.inject({

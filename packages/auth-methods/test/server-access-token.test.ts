@@ -45,14 +45,14 @@ describe('access tokens', () => {
     expect(codeOf(() => verifyAccessTokenUse(record, { now: T0 + 60_000, clientIp: ip }))).toBe(
       'EXPIRED',
     );
-    const renewed = renewAccessToken(token, record, { now: T0 + 50_000 });
+    const renewed = renewAccessToken(token, record, { now: T0 + 50_000, clientIp: ip });
     expect(renewed.grant.expiresIn).toBe(50); // capped: 100 s max TTL - 50 s elapsed
     const after = { ...record, lastRenewedAt: renewed.lastRenewedAt };
     expect(accessTokenExpiresAt(after)).toBe(T0 + 100_000);
     expect(codeOf(() => verifyAccessTokenUse(after, { now: T0 + 99_000, clientIp: ip }))).toBe(
       undefined,
     );
-    expect(codeOf(() => renewAccessToken(token, after, { now: T0 + 100_000 }))).toBe(
+    expect(codeOf(() => renewAccessToken(token, after, { now: T0 + 100_000, clientIp: ip }))).toBe(
       'MAX_TTL_EXCEEDED',
     );
   });
@@ -91,6 +91,25 @@ describe('access tokens', () => {
     const revoked = { ...record, isRevoked: true };
     expect(codeOf(() => verifyAccessTokenUse(revoked, { now, clientIp: '10.0.0.1' }))).toBe(
       'REVOKED',
+    );
+  });
+
+  it('renews only where and while the token could be used: trusted IPs and use limit', () => {
+    const policy = accessTokenPolicy({
+      accessTokenNumUsesLimit: 1,
+      accessTokenTrustedIps: [{ ipAddress: '10.0.0.0/8' }],
+    });
+    const { token, record } = issueAccessToken(policy, { now: T0 });
+    const now = T0 + 1000;
+    expect(codeOf(() => renewAccessToken(token, record, { now, clientIp: '10.1.1.1' }))).toBe(
+      undefined,
+    );
+    expect(codeOf(() => renewAccessToken(token, record, { now, clientIp: ip }))).toBe(
+      'IP_NOT_TRUSTED',
+    );
+    const used = { ...record, accessTokenNumUses: 1 };
+    expect(codeOf(() => renewAccessToken(token, used, { now, clientIp: '10.1.1.1' }))).toBe(
+      'USES_EXHAUSTED',
     );
   });
 

@@ -14,7 +14,7 @@ export const accessTokensPlugin: FastifyPluginAsyncTypebox<PluginOptions> = asyn
 ) => {
   app.route({
     ...declaredRoute(routes.renewAccessToken),
-    handler: async (request) => context.accessTokens.renew(request.body.accessToken),
+    handler: async (request) => context.accessTokens.renew(request.body.accessToken, request.ip),
   });
 
   app.route({

@@ -64,9 +64,13 @@ export class AccessTokens {
     return { identity, tokenId: stored.id };
   }
 
-  renew(token: string): AccessTokenGrant {
+  /** Renews a token from `clientIp`: refused like a use would be (trusted IPs, use limit). */
+  renew(token: string, clientIp: string): AccessTokenGrant {
     const stored = this.#find(token);
-    const { lastRenewedAt, grant } = renewAccessToken(token, stored, { now: this.#now() });
+    const { lastRenewedAt, grant } = renewAccessToken(token, stored, {
+      now: this.#now(),
+      clientIp,
+    });
     this.#store.setRenewed(stored.id, lastRenewedAt);
     return grant;
   }

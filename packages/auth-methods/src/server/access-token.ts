@@ -83,27 +83,35 @@ export function verifyAccessTokenUse(
   options: { now: number; clientIp: string },
 ): void {
   assertAlive(record, options.now);
+  assertUsesLeft(record);
+  assertIpTrusted(options.clientIp, record.accessTokenTrustedIps, 'access token');
+}
+
+/**
+ * Renews a live token: returns the new `lastRenewedAt` and the grant to answer with. The token
+ * keeps its value; only its expiry moves (capped by the max TTL). Renewal is held to the same
+ * rules as a use (trusted IPs, use limit), so a token cannot be kept alive from an address it may
+ * not be used from, nor once its uses are spent; a renewal does not itself count as a use.
+ */
+export function renewAccessToken(
+  token: string,
+  record: AccessTokenRecord,
+  options: { now: number; clientIp: string },
+): { lastRenewedAt: number; grant: AccessTokenGrant } {
+  assertAlive(record, options.now);
+  assertUsesLeft(record);
+  assertIpTrusted(options.clientIp, record.accessTokenTrustedIps, 'access token');
+  const renewed = { ...record, lastRenewedAt: options.now };
+  return { lastRenewedAt: options.now, grant: grantFor(token, renewed, options.now) };
+}
+
+function assertUsesLeft(record: AccessTokenRecord): void {
   if (
     record.accessTokenNumUsesLimit > 0 &&
     record.accessTokenNumUses >= record.accessTokenNumUsesLimit
   ) {
     throw new AuthError('USES_EXHAUSTED', 'access token has reached its use limit');
   }
-  assertIpTrusted(options.clientIp, record.accessTokenTrustedIps, 'access token');
-}
-
-/**
- * Renews a live token: returns the new `lastRenewedAt` and the grant to answer with. The token
- * keeps its value; only its expiry moves (capped by the max TTL).
- */
-export function renewAccessToken(
-  token: string,
-  record: AccessTokenRecord,
-  options: { now: number },
-): { lastRenewedAt: number; grant: AccessTokenGrant } {
-  assertAlive(record, options.now);
-  const renewed = { ...record, lastRenewedAt: options.now };
-  return { lastRenewedAt: options.now, grant: grantFor(token, renewed, options.now) };
 }
 
 function assertAlive(record: AccessTokenRecord, now: number): void {
