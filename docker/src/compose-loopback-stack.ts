@@ -8,13 +8,16 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  freePort,
+  quoteIdentifier,
+  startPostgres,
+  type PostgresServer,
+} from '@burrow/test-support';
 import { ChildProcessHandle } from './child-process.ts';
 import type { ComposeFile } from './compose-file.ts';
 import type { ProcessSpec } from './compose-process-plan.ts';
 import { planServices, startOrder } from './compose-process-plan.ts';
-import { freePort } from './free-port.ts';
-import type { LocalPostgres } from './local-postgres.ts';
-import { startLocalPostgres } from './local-postgres.ts';
 import { LoopbackRewriter } from './loopback-rewriter.ts';
 
 /** Upper bound for one service to become healthy or finish (compose: interval x retries). */
@@ -27,7 +30,7 @@ export class ComposeLoopbackStack {
   readonly volumeDirs: ReadonlyMap<string, string>;
   readonly specs: ProcessSpec[];
   readonly processes = new Map<string, ChildProcessHandle>();
-  private postgres: LocalPostgres | undefined;
+  private postgres: PostgresServer | undefined;
 
   private constructor(
     workDir: string,
@@ -82,7 +85,7 @@ export class ComposeLoopbackStack {
         await this.waitFor(dependency, condition);
       }
       onProgress(`${spec.service}: starting ${spec.argv.join(' ')}`);
-      if (spec.kind === 'upstream') this.startUpstream(spec);
+      if (spec.kind === 'upstream') await this.startUpstream(spec);
       else {
         this.processes.set(
           spec.service,
@@ -98,16 +101,23 @@ export class ComposeLoopbackStack {
     }
   }
 
-  private startUpstream(spec: ProcessSpec): void {
+  /**
+   * The postgres image's stand-in: its POSTGRES_USER as superuser, its POSTGRES_DB, and TCP
+   * trusted on 127.0.0.1 (the compose file's services reach it without a password).
+   */
+  private async startUpstream(spec: ProcessSpec): Promise<void> {
     if (!spec.image?.startsWith('postgres:'))
       throw new Error(`no local stand-in for ${spec.image}`);
     const user = spec.composeEnv.POSTGRES_USER ?? 'postgres';
-    this.postgres = startLocalPostgres({
+    const database = spec.composeEnv.POSTGRES_DB ?? user;
+    this.postgres = await startPostgres({
       dir: path.join(this.workDir, 'postgres'),
       port: this.rewriter.port(spec.service, 5432),
-      user,
-      database: spec.composeEnv.POSTGRES_DB ?? user,
+      superuser: user,
+      trustTcp: true,
     });
+    if (database !== 'postgres' && database !== user)
+      await this.postgres.sql(`CREATE DATABASE ${quoteIdentifier(database)}`);
   }
 
   /** Resolves when `service` meets `condition`; throws with its log tail when it cannot. */
@@ -138,7 +148,7 @@ export class ComposeLoopbackStack {
     for (const spec of startOrder(this.specs).reverse())
       await this.processes.get(spec.service)?.stop();
     try {
-      this.postgres?.stop();
+      await this.postgres?.stop();
     } finally {
       if (!process.env.BURROW_KEEP_STACK_DIR)
         fs.rmSync(this.workDir, { recursive: true, force: true });

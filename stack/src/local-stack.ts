@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ControlPlaneClient, type GatewaySummary } from './control-plane-client.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '@burrow/test-support';
 import { ManagedProcess } from './managed-process.ts';
 
 /**

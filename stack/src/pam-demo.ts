@@ -9,7 +9,7 @@ import {
   findPsql,
   startPostgres,
   type PostgresServer,
-} from './postgres-server.ts';
+} from '@burrow/test-support';
 
 /**
  * The PAM part of `burrow-stack`: when PostgreSQL is installed (initdb and psql found), a demo

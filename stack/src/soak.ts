@@ -13,7 +13,7 @@ import type tls from 'node:tls';
 import { dialGateway, type DialGatewayOptions } from '@burrow/tunnel-protocol';
 import { gatewayRoutes } from './control-plane-client.ts';
 import { startEchoTarget } from './echo-target.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '@burrow/test-support';
 import { LocalStack, sleep } from './local-stack.ts';
 
 const minutes = Math.min(Number(process.env.BURROW_SOAK_MINUTES ?? 3), 60);

@@ -20,7 +20,6 @@ import type tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { dialGateway, type DialGatewayOptions } from '@burrow/tunnel-protocol';
 import {
-  freePort,
   gatewayRoutes,
   LocalStack,
   sleep,
@@ -29,6 +28,7 @@ import {
   type FaultProxy,
   type GatewayHandle,
 } from '../src/index.ts';
+import { freePort } from '@burrow/test-support';
 
 let stack: LocalStack;
 let target: Awaited<ReturnType<typeof startEchoTarget>>;

@@ -18,19 +18,16 @@ import {
   LocalStack,
   createPamAccount,
   createPostgresResource,
-  findPsql,
-  freePort,
   getPamSession,
   runBurrow,
   sleep,
   startBurrow,
-  startPostgres,
   type BurrowResult,
   type GatewayHandle,
   type ManagedProcess,
   type PamSessionRecord,
-  type PostgresServer,
 } from '../src/index.ts';
+import { findPsql, freePort, startPostgres, type PostgresServer } from '@burrow/test-support';
 
 const run = crypto.randomBytes(4).toString('hex');
 const SCRAM_PASSWORD = `scram-Pw-${crypto.randomBytes(12).toString('hex')}`;
@@ -52,7 +49,7 @@ const accessProcesses: ManagedProcess[] = [];
 const sessionIds: string[] = [];
 
 beforeAll(async () => {
-  postgres = await startPostgres({ md5Users: ['legacy_app'] });
+  postgres = await startPostgres({ tcpAuth: { legacy_app: 'md5' } });
   await postgres.createLoginRole('app_scram', SCRAM_PASSWORD, 'scram-sha-256');
   await postgres.createLoginRole('legacy_app', MD5_PASSWORD, 'md5');
   await postgres.sql('CREATE DATABASE orders OWNER app_scram');

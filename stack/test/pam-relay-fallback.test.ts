@@ -21,15 +21,13 @@ import {
   LocalStack,
   createPamAccount,
   createPostgresResource,
-  findPsql,
   getPamSession,
   runBurrow,
   sleep,
   startBurrow,
-  startPostgres,
   type ManagedProcess,
-  type PostgresServer,
 } from '../src/index.ts';
+import { findPsql, startPostgres, type PostgresServer } from '@burrow/test-support';
 
 const PASSWORD = `scram-Pw-${crypto.randomBytes(12).toString('hex')}`;
 const testDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-pam-relay-fallback-'));

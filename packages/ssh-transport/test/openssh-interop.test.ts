@@ -16,9 +16,9 @@ import {
   type GatewaySshSession,
   type RelaySshServer,
 } from '../src/index.ts';
+import { freePort } from '@burrow/test-support';
 import {
   baseSshOptions,
-  freePort,
   keygen,
   makeTempDir,
   signWithSshKeygen,

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, jest, test } from '@jest/globals';
 import type { IssuedCertificate } from '@burrow/pki';
 import { issueGatewayPamClientCertificate } from '@burrow/pki';
+import { freePort } from '@burrow/test-support';
 import { ALPN } from '@burrow/tunnel-protocol';
 import pg from 'pg';
 import { createPamCapabilitiesHandler } from '../../../src/actions/pam-capabilities.ts';
@@ -30,8 +31,8 @@ import type { PamTunnel } from '../../helpers/pam-tunnel.ts';
 import { callOnce, openPamTunnel } from '../../helpers/pam-tunnel.ts';
 import type { GatewayPki } from '../../helpers/pki-fixture.ts';
 import { GATEWAY_ID, ORG_ID, createGatewayPki, issueCaller } from '../../helpers/pki-fixture.ts';
-import type { PostgresServer, TestRole } from '../../helpers/postgres-server.ts';
-import { freePort, startPostgres } from '../../helpers/postgres-server.ts';
+import type { PostgresTarget, TestRole } from '../../helpers/postgres-target.ts';
+import { startPostgresTarget } from '../../helpers/postgres-target.ts';
 
 jest.setTimeout(60_000);
 
@@ -41,7 +42,7 @@ interface Event {
   output: string;
 }
 
-let postgres: PostgresServer;
+let postgres: PostgresTarget;
 let controlPlane: FakePamControlPlane;
 let pki: GatewayPki;
 let logs: CapturedLogger;
@@ -52,7 +53,7 @@ const tunnels: PamTunnel[] = [];
 
 beforeAll(async () => {
   [postgres, controlPlane, pki] = await Promise.all([
-    startPostgres(),
+    startPostgresTarget(),
     startFakePamControlPlane(),
     createGatewayPki(),
   ]);
