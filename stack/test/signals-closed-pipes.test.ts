@@ -15,7 +15,8 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { BURROW_CLI, burrowEnv, findPsql, runBurrow, sleep } from '../src/index.ts';
+import { findPsql } from '@burrow/test-support';
+import { BURROW_CLI, burrowEnv, runBurrow, sleep } from '../src/index.ts';
 
 const STACK_MAIN = path.resolve(import.meta.dirname, '..', 'dist', 'main.js');
 const READY_TIMEOUT_MS = 150_000;
