@@ -23,6 +23,8 @@ import { identitiesPlugin } from '../plugins/identities.ts';
 import { relaysPlugin } from '../plugins/relays.ts';
 import { tokenAuthPlugin } from '../plugins/token-auth.ts';
 import { universalAuthPlugin } from '../plugins/universal-auth.ts';
+import { requestAuthenticator } from '../plugins/authenticate.ts';
+import { bootstrapInstance } from '../services/instance-bootstrap.ts';
 import type { ControlPlaneContext } from './control-plane-context.ts';
 import { errorHandler } from './error-handler.ts';
 
@@ -96,25 +98,37 @@ export async function buildApp(
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
-  await app.register(healthPlugin, { context });
-  await app.register(adminBootstrapPlugin, { context });
-  await app.register(identitiesPlugin, { context });
-  await app.register(universalAuthPlugin, { context });
-  await app.register(tokenAuthPlugin, { context });
-  await app.register(kubernetesAuthPlugin, { context });
-  await app.register(awsAuthPlugin, { context });
-  await app.register(gcpAuthPlugin, { context });
-  await app.register(azureAuthPlugin, { context });
-  await app.register(oidcAuthPlugin, { context });
-  await app.register(jwtAuthPlugin, { context });
-  await app.register(accessTokensPlugin, { context });
-  await app.register(relaysPlugin, { context });
-  await app.register(gatewaysPlugin, { context });
-  await app.register(gatewayPamSessionKeyPlugin, { context });
-  await app.register(pamResourcesPlugin, { context });
-  await app.register(pamAccountsPlugin, { context });
-  await app.register(pamAccessPlugin, { context });
-  await app.register(pamSessionsPlugin, { context });
+  const { services } = context;
+  const authenticate = requestAuthenticator(context.accessTokens);
+  const providers = {
+    secretBox: context.secretBox,
+    jwks: context.jwks,
+    identityProviders: context.identityProviders,
+  };
+  const loginMethodOptions = { authenticate, loginMethods: services.loginMethods, providers };
+  await app.register(healthPlugin, {
+    checkDatabase: () => void context.db.prepare('SELECT 1').get(),
+  });
+  await app.register(adminBootstrapPlugin, {
+    bootstrap: (input) => bootstrapInstance(context, input),
+  });
+  await app.register(identitiesPlugin, { authenticate, directory: services.directory });
+  await app.register(universalAuthPlugin, { authenticate, universalAuth: services.universalAuth });
+  await app.register(tokenAuthPlugin, { authenticate, tokenAuth: services.tokenAuth });
+  await app.register(kubernetesAuthPlugin, loginMethodOptions);
+  await app.register(awsAuthPlugin, loginMethodOptions);
+  await app.register(gcpAuthPlugin, loginMethodOptions);
+  await app.register(azureAuthPlugin, loginMethodOptions);
+  await app.register(oidcAuthPlugin, loginMethodOptions);
+  await app.register(jwtAuthPlugin, loginMethodOptions);
+  await app.register(accessTokensPlugin, { accessTokens: context.accessTokens });
+  await app.register(relaysPlugin, { authenticate, relays: services.relays });
+  await app.register(gatewaysPlugin, { authenticate, gateways: services.gateways });
+  await app.register(gatewayPamSessionKeyPlugin, { authenticate, gateways: services.gateways });
+  await app.register(pamResourcesPlugin, { authenticate, catalog: services.pamCatalog });
+  await app.register(pamAccountsPlugin, { authenticate, catalog: services.pamCatalog });
+  await app.register(pamAccessPlugin, { authenticate, pamAccess: services.pamAccess });
+  await app.register(pamSessionsPlugin, { authenticate, sessions: services.pamSessions });
 
   app.addHook('onClose', () => {
     context.db.close();

@@ -8,7 +8,16 @@ import { SecretBox } from '../crypto/secret-box.ts';
 import type { Db } from '../db/database.ts';
 import { AccessTokens } from '../services/access-tokens.ts';
 import { CertificateAuthorities } from '../services/certificate-authorities.ts';
+import { GatewayService } from '../services/gateway-service.ts';
 import { GatewayTunnelClient } from '../services/gateway-tunnel.ts';
+import { IdentityDirectory } from '../services/identity-directory.ts';
+import { LoginMethodService } from '../services/login-method-service.ts';
+import { PamAccessService } from '../services/pam-access.ts';
+import { PamCatalog } from '../services/pam-catalog.ts';
+import { PamSessionService } from '../services/pam-session-service.ts';
+import { RelayService } from '../services/relay-service.ts';
+import { TokenAuthService } from '../services/token-auth-service.ts';
+import { UniversalAuthService } from '../services/universal-auth-service.ts';
 import { AccessTokenStore } from '../stores/access-token-store.ts';
 import { CertificateAuthorityStore } from '../stores/certificate-authority-store.ts';
 import { GatewayStore } from '../stores/gateway-store.ts';
@@ -22,8 +31,9 @@ import { TokenAuthStore } from '../stores/token-auth-store.ts';
 import { UniversalAuthStore } from '../stores/universal-auth-store.ts';
 
 /**
- * Everything the feature plugins share: the stores over one database, the CAs, access tokens
- * and the tunnel client. Built once per app and handed to each plugin as its options.
+ * What the composition root builds once per app: the stores over one database, the CAs, access
+ * tokens, the tunnel client, and the services the plugins call. build-app.ts hands each plugin
+ * only the services it uses; nothing else receives this whole record.
  */
 export interface ControlPlaneContext {
   db: Db;
@@ -48,6 +58,20 @@ export interface ControlPlaneContext {
   tunnel: GatewayTunnelClient;
   /** Instance relays authenticate with it; undefined = instance relay endpoints refuse. */
   relayAuthSecret: string | undefined;
+  services: ControlPlaneServices;
+}
+
+/** The services the HTTP plugins call (each one names its own dependencies). */
+export interface ControlPlaneServices {
+  directory: IdentityDirectory;
+  universalAuth: UniversalAuthService;
+  tokenAuth: TokenAuthService;
+  loginMethods: LoginMethodService;
+  relays: RelayService;
+  gateways: GatewayService;
+  pamCatalog: PamCatalog;
+  pamAccess: PamAccessService;
+  pamSessions: PamSessionService;
 }
 
 export interface ContextOptions {
@@ -66,28 +90,54 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
   const organizations = new OrganizationStore(db);
   const relays = new RelayStore(db);
   const gateways = new GatewayStore(db);
+  const universalAuth = new UniversalAuthStore(db);
+  const tokenAuth = new TokenAuthStore(db);
+  const loginMethods = new LoginMethodStore(db);
+  const pam = createPamStores(db, new SecretBox(options.rootKey));
   const cas = new CertificateAuthorities({
     store: new CertificateAuthorityStore(db, new SecretBox(options.rootKey)),
     keyAlgorithm: options.keyAlgorithm,
     sshKeyType: options.sshKeyType,
   });
+  const accessTokens = new AccessTokens({ store: new AccessTokenStore(db), identities });
+  const tunnel = new GatewayTunnelClient({ cas, gateways, relays, organizations });
+  const directory = new IdentityDirectory({ identities, universalAuth, tokenAuth });
+  const pamStores = { accounts: pam.accounts, resources: pam.resources, sessions: pam.sessions };
   return {
     db,
     settings: new InstanceSettingsStore(db),
     organizations,
     identities,
-    universalAuth: new UniversalAuthStore(db),
-    tokenAuth: new TokenAuthStore(db),
-    loginMethods: new LoginMethodStore(db),
+    universalAuth,
+    tokenAuth,
+    loginMethods,
     jwks: new JwksCache(),
     identityProviders: options.identityProviders ?? DEFAULT_IDENTITY_PROVIDER_ENDPOINTS,
     secretBox: new SecretBox(options.rootKey),
-    pam: createPamStores(db, new SecretBox(options.rootKey)),
-    accessTokens: new AccessTokens({ store: new AccessTokenStore(db), identities }),
+    pam,
+    accessTokens,
     relays,
     gateways,
     cas,
-    tunnel: new GatewayTunnelClient({ cas, gateways, relays, organizations }),
+    tunnel,
     relayAuthSecret: options.relayAuthSecret,
+    services: {
+      directory,
+      universalAuth: new UniversalAuthService({ directory, universalAuth, accessTokens }),
+      tokenAuth: new TokenAuthService({ directory, tokenAuth, accessTokens }),
+      loginMethods: new LoginMethodService({ directory, loginMethods, accessTokens }),
+      relays: new RelayService({ relays, cas, relayAuthSecret: options.relayAuthSecret }),
+      gateways: new GatewayService({
+        gateways,
+        relays,
+        identities,
+        sessionKeys: pam.sessionKeys,
+        cas,
+        tunnel,
+      }),
+      pamCatalog: new PamCatalog({ resources: pam.resources, accounts: pam.accounts, gateways }),
+      pamAccess: new PamAccessService({ ...pamStores, gateways, organizations, cas, tunnel }),
+      pamSessions: new PamSessionService({ ...pamStores, gateways }),
+    },
   };
 }

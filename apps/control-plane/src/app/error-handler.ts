@@ -1,14 +1,15 @@
 import { AuthError } from '@burrow/auth-methods';
 import { CertificateError } from '@burrow/pki';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from './http-error.ts';
+import { DomainError, type DomainErrorKind } from '../domain/errors.ts';
 
 /**
  * Every error answer has Infisical's shape: `{reqId, statusCode, error, message}`.
  *
  * - schema validation → 400 naming the field ("body/name must NOT have fewer than 1 characters")
  * - unparsable JSON → 400 "Request body is not valid JSON: …"
- * - HttpError / AuthError → their status and message
+ * - a DomainError (domain/errors.ts) → its kind's status, its message and details
+ * - AuthError (@burrow/auth-methods) → its status and message
  * - anything else → 500 "Internal server error" (details only in the log)
  */
 const STATUS_TEXT: Record<number, string> = {
@@ -17,6 +18,7 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
@@ -24,12 +26,21 @@ const STATUS_TEXT: Record<number, string> = {
   502: 'Bad Gateway',
 };
 
+const STATUS_OF: Record<DomainErrorKind, number> = {
+  'invalid-request': 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  gone: 410,
+};
+
 export function errorHandler(
   error: FastifyError | Error,
   request: FastifyRequest,
   reply: FastifyReply,
 ): void {
-  const { statusCode, message } = describe(error);
+  const { statusCode, message, details } = describe(error);
   if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ statusCode, reason: message }, 'request refused');
   void reply.code(statusCode).send({
@@ -37,11 +48,20 @@ export function errorHandler(
     statusCode,
     error: STATUS_TEXT[statusCode] ?? 'Error',
     message,
+    ...details,
   });
 }
 
-function describe(error: FastifyError | Error): { statusCode: number; message: string } {
-  if (error instanceof HttpError) return { statusCode: error.statusCode, message: error.message };
+interface ErrorAnswer {
+  statusCode: number;
+  message: string;
+  details?: Readonly<Record<string, unknown>>;
+}
+
+function describe(error: FastifyError | Error): ErrorAnswer {
+  if (error instanceof DomainError) {
+    return { statusCode: STATUS_OF[error.kind], message: error.message, details: error.details };
+  }
   if (error instanceof AuthError) return { statusCode: error.httpStatus, message: error.message };
   if (error instanceof CertificateError && error.code === 'INVALID_ARGUMENT') {
     return { statusCode: 400, message: error.message };

@@ -1,24 +1,19 @@
 import { routes } from '@burrow/platform-api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { bootstrapInstance } from '../services/instance-bootstrap.ts';
+import type { BootstrapInput, BootstrapResult } from '../services/instance-bootstrap.ts';
 import { declaredRoute } from './declared-route.ts';
-import type { PluginOptions } from './plugin-options.ts';
 
 /**
  * First-run setup (Infisical's instance bootstrap; contract: @burrow/platform-api
  * routes.bootstrapInstance). A second call answers 400.
  */
-export const adminBootstrapPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
-  app,
-  { context },
-) => {
+export const adminBootstrapPlugin: FastifyPluginAsyncTypebox<{
+  bootstrap: (input: BootstrapInput) => Promise<BootstrapResult>;
+}> = async (app, { bootstrap }) => {
   app.route({
     ...declaredRoute(routes.bootstrapInstance),
     handler: async (request) => {
-      const { user, organization, identity, grant } = await bootstrapInstance(
-        context,
-        request.body,
-      );
+      const { user, organization, identity, grant } = await bootstrap(request.body);
       request.log.info(
         { orgId: organization.id, identityId: identity.id },
         'instance bootstrapped',

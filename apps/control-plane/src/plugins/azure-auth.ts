@@ -14,10 +14,10 @@ export const azureAuthPlugin = loginMethodPlugin({
     resource: config.resource,
     allowedServicePrincipalIds: config.allowedServicePrincipalIds,
   }),
-  verify: (config, body, request, context) =>
+  verify: (config, body, request, providers) =>
     verifyAzureLogin(
       config,
       { identityId: body.identityId, jwt: body.jwt, clientIp: request.ip },
-      { jwks: context.jwks, endpoints: context.identityProviders },
+      { jwks: providers.jwks, endpoints: providers.identityProviders },
     ),
 });

@@ -1,30 +1,22 @@
 import { routes } from '@burrow/platform-api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { authenticate } from '../app/authenticate.ts';
-import { requireAdmin } from '../app/authorization.ts';
-import { isoTime } from '../app/iso-time.ts';
-import type { ControlPlaneContext } from '../app/control-plane-context.ts';
-import { notFound } from '../app/http-error.ts';
+import type { CallerCredentials } from '../services/caller-credentials.ts';
 import { relayHostForClients } from '../services/gateway-credentials.ts';
 import {
-  heartbeatGateway,
   isGatewayHealthy,
-  registerGateway,
-} from '../services/gateway-registration.ts';
-import { testTargetConnection } from '../services/target-connection-test.ts';
-import type { Gateway } from '../stores/gateway-store.ts';
-import type { Identity } from '../stores/identity-store.ts';
+  type GatewayService,
+  type GatewayView,
+} from '../services/gateway-service.ts';
+import type { Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
-import type { PluginOptions } from './plugin-options.ts';
+import { isoTime } from './iso-time.ts';
 
 /**
  * Gateways (reference §5.2, §5.7; contract: @burrow/platform-api routes/gateways.ts): registration,
  * heartbeat, list, delete, a connection test through the gateway, and platform connection details
  * (5-minute certificates for one target, the reference's getPlatformConnectionDetailsByGatewayId).
  */
-function gatewayJson(context: ControlPlaneContext, gateway: Gateway, now = Date.now()) {
-  const relay = gateway.relayId ? context.relays.get(gateway.relayId) : undefined;
-  const identity = context.identities.get(gateway.identityId);
+function gatewayJson({ gateway, relay, identity }: GatewayView, now = Date.now()) {
   return {
     id: gateway.id,
     orgId: gateway.orgId,
@@ -43,23 +35,27 @@ function gatewayJson(context: ControlPlaneContext, gateway: Gateway, now = Date.
   };
 }
 
-function gatewayOfOrg(context: ControlPlaneContext, caller: Identity, id: string): Gateway {
-  const gateway = context.gateways.get(id);
-  if (!gateway || gateway.orgId !== caller.orgId || gateway.deletedAt !== null) {
-    throw notFound(`Gateway ${id} not found`);
-  }
-  return gateway;
+function tlsJson(credentials: CallerCredentials['relay']) {
+  return {
+    clientCertificate: credentials.certificate,
+    clientPrivateKey: credentials.privateKey,
+    serverCertificateChain: credentials.serverCertificateChain,
+  };
 }
 
-export const gatewaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
+export interface GatewaysOptions {
+  authenticate: Authenticate;
+  gateways: GatewayService;
+}
+
+export const gatewaysPlugin: FastifyPluginAsyncTypebox<GatewaysOptions> = async (
   app,
-  { context },
+  { authenticate, gateways },
 ) => {
   app.route({
     ...declaredRoute(routes.registerGateway),
     handler: async (request) => {
-      const identity = authenticate(context, request);
-      const { gateway, credentials } = await registerGateway(context, identity, request.body);
+      const { gateway, credentials } = await gateways.register(authenticate(request), request.body);
       request.log.info(
         { gatewayId: gateway.id, gatewayName: gateway.name, relayId: gateway.relayId },
         'gateway registered',
@@ -71,10 +67,8 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
   app.route({
     ...declaredRoute(routes.gatewayHeartbeat),
     handler: async (request) => {
-      const identity = authenticate(context, request);
-      const { gateway, heartbeatTTL } = await heartbeatGateway(
-        context,
-        identity,
+      const { gateway, heartbeatTTL } = await gateways.heartbeat(
+        authenticate(request),
         request.body.capabilities,
       );
       request.log.info({ gatewayId: gateway.id, heartbeatTTL }, 'gateway heartbeat');
@@ -85,33 +79,27 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
   app.route({
     ...declaredRoute(routes.listGateways),
     handler: async (request) => {
-      const identity = authenticate(context, request);
       const now = Date.now();
-      return context.gateways.listLive(identity.orgId).map((g) => gatewayJson(context, g, now));
+      return gateways.list(authenticate(request)).map((view) => gatewayJson(view, now));
     },
   });
 
   app.route({
     ...declaredRoute(routes.deleteGateway),
     handler: async (request) => {
-      const caller = authenticate(context, request);
-      requireAdmin(caller);
-      const gateway = gatewayOfOrg(context, caller, request.params.id);
-      context.gateways.markDeleted(gateway.id);
-      request.log.info({ gatewayId: gateway.id }, 'gateway deleted');
-      return gatewayJson(context, gateway);
+      const view = gateways.delete(authenticate(request), request.params.id);
+      request.log.info({ gatewayId: view.gateway.id }, 'gateway deleted');
+      return gatewayJson(view);
     },
   });
 
   app.route({
     ...declaredRoute(routes.testGatewayConnection),
     handler: async (request) => {
-      const caller = authenticate(context, request);
-      const gateway = gatewayOfOrg(context, caller, request.params.id);
       const { targetHost, targetPort, settleMs } = request.body;
-      const result = await testTargetConnection(
-        context.tunnel,
-        gateway.id,
+      const { gateway, result } = await gateways.testConnection(
+        authenticate(request),
+        request.params.id,
         { targetHost, targetPort },
         settleMs,
       );
@@ -126,10 +114,11 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
   app.route({
     ...declaredRoute(routes.gatewayConnectionDetails),
     handler: async (request) => {
-      const caller = authenticate(context, request);
-      requireAdmin(caller);
-      const gateway = gatewayOfOrg(context, caller, request.params.id);
-      const { relay, credentials, routes } = await context.tunnel.prepare(gateway.id, request.body);
+      const { gateway, relay, credentials, routes } = await gateways.connectionDetails(
+        authenticate(request),
+        request.params.id,
+        request.body,
+      );
       request.log.info(
         {
           gatewayId: gateway.id,
@@ -138,15 +127,6 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
         },
         'platform connection details issued',
       );
-      const tlsJson = (c: {
-        certificate: string;
-        privateKey: string;
-        serverCertificateChain: string;
-      }) => ({
-        clientCertificate: c.certificate,
-        clientPrivateKey: c.privateKey,
-        serverCertificateChain: c.serverCertificateChain,
-      });
       return {
         relayHost: relayHostForClients(relay),
         relay: tlsJson(credentials.relay),

@@ -17,10 +17,10 @@ export const gcpAuthPlugin = loginMethodPlugin({
     allowedProjects: config.allowedProjects,
     allowedZones: config.allowedZones,
   }),
-  verify: (config, body, request, context) =>
+  verify: (config, body, request, providers) =>
     verifyGcpLogin(
       config,
       { identityId: body.identityId, jwt: body.jwt, clientIp: request.ip },
-      { jwks: context.jwks, endpoints: context.identityProviders },
+      { jwks: providers.jwks, endpoints: providers.identityProviders },
     ),
 });

@@ -1,12 +1,19 @@
 import { routes } from '@burrow/platform-api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { declaredRoute } from './declared-route.ts';
-import type { PluginOptions } from './plugin-options.ts';
 
 /**
  * `GET /healthz`: the process is alive. `GET /readyz`: it can serve (the database answers).
  */
-export const healthPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { context }) => {
+export interface HealthOptions {
+  /** Throws when the database does not answer. */
+  checkDatabase(): void;
+}
+
+export const healthPlugin: FastifyPluginAsyncTypebox<HealthOptions> = async (
+  app,
+  { checkDatabase },
+) => {
   app.route({
     ...declaredRoute(routes.healthz),
     logLevel: 'warn',
@@ -18,7 +25,7 @@ export const healthPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
     logLevel: 'warn',
     handler: async (_request, reply) => {
       try {
-        context.db.prepare('SELECT 1').get();
+        checkDatabase();
         return { status: 'ready' as const };
       } catch (error) {
         return reply

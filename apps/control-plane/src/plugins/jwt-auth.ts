@@ -20,10 +20,10 @@ export const jwtAuthPlugin = loginMethodPlugin({
     boundClaims: config.boundClaims,
     boundSubject: config.boundSubject,
   }),
-  verify: (config, body, request, context) =>
+  verify: (config, body, request, providers) =>
     verifyJwtLogin(
       config,
       { identityId: body.identityId, jwt: body.jwt, clientIp: request.ip },
-      { jwks: context.jwks },
+      { jwks: providers.jwks },
     ),
 });

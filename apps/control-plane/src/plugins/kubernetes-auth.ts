@@ -16,10 +16,10 @@ const sealLabel = (identityId: string): string => `login-method:kubernetes-auth:
 
 export const kubernetesAuthPlugin = loginMethodPlugin({
   routes: kubernetesAuth,
-  toConfig(body, identityId, context): KubernetesAuthConfig {
+  toConfig(body, identityId, providers): KubernetesAuthConfig {
     const config = kubernetesAuthConfig(body);
     const sealed = config.tokenReviewerJwt
-      ? context.secretBox
+      ? providers.secretBox
           .seal(Buffer.from(config.tokenReviewerJwt, 'utf8'), sealLabel(identityId))
           .toString('base64')
       : '';
@@ -33,9 +33,9 @@ export const kubernetesAuthPlugin = loginMethodPlugin({
     allowedNames: config.allowedNames,
     allowedAudience: config.allowedAudience,
   }),
-  verify(config, body, request, context) {
+  verify(config, body, request, providers) {
     const tokenReviewerJwt = config.tokenReviewerJwt
-      ? context.secretBox
+      ? providers.secretBox
           .open(Buffer.from(config.tokenReviewerJwt, 'base64'), sealLabel(body.identityId))
           .toString('utf8')
       : '';

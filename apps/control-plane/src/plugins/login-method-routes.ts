@@ -1,15 +1,20 @@
-import { AuthError, type AccessTokenPolicy, type VerifiedLogin } from '@burrow/auth-methods';
+import {
+  AuthError,
+  type AccessTokenPolicy,
+  type IdentityProviderEndpoints,
+  type JwksCache,
+  type VerifiedLogin,
+} from '@burrow/auth-methods';
 import type { PolicyFields, RouteSpec } from '@burrow/platform-api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Static, TSchema } from 'typebox';
-import { authenticate, manageableIdentity } from '../app/authenticate.ts';
-import type { ControlPlaneContext } from '../app/control-plane-context.ts';
-import { badRequest } from '../app/http-error.ts';
-import { isoTime } from '../app/iso-time.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
+import type { LoginMethodService } from '../services/login-method-service.ts';
 import type { IdentityLoginMethod, StoredLoginMethod } from '../stores/login-method-store.ts';
+import type { Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
-import type { PluginOptions } from './plugin-options.ts';
+import { isoTime } from './iso-time.ts';
 
 /**
  * The three routes every identity-based login method has (contract: @burrow/platform-api
@@ -20,6 +25,21 @@ import type { PluginOptions } from './plugin-options.ts';
  * whose message says why; no token is issued. The log names the identity and the verified
  * subject, never the credential.
  */
+/** What the methods' configurations and verifiers use besides the request. */
+export interface LoginProviders {
+  /** Seals secrets stored in configurations (root key). */
+  secretBox: SecretBox;
+  /** Identity providers' key sets, shared by every login. */
+  jwks: JwksCache;
+  identityProviders: IdentityProviderEndpoints;
+}
+
+export interface LoginMethodOptions {
+  authenticate: Authenticate;
+  loginMethods: LoginMethodService;
+  providers: LoginProviders;
+}
+
 export interface LoginMethodSpec<
   Config extends AccessTokenPolicy,
   Attach extends TSchema,
@@ -39,14 +59,14 @@ export interface LoginMethodSpec<
   toConfig(
     body: Static<Attach> & PolicyBody,
     identityId: string,
-    context: ControlPlaneContext,
+    providers: LoginProviders,
   ): Config;
   toJson(config: Config): object;
   verify(
     config: Config,
     body: Static<Login>,
     request: FastifyRequest,
-    context: ControlPlaneContext,
+    providers: LoginProviders,
   ): Promise<VerifiedLogin>;
 }
 
@@ -73,9 +93,9 @@ export function loginMethodPlugin<
   Config extends AccessTokenPolicy,
   Attach extends TSchema,
   Login extends TSchema,
->(spec: LoginMethodSpec<Config, Attach, Login>): FastifyPluginAsyncTypebox<PluginOptions> {
+>(spec: LoginMethodSpec<Config, Attach, Login>): FastifyPluginAsyncTypebox<LoginMethodOptions> {
   const { routes } = spec;
-  return async (app, { context }) => {
+  return async (app, { authenticate, loginMethods, providers }) => {
     const json = (stored: StoredLoginMethod<Config>) => ({
       [routes.responseKey]: {
         ...policyJson(stored, stored.config),
@@ -86,18 +106,13 @@ export function loginMethodPlugin<
     app.route({
       ...declaredRoute(routes.attach),
       handler: async (request) => {
-        const caller = authenticate(context, request);
+        const caller = authenticate(request);
         const { identityId } = request.params as { identityId: string };
-        const identity = manageableIdentity(context, caller, identityId);
-        const config = spec.toConfig(
-          request.body as Static<Attach> & PolicyBody,
-          identity.id,
-          context,
+        const stored = loginMethods.attach(caller, identityId, routes, (id) =>
+          spec.toConfig(request.body as Static<Attach> & PolicyBody, id, providers),
         );
-        const stored = context.loginMethods.attach(identity.id, routes.method, config);
-        if (!stored) throw badRequest(`${routes.title} is already configured for this identity`);
         request.log.info(
-          { identityId: identity.id, method: routes.method },
+          { identityId: stored.identityId, method: routes.method },
           'login method attached',
         );
         return json(stored);
@@ -107,12 +122,9 @@ export function loginMethodPlugin<
     app.route({
       ...declaredRoute(routes.get),
       handler: async (request) => {
-        const caller = authenticate(context, request);
+        const caller = authenticate(request);
         const { identityId } = request.params as { identityId: string };
-        const identity = manageableIdentity(context, caller, identityId);
-        const stored = context.loginMethods.get<Config>(identity.id, routes.method);
-        if (!stored) throw badRequest(`${routes.title} is not configured for this identity`);
-        return json(stored);
+        return json(loginMethods.get<Config>(caller, identityId, routes));
       },
     });
 
@@ -120,16 +132,12 @@ export function loginMethodPlugin<
       ...declaredRoute(routes.login),
       handler: async (request) => {
         const body = request.body as Static<Login> & { identityId: string };
-        const stored = context.loginMethods.get<Config>(body.identityId, routes.method);
-        if (!stored || !context.identities.get(body.identityId)) {
-          throw new AuthError(
-            'INVALID_CREDENTIALS',
-            `${routes.title} is not configured for identity ${body.identityId}`,
-          );
-        }
         try {
-          const verified = await spec.verify(stored.config, body, request, context);
-          const grant = context.accessTokens.issue(body.identityId, routes.method, stored.config);
+          const { grant, verified } = await loginMethods.login<Config>(
+            body.identityId,
+            routes,
+            (config) => spec.verify(config, body, request, providers),
+          );
           request.log.info(
             { identityId: body.identityId, method: routes.method, subject: verified.subject },
             'login',

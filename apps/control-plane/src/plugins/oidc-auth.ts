@@ -18,10 +18,10 @@ export const oidcAuthPlugin = loginMethodPlugin({
     boundClaims: config.boundClaims,
     boundSubject: config.boundSubject,
   }),
-  verify: (config, body, request, context) =>
+  verify: (config, body, request, providers) =>
     verifyOidcLogin(
       config,
       { identityId: body.identityId, jwt: body.jwt, clientIp: request.ip },
-      { jwks: context.jwks },
+      { jwks: providers.jwks },
     ),
 });

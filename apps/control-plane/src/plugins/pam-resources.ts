@@ -1,12 +1,10 @@
 import { routes } from '@burrow/platform-api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { authenticate } from '../app/authenticate.ts';
-import { requireAdmin } from '../app/authorization.ts';
-import { HttpError, notFound } from '../app/http-error.ts';
-import { isoTime } from '../app/iso-time.ts';
+import type { PamCatalog } from '../services/pam-catalog.ts';
 import type { PamResource } from '../stores/pam-resource-store.ts';
+import type { Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
-import type { PluginOptions } from './plugin-options.ts';
+import { isoTime } from './iso-time.ts';
 
 /**
  * PAM resources (contract: @burrow/platform-api routes/pam-resources.ts): create (admin), list
@@ -23,32 +21,16 @@ export function pamResourceJson(resource: PamResource) {
   };
 }
 
-export const pamResourcesPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (
-  app,
-  { context },
-) => {
+export const pamResourcesPlugin: FastifyPluginAsyncTypebox<{
+  authenticate: Authenticate;
+  catalog: PamCatalog;
+}> = async (app, { authenticate, catalog }) => {
   app.route({
     ...declaredRoute(routes.createPamResource),
     handler: async (request) => {
-      const caller = authenticate(context, request);
-      requireAdmin(caller);
-      const { name, resourceType, gatewayId, connectionDetails } = request.body;
-      const gateway = context.gateways.get(gatewayId);
-      if (!gateway || gateway.orgId !== caller.orgId || gateway.deletedAt !== null) {
-        throw notFound(`Gateway ${gatewayId} not found`);
-      }
-      if (context.pam.resources.findByName(caller.orgId, name)) {
-        throw new HttpError(409, `PAM resource ${name} already exists`);
-      }
-      const resource = context.pam.resources.create({
-        orgId: caller.orgId,
-        name,
-        resourceType,
-        gatewayId,
-        connectionDetails,
-      });
+      const resource = catalog.createResource(authenticate(request), request.body);
       request.log.info(
-        { resourceId: resource.id, resourceName: name, gatewayId },
+        { resourceId: resource.id, resourceName: resource.name, gatewayId: resource.gatewayId },
         'PAM resource created',
       );
       return { resource: pamResourceJson(resource) };
@@ -57,9 +39,8 @@ export const pamResourcesPlugin: FastifyPluginAsyncTypebox<PluginOptions> = asyn
 
   app.route({
     ...declaredRoute(routes.listPamResources),
-    handler: async (request) => {
-      const caller = authenticate(context, request);
-      return { resources: context.pam.resources.list(caller.orgId).map(pamResourceJson) };
-    },
+    handler: async (request) => ({
+      resources: catalog.listResources(authenticate(request)).map(pamResourceJson),
+    }),
   });
 };

@@ -1,16 +1,10 @@
 import { routes } from '@burrow/platform-api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { authenticate } from '../app/authenticate.ts';
-import { isoTime } from '../app/iso-time.ts';
-import { verifyRelayAuthSecret } from '../services/relay-auth-secret.ts';
-import {
-  heartbeatRelay,
-  registerInstanceRelay,
-  registerOrgRelay,
-} from '../services/relay-registration.ts';
+import type { RelayService } from '../services/relay-service.ts';
 import type { Relay } from '../stores/relay-store.ts';
+import type { Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
-import type { PluginOptions } from './plugin-options.ts';
+import { isoTime } from './iso-time.ts';
 
 /**
  * Relays (reference §3.2, §3.5, §5.8; contract: @burrow/platform-api routes/relays.ts): org and
@@ -32,12 +26,27 @@ export function relayJson(relay: Relay) {
   };
 }
 
-export const relaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { context }) => {
+export interface RelaysOptions {
+  authenticate: Authenticate;
+  relays: RelayService;
+}
+
+export const relaysPlugin: FastifyPluginAsyncTypebox<RelaysOptions> = async (
+  app,
+  { authenticate, relays },
+) => {
+  const heartbeatJson = (relay: Relay) => ({
+    message: `Relay ${relay.name} is reachable`,
+    heartbeat: isoTime(relay.heartbeat) as string,
+  });
+
   app.route({
     ...declaredRoute(routes.registerOrgRelay),
     handler: async (request) => {
-      const identity = authenticate(context, request);
-      const { relay, credentials } = await registerOrgRelay(context, identity, request.body);
+      const { relay, credentials } = await relays.registerOrgRelay(
+        authenticate(request),
+        request.body,
+      );
       request.log.info({ relayId: relay.id, relayName: relay.name }, 'org relay registered');
       return { relayId: relay.id, ...credentials };
     },
@@ -46,8 +55,10 @@ export const relaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   app.route({
     ...declaredRoute(routes.registerInstanceRelay),
     handler: async (request) => {
-      verifyRelayAuthSecret(context.relayAuthSecret, request.headers.authorization);
-      const { relay, credentials } = await registerInstanceRelay(context, request.body);
+      const { relay, credentials } = await relays.registerInstanceRelay(
+        request.headers.authorization,
+        request.body,
+      );
       request.log.info({ relayId: relay.id, relayName: relay.name }, 'instance relay registered');
       return { relayId: relay.id, ...credentials };
     },
@@ -56,36 +67,26 @@ export const relaysPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   app.route({
     ...declaredRoute(routes.heartbeatOrgRelay),
     handler: async (request) => {
-      const identity = authenticate(context, request);
-      const relay = context.relays.findOrgRelay(identity.orgId, request.body.name);
-      const alive = await heartbeatRelay(context, relay, request.body.name);
+      const alive = await relays.heartbeatOrgRelay(authenticate(request), request.body.name);
       request.log.info({ relayId: alive.id }, 'relay heartbeat');
-      return {
-        message: `Relay ${alive.name} is reachable`,
-        heartbeat: isoTime(alive.heartbeat) as string,
-      };
+      return heartbeatJson(alive);
     },
   });
 
   app.route({
     ...declaredRoute(routes.heartbeatInstanceRelay),
     handler: async (request) => {
-      verifyRelayAuthSecret(context.relayAuthSecret, request.headers.authorization);
-      const relay = context.relays.findInstanceRelay(request.body.name);
-      const alive = await heartbeatRelay(context, relay, request.body.name);
+      const alive = await relays.heartbeatInstanceRelay(
+        request.headers.authorization,
+        request.body.name,
+      );
       request.log.info({ relayId: alive.id }, 'relay heartbeat');
-      return {
-        message: `Relay ${alive.name} is reachable`,
-        heartbeat: isoTime(alive.heartbeat) as string,
-      };
+      return heartbeatJson(alive);
     },
   });
 
   app.route({
     ...declaredRoute(routes.listRelays),
-    handler: async (request) => {
-      const identity = authenticate(context, request);
-      return context.relays.listForOrg(identity.orgId).map(relayJson);
-    },
+    handler: async (request) => relays.listFor(authenticate(request)).map(relayJson),
   });
 };

@@ -7,7 +7,7 @@ import {
   type AccessTokenGrant,
   type AccessTokenPolicy,
 } from '@burrow/auth-methods';
-import { HttpError } from '../app/http-error.ts';
+import { UnauthorizedError } from '../domain/errors.ts';
 import type {
   AccessTokenStore,
   AuthMethod,
@@ -89,8 +89,7 @@ export class AccessTokens {
 export function bearerToken(authorization: string | undefined): string {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match?.[1]) {
-    throw new HttpError(
-      401,
+    throw new UnauthorizedError(
       'Missing or malformed Authorization header; expected "Bearer <token>"',
     );
   }

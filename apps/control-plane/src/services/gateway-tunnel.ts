@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type tls from 'node:tls';
 import { ALPN, dialGateway, type AlpnName } from '@burrow/tunnel-protocol';
-import { HttpError } from '../app/http-error.ts';
+import { InvalidRequestError, NotFoundError } from '../domain/errors.ts';
 import type { Gateway, GatewayStore } from '../stores/gateway-store.ts';
 import type { OrganizationStore } from '../stores/organization-store.ts';
 import type { Relay, RelayStore } from '../stores/relay-store.ts';
@@ -80,11 +80,11 @@ export class GatewayTunnelClient {
   ): Promise<PreparedTunnel> {
     const { gateways, organizations, cas } = this.#options;
     const gateway = gateways.get(gatewayId);
-    if (!gateway || gateway.deletedAt !== null) throw new HttpError(404, 'Gateway not found');
+    if (!gateway || gateway.deletedAt !== null) throw new NotFoundError('Gateway not found');
     const holding = this.relaysOf(gateway);
-    if (holding.length === 0) throw new HttpError(400, `Gateway ${gateway.name} has no relay`);
+    if (holding.length === 0) throw new InvalidRequestError(`Gateway ${gateway.name} has no relay`);
     const org = organizations.get(gateway.orgId);
-    if (!org) throw new HttpError(404, 'Organization not found');
+    if (!org) throw new NotFoundError('Organization not found');
     const routes = await Promise.all(
       holding.map(async (relay) => ({
         relay,

@@ -1,9 +1,12 @@
 import { tokenAuthConfig, type AccessTokenGrant } from '@burrow/auth-methods';
-import type { ControlPlaneContext } from '../app/control-plane-context.ts';
-import { badRequest } from '../app/http-error.ts';
 import { hashPassword } from '../crypto/password-hash.ts';
-import type { Identity } from '../stores/identity-store.ts';
-import type { Organization, User } from '../stores/organization-store.ts';
+import type { Db } from '../db/database.ts';
+import { InvalidRequestError } from '../domain/errors.ts';
+import type { Identity, IdentityStore } from '../stores/identity-store.ts';
+import type { InstanceSettingsStore } from '../stores/instance-settings-store.ts';
+import type { Organization, OrganizationStore, User } from '../stores/organization-store.ts';
+import type { TokenAuthStore } from '../stores/token-auth-store.ts';
+import type { AccessTokens } from './access-tokens.ts';
 
 /**
  * First-run setup (`POST /api/v1/admin/bootstrap`): the instance admin user, the first
@@ -17,12 +20,27 @@ export interface BootstrapResult {
   grant: AccessTokenGrant;
 }
 
+export interface BootstrapInput {
+  email: string;
+  password: string;
+  organization: string;
+}
+
+export interface BootstrapDeps {
+  db: Db;
+  settings: InstanceSettingsStore;
+  organizations: OrganizationStore;
+  identities: IdentityStore;
+  tokenAuth: TokenAuthStore;
+  accessTokens: AccessTokens;
+}
+
 export const BOOTSTRAP_SETTING = 'bootstrapped_at';
 export const ADMIN_IDENTITY_NAME = 'Instance Admin Identity';
 
 export async function bootstrapInstance(
-  context: ControlPlaneContext,
-  input: { email: string; password: string; organization: string },
+  context: BootstrapDeps,
+  input: BootstrapInput,
 ): Promise<BootstrapResult> {
   refuseIfBootstrapped(context);
   const passwordHash = await hashPassword(input.password);
@@ -52,8 +70,8 @@ export async function bootstrapInstance(
   })();
 }
 
-function refuseIfBootstrapped(context: ControlPlaneContext): void {
+function refuseIfBootstrapped(context: BootstrapDeps): void {
   if (context.settings.get(BOOTSTRAP_SETTING) !== undefined) {
-    throw badRequest('Instance has already been set up; bootstrap is refused');
+    throw new InvalidRequestError('Instance has already been set up; bootstrap is refused');
   }
 }

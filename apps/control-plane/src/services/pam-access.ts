@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { issueGatewayPamClientCertificate, serverCertificateChainPem } from '@burrow/pki';
-import type { ControlPlaneContext } from '../app/control-plane-context.ts';
-import { badRequest, HttpError, notFound } from '../app/http-error.ts';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../domain/errors.ts';
+import type { GatewayStore } from '../stores/gateway-store.ts';
 import type { Identity } from '../stores/identity-store.ts';
+import type { OrganizationStore } from '../stores/organization-store.ts';
+import type { PamAccountStore } from '../stores/pam-account-store.ts';
+import type { PamResourceStore } from '../stores/pam-resource-store.ts';
+import type { PamSessionStore } from '../stores/pam-session-store.ts';
 import type { Relay } from '../stores/relay-store.ts';
 import { issueRelayClientCredentials } from './caller-credentials.ts';
+import type { CertificateAuthorities } from './certificate-authorities.ts';
+import type { GatewayTunnelClient } from './gateway-tunnel.ts';
 import { relayHostForClients } from './gateway-credentials.ts';
 import { parseSessionDuration } from './pam-session-duration.ts';
 
@@ -47,30 +53,56 @@ export interface PamRelayRoute {
   relayServerCertificateChain: string;
 }
 
-export async function grantPamAccess(
-  context: ControlPlaneContext,
+export interface PamAccessDeps {
+  accounts: PamAccountStore;
+  resources: PamResourceStore;
+  sessions: PamSessionStore;
+  gateways: GatewayStore;
+  organizations: OrganizationStore;
+  cas: CertificateAuthorities;
+  tunnel: GatewayTunnelClient;
+}
+
+export class PamAccessService {
+  readonly #deps: PamAccessDeps;
+
+  constructor(deps: PamAccessDeps) {
+    this.#deps = deps;
+  }
+
+  grant(
+    caller: Identity,
+    request: { path: string; duration: string; reason?: string | undefined },
+    now = Date.now(),
+  ): Promise<PamAccessGrant> {
+    return grantPamAccess(this.#deps, caller, request, now);
+  }
+}
+
+async function grantPamAccess(
+  deps: PamAccessDeps,
   caller: Identity,
   request: { path: string; duration: string; reason?: string | undefined },
-  now = Date.now(),
+  now: number,
 ): Promise<PamAccessGrant> {
   const durationMs = parseSessionDuration(request.duration);
   const path = request.path.replace(/^\/+|\/+$/g, '');
-  const account = context.pam.accounts.findByPath(caller.orgId, path);
-  if (!account) throw notFound(`PAM account ${path} not found`);
-  const resource = context.pam.resources.get(account.resourceId);
-  if (!resource) throw notFound(`PAM resource of ${path} not found`);
-  const gateway = context.gateways.get(resource.gatewayId);
+  const account = deps.accounts.findByPath(caller.orgId, path);
+  if (!account) throw new NotFoundError(`PAM account ${path} not found`);
+  const resource = deps.resources.get(account.resourceId);
+  if (!resource) throw new NotFoundError(`PAM resource of ${path} not found`);
+  const gateway = deps.gateways.get(resource.gatewayId);
   if (!gateway || gateway.deletedAt !== null) {
-    throw new HttpError(409, `The gateway of ${resource.name} was deleted`);
+    throw new ConflictError(`The gateway of ${resource.name} was deleted`);
   }
-  const holding = context.tunnel.relaysOf(gateway, now);
+  const holding = deps.tunnel.relaysOf(gateway, now);
   const relay = holding[0];
-  if (!relay) throw badRequest(`Gateway ${gateway.name} has no relay`);
-  const org = context.organizations.get(gateway.orgId);
-  if (!org) throw notFound('Organization not found');
+  if (!relay) throw new InvalidRequestError(`Gateway ${gateway.name} has no relay`);
+  const org = deps.organizations.get(gateway.orgId);
+  if (!org) throw new NotFoundError('Organization not found');
 
   const sessionId = randomUUID();
-  const { cas } = context;
+  const { cas } = deps;
   const relayClient = {
     orgId: org.id,
     orgName: org.name,
@@ -107,7 +139,7 @@ export async function grantPamAccess(
     lifetimeMs: durationMs,
     now: new Date(now),
   });
-  context.pam.sessions.create({
+  deps.sessions.create({
     id: sessionId,
     orgId: caller.orgId,
     accountId: account.id,

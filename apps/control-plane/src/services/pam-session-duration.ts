@@ -1,5 +1,5 @@
 import ms from 'ms';
-import { badRequest } from '../app/http-error.ts';
+import { InvalidRequestError } from '../domain/errors.ts';
 
 /** Sessions last at most a day: the certificates minted for them cannot be revoked earlier. */
 export const PAM_MAX_SESSION_MS = 24 * 60 * 60 * 1000;
@@ -24,9 +24,11 @@ export function parseSessionDuration(text: string): number {
     value = undefined;
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw badRequest(`duration "${text}" is not a duration (e.g. "3600000ms" or "1h")`);
+    throw new InvalidRequestError(
+      `duration "${text}" is not a duration (e.g. "3600000ms" or "1h")`,
+    );
   }
-  if (value < PAM_MIN_SESSION_MS) throw badRequest('duration must be at least 1s');
-  if (value > PAM_MAX_SESSION_MS) throw badRequest('duration must be at most 24h');
+  if (value < PAM_MIN_SESSION_MS) throw new InvalidRequestError('duration must be at least 1s');
+  if (value > PAM_MAX_SESSION_MS) throw new InvalidRequestError('duration must be at most 24h');
   return Math.floor(value);
 }

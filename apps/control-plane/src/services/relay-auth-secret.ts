@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { HttpError, unauthorized } from '../app/http-error.ts';
+import { ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
 import { bearerToken } from './access-tokens.ts';
 
 /**
@@ -12,13 +12,12 @@ export function verifyRelayAuthSecret(
   authorization: string | undefined,
 ): void {
   if (configured === undefined) {
-    throw new HttpError(
-      403,
+    throw new ForbiddenError(
       'Instance relays are disabled: RELAY_AUTH_SECRET is not set on the control plane',
     );
   }
   const presented = bearerToken(authorization);
   const a = createHash('sha256').update(presented).digest();
   const b = createHash('sha256').update(configured).digest();
-  if (!timingSafeEqual(a, b)) throw unauthorized('Invalid relay auth secret');
+  if (!timingSafeEqual(a, b)) throw new UnauthorizedError('Invalid relay auth secret');
 }

@@ -1,5 +1,5 @@
 import type { Identity } from '../stores/identity-store.ts';
-import { forbidden } from './http-error.ts';
+import { ForbiddenError } from './errors.ts';
 
 /**
  * Organization-level permissions of identities. `admin` may do everything in its organization;
@@ -12,12 +12,12 @@ import { forbidden } from './http-error.ts';
  */
 export function requireOrg(identity: Identity, orgId: string): void {
   if (identity.orgId !== orgId) {
-    throw forbidden('Identity does not belong to this organization');
+    throw new ForbiddenError('Identity does not belong to this organization');
   }
 }
 
 export function requireAdmin(identity: Identity): void {
   if (identity.role !== 'admin') {
-    throw forbidden('This action needs an identity with the admin role');
+    throw new ForbiddenError('This action needs an identity with the admin role');
   }
 }

@@ -1,0 +1,186 @@
+import { HEARTBEAT_BUFFER_SECONDS } from '@burrow/tunnel-protocol';
+import { requireAdmin } from '../domain/authorization.ts';
+import { ForbiddenError, InvalidRequestError, NotFoundError } from '../domain/errors.ts';
+import type { GatewayPamSessionKeyStore } from '../stores/gateway-pam-session-key-store.ts';
+import type { Gateway, GatewayStore } from '../stores/gateway-store.ts';
+import type { Identity, IdentityStore } from '../stores/identity-store.ts';
+import type { Relay, RelayStore } from '../stores/relay-store.ts';
+import type { CallerCredentials } from './caller-credentials.ts';
+import type { CertificateAuthorities } from './certificate-authorities.ts';
+import {
+  issueGatewayCredentials,
+  type GatewayRegistrationCredentials,
+} from './gateway-credentials.ts';
+import { probeGatewayHealth } from './gateway-health-probe.ts';
+import type { GatewayTarget, GatewayTunnelClient, TunnelRoute } from './gateway-tunnel.ts';
+import { testTargetConnection, type ConnectionTestResult } from './target-connection-test.ts';
+
+/**
+ * Gateways (reference §4, §5.2, §5.7, §11): registration, heartbeat, listing, deletion, a
+ * connection test through the gateway, platform connection details and the recording key.
+ *
+ * - One gateway per identity: registering again updates its name and relay and returns fresh
+ *   certificates. A deleted gateway's identity is refused (403): deletion stops new
+ *   certificates, and existing ones expire within a day.
+ * - The relay is looked up among the identity's org relays, then instance relays.
+ * - A heartbeat probes the gateway through the relay; only a successful probe is recorded.
+ */
+export interface GatewayView {
+  gateway: Gateway;
+  relay: Relay | undefined;
+  identity: Identity | undefined;
+}
+
+export interface PlatformConnectionDetails {
+  relay: Relay;
+  credentials: CallerCredentials;
+  routes: TunnelRoute[];
+}
+
+export class GatewayService {
+  readonly #gateways: GatewayStore;
+  readonly #relays: RelayStore;
+  readonly #identities: IdentityStore;
+  readonly #sessionKeys: GatewayPamSessionKeyStore;
+  readonly #cas: CertificateAuthorities;
+  readonly #tunnel: GatewayTunnelClient;
+
+  constructor(deps: {
+    gateways: GatewayStore;
+    relays: RelayStore;
+    identities: IdentityStore;
+    sessionKeys: GatewayPamSessionKeyStore;
+    cas: CertificateAuthorities;
+    tunnel: GatewayTunnelClient;
+  }) {
+    this.#gateways = deps.gateways;
+    this.#relays = deps.relays;
+    this.#identities = deps.identities;
+    this.#sessionKeys = deps.sessionKeys;
+    this.#cas = deps.cas;
+    this.#tunnel = deps.tunnel;
+  }
+
+  async register(
+    identity: Identity,
+    input: { relayName: string; name: string },
+  ): Promise<{ gateway: Gateway; credentials: GatewayRegistrationCredentials }> {
+    const existing = this.#gateways.findByIdentity(identity.id);
+    if (existing?.deletedAt != null) {
+      throw new ForbiddenError(
+        `Gateway ${existing.name} of this identity was deleted; it gets no new certificates`,
+      );
+    }
+    const relay = this.#relays.findForOrg(identity.orgId, input.relayName);
+    if (!relay) throw new NotFoundError(`Relay ${input.relayName} not found`);
+    const sameName = this.#gateways.findLiveByName(identity.orgId, input.name);
+    if (sameName && sameName.identityId !== identity.id) {
+      throw new InvalidRequestError(
+        `Gateway name ${input.name} is already used by another identity`,
+      );
+    }
+    const gateway = this.#gateways.upsert({
+      orgId: identity.orgId,
+      identityId: identity.id,
+      name: input.name,
+      relayId: relay.id,
+    });
+    this.#gateways.recordRelay(gateway.id, relay.id);
+    return { gateway, credentials: await issueGatewayCredentials(this.#cas, gateway, relay) };
+  }
+
+  async heartbeat(
+    identity: Identity,
+    capabilities: Record<string, unknown> | undefined,
+  ): Promise<{ gateway: Gateway; heartbeatTTL: number }> {
+    const gateway = this.#liveGatewayOf(identity);
+    this.#gateways.setCapabilities(gateway.id, capabilities);
+    try {
+      const { heartbeatTTL } = await probeGatewayHealth(this.#tunnel, gateway.id);
+      const now = Date.now();
+      this.#gateways.setHeartbeat(gateway.id, now, heartbeatTTL);
+      return { gateway: { ...gateway, heartbeat: now, heartbeatTTL }, heartbeatTTL };
+    } catch (error) {
+      this.#gateways.setHeartbeat(gateway.id, null, 0);
+      const relay = gateway.relayId ? this.#relays.get(gateway.relayId) : undefined;
+      throw new InvalidRequestError(
+        `Gateway ${gateway.name} is not reachable through relay ${relay?.name ?? '(none)'}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** The live gateways of the caller's organization, with their relay and identity. */
+  list(caller: Identity): GatewayView[] {
+    return this.#gateways.listLive(caller.orgId).map((gateway) => this.#view(gateway));
+  }
+
+  /** Marks the gateway deleted (admin): it gets no new certificates. Answers it as it was. */
+  delete(caller: Identity, gatewayId: string): GatewayView {
+    requireAdmin(caller);
+    const gateway = this.#gatewayOfOrg(caller, gatewayId);
+    this.#gateways.markDeleted(gateway.id);
+    return this.#view(gateway);
+  }
+
+  /** Whether the gateway reaches targetHost:targetPort (see target-connection-test.ts). */
+  async testConnection(
+    caller: Identity,
+    gatewayId: string,
+    target: GatewayTarget,
+    settleMs: number | undefined,
+  ): Promise<{ gateway: Gateway; result: ConnectionTestResult }> {
+    const gateway = this.#gatewayOfOrg(caller, gatewayId);
+    const result = await testTargetConnection(this.#tunnel, gateway.id, target, settleMs);
+    return { gateway, result };
+  }
+
+  /** 5-minute certificates to reach one target through the gateway (admin; reference §4). */
+  async connectionDetails(
+    caller: Identity,
+    gatewayId: string,
+    target: GatewayTarget,
+  ): Promise<{ gateway: Gateway } & PlatformConnectionDetails> {
+    requireAdmin(caller);
+    const gateway = this.#gatewayOfOrg(caller, gatewayId);
+    const { relay, credentials, routes } = await this.#tunnel.prepare(gateway.id, target);
+    return { gateway, relay, credentials, routes };
+  }
+
+  /** The recording key of the caller's own gateway (created once, sealed at rest). */
+  pamSessionKey(caller: Identity): { gateway: Gateway; key: Buffer } {
+    const gateway = this.#gateways.findByIdentity(caller.id);
+    if (!gateway || gateway.deletedAt !== null) {
+      throw new NotFoundError('No gateway is registered for this identity');
+    }
+    return { gateway, key: this.#sessionKeys.getOrCreate(gateway.id) };
+  }
+
+  #liveGatewayOf(identity: Identity): Gateway {
+    const gateway = this.#gateways.findByIdentity(identity.id);
+    if (!gateway) throw new NotFoundError('This identity has no gateway; register it first');
+    if (gateway.deletedAt !== null) throw new ForbiddenError(`Gateway ${gateway.name} was deleted`);
+    return gateway;
+  }
+
+  #gatewayOfOrg(caller: Identity, id: string): Gateway {
+    const gateway = this.#gateways.get(id);
+    if (!gateway || gateway.orgId !== caller.orgId || gateway.deletedAt !== null) {
+      throw new NotFoundError(`Gateway ${id} not found`);
+    }
+    return gateway;
+  }
+
+  #view(gateway: Gateway): GatewayView {
+    return {
+      gateway,
+      relay: gateway.relayId ? this.#relays.get(gateway.relayId) : undefined,
+      identity: this.#identities.get(gateway.identityId),
+    };
+  }
+}
+
+/** Healthy = the last successful probe is younger than its heartbeatTTL + 30 s. */
+export function isGatewayHealthy(gateway: Gateway, now = Date.now()): boolean {
+  if (gateway.heartbeat === null || !gateway.heartbeatTTL) return false;
+  return now - gateway.heartbeat <= (gateway.heartbeatTTL + HEARTBEAT_BUFFER_SECONDS) * 1000;
+}

@@ -1,0 +1,106 @@
+import { requireAdmin } from '../domain/authorization.ts';
+import { ConflictError, NotFoundError } from '../domain/errors.ts';
+import type { GatewayStore } from '../stores/gateway-store.ts';
+import type { Identity } from '../stores/identity-store.ts';
+import { accountPath, type PamAccount, type PamAccountStore } from '../stores/pam-account-store.ts';
+import type {
+  PamConnectionDetails,
+  PamResource,
+  PamResourceStore,
+} from '../stores/pam-resource-store.ts';
+
+/**
+ * What PAM can reach: resources (a target behind one gateway; admins create them) and accounts
+ * (credentials for a resource at `<folderPath>/<name>`; admins create them, the password is sealed
+ * at rest and never answered). Names are unique per organization (409).
+ *
+ * @example
+ *   const account = catalog.createAccount(caller, { resourceId, name: 'orders-db', folderPath: 'prod', credentials });
+ */
+export interface PamAccountView {
+  account: PamAccount;
+  /** The resource's type, 'unknown' if the resource is gone. */
+  resourceType: string;
+}
+
+export class PamCatalog {
+  readonly #resources: PamResourceStore;
+  readonly #accounts: PamAccountStore;
+  readonly #gateways: GatewayStore;
+
+  constructor(deps: {
+    resources: PamResourceStore;
+    accounts: PamAccountStore;
+    gateways: GatewayStore;
+  }) {
+    this.#resources = deps.resources;
+    this.#accounts = deps.accounts;
+    this.#gateways = deps.gateways;
+  }
+
+  createResource(
+    caller: Identity,
+    input: {
+      name: string;
+      resourceType: string;
+      gatewayId: string;
+      connectionDetails: PamConnectionDetails;
+    },
+  ): PamResource {
+    requireAdmin(caller);
+    const gateway = this.#gateways.get(input.gatewayId);
+    if (!gateway || gateway.orgId !== caller.orgId || gateway.deletedAt !== null) {
+      throw new NotFoundError(`Gateway ${input.gatewayId} not found`);
+    }
+    if (this.#resources.findByName(caller.orgId, input.name)) {
+      throw new ConflictError(`PAM resource ${input.name} already exists`);
+    }
+    return this.#resources.create({ orgId: caller.orgId, ...input });
+  }
+
+  listResources(caller: Identity): PamResource[] {
+    return this.#resources.list(caller.orgId);
+  }
+
+  createAccount(
+    caller: Identity,
+    input: {
+      resourceId: string;
+      name: string;
+      folderPath?: string | undefined;
+      credentials: { username: string; password: string };
+    },
+  ): PamAccountView {
+    requireAdmin(caller);
+    const { resourceId, name, credentials } = input;
+    const folderPath = input.folderPath ?? '';
+    const resource = this.#resources.get(resourceId);
+    if (!resource || resource.orgId !== caller.orgId) {
+      throw new NotFoundError(`PAM resource ${resourceId} not found`);
+    }
+    const path = accountPath(folderPath, name);
+    if (this.#accounts.findByPath(caller.orgId, path)) {
+      throw new ConflictError(`PAM account ${path} already exists`);
+    }
+    const account = this.#accounts.create({
+      orgId: caller.orgId,
+      resourceId,
+      name,
+      folderPath,
+      username: credentials.username,
+      password: credentials.password,
+    });
+    return this.#view(account);
+  }
+
+  listAccounts(caller: Identity): PamAccountView[] {
+    return this.#accounts.list(caller.orgId).map((account) => this.#view(account));
+  }
+
+  #view(account: PamAccount): PamAccountView {
+    return {
+      account,
+      resourceType: this.#resources.get(account.resourceId)?.resourceType ?? 'unknown',
+    };
+  }
+}

@@ -1,0 +1,138 @@
+import { ConflictError, ForbiddenError, GoneError, NotFoundError } from '../domain/errors.ts';
+import type { GatewayStore } from '../stores/gateway-store.ts';
+import type { Identity } from '../stores/identity-store.ts';
+import type { PamAccountStore } from '../stores/pam-account-store.ts';
+import type { PamResourceStore } from '../stores/pam-resource-store.ts';
+import {
+  sessionStatus,
+  type PamSession,
+  type PamSessionStore,
+} from '../stores/pam-session-store.ts';
+
+/**
+ * PAM sessions after `pam access` opened them (reference §8.2): the session's gateway fetches the
+ * target credentials (only while the session is active: 410 once ended or expired) and uploads
+ * recorded events (idempotent by index; 409 with acknowledgedEvents on a gap); the session's
+ * user or gateway ends it (idempotent); members list and read them with events.
+ *
+ * @example
+ *   const { credentials } = sessions.credentials(gatewayIdentity, sessionId);
+ */
+export interface PamTargetCredentials {
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+  sslEnabled: boolean;
+  sslRejectUnauthorized: boolean;
+  sslCertificate?: string;
+}
+
+export class PamSessionService {
+  readonly #sessions: PamSessionStore;
+  readonly #accounts: PamAccountStore;
+  readonly #resources: PamResourceStore;
+  readonly #gateways: GatewayStore;
+
+  constructor(deps: {
+    sessions: PamSessionStore;
+    accounts: PamAccountStore;
+    resources: PamResourceStore;
+    gateways: GatewayStore;
+  }) {
+    this.#sessions = deps.sessions;
+    this.#accounts = deps.accounts;
+    this.#resources = deps.resources;
+    this.#gateways = deps.gateways;
+  }
+
+  /** The target's credentials with the account's unsealed password, for the session's gateway. */
+  credentials(
+    caller: Identity,
+    sessionId: string,
+  ): { session: PamSession; credentials: PamTargetCredentials } {
+    const session = this.#sessionOfOrg(caller, sessionId);
+    if (!this.#isSessionGateway(caller, session)) {
+      throw new ForbiddenError('Only the gateway of this session may read its credentials');
+    }
+    const status = sessionStatus(session);
+    if (status !== 'active') throw new GoneError(`PAM session ${session.id} has ${status}`);
+    const account = this.#accounts.get(session.accountId);
+    const resource = account && this.#resources.get(account.resourceId);
+    const password = account && this.#accounts.password(account.id);
+    if (!account || !resource || password === undefined) {
+      throw new NotFoundError(`The account of PAM session ${session.id} no longer exists`);
+    }
+    const details = resource.connectionDetails;
+    return {
+      session,
+      credentials: {
+        host: details.host,
+        port: details.port,
+        database: details.database,
+        username: account.username,
+        password,
+        sslEnabled: details.sslEnabled ?? false,
+        sslRejectUnauthorized: details.sslRejectUnauthorized ?? true,
+        ...(details.sslCertificate ? { sslCertificate: details.sslCertificate } : {}),
+      },
+    };
+  }
+
+  /** Stores a batch of recorded events from the session's gateway; answers the stored count. */
+  appendEvents(
+    caller: Identity,
+    sessionId: string,
+    startOffset: number,
+    events: unknown[],
+  ): { session: PamSession; acknowledgedEvents: number } {
+    const session = this.#sessionOfOrg(caller, sessionId);
+    if (!this.#isSessionGateway(caller, session)) {
+      throw new ForbiddenError('Only the gateway of this session may upload its events');
+    }
+    const result = this.#sessions.appendEvents(session.id, startOffset, events);
+    if (!result.ok) {
+      throw new ConflictError(
+        `startOffset ${startOffset} is after the ${result.acknowledgedEvents} events stored`,
+        { acknowledgedEvents: result.acknowledgedEvents },
+      );
+    }
+    return { session, acknowledgedEvents: result.acknowledgedEvents };
+  }
+
+  /** Ends the session (its user or gateway); `endedNow` is false when it had ended before. */
+  end(caller: Identity, sessionId: string): { session: PamSession; endedNow: boolean } {
+    const session = this.#sessionOfOrg(caller, sessionId);
+    if (session.identityId !== caller.id && !this.#isSessionGateway(caller, session)) {
+      throw new ForbiddenError('Only the session’s user or gateway may end it');
+    }
+    const ended = this.#sessions.end(session.id) as PamSession;
+    return { session: ended, endedNow: session.endedAt === null };
+  }
+
+  list(caller: Identity): PamSession[] {
+    return this.#sessions.list(caller.orgId);
+  }
+
+  /** The session with its recorded events. */
+  get(caller: Identity, sessionId: string): { session: PamSession; events: unknown[] } {
+    const session = this.#sessionOfOrg(caller, sessionId);
+    return { session, events: this.#sessions.events(session.id) };
+  }
+
+  /** The session, if it belongs to the caller's organization. */
+  #sessionOfOrg(caller: Identity, id: string): PamSession {
+    const session = this.#sessions.get(id);
+    if (!session || session.orgId !== caller.orgId) {
+      throw new NotFoundError(`PAM session ${id} not found`);
+    }
+    return session;
+  }
+
+  /** True when the caller is the identity of the gateway the session runs through. */
+  #isSessionGateway(caller: Identity, session: PamSession): boolean {
+    const gateway = this.#gateways.get(session.gatewayId);
+    return gateway !== undefined && gateway.identityId === caller.id;
+  }
+}

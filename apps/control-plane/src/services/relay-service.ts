@@ -1,0 +1,123 @@
+import net from 'node:net';
+import { RELAY_SSH_PORT, RELAY_TLS_PORT } from '@burrow/tunnel-protocol';
+import { InvalidRequestError, NotFoundError } from '../domain/errors.ts';
+import type { Identity } from '../stores/identity-store.ts';
+import type { Relay, RelayAddress, RelayStore } from '../stores/relay-store.ts';
+import type { CertificateAuthorities } from './certificate-authorities.ts';
+import { verifyRelayAuthSecret } from './relay-auth-secret.ts';
+import { probeRelay } from './relay-reachability-probe.ts';
+import { issueRelayCredentials, type RelayRegistrationCredentials } from './relay-credentials.ts';
+
+/**
+ * Relay registration, heartbeat and listing (reference §3.2, §3.5, §5.8).
+ *
+ * - An org relay is upserted per identity: the identity's relay keeps its name (a different
+ *   name is refused) but may move host and ports. A name another identity's relay uses is
+ *   refused.
+ * - An instance relay is upserted by name; host and ports are updated.
+ * - A heartbeat is only recorded after the control plane itself completed a TLS handshake with
+ *   the relay's TLS port.
+ */
+export interface RelayRegistrationInput {
+  name: string;
+  host: string;
+  sshPort?: number | undefined;
+  tlsPort?: number | undefined;
+}
+
+export class RelayService {
+  readonly #relays: RelayStore;
+  readonly #cas: CertificateAuthorities;
+  readonly #relayAuthSecret: string | undefined;
+
+  constructor(deps: {
+    relays: RelayStore;
+    cas: CertificateAuthorities;
+    /** Instance relays authenticate with it; undefined = instance relay endpoints refuse. */
+    relayAuthSecret: string | undefined;
+  }) {
+    this.#relays = deps.relays;
+    this.#cas = deps.cas;
+    this.#relayAuthSecret = deps.relayAuthSecret;
+  }
+
+  async registerOrgRelay(
+    identity: Identity,
+    input: RelayRegistrationInput,
+  ): Promise<{ relay: Relay; credentials: RelayRegistrationCredentials }> {
+    const address = relayAddress(input);
+    const own = this.#relays.findOrgRelayOfIdentity(identity.orgId, identity.id);
+    if (own && own.name !== address.name) {
+      throw new InvalidRequestError(
+        `This identity already registered relay ${own.name}; an identity can register only one relay`,
+      );
+    }
+    const sameName = this.#relays.findOrgRelay(identity.orgId, address.name);
+    if (sameName && sameName.identityId !== identity.id) {
+      throw new InvalidRequestError(
+        `Relay name ${address.name} is already used by another identity`,
+      );
+    }
+    const relay = this.#relays.upsertOrgRelay(identity.orgId, identity.id, address);
+    return { relay, credentials: await issueRelayCredentials(this.#cas, relay) };
+  }
+
+  /** `authorization` is the request's Authorization header: `Bearer <RELAY_AUTH_SECRET>`. */
+  async registerInstanceRelay(
+    authorization: string | undefined,
+    input: RelayRegistrationInput,
+  ): Promise<{ relay: Relay; credentials: RelayRegistrationCredentials }> {
+    verifyRelayAuthSecret(this.#relayAuthSecret, authorization);
+    const relay = this.#relays.upsertInstanceRelay(relayAddress(input));
+    return { relay, credentials: await issueRelayCredentials(this.#cas, relay) };
+  }
+
+  async heartbeatOrgRelay(identity: Identity, name: string): Promise<Relay> {
+    return this.#heartbeat(this.#relays.findOrgRelay(identity.orgId, name), name);
+  }
+
+  async heartbeatInstanceRelay(authorization: string | undefined, name: string): Promise<Relay> {
+    verifyRelayAuthSecret(this.#relayAuthSecret, authorization);
+    return this.#heartbeat(this.#relays.findInstanceRelay(name), name);
+  }
+
+  /** The org's relays and the instance relays: the ones the identity's gateways may use. */
+  listFor(identity: Identity): Relay[] {
+    return this.#relays.listForOrg(identity.orgId);
+  }
+
+  async #heartbeat(relay: Relay | undefined, name: string): Promise<Relay> {
+    if (!relay) throw new NotFoundError(`Relay ${name} not found`);
+    try {
+      await probeRelay(this.#cas, relay);
+    } catch (error) {
+      throw new InvalidRequestError(
+        `Relay ${relay.name} is not reachable: ${(error as Error).message}`,
+      );
+    }
+    const now = Date.now();
+    this.#relays.setHeartbeat(relay.id, now);
+    return { ...relay, heartbeat: now };
+  }
+}
+
+function relayAddress(input: RelayRegistrationInput): RelayAddress {
+  const host = input.host.trim();
+  if (!isHostName(host)) {
+    throw new InvalidRequestError(
+      `host must be a DNS name or an IP address without port or scheme, got "${input.host}"`,
+    );
+  }
+  const sshPort = input.sshPort ?? RELAY_SSH_PORT;
+  const tlsPort = input.tlsPort ?? RELAY_TLS_PORT;
+  if (sshPort === tlsPort) throw new InvalidRequestError('sshPort and tlsPort must differ');
+  return { name: input.name, host, sshPort, tlsPort };
+}
+
+function isHostName(host: string): boolean {
+  if (net.isIP(host) !== 0) return true;
+  if (host.length === 0 || host.length > 253) return false;
+  return host
+    .split('.')
+    .every((label) => /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(label));
+}
