@@ -240,7 +240,22 @@ describe('burrow login', () => {
   it('names an account path that does not exist', async () => {
     const result = await burrow(['pam', 'access', 'prod/no-such-db']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^burrow: PAM account prod\/no-such-db not found/);
+    expect(result.stderr).toBe(
+      'burrow: PAM account prod/no-such-db not found; burrow pam accounts list shows the accounts you may access\n',
+    );
+  });
+
+  it('burrow pam accounts list shows every account a member may open, without passwords', async () => {
+    const result = await burrow(['pam', 'accounts', 'list']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n').map((line) => line.split(/\s+/).slice(0, 3))).toEqual([
+      ['ACCOUNT', 'TYPE', 'USER'],
+      ['prod/orders-db', 'postgres', 'app_scram'],
+      ['prod/orders-down', 'postgres', 'app_scram'],
+      ['prod/orders-legacy', 'postgres', 'legacy_app'],
+      ['prod/orders-wrong-password', 'postgres', 'app_scram'],
+      [''],
+    ]);
   });
 });
 

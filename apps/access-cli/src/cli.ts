@@ -4,6 +4,7 @@
  *   burrow login [--domain <url>] [--method universal-auth|token|…] [--client-id <id>]
  *                [--client-secret <secret>] [--token <token>] [--organization-slug <slug>]
  *   burrow logout
+ *   burrow pam accounts list
  *   burrow pam access <path> [--duration 1h] [--port 0] [--reason <text>]
  *   burrow pam sessions list
  *   burrow pam sessions show <session-id>
@@ -24,6 +25,7 @@ import { parseDuration } from './duration.ts';
 import { listGateways } from './gateways-command.ts';
 import { runLogin } from './login-command.ts';
 import { formatAccessReady } from './output-format.ts';
+import { listPamAccounts } from './pam-accounts-command.ts';
 import { PamAccessSession } from './pam-access-session.ts';
 import { exportPamSession, listPamSessions, showPamSession } from './pam-sessions-command.ts';
 import { PlatformClient } from './platform-client.ts';
@@ -127,13 +129,24 @@ export function createCli(context: CliContext): Command {
 
   const pam = program.command('pam').description('privileged access to databases');
   pam
+    .command('accounts')
+    .description('PAM accounts you can open with pam access')
+    .command('list')
+    .description('path, type and database user of every PAM account you may access')
+    .action(async (_options: unknown, command: Command) => {
+      context.out(await listPamAccounts(platformFor(command)));
+    });
+  pam
     .command('access')
     .description(
       'open a PAM session and a local port that tunnels every connection through relay and gateway; Ctrl-C ends it',
     )
     .argument('<path>', 'account path: <folder>/<account>, e.g. prod/orders-db')
     .addOption(
-      new Option('--duration <duration>', 'session length: 1h, 30m, 1h30m, 90s')
+      new Option(
+        '--duration <duration>',
+        'session length: 1h, 30m, 1h30m, 90s; at most 24h (the control plane refuses longer)',
+      )
         .env('BURROW_PAM_DURATION')
         .default('1h'),
     )

@@ -1,5 +1,5 @@
 import { humanDuration } from './duration.ts';
-import type { GatewayRow, PamEvent, PamSession } from './pam-types.ts';
+import type { GatewayRow, PamAccountRow, PamEvent, PamSession } from './pam-types.ts';
 
 /**
  * Human output of `burrow`: plain text for people, stable enough for tests and scripts to grep.
@@ -58,6 +58,11 @@ export function formatAccessReady(info: {
         (info.hint.database ? `, database ${info.hint.database}` : '') +
         ', no password, no TLS',
     );
+    const { username, database } = info.hint;
+    if (username && database)
+      lines.push(
+        `  (the gateway logs in as ${username} to database ${database} whatever user= and dbname= the client sends)`,
+      );
   } else {
     lines.push(`Connect your ${info.resourceType} client to ${info.hint.host}:${info.hint.port}`);
   }
@@ -78,6 +83,15 @@ export function formatTable(header: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** `burrow pam accounts list`: path (what `pam access` takes), type and database user. */
+export function formatAccountList(accounts: PamAccountRow[]): string {
+  if (accounts.length === 0) return 'No PAM accounts in your organization.';
+  const rows = [...accounts]
+    .sort((a, b) => a.path.localeCompare(b.path))
+    .map((a) => [a.path, a.resourceType, a.username ?? '-']);
+  return formatTable(['ACCOUNT', 'TYPE', 'USER'], rows);
 }
 
 /** `burrow pam sessions list`. */

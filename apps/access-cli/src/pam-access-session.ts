@@ -10,7 +10,7 @@ import {
 import type { Logger } from '@burrow/observability';
 import { CliError, EXIT_CODES } from './cli-error.ts';
 import { describeDialFailure } from './dial-failure.ts';
-import { formatDurationForApi } from './duration.ts';
+import { formatDurationForApi, humanDuration } from './duration.ts';
 import { readPamCapabilities } from './pam-capabilities.ts';
 import type { PamAccessResponse } from './pam-types.ts';
 import type { PlatformClient } from './platform-client.ts';
@@ -373,14 +373,18 @@ async function requestAccess(options: PamAccessOptions): Promise<PamAccessRespon
     if (error instanceof PlatformError) {
       if (error.errorName === 'PAM_REASON_REQUIRED')
         throw new CliError(`access to ${options.path} requires a reason: pass --reason "<why>"`);
-      if (error.status === 404)
+      const reason = error.message.replace(/^.*?: /, '');
+      if (error.status === 404) {
+        const notFound = `PAM account ${options.path} not found`;
+        // The platform's own words only when they add something to ours.
+        const detail = reason === notFound ? '' : ` (${reason})`;
         throw new CliError(
-          `PAM account ${options.path} not found (${error.message.replace(/^.*?: /, '')})`,
+          `${notFound}${detail}; burrow pam accounts list shows the accounts you may access`,
         );
-      if (error.status === 403)
-        throw new CliError(
-          `access to ${options.path} refused: ${error.message.replace(/^.*?: /, '')}`,
-        );
+      }
+      if (error.status === 403) throw new CliError(`access to ${options.path} refused: ${reason}`);
+      if (error.status === 400 && /duration/i.test(reason))
+        throw new CliError(`--duration ${humanDuration(options.durationMs)} refused: ${reason}`);
     }
     throw error;
   }

@@ -59,6 +59,14 @@ export interface PamSession {
   events?: PamEvent[];
 }
 
+/** A row of `GET /api/v1/pam/accounts` (never a password). */
+export interface PamAccountRow {
+  path: string;
+  resourceType: string;
+  username?: string;
+  createdAt?: string;
+}
+
 /** A row of `GET /api/v2/gateways`. */
 export interface GatewayRow {
   id: string;

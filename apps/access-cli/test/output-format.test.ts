@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   formatAccessReady,
+  formatAccountList,
   formatGatewayList,
   formatPsqlCommand,
   formatSessionDetails,
@@ -35,6 +36,9 @@ describe('formatAccessReady', () => {
     expect(text).toContain('expires 2030-01-01T01:00:00.000Z (in 1h)');
     expect(text).toContain(
       '  psql "host=127.0.0.1 port=40000 user=app dbname=orders sslmode=disable"',
+    );
+    expect(text).toContain(
+      '  (the gateway logs in as app to database orders whatever user= and dbname= the client sends)',
     );
     expect(text).toContain('Ctrl-C ends it');
   });
@@ -102,5 +106,20 @@ describe('formatGatewayList', () => {
       { id: 'g1', name: 'gateway-a', relayName: 'relay-a', isHealthy: true, heartbeat: 'now' },
     ]);
     expect(text.split('\n')[1]).toMatch(/^gateway-a\s+g1\s+relay-a\s+yes\s+now$/);
+  });
+});
+
+describe('formatAccountList', () => {
+  it('lists path, type and user, sorted by path, never a password', () => {
+    const text = formatAccountList([
+      { path: 'prod/orders-db', resourceType: 'postgres', username: 'orders_app' },
+      { path: 'dev/orders-db', resourceType: 'postgres', username: 'dev_app' },
+    ]);
+    expect(text.split('\n')).toEqual([
+      'ACCOUNT         TYPE      USER',
+      'dev/orders-db   postgres  dev_app',
+      'prod/orders-db  postgres  orders_app',
+    ]);
+    expect(formatAccountList([])).toBe('No PAM accounts in your organization.');
   });
 });

@@ -35,7 +35,12 @@ async function fakePlatform(
       requests.push({ method: request.method ?? '', url: request.url ?? '', body });
       response.setHeader('content-type', 'application/json');
       if (request.url === '/api/v1/pam/accounts/access') {
-        const path = (body as { path: string }).path;
+        const { path, duration } = body as { path: string; duration: string };
+        if (Number.parseInt(duration, 10) > 86_400_000) {
+          response.statusCode = 400;
+          response.end(JSON.stringify({ message: 'duration must be at most 24h' }));
+          return;
+        }
         if (path !== 'prod/orders-db') {
           response.statusCode = 404;
           response.end(JSON.stringify({ message: `PAM account ${path} not found` }));
@@ -189,7 +194,17 @@ describe('PamAccessSession', () => {
     const { platform } = await fakePlatform();
     const gateway = await fakeGateway({});
     await expect(open(platform, gateway.dial, { path: 'prod/nope' })).rejects.toThrow(
-      /PAM account prod\/nope not found/,
+      new Error(
+        'PAM account prod/nope not found; burrow pam accounts list shows the accounts you may access',
+      ),
+    );
+  });
+
+  it('names --duration when the control plane refuses the length', async () => {
+    const { platform } = await fakePlatform();
+    const gateway = await fakeGateway({});
+    await expect(open(platform, gateway.dial, { durationMs: 30 * 86_400_000 })).rejects.toThrow(
+      new Error('--duration 30d refused: duration must be at most 24h'),
     );
   });
 
