@@ -269,3 +269,33 @@ describe('every login method through the real relay and gateway binaries', () =>
     }
   }, 170_000);
 });
+
+describe('A GCP/AWS/OIDC configuration without bindings: refused', () => {
+  it('the control plane refuses to create one (400 naming what to set); nothing is attached', async () => {
+    const unbound: Array<[slug: string, config: object, needs: string]> = [
+      [
+        'gcp-auth',
+        { type: 'gce', allowedZones: 'europe-west1-b' },
+        'allowedServiceAccounts or allowedProjects',
+      ],
+      ['gcp-auth', { type: 'iam' }, 'allowedServiceAccounts'],
+      ['aws-auth', { stsEndpoint: sts.url }, 'allowedPrincipalArns or allowedAccountIds'],
+      ['oidc-auth', { oidcDiscoveryUrl: oidc.url }, 'boundSubject, boundAudiences or boundClaims'],
+    ];
+    for (const [slug, config, needs] of unbound) {
+      const { identity } = await stack.api.request<{ identity: { id: string } }>(
+        'POST',
+        '/v1/identities',
+        { name: `unbound-${slug}`, organizationId: stack.organizationId, role: 'member' },
+      );
+      await expect(
+        stack.api.request('POST', `/v1/auth/${slug}/identities/${identity.id}`, config),
+      ).rejects.toThrow(
+        `-> 400: ${slug === 'aws-auth' ? 'AWS IAM' : slug === 'oidc-auth' ? 'OIDC' : 'GCP'} auth needs ${needs}`,
+      );
+      await expect(
+        stack.api.request('GET', `/v1/auth/${slug}/identities/${identity.id}`),
+      ).rejects.toThrow(/-> 400: .* is not configured for this identity/);
+    }
+  });
+});

@@ -375,6 +375,7 @@ describe('kubernetes', () => {
         return other.caPem;
       }),
       tokenReviewerJwt: k8s.reviewerToken,
+      allowedNamespaces: 'burrow',
     });
     const res = await login(path, { identityId: otherCa, jwt: await sa() });
     expect(res.statusCode).toBe(502);
@@ -678,6 +679,124 @@ describe('universal-auth refusals', () => {
       '/v1/auth/oidc-auth/login',
       { identityId: admin.identityId, jwt: await oidc.issue({ aud: 'x' }) },
       /OIDC auth is not configured/,
+    );
+  });
+});
+
+describe('login methods fail closed: a configuration without bindings', () => {
+  const unbound: Array<[method: string, config: object, needs: RegExp]> = [
+    ['gcp-auth', { type: 'gce' }, /allowedServiceAccounts or allowedProjects/],
+    ['gcp-auth', { type: 'gce', allowedZones: 'europe-west1-b' }, /allowedServiceAccounts or/],
+    ['gcp-auth', { type: 'iam', allowedProjects: 'burrow-test' }, /needs allowedServiceAccounts/],
+    ['aws-auth', {}, /allowedPrincipalArns or allowedAccountIds/],
+    ['aws-auth', { allowedPrincipalArns: '*' }, /allowedPrincipalArns or allowedAccountIds/],
+    ['oidc-auth', { oidcDiscoveryUrl: 'https://issuer.example' }, /boundSubject, boundAudiences/],
+    [
+      'oidc-auth',
+      { oidcDiscoveryUrl: 'https://issuer.example', boundIssuer: 'x', boundSubject: '*' },
+      /boundSubject, boundAudiences or boundClaims/,
+    ],
+    [
+      'jwt-auth',
+      { configurationType: 'jwks', jwksUrl: 'https://issuer.example/jwks' },
+      /boundSubject, boundAudiences or boundClaims/,
+    ],
+    ['kubernetes-auth', { kubernetesHost: 'https://k8s.example' }, /allowedNamespaces or/],
+    ['azure-auth', { tenantId: 'contoso.example' }, /allowedServicePrincipalIds/],
+  ];
+
+  it.each(unbound)(
+    '%s %j is refused at creation with 400 naming what to set',
+    async (method, config, needs) => {
+      const created = await cp.app.inject({
+        method: 'POST',
+        url: '/api/v1/identities',
+        headers: auth(admin.token),
+        payload: { name: `unbound-${method}`, organizationId: admin.orgId },
+      });
+      const identityId = created.json<{ identity: { id: string } }>().identity.id;
+      const attached = await cp.app.inject({
+        method: 'POST',
+        url: `/api/v1/auth/${method}/identities/${identityId}`,
+        headers: auth(admin.token),
+        payload: config,
+      });
+      expect(attached.statusCode).toBe(400);
+      expect(attached.json<{ message: string }>().message).toMatch(needs);
+      expect(attached.json<{ message: string }>().message).toMatch(/would accept anyone/);
+    },
+  );
+
+  /** A row written before bindings were required (the store takes it as is). */
+  async function legacyIdentity(method: 'gcp-auth' | 'aws-auth' | 'oidc-auth', config: object) {
+    const created = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/identities',
+      headers: auth(admin.token),
+      payload: { name: `legacy-${method}`, organizationId: admin.orgId },
+    });
+    const identityId = created.json<{ identity: { id: string } }>().identity.id;
+    cp.context.loginMethods.attach(identityId, method, {
+      accessTokenTTL: 3600,
+      accessTokenMaxTTL: 3600,
+      accessTokenNumUsesLimit: 0,
+      accessTokenTrustedIps: [
+        { ipAddress: '0.0.0.0/0', type: 'ipv4', prefix: 0 },
+        { ipAddress: '::/0', type: 'ipv6', prefix: 0 },
+      ],
+      ...config,
+    });
+    return identityId;
+  }
+
+  it('a stored GCP, AWS or OIDC configuration without bindings refuses a valid login, naming what to set', async () => {
+    const gce = await legacyIdentity('gcp-auth', {
+      type: 'gce',
+      allowedServiceAccounts: '',
+      allowedProjects: '',
+      allowedZones: '',
+    });
+    await expectRefused(
+      '/v1/auth/gcp-auth/login',
+      { identityId: gce, jwt: await gcp.issueIdToken(gce) },
+      /binds no principal.*admin must set allowedServiceAccounts or allowedProjects/,
+    );
+
+    const aws = await legacyIdentity('aws-auth', {
+      stsEndpoint: sts.url,
+      allowedPrincipalArns: '',
+      allowedAccountIds: '',
+    });
+    const creds = sts.addPrincipal({
+      arn: 'arn:aws:iam::210987654321:user/anyone',
+      account: '210987654321',
+    });
+    const request = await clientLogin({
+      INFISICAL_AUTH_METHOD: 'aws-iam',
+      INFISICAL_MACHINE_IDENTITY_ID: aws,
+      AWS_ACCESS_KEY_ID: creds.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      AWS_REGION: 'eu-west-1',
+      AWS_ENDPOINT_URL_STS: sts.url,
+    });
+    await expectRefused(
+      request.path,
+      request.body,
+      /binds no principal.*admin must set allowedPrincipalArns or allowedAccountIds/,
+    );
+
+    const oidcId = await legacyIdentity('oidc-auth', {
+      oidcDiscoveryUrl: oidc.url,
+      caCert: '',
+      boundIssuer: '',
+      boundAudiences: '',
+      boundClaims: {},
+      boundSubject: '',
+    });
+    await expectRefused(
+      '/v1/auth/oidc-auth/login',
+      { identityId: oidcId, jwt: await oidc.issue({ sub: 'anyone', aud: 'anything' }) },
+      /binds no principal.*admin must set boundSubject, boundAudiences or boundClaims/,
     );
   });
 });

@@ -5,6 +5,7 @@ import {
   type AccessTokenPolicyInput,
 } from './access-token-policy.ts';
 import { globMatches, splitList } from './bound-claims.ts';
+import { bindsSomething, refuseUnboundConfiguration, refuseUnboundLogin } from './login-binding.ts';
 import { assertLoginIpTrusted, httpUrl, type VerifiedLogin } from './login-method-config.ts';
 import { providerRequest } from './provider-request.ts';
 
@@ -27,9 +28,9 @@ import { providerRequest } from './provider-request.ts';
  */
 export interface AwsIamAuthConfig extends AccessTokenPolicy {
   stsEndpoint: string;
-  /** Comma-separated ARNs (may contain `*`); '' = any principal. */
+  /** Comma-separated ARNs (may contain `*`); '' = any principal (then allowedAccountIds is needed). */
   allowedPrincipalArns: string;
-  /** Comma-separated 12-digit account IDs; '' = any account. */
+  /** Comma-separated 12-digit account IDs; '' = any account (then allowedPrincipalArns is needed). */
   allowedAccountIds: string;
 }
 
@@ -60,12 +61,21 @@ export function awsIamAuthConfig(input: AwsIamAuthConfigInput = {}): AwsIamAuthC
       `allowedAccountIds: "${bad}" is not a 12-digit AWS account ID`,
     );
   }
-  return {
+  const config: AwsIamAuthConfig = {
     ...accessTokenPolicy(input),
     stsEndpoint: httpUrl('stsEndpoint', input.stsEndpoint || DEFAULT_STS_ENDPOINT),
     allowedPrincipalArns: splitList(input.allowedPrincipalArns).join(','),
     allowedAccountIds: accounts.join(','),
   };
+  refuseUnboundConfiguration('AWS IAM auth', awsIamMissingBinding(config));
+  return config;
+}
+
+/** What an AWS configuration lacks to bind a principal (login-binding.ts). */
+export function awsIamMissingBinding(config: AwsIamAuthConfig): string | undefined {
+  return bindsSomething(config.allowedPrincipalArns) || bindsSomething(config.allowedAccountIds)
+    ? undefined
+    : 'allowedPrincipalArns or allowedAccountIds';
 }
 
 export interface AwsIamLoginAttempt {
@@ -83,6 +93,7 @@ export async function verifyAwsIamLogin(
   attempt: AwsIamLoginAttempt,
 ): Promise<VerifiedLogin> {
   assertLoginIpTrusted(config, attempt.clientIp);
+  refuseUnboundLogin('AWS IAM auth', awsIamMissingBinding(config));
   if (attempt.iamHttpRequestMethod.toUpperCase() !== 'POST') {
     throw new AuthError('INVALID_CREDENTIALS', 'iamHttpRequestMethod must be POST');
   }

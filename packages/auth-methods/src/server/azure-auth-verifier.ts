@@ -5,6 +5,7 @@ import {
   type AccessTokenPolicyInput,
 } from './access-token-policy.ts';
 import { splitList } from './bound-claims.ts';
+import { bindsSomething, refuseUnboundConfiguration, refuseUnboundLogin } from './login-binding.ts';
 import type { IdentityProviderEndpoints } from './identity-provider-endpoints.ts';
 import type { JwksCache } from './jwks-cache.ts';
 import { verifyJwt } from './jwt-verification.ts';
@@ -28,7 +29,7 @@ import {
 export interface AzureAuthConfig extends AccessTokenPolicy {
   tenantId: string;
   resource: string;
-  /** Comma-separated object IDs of service principals; '' = any in the tenant. */
+  /** Comma-separated object IDs of service principals; required (login-binding.ts). */
   allowedServicePrincipalIds: string;
 }
 
@@ -42,12 +43,24 @@ export function azureAuthConfig(input: AzureAuthConfigInput): AzureAuthConfig {
   if (!/^[A-Za-z0-9.-]{1,128}$/.test(tenantId)) {
     throw new AuthError('INVALID_ARGUMENT', 'tenantId must be a tenant ID (GUID) or domain');
   }
-  return {
+  const config: AzureAuthConfig = {
     ...accessTokenPolicy(input),
     tenantId,
     resource: (input.resource ?? '').trim() || DEFAULT_AZURE_AUTH_RESOURCE,
     allowedServicePrincipalIds: splitList(input.allowedServicePrincipalIds).join(','),
   };
+  refuseUnboundConfiguration('Azure auth', azureMissingBinding(config));
+  return config;
+}
+
+/**
+ * What an Azure configuration lacks to bind a principal (login-binding.ts): the tenant alone
+ * admits every managed identity in it, whoever runs it.
+ */
+export function azureMissingBinding(config: AzureAuthConfig): string | undefined {
+  return bindsSomething(config.allowedServicePrincipalIds)
+    ? undefined
+    : 'allowedServicePrincipalIds';
 }
 
 export async function verifyAzureLogin(
@@ -56,6 +69,7 @@ export async function verifyAzureLogin(
   deps: { jwks: JwksCache; endpoints: IdentityProviderEndpoints },
 ): Promise<VerifiedLogin> {
   assertLoginIpTrusted(config, attempt.clientIp);
+  refuseUnboundLogin('Azure auth', azureMissingBinding(config));
   const what = 'the Azure managed identity token';
   const resource = config.resource.replace(/\/+$/, '');
   const payload = await verifyJwt(

@@ -5,6 +5,7 @@ import {
   type AccessTokenPolicyInput,
 } from './access-token-policy.ts';
 import { splitList } from './bound-claims.ts';
+import { bindsSomething, refuseUnboundConfiguration, refuseUnboundLogin } from './login-binding.ts';
 import type { IdentityProviderEndpoints } from './identity-provider-endpoints.ts';
 import type { JwksCache } from './jwks-cache.ts';
 import { unverifiedClaims, verifyJwt } from './jwt-verification.ts';
@@ -33,11 +34,11 @@ import {
  */
 export interface GcpAuthConfig extends AccessTokenPolicy {
   type: 'gce' | 'iam';
-  /** Comma-separated service account emails; '' = any. */
+  /** Comma-separated service account emails; '' = any (then gce needs allowedProjects). */
   allowedServiceAccounts: string;
-  /** Comma-separated project IDs (gce only); '' = any. */
+  /** Comma-separated project IDs (gce only); '' = any (then allowedServiceAccounts is needed). */
   allowedProjects: string;
-  /** Comma-separated zones (gce only); '' = any. */
+  /** Comma-separated zones (gce only); '' = any. Not a binding on its own: anyone can run a VM in any zone. */
   allowedZones: string;
 }
 
@@ -51,13 +52,29 @@ export function gcpAuthConfig(input: GcpAuthConfigInput): GcpAuthConfig {
   if (input.type !== 'gce' && input.type !== 'iam') {
     throw new AuthError('INVALID_ARGUMENT', 'type must be "gce" or "iam"');
   }
-  return {
+  const config: GcpAuthConfig = {
     ...accessTokenPolicy(input),
     type: input.type,
     allowedServiceAccounts: splitList(input.allowedServiceAccounts).join(','),
     allowedProjects: splitList(input.allowedProjects).join(','),
     allowedZones: splitList(input.allowedZones).join(','),
   };
+  refuseUnboundConfiguration('GCP auth', gcpMissingBinding(config));
+  return config;
+}
+
+/**
+ * What a GCP configuration lacks to bind a principal (login-binding.ts): `gce` needs allowed
+ * service accounts or projects (a zone alone binds no owner), `iam` allowed service accounts.
+ */
+export function gcpMissingBinding(config: GcpAuthConfig): string | undefined {
+  if (bindsSomething(config.allowedServiceAccounts)) return undefined;
+  if (config.type === 'gce') {
+    return bindsSomething(config.allowedProjects)
+      ? undefined
+      : 'allowedServiceAccounts or allowedProjects';
+  }
+  return 'allowedServiceAccounts';
 }
 
 export interface GcpVerifierDeps {
@@ -71,6 +88,7 @@ export async function verifyGcpLogin(
   deps: GcpVerifierDeps,
 ): Promise<VerifiedLogin> {
   assertLoginIpTrusted(config, attempt.clientIp);
+  refuseUnboundLogin('GCP auth', gcpMissingBinding(config));
   return config.type === 'gce'
     ? verifyIdToken(config, attempt, deps)
     : verifyIamJwt(config, attempt, deps);

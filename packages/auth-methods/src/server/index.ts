@@ -18,6 +18,7 @@ export * from './jwks-cache.ts';
 export * from './jwt-auth-verifier.ts';
 export * from './jwt-verification.ts';
 export * from './kubernetes-auth-verifier.ts';
+export * from './login-binding.ts';
 export * from './login-method-config.ts';
 export * from './oidc-auth-verifier.ts';
 export * from './provider-request.ts';

@@ -15,7 +15,8 @@ import {
   type LoginAttempt,
   type VerifiedLogin,
 } from './login-method-config.ts';
-import { boundClaimsInput } from './oidc-auth-verifier.ts';
+import { refuseUnboundConfiguration, refuseUnboundLogin } from './login-binding.ts';
+import { boundClaimsInput, claimsMissingBinding } from './oidc-auth-verifier.ts';
 
 /**
  * JWT auth, server side (reference §7; Infisical's identity-jwt-auth): the token must be signed
@@ -57,7 +58,7 @@ export function jwtAuthConfig(input: JwtAuthConfigInput): JwtAuthConfig {
   } else if (!input.jwksUrl) {
     throw new AuthError('INVALID_ARGUMENT', 'jwksUrl is required with configurationType "jwks"');
   }
-  return {
+  const config: JwtAuthConfig = {
     ...accessTokenPolicy(input),
     configurationType: type,
     jwksUrl: type === 'jwks' ? httpUrl('jwksUrl', input.jwksUrl ?? '') : '',
@@ -68,6 +69,17 @@ export function jwtAuthConfig(input: JwtAuthConfigInput): JwtAuthConfig {
     boundClaims: boundClaimsInput(input.boundClaims),
     boundSubject: (input.boundSubject ?? '').trim(),
   };
+  refuseUnboundConfiguration('JWT auth', jwtMissingBinding(config));
+  return config;
+}
+
+/**
+ * What a JWT configuration lacks to bind a principal (login-binding.ts). With `static` keys the
+ * admin pasted the keys of a signer they trust for this identity: the keys are the binding. With
+ * `jwks` the key set may be a public provider's, so a bound subject, audience or claim is needed.
+ */
+export function jwtMissingBinding(config: JwtAuthConfig): string | undefined {
+  return config.configurationType === 'static' ? undefined : claimsMissingBinding(config);
 }
 
 function publicKey(pem: string, index: number): KeyObject {
@@ -84,6 +96,7 @@ export async function verifyJwtLogin(
   deps: { jwks: JwksCache },
 ): Promise<VerifiedLogin> {
   assertLoginIpTrusted(config, attempt.clientIp);
+  refuseUnboundLogin('JWT auth', jwtMissingBinding(config));
   const what = 'the JWT';
   const payload = await verifyJwt(
     attempt.jwt,

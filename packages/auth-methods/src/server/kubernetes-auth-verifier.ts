@@ -5,6 +5,7 @@ import {
   type AccessTokenPolicyInput,
 } from './access-token-policy.ts';
 import { splitList } from './bound-claims.ts';
+import { bindsSomething, refuseUnboundConfiguration, refuseUnboundLogin } from './login-binding.ts';
 import {
   assertLoginIpTrusted,
   httpUrl,
@@ -32,9 +33,9 @@ export interface KubernetesAuthConfig extends AccessTokenPolicy {
   caCert: string;
   /** Token of a service account allowed to create TokenReviews; '' = use the presented token. */
   tokenReviewerJwt: string;
-  /** Comma-separated namespaces; '' = any. */
+  /** Comma-separated namespaces; '' = any (then allowedNames is needed). */
   allowedNamespaces: string;
-  /** Comma-separated service account names; '' = any. */
+  /** Comma-separated service account names; '' = any (then allowedNamespaces is needed). */
   allowedNames: string;
   /** Audience the token must carry; '' = the API server's default. */
   allowedAudience: string;
@@ -44,7 +45,7 @@ export type KubernetesAuthConfigInput = AccessTokenPolicyInput &
   Partial<Omit<KubernetesAuthConfig, keyof AccessTokenPolicy>> & { kubernetesHost: string };
 
 export function kubernetesAuthConfig(input: KubernetesAuthConfigInput): KubernetesAuthConfig {
-  return {
+  const config: KubernetesAuthConfig = {
     ...accessTokenPolicy(input),
     kubernetesHost: httpUrl('kubernetesHost', input.kubernetesHost, { httpsOnly: true }).replace(
       /\/+$/,
@@ -56,6 +57,18 @@ export function kubernetesAuthConfig(input: KubernetesAuthConfigInput): Kubernet
     allowedNames: splitList(input.allowedNames).join(','),
     allowedAudience: (input.allowedAudience ?? '').trim(),
   };
+  refuseUnboundConfiguration('Kubernetes auth', kubernetesMissingBinding(config));
+  return config;
+}
+
+/**
+ * What a Kubernetes configuration lacks to bind a principal (login-binding.ts): without allowed
+ * namespaces or names, every service account of the cluster (every pod) could log in.
+ */
+export function kubernetesMissingBinding(config: KubernetesAuthConfig): string | undefined {
+  return bindsSomething(config.allowedNamespaces) || bindsSomething(config.allowedNames)
+    ? undefined
+    : 'allowedNamespaces or allowedNames';
 }
 
 interface TokenReviewStatus {
@@ -72,6 +85,7 @@ export async function verifyKubernetesLogin(
   attempt: LoginAttempt,
 ): Promise<VerifiedLogin> {
   assertLoginIpTrusted(config, attempt.clientIp);
+  refuseUnboundLogin('Kubernetes auth', kubernetesMissingBinding(config));
   const what = 'the Kubernetes TokenReview API';
   const answer = await providerRequest(
     what,

@@ -4,7 +4,13 @@ import {
   type AccessTokenPolicy,
   type AccessTokenPolicyInput,
 } from './access-token-policy.ts';
-import { assertBoundClaims, splitList } from './bound-claims.ts';
+import { assertBoundClaims, splitList, type ClaimBindings } from './bound-claims.ts';
+import {
+  bindsSomeClaim,
+  bindsSomething,
+  refuseUnboundConfiguration,
+  refuseUnboundLogin,
+} from './login-binding.ts';
 import type { JwksCache } from './jwks-cache.ts';
 import { verifyJwt } from './jwt-verification.ts';
 import {
@@ -41,7 +47,7 @@ export type OidcAuthConfigInput = AccessTokenPolicyInput &
   Partial<Omit<OidcAuthConfig, keyof AccessTokenPolicy>> & { oidcDiscoveryUrl: string };
 
 export function oidcAuthConfig(input: OidcAuthConfigInput): OidcAuthConfig {
-  return {
+  const config: OidcAuthConfig = {
     ...accessTokenPolicy(input),
     oidcDiscoveryUrl: httpUrl('oidcDiscoveryUrl', input.oidcDiscoveryUrl).replace(/\/+$/, ''),
     caCert: pemCertificates('caCert', input.caCert),
@@ -50,6 +56,21 @@ export function oidcAuthConfig(input: OidcAuthConfigInput): OidcAuthConfig {
     boundClaims: boundClaimsInput(input.boundClaims),
     boundSubject: (input.boundSubject ?? '').trim(),
   };
+  refuseUnboundConfiguration('OIDC auth', claimsMissingBinding(config));
+  return config;
+}
+
+/**
+ * What OIDC and JWKS-based JWT configurations lack to bind a principal (login-binding.ts): a
+ * bound subject, audience or claim. The issuer alone does not bind: a public issuer (GitHub
+ * Actions, Google) signs tokens for everyone.
+ */
+export function claimsMissingBinding(bindings: ClaimBindings): string | undefined {
+  return bindsSomething(bindings.boundSubject) ||
+    bindsSomething(bindings.boundAudiences) ||
+    bindsSomeClaim(bindings.boundClaims)
+    ? undefined
+    : 'boundSubject, boundAudiences or boundClaims';
 }
 
 /** Validates `boundClaims`: an object of claim name → comma-separated allowed values. */
@@ -77,6 +98,7 @@ export async function verifyOidcLogin(
   deps: { jwks: JwksCache },
 ): Promise<VerifiedLogin> {
   assertLoginIpTrusted(config, attempt.clientIp);
+  refuseUnboundLogin('OIDC auth', claimsMissingBinding(config));
   const what = 'the OIDC token';
   const caCert = config.caCert || undefined;
   const discovery = (await providerJson(
