@@ -5,6 +5,7 @@ import {
   ALPN,
   dialGateway,
   GatewayIdentityError,
+  spliceStreams,
   type DialGatewayOptions,
 } from '@burrow/tunnel-protocol';
 import type { Logger } from '@burrow/observability';
@@ -34,8 +35,8 @@ import { relayRoutesOf, type RelayRoute } from './relay-routes.ts';
  *    answered is not the session's (its certificate names another gateway, or none: the dialer
  *    pins it), which ends the command before anything is sent.
  * 3. Listen on `127.0.0.1:<port>` (0 = any free port).
- * 4. Every local connection gets its own tunnel (ALPN `infisical-pam-proxy`) and the bytes are
- *    piped both ways; each side's end is passed on with `end()` so no tail is lost. When the
+ * 4. Every local connection gets its own tunnel (ALPN `infisical-pam-proxy`), joined to it with
+ *    {@link spliceStreams} (half-close passes through, no accepted byte is dropped). When the
  *    tunnel cannot be opened, a PostgreSQL client gets a FATAL error naming every hop tried.
  * 5. The session ends on {@link end}: Ctrl-C (`'interrupted'`) or the local expiry check
  *    (`'expired'`, every second, at the gateway certificate's NotAfter). Interrupted sessions are
@@ -247,24 +248,18 @@ export class PamAccessSession {
           return;
         }
         remote.setNoDelay(true);
-        remote.on('error', (error) => {
-          log.debug({ id, error: String(error) }, 'tunnel error');
-          local.destroy();
-        });
-        local.on('error', () => remote.destroy());
         remote.once('end', () => log.debug({ id }, 'gateway closed the connection'));
-        local.once('close', () => {
-          // pipe() has already called remote.end(); let the TLS layer flush, then make sure.
-          if (!remote.destroyed) setTimeout(() => remote.destroy(), 5_000).unref();
-        });
-        remote.once('close', () => {
-          // pipe() has passed the gateway's end on with end(); give the client a moment to read
-          // the rest, then make sure the socket goes away.
-          if (!local.destroyed) setTimeout(() => local.destroy(), 1_000).unref();
-        });
-        // pipe() passes each side's end on with end(), so the last bytes are not lost.
-        local.pipe(remote);
-        remote.pipe(local);
+        void spliceStreams(local, remote).then((result) =>
+          log.debug(
+            {
+              id,
+              bytesToGateway: result.bytesFromA,
+              bytesFromGateway: result.bytesFromB,
+              error: result.error === undefined ? undefined : String(result.error),
+            },
+            'tunnel closed',
+          ),
+        );
         log.debug({ id, relay: formatRelayAddress(tunnel.relay) }, 'tunnel open');
       },
       (error: unknown) => {

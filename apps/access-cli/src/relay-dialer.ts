@@ -1,12 +1,12 @@
 import type tls from 'node:tls';
-import type {
-  AlpnName,
-  DialGatewayOptions,
-  TlsCredentials,
-  TlsSessionStore,
+import {
+  RelayFailureMemory,
+  type AlpnName,
+  type DialGatewayOptions,
+  type TlsCredentials,
+  type TlsSessionStore,
 } from '@burrow/tunnel-protocol';
 import { formatRelayAddress, type RelayAddress } from './relay-address.ts';
-import { RelayFailureMemory } from './relay-failure-memory.ts';
 import type { RelayRoute } from './relay-routes.ts';
 import { isRelayUnavailable } from './relay-unavailable.ts';
 

@@ -1,8 +1,12 @@
 import type tls from 'node:tls';
 import { describe, expect, it } from '@jest/globals';
-import { ALPN, DialError, type DialGatewayOptions } from '@burrow/tunnel-protocol';
+import {
+  ALPN,
+  DialError,
+  RelayFailureMemory,
+  type DialGatewayOptions,
+} from '@burrow/tunnel-protocol';
 import { describeDialFailure } from '../src/dial-failure.ts';
-import { RelayFailureMemory } from '../src/relay-failure-memory.ts';
 import { RelayDialer, RelayDialError } from '../src/relay-dialer.ts';
 import type { RelayRoute } from '../src/relay-routes.ts';
 

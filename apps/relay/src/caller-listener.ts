@@ -30,6 +30,7 @@ import {
   RELAY_TLS_HANDSHAKE_TIMEOUT_MS,
   STREAM_IDLE_TIMEOUT_MS,
   routeCallerCommonName,
+  spliceStreams,
 } from '@burrow/tunnel-protocol';
 import type { AcceptLimiter } from './accept-limiter.ts';
 import { readCallerGatewayName } from './caller-certificate.ts';
@@ -38,7 +39,6 @@ import { parseClientCaChain } from './client-ca-chain.ts';
 import type { GatewaySession } from './gateway-registry.ts';
 import type { RelayMetrics } from './relay-metrics.ts';
 import type { RelayTlsCredentials } from './relay-registration.ts';
-import { spliceStreams } from './splice-streams.ts';
 
 /**
  * How long the relay waits for a gateway to confirm a channel. A live gateway answers in
@@ -290,7 +290,7 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     });
     const fields = { gatewayId, gatewayName, remoteAddress };
     logger.debug(fields, 'Caller connected to gateway');
-    spliceStreams(socket, channel, (result) => {
+    void spliceStreams(socket, channel).then((result) => {
       streams.delete(socket);
       release();
       metrics?.streamsOpen.dec();

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { freePort } from '@burrow/test-support';
@@ -105,6 +105,48 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
     });
     expect(outcome.received.toString()).toBe('hello from the gateway\nping');
   });
+
+  it.each([
+    ['closes the channel without EOF (the reference Go gateway)', 'close'],
+    ['ends the channel (EOF, then close)', 'end'],
+  ] as const)(
+    'delivers a 1 MiB reply intact to a slow caller when the gateway %s mid-upload',
+    async (_how, ending) => {
+      // Issue 13: the reference gateway writes its reply and closes the SSH channel without EOF.
+      // The relay used to destroy the caller socket when the channel closed before the relay's
+      // own writes into it had finished (here: an upload larger than the gateway's window, which
+      // the gateway never reads), throwing away the reply still queued on the caller socket.
+      const gatewayId = randomUUID();
+      const reply = randomBytes(1024 * 1024);
+      const credentials = controlPlane.gatewayCredentials(gatewayId, RELAY_NAME);
+      const connection = await connectToRelay({
+        host: HOST,
+        port: sshPort,
+        username: gatewayId,
+        ...credentials,
+      });
+      gatewayConnections.push(connection);
+      connection.on('channel', (channel: Duplex & { close(): void }) => {
+        channel.pause();
+        setTimeout(() => {
+          channel.write(reply);
+          if (ending === 'close') channel.close();
+          else channel.end();
+        }, 500);
+      });
+      await waitFor(() => relay.gateways.get(gatewayId) !== undefined);
+      const outcome = await callRelay({
+        port: tlsPort,
+        relayServerChain: controlPlane.pki.relayServerChain,
+        certificate: await controlPlane.pki.caller(gatewayId),
+        send: randomBytes(5 * 1024 * 1024),
+        readDelayMs: 1_000,
+      });
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.received.length).toBe(reply.length);
+      expect(outcome.received.equals(reply)).toBe(true);
+    },
+  );
 
   it('replaces a gateway session when the same gateway connects again', async () => {
     const gatewayId = randomUUID();

@@ -44,7 +44,7 @@ export interface CallerOutcome {
 
 /**
  * Connects to the relay with `certificate` (or none), optionally sends `send` and half-closes,
- * and reads until the relay closes the connection.
+ * and reads (after `readDelayMs`, if given) until the relay closes the connection.
  */
 export function callRelay(options: {
   port: number;
@@ -53,6 +53,8 @@ export function callRelay(options: {
   send?: Buffer;
   endAfterSend?: boolean;
   maxVersion?: tls.SecureVersion;
+  /** A slow reader: reads nothing for this long after the handshake. */
+  readDelayMs?: number;
 }): Promise<CallerOutcome> {
   return new Promise((resolve) => {
     const outcome: CallerOutcome = {
@@ -75,6 +77,10 @@ export function callRelay(options: {
       outcome.secureConnected = true;
       if (options.send) socket.write(options.send);
       if (options.endAfterSend) socket.end();
+      if (options.readDelayMs !== undefined) {
+        socket.pause();
+        setTimeout(() => socket.resume(), options.readDelayMs);
+      }
     });
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (error) => (outcome.error ??= error));

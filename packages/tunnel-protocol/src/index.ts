@@ -9,4 +9,6 @@ export * from './heartbeat.ts';
 export * from './limits.ts';
 export * from './ports.ts';
 export * from './reconnect-backoff.ts';
+export * from './relay-failure-memory.ts';
 export * from './relay-routing.ts';
+export * from './splice.ts';

@@ -89,3 +89,18 @@ export const STREAM_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
  * deadline after a signal must exceed it.
  */
 export const RELAY_DRAIN_TIMEOUT_MS = 30_000;
+
+/**
+ * Once one side of a splice (splice.ts) has closed, how long the other side may take to accept
+ * the bytes it was already given (at most one SSH window plus socket buffers, a few MiB) before
+ * it is reset. A reader that takes no byte for this long is stalled, not slow; the deadline
+ * counts from the close and is never restarted, so a trickling reader cannot hold the stream.
+ */
+export const SPLICE_FLUSH_TIMEOUT_MS = 30_000;
+
+/**
+ * After the splice destroys a side it waits this long for its 'close' before counting it closed
+ * anyway: an SSH channel reports 'close' only when the gateway answers CHANNEL_CLOSE, and a
+ * gateway that never does must not keep the stream (and its quota) alive.
+ */
+export const SPLICE_CLOSE_GRACE_MS = 5_000;

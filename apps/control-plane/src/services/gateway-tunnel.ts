@@ -1,6 +1,12 @@
 import net from 'node:net';
 import type tls from 'node:tls';
-import { ALPN, dialGateway, type AlpnName } from '@burrow/tunnel-protocol';
+import {
+  ALPN,
+  dialGateway,
+  RelayFailureMemory,
+  spliceStreams,
+  type AlpnName,
+} from '@burrow/tunnel-protocol';
 import { InvalidRequestError, NotFoundError } from '../domain/errors.ts';
 import type { Gateway, GatewayStore } from '../stores/gateway-store.ts';
 import type { OrganizationStore } from '../stores/organization-store.ts';
@@ -26,7 +32,7 @@ import type { CertificateAuthorities } from './certificate-authorities.ts';
  * Several relays (Burrow HA): a gateway may hold tunnels to several relays (gateway_relays). The
  * tunnel is prepared for each of them (a relay client certificate per relay; one gateway client
  * certificate), and `dial` tries them in order — relays that failed a dial in the last
- * RELAY_FAILURE_MEMORY_MS last — so a caller that cannot reach one relay uses the next. A relay
+ * RELAY_FAILURE_MEMORY_MS last (RelayFailureMemory) — so a caller that cannot reach one relay uses the next. A relay
  * that is down costs the first caller one refused connection (or one handshake deadline when
  * the path is black-holed); later callers go straight to a working one.
  */
@@ -53,9 +59,6 @@ export interface TunnelRoute {
 /** A gateway's registration for a relay older than this cannot be live (its SSH cert lives 1 day). */
 export const GATEWAY_RELAY_REGISTRATION_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
-/** A relay that failed a dial is tried last for this long. */
-export const RELAY_FAILURE_MEMORY_MS = 30_000;
-
 export interface GatewayTunnelClientOptions {
   cas: CertificateAuthorities;
   gateways: GatewayStore;
@@ -65,8 +68,8 @@ export interface GatewayTunnelClientOptions {
 
 export class GatewayTunnelClient {
   readonly #options: GatewayTunnelClientOptions;
-  /** Relay ID -> when a dial through it last failed. */
-  readonly #relayFailures = new Map<string, number>();
+  /** Relays (by ID) that failed a dial recently: tried last. */
+  readonly #relayFailures = new RelayFailureMemory();
 
   constructor(options: GatewayTunnelClientOptions) {
     this.#options = options;
@@ -110,9 +113,7 @@ export class GatewayTunnelClient {
     const ids = gateways.relayIdsOf(gateway.id, now - GATEWAY_RELAY_REGISTRATION_MAX_AGE_MS);
     if (gateway.relayId !== null && !ids.includes(gateway.relayId)) ids.push(gateway.relayId);
     const found = ids.map((id) => relays.get(id)).filter((relay) => relay !== undefined);
-    const failedRecently = (relay: Relay): boolean =>
-      now - (this.#relayFailures.get(relay.id) ?? -Infinity) < RELAY_FAILURE_MEMORY_MS;
-    return [...found.filter((r) => !failedRecently(r)), ...found.filter(failedRecently)];
+    return this.#relayFailures.order(found, (relay) => relay.id, now);
   }
 
   /**
@@ -135,10 +136,10 @@ export class GatewayTunnelClient {
           // Pinned: a relay that routes this stream to any other gateway is refused.
           gatewayId: prepared.gateway.id,
         });
-        this.#relayFailures.delete(relay.id);
+        this.#relayFailures.markWorked(relay.id);
         return socket;
       } catch (error) {
-        this.#relayFailures.set(relay.id, Date.now());
+        this.#relayFailures.markFailed(relay.id);
         failures.push(`relay ${relay.name}: ${(error as Error).message}`);
         if (routes.length === 1) throw error;
       }
@@ -167,15 +168,17 @@ export class GatewayTunnelClient {
 }
 
 /**
- * Listens on 127.0.0.1:0 while `fn` runs; pipes each accepted connection into a stream from
- * `dial`. Streams end with `end()` so no tail is lost; errors destroy both sides.
+ * Listens on 127.0.0.1:0 while `fn` runs; splices each accepted connection with a stream from
+ * `dial` ({@link spliceStreams}: every byte either side accepted is delivered, half-close passes
+ * through, a reset reaches the other side as a reset).
  */
 export async function withLoopbackTunnel<T>(
   dial: () => Promise<net.Socket>,
   fn: (port: number) => Promise<T>,
 ): Promise<T> {
   const sockets = new Set<net.Socket>();
-  const server = net.createServer({ noDelay: true }, (local) => {
+  // Half-open: a client's EOF must not end the tunnel's answer (spliceStreams passes it on).
+  const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (local) => {
     sockets.add(local);
     local.once('close', () => sockets.delete(local));
     local.pause();
@@ -183,8 +186,7 @@ export async function withLoopbackTunnel<T>(
       (remote) => {
         sockets.add(remote);
         remote.once('close', () => sockets.delete(remote));
-        splice(local, remote);
-        local.resume();
+        void spliceStreams(local, remote);
       },
       () => local.destroy(),
     );
@@ -199,15 +201,6 @@ export async function withLoopbackTunnel<T>(
     server.close();
     for (const socket of sockets) socket.destroy();
   }
-}
-
-function splice(a: net.Socket, b: net.Socket): void {
-  a.pipe(b);
-  b.pipe(a);
-  a.once('error', () => b.destroy());
-  b.once('error', () => a.destroy());
-  a.once('close', () => b.end());
-  b.once('close', () => a.end());
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { RELAY_FAILURE_MEMORY_MS, RelayFailureMemory } from '../src/relay-failure-memory.ts';
+import { RELAY_FAILURE_MEMORY_MS, RelayFailureMemory } from '../src/index.ts';
 
 describe('RelayFailureMemory', () => {
   it('keeps the given order while nothing failed', () => {
