@@ -12,16 +12,17 @@
  *   - target refuses / unreachable / connect timeout -> log the reason, end the TLS stream
  *                                                      (the caller sees a close; the relay and the
  *                                                      gateway never write plaintext into it)
- *   - connected: caller -> target and target -> caller with pipe(): an EOF on one side becomes
- *     end() on the other (half-close is kept: a caller may send, half-close, and still read the
- *     answer). Only an error destroys the other side; destroying on a plain close would cut the
- *     tail of the data still buffered.
+ *   - connected: caller <-> target joined by spliceStreams (tunnel-protocol splice.ts): an EOF on
+ *     one side becomes end() on the other (half-close is kept: a caller may send, half-close, and
+ *     still read the answer); when one side closes or fails, what the other was already given is
+ *     flushed first (then end(), or a reset if the closing side failed), within the splice's
+ *     flush deadline. A target that writes its answer and resets still delivers the answer.
  *
  * Every stream is authorised on its own: the target comes from the certificate the control plane
  * signed for exactly this target, never from bytes the caller sends.
  */
 import net from 'node:net';
-import { TARGET_CONNECT_TIMEOUT_MS } from '@burrow/tunnel-protocol';
+import { spliceStreams, TARGET_CONNECT_TIMEOUT_MS } from '@burrow/tunnel-protocol';
 import type { ActionContext } from './action.ts';
 import { endStream } from './close-stream.ts';
 
@@ -66,7 +67,6 @@ function proxy(
   });
   // Without TCP_NODELAY small writes wait ~40 ms for Nagle + delayed ACK.
   target.setNoDelay(true);
-  let connected = false;
   const timer = setTimeout(
     () => target.destroy(new Error(`connect timed out after ${connectTimeoutMs} ms`)),
     connectTimeoutMs,
@@ -74,48 +74,41 @@ function proxy(
 
   target.once('connect', () => {
     clearTimeout(timer);
-    connected = true;
+    target.off('error', onConnectError);
+    // The caller's EOF must not end our side too: the target's answer may still be coming.
+    socket.allowHalfOpen = true;
     logger.info({ connectMs: Date.now() - startedAt }, 'tcp-proxy connected to target');
-    socket.pipe(target);
-    target.pipe(socket);
-  });
-
-  target.on('error', (error: NodeJS.ErrnoException) => {
-    clearTimeout(timer);
-    if (!connected) {
-      logger.warn(
-        { error: error.message, code: error.code },
-        'tcp-proxy target unreachable; closing the stream',
-      );
-      endStream(socket);
-    } else {
-      logger.warn({ error: error.message, code: error.code }, 'tcp-proxy target error');
-      socket.destroy();
-    }
-  });
-
-  socket.on('error', (error: NodeJS.ErrnoException) => {
-    logger.warn({ error: error.message, code: error.code }, 'tcp-proxy caller stream error');
-    target.destroy();
-  });
-
-  // A side that went away without EOF (destroyed, e.g. the relay connection dropped or the gateway
-  // shuts down) takes the other side with it; after a clean EOF the other side finishes on its own.
-  socket.once('close', () => {
-    clearTimeout(timer);
-    if (!target.writableEnded) target.destroy();
-  });
-  target.once('close', () => {
-    if (connected && !socket.writableEnded) socket.destroy();
-    if (connected) {
+    void spliceStreams(socket, target).then((result) => {
+      if (result.error !== undefined) {
+        const { message, code } = result.error as NodeJS.ErrnoException;
+        logger.warn({ error: message, code }, 'tcp-proxy stream error');
+      }
       logger.info(
         {
-          bytesToTarget: target.bytesWritten,
-          bytesFromTarget: target.bytesRead,
+          bytesToTarget: result.bytesFromA,
+          bytesFromTarget: result.bytesFromB,
           durationMs: Date.now() - startedAt,
         },
         'tcp-proxy stream closed',
       );
-    }
+    });
   });
+
+  const onConnectError = (error: NodeJS.ErrnoException): void => {
+    clearTimeout(timer);
+    logger.warn(
+      { error: error.message, code: error.code },
+      'tcp-proxy target unreachable; closing the stream',
+    );
+    endStream(socket);
+  };
+  target.once('error', onConnectError);
+  // The caller going away before the target answered: stop connecting.
+  const onCallerGone = (): void => {
+    if (target.connecting) {
+      clearTimeout(timer);
+      target.destroy();
+    }
+  };
+  socket.once('close', onCallerGone);
 }
