@@ -25,7 +25,10 @@
  *                   queued writes are flushed (every write callback has run), then it is RESET
  *                   (TCP RST; for TLS, the TCP socket under it): its reader gets every byte the
  *                   splice accepted and then an error, because the stream it reads was cut, and a
- *                   clean EOF would pass the cut off as a complete, shorter stream.
+ *                   clean EOF would pass the cut off as a complete, shorter stream. (A TLS socket
+ *                   reports writes done before its last records have left the TLS layer; the
+ *                   reset can overtake those, and its reader then gets fewer bytes — still with
+ *                   the error.)
  * Deadline:       that flush has `flushTimeoutMs` (SPLICE_FLUSH_TIMEOUT_MS), counted once from the
  *                 close and never restarted. A reader that has not taken its tail by then is
  *                 reset: it sees an error, never a clean end of a short stream. Streams that

@@ -164,9 +164,12 @@ describe('spliceStreams', () => {
       // Never a clean end of a shorter stream: the reader sees the reset.
       expect(reading.error).toBeDefined();
       expect(reading.cleanEnd).toBe(false);
-      // What it did get is the start of what the target sent: every byte the splice accepted.
+      // What it did get is the start of what the target sent: every byte the splice accepted
+      // (TCP). A TLS socket reports a write done before its records have left the TLS layer, so
+      // the reset can overtake the last of them: fewer bytes then, but always with the error.
       expect(reading.received.equals(reply.subarray(0, reading.received.length))).toBe(true);
-      expect(reading.received.length).toBe(result.bytesFromB);
+      if (useTls) expect(reading.received.length).toBeLessThanOrEqual(result.bytesFromB);
+      else expect(reading.received.length).toBe(result.bytesFromB);
     },
   );
 
