@@ -151,7 +151,6 @@ export class Gateway {
     );
     this.session = await this.dependencies.login(config.apiUrl, config.login);
     if (this.stopped) return;
-    logger.info({ authMethod: config.login.method }, 'logged in');
 
     const registrations: GatewayRegistration[] = [];
     for (const link of this.links) {
@@ -161,6 +160,8 @@ export class Gateway {
     }
     const registration = registrations[0] as GatewayRegistration;
     this.gatewayId = registration.gatewayId;
+    // Only now: a token given as is (token auth) is first checked by the registration.
+    logger.info({ authMethod: config.login.method }, 'logged in');
     logger.info(
       { gatewayId: registration.gatewayId, relayHost: registration.relayHost },
       'gateway registered',

@@ -59,7 +59,7 @@ describe('burrow-gateway process', () => {
     expect(unknownFlag.stderr).toMatch(/unknown option '--bogus'/);
   });
 
-  it('a refused registration: exit 1 with the reason', async () => {
+  it('a refused registration: exit 1 with the reason, and no "logged in" before it', async () => {
     const server = http.createServer((request, response) => {
       request.resume();
       response.writeHead(404, { 'content-type': 'application/json' });
@@ -83,6 +83,8 @@ describe('burrow-gateway process', () => {
         'burrow-gateway: cannot start: POST /v2/gateways answered 404: Relay with name edge-9 not found\n',
       );
       expect(stdout).toContain('"msg":"gateway cannot start"');
+      // The token was never accepted (token auth is checked by the registration itself).
+      expect(stdout).not.toContain('"msg":"logged in"');
       expect(stdout).not.toContain('secret-token');
     } finally {
       server.close();

@@ -125,10 +125,17 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
   // socket without an alert, and reports it only as a hang-up; authorizationError tells them apart
   // (the remote address is gone by then, so that line carries the verification code instead).
   // A bare hang-up before the handshake (port scans, TCP health checks) is only a debug line.
+  // A timeout is its own reason: node:tls also sets authorizationError then (to the timeout's
+  // code), which must not count as a rejected certificate (that metric has its own alert).
   server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
-    const rejected = socket.authorizationError as unknown as string | undefined;
+    const timedOut = error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT';
+    const rejected = timedOut
+      ? undefined
+      : (socket.authorizationError as unknown as string | undefined);
     const fields = { remoteAddress: socket.remoteAddress, code: rejected ?? error.code };
-    if (rejected !== undefined) {
+    if (timedOut) {
+      logger.info({ ...fields, reason: 'handshake timeout' }, 'Caller TLS handshake failed');
+    } else if (rejected !== undefined) {
       logger.warn(
         { ...fields, reason: 'client certificate rejected' },
         'Caller TLS handshake failed',

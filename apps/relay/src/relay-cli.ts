@@ -88,7 +88,9 @@ async function runStart(flags: RelayFlags): Promise<void> {
     config = parseRelayConfig(flags, process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`burrow-relay start: ${error.message}\n`);
+      // One line per bad setting (all of them at once).
+      for (const line of error.message.split('\n'))
+        process.stderr.write(`burrow-relay start: ${line}\n`);
       process.exit(EXIT_BAD_CONFIGURATION);
     }
     throw error;
@@ -99,10 +101,10 @@ async function runStart(flags: RelayFlags): Promise<void> {
   try {
     relay = await startRelay(config, logger);
   } catch (error) {
-    logger.fatal(
-      { err: error instanceof Error ? error.message : String(error) },
-      'Relay failed to start',
-    );
+    const message = error instanceof Error ? error.message : String(error);
+    logger.fatal({ err: message }, 'Relay failed to start');
+    // The same plain line as burrow-gateway's, for a person reading a terminal.
+    process.stderr.write(`burrow-relay: cannot start: ${message}\n`);
     process.exit(EXIT_FAILURE);
   }
 }

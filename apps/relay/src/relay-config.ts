@@ -137,7 +137,8 @@ const HOST =
 
 /**
  * Validates the flags (and, for settings commander does not map, the environment) and returns the
- * relay configuration; throws {@link ConfigError} for the first bad setting.
+ * relay configuration; throws one {@link ConfigError} naming every bad or missing setting, one per
+ * line, so a first start with nothing set lists all it needs at once.
  *
  * @example
  *   parseRelayConfig({ host: 'relay.example.com', name: 'edge-1', domain: 'https://cp', token: t }, {});
@@ -146,42 +147,75 @@ export function parseRelayConfig(
   flags: RelayFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): RelayConfig {
-  const type = parseRelayType(flags.type);
-  const host = required('host', flags.host);
+  const problems: ConfigError[] = [];
+  const check = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error);
+      return undefined;
+    }
+  };
+  const type = check(() => parseRelayType(flags.type));
+  const host = check(() => parseHost(flags.host));
+  const name = check(() => parseName(flags.name));
+  const apiUrl = check(() => parseApiUrl(flags.domain ?? nonEmpty(env.INFISICAL_DOMAIN)));
+  const listen = check(() => parseListenAddresses(flags));
+  const metricsListen = check(() => parseMetricsAddress(flags.metricsListenAddress));
+  const logLevel = check(() => parseLogLevel(flags.logLevel));
+  const auth =
+    type === undefined
+      ? undefined
+      : check(() => (type === 'instance' ? instanceAuth(flags) : machineIdentityAuth(flags, env)));
+  if (problems.length === 1) throw problems[0] as ConfigError;
+  if (problems.length > 1)
+    throw new ConfigError(undefined, problems.map((problem) => problem.message).join('\n'));
+  return {
+    type: type as RelayType,
+    host: host as string,
+    name: name as string,
+    apiUrl: apiUrl as string,
+    auth: auth as RelayAuth,
+    sshListen: (listen as { ssh: ListenAddress }).ssh,
+    tlsListen: (listen as { tls: ListenAddress }).tls,
+    metricsListen,
+    logLevel: logLevel as RelayConfig['logLevel'],
+  };
+}
+
+function parseHost(value: string | undefined): string {
+  const host = required('host', value);
   if (!HOST.test(host)) {
     throw new ConfigError(
       'host',
       `"${host}" is not a host name or IP address (no scheme, port or path)`,
     );
   }
-  const name = required('name', flags.name);
+  return host;
+}
+
+function parseName(value: string | undefined): string {
+  const name = required('name', value);
   if (name.length > MAX_RELAY_NAME_LENGTH || !RELAY_NAME.test(name)) {
     throw new ConfigError(
       'name',
       `"${name}" must be 1-${MAX_RELAY_NAME_LENGTH} lowercase letters, digits and single hyphens`,
     );
   }
-  const apiUrl = parseApiUrl(flags.domain ?? nonEmpty(env.INFISICAL_DOMAIN));
-  const sshListen = parseAddress(
-    'sshListenAddress',
-    flags.sshListenAddress,
-    DEFAULT_SSH_LISTEN_ADDRESS,
-  );
-  const tlsListen = parseAddress(
-    'tlsListenAddress',
-    flags.tlsListenAddress,
-    DEFAULT_TLS_LISTEN_ADDRESS,
-  );
-  if (sshListen.host === tlsListen.host && sshListen.port === tlsListen.port) {
+  return name;
+}
+
+function parseListenAddresses(flags: RelayFlags): { ssh: ListenAddress; tls: ListenAddress } {
+  const ssh = parseAddress('sshListenAddress', flags.sshListenAddress, DEFAULT_SSH_LISTEN_ADDRESS);
+  const tls = parseAddress('tlsListenAddress', flags.tlsListenAddress, DEFAULT_TLS_LISTEN_ADDRESS);
+  if (ssh.host === tls.host && ssh.port === tls.port) {
     throw new ConfigError(
       'tlsListenAddress',
-      `must differ from ${settingLabel('sshListenAddress')} (both are ${sshListen.host}:${sshListen.port})`,
+      `must differ from ${settingLabel('sshListenAddress')} (both are ${ssh.host}:${ssh.port})`,
     );
   }
-  const metricsListen = parseMetricsAddress(flags.metricsListenAddress);
-  const logLevel = parseLogLevel(flags.logLevel);
-  const auth = type === 'instance' ? instanceAuth(flags) : machineIdentityAuth(flags, env);
-  return { type, host, name, apiUrl, auth, sshListen, tlsListen, metricsListen, logLevel };
+  return { ssh, tls };
 }
 
 function parseRelayType(value: string | undefined): RelayType {

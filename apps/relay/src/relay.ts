@@ -1,8 +1,11 @@
 /**
  * A running relay (reference §3.1, in Burrow's order):
  *
+ *   0. bind the SSH, TLS (and metrics) addresses: one that is taken fails the start here, before
+ *      the control plane hears of this relay (port-reservation.ts)
  *   1. log in (org relay: machine identity; instance relay: the relay auth secret is the bearer)
- *   2. register → TLS server cert + caller CA chain, SSH host cert + gateway CA key
+ *   2. register → TLS server cert + caller CA chain, SSH host cert + gateway CA key; only now is
+ *      "Logged in" logged, since a token given as is (token auth) is first checked here
  *   3. SSH server for gateways, TLS server for callers; log "Relay started successfully"
  *   4. heartbeat (the control plane probes our TLS port, so only once it is listening)
  *   5. every 6 h re-register and swap credentials; open connections keep the ones they started with
@@ -39,7 +42,9 @@ import { GatewayRegistry } from './gateway-registry.ts';
 import type { PeriodicTask } from './periodic-task.ts';
 import { startPeriodicTask } from './periodic-task.ts';
 import type { RelayConfig } from './relay-config.ts';
+import { settingLabel } from './relay-config.ts';
 import { RelayMetrics } from './relay-metrics.ts';
+import { reserveListenAddresses } from './port-reservation.ts';
 import { startRelayHeartbeat } from './relay-heartbeat.ts';
 import type { RelayCredentials, RelaySshCredentials } from './relay-registration.ts';
 import { registerRelay } from './relay-registration.ts';
@@ -92,6 +97,14 @@ export async function startRelay(
     }
   };
   try {
+    const reserved = await reserveListenAddresses([
+      { label: settingLabel('sshListenAddress'), address: config.sshListen },
+      { label: settingLabel('tlsListenAddress'), address: config.tlsListen },
+      ...(config.metricsListen
+        ? [{ label: settingLabel('metricsListenAddress'), address: config.metricsListen }]
+        : []),
+    ]);
+    cleanups.push(() => reserved.release());
     const client = await connectToControlPlane(config, logger, deps, cleanups);
     const register = (): Promise<RelayCredentials> =>
       registerRelay(client, {
@@ -102,6 +115,8 @@ export async function startRelay(
         tlsPort: config.tlsListen.port,
       });
     const credentials = await register();
+    if (config.auth.kind === 'machine-identity')
+      logger.info({ authMethod: config.auth.login.method }, 'Logged in as machine identity');
     logger.info(
       { relayName: config.name, host: config.host, type: config.type },
       'Relay registered',
@@ -129,6 +144,7 @@ export async function startRelay(
     cleanups.push(() => sshServer.close());
     // Closing the sessions first lets the server's close() finish without waiting on them.
     cleanups.push(() => gateways.closeAll());
+    await reserved.release();
     const ssh = await sshServer.listen(config.sshListen.port, config.sshListen.host);
 
     const callers = createCallerListener({
@@ -229,7 +245,6 @@ async function connectToControlPlane(
   session.on('error', (error: Error) =>
     logger.warn({ err: error.message }, 'Machine identity token renewal failed; will retry'),
   );
-  logger.info({ authMethod: auth.login.method }, 'Logged in as machine identity');
   return createControlPlaneClient({
     apiUrl,
     bearer: () => session.accessToken,

@@ -169,18 +169,24 @@ describe('caller listener', () => {
     const droppedAfterMs = await slowClient(port);
     expect(droppedAfterMs).toBeGreaterThanOrEqual(HANDSHAKE_TIMEOUT_MS - 50);
     expect(droppedAfterMs).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 2_000);
+    // A timeout is its own reason, not a rejected certificate (which feeds that alert).
     expect(events).toContainEqual(
       expect.objectContaining({
         msg: 'Caller TLS handshake failed',
         code: 'ERR_TLS_HANDSHAKE_TIMEOUT',
+        reason: 'handshake timeout',
       }),
     );
   });
 
   it('drops a client that trickles its handshake, at the same deadline', async () => {
+    const before = handshakeFailures().length;
     const droppedAfterMs = await slowClient(port, HANDSHAKE_TIMEOUT_MS / 8);
     expect(droppedAfterMs).toBeGreaterThanOrEqual(HANDSHAKE_TIMEOUT_MS - 50);
     expect(droppedAfterMs).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 2_000);
+    expect(handshakeFailures().slice(before)).toEqual([
+      expect.objectContaining({ code: 'ERR_TLS_HANDSHAKE_TIMEOUT', reason: 'handshake timeout' }),
+    ]);
   });
 
   it('carries 4 MiB through to the gateway and back, complete (echo)', async () => {

@@ -4,12 +4,13 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { freePort, repeatedJsonKeys } from '@burrow/test-support';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RELAY_SETTINGS } from '../src/relay-config.ts';
 import type { StubControlPlane } from './stub-control-plane.ts';
-import { startStubControlPlane } from './stub-control-plane.ts';
+import { REVOKED_TOKEN, startStubControlPlane } from './stub-control-plane.ts';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -36,13 +37,26 @@ describe('burrow-relay', () => {
     }
   });
 
-  it('refuses bad configuration with exit code 2 and one line naming the setting', () => {
-    const missingHost = run(['start'], { INFISICAL_RELAY_NAME: 'r1' });
+  it('refuses bad configuration with exit code 2 and one line naming each bad setting', () => {
+    const complete = {
+      INFISICAL_RELAY_NAME: 'r1',
+      INFISICAL_API_URL: 'http://cp',
+      INFISICAL_TOKEN: 't',
+    };
+    const missingHost = run(['start'], complete);
     expect(missingHost.status).toBe(2);
     expect(missingHost.stderr).toBe(
       'burrow-relay start: --host (INFISICAL_RELAY_HOST): is required\n',
     );
-    const badType = run(['start', '--type', 'edge', '--host', 'h', '--name', 'r1']);
+    const nothingSet = run(['start']);
+    expect(nothingSet.status).toBe(2);
+    expect(nothingSet.stderr.trim().split('\n')).toEqual([
+      'burrow-relay start: --host (INFISICAL_RELAY_HOST): is required',
+      'burrow-relay start: --name (INFISICAL_RELAY_NAME): is required',
+      expect.stringMatching(/^burrow-relay start: --domain \(INFISICAL_API_URL\): is required/),
+      expect.stringMatching(/^burrow-relay start: universal auth needs a client ID/),
+    ]);
+    const badType = run(['start', '--type', 'edge', '--host', 'h'], complete);
     expect(badType.status).toBe(2);
     expect(badType.stderr.trim().split('\n')).toHaveLength(1);
     expect(badType.stderr).toContain('--type (INFISICAL_RELAY_TYPE)');
@@ -57,6 +71,42 @@ describe('burrow-relay', () => {
     });
     afterAll(async () => {
       await controlPlane.close();
+    });
+
+    it('a taken port fails the start before it logs in or registers: one plain line, exit 1', async () => {
+      const taken = net.createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const tlsPort = (taken.address() as net.AddressInfo).port;
+      const before = controlPlane.requests.length;
+      try {
+        const result = await startToExit(controlPlane, {
+          INFISICAL_TOKEN: 'cli-token',
+          BURROW_RELAY_SSH_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`,
+          BURROW_RELAY_TLS_LISTEN_ADDRESS: `127.0.0.1:${tlsPort}`,
+        });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toBe(
+          `burrow-relay: cannot start: --tls-listen-address (BURROW_RELAY_TLS_LISTEN_ADDRESS): cannot listen on 127.0.0.1:${tlsPort}: address already in use\n`,
+        );
+        expect(controlPlane.requests.slice(before)).toEqual([]);
+      } finally {
+        await new Promise((resolve) => taken.close(resolve));
+      }
+    });
+
+    it('a refused token: no "Logged in" line, the 401 as one plain line, exit 1', async () => {
+      const [sshPort, tlsPort] = await Promise.all([freePort(), freePort()]);
+      const result = await startToExit(controlPlane, {
+        INFISICAL_TOKEN: REVOKED_TOKEN,
+        BURROW_RELAY_SSH_LISTEN_ADDRESS: `127.0.0.1:${sshPort}`,
+        BURROW_RELAY_TLS_LISTEN_ADDRESS: `127.0.0.1:${tlsPort}`,
+      });
+      expect(result.code).toBe(1);
+      expect(result.stdout).not.toMatch(/logged in/i);
+      expect(result.stdout).toContain('Relay failed to start');
+      expect(result.stderr).toMatch(
+        /^burrow-relay: cannot start: POST \S+\/register-org-relay answered 401: access token is not valid\n$/,
+      );
     });
 
     it('starts, logs "Relay started successfully", and exits 0 soon after SIGTERM', async () => {
@@ -104,6 +154,34 @@ describe('burrow-relay', () => {
     });
   });
 });
+
+/** Runs `burrow-relay start` to its exit with the stub's URL and the given environment. */
+function startToExit(
+  controlPlane: StubControlPlane,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, 'start'], {
+      env: {
+        PATH: process.env.PATH,
+        INFISICAL_API_URL: controlPlane.apiUrl.replace(/\/api$/, ''),
+        INFISICAL_RELAY_HOST: '127.0.0.1',
+        INFISICAL_RELAY_NAME: 'relay-cli',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

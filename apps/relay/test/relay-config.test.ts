@@ -66,6 +66,20 @@ describe('parseRelayConfig', () => {
     expect(config.tlsListen).toEqual({ host: '::1', port: 18443 });
   });
 
+  it('names every missing setting at once, one per line', () => {
+    expect(() => parseRelayConfig({}, {})).toThrow(
+      new ConfigError(
+        undefined,
+        [
+          '--host (INFISICAL_RELAY_HOST): is required',
+          '--name (INFISICAL_RELAY_NAME): is required',
+          '--domain (INFISICAL_API_URL): is required: the control plane URL (or set INFISICAL_DOMAIN), e.g. https://burrow.example.com',
+          'universal auth needs a client ID: set --client-id or INFISICAL_UNIVERSAL_AUTH_CLIENT_ID (or give a token with --token / INFISICAL_TOKEN)',
+        ].join('\n'),
+      ),
+    );
+  });
+
   it('reads the domain from INFISICAL_DOMAIN when --domain/INFISICAL_API_URL is unset', () => {
     const config = parseRelayConfig(
       { ...ORG, domain: undefined },

@@ -39,6 +39,9 @@ export interface StubControlPlane {
   close(): Promise<void>;
 }
 
+/** A bearer token the stub answers with 401, as a control plane does for a revoked one. */
+export const REVOKED_TOKEN = 'revoked-token';
+
 export async function startStubControlPlane(host: string): Promise<StubControlPlane> {
   const userCa = generateSshKeyPair('ed25519');
   const hostCa = generateSshKeyPair('ed25519');
@@ -97,7 +100,12 @@ export async function startStubControlPlane(host: string): Promise<StubControlPl
         response.writeHead(status, { 'content-type': 'application/json' });
         response.end(JSON.stringify(value));
       };
-      if (path.endsWith('/register-org-relay') || path.endsWith('/register-instance-relay')) {
+      if (request.headers.authorization === `Bearer ${REVOKED_TOKEN}`) {
+        reply(401, { message: 'access token is not valid' });
+      } else if (
+        path.endsWith('/register-org-relay') ||
+        path.endsWith('/register-instance-relay')
+      ) {
         register(body as { sshPort: number }).then(
           (credentials) => reply(200, credentials),
           (error: Error) => reply(500, { message: error.message }),

@@ -64,14 +64,15 @@ describe('burrow-relay systemd', () => {
     expect(verify.status).toBe(0);
   });
 
-  it('refuses bad settings with exit 2, naming the setting, and writes nothing', () => {
+  it('refuses bad settings with exit 2, one line naming each, and writes nothing', () => {
     const other = path.join(scratch, 'refused');
     const result = run(['systemd', 'install', 'edge-2', '--root', other], {
       INFISICAL_API_URL: 'https://burrow.example.com',
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(
-      'burrow-relay systemd: --host (INFISICAL_RELAY_HOST): is required\n',
+      'burrow-relay systemd: --host (INFISICAL_RELAY_HOST): is required\n' +
+        'burrow-relay systemd: universal auth needs a client ID: set --client-id or INFISICAL_UNIVERSAL_AUTH_CLIENT_ID (or give a token with --token / INFISICAL_TOKEN)\n',
     );
     expect(fs.existsSync(other)).toBe(false);
   });

@@ -114,7 +114,8 @@ async function run(spec: SystemdCommandSpec, action: () => Promise<void>): Promi
     await action();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${spec.program} systemd: ${message}\n`);
+    for (const line of message.split('\n'))
+      process.stderr.write(`${spec.program} systemd: ${line}\n`);
     process.exitCode = spec.isSettingError(error) ? 2 : 1;
   }
 }
