@@ -201,34 +201,48 @@ export async function dialGateway(options: DialGatewayOptions): Promise<tls.TLSS
   }
 }
 
+/**
+ * Certificates already read, so a caller dialing often (the control plane, a bench, a soak) parses
+ * each relay and gateway certificate once. Bounded: cleared when full.
+ */
+const MAX_CACHED_CERTIFICATES = 64;
+const relayGatewayIds = new Map<string, string | undefined>();
+const presentedIds = new Map<string, string[]>();
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): T {
+  if (cache.size >= MAX_CACHED_CERTIFICATES) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 /** The gateway IDs the peer's certificate names; none when it names none or cannot be read. */
 function presentedGatewayIds(socket: tls.TLSSocket): string[] {
   const certificate = socket.getPeerX509Certificate();
   if (!certificate) return [];
+  const key = certificate.raw.toString('base64');
+  const known = presentedIds.get(key);
+  if (known) return known;
+  let ids: string[];
   try {
-    return readGatewayIdentities(certificate);
+    ids = readGatewayIdentities(certificate.raw);
   } catch {
-    return [];
+    ids = [];
   }
+  return remember(presentedIds, key, ids);
 }
-
-/** The last relay client certificate read, so a caller dialing often parses it once. */
-let lastRelayCertificate: { pem: string; gatewayId: string | undefined } | undefined;
 
 /** The CN of the relay client certificate: the gateway the relay routes this dial to. */
 function gatewayIdOfRelayCertificate(pem: string): string | undefined {
-  if (lastRelayCertificate?.pem !== pem) {
-    let gatewayId: string | undefined;
-    try {
-      const [leaf] = parseCertificateChainPem(pem); // the leaf comes first
-      const commonNames = (leaf as NonNullable<typeof leaf>).subjectName.getField('CN');
-      gatewayId = commonNames.length === 1 && commonNames[0] !== '' ? commonNames[0] : undefined;
-    } catch {
-      gatewayId = undefined;
-    }
-    lastRelayCertificate = { pem, gatewayId };
+  if (relayGatewayIds.has(pem)) return relayGatewayIds.get(pem);
+  let gatewayId: string | undefined;
+  try {
+    const [leaf] = parseCertificateChainPem(pem); // the leaf comes first
+    const commonNames = leaf?.subjectName.getField('CN') ?? [];
+    gatewayId = commonNames.length === 1 && commonNames[0] !== '' ? commonNames[0] : undefined;
+  } catch {
+    gatewayId = undefined;
   }
-  return lastRelayCertificate.gatewayId;
+  return remember(relayGatewayIds, pem, gatewayId);
 }
 
 /** Holds a stream's session tickets until its gateway passed the identity check. */
