@@ -3,7 +3,7 @@
  * and per method a relay and a gateway started with only the environment variables the README
  * documents for that method. Each pair must log in, register, become healthy (the control plane
  * probes the gateway through the relay) and carry a test connection to a TCP target. The identity
- * providers are real protocol implementations on loopback (@burrow/auth-methods/testing).
+ * providers are real protocol implementations on loopback (@burrow/test-support).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,7 +20,7 @@ import {
   type GoogleCloudServer,
   type KubernetesApiServer,
   type OidcIssuer,
-} from '@burrow/auth-methods/testing';
+} from '@burrow/test-support';
 import { LocalStack, startEchoTarget, type CustomAuth } from '../src/index.ts';
 
 const GCE_SERVICE_ACCOUNT = 'burrow-vm@burrow-test.iam.gserviceaccount.com';

@@ -1,6 +1,6 @@
 /**
  * Every identity-based login method at the API level (app.inject), against identity providers
- * that are real protocol implementations on loopback (@burrow/auth-methods/testing). The client
+ * that are real protocol implementations on loopback (@burrow/test-support). The client
  * side of @burrow/auth-methods builds each login body (file, metadata endpoint, SigV4 signing,
  * IAM signJwt), so client and server are tested together. For each method: a good login answers
  * the common grant; each refusal is a 401 with a reason in the body and no token issued.
@@ -28,7 +28,7 @@ import {
   type GoogleCloudServer,
   type KubernetesApiServer,
   type OidcIssuer,
-} from '@burrow/auth-methods/testing';
+} from '@burrow/test-support';
 import {
   auth,
   bootstrap,

@@ -1,10 +1,25 @@
 /**
  * @burrow/test-support — what the tests of several packages share, so that each is written once:
- * a free loopback port, a throwaway PostgreSQL server and a check for repeated JSON keys.
- * Private: only ever a devDependency (the local stack, which runs the same PostgreSQL server for
- * its demo, is the one exception).
+ * - a free loopback port, a fresh self-signed TLS certificate, process liveness by PID;
+ * - a throwaway PostgreSQL server (initdb + pg_ctl);
+ * - identity providers, each a real protocol implementation on loopback: an OIDC issuer
+ *   (discovery + JWKS), a Kubernetes TokenReview API over HTTPS with its own CA, an AWS STS that
+ *   checks SigV4 signatures, Google Cloud's metadata server, OAuth token endpoint, IAM signJwt
+ *   and key endpoints, and Azure's IMDS and tenant JWKS;
+ * - a check for repeated keys in a JSON text (log lines).
+ *
+ * Private and not for production: only ever a devDependency, except of @burrow/stack, whose
+ * local demo (`scripts/run-stack.sh`) runs the same PostgreSQL server.
  */
 export * from './free-port.ts';
+export * from './identity-providers/aws-sts-server.ts';
+export * from './identity-providers/azure-server.ts';
+export * from './identity-providers/google-cloud-server.ts';
+export * from './identity-providers/kubernetes-api-server.ts';
+export * from './identity-providers/loopback-server.ts';
+export * from './identity-providers/oidc-issuer.ts';
+export * from './identity-providers/signing-key.ts';
 export * from './postgres-server.ts';
 export * from './process-state.ts';
 export * from './repeated-json-keys.ts';
+export * from './self-signed-certificate.ts';

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port.ts';
 import { processExited } from './process-state.ts';
+import { createSelfSignedCertificate } from './self-signed-certificate.ts';
 
 /**
  * A throwaway PostgreSQL server for tests, the local demo (`scripts/run-stack.sh`) and the
@@ -183,8 +184,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     ];
     let certificatePem: string | undefined;
     if (options.tls) {
-      const { certFile, keyFile } = await writeSelfSignedCertificate(dir, owner);
-      certificatePem = fs.readFileSync(certFile, 'utf8');
+      const written = await writeSelfSignedCertificate(dir, owner);
+      certificatePem = written.certificatePem;
+      const { certFile, keyFile } = written;
       serverSettings.push(
         '-c ssl=on',
         `-c ssl_cert_file=${certFile}`,
@@ -271,38 +273,17 @@ function postgresUser(): { uid: number; gid: number } {
 async function writeSelfSignedCertificate(
   dir: string,
   owner: { uid: number; gid: number } | undefined,
-): Promise<{ certFile: string; keyFile: string }> {
+): Promise<{ certFile: string; keyFile: string; certificatePem: string }> {
+  const { certificatePem, privateKeyPem } = await createSelfSignedCertificate('127.0.0.1');
   const certFile = path.join(dir, 'server.crt');
   const keyFile = path.join(dir, 'server.key');
-  await execFileText(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { timeoutMs: 30_000, label: 'openssl req' },
-  );
-  fs.chmodSync(keyFile, 0o600);
+  fs.writeFileSync(certFile, certificatePem);
+  fs.writeFileSync(keyFile, privateKeyPem, { mode: 0o600 });
   if (owner) {
     fs.chownSync(certFile, owner.uid, owner.gid);
     fs.chownSync(keyFile, owner.uid, owner.gid);
   }
-  return { certFile, keyFile };
+  return { certFile, keyFile, certificatePem };
 }
 
 function readFirstLine(file: string): string {

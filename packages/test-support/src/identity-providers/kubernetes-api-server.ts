@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createRootCa, issueRelayServerCertificate } from '@burrow/pki';
 import { errors, importJWK, jwtVerify } from 'jose';
+import { createSelfSignedCertificate } from '../self-signed-certificate.ts';
 import { startLoopbackServer } from './loopback-server.ts';
 import { createSigningKey, type SignOptions } from './signing-key.ts';
 
@@ -38,8 +38,8 @@ export const KUBERNETES_API_AUDIENCE = 'https://kubernetes.default.svc.cluster.l
 
 export async function startKubernetesApiServer(): Promise<KubernetesApiServer> {
   const key = await createSigningKey();
-  const ca = await createRootCa({ subject: { CN: 'kubernetes-test-ca' } });
-  const serving = await issueRelayServerCertificate({ issuer: ca, host: '127.0.0.1' });
+  // The API server's serving certificate is its own CA (tests pin it as `caPem`).
+  const serving = await createSelfSignedCertificate('kubernetes');
   const reviewers = new Set(['system:serviceaccount:kube-system:token-reviewer']);
   const verificationKey = await importJWK(key.publicJwk, 'RS256');
 
@@ -137,7 +137,7 @@ export async function startKubernetesApiServer(): Promise<KubernetesApiServer> {
   );
   return {
     url: server.url,
-    caPem: ca.certificatePem,
+    caPem: serving.certificatePem,
     reviewerToken: await issue({
       namespace: 'kube-system',
       name: 'token-reviewer',
