@@ -50,6 +50,7 @@ ENV NODE_ENV=production
 USER 10001:10001
 WORKDIR /app
 
-# No HEALTHCHECK: the gateway has no health endpoint yet (README, "Deploy").
+# No HEALTHCHECK: the gateway serves /healthz and /readyz only on the opt-in metrics address
+# (--metrics-listen-address, README "Operations").
 ENTRYPOINT ["/usr/local/bin/burrow-entrypoint", "/app/dist/main.js"]
 CMD ["start"]

@@ -51,7 +51,7 @@ USER 10001:10001
 WORKDIR /app
 EXPOSE 2222 8443
 
-# No HEALTHCHECK: the relay has no health endpoint yet (README, "Deploy"). compose.yaml probes its
-# SSH port instead.
+# No HEALTHCHECK: the relay serves /healthz and /readyz only on the opt-in metrics address
+# (--metrics-listen-address, README "Operations"). compose.yaml probes its SSH port instead.
 ENTRYPOINT ["/usr/local/bin/burrow-entrypoint", "/app/dist/main.js"]
 CMD ["start"]

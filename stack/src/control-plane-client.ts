@@ -111,6 +111,7 @@ export interface GatewaySummary {
 export interface TestConnectionResult {
   reachable: boolean;
   roundTripMs?: number;
+  elapsedMs?: number;
   error?: string;
 }
 

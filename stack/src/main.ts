@@ -65,7 +65,7 @@ async function main(): Promise<number> {
     if (!result.reachable)
       throw new Error(`test connection failed: ${result.error ?? 'unreachable'}`);
     say(
-      `round trip: control plane -> relay :${relay.tlsPort} -> gateway -> 127.0.0.1:${target.port} reachable in ${result.roundTripMs} ms`,
+      `round trip: control plane -> relay :${relay.tlsPort} -> gateway -> 127.0.0.1:${target.port} reachable: tunnel open in ${result.roundTripMs} ms; the check took ${result.elapsedMs} ms (a silent target is watched 1.5 s before it counts as reachable)`,
     );
 
     const tokenFile = path.join(stack.workDir, 'admin-token');

@@ -72,6 +72,8 @@ describe('burrow-control-plane CLI', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    let serverStderr = '';
+    server.stderr!.on('data', (chunk: Buffer) => (serverStderr += chunk.toString()));
     const address = await new Promise<string>((resolve, reject) => {
       let buffered = '';
       const timer = setTimeout(
@@ -119,6 +121,8 @@ describe('burrow-control-plane CLI', () => {
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
     server = undefined;
+    // No deprecation warning (fastify's FSTDEP023 used to greet every start).
+    expect(serverStderr).not.toMatch(/Deprecation|FSTDEP|Warning/);
   });
 });
 

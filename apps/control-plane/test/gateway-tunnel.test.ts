@@ -190,7 +190,16 @@ describe('test-connection (infisical-tcp-proxy end to end)', () => {
     const port = (echo.address() as net.AddressInfo).port;
     const res = await testConnection(port);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ reachable: true, roundTripMs: expect.any(Number) });
+    expect(res.json()).toEqual({
+      reachable: true,
+      roundTripMs: expect.any(Number),
+      elapsedMs: expect.any(Number),
+    });
+    // A silent target (echo) is watched for the whole settle window (300 ms here): that is what
+    // the caller waits, while roundTripMs is the path's own time.
+    const { roundTripMs, elapsedMs } = res.json<{ roundTripMs: number; elapsedMs: number }>();
+    expect(elapsedMs).toBeGreaterThanOrEqual(300);
+    expect(elapsedMs).toBeGreaterThan(roundTripMs);
     const inner = fake.gatewayPeers.at(-1);
     expect(inner?.alpn).toBe('infisical-tcp-proxy');
     expect(inner?.extensions.routing).toEqual({ targetHost: '127.0.0.1', targetPort: port });

@@ -1,8 +1,8 @@
 /**
  * A running relay (reference §3.1, in Burrow's order):
  *
- *   0. bind the SSH, TLS (and metrics) addresses: one that is taken fails the start here, before
- *      the control plane hears of this relay (port-reservation.ts)
+ *   0. bind the SSH, TLS (and metrics) addresses once: one that is taken fails the start here,
+ *      before the control plane hears of this relay (listen-address-check.ts)
  *   1. log in (org relay: machine identity; instance relay: the relay auth secret is the bearer)
  *   2. register → TLS server cert + caller CA chain, SSH host cert + gateway CA key; only now is
  *      "Logged in" logged, since a token given as is (token auth) is first checked here
@@ -44,7 +44,7 @@ import { startPeriodicTask } from './periodic-task.ts';
 import type { RelayConfig } from './relay-config.ts';
 import { settingLabel } from './relay-config.ts';
 import { RelayMetrics } from './relay-metrics.ts';
-import { reserveListenAddresses } from './port-reservation.ts';
+import { checkListenAddressesFree } from './listen-address-check.ts';
 import { startRelayHeartbeat } from './relay-heartbeat.ts';
 import type { RelayCredentials, RelaySshCredentials } from './relay-registration.ts';
 import { registerRelay } from './relay-registration.ts';
@@ -97,14 +97,13 @@ export async function startRelay(
     }
   };
   try {
-    const reserved = await reserveListenAddresses([
+    await checkListenAddressesFree([
       { label: settingLabel('sshListenAddress'), address: config.sshListen },
       { label: settingLabel('tlsListenAddress'), address: config.tlsListen },
       ...(config.metricsListen
         ? [{ label: settingLabel('metricsListenAddress'), address: config.metricsListen }]
         : []),
     ]);
-    cleanups.push(() => reserved.release());
     const client = await connectToControlPlane(config, logger, deps, cleanups);
     const register = (): Promise<RelayCredentials> =>
       registerRelay(client, {
@@ -144,7 +143,6 @@ export async function startRelay(
     cleanups.push(() => sshServer.close());
     // Closing the sessions first lets the server's close() finish without waiting on them.
     cleanups.push(() => gateways.closeAll());
-    await reserved.release();
     const ssh = await sshServer.listen(config.sshListen.port, config.sshListen.host);
 
     const callers = createCallerListener({

@@ -58,7 +58,6 @@ export async function buildApp(
     // The reference CLI posts to "/login/" as well as "/login".
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 1024 * 1024,
-    disableRequestLogging: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // An empty body with Content-Type: application/json counts as `{}` (some clients send the

@@ -19,10 +19,15 @@ import type { GatewayTarget, GatewayTunnelClient } from './gateway-tunnel.ts';
  * A refused or unresolvable target makes the gateway close within milliseconds; a target that
  * drops packets is only detected if the gateway's connect timeout ends inside the window, so the
  * window is configurable. Nothing is ever written to the target.
+ *
+ * Two times: `roundTripMs` is the path's own — the tunnel open through relay and gateway (or the
+ * target's first byte, or the close); `elapsedMs` is what the caller waited, which for a silent
+ * target includes the whole settle window (1.5 s by default).
  */
 export interface ConnectionTestResult {
   reachable: boolean;
   roundTripMs: number;
+  elapsedMs: number;
   error?: string;
 }
 
@@ -35,25 +40,31 @@ export async function testTargetConnection(
   target: GatewayTarget,
   settleMs = DEFAULT_SETTLE_MS,
 ): Promise<ConnectionTestResult> {
+  const requested = performance.now();
   const prepared = await tunnel.prepare(gatewayId, target);
   const started = performance.now();
-  const elapsed = (): number => Math.round((performance.now() - started) * 100) / 100;
+  const since = (start: number): number => Math.round((performance.now() - start) * 100) / 100;
+  const elapsed = (): number => since(started);
+  const result = (outcome: Omit<ConnectionTestResult, 'elapsedMs'>): ConnectionTestResult => ({
+    ...outcome,
+    elapsedMs: since(requested),
+  });
   let socket;
   try {
     socket = await tunnel.dial(prepared, ALPN.tcpProxy);
   } catch (error) {
     const reason = error instanceof DialError ? error.message : String(error);
-    return { reachable: false, roundTripMs: elapsed(), error: `tunnel failed: ${reason}` };
+    return result({ reachable: false, roundTripMs: elapsed(), error: `tunnel failed: ${reason}` });
   }
   const handshakeMs = elapsed();
   return new Promise<ConnectionTestResult>((resolve) => {
     let done = false;
-    const finish = (result: ConnectionTestResult): void => {
+    const finish = (outcome: Omit<ConnectionTestResult, 'elapsedMs'>): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve(result);
+      resolve(result(outcome));
     };
     const timer = setTimeout(() => finish({ reachable: true, roundTripMs: handshakeMs }), settleMs);
     socket.once('data', () => finish({ reachable: true, roundTripMs: elapsed() }));

@@ -9,7 +9,8 @@ import { errorResponses, Slug, Uuid } from '../schemas/common.ts';
  *   GET    /api/v2/gateways                            list with heartbeat and health
  *   DELETE /api/v2/gateways/:id                        stop issuing certificates for it (admin)
  *   POST   /api/v2/gateways/:id/test-connection {targetHost, targetPort}
- *          → {reachable, roundTripMs, error?} through an infisical-tcp-proxy tunnel
+ *          → {reachable, roundTripMs, elapsedMs, error?} through an infisical-tcp-proxy tunnel
+ *            (roundTripMs: the path's; elapsedMs: the wait, with settleMs for a silent target)
  *   POST   /api/v2/gateways/:id/connection-details {targetHost, targetPort}   (admin)
  *          → {relayHost, relay:{clientCertificate, clientPrivateKey, serverCertificateChain},
  *             gateway:{…same…}, relays?:[{relayHost, relay}]}: 5-minute platform certificates for
@@ -143,7 +144,13 @@ export const testGatewayConnection = defineRoute({
   response: {
     200: Type.Object({
       reachable: Type.Boolean(),
-      roundTripMs: Type.Number(),
+      roundTripMs: Type.Number({
+        description:
+          'through relay and gateway: until the tunnel was open, the target sent its first byte, or the gateway closed',
+      }),
+      elapsedMs: Type.Number({
+        description: 'what the request waited, including the settle window for a silent target',
+      }),
       error: Type.Optional(Type.String()),
     }),
     ...errorResponses,
