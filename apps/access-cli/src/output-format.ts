@@ -1,4 +1,5 @@
 import { humanDuration } from './duration.ts';
+import { formatRecordedEvent, terminalSafeLine } from '@burrow/session-recorder';
 import type { GatewayRow, PamAccountRow, PamEvent, PamSession } from './pam-types.ts';
 
 /**
@@ -99,16 +100,18 @@ export function formatSessionList(sessions: PamSession[]): string {
   if (sessions.length === 0) return 'No PAM sessions.';
   return formatTable(
     ['SESSION', 'ACCOUNT', 'TYPE', 'STATUS', 'STARTED', 'ENDED', 'EVENTS', 'REASON'],
-    sessions.map((s) => [
-      s.id,
-      s.accountPath ?? '-',
-      s.resourceType ?? '-',
-      s.status,
-      s.createdAt ?? '-',
-      s.endedAt ?? '-',
-      String(s.eventCount ?? s.events?.length ?? '-'),
-      s.reason ?? '',
-    ]),
+    sessions.map((s) =>
+      [
+        s.id,
+        s.accountPath ?? '-',
+        s.resourceType ?? '-',
+        s.status,
+        s.createdAt ?? '-',
+        s.endedAt ?? '-',
+        String(s.eventCount ?? s.events?.length ?? '-'),
+        s.reason ?? '',
+      ].map(terminalSafeLine),
+    ),
   );
 }
 
@@ -123,28 +126,19 @@ export function formatSessionList(sessions: PamSession[]): string {
  */
 export function formatSessionDetails(session: PamSession): string {
   const events = session.events ?? [];
+  const safe = (value: string | null | undefined) => terminalSafeLine(value ?? '-');
   const header = [
-    `Session  ${session.id}`,
-    `Account  ${session.accountPath ?? '-'} (${session.resourceType ?? '-'})`,
-    `Status   ${session.status}`,
-    `Started  ${session.createdAt ?? '-'}`,
-    `Ended    ${session.endedAt ?? '-'}`,
-    `Expires  ${session.expiresAt ?? '-'}`,
+    `Session  ${safe(session.id)}`,
+    `Account  ${safe(session.accountPath)} (${safe(session.resourceType)})`,
+    `Status   ${safe(session.status)}`,
+    `Started  ${safe(session.createdAt)}`,
+    `Ended    ${safe(session.endedAt)}`,
+    `Expires  ${safe(session.expiresAt)}`,
   ];
-  if (session.reason) header.push(`Reason   ${session.reason}`);
+  if (session.reason) header.push(`Reason   ${safe(session.reason)}`);
   header.push(`Events   ${events.length}`);
   if (events.length === 0) return [...header, '', 'No recorded events.'].join('\n');
-  return [...header, '', ...events.map((event, index) => formatEvent(event, index + 1))].join('\n');
-}
-
-/** One recorded event; multi-line input stays indented under its number. */
-export function formatEvent(event: PamEvent, number: number): string {
-  const indent = '    ';
-  const input = String(event.input ?? '')
-    .split('\n')
-    .map((line) => `${indent}${line}`)
-    .join('\n');
-  return `[${number}] ${event.timestamp}\n${input}\n${indent}=> ${String(event.output ?? '')}`;
+  return [...header, '', ...events.map((event, index) => formatRecordedEvent(event, index + 1))].join('\n');
 }
 
 /**

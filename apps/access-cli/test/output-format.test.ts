@@ -5,6 +5,7 @@ import {
   formatGatewayList,
   formatPsqlCommand,
   formatSessionDetails,
+  formatSessionEventsJsonLines,
   formatSessionList,
 } from '../src/output-format.ts';
 
@@ -93,6 +94,34 @@ describe('sessions', () => {
       '[2] 2030-01-01T00:00:02.000Z\n    INSERT INTO t VALUES ($1)\n    -- params: 42\n    => INSERT 0 1',
     );
     expect(text.indexOf('[1]')).toBeLessThan(text.indexOf('[2]'));
+  });
+
+  it('shows control characters, escape sequences and bidi overrides escaped, everywhere', () => {
+    const hostile = {
+      ...session,
+      reason: 'routine\x1b[1A\x1b[2K',
+      accountPath: 'prod/\u202eorders',
+      events: [
+        {
+          timestamp: '2030-01-01T00:00:01.000Z',
+          input: "SELECT 1;\x1b[2K\rDROP TABLE audit;\x07\x00 -- \u009b31m",
+          output: 'SELECT 1\r\x1b]0;owned\x07',
+        },
+      ],
+    };
+    const details = formatSessionDetails(hostile);
+    expect(details).toContain(
+      "    SELECT 1;\\x1b[2K\\rDROP TABLE audit;\\x07\\x00 -- \\u009b31m\n    => SELECT 1\\r\\x1b]0;owned\\x07",
+    );
+    expect(details).toContain('Reason   routine\\x1b[1A\\x1b[2K');
+    expect(details).toContain('Account  prod/\\u202eorders (postgres)');
+    const list = formatSessionList([hostile]);
+    // eslint-disable-next-line no-control-regex
+    const unsafe = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/;
+    expect(details).not.toMatch(unsafe);
+    expect(list).not.toMatch(unsafe);
+    // The JSON export keeps the exact bytes.
+    expect(JSON.parse(formatSessionEventsJsonLines(hostile.events))).toEqual(hostile.events[0]);
   });
 
   it('says so when nothing was recorded', () => {

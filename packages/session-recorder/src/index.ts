@@ -5,6 +5,7 @@
  */
 export * from './offset-file.ts';
 export * from './record-cipher.ts';
+export * from './recorded-event-text.ts';
 export * from './recording-errors.ts';
 export * from './recording-export.ts';
 export * from './recording-file-name.ts';
@@ -15,5 +16,6 @@ export * from './recording-reader.ts';
 export * from './recording-uploader.ts';
 export * from './retry-backoff.ts';
 export * from './session-event.ts';
+export * from './terminal-safe-text.ts';
 export { openSessionRecording } from './session-recording.ts';
 export type { SessionRecording, SessionRecordingOptions } from './session-recording.ts';

@@ -5,8 +5,11 @@
  * memory, and reports the torn tail of the same pass.
  */
 import type { Writable } from 'node:stream';
-import { eventsToJsonLines, readRecordingEvents } from '@burrow/session-recorder';
-import { formatRecordedEvent } from './recording-output.ts';
+import {
+  eventsToJsonLines,
+  formatRecordedEvent,
+  readRecordingEvents,
+} from '@burrow/session-recorder';
 
 export const RECORDING_EXPORT_FORMATS = ['jsonl', 'text'] as const;
 export type RecordingExportFormat = (typeof RECORDING_EXPORT_FORMATS)[number];

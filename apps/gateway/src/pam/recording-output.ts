@@ -42,29 +42,6 @@ export function formatRecordingList(
   return notes.length === 0 ? table : `${table}\n\n${notes.join('\n')}`;
 }
 
-/**
- * One recorded event for a reader, the same shape as `burrow pam sessions show`: `[n] timestamp`,
- * the input (query text, indented, multi-line kept), `=> output`. An event that is not a
- * database event is printed as its JSON.
- *
- * @example
- *   [1] 2030-01-01T00:00:00.000Z
- *       SELECT 1
- *       => SELECT 1
- */
-export function formatRecordedEvent(event: unknown, number: number): string {
-  const indent = '    ';
-  const fields = (event ?? {}) as { timestamp?: unknown; input?: unknown; output?: unknown };
-  if (typeof event !== 'object' || event === null || typeof fields.timestamp !== 'string') {
-    return `[${number}]\n${indent}${JSON.stringify(event)}`;
-  }
-  const input = String(fields.input ?? '')
-    .split('\n')
-    .map((line) => `${indent}${line}`)
-    .join('\n');
-  return `[${number}] ${fields.timestamp}\n${input}\n${indent}=> ${String(fields.output ?? '')}`;
-}
-
 /** Fixed-width columns; the last column is not padded. */
 function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) =>

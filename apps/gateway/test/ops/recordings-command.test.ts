@@ -245,6 +245,44 @@ describe('burrow-gateway recordings', () => {
     expect(controlPlane.requests).toContain('POST /api/v1/auth/universal-auth/login');
   });
 
+  it('export --format text shows control characters and escape sequences escaped; jsonl stays exact', async () => {
+    const hostile = {
+      timestamp: '2030-01-01T00:00:03.000Z',
+      input: "SELECT 'harmless';\x1b[2K\rDROP TABLE audit; -- \u202e\u009b31m",
+      output: 'DROP TABLE\n[9] 2030-01-01T00:00:09.000Z',
+    };
+    const recording = await openSessionRecording({
+      dir: path.join(dir, 'hostile'),
+      sessionId: 'sess-hostile',
+      resourceType: 'postgres',
+      expiresAt,
+      key: controlPlane.key,
+    });
+    await recording.append(hostile);
+    await recording.close();
+    const env = cleanEnv({
+      INFISICAL_API_URL: controlPlane.url,
+      INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: 'gw-client',
+      INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: 'gw-secret',
+    });
+    const text = await run(['recordings', 'export', recording.path, '--format', 'text'], env);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toBe(
+      [
+        '[1] 2030-01-01T00:00:03.000Z',
+        "    SELECT 'harmless';\\x1b[2K\\rDROP TABLE audit; -- \\u202e\\u009b31m",
+        '    => DROP TABLE',
+        '       [9] 2030-01-01T00:00:09.000Z',
+        '',
+      ].join('\n'),
+    );
+    // eslint-disable-next-line no-control-regex
+    expect(text.stdout).not.toMatch(/[\x1b\r\u202e\u009b]/);
+    const jsonl = await run(['recordings', 'export', recording.path], env);
+    expect(jsonl.status).toBe(0);
+    expect(JSON.parse(jsonl.stdout.trim())).toEqual(hostile);
+  });
+
   it('a torn tail is exported up to the last complete event and reported on stderr', async () => {
     const torn = path.join(dir, 'torn', path.basename(activeFile));
     await mkdir(path.dirname(torn));
