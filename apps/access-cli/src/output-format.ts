@@ -138,7 +138,11 @@ export function formatSessionDetails(session: PamSession): string {
   if (session.reason) header.push(`Reason   ${safe(session.reason)}`);
   header.push(`Events   ${events.length}`);
   if (events.length === 0) return [...header, '', 'No recorded events.'].join('\n');
-  return [...header, '', ...events.map((event, index) => formatRecordedEvent(event, index + 1))].join('\n');
+  return [
+    ...header,
+    '',
+    ...events.map((event, index) => formatRecordedEvent(event, index + 1)),
+  ].join('\n');
 }
 
 /**

@@ -104,14 +104,14 @@ describe('sessions', () => {
       events: [
         {
           timestamp: '2030-01-01T00:00:01.000Z',
-          input: "SELECT 1;\x1b[2K\rDROP TABLE audit;\x07\x00 -- \u009b31m",
+          input: 'SELECT 1;\x1b[2K\rDROP TABLE audit;\x07\x00 -- \u009b31m',
           output: 'SELECT 1\r\x1b]0;owned\x07',
         },
       ],
     };
     const details = formatSessionDetails(hostile);
     expect(details).toContain(
-      "    SELECT 1;\\x1b[2K\\rDROP TABLE audit;\\x07\\x00 -- \\u009b31m\n    => SELECT 1\\r\\x1b]0;owned\\x07",
+      '    SELECT 1;\\x1b[2K\\rDROP TABLE audit;\\x07\\x00 -- \\u009b31m\n    => SELECT 1\\r\\x1b]0;owned\\x07',
     );
     expect(details).toContain('Reason   routine\\x1b[1A\\x1b[2K');
     expect(details).toContain('Account  prod/\\u202eorders (postgres)');

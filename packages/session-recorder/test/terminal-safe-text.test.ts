@@ -6,7 +6,9 @@ describe('terminalSafeText', () => {
     expect(terminalSafeText('SELECT 1;\x1b[2K\rSELECT 2')).toBe('SELECT 1;\\x1b[2K\\rSELECT 2');
     expect(terminalSafeText('a\x00b\x07c\x08d\x7fe')).toBe('a\\x00b\\x07c\\bd\\x7fe');
     expect(terminalSafeText('8-bit CSI \u009b2K')).toBe('8-bit CSI \\u009b2K');
-    expect(terminalSafeText('bidi \u202eevil\u2066x\u2069')).toBe('bidi \\u202eevil\\u2066x\\u2069');
+    expect(terminalSafeText('bidi \u202eevil\u2066x\u2069')).toBe(
+      'bidi \\u202eevil\\u2066x\\u2069',
+    );
     expect(terminalSafeText('zero\u200bwidth\ufeff')).toBe('zero\\u200bwidth\\ufeff');
     expect(terminalSafeText('line\u2028sep')).toBe('line\\u2028sep');
     expect(terminalSafeText('lone \ud800 surrogate')).toBe('lone \\ud800 surrogate');
