@@ -31,7 +31,11 @@ export async function registerSwarm(
     while (next < count) {
       const index = next++;
       const name = `swarm-${index}`;
-      const identity = await stack.api.createUniversalAuthIdentity(stack.organizationId, name);
+      const identity = await stack.api.createUniversalAuthIdentity(
+        stack.organizationId,
+        name,
+        'gateway',
+      );
       const { accessToken } = await stack.api.request<{ accessToken: string }>(
         'POST',
         '/v1/auth/universal-auth/login',

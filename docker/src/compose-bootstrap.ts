@@ -4,7 +4,9 @@
  *
  *   1. POST /api/v1/admin/bootstrap       admin user, organization, admin identity token
  *   2. for each name in BURROW_BOOTSTRAP_IDENTITIES ("relay gateway"):
- *        POST /api/v1/identities, universal auth, one client secret
+ *        POST /api/v1/identities, universal auth, one client secret; the identity's role is
+ *        scoped to what it runs: `relay` for a name starting with "relay", `gateway` for one
+ *        starting with "gateway", else `member`
  *   3. write to BURROW_BOOTSTRAP_DIR (a volume shared read-only with relay and gateway), mode 0600:
  *        admin.env     INFISICAL_TOKEN (the admin identity's token), BURROW_ORGANIZATION_ID
  *        <name>.env    INFISICAL_AUTH_METHOD=universal-auth, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID,
@@ -103,6 +105,13 @@ async function waitForControlPlane(origin: string): Promise<void> {
   );
 }
 
+/** The role of a bootstrap identity: a relay or gateway gets only its scoped role. */
+function roleOf(name: string): 'relay' | 'gateway' | 'member' {
+  if (name.startsWith('relay')) return 'relay';
+  if (name.startsWith('gateway')) return 'gateway';
+  return 'member';
+}
+
 async function main(): Promise<void> {
   const origin = setting('INFISICAL_API_URL')
     .replace(/\/+$/, '')
@@ -143,7 +152,7 @@ async function main(): Promise<void> {
       apiBase,
       'POST',
       '/v1/identities',
-      { name: `${name}-identity`, organizationId, role: 'member' },
+      { name: `${name}-identity`, organizationId, role: roleOf(name) },
       token,
     );
     const { identityUniversalAuth } = await api<{ identityUniversalAuth: { clientId: string } }>(

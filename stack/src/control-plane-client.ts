@@ -56,10 +56,14 @@ export class ControlPlaneClient {
     return { organizationId: result.organization.id, token: this.token };
   }
 
-  /** Creates a machine identity with universal auth and one client secret. */
+  /**
+   * Creates a machine identity with universal auth and one client secret. `role`: `member` for
+   * a person, `relay` / `gateway` for the scoped identity a relay or gateway runs as.
+   */
   async createUniversalAuthIdentity(
     organizationId: string,
     name: string,
+    role: 'admin' | 'member' | 'auditor' | 'relay' | 'gateway' = 'member',
   ): Promise<{ identityId: string; clientId: string; clientSecret: string }> {
     const { identity } = await this.request<{ identity: { id: string } }>(
       'POST',
@@ -67,7 +71,7 @@ export class ControlPlaneClient {
       {
         name,
         organizationId,
-        role: 'member',
+        role,
       },
     );
     const { identityUniversalAuth } = await this.request<{

@@ -195,7 +195,11 @@ export class LocalStack {
     const identity = options.auth
       ? { clientId: '', clientSecret: '' }
       : (previous ??
-        (await this.api.createUniversalAuthIdentity(this.organizationId, `${name}-identity`)));
+        (await this.api.createUniversalAuthIdentity(
+          this.organizationId,
+          `${name}-identity`,
+          'relay',
+        )));
     const sshPort = previous?.sshPort ?? (await freePort());
     const tlsPort = previous?.tlsPort ?? (await freePort());
     this.progress(`starting relay ${name} (SSH 127.0.0.1:${sshPort}, TLS 127.0.0.1:${tlsPort})`);
@@ -244,7 +248,11 @@ export class LocalStack {
     const identity = options.auth
       ? { identityId: options.auth.identityId, clientId: '', clientSecret: '' }
       : (previous ??
-        (await this.api.createUniversalAuthIdentity(this.organizationId, `${name}-identity`)));
+        (await this.api.createUniversalAuthIdentity(
+          this.organizationId,
+          `${name}-identity`,
+          'gateway',
+        )));
     this.progress(`starting gateway ${name} (dials out to relay ${relayName})`);
     const recordingDir = path.join(this.workDir, `gateway-${name}-recordings`);
     const gatewayProcess = new ManagedProcess({

@@ -95,6 +95,20 @@ export async function createPamAccount(
   return created;
 }
 
+/** Grants `identityId` PAM access to an account path or a folder (`prod/`). */
+export async function grantPamAccess(
+  api: ControlPlaneClient,
+  identityId: string,
+  path: string,
+): Promise<{ id: string; identityId: string; path: string }> {
+  const { grant } = await api.request<{ grant: { id: string; identityId: string; path: string } }>(
+    'POST',
+    '/v1/pam/grants',
+    { identityId, path },
+  );
+  return grant;
+}
+
 export async function getPamSession(
   api: ControlPlaneClient,
   sessionId: string,

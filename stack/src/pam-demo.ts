@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BURROW_CLI } from './burrow-cli.ts';
 import type { LocalStack } from './local-stack.ts';
-import { createPamAccount, createPostgresResource } from './pam-api.ts';
+import { createPamAccount, createPostgresResource, grantPamAccess } from './pam-api.ts';
 import {
   findPostgresBinDir,
   findPsql,
@@ -67,6 +67,7 @@ export async function setUpPamDemo(
       password,
     });
     const you = await stack.api.createUniversalAuthIdentity(stack.organizationId, 'you');
+    await grantPamAccess(stack.api, you.identityId, 'prod/');
     const secretFile = path.join(stack.workDir, 'you-client-secret');
     fs.writeFileSync(secretFile, `${you.clientSecret}\n`, { mode: 0o600 });
     const configDir = path.join(stack.workDir, 'burrow-config');

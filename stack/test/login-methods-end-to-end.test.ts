@@ -82,9 +82,13 @@ afterAll(async () => {
 });
 
 /** A machine identity configured for `method`, and the env its deployment docs list. */
-async function identityFor(method: Method, name: string): Promise<CustomAuth> {
+async function identityFor(
+  method: Method,
+  name: string,
+  role: 'relay' | 'gateway',
+): Promise<CustomAuth> {
   if (method === 'universal-auth') {
-    const ua = await stack.api.createUniversalAuthIdentity(stack.organizationId, name);
+    const ua = await stack.api.createUniversalAuthIdentity(stack.organizationId, name, role);
     return {
       identityId: ua.identityId,
       env: {
@@ -100,7 +104,7 @@ async function identityFor(method: Method, name: string): Promise<CustomAuth> {
     {
       name,
       organizationId: stack.organizationId,
-      role: 'member',
+      role,
     },
   );
   const identityId = identity.id;
@@ -231,10 +235,10 @@ async function runMethod(
 ): Promise<{ method: Method; reachable: boolean; relayLog: string; gatewayLog: string }> {
   const short = method.replace(/-auth$/, '').replace('universal', 'ua');
   const relay = await stack.startRelay(`relay-${short}`, {
-    auth: await identityFor(method, `relay-${short}`),
+    auth: await identityFor(method, `relay-${short}`, 'relay'),
   });
   const gateway = await stack.startGateway(`gateway-${short}`, relay.name, {
-    auth: await identityFor(method, `gateway-${short}`),
+    auth: await identityFor(method, `gateway-${short}`, 'gateway'),
   });
   const { id } = await stack.waitForHealthyGateway(gateway.name);
   const result = await stack.api.testConnection(id, '127.0.0.1', target.port);

@@ -23,6 +23,7 @@ import {
   LocalStack,
   createPamAccount,
   createPostgresResource,
+  grantPamAccess,
   gatewayRoutes,
   runBurrow,
   startEchoTarget,
@@ -76,6 +77,7 @@ beforeAll(async () => {
     password: `pw-${crypto.randomBytes(12).toString('hex')}`,
   });
   const person = await stack.api.createUniversalAuthIdentity(stack.organizationId, 'alice');
+  await grantPamAccess(stack.api, person.identityId, 'prod/');
   const loggedIn = await runBurrow(
     [
       'login',
@@ -91,7 +93,11 @@ beforeAll(async () => {
   expect(loggedIn.code).toBe(0);
 
   // The attacker: an identity that may register a gateway gets a gateway certificate and key...
-  const mallory = await stack.api.createUniversalAuthIdentity(stack.organizationId, 'mallory');
+  const mallory = await stack.api.createUniversalAuthIdentity(
+    stack.organizationId,
+    'mallory',
+    'gateway',
+  );
   const malloryGateway = await stack.api.request<{ gatewayId: string; pki: TlsServerCredentials }>(
     'POST',
     '/v2/gateways',

@@ -18,6 +18,7 @@ import {
   LocalStack,
   createPamAccount,
   createPostgresResource,
+  grantPamAccess,
   getPamSession,
   runBurrow,
   sleep,
@@ -42,7 +43,7 @@ let postgres: PostgresServer;
 let stack: LocalStack;
 let gateway: GatewayHandle;
 let gatewayId: string;
-let identity: { clientId: string; clientSecret: string };
+let identity: { identityId: string; clientId: string; clientSecret: string };
 /** Everything any burrow or psql invocation printed, checked for passwords at the end. */
 const transcripts: string[] = [];
 const accessProcesses: ManagedProcess[] = [];
@@ -92,6 +93,7 @@ beforeAll(async () => {
   }
   // The person: a machine identity with the member role (not an admin).
   identity = await stack.api.createUniversalAuthIdentity(stack.organizationId, 'alice');
+  await grantPamAccess(stack.api, identity.identityId, 'prod/');
 }, 120_000);
 
 afterAll(async () => {

@@ -21,6 +21,7 @@ import {
   LocalStack,
   createPamAccount,
   createPostgresResource,
+  grantPamAccess,
   getPamSession,
   runBurrow,
   sleep,
@@ -67,6 +68,7 @@ beforeAll(async () => {
     password: PASSWORD,
   });
   const identity = await stack.api.createUniversalAuthIdentity(stack.organizationId, 'alice');
+  await grantPamAccess(stack.api, identity.identityId, 'prod/');
   const login = await runBurrow(
     ['login', '--domain', stack.apiUrl, '--client-id', identity.clientId],
     { configDir, env: { INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret } },

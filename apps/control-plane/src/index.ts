@@ -22,6 +22,7 @@ export { probeGatewayHealth } from './services/gateway-health-probe.ts';
 export {
   testTargetConnection,
   type ConnectionTestResult,
+  type ConnectionTestOutcome,
 } from './services/target-connection-test.ts';
 export { issueCallerCredentials, type CallerCredentials } from './services/caller-credentials.ts';
 export { CertificateAuthorities, INSTANCE_SCOPE } from './services/certificate-authorities.ts';

@@ -7,7 +7,7 @@ import { createControlPlane } from '../src/index.ts';
 import {
   auth,
   bootstrap,
-  memberWithToken,
+  identityWithToken,
   RELAY_AUTH_SECRET,
 } from './support/test-control-plane.ts';
 
@@ -28,7 +28,7 @@ function mode(file: string): number {
 /** Registers an org relay and a gateway, so every kind of CA exists. */
 async function exercise(cp: Awaited<ReturnType<typeof createControlPlane>>) {
   const admin = await bootstrap(cp);
-  const relayId = await memberWithToken(cp, admin, 'relay');
+  const relayId = await identityWithToken(cp, admin, 'relay', 'relay');
   const relay = await cp.app.inject({
     method: 'POST',
     url: '/api/v1/relays/register-org-relay',
@@ -36,7 +36,7 @@ async function exercise(cp: Awaited<ReturnType<typeof createControlPlane>>) {
     payload: { host: '127.0.0.1', name: 'r1' },
   });
   expect(relay.statusCode).toBe(200);
-  const gw = await memberWithToken(cp, admin, 'gw');
+  const gw = await identityWithToken(cp, admin, 'gw', 'gateway');
   const gateway = await cp.app.inject({
     method: 'POST',
     url: '/api/v2/gateways',
@@ -48,7 +48,7 @@ async function exercise(cp: Awaited<ReturnType<typeof createControlPlane>>) {
     method: 'POST',
     url: '/api/v1/relays/register-instance-relay',
     headers: { authorization: `Bearer ${RELAY_AUTH_SECRET}` },
-    payload: { host: '127.0.0.1', name: 'shared' },
+    payload: { host: '127.0.0.1', name: 'shared', sshPort: 3222, tlsPort: 9443 },
   });
   expect(instance.statusCode).toBe(200);
   return {

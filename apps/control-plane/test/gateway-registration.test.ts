@@ -4,7 +4,7 @@ import { run, sshCertificateInfo, sshFingerprintOf, withFiles } from './support/
 import {
   auth,
   bootstrap,
-  memberWithToken,
+  identityWithToken,
   RELAY_AUTH_SECRET,
   startTestControlPlane,
   type Bootstrapped,
@@ -29,7 +29,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 beforeAll(async () => {
   cp = await startTestControlPlane();
   admin = await bootstrap(cp);
-  const relayIdentity = await memberWithToken(cp, admin, 'relay');
+  const relayIdentity = await identityWithToken(cp, admin, 'relay', 'relay');
   const org = await cp.app.inject({
     method: 'POST',
     url: '/api/v1/relays/register-org-relay',
@@ -58,7 +58,7 @@ describe('gateway registration', () => {
   let reply: GatewayReply;
 
   beforeAll(async () => {
-    gw = await memberWithToken(cp, admin, 'gw-identity');
+    gw = await identityWithToken(cp, admin, 'gw-identity', 'gateway');
     const res = await register(gw.token, { relayName: 'org-relay', name: 'gw-1' });
     expect(res.statusCode).toBe(200);
     reply = res.json<GatewayReply>();
@@ -115,7 +115,7 @@ describe('gateway registration', () => {
   });
 
   it('uses [gatewayId] only, host:port and relaySshPort for an instance relay on other ports', async () => {
-    const other = await memberWithToken(cp, admin, 'gw-instance');
+    const other = await identityWithToken(cp, admin, 'gw-instance', 'gateway');
     const res = await register(other.token, { relayName: 'shared', name: 'gw-2' });
     expect(res.statusCode).toBe(200);
     const r = res.json<GatewayReply>();
@@ -127,7 +127,7 @@ describe('gateway registration', () => {
   });
 
   it('refuses an unknown relay (404) and a name another identity uses (400)', async () => {
-    const other = await memberWithToken(cp, admin, 'gw-refused');
+    const other = await identityWithToken(cp, admin, 'gw-refused', 'gateway');
     expect((await register(other.token, { relayName: 'nope', name: 'gw-x' })).statusCode).toBe(404);
     expect((await register(other.token, { relayName: 'org-relay', name: 'gw-1' })).statusCode).toBe(
       400,

@@ -9,7 +9,7 @@ import { instrumentControlPlane } from '../src/app/control-plane-metrics.ts';
 import {
   auth,
   bootstrap,
-  memberWithToken,
+  identityWithToken,
   RELAY_AUTH_SECRET,
   startTestControlPlane,
   type Bootstrapped,
@@ -21,26 +21,27 @@ let admin: Bootstrapped;
 let gatewayId: string;
 let metrics: ReturnType<typeof instrumentControlPlane>;
 /** A port where nothing listens (relay "a" is down). */
-let deadPort: number;
+let deadPorts: [number, number];
 
 beforeAll(async () => {
   cp = await startTestControlPlane();
   metrics = instrumentControlPlane(cp.app, cp.context);
   admin = await bootstrap(cp);
-  deadPort = await closedPort();
-  for (const [name, tlsPort] of [
-    ['relay-a', deadPort],
-    ['relay-b', deadPort],
+  // Two relays may not claim the same host:port, so each gets its own closed ports.
+  deadPorts = [await closedPort(), await closedPort()];
+  for (const [name, tlsPort, sshPort] of [
+    ['relay-a', deadPorts[0], 2522],
+    ['relay-b', deadPorts[1], 2523],
   ] as const) {
     const res = await cp.app.inject({
       method: 'POST',
       url: '/api/v1/relays/register-instance-relay',
       headers: { authorization: `Bearer ${RELAY_AUTH_SECRET}` },
-      payload: { host: '127.0.0.1', name, sshPort: 2522, tlsPort },
+      payload: { host: '127.0.0.1', name, sshPort, tlsPort },
     });
     expect(res.statusCode).toBe(200);
   }
-  const gw = await memberWithToken(cp, admin, 'ha-gateway');
+  const gw = await identityWithToken(cp, admin, 'ha-gateway', 'gateway');
   for (const relayName of ['relay-a', 'relay-b']) {
     const res = await cp.app.inject({
       method: 'POST',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createControlPlane, type ControlPlane } from '../src/index.ts';
 import { run, sshCertificateInfo, withFiles } from './support/cli-tools.ts';
-import { auth, bootstrap, memberWithToken } from './support/test-control-plane.ts';
+import { auth, bootstrap, identityWithToken } from './support/test-control-plane.ts';
 
 /** BURROW_KEY_ALGORITHM=rsa-2048: the reference's RSA-2048 everywhere. */
 let cp: ControlPlane;
@@ -21,8 +21,8 @@ afterAll(async () => {
 describe('RSA-2048 certificates', () => {
   it('issues RSA CAs, TLS and SSH certificates; concurrent first uses create each CA once', async () => {
     const admin = await bootstrap(cp);
-    const relayIdentity = await memberWithToken(cp, admin, 'relay');
-    const gatewayIdentity = await memberWithToken(cp, admin, 'gateway');
+    const relayIdentity = await identityWithToken(cp, admin, 'relay', 'relay');
+    const gatewayIdentity = await identityWithToken(cp, admin, 'gateway', 'gateway');
     const registerRelay = () =>
       cp.app.inject({
         method: 'POST',

@@ -8,6 +8,7 @@ import { repeatedJsonKeys } from '@burrow/test-support';
 import {
   auth,
   bootstrap,
+  identityWithToken,
   memberWithToken,
   startTestControlPlane,
   type Bootstrapped,
@@ -56,13 +57,13 @@ beforeAll(async () => {
   logStream.on('data', (chunk: Buffer) => (logs += chunk.toString()));
   cp = await startTestControlPlane({ logStream, logLevel: 'debug' });
   admin = await bootstrap(cp);
-  const relayIdentity = await memberWithToken(cp, admin, 'relay');
+  const relayIdentity = await identityWithToken(cp, admin, 'relay', 'relay');
   const relay = await call(relayIdentity.token, 'POST', '/api/v1/relays/register-org-relay', {
     host: '127.0.0.1',
     name: 'org-relay',
   });
   expect(relay.statusCode).toBe(200);
-  gw = await memberWithToken(cp, admin, 'gw-identity');
+  gw = await identityWithToken(cp, admin, 'gw-identity', 'gateway');
   const registered = await call(gw.token, 'POST', '/api/v2/gateways', {
     relayName: 'org-relay',
     name: 'gw-1',
@@ -71,13 +72,18 @@ beforeAll(async () => {
   gatewayId = registered.json<{ gatewayId: string }>().gatewayId;
   user = await memberWithToken(cp, admin, 'alice');
   other = await memberWithToken(cp, admin, 'bob');
+  const granted = await call(admin.token, 'POST', '/api/v1/pam/grants', {
+    identityId: user.identityId,
+    path: 'prod/',
+  });
+  expect(granted.statusCode).toBe(200);
 });
 afterAll(async () => {
   await cp.close();
 });
 
 describe('PAM resources and accounts', () => {
-  it('an admin creates a postgres resource on a gateway; members list it', async () => {
+  it('an admin creates a postgres resource on a gateway; admins list it, members may not', async () => {
     const res = await call(admin.token, 'POST', '/api/v1/pam/resources', {
       name: 'orders',
       resourceType: 'postgres',
@@ -93,10 +99,12 @@ describe('PAM resources and accounts', () => {
       gatewayId,
       connectionDetails: { host: 'db.internal', port: 5432, database: 'orders' },
     });
-    const list = await call(user.token, 'GET', '/api/v1/pam/resources');
+    const list = await call(admin.token, 'GET', '/api/v1/pam/resources');
     expect(list.json<{ resources: Array<{ id: string }> }>().resources.map((r) => r.id)).toEqual([
       resourceId,
     ]);
+    // Resources name internal hosts: members see the accounts they may open, not the resources.
+    expect((await call(user.token, 'GET', '/api/v1/pam/resources')).statusCode).toBe(403);
   });
 
   it('refuses members, unknown gateways, other types, duplicates', async () => {
@@ -136,6 +144,9 @@ describe('PAM resources and accounts', () => {
       'prod/orders-db',
     ]);
     expect(list.body).not.toContain(PASSWORD);
+    // bob has no grant: he lists nothing.
+    const bobs = await call(other.token, 'GET', '/api/v1/pam/accounts');
+    expect(bobs.json()).toEqual({ accounts: [] });
     const again = await call(admin.token, 'POST', '/api/v1/pam/accounts', {
       resourceId,
       name: 'orders-db',
@@ -308,6 +319,10 @@ describe('PAM session credentials, key, events, end', () => {
       .get();
     expect(row?.key_sealed.includes(first.rawPayload)).toBe(false);
     expect((await call(user.token, 'GET', '/api/v2/gateways/pam-session-key')).statusCode).toBe(
+      403,
+    );
+    // An admin identity without a gateway of its own has no key.
+    expect((await call(admin.token, 'GET', '/api/v2/gateways/pam-session-key')).statusCode).toBe(
       404,
     );
   });
@@ -359,7 +374,11 @@ describe('PAM session credentials, key, events, end', () => {
       (await call(other.token, 'POST', `/api/v1/pam/sessions/${sessionId}/end`, {})).statusCode,
     ).toBe(403);
 
-    const shown = await call(other.token, 'GET', `/api/v1/pam/sessions/${sessionId}`);
+    // bob is a member: not his session, not his recording.
+    const refused = await call(other.token, 'GET', `/api/v1/pam/sessions/${sessionId}`);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json<{ message: string }>().message).toMatch(/admins, auditors and the session/);
+    const shown = await call(user.token, 'GET', `/api/v1/pam/sessions/${sessionId}`);
     expect(shown.statusCode).toBe(200);
     expect(shown.json()).toMatchObject({
       session: { id: sessionId, status: 'ended', eventCount: 5, events: [0, 1, 2, 3, 4].map(ev) },

@@ -4,7 +4,7 @@ import { run, sshCertificateInfo, sshFingerprintOf, withFiles } from './support/
 import {
   auth,
   bootstrap,
-  memberWithToken,
+  identityWithToken,
   RELAY_AUTH_SECRET,
   startTestControlPlane,
   type Bootstrapped,
@@ -24,7 +24,7 @@ let relayIdentity: { identityId: string; token: string };
 beforeAll(async () => {
   cp = await startTestControlPlane();
   admin = await bootstrap(cp);
-  relayIdentity = await memberWithToken(cp, admin, 'relay-identity');
+  relayIdentity = await identityWithToken(cp, admin, 'relay-identity', 'relay');
 });
 afterAll(async () => {
   await cp.close();
@@ -114,7 +114,7 @@ describe('org relay registration', () => {
   it('keeps the relay name per identity and refuses another identity using it', async () => {
     const rename = await registerOrg(relayIdentity.token, { host: '127.0.0.1', name: 'edge-2' });
     expect(rename.statusCode).toBe(400);
-    const other = await memberWithToken(cp, admin, 'other-relay-identity');
+    const other = await identityWithToken(cp, admin, 'other-relay-identity', 'relay');
     const taken = await registerOrg(other.token, { host: '127.0.0.2', name: 'edge-1' });
     expect(taken.statusCode).toBe(400);
     expect(taken.json<{ message: string }>().message).toMatch(/already used/);
@@ -186,7 +186,7 @@ describe('instance relay registration', () => {
     const res = await cp.app.inject({
       method: 'GET',
       url: '/api/v1/relays',
-      headers: auth(relayIdentity.token),
+      headers: auth(admin.token),
     });
     expect(res.statusCode).toBe(200);
     const relays =

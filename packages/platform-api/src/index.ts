@@ -44,5 +44,6 @@ export * from './routes/relays.ts';
 export * from './routes/gateways.ts';
 export * from './routes/pam-resources.ts';
 export * from './routes/pam-accounts.ts';
+export * from './routes/pam-grants.ts';
 export * from './routes/pam-access.ts';
 export * from './routes/pam-sessions.ts';

@@ -16,6 +16,7 @@ import { gatewaysPlugin } from '../plugins/gateways.ts';
 import { gatewayPamSessionKeyPlugin } from '../plugins/gateway-pam-session-key.ts';
 import { pamAccessPlugin } from '../plugins/pam-access.ts';
 import { pamAccountsPlugin } from '../plugins/pam-accounts.ts';
+import { pamGrantsPlugin } from '../plugins/pam-grants.ts';
 import { pamResourcesPlugin } from '../plugins/pam-resources.ts';
 import { pamSessionsPlugin } from '../plugins/pam-sessions.ts';
 import { healthPlugin } from '../plugins/health.ts';
@@ -126,6 +127,7 @@ export async function buildApp(
   await app.register(gatewayPamSessionKeyPlugin, { authenticate, gateways: services.gateways });
   await app.register(pamResourcesPlugin, { authenticate, catalog: services.pamCatalog });
   await app.register(pamAccountsPlugin, { authenticate, catalog: services.pamCatalog });
+  await app.register(pamGrantsPlugin, { authenticate, grants: services.pamGrants });
   await app.register(pamAccessPlugin, { authenticate, pamAccess: services.pamAccess });
   await app.register(pamSessionsPlugin, { authenticate, sessions: services.pamSessions });
 

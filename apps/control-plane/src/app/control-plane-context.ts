@@ -14,6 +14,7 @@ import { IdentityDirectory } from '../services/identity-directory.ts';
 import { LoginMethodService } from '../services/login-method-service.ts';
 import { PamAccessService } from '../services/pam-access.ts';
 import { PamCatalog } from '../services/pam-catalog.ts';
+import { PamGrantService } from '../services/pam-grant-service.ts';
 import { PamSessionService } from '../services/pam-session-service.ts';
 import { RelayService } from '../services/relay-service.ts';
 import { TokenAuthService } from '../services/token-auth-service.ts';
@@ -70,6 +71,7 @@ export interface ControlPlaneServices {
   relays: RelayService;
   gateways: GatewayService;
   pamCatalog: PamCatalog;
+  pamGrants: PamGrantService;
   pamAccess: PamAccessService;
   pamSessions: PamSessionService;
 }
@@ -103,6 +105,7 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
   const tunnel = new GatewayTunnelClient({ cas, gateways, relays, organizations });
   const directory = new IdentityDirectory({ identities, universalAuth, tokenAuth });
   const pamStores = { accounts: pam.accounts, resources: pam.resources, sessions: pam.sessions };
+  const pamGrants = new PamGrantService({ grants: pam.grants, directory });
   return {
     db,
     settings: new InstanceSettingsStore(db),
@@ -135,8 +138,21 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
         cas,
         tunnel,
       }),
-      pamCatalog: new PamCatalog({ resources: pam.resources, accounts: pam.accounts, gateways }),
-      pamAccess: new PamAccessService({ ...pamStores, gateways, organizations, cas, tunnel }),
+      pamCatalog: new PamCatalog({
+        resources: pam.resources,
+        accounts: pam.accounts,
+        grants: pam.grants,
+        gateways,
+      }),
+      pamGrants,
+      pamAccess: new PamAccessService({
+        ...pamStores,
+        grants: pamGrants,
+        gateways,
+        organizations,
+        cas,
+        tunnel,
+      }),
       pamSessions: new PamSessionService({ ...pamStores, gateways }),
     },
   };

@@ -42,7 +42,13 @@ export function errorHandler(
 ): void {
   const { statusCode, message, details } = describe(error);
   if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
-  else request.log.info({ statusCode, reason: message }, 'request refused');
+  else {
+    const cause = error.cause instanceof Error ? error.cause.message : undefined;
+    request.log.info(
+      { statusCode, reason: message, ...(cause ? { cause } : {}) },
+      'request refused',
+    );
+  }
   void reply.code(statusCode).send({
     reqId: request.id,
     statusCode,

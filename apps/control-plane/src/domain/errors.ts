@@ -10,7 +10,8 @@
  *   ConflictError        409   the state does not allow it (name taken, gap in a sequence, …)
  *   GoneError            410   it existed but is over (ended or expired session)
  *
- * `details` are extra answer fields a client acts on (e.g. `acknowledgedEvents`).
+ * `details` are extra answer fields a client acts on (e.g. `acknowledgedEvents`). A `cause`
+ * (what another host said, say) goes to the control plane's log, never to the caller.
  *
  * @example
  *   throw new NotFoundError(`Gateway ${id} not found`);
@@ -23,8 +24,13 @@ export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super(message);
+  /** `options.cause`: what went wrong underneath, for the log only (never answered). */
+  constructor(
+    message: string,
+    details: Record<string, unknown> = {},
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options);
     this.name = new.target.name;
     this.details = details;
   }

@@ -97,14 +97,14 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<GatewaysOptions> = async 
     ...declaredRoute(routes.testGatewayConnection),
     handler: async (request) => {
       const { targetHost, targetPort, settleMs } = request.body;
-      const { gateway, result } = await gateways.testConnection(
+      const { gateway, result, detail } = await gateways.testConnection(
         authenticate(request),
         request.params.id,
         { targetHost, targetPort },
         settleMs,
       );
       request.log.info(
-        { gatewayId: gateway.id, targetHost, targetPort, ...result },
+        { gatewayId: gateway.id, targetHost, targetPort, ...result, ...(detail ? { detail } : {}) },
         'connection test',
       );
       return result;

@@ -7,8 +7,8 @@ import { declaredRoute } from './declared-route.ts';
 import { isoTime } from './iso-time.ts';
 
 /**
- * Machine identities (contract: @burrow/platform-api routes/identities.ts): create and read. The
- * caller is an admin identity of that organization.
+ * Machine identities (contract: @burrow/platform-api routes/identities.ts): create, read and
+ * change the role. The caller is an admin identity of that organization.
  */
 export function identityJson(identity: Identity, authMethods: string[]) {
   return {
@@ -44,6 +44,19 @@ export const identitiesPlugin: FastifyPluginAsyncTypebox<IdentitiesOptions> = as
     ...declaredRoute(routes.getIdentity),
     handler: async (request) => {
       const identity = directory.manageable(authenticate(request), request.params.identityId);
+      return { identity: identityJson(identity, directory.authMethodsOf(identity.id)) };
+    },
+  });
+
+  app.route({
+    ...declaredRoute(routes.updateIdentity),
+    handler: async (request) => {
+      const identity = directory.setRole(
+        authenticate(request),
+        request.params.identityId,
+        request.body.role,
+      );
+      request.log.info({ identityId: identity.id, role: identity.role }, 'identity role changed');
       return { identity: identityJson(identity, directory.authMethodsOf(identity.id)) };
     },
   });

@@ -1,6 +1,6 @@
 import { HEARTBEAT_BUFFER_SECONDS } from '@burrow/tunnel-protocol';
-import { requireAdmin } from '../domain/authorization.ts';
 import { ForbiddenError, InvalidRequestError, NotFoundError } from '../domain/errors.ts';
+import { authorize } from '../domain/permissions.ts';
 import type { GatewayPamSessionKeyStore } from '../stores/gateway-pam-session-key-store.ts';
 import type { Gateway, GatewayStore } from '../stores/gateway-store.ts';
 import type { Identity, IdentityStore } from '../stores/identity-store.ts';
@@ -13,7 +13,7 @@ import {
 } from './gateway-credentials.ts';
 import { probeGatewayHealth } from './gateway-health-probe.ts';
 import type { GatewayTarget, GatewayTunnelClient, TunnelRoute } from './gateway-tunnel.ts';
-import { testTargetConnection, type ConnectionTestResult } from './target-connection-test.ts';
+import { testTargetConnection, type ConnectionTestOutcome } from './target-connection-test.ts';
 
 /**
  * Gateways (reference §4, §5.2, §5.7, §11): registration, heartbeat, listing, deletion, a
@@ -65,6 +65,7 @@ export class GatewayService {
     identity: Identity,
     input: { relayName: string; name: string },
   ): Promise<{ gateway: Gateway; credentials: GatewayRegistrationCredentials }> {
+    authorize(identity, 'gateways.register');
     const existing = this.#gateways.findByIdentity(identity.id);
     if (existing?.deletedAt != null) {
       throw new ForbiddenError(
@@ -93,6 +94,7 @@ export class GatewayService {
     identity: Identity,
     capabilities: Record<string, unknown> | undefined,
   ): Promise<{ gateway: Gateway; heartbeatTTL: number }> {
+    authorize(identity, 'gateways.register');
     const gateway = this.#liveGatewayOf(identity);
     this.#gateways.setCapabilities(gateway.id, capabilities);
     try {
@@ -103,20 +105,24 @@ export class GatewayService {
     } catch (error) {
       this.#gateways.setHeartbeat(gateway.id, null, 0);
       const relay = gateway.relayId ? this.#relays.get(gateway.relayId) : undefined;
+      // What the relay or gateway answered stays in the control plane's log (error handler).
       throw new InvalidRequestError(
-        `Gateway ${gateway.name} is not reachable through relay ${relay?.name ?? '(none)'}: ${(error as Error).message}`,
+        `Gateway ${gateway.name} is not reachable through relay ${relay?.name ?? '(none)'}`,
+        {},
+        { cause: error },
       );
     }
   }
 
   /** The live gateways of the caller's organization, with their relay and identity. */
   list(caller: Identity): GatewayView[] {
+    authorize(caller, 'gateways.list');
     return this.#gateways.listLive(caller.orgId).map((gateway) => this.#view(gateway));
   }
 
   /** Marks the gateway deleted (admin): it gets no new certificates. Answers it as it was. */
   delete(caller: Identity, gatewayId: string): GatewayView {
-    requireAdmin(caller);
+    authorize(caller, 'gateways.delete');
     const gateway = this.#gatewayOfOrg(caller, gatewayId);
     this.#gateways.markDeleted(gateway.id);
     return this.#view(gateway);
@@ -128,10 +134,11 @@ export class GatewayService {
     gatewayId: string,
     target: GatewayTarget,
     settleMs: number | undefined,
-  ): Promise<{ gateway: Gateway; result: ConnectionTestResult }> {
+  ): Promise<{ gateway: Gateway } & ConnectionTestOutcome> {
+    authorize(caller, 'gateways.test-connection');
     const gateway = this.#gatewayOfOrg(caller, gatewayId);
-    const result = await testTargetConnection(this.#tunnel, gateway.id, target, settleMs);
-    return { gateway, result };
+    const outcome = await testTargetConnection(this.#tunnel, gateway.id, target, settleMs);
+    return { gateway, ...outcome };
   }
 
   /** 5-minute certificates to reach one target through the gateway (admin; reference §4). */
@@ -140,7 +147,7 @@ export class GatewayService {
     gatewayId: string,
     target: GatewayTarget,
   ): Promise<{ gateway: Gateway } & PlatformConnectionDetails> {
-    requireAdmin(caller);
+    authorize(caller, 'gateways.connection-details');
     const gateway = this.#gatewayOfOrg(caller, gatewayId);
     const { relay, credentials, routes } = await this.#tunnel.prepare(gateway.id, target);
     return { gateway, relay, credentials, routes };
@@ -148,6 +155,7 @@ export class GatewayService {
 
   /** The recording key of the caller's own gateway (created once, sealed at rest). */
   pamSessionKey(caller: Identity): { gateway: Gateway; key: Buffer } {
+    authorize(caller, 'pam.sessions.serve');
     const gateway = this.#gateways.findByIdentity(caller.id);
     if (!gateway || gateway.deletedAt !== null) {
       throw new NotFoundError('No gateway is registered for this identity');

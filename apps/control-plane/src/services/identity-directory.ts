@@ -1,5 +1,5 @@
 import { NotFoundError } from '../domain/errors.ts';
-import { requireAdmin, requireOrg } from '../domain/authorization.ts';
+import { authorize, requireOrg } from '../domain/permissions.ts';
 import type { Identity, IdentityRole, IdentityStore } from '../stores/identity-store.ts';
 import type { TokenAuthStore } from '../stores/token-auth-store.ts';
 import type { UniversalAuthStore } from '../stores/universal-auth-store.ts';
@@ -31,7 +31,7 @@ export class IdentityDirectory {
     input: { name: string; organizationId: string; role?: IdentityRole | undefined },
   ): Identity {
     requireOrg(caller, input.organizationId);
-    requireAdmin(caller);
+    authorize(caller, 'identities.manage');
     return this.#identities.create({
       orgId: input.organizationId,
       name: input.name,
@@ -46,7 +46,22 @@ export class IdentityDirectory {
       throw new NotFoundError(`Identity ${identityId} not found`);
     }
     requireOrg(caller, target.orgId);
-    requireAdmin(caller);
+    authorize(caller, 'identities.manage');
+    return target;
+  }
+
+  /** Gives a manageable identity another role. */
+  setRole(caller: Identity, identityId: string, role: IdentityRole): Identity {
+    const target = this.manageable(caller, identityId);
+    return this.#identities.setRole(target.id, role) as Identity;
+  }
+
+  /** The identity `identityId` if it is in the caller's organization. */
+  inOrganization(caller: Identity, identityId: string): Identity {
+    const target = this.#identities.get(identityId);
+    if (!target || target.orgId !== caller.orgId) {
+      throw new NotFoundError(`Identity ${identityId} not found`);
+    }
     return target;
   }
 

@@ -11,6 +11,8 @@ import type { Relay } from '../stores/relay-store.ts';
 import { issueRelayClientCredentials } from './caller-credentials.ts';
 import type { CertificateAuthorities } from './certificate-authorities.ts';
 import type { GatewayTunnelClient } from './gateway-tunnel.ts';
+import type { PamGrantService } from './pam-grant-service.ts';
+import { normalizeAccountPath } from '../domain/pam-grant-path.ts';
 import { relayHostForClients } from './gateway-credentials.ts';
 import { parseSessionDuration } from './pam-session-duration.ts';
 
@@ -54,6 +56,7 @@ export interface PamRelayRoute {
 }
 
 export interface PamAccessDeps {
+  grants: PamGrantService;
   accounts: PamAccountStore;
   resources: PamResourceStore;
   sessions: PamSessionStore;
@@ -85,8 +88,9 @@ async function grantPamAccess(
   request: { path: string; duration: string; reason?: string | undefined },
   now: number,
 ): Promise<PamAccessGrant> {
+  deps.grants.requireAccess(caller, request.path);
   const durationMs = parseSessionDuration(request.duration);
-  const path = request.path.replace(/^\/+|\/+$/g, '');
+  const path = normalizeAccountPath(request.path);
   const account = deps.accounts.findByPath(caller.orgId, path);
   if (!account) throw new NotFoundError(`PAM account ${path} not found`);
   const resource = deps.resources.get(account.resourceId);

@@ -1,8 +1,10 @@
-import { requireAdmin } from '../domain/authorization.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
+import { grantCovers } from '../domain/pam-grant-path.ts';
+import { authorize, can } from '../domain/permissions.ts';
 import type { GatewayStore } from '../stores/gateway-store.ts';
 import type { Identity } from '../stores/identity-store.ts';
 import { accountPath, type PamAccount, type PamAccountStore } from '../stores/pam-account-store.ts';
+import type { PamGrantStore } from '../stores/pam-grant-store.ts';
 import type {
   PamConnectionDetails,
   PamResource,
@@ -12,7 +14,8 @@ import type {
 /**
  * What PAM can reach: resources (a target behind one gateway; admins create them) and accounts
  * (credentials for a resource at `<folderPath>/<name>`; admins create them, the password is sealed
- * at rest and never answered). Names are unique per organization (409).
+ * at rest and never answered). Names are unique per organization (409). Admins and auditors
+ * read the whole inventory; a member sees the accounts its grants cover and no resources.
  *
  * @example
  *   const account = catalog.createAccount(caller, { resourceId, name: 'orders-db', folderPath: 'prod', credentials });
@@ -26,15 +29,18 @@ export interface PamAccountView {
 export class PamCatalog {
   readonly #resources: PamResourceStore;
   readonly #accounts: PamAccountStore;
+  readonly #grants: PamGrantStore;
   readonly #gateways: GatewayStore;
 
   constructor(deps: {
     resources: PamResourceStore;
     accounts: PamAccountStore;
+    grants: PamGrantStore;
     gateways: GatewayStore;
   }) {
     this.#resources = deps.resources;
     this.#accounts = deps.accounts;
+    this.#grants = deps.grants;
     this.#gateways = deps.gateways;
   }
 
@@ -47,7 +53,7 @@ export class PamCatalog {
       connectionDetails: PamConnectionDetails;
     },
   ): PamResource {
-    requireAdmin(caller);
+    authorize(caller, 'pam.inventory.manage');
     const gateway = this.#gateways.get(input.gatewayId);
     if (!gateway || gateway.orgId !== caller.orgId || gateway.deletedAt !== null) {
       throw new NotFoundError(`Gateway ${input.gatewayId} not found`);
@@ -58,7 +64,9 @@ export class PamCatalog {
     return this.#resources.create({ orgId: caller.orgId, ...input });
   }
 
+  /** Resources name internal hosts and ports: inventory readers only (admin, auditor). */
   listResources(caller: Identity): PamResource[] {
+    authorize(caller, 'pam.inventory.read');
     return this.#resources.list(caller.orgId);
   }
 
@@ -71,7 +79,7 @@ export class PamCatalog {
       credentials: { username: string; password: string };
     },
   ): PamAccountView {
-    requireAdmin(caller);
+    authorize(caller, 'pam.inventory.manage');
     const { resourceId, name, credentials } = input;
     const folderPath = input.folderPath ?? '';
     const resource = this.#resources.get(resourceId);
@@ -93,8 +101,20 @@ export class PamCatalog {
     return this.#view(account);
   }
 
+  /**
+   * Every account for inventory readers (admin, auditor); for a member, the accounts its grants
+   * cover: what `burrow pam access` will open for it.
+   */
   listAccounts(caller: Identity): PamAccountView[] {
-    return this.#accounts.list(caller.orgId).map((account) => this.#view(account));
+    let accounts = this.#accounts.list(caller.orgId);
+    if (!can(caller, 'pam.inventory.read')) {
+      authorize(caller, 'pam.access');
+      const granted = this.#grants.pathsOf(caller.id);
+      accounts = accounts.filter((account) =>
+        granted.some((path) => grantCovers(path, account.path)),
+      );
+    }
+    return accounts.map((account) => this.#view(account));
   }
 
   #view(account: PamAccount): PamAccountView {

@@ -1,4 +1,5 @@
 import { ConflictError, ForbiddenError, GoneError, NotFoundError } from '../domain/errors.ts';
+import { authorize, can } from '../domain/permissions.ts';
 import type { GatewayStore } from '../stores/gateway-store.ts';
 import type { Identity } from '../stores/identity-store.ts';
 import type { PamAccountStore } from '../stores/pam-account-store.ts';
@@ -13,7 +14,8 @@ import {
  * PAM sessions after `pam access` opened them (reference §8.2): the session's gateway fetches the
  * target credentials (only while the session is active: 410 once ended or expired) and uploads
  * recorded events (idempotent by index; 409 with acknowledgedEvents on a gap); the session's
- * user or gateway ends it (idempotent); members list and read them with events.
+ * user or gateway ends it (idempotent). Sessions and their recordings are read by admins,
+ * auditors and the session's own user (a member lists only its own).
  *
  * @example
  *   const { credentials } = sessions.credentials(gatewayIdentity, sessionId);
@@ -52,6 +54,7 @@ export class PamSessionService {
     caller: Identity,
     sessionId: string,
   ): { session: PamSession; credentials: PamTargetCredentials } {
+    authorize(caller, 'pam.sessions.serve');
     const session = this.#sessionOfOrg(caller, sessionId);
     if (!this.#isSessionGateway(caller, session)) {
       throw new ForbiddenError('Only the gateway of this session may read its credentials');
@@ -87,6 +90,7 @@ export class PamSessionService {
     startOffset: number,
     events: unknown[],
   ): { session: PamSession; acknowledgedEvents: number } {
+    authorize(caller, 'pam.sessions.serve');
     const session = this.#sessionOfOrg(caller, sessionId);
     if (!this.#isSessionGateway(caller, session)) {
       throw new ForbiddenError('Only the gateway of this session may upload its events');
@@ -111,13 +115,23 @@ export class PamSessionService {
     return { session: ended, endedNow: session.endedAt === null };
   }
 
+  /** Every session of the organization for admins and auditors; a member's own otherwise. */
   list(caller: Identity): PamSession[] {
-    return this.#sessions.list(caller.orgId);
+    authorize(caller, 'pam.sessions.read-own');
+    const sessions = this.#sessions.list(caller.orgId);
+    if (can(caller, 'pam.sessions.read-any')) return sessions;
+    return sessions.filter((session) => session.identityId === caller.id);
   }
 
-  /** The session with its recorded events. */
+  /** The session with its recorded events: admins, auditors and the session's own user. */
   get(caller: Identity, sessionId: string): { session: PamSession; events: unknown[] } {
+    authorize(caller, 'pam.sessions.read-own');
     const session = this.#sessionOfOrg(caller, sessionId);
+    if (session.identityId !== caller.id && !can(caller, 'pam.sessions.read-any')) {
+      throw new ForbiddenError(
+        'Only admins, auditors and the session’s own user may read a session and its recording',
+      );
+    }
     return { session, events: this.#sessions.events(session.id) };
   }
 

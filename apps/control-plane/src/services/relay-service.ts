@@ -1,6 +1,12 @@
 import net from 'node:net';
 import { RELAY_SSH_PORT, RELAY_TLS_PORT } from '@burrow/tunnel-protocol';
-import { InvalidRequestError, NotFoundError } from '../domain/errors.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidRequestError,
+  NotFoundError,
+} from '../domain/errors.ts';
+import { authorize } from '../domain/permissions.ts';
 import type { Identity } from '../stores/identity-store.ts';
 import type { Relay, RelayAddress, RelayStore } from '../stores/relay-store.ts';
 import type { CertificateAuthorities } from './certificate-authorities.ts';
@@ -15,8 +21,15 @@ import { issueRelayCredentials, type RelayRegistrationCredentials } from './rela
  *   name is refused) but may move host and ports. A name another identity's relay uses is
  *   refused.
  * - An instance relay is upserted by name; host and ports are updated.
+ * - Names are unambiguous: an org relay cannot take an instance relay's name (gateways look a
+ *   name up among their org's relays first), and a host:port another relay uses is refused
+ *   (409), so no registration can redirect a gateway to a relay it did not name.
+ * - Org relays are registered and heartbeated by identities with `relays.register` (the relay
+ *   role, or admin); a relay identity heartbeats only its own relay. Instance relays use
+ *   RELAY_AUTH_SECRET.
  * - A heartbeat is only recorded after the control plane itself completed a TLS handshake with
- *   the relay's TLS port.
+ *   the relay's TLS port; a failed one answers 400 in Burrow's words (the relay's own answer is
+ *   only logged).
  */
 export interface RelayRegistrationInput {
   name: string;
@@ -45,6 +58,7 @@ export class RelayService {
     identity: Identity,
     input: RelayRegistrationInput,
   ): Promise<{ relay: Relay; credentials: RelayRegistrationCredentials }> {
+    authorize(identity, 'relays.register');
     const address = relayAddress(input);
     const own = this.#relays.findOrgRelayOfIdentity(identity.orgId, identity.id);
     if (own && own.name !== address.name) {
@@ -58,6 +72,12 @@ export class RelayService {
         `Relay name ${address.name} is already used by another identity`,
       );
     }
+    if (this.#relays.findInstanceRelay(address.name)) {
+      throw new ConflictError(
+        `Relay name ${address.name} belongs to an instance relay; an org relay cannot take it`,
+      );
+    }
+    this.#refuseTakenAddress(address, own?.id);
     const relay = this.#relays.upsertOrgRelay(identity.orgId, identity.id, address);
     return { relay, credentials: await issueRelayCredentials(this.#cas, relay) };
   }
@@ -68,12 +88,20 @@ export class RelayService {
     input: RelayRegistrationInput,
   ): Promise<{ relay: Relay; credentials: RelayRegistrationCredentials }> {
     verifyRelayAuthSecret(this.#relayAuthSecret, authorization);
-    const relay = this.#relays.upsertInstanceRelay(relayAddress(input));
+    const address = relayAddress(input);
+    this.#refuseTakenAddress(address, this.#relays.findInstanceRelay(address.name)?.id);
+    const relay = this.#relays.upsertInstanceRelay(address);
     return { relay, credentials: await issueRelayCredentials(this.#cas, relay) };
   }
 
+  /** The relay's own identity (or an admin) heartbeats an org relay. */
   async heartbeatOrgRelay(identity: Identity, name: string): Promise<Relay> {
-    return this.#heartbeat(this.#relays.findOrgRelay(identity.orgId, name), name);
+    authorize(identity, 'relays.register');
+    const relay = this.#relays.findOrgRelay(identity.orgId, name);
+    if (relay && relay.identityId !== identity.id && identity.role !== 'admin') {
+      throw new ForbiddenError(`Relay ${name} was registered by another identity`);
+    }
+    return this.#heartbeat(relay, name);
   }
 
   async heartbeatInstanceRelay(authorization: string | undefined, name: string): Promise<Relay> {
@@ -83,6 +111,7 @@ export class RelayService {
 
   /** The org's relays and the instance relays: the ones the identity's gateways may use. */
   listFor(identity: Identity): Relay[] {
+    authorize(identity, 'relays.list');
     return this.#relays.listForOrg(identity.orgId);
   }
 
@@ -91,13 +120,29 @@ export class RelayService {
     try {
       await probeRelay(this.#cas, relay);
     } catch (error) {
+      // What the host answered stays in the control plane's log (error handler): a heartbeat
+      // must not become a way to read other hosts' answers.
       throw new InvalidRequestError(
-        `Relay ${relay.name} is not reachable: ${(error as Error).message}`,
+        `Relay ${relay.name} is not reachable: the control plane could not complete a TLS handshake with it`,
+        {},
+        { cause: error },
       );
     }
     const now = Date.now();
     this.#relays.setHeartbeat(relay.id, now);
     return { ...relay, heartbeat: now };
+  }
+
+  /** 409 when another relay already uses this host with one of these ports. */
+  #refuseTakenAddress(address: RelayAddress, ownId: string | undefined): void {
+    const taken = this.#relays
+      .findUsingAddress(address.host, [address.sshPort, address.tlsPort])
+      .find((relay) => relay.id !== ownId);
+    if (taken) {
+      throw new ConflictError(
+        `${address.host} port ${address.sshPort} or ${address.tlsPort} is already claimed by another relay`,
+      );
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { ALPN, DialError } from '@burrow/tunnel-protocol';
+import { ALPN, GatewayIdentityError } from '@burrow/tunnel-protocol';
 import type { GatewayTarget, GatewayTunnelClient } from './gateway-tunnel.ts';
 
 /**
@@ -23,12 +23,23 @@ import type { GatewayTarget, GatewayTunnelClient } from './gateway-tunnel.ts';
  * Two times: `roundTripMs` is the path's own — the tunnel open through relay and gateway (or the
  * target's first byte, or the close); `elapsedMs` is what the caller waited, which for a silent
  * target includes the whole settle window (1.5 s by default).
+ *
+ * `error` is Burrow's own words only (and, for a wrong gateway, which gateway answered: the
+ * control plane's finding about certificates it issued); what the relay or gateway said (a TLS
+ * alert, a socket error) is in `detail`, for the control plane's log, and is never answered to
+ * the caller: test-connection must not become a way to read other hosts' answers.
  */
 export interface ConnectionTestResult {
   reachable: boolean;
   roundTripMs: number;
   elapsedMs: number;
   error?: string;
+}
+
+export interface ConnectionTestOutcome {
+  result: ConnectionTestResult;
+  /** What the relay or gateway said when the tunnel failed; log only. */
+  detail?: string;
 }
 
 /** How long a silent, open tunnel is watched before the target counts as reachable. */
@@ -39,7 +50,7 @@ export async function testTargetConnection(
   gatewayId: string,
   target: GatewayTarget,
   settleMs = DEFAULT_SETTLE_MS,
-): Promise<ConnectionTestResult> {
+): Promise<ConnectionTestOutcome> {
   const requested = performance.now();
   const prepared = await tunnel.prepare(gatewayId, target);
   const started = performance.now();
@@ -53,18 +64,29 @@ export async function testTargetConnection(
   try {
     socket = await tunnel.dial(prepared, ALPN.tcpProxy);
   } catch (error) {
-    const reason = error instanceof DialError ? error.message : String(error);
-    return result({ reachable: false, roundTripMs: elapsed(), error: `tunnel failed: ${reason}` });
+    const detail = error instanceof Error ? error.message : String(error);
+    // A wrong gateway is the control plane's own finding about certificates it issued: said in
+    // full. Anything else is what a relay or gateway answered: logged only.
+    const said =
+      error instanceof GatewayIdentityError
+        ? error.message
+        : 'the relay or the gateway refused or did not answer';
+    return {
+      result: result({ reachable: false, roundTripMs: elapsed(), error: `tunnel failed: ${said}` }),
+      detail,
+    };
   }
   const handshakeMs = elapsed();
-  return new Promise<ConnectionTestResult>((resolve) => {
+  return new Promise<ConnectionTestOutcome>((resolve) => {
     let done = false;
-    const finish = (outcome: Omit<ConnectionTestResult, 'elapsedMs'>): void => {
+    const finish = (outcome: Omit<ConnectionTestResult, 'elapsedMs'>, detail?: string): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve(result(outcome));
+      resolve(
+        detail === undefined ? { result: result(outcome) } : { result: result(outcome), detail },
+      );
     };
     const timer = setTimeout(() => finish({ reachable: true, roundTripMs: handshakeMs }), settleMs);
     socket.once('data', () => finish({ reachable: true, roundTripMs: elapsed() }));
@@ -77,7 +99,10 @@ export async function testTargetConnection(
     socket.once('end', closed);
     socket.once('close', closed);
     socket.once('error', (error: Error) =>
-      finish({ reachable: false, roundTripMs: elapsed(), error: `tunnel error: ${error.message}` }),
+      finish(
+        { reachable: false, roundTripMs: elapsed(), error: 'tunnel error: the tunnel broke' },
+        error.message,
+      ),
     );
   });
 }

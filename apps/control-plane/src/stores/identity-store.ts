@@ -2,15 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 
 /**
- * Machine identities: the principals gateways, relays and automation log in as. Each belongs to
- * one organization with a role: `admin` (may manage identities, relays, gateways) or `member`
- * (may register and heartbeat its own relay or gateway, list them, test connections).
+ * Machine identities: the principals people, gateways, relays and automation log in as. Each
+ * belongs to one organization with one role; what a role may do is domain/permissions.ts.
  *
  * @example
- *   const identity = identities.create({ orgId, name: 'gateway-eu', role: 'member' });
+ *   const identity = identities.create({ orgId, name: 'gateway-eu', role: 'gateway' });
  */
-export type IdentityRole = 'admin' | 'member';
-export const IDENTITY_ROLES: readonly IdentityRole[] = ['admin', 'member'];
+export type IdentityRole = 'admin' | 'member' | 'auditor' | 'relay' | 'gateway';
 
 export interface Identity {
   id: string;
@@ -46,6 +44,13 @@ export class IdentityStore {
       )
       .run(identity.id, identity.orgId, identity.name, identity.role, now, now);
     return identity;
+  }
+
+  setRole(id: string, role: IdentityRole, now = Date.now()): Identity | undefined {
+    this.#db
+      .prepare('UPDATE identities SET role = ?, updated_at = ? WHERE id = ?')
+      .run(role, now, id);
+    return this.get(id);
   }
 
   get(id: string): Identity | undefined {

@@ -78,6 +78,15 @@ export class RelayStore {
     return row && toRelay(row);
   }
 
+  /** Relays (any organization, and instance relays) on `host` that use one of `ports`. */
+  findUsingAddress(host: string, ports: number[]): Relay[] {
+    return this.#db
+      .prepare<[string], Row>('SELECT * FROM relays WHERE lower(host) = lower(?)')
+      .all(host)
+      .map(toRelay)
+      .filter((relay) => ports.includes(relay.sshPort) || ports.includes(relay.tlsPort));
+  }
+
   /** The relay a gateway of `orgId` means by `name`: the org's own first, then an instance relay. */
   findForOrg(orgId: string, name: string): Relay | undefined {
     return this.findOrgRelay(orgId, name) ?? this.findInstanceRelay(name);

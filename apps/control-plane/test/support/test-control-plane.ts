@@ -69,17 +69,29 @@ export function auth(token: string): { authorization: string } {
   return { authorization: `Bearer ${token}` };
 }
 
+export type TestRole = 'admin' | 'member' | 'auditor' | 'relay' | 'gateway';
+
 /** Creates a member identity with token auth and returns its id and a token. */
-export async function memberWithToken(
+export function memberWithToken(
   cp: ControlPlane,
   admin: Bootstrapped,
   name: string,
+): Promise<{ identityId: string; token: string }> {
+  return identityWithToken(cp, admin, name, 'member');
+}
+
+/** Creates an identity with `role` and token auth and returns its id and a token. */
+export async function identityWithToken(
+  cp: ControlPlane,
+  admin: Bootstrapped,
+  name: string,
+  role: TestRole,
 ): Promise<{ identityId: string; token: string }> {
   const created = await cp.app.inject({
     method: 'POST',
     url: '/api/v1/identities',
     headers: auth(admin.token),
-    payload: { name, organizationId: admin.orgId },
+    payload: { name, organizationId: admin.orgId, role },
   });
   const identityId = created.json<{ identity: { id: string } }>().identity.id;
   await cp.app.inject({

@@ -4,10 +4,20 @@ import { errorResponses, Uuid } from '../schemas/common.ts';
 
 /**
  * Machine identities:
- *   POST /api/v1/identities {name, organizationId, role?}  → {identity}
- *   GET  /api/v1/identities/:identityId                    → {identity}
- * The caller is an admin identity of that organization.
+ *   POST  /api/v1/identities {name, organizationId, role?}  → {identity}
+ *   GET   /api/v1/identities/:identityId                    → {identity}
+ *   PATCH /api/v1/identities/:identityId {role}             → {identity}
+ * The caller is an admin identity of that organization. Roles: admin, member (default), auditor,
+ * relay (registers its org relay), gateway (registers its gateway); what each may do is the
+ * control plane's permission table (README "Security model").
  */
+export const IdentityRoleSchema = Type.Union([
+  Type.Literal('admin'),
+  Type.Literal('member'),
+  Type.Literal('auditor'),
+  Type.Literal('relay'),
+  Type.Literal('gateway'),
+]);
 export const IdentityJson = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -27,7 +37,7 @@ export const createIdentity = defineRoute({
   body: Type.Object({
     name: Type.String({ minLength: 1, maxLength: 64 }),
     organizationId: Uuid,
-    role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])),
+    role: Type.Optional(IdentityRoleSchema),
   }),
   response: { 200: Type.Object({ identity: IdentityJson }), ...errorResponses },
 });
@@ -39,5 +49,16 @@ export const getIdentity = defineRoute({
   tags: ['identities'],
   summary: 'Get a machine identity',
   params: Type.Object({ identityId: Uuid }),
+  response: { 200: Type.Object({ identity: IdentityJson }), ...errorResponses },
+});
+
+export const updateIdentity = defineRoute({
+  method: 'PATCH',
+  path: '/api/v1/identities/:identityId',
+  auth: 'identity',
+  tags: ['identities'],
+  summary: 'Change a machine identity’s role',
+  params: Type.Object({ identityId: Uuid }),
+  body: Type.Object({ role: IdentityRoleSchema }),
   response: { 200: Type.Object({ identity: IdentityJson }), ...errorResponses },
 });

@@ -1,7 +1,7 @@
 import type { RouteSpec } from '../define-route.ts';
 import { accessPamAccount } from './pam-access.ts';
 import { bootstrapInstance } from './admin.ts';
-import { createIdentity, getIdentity } from './identities.ts';
+import { createIdentity, getIdentity, updateIdentity } from './identities.ts';
 import {
   deleteGateway,
   gatewayConnectionDetails,
@@ -15,6 +15,7 @@ import { healthz, readyz } from './health.ts';
 import { awsAuth, azureAuth, gcpAuth, jwtAuth, kubernetesAuth, oidcAuth } from './login-methods.ts';
 import { renewAccessToken, revokeAccessToken } from './access-tokens.ts';
 import { createPamAccount, listPamAccounts } from './pam-accounts.ts';
+import { createPamGrant, deletePamGrant, listPamGrants } from './pam-grants.ts';
 import { createPamResource, listPamResources } from './pam-resources.ts';
 import {
   endPamSession,
@@ -57,6 +58,7 @@ export const routes = {
   bootstrapInstance,
   createIdentity,
   getIdentity,
+  updateIdentity,
   attachUniversalAuth,
   getUniversalAuth,
   createUniversalAuthClientSecret,
@@ -99,6 +101,9 @@ export const routes = {
   listPamResources,
   createPamAccount,
   listPamAccounts,
+  createPamGrant,
+  listPamGrants,
+  deletePamGrant,
   accessPamAccount,
   pamSessionCredentials,
   uploadPamSessionEvents,

@@ -8,7 +8,8 @@ import { PamAccountJson, PamFolderPath, PamName } from '../schemas/pam.ts';
  *   POST /api/v1/pam/accounts (admin)
  *        {resourceId, name, folderPath?:"prod", credentials:{username, password}}
  *        → {account:{id, name, path:"prod/<name>", resourceId, resourceType, …}}; 409 path taken
- *   GET  /api/v1/pam/accounts (member) → {accounts:[…]}
+ *   GET  /api/v1/pam/accounts → {accounts:[…]}: every account (admin, auditor), or the accounts
+ *        the caller's grants cover (member: what it may open)
  * The password is sealed at rest and never answered or logged.
  */
 export const createPamAccount = defineRoute({
@@ -38,6 +39,7 @@ export const listPamAccounts = defineRoute({
   path: '/api/v1/pam/accounts',
   auth: 'identity',
   tags: ['pam'],
-  summary: 'PAM accounts of the caller’s organization (no credentials)',
+  summary:
+    'PAM accounts of the caller’s organization a member may open, all for admins and auditors (no credentials)',
   response: { 200: Type.Object({ accounts: Type.Array(PamAccountJson) }), ...errorResponses },
 });

@@ -2,6 +2,7 @@ import { initialSchema } from './0001-initial-schema.ts';
 import { identityLoginMethods } from './0002-identity-login-methods.ts';
 import { pamSchema } from './0003-pam.ts';
 import { gatewayRelays } from './0004-gateway-relays.ts';
+import { rolesAndGrants } from './0005-roles-and-grants.ts';
 
 /** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
 export interface Migration {
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly Migration[] = [
   identityLoginMethods,
   pamSchema,
   gatewayRelays,
+  rolesAndGrants,
 ];

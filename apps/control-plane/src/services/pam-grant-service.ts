@@ -1,0 +1,84 @@
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidRequestError,
+  NotFoundError,
+} from '../domain/errors.ts';
+import { grantCovers, normalizeAccountPath } from '../domain/pam-grant-path.ts';
+import { authorize, can } from '../domain/permissions.ts';
+import type { Identity } from '../stores/identity-store.ts';
+import type { PamGrant, PamGrantStore } from '../stores/pam-grant-store.ts';
+import type { IdentityDirectory } from './identity-directory.ts';
+
+/**
+ * PAM grants: admins grant an identity an account (`prod/orders-db`) or a folder (`prod/`), list
+ * and revoke grants; `requireAccess` is what `pam access` asks before it opens a session.
+ *
+ * Admins need no grant (`pam.access.any`): they can grant themselves anything, so a grant would
+ * add a step, not a protection. Roles without `pam.access` (auditor, relay, gateway) get no
+ * grants at all: a grant could not make them able to open a session.
+ *
+ * @example
+ *   grants.create(admin, { identityId: alice.id, path: 'prod/' });
+ *   grants.requireAccess(alice, 'prod/orders-db'); // passes
+ *   grants.requireAccess(alice, 'staging/orders-db'); // 403
+ */
+export class PamGrantService {
+  readonly #grants: PamGrantStore;
+  readonly #directory: IdentityDirectory;
+
+  constructor(deps: { grants: PamGrantStore; directory: IdentityDirectory }) {
+    this.#grants = deps.grants;
+    this.#directory = deps.directory;
+  }
+
+  create(caller: Identity, input: { identityId: string; path: string }): PamGrant {
+    authorize(caller, 'pam.grants.manage');
+    const grantee = this.#directory.inOrganization(caller, input.identityId);
+    if (!can(grantee, 'pam.access')) {
+      throw new InvalidRequestError(
+        `An identity with the ${grantee.role} role cannot access PAM accounts; a grant would not change that`,
+      );
+    }
+    const grant = this.#grants.create({
+      orgId: caller.orgId,
+      identityId: grantee.id,
+      path: input.path,
+      createdBy: caller.id,
+    });
+    if (!grant) {
+      throw new ConflictError(`Identity ${grantee.id} already has a grant on ${input.path}`);
+    }
+    return grant;
+  }
+
+  list(caller: Identity, identityId?: string): PamGrant[] {
+    authorize(caller, 'pam.grants.manage');
+    return this.#grants.list(caller.orgId, identityId);
+  }
+
+  delete(caller: Identity, grantId: string): PamGrant {
+    authorize(caller, 'pam.grants.manage');
+    const grant = this.#grants.get(grantId);
+    if (!grant || grant.orgId !== caller.orgId) {
+      throw new NotFoundError(`PAM grant ${grantId} not found`);
+    }
+    this.#grants.delete(grant.id);
+    return grant;
+  }
+
+  /**
+   * Throws a 403 unless the caller may open a session on `path` (an account path, as `pam
+   * access` names it). Decided on the path alone, before the account is looked up, so a refusal
+   * does not tell whether the account exists.
+   */
+  requireAccess(caller: Identity, path: string): void {
+    authorize(caller, 'pam.access');
+    if (can(caller, 'pam.access.any')) return;
+    const accountPath = normalizeAccountPath(path);
+    if (this.#grants.pathsOf(caller.id).some((grant) => grantCovers(grant, accountPath))) return;
+    throw new ForbiddenError(
+      `No grant gives this identity access to ${accountPath}; an admin can grant the account or its folder (POST /api/v1/pam/grants)`,
+    );
+  }
+}
