@@ -1,0 +1,546 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import net from 'node:net';
+import { tokenAuthConfig } from '@burrow/auth-methods';
+import { routes } from '@burrow/platform-api';
+import { FakeRelayGateway, type PkiMaterial } from './support/fake-relay-gateway.ts';
+import {
+  auth,
+  bootstrap,
+  identityWithToken,
+  startTestControlPlane,
+  type Bootstrapped,
+  type TestControlPlane,
+} from './support/test-control-plane.ts';
+
+/**
+ * Who may call what: every route of @burrow/platform-api × every role, plus another
+ * organization's admin and no credentials at all, with the status each must get. Every 403 must
+ * say why. A route added to platform-api without a row here fails this test (and typecheck).
+ *
+ * Each row builds its request per caller, so routes that change state (create, delete, end) act
+ * on objects made for that call and rows do not depend on each other.
+ */
+type Caller = 'admin' | 'member' | 'auditor' | 'relay' | 'gateway' | 'otherOrgAdmin' | 'anonymous';
+const CALLERS: readonly Caller[] = [
+  'admin',
+  'member',
+  'auditor',
+  'relay',
+  'gateway',
+  'otherOrgAdmin',
+  'anonymous',
+];
+
+interface Call {
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  payload?: unknown;
+}
+
+interface Row {
+  call(caller: Caller): Call | Promise<Call>;
+  expect: Record<Caller, number>;
+}
+
+/** `allowed` callers get their status; every other identity 403; `otherOrgAdmin` and no token as given. */
+function statuses(
+  allowed: Partial<Record<Exclude<Caller, 'otherOrgAdmin' | 'anonymous'>, number>>,
+  otherOrgAdmin: number,
+  anonymous = 401,
+): Record<Caller, number> {
+  return {
+    admin: 403,
+    member: 403,
+    auditor: 403,
+    relay: 403,
+    gateway: 403,
+    ...allowed,
+    otherOrgAdmin,
+    anonymous,
+  };
+}
+
+/** A public route: the same answer whoever calls (credentials are in the body, if any). */
+const everyone = (status: number): Record<Caller, number> =>
+  Object.fromEntries(CALLERS.map((caller) => [caller, status])) as Record<Caller, number>;
+
+const NOBODY = '00000000-0000-4000-8000-000000000000';
+
+let cp: TestControlPlane;
+let admin: Bootstrapped;
+let fake: FakeRelayGateway;
+let echo: net.Server;
+const tokens = {} as Record<Exclude<Caller, 'anonymous'>, string>;
+const ids = {} as Record<Exclude<Caller, 'anonymous'>, string>;
+let gatewayId: string;
+let resourceId: string;
+let sessionId: string;
+let uaIdentity: { identityId: string; clientId: string; clientSecret: string };
+let renewable: string;
+const loginMethodIdentity: Record<string, string> = {};
+let counter = 0;
+const unique = (prefix: string): string => `${prefix}-${++counter}`;
+
+async function call(
+  token: string | undefined,
+  method: string,
+  url: string,
+  payload?: unknown,
+): Promise<{ statusCode: number; json: <T>() => T; body: string }> {
+  const res = await cp.app.inject({
+    method: method as 'GET',
+    url,
+    headers: token ? auth(token) : {},
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
+  return res;
+}
+
+async function ok<T>(token: string, method: string, url: string, payload?: unknown): Promise<T> {
+  const res = await call(token, method, url, payload);
+  if (res.statusCode !== 200) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+  return res.json<T>();
+}
+
+async function freshIdentity(role = 'member'): Promise<string> {
+  const { identity } = await ok<{ identity: { id: string } }>(
+    admin.token,
+    'POST',
+    '/api/v1/identities',
+    { name: unique('fresh'), organizationId: admin.orgId, role },
+  );
+  return identity.id;
+}
+
+async function freshToken(): Promise<string> {
+  return (await identityWithToken(cp, admin, unique('token-holder'), 'member')).token;
+}
+
+async function freshSession(): Promise<string> {
+  const { sessionId: id } = await ok<{ sessionId: string }>(
+    tokens.member,
+    'POST',
+    '/api/v1/pam/accounts/access',
+    { path: 'prod/orders-db', duration: '1h' },
+  );
+  return id;
+}
+
+async function freshGateway(): Promise<string> {
+  const owner = await identityWithToken(cp, admin, unique('gw-owner'), 'gateway');
+  const registered = await ok<{ gatewayId: string }>(owner.token, 'POST', '/api/v2/gateways', {
+    relayName: 'fake-relay',
+    name: unique('gw'),
+  });
+  return registered.gatewayId;
+}
+
+async function freshGrant(): Promise<string> {
+  const { grant } = await ok<{ grant: { id: string } }>(admin.token, 'POST', '/api/v1/pam/grants', {
+    identityId: await freshIdentity(),
+    path: 'prod/',
+  });
+  return grant.id;
+}
+
+/** A configuration each login method accepts (every one binds a principal). */
+const LOGIN_CONFIGS = {
+  kubernetes: { kubernetesHost: 'https://k8s.example', allowedNamespaces: 'burrow' },
+  aws: { allowedAccountIds: '123456789012' },
+  azure: {
+    tenantId: 'contoso.example',
+    resource: 'https://management.azure.com/',
+    allowedServicePrincipalIds: 'principal-1',
+  },
+  gcp: { type: 'gce', allowedServiceAccounts: 'sa@burrow-test.iam.gserviceaccount.com' },
+  oidc: { oidcDiscoveryUrl: 'https://issuer.example', boundAudiences: 'burrow' },
+  jwt: {
+    configurationType: 'jwks',
+    jwksUrl: 'https://issuer.example/jwks',
+    boundAudiences: 'burrow',
+  },
+} as const;
+type LoginMethod = keyof typeof LOGIN_CONFIGS;
+const slug = (method: LoginMethod): string => `${method}-auth`;
+
+function attachRow(method: LoginMethod): Row {
+  return {
+    call: async () => ({
+      params: { identityId: await freshIdentity() },
+      payload: LOGIN_CONFIGS[method],
+    }),
+    expect: statuses({ admin: 200 }, 404),
+  };
+}
+
+function getLoginRow(method: LoginMethod): Row {
+  return {
+    call: () => ({ params: { identityId: loginMethodIdentity[method] as string } }),
+    expect: statuses({ admin: 200 }, 404),
+  };
+}
+
+/** Logins are public; an identity without the method configured is refused (401) before any provider is asked. */
+function loginRow(method: LoginMethod): Row {
+  const payload =
+    method === 'aws'
+      ? {
+          identityId: NOBODY,
+          iamHttpRequestMethod: 'POST',
+          iamRequestBody: 'e30=',
+          iamRequestHeaders: 'e30=',
+        }
+      : { identityId: NOBODY, jwt: 'a.b.c' };
+  return { call: () => ({ payload }), expect: everyone(401) };
+}
+
+const relayBody = (caller: Caller) =>
+  caller === 'relay'
+    ? { host: '127.0.0.1', name: 'fake-relay', sshPort: 2299, tlsPort: fake.port }
+    : {
+        host: '127.0.0.1',
+        name: unique('relay'),
+        sshPort: 30_000 + counter,
+        tlsPort: 40_000 + counter,
+      };
+
+const TABLE = {
+  healthz: { call: () => ({}), expect: everyone(200) },
+  readyz: { call: () => ({}), expect: everyone(200) },
+  bootstrapInstance: {
+    call: () => ({
+      payload: { email: 'x@example.com', password: 'long enough pw', organization: 'X' },
+    }),
+    expect: everyone(400),
+  },
+  createIdentity: {
+    call: () => ({ payload: { name: unique('created'), organizationId: admin.orgId } }),
+    // Another organization's admin is refused by organization, before the role is looked at.
+    expect: statuses({ admin: 200 }, 403),
+  },
+  getIdentity: {
+    call: () => ({ params: { identityId: ids.member } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  updateIdentity: {
+    call: async () => ({
+      params: { identityId: await freshIdentity() },
+      payload: { role: 'auditor' },
+    }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  attachUniversalAuth: {
+    call: async () => ({ params: { identityId: await freshIdentity() }, payload: {} }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  getUniversalAuth: {
+    call: () => ({ params: { identityId: uaIdentity.identityId } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  createUniversalAuthClientSecret: {
+    call: () => ({ params: { identityId: uaIdentity.identityId }, payload: {} }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  universalAuthLogin: {
+    call: () => ({
+      payload: { clientId: uaIdentity.clientId, clientSecret: uaIdentity.clientSecret },
+    }),
+    expect: everyone(200),
+  },
+  attachTokenAuth: {
+    call: async () => ({ params: { identityId: await freshIdentity() }, payload: {} }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  createTokenAuthToken: {
+    call: () => ({ params: { identityId: ids.member }, payload: { name: unique('token') } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  renewAccessToken: {
+    call: () => ({ payload: { accessToken: renewable } }),
+    expect: everyone(200),
+  },
+  revokeAccessToken: {
+    call: async () => ({ payload: { accessToken: await freshToken() } }),
+    expect: everyone(200),
+  },
+  attachKubernetesAuth: attachRow('kubernetes'),
+  getKubernetesAuth: getLoginRow('kubernetes'),
+  kubernetesAuthLogin: loginRow('kubernetes'),
+  attachAwsAuth: attachRow('aws'),
+  getAwsAuth: getLoginRow('aws'),
+  awsAuthLogin: loginRow('aws'),
+  attachAzureAuth: attachRow('azure'),
+  getAzureAuth: getLoginRow('azure'),
+  azureAuthLogin: loginRow('azure'),
+  attachGcpAuth: attachRow('gcp'),
+  getGcpAuth: getLoginRow('gcp'),
+  gcpAuthLogin: loginRow('gcp'),
+  attachOidcAuth: attachRow('oidc'),
+  getOidcAuth: getLoginRow('oidc'),
+  oidcAuthLogin: loginRow('oidc'),
+  attachJwtAuth: attachRow('jwt'),
+  getJwtAuth: getLoginRow('jwt'),
+  jwtAuthLogin: loginRow('jwt'),
+  registerOrgRelay: {
+    call: (caller) => ({ payload: relayBody(caller) }),
+    // The relay re-registers its own relay; admins may register org relays in their own organization.
+    expect: statuses({ admin: 200, relay: 200 }, 200),
+  },
+  // Instance relays authenticate with RELAY_AUTH_SECRET, which no identity token is.
+  registerInstanceRelay: {
+    call: () => ({
+      payload: { host: '127.0.0.1', name: 'instance-x', sshPort: 2400, tlsPort: 2401 },
+    }),
+    expect: everyone(401),
+  },
+  heartbeatOrgRelay: {
+    call: () => ({ payload: { name: 'fake-relay' } }),
+    expect: statuses({ admin: 200, relay: 200 }, 404),
+  },
+  heartbeatInstanceRelay: {
+    call: () => ({ payload: { name: 'instance-x' } }),
+    expect: everyone(401),
+  },
+  listRelays: {
+    call: () => ({}),
+    expect: statuses({ admin: 200, member: 200, auditor: 200, gateway: 200 }, 200),
+  },
+  registerGateway: {
+    // Only the gateway's own registration names a relay that exists; anyone else allowed to
+    // register gets 404 for the unknown relay, so no row leaves a gateway behind.
+    call: (caller) => ({
+      payload:
+        caller === 'gateway'
+          ? { relayName: 'fake-relay', name: 'fake-gw' }
+          : { relayName: 'no-such-relay', name: unique('gw') },
+    }),
+    expect: statuses({ admin: 404, gateway: 200 }, 404),
+  },
+  gatewayHeartbeat: {
+    call: () => ({ payload: {} }),
+    expect: statuses({ admin: 404, gateway: 200 }, 404),
+  },
+  listGateways: {
+    call: () => ({}),
+    expect: statuses({ admin: 200, member: 200, auditor: 200 }, 200),
+  },
+  deleteGateway: {
+    call: async () => ({ params: { id: await freshGateway() } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  testGatewayConnection: {
+    call: () => ({
+      params: { id: gatewayId },
+      payload: {
+        targetHost: '127.0.0.1',
+        targetPort: (echo.address() as net.AddressInfo).port,
+        settleMs: 100,
+      },
+    }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  gatewayConnectionDetails: {
+    call: () => ({ params: { id: gatewayId }, payload: { targetHost: 'db', targetPort: 5432 } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  gatewayPamSessionKey: {
+    call: () => ({}),
+    // An admin identity has no gateway of its own: nothing to hand out.
+    expect: statuses({ admin: 404, gateway: 200 }, 404),
+  },
+  createPamResource: {
+    call: () => ({
+      payload: {
+        name: unique('res'),
+        resourceType: 'postgres',
+        gatewayId,
+        connectionDetails: { host: 'db.internal', port: 5432, database: 'orders' },
+      },
+    }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  listPamResources: { call: () => ({}), expect: statuses({ admin: 200, auditor: 200 }, 200) },
+  createPamAccount: {
+    call: () => ({
+      payload: {
+        resourceId,
+        name: unique('acc'),
+        folderPath: 'staging',
+        credentials: { username: 'app', password: 'pw' },
+      },
+    }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  listPamAccounts: {
+    call: () => ({}),
+    expect: statuses({ admin: 200, member: 200, auditor: 200 }, 200),
+  },
+  createPamGrant: {
+    call: async () => ({ payload: { identityId: await freshIdentity(), path: 'staging/' } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  listPamGrants: { call: () => ({}), expect: statuses({ admin: 200 }, 200) },
+  deletePamGrant: {
+    call: async () => ({ params: { grantId: await freshGrant() } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  accessPamAccount: {
+    call: () => ({ payload: { path: 'prod/orders-db', duration: '1h' } }),
+    // The member has a grant on prod/; admins need none; the other org has no such account.
+    expect: statuses({ admin: 200, member: 200 }, 404),
+  },
+  pamSessionCredentials: {
+    call: () => ({ params: { sessionId } }),
+    expect: statuses({ gateway: 200 }, 404),
+  },
+  uploadPamSessionEvents: {
+    call: () => ({ params: { sessionId }, query: { startOffset: '0' }, payload: [] }),
+    expect: statuses({ gateway: 200 }, 404),
+  },
+  endPamSession: {
+    call: async () => ({ params: { sessionId: await freshSession() }, payload: {} }),
+    // The session's user and its gateway; the revocation work adds admins.
+    expect: statuses({ member: 200, gateway: 200 }, 404),
+  },
+  listPamSessions: {
+    call: () => ({}),
+    expect: statuses({ admin: 200, member: 200, auditor: 200 }, 200),
+  },
+  getPamSession: {
+    call: () => ({ params: { sessionId } }),
+    // The member is the session's own user.
+    expect: statuses({ admin: 200, member: 200, auditor: 200 }, 404),
+  },
+} satisfies Record<keyof typeof routes, Row>;
+
+beforeAll(async () => {
+  cp = await startTestControlPlane();
+  admin = await bootstrap(cp);
+  tokens.admin = admin.token;
+  ids.admin = admin.identityId;
+  for (const role of ['member', 'auditor', 'relay', 'gateway'] as const) {
+    const made = await identityWithToken(cp, admin, `${role}-caller`, role);
+    tokens[role] = made.token;
+    ids[role] = made.identityId;
+  }
+  // Another organization and its admin (bootstrap makes only the first organization).
+  const other = cp.context.organizations.create({ name: 'Globex' });
+  const otherAdmin = cp.context.identities.create({
+    orgId: other.id,
+    name: 'globex-admin',
+    role: 'admin',
+  });
+  const policy = tokenAuthConfig();
+  cp.context.tokenAuth.attach(otherAdmin.id, policy);
+  tokens.otherOrgAdmin = cp.context.accessTokens.issue(
+    otherAdmin.id,
+    'token-auth',
+    policy,
+  ).accessToken;
+  ids.otherOrgAdmin = otherAdmin.id;
+
+  fake = await FakeRelayGateway.start();
+  echo = net.createServer((socket) => socket.pipe(socket));
+  await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+  const relay = await ok<{ pki: PkiMaterial }>(
+    tokens.relay,
+    'POST',
+    '/api/v1/relays/register-org-relay',
+    { host: '127.0.0.1', name: 'fake-relay', sshPort: 2299, tlsPort: fake.port },
+  );
+  fake.useRelayCertificates(relay.pki);
+  const registered = await ok<{ gatewayId: string; pki: PkiMaterial }>(
+    tokens.gateway,
+    'POST',
+    '/api/v2/gateways',
+    { relayName: 'fake-relay', name: 'fake-gw' },
+  );
+  gatewayId = registered.gatewayId;
+  fake.useGatewayCertificates(registered.pki);
+
+  ({
+    resource: { id: resourceId },
+  } = await ok<{ resource: { id: string } }>(admin.token, 'POST', '/api/v1/pam/resources', {
+    name: 'orders',
+    resourceType: 'postgres',
+    gatewayId,
+    connectionDetails: { host: 'db.internal', port: 5432, database: 'orders' },
+  }));
+  await ok(admin.token, 'POST', '/api/v1/pam/accounts', {
+    resourceId,
+    name: 'orders-db',
+    folderPath: 'prod',
+    credentials: { username: 'app', password: 'pw' },
+  });
+  await ok(admin.token, 'POST', '/api/v1/pam/grants', { identityId: ids.member, path: 'prod/' });
+  sessionId = await freshSession();
+
+  const uaId = await freshIdentity();
+  const { identityUniversalAuth } = await ok<{ identityUniversalAuth: { clientId: string } }>(
+    admin.token,
+    'POST',
+    `/api/v1/auth/universal-auth/identities/${uaId}`,
+    {},
+  );
+  const { clientSecret } = await ok<{ clientSecret: string }>(
+    admin.token,
+    'POST',
+    `/api/v1/auth/universal-auth/identities/${uaId}/client-secrets`,
+    {},
+  );
+  uaIdentity = { identityId: uaId, clientId: identityUniversalAuth.clientId, clientSecret };
+  renewable = await freshToken();
+  for (const method of Object.keys(LOGIN_CONFIGS) as LoginMethod[]) {
+    const id = await freshIdentity();
+    await ok(
+      admin.token,
+      'POST',
+      `/api/v1/auth/${slug(method)}/identities/${id}`,
+      LOGIN_CONFIGS[method],
+    );
+    loginMethodIdentity[method] = id;
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await fake?.close();
+  echo?.close();
+  await cp?.close();
+});
+
+describe('role × route table', () => {
+  it('has a row for every route of @burrow/platform-api, and no other', () => {
+    expect(Object.keys(TABLE).sort()).toEqual(Object.keys(routes).sort());
+  });
+
+  describe.each(Object.keys(routes) as Array<keyof typeof routes>)('%s', (name) => {
+    it.each(CALLERS)('%s', async (caller) => {
+      const route = routes[name];
+      const row: Row = TABLE[name];
+      const { params = {}, query, payload } = await row.call(caller);
+      let url = route.path.replace(/:(\w+)/g, (_match, key: string) => {
+        const value = params[key];
+        if (value === undefined) throw new Error(`${name}: no value for :${key}`);
+        return value;
+      });
+      if (query) url += `?${new URLSearchParams(query).toString()}`;
+      const token = caller === 'anonymous' ? undefined : tokens[caller];
+      const res = await call(token, route.method, url, payload);
+      const expected = row.expect[caller];
+      expect({
+        caller,
+        status: res.statusCode,
+        body: res.statusCode === expected ? '' : res.body,
+      }).toEqual({
+        caller,
+        status: expected,
+        body: '',
+      });
+      if (expected === 403) {
+        const refusal = res.json<{ statusCode: number; error: string; message: string }>();
+        expect(refusal).toMatchObject({ statusCode: 403, error: 'Forbidden' });
+        expect(refusal.message.length).toBeGreaterThan(10);
+      }
+    });
+  });
+});
