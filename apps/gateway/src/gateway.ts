@@ -31,6 +31,9 @@ import {
   CERTIFICATE_RENEWAL_INTERVAL_MS,
   INNER_TLS_HANDSHAKE_TIMEOUT_MS,
   ReconnectBackoff,
+  startPeriodicTask,
+  type Clock,
+  type PeriodicTask,
 } from '@burrow/tunnel-protocol';
 import type { ObservabilityServer } from '@burrow/observability';
 import { startObservabilityServer } from '@burrow/observability';
@@ -78,6 +81,8 @@ export interface GatewayTuning {
   heartbeatRetryIntervalMs?: number;
   heartbeatIntervalMs?: number;
   backoff?: ReconnectBackoff;
+  /** The heartbeat's and the renewal's clock (default: real time). */
+  clock?: Clock;
   /** How often PAM recordings are uploaded (default 10 s). */
   pamUploadIntervalMs?: number;
 }
@@ -103,7 +108,7 @@ export class Gateway {
   private readonly links: RelayLink[];
   private observability: ObservabilityServer | undefined;
   private connectedOnce = false;
-  private renewalTimer: NodeJS.Timeout | undefined;
+  private renewal: PeriodicTask | undefined;
   private gatewayId: string | undefined;
   private pamSessions: PamSessions | undefined;
 
@@ -208,6 +213,7 @@ export class Gateway {
       ...(this.tuning.heartbeatIntervalMs !== undefined
         ? { intervalMs: this.tuning.heartbeatIntervalMs }
         : {}),
+      ...(this.tuning.clock ? { clock: this.tuning.clock } : {}),
     });
     const innerTls = this.innerTls;
     const heartbeat = this.heartbeat;
@@ -262,13 +268,13 @@ export class Gateway {
         'serving /healthz, /readyz and /metrics',
       );
     }
-    this.scheduleRenewal(this.tuning.renewalIntervalMs ?? CERTIFICATE_RENEWAL_INTERVAL_MS);
+    this.startRenewal();
   }
 
   /** Closes the relay connection, every open stream and every timer. */
   async stop(): Promise<void> {
     this.stopController.abort();
-    clearTimeout(this.renewalTimer);
+    this.renewal?.stop();
     this.heartbeat?.stop();
     await this.pamSessions?.stop();
     this.innerTls?.close();
@@ -375,31 +381,31 @@ export class Gateway {
     if (relayName !== undefined) this.recordSshExpiry(registration, relayName);
   }
 
-  private scheduleRenewal(delayMs: number): void {
-    clearTimeout(this.renewalTimer);
+  /** Re-registers at every relay each renewal interval (sooner again after a failure). */
+  private startRenewal(): void {
     if (this.stopped) return;
-    this.renewalTimer = setTimeout(() => void this.renew(), delayMs);
-    this.renewalTimer.unref();
+    const intervalMs = this.tuning.renewalIntervalMs ?? CERTIFICATE_RENEWAL_INTERVAL_MS;
+    const retryInMs = this.tuning.renewalRetryIntervalMs ?? RENEWAL_RETRY_INTERVAL_MS;
+    this.renewal = startPeriodicTask({
+      firstDelayMs: intervalMs,
+      run: () => this.renew(),
+      delayAfter: (ok) => (ok ? intervalMs : retryInMs),
+      onError: (error) =>
+        this.logger.warn({ error: errorMessage(error), retryInMs }, 'certificate renewal failed'),
+      ...(this.tuning.clock ? { clock: this.tuning.clock } : {}),
+    });
   }
 
   private async renew(): Promise<void> {
-    try {
-      for (const link of this.links) {
-        const registration = await this.register(link.relayName);
-        if (this.stopped) return;
-        this.apply(registration, link.relayName);
-        link.tunnel?.useRegistration(registration);
-        this.logger.info(
-          { gatewayId: registration.gatewayId, relay: link.relayName },
-          'certificates renewed',
-        );
-      }
-      this.scheduleRenewal(this.tuning.renewalIntervalMs ?? CERTIFICATE_RENEWAL_INTERVAL_MS);
-    } catch (error) {
+    for (const link of this.links) {
+      const registration = await this.register(link.relayName);
       if (this.stopped) return;
-      const retryInMs = this.tuning.renewalRetryIntervalMs ?? RENEWAL_RETRY_INTERVAL_MS;
-      this.logger.warn({ error: errorMessage(error), retryInMs }, 'certificate renewal failed');
-      this.scheduleRenewal(retryInMs);
+      this.apply(registration, link.relayName);
+      link.tunnel?.useRegistration(registration);
+      this.logger.info(
+        { gatewayId: registration.gatewayId, relay: link.relayName },
+        'certificates renewed',
+      );
     }
   }
 

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { repeatedJsonKeys } from '@burrow/test-support';
+import { ManualClock, repeatedJsonKeys } from '@burrow/test-support';
 import { ALPN, PING_REPLY, ReconnectBackoff, healthReply } from '@burrow/tunnel-protocol';
 import { Gateway, type GatewayTuning } from '../src/gateway.ts';
 import type { GatewayConfig } from '../src/ops/gateway-config.ts';
@@ -219,11 +219,16 @@ describe('Gateway', () => {
   it('renews certificates: new channels use the new ones', async () => {
     let current = pki;
     plane = await startControlPlane(() => ({ pki: current }));
-    await createGateway({ renewalIntervalMs: 200 }).start();
+    // Renewal time is the test's to give: no renewal can happen before `current` changes.
+    const clock = new ManualClock();
+    await createGateway({ clock, renewalIntervalMs: 60_000 }).start();
     await logs.waitFor('Gateway started successfully');
     expect((await callThroughRelay(pki, [ALPN.ping])).data.toString()).toBe(PING_REPLY);
 
     current = renewedPki;
+    await clock.advance(59_999);
+    expect(logs.lines.filter((line) => line.msg === 'certificates renewed')).toEqual([]);
+    await clock.advance(1);
     await logs.waitFor('certificates renewed');
     expect((await callThroughRelay(renewedPki, [ALPN.ping])).data.toString()).toBe(PING_REPLY);
     expect((await callThroughRelay(pki, [ALPN.ping])).data.length).toBe(0);
@@ -237,7 +242,8 @@ describe('Gateway', () => {
     try {
       let current = pki;
       plane = await startControlPlane(() => ({ pki: current }));
-      await createGateway({ renewalIntervalMs: 200 }).start();
+      const clock = new ManualClock();
+      await createGateway({ clock, renewalIntervalMs: 60_000 }).start();
       await logs.waitFor('Gateway started successfully');
       const { channel, caller } = await createChannelPair();
       connections[0]!.emit('channel', channel);
@@ -255,6 +261,7 @@ describe('Gateway', () => {
         });
       expect(await roundTrip('before')).toBe('before');
       current = renewedPki;
+      await clock.advance(60_000);
       await logs.waitFor('certificates renewed');
       expect(await roundTrip('after renewal')).toBe('after renewal');
       expect(gateway!.activeStreams).toBe(1);

@@ -5,9 +5,8 @@
  * are up. Every 10 s until the first success, then every 30 min.
  */
 import type { Logger } from 'pino';
+import { startPeriodicTask, type Clock, type PeriodicTask } from '@burrow/tunnel-protocol';
 import type { ControlPlaneClient } from './control-plane-client.ts';
-import type { PeriodicTask } from './periodic-task.ts';
-import { startPeriodicTask } from './periodic-task.ts';
 import type { RelayType } from './relay-config.ts';
 
 /** Until the control plane has seen us once, retry quickly (the reference uses 10 s). */
@@ -26,6 +25,7 @@ export interface RelayHeartbeatOptions {
   logger: Logger;
   retryIntervalMs?: number;
   intervalMs?: number;
+  clock?: Clock;
 }
 
 export function startRelayHeartbeat(options: RelayHeartbeatOptions): PeriodicTask {
@@ -47,6 +47,7 @@ export function startRelayHeartbeat(options: RelayHeartbeatOptions): PeriodicTas
         { err: errorMessage(error), retryInMs: everSucceeded ? intervalMs : retryMs },
         'Relay heartbeat failed',
       ),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
 }
 

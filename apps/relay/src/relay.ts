@@ -31,6 +31,9 @@ import {
   RELAY_SSH_HANDSHAKE_TIMEOUT_MS,
   SSH_KEEPALIVE_COUNT_MAX,
   SSH_KEEPALIVE_INTERVAL_MS,
+  startPeriodicTask,
+  type Clock,
+  type PeriodicTask,
 } from '@burrow/tunnel-protocol';
 import type { AcceptLimits } from './accept-limiter.ts';
 import { AcceptLimiter } from './accept-limiter.ts';
@@ -39,8 +42,6 @@ import type { ControlPlaneClient } from './control-plane-client.ts';
 import { createControlPlaneClient } from './control-plane-client.ts';
 import type { GatewaySession } from './gateway-registry.ts';
 import { GatewayRegistry } from './gateway-registry.ts';
-import type { PeriodicTask } from './periodic-task.ts';
-import { startPeriodicTask } from './periodic-task.ts';
 import type { RelayConfig } from './relay-config.ts';
 import { settingLabel } from './relay-config.ts';
 import { RelayMetrics } from './relay-metrics.ts';
@@ -75,6 +76,8 @@ export interface RelayDependencies {
   login?: typeof MachineIdentitySession.login;
   fetch?: typeof fetch;
   renewalIntervalMs?: number;
+  /** The heartbeat's and the renewal's clock (default: real time). */
+  clock?: Clock;
   acceptLimits?: Partial<AcceptLimits>;
   idleTimeoutMs?: number;
   maxStreamsPerGateway?: number;
@@ -181,7 +184,13 @@ export async function startRelay(
       );
     }
 
-    const heartbeat = startRelayHeartbeat({ client, type: config.type, name: config.name, logger });
+    const heartbeat = startRelayHeartbeat({
+      client,
+      type: config.type,
+      name: config.name,
+      logger,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    });
     const renewCertificates = async (): Promise<void> => {
       const renewed = await register();
       sshServer.updateCredentials(sshServerCredentials(renewed.ssh));
@@ -189,7 +198,7 @@ export async function startRelay(
       recordCertificateExpiry(metrics, renewed);
       logger.info('Relay certificates renewed');
     };
-    const renewal = startRenewal(renewCertificates, logger, deps.renewalIntervalMs);
+    const renewal = startRenewal(renewCertificates, logger, deps.renewalIntervalMs, deps.clock);
     const stop = async (): Promise<void> => {
       heartbeat.stop();
       renewal.stop();
@@ -319,6 +328,7 @@ function startRenewal(
   renew: () => Promise<void>,
   logger: Logger,
   intervalMs = CERTIFICATE_RENEWAL_INTERVAL_MS,
+  clock?: Clock,
 ): PeriodicTask {
   return startPeriodicTask({
     firstDelayMs: intervalMs,
@@ -329,5 +339,6 @@ function startRenewal(
         { err: error instanceof Error ? error.message : String(error) },
         'Relay certificate renewal failed; retrying in 60 s',
       ),
+    ...(clock ? { clock } : {}),
   });
 }

@@ -1,15 +1,22 @@
 import { describe, expect, it } from '@jest/globals';
+import { ManualClock } from '@burrow/test-support';
 import type { ControlPlaneClient } from '../src/control-plane-client.ts';
-import { startRelayHeartbeat } from '../src/relay-heartbeat.ts';
+import {
+  RELAY_HEARTBEAT_INTERVAL_MS,
+  RELAY_HEARTBEAT_RETRY_INTERVAL_MS,
+  startRelayHeartbeat,
+} from '../src/relay-heartbeat.ts';
 import { captureLogger } from './test-support.ts';
 
-describe('startRelayHeartbeat', () => {
-  it('retries quickly until the first success, then slows down', async () => {
+describe('startRelayHeartbeat (reference §3.5, on a manual clock)', () => {
+  it('beats at once, every 10 s until accepted, then every 30 min', async () => {
+    const clock = new ManualClock();
+    const start = clock.now();
     const calls: { path: string; at: number; body: unknown }[] = [];
     let failuresLeft = 2;
     const client: ControlPlaneClient = {
       async post(path, body) {
-        calls.push({ path, at: Date.now(), body });
+        calls.push({ path, at: clock.now() - start, body });
         if (failuresLeft-- > 0) throw new Error('Relay relay-1 is not reachable');
         return {};
       },
@@ -20,13 +27,13 @@ describe('startRelayHeartbeat', () => {
       type: 'instance',
       name: 'relay-1',
       logger,
-      retryIntervalMs: 30,
-      intervalMs: 400,
+      clock,
     });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      // attempt 1 at 0 ms, 2 at ~30, 3 (success) at ~60; the next is not due before ~460 ms.
-      expect(calls).toHaveLength(3);
+      await clock.advance(0);
+      await clock.advance(RELAY_HEARTBEAT_RETRY_INTERVAL_MS);
+      await clock.advance(RELAY_HEARTBEAT_RETRY_INTERVAL_MS);
+      expect(calls.map((call) => call.at)).toEqual([0, 10_000, 20_000]); // the third is accepted
       expect(calls[0]).toMatchObject({
         path: '/v1/relays/heartbeat-instance-relay',
         body: { name: 'relay-1' },
@@ -36,24 +43,23 @@ describe('startRelayHeartbeat', () => {
         expect.objectContaining({
           msg: 'Relay heartbeat failed',
           err: 'Relay relay-1 is not reachable',
+          retryInMs: 10_000,
         }),
       );
       expect(
         events.filter((e) => e.msg === 'Relay heartbeat accepted by the control plane'),
       ).toHaveLength(1);
-      const deadline = Date.now() + 5_000;
-      while (calls.length < 4 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(calls).toHaveLength(4);
-      const third = calls[2]?.at ?? 0;
-      expect((calls[3]?.at ?? 0) - third).toBeGreaterThanOrEqual(390);
+      await clock.advance(RELAY_HEARTBEAT_INTERVAL_MS - 1);
+      expect(calls).toHaveLength(3);
+      await clock.advance(1);
+      expect(calls.map((call) => call.at)).toEqual([0, 10_000, 20_000, 20_000 + 30 * 60_000]);
     } finally {
       heartbeat.stop();
     }
   });
 
   it('posts to the org route for org relays, and stops for good', async () => {
+    const clock = new ManualClock();
     const paths: string[] = [];
     const client: ControlPlaneClient = {
       async post(path) {
@@ -68,12 +74,14 @@ describe('startRelayHeartbeat', () => {
       logger: captureLogger().logger,
       retryIntervalMs: 10,
       intervalMs: 10,
+      clock,
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await clock.advance(50);
+    expect(paths).toHaveLength(6); // at 0, 10, 20, 30, 40 and 50 ms
     heartbeat.stop();
-    const count = paths.length;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(paths.length).toBe(count);
+    await clock.advance(1_000);
+    expect(paths).toHaveLength(6);
+    expect(clock.pendingDelays()).toEqual([]);
     expect(new Set(paths)).toEqual(new Set(['/v1/relays/heartbeat-org-relay']));
   });
 });

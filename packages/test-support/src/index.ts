@@ -1,6 +1,7 @@
 /**
  * @burrow/test-support — what the tests of several packages share, so that each is written once:
- * - a free loopback port, a fresh self-signed TLS certificate, process liveness by PID;
+ * - a free loopback port, a fresh self-signed TLS certificate, process liveness by PID, a
+ *   manual clock for schedules that take one;
  * - a throwaway PostgreSQL server (initdb + pg_ctl);
  * - identity providers, each a real protocol implementation on loopback: an OIDC issuer
  *   (discovery + JWKS), a Kubernetes TokenReview API over HTTPS with its own CA, an AWS STS that
@@ -19,6 +20,7 @@ export * from './identity-providers/kubernetes-api-server.ts';
 export * from './identity-providers/loopback-server.ts';
 export * from './identity-providers/oidc-issuer.ts';
 export * from './identity-providers/signing-key.ts';
+export * from './manual-clock.ts';
 export * from './postgres-server.ts';
 export * from './process-state.ts';
 export * from './repeated-json-keys.ts';

@@ -1,12 +1,15 @@
 /**
  * @burrow/tunnel-protocol — what both ends of every hop agree on: ports, ALPN names, the relay
- * routing rule, heartbeat replies, limits and timeouts, and the caller-side dialer.
+ * routing rule, heartbeat replies, limits and timeouts, the caller-side dialer, and the schedules
+ * the hops run (reconnect backoff, periodic tasks on an injectable clock).
  */
 export * from './alpn.ts';
 export * from './caller-dialer.ts';
+export * from './clock.ts';
 export * from './drain-notice.ts';
 export * from './heartbeat.ts';
 export * from './limits.ts';
+export * from './periodic-task.ts';
 export * from './ports.ts';
 export * from './reconnect-backoff.ts';
 export * from './relay-failure-memory.ts';

@@ -10,7 +10,12 @@
  * {@link GatewayHeartbeat.soon} so the platform re-probes the new path right away.
  */
 import type { Logger } from 'pino';
-import { GATEWAY_HEARTBEAT_TTL_SECONDS } from '@burrow/tunnel-protocol';
+import {
+  GATEWAY_HEARTBEAT_TTL_SECONDS,
+  startPeriodicTask,
+  type Clock,
+  type PeriodicTask,
+} from '@burrow/tunnel-protocol';
 
 /** Pace until the first success and after any failure (reference: 10 s). */
 export const HEARTBEAT_RETRY_INTERVAL_MS = 10_000;
@@ -24,73 +29,51 @@ export interface GatewayHeartbeatOptions {
   logger: Logger;
   retryIntervalMs?: number;
   intervalMs?: number;
+  clock?: Clock;
 }
 
 export class GatewayHeartbeat {
-  private readonly send: GatewayHeartbeatOptions['send'];
-  private readonly logger: Logger;
-  private readonly retryIntervalMs: number;
-  private readonly intervalMs: number;
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: AbortController | undefined;
-  private running = false;
+  private readonly options: GatewayHeartbeatOptions;
+  private task: PeriodicTask | undefined;
+  private stopped = false;
   private healthy = false;
 
   constructor(options: GatewayHeartbeatOptions) {
-    this.send = options.send;
-    this.logger = options.logger;
-    this.retryIntervalMs = options.retryIntervalMs ?? HEARTBEAT_RETRY_INTERVAL_MS;
-    this.intervalMs = options.intervalMs ?? HEARTBEAT_INTERVAL_MS;
+    this.options = options;
   }
 
   /** Starts the loop with an immediate heartbeat; idempotent. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.schedule(0);
+    if (this.task || this.stopped) return;
+    const { send, logger } = this.options;
+    const retryIntervalMs = this.options.retryIntervalMs ?? HEARTBEAT_RETRY_INTERVAL_MS;
+    const intervalMs = this.options.intervalMs ?? HEARTBEAT_INTERVAL_MS;
+    this.task = startPeriodicTask({
+      firstDelayMs: 0,
+      run: async (signal) => {
+        await send(signal);
+        if (!this.healthy) logger.info('heartbeat accepted: the control plane reached the gateway');
+        else logger.debug('heartbeat accepted');
+        this.healthy = true;
+      },
+      delayAfter: (ok) => (ok ? intervalMs : retryIntervalMs),
+      onError: (error) => {
+        this.healthy = false;
+        logger.warn({ error: errorMessage(error), retryInMs: retryIntervalMs }, 'heartbeat failed');
+      },
+      ...(this.options.clock ? { clock: this.options.clock } : {}),
+    });
   }
 
   /** Sends the next heartbeat now (unless one is already on its way). */
   soon(): void {
-    if (!this.running || this.inFlight) return;
-    this.schedule(0);
+    this.task?.runSoon();
   }
 
+  /** Stops the loop and aborts a heartbeat on its way; for good. */
   stop(): void {
-    this.running = false;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.inFlight?.abort();
-  }
-
-  private schedule(delayMs: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.beat(), delayMs);
-    this.timer.unref();
-  }
-
-  private async beat(): Promise<void> {
-    if (!this.running) return;
-    const controller = new AbortController();
-    this.inFlight = controller;
-    try {
-      await this.send(controller.signal);
-      if (!this.healthy)
-        this.logger.info('heartbeat accepted: the control plane reached the gateway');
-      else this.logger.debug('heartbeat accepted');
-      this.healthy = true;
-      if (this.running) this.schedule(this.intervalMs);
-    } catch (error) {
-      if (!this.running) return;
-      this.healthy = false;
-      this.logger.warn(
-        { error: errorMessage(error), retryInMs: this.retryIntervalMs },
-        'heartbeat failed',
-      );
-      this.schedule(this.retryIntervalMs);
-    } finally {
-      this.inFlight = undefined;
-    }
+    this.stopped = true;
+    this.task?.stop();
   }
 }
 
