@@ -4,6 +4,7 @@
  * with persisted offsets, and decrypt / replay / export tools.
  */
 export * from './offset-file.ts';
+export * from './record-binding.ts';
 export * from './record-cipher.ts';
 export * from './recorded-event-text.ts';
 export * from './recording-errors.ts';

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { recordAad, type RecordBinding } from './record-binding.ts';
 import {
   MAX_RECORD_BODY_BYTES,
   MIN_RECORD_BODY_BYTES,
@@ -6,19 +7,21 @@ import {
   RECORD_NONCE_BYTES,
   RECORD_TAG_BYTES,
 } from './recording-format.ts';
-import { RecordingFormatError, RecordingIntegrityError } from './recording-errors.ts';
+import { RecordingFormatError } from './recording-errors.ts';
 
 /**
  * Encrypts one event into a complete record: `uint32 BE length ‖ nonce ‖ ciphertext ‖ tag`
- * (format in recording-format.ts), ready for a single append.
+ * (format in recording-format.ts), ready for a single append. With a binding the record is
+ * format 2 (bound to its session, position and predecessor); without, format 1.
  *
  * @example
- *   const record = sealRecord(key, { timestamp, input: 'SELECT 1', output: 'SELECT 1' });
+ *   const record = sealRecord(key, event, { sessionId, index: 0, previousTag: FIRST_PREVIOUS_TAG, kind: 'event' });
  */
-export function sealRecord(key: Buffer, event: unknown): Buffer {
+export function sealRecord(key: Buffer, event: unknown, binding?: RecordBinding): Buffer {
   const plaintext = Buffer.from(JSON.stringify(event), 'utf8');
   const nonce = randomBytes(RECORD_NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: RECORD_TAG_BYTES });
+  if (binding) cipher.setAAD(recordAad(binding));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   const bodyLength = RECORD_NONCE_BYTES + ciphertext.length + RECORD_TAG_BYTES;
   if (bodyLength > MAX_RECORD_BODY_BYTES) {
@@ -33,16 +36,17 @@ export function sealRecord(key: Buffer, event: unknown): Buffer {
 }
 
 /**
- * Decrypts one record body (without its length prefix) and parses the event JSON.
- * Throws RecordingIntegrityError when authentication fails, RecordingFormatError when the
- * plaintext is not JSON.
+ * Decrypts one record body (without its length prefix), with the binding's AAD (format 2) or
+ * none (format 1). Resolves undefined when authentication fails (the caller says why it
+ * matters); throws RecordingFormatError when the body is too short or the plaintext not JSON.
  */
-export function openRecord(
+export function tryOpenRecord(
   key: Buffer,
   body: Buffer,
   recordIndex: number,
   byteOffset: number,
-): unknown {
+  binding?: RecordBinding,
+): { event: unknown } | undefined {
   if (body.length < MIN_RECORD_BODY_BYTES) {
     throw new RecordingFormatError(`record ${recordIndex} is too short`, byteOffset);
   }
@@ -54,13 +58,14 @@ export function openRecord(
     const decipher = createDecipheriv('aes-256-gcm', key, nonce, {
       authTagLength: RECORD_TAG_BYTES,
     });
+    if (binding) decipher.setAAD(recordAad(binding));
     decipher.setAuthTag(tag);
     plaintext = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
   } catch {
-    throw new RecordingIntegrityError(recordIndex, byteOffset);
+    return undefined;
   }
   try {
-    return JSON.parse(plaintext.toString('utf8')) as unknown;
+    return { event: JSON.parse(plaintext.toString('utf8')) as unknown };
   } catch {
     throw new RecordingFormatError(`record ${recordIndex} does not hold JSON`, byteOffset);
   }

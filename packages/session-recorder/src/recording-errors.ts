@@ -10,18 +10,21 @@ export class RecordingError extends Error {
 }
 
 /**
- * A record failed AES-GCM authentication: the file was modified, or the key is not the one it
- * was written with.
+ * A record failed AES-GCM authentication where it is: it was changed, removed records precede it,
+ * it was moved or taken from another recording, or the key is not the one it was written with.
+ * Always names the first record that does not verify (records before it did).
  */
 export class RecordingIntegrityError extends RecordingError {
   override name = 'RecordingIntegrityError';
   readonly recordIndex: number;
   readonly byteOffset: number;
 
-  constructor(recordIndex: number, byteOffset: number) {
+  constructor(recordIndex: number, byteOffset: number, detail?: string) {
     super(
       `recording record ${recordIndex} (byte ${byteOffset}) failed authentication: ` +
-        'the file was modified or the key is wrong',
+        (detail ??
+          'the file was modified, records before it were removed or reordered, it comes from ' +
+            'another recording, or the key is wrong'),
     );
     this.recordIndex = recordIndex;
     this.byteOffset = byteOffset;

@@ -1,10 +1,22 @@
 import { open } from 'node:fs/promises';
 import { scanRecords } from './record-scanner.ts';
+import { RECORD_NONCE_BYTES, RECORD_TAG_BYTES } from './recording-format.ts';
+
+/** Body size of the seal of a recording of `events` events (recording-format.ts). */
+function sealBodyBytes(events: number): number {
+  return RECORD_NONCE_BYTES + JSON.stringify({ events }).length + RECORD_TAG_BYTES;
+}
 
 /** What a recording file holds, read without the key. */
 export interface RecordingFileSummary {
-  /** Complete records (= events stored). */
+  /** Complete records (events, and the seal when there is one). */
   records: number;
+  /**
+   * Events: the records, less the last one when it has exactly the size of a seal holding
+   * `{"events":<records - 1>}` (no event is that short). A count for operators without the key,
+   * not a verification: only the key can tell a seal from a forgery.
+   */
+  events: number;
   /** File size in bytes. */
   bytes: number;
   /** Bytes at the end that are not a complete record (torn by a crash, or being written). */
@@ -24,7 +36,14 @@ export async function inspectRecordingFile(filePath: string): Promise<RecordingF
   try {
     const bytes = (await handle.stat()).size;
     const scan = await scanRecords(handle, { readBodies: false });
-    return { records: scan.nextIndex, bytes, truncatedTail: scan.tornTail };
+    const records = scan.nextIndex;
+    let events = records;
+    if (records > 0) {
+      const last = await scanRecords(handle, { firstBodyIndex: records - 1 });
+      const sealBytes = sealBodyBytes(records - 1);
+      if (last.records[0]?.body.length === sealBytes) events = records - 1;
+    }
+    return { records, events, bytes, truncatedTail: scan.tornTail };
   } finally {
     await handle.close();
   }

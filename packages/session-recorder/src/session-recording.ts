@@ -3,12 +3,19 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AsyncMutex } from './async-mutex.ts';
 import { syncDirectory } from './offset-file.ts';
-import { sealRecord } from './record-cipher.ts';
+import { FIRST_PREVIOUS_TAG, recordTag } from './record-binding.ts';
+import { sealRecord, tryOpenRecord } from './record-cipher.ts';
 import { scanRecords } from './record-scanner.ts';
 import { RecordingEndedError } from './recording-errors.ts';
 import { endedMarkerPath, recordingFileName } from './recording-file-name.ts';
-import { RECORDING_DIR_MODE, RECORDING_FILE_MODE } from './recording-format.ts';
+import {
+  RECORDING_DIR_MODE,
+  RECORDING_FILE_MODE,
+  RECORDING_FORMAT_VERSION,
+  type RecordingFormatVersion,
+} from './recording-format.ts';
 import { assertRecordingKey } from './recording-key.ts';
+import { detectRecordingFormat } from './recording-reader.ts';
 
 /** What the gateway knows when a PAM connection of a session starts. */
 export interface SessionRecordingOptions {
@@ -53,6 +60,10 @@ interface SharedRecordingFile {
   size: number;
   ended: boolean;
   lock: AsyncMutex;
+  /** 2 for new files; an older file keeps its format (recording-format.ts). */
+  format: RecordingFormatVersion;
+  /** Tag of the last complete record: the next record's previousTag (format 2). */
+  previousTag: Buffer;
 }
 
 /** Open recording files of this process, by path (the per-file lock lives here). */
@@ -78,7 +89,7 @@ export async function openSessionRecording(
   for (;;) {
     let pending = openFiles.get(filePath);
     if (!pending) {
-      const created = openSharedFile(options.dir, filePath, options.sessionId);
+      const created = openSharedFile(options.dir, filePath, options.sessionId, key);
       created.catch(() => {
         if (openFiles.get(filePath) === created) openFiles.delete(filePath);
       });
@@ -108,22 +119,21 @@ export async function openSessionRecording(
     append: (event) =>
       shared.lock.run(async () => {
         if (shared.ended || closed) throw new RecordingEndedError(options.sessionId);
-        const record = sealRecord(key, event);
-        try {
-          await writeFully(shared.handle, record);
-          await shared.handle.sync();
-        } catch (error) {
-          // Never leave a partial record for the next append to follow (disk full, I/O error).
-          await shared.handle.truncate(shared.size).catch(() => undefined);
-          throw error;
-        }
-        shared.size += record.length;
-        shared.recordCount += 1;
-        return shared.recordCount - 1;
+        return appendRecord(shared, key, options.sessionId, event, 'event');
       }),
     markEnded: async () => {
       await shared.lock.run(async () => {
         if (shared.ended) return;
+        // The seal: nothing can follow it, and a recording cut short is one without it.
+        if (shared.format === 2) {
+          await appendRecord(
+            shared,
+            key,
+            options.sessionId,
+            { events: shared.recordCount },
+            'seal',
+          );
+        }
         await writeFile(endedMarkerPath(filePath), '', { mode: RECORDING_FILE_MODE });
         await syncDirectory(path.dirname(filePath));
         shared.ended = true;
@@ -139,10 +149,38 @@ export function isRecordingOpen(filePath: string): boolean {
   return openFiles.has(path.resolve(filePath));
 }
 
+/** Seals, writes and fsyncs one record; resolves with its index. Call under the file's lock. */
+async function appendRecord(
+  shared: SharedRecordingFile,
+  key: Buffer,
+  sessionId: string,
+  payload: unknown,
+  kind: 'event' | 'seal',
+): Promise<number> {
+  const index = shared.recordCount;
+  const record =
+    shared.format === 2
+      ? sealRecord(key, payload, { sessionId, index, previousTag: shared.previousTag, kind })
+      : sealRecord(key, payload);
+  try {
+    await writeFully(shared.handle, record);
+    await shared.handle.sync();
+  } catch (error) {
+    // Never leave a partial record for the next append to follow (disk full, I/O error).
+    await shared.handle.truncate(shared.size).catch(() => undefined);
+    throw error;
+  }
+  shared.size += record.length;
+  shared.recordCount += 1;
+  shared.previousTag = recordTag(record);
+  return index;
+}
+
 async function openSharedFile(
   dir: string,
   filePath: string,
   sessionId: string,
+  key: Buffer,
 ): Promise<SharedRecordingFile> {
   await mkdir(dir, { recursive: true, mode: RECORDING_DIR_MODE });
   if (await exists(endedMarkerPath(filePath))) throw new RecordingEndedError(sessionId);
@@ -154,6 +192,28 @@ async function openSharedFile(
     if (scan.tornTail) await handle.truncate(scan.nextByteOffset);
     await handle.sync();
     await syncDirectory(dir);
+    const format =
+      (await detectRecordingFormat(handle, key, sessionId)) ?? RECORDING_FORMAT_VERSION;
+    let previousTag: Buffer = FIRST_PREVIOUS_TAG;
+    if (scan.nextIndex > 0) {
+      const last = await scanRecords(handle, { firstBodyIndex: scan.nextIndex - 1 });
+      const record = last.records[0];
+      if (!record) throw new Error(`cannot read the last record of ${filePath}`);
+      previousTag = recordTag(record.body);
+      if (format === 2 && scan.nextIndex > 0) {
+        const before =
+          record.index === 0 ? FIRST_PREVIOUS_TAG : await readTagBefore(handle, record.byteOffset);
+        const binding = {
+          sessionId,
+          index: record.index,
+          previousTag: before,
+          kind: 'seal' as const,
+        };
+        if (tryOpenRecord(key, record.body, record.index, record.byteOffset, binding)) {
+          throw new RecordingEndedError(sessionId);
+        }
+      }
+    }
     return {
       handle,
       users: 0,
@@ -161,11 +221,20 @@ async function openSharedFile(
       size: scan.nextByteOffset,
       ended: false,
       lock: new AsyncMutex(),
+      format,
+      previousTag,
     };
   } catch (error) {
     await handle.close();
     throw error;
   }
+}
+
+/** The 16 bytes before a record boundary: the tag of the record before it. */
+async function readTagBefore(handle: FileHandle, byteOffset: number): Promise<Buffer> {
+  const tag = Buffer.alloc(FIRST_PREVIOUS_TAG.length);
+  await handle.read(tag, 0, tag.length, byteOffset - tag.length);
+  return tag;
 }
 
 /** One record per write call when the kernel allows it; the rest appended (O_APPEND) if not. */

@@ -48,6 +48,8 @@ describe('recording file', () => {
     expect(await decryptRecordingFile(recording.path, fixture.key)).toEqual({
       events,
       truncatedTail: undefined,
+      format: 2,
+      sealed: false,
     });
     // Plaintext appears nowhere in the file.
     expect((await readFile(recording.path)).includes(Buffer.from('SELECT'))).toBe(false);
@@ -145,6 +147,8 @@ describe('recording file', () => {
     expect(await decryptRecordingFile(recording.path, fixture.key)).toEqual({
       events: [queryEvent(0), queryEvent(1)],
       truncatedTail: undefined,
+      format: 2,
+      sealed: false,
     });
   });
 

@@ -16,11 +16,16 @@
  * stderr; a record that fails authentication prints nothing on stdout and fails with one line.
  * The key is never printed.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { LoginOptions } from '@burrow/auth-methods';
 import { MachineIdentitySession } from '@burrow/auth-methods';
-import { RecordingFormatError, RecordingIntegrityError } from '@burrow/session-recorder';
+import {
+  RecordingFormatError,
+  RecordingIntegrityError,
+  endedMarkerPath,
+} from '@burrow/session-recorder';
 import { Command, Option } from 'commander';
 import { CommandFailure } from './command-failure.ts';
 import type { AccessTokenSource } from '../gateway.ts';
@@ -137,6 +142,9 @@ export function buildRecordingsCommand(
           `burrow-gateway: warning: ${file} ends with ${result.truncatedTail.bytes} bytes of an incomplete record at byte ${result.truncatedTail.byteOffset} (a write cut short by a crash, or one under way); exported the ${result.events} complete events before it\n`,
         );
       }
+      for (const line of integrityNotes(file, result, await exists(endedMarkerPath(file)))) {
+        stderr.write(`burrow-gateway: ${line}\n`);
+      }
     } finally {
       key.fill(0);
     }
@@ -195,14 +203,47 @@ async function exportOrFail(
     return await exportRecording(file, key, format, output);
   } catch (error) {
     if (error instanceof RecordingIntegrityError) {
-      throw new CommandFailure(
-        `${file}: record ${error.recordIndex} (byte ${error.byteOffset}) failed authentication: the file was modified, or it was not written with this gateway's key`,
-      );
+      throw new CommandFailure(`${file}: ${message(error)}`);
     }
     if (error instanceof RecordingFormatError) {
       throw new CommandFailure(`${file}: not a valid recording: ${error.message}`);
     }
     throw new CommandFailure(`${file}: ${message(error)}`);
+  }
+}
+
+/**
+ * What the verification could not vouch for (recording-format.ts): a format-1 file has no
+ * binding at all; a format-2 file without its seal may have lost records at its end.
+ */
+export function integrityNotes(
+  file: string,
+  result: { events: number; format: 1 | 2 | undefined; sealed: boolean },
+  markedEnded: boolean,
+): string[] {
+  if (result.format === 1) {
+    return [
+      `note: ${file} is a format-1 recording (written before records were bound to their session and order): removed, reordered or spliced records cannot be detected in it`,
+    ];
+  }
+  if (result.format === 2 && !result.sealed) {
+    return markedEnded
+      ? [
+          `warning: ${file} is marked ended but has no seal after its ${result.events} events: records were removed from its end`,
+        ]
+      : [
+          `note: ${file} has no seal yet: the session is still open or the gateway stopped before ending it (records removed from its end would look the same); ${result.events} events verified`,
+        ];
+  }
+  return [];
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -93,7 +93,7 @@ async function describeRecording(
   return {
     path: file,
     ...info,
-    eventsStored: summary.value?.records,
+    eventsStored: summary.value?.events,
     eventsAcknowledged,
     ended,
     truncatedTailBytes: summary.value?.truncatedTail?.bytes ?? 0,

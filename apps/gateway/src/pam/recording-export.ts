@@ -22,6 +22,10 @@ export interface RecordingExportResult {
   events: number;
   /** Bytes at the end that are not a complete record (not exported). */
   truncatedTail: { byteOffset: number; bytes: number } | undefined;
+  /** 2: records bound and chained; 1: the unbound legacy format; undefined: no record. */
+  format: 1 | 2 | undefined;
+  /** The recording ends with its seal (format 2): nothing was cut off its end. */
+  sealed: boolean;
 }
 
 /**
@@ -54,7 +58,14 @@ export async function exportRecording(
     if (text !== '' && !output.write(text)) {
       await new Promise<void>((resolve) => output.once('drain', resolve));
     }
-    if (!read.more) return { events: read.nextIndex, truncatedTail: read.truncatedTail };
+    if (!read.more) {
+      return {
+        events: read.nextIndex,
+        truncatedTail: read.truncatedTail,
+        format: read.format,
+        sealed: read.sealed,
+      };
+    }
     cursor = { index: read.nextIndex, byteOffset: read.nextByteOffset };
   }
 }

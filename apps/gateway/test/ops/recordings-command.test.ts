@@ -104,6 +104,11 @@ async function startControlPlane(key: Buffer): Promise<FakeControlPlane> {
   };
 }
 
+/** The note for a format-2 recording that is not sealed and not marked ended. */
+function noSealYet(file: string, events: number): string {
+  return `burrow-gateway: note: ${file} has no seal yet: the session is still open or the gateway stopped before ending it (records removed from its end would look the same); ${events} events verified\n`;
+}
+
 const EVENTS = [
   { timestamp: '2030-01-01T00:00:00.000Z', input: 'SELECT 1', output: 'SELECT 1' },
   {
@@ -201,7 +206,7 @@ describe('burrow-gateway recordings', () => {
       '--token',
       'gateway-token',
     ]);
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toBe(noSealYet(activeFile, 3));
     expect(result.status).toBe(0);
     expect(
       result.stdout
@@ -224,7 +229,7 @@ describe('burrow-gateway recordings', () => {
         INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: 'gw-secret',
       }),
     );
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toBe(noSealYet(activeFile, 3));
     expect(result.status).toBe(0);
     expect(result.stdout).toBe(
       [
@@ -301,7 +306,8 @@ describe('burrow-gateway recordings', () => {
     expect(result.status).toBe(0);
     expect(result.stdout.trimEnd().split('\n')).toHaveLength(3);
     expect(result.stderr).toBe(
-      `burrow-gateway: warning: ${torn} ends with 7 bytes of an incomplete record at byte ${size} (a write cut short by a crash, or one under way); exported the 3 complete events before it\n`,
+      `burrow-gateway: warning: ${torn} ends with 7 bytes of an incomplete record at byte ${size} (a write cut short by a crash, or one under way); exported the 3 complete events before it\n` +
+        noSealYet(torn, 3),
     );
 
     const list = await run([
@@ -335,8 +341,39 @@ describe('burrow-gateway recordings', () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      `burrow-gateway: ${tampered}: record 1 (byte ${second}) failed authentication: the file was modified, or it was not written with this gateway's key\n`,
+      `burrow-gateway: ${tampered}: recording record 1 (byte ${second}) failed authentication: it does not follow record 0 of session sess-active: records before it were removed or reordered, it was changed, or it comes from another recording\n`,
     );
+  });
+
+  it('a deleted record is named; records cut off the end of an ended recording are reported', async () => {
+    const env = cleanEnv({ INFISICAL_API_URL: controlPlane.url, INFISICAL_TOKEN: 'gateway-token' });
+    const bytes = await readFile(activeFile);
+    const second = 4 + bytes.readUInt32BE(0);
+    const third = second + 4 + bytes.readUInt32BE(second);
+    const deleted = path.join(dir, 'deleted', path.basename(activeFile));
+    await mkdir(path.dirname(deleted));
+    await writeFile(deleted, Buffer.concat([bytes.subarray(0, second), bytes.subarray(third)]));
+    const result = await run(['recordings', 'export', deleted], env);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(
+      `${deleted}: recording record 1 (byte ${second}) failed authentication: it does not follow record 0 of session sess-active`,
+    );
+
+    // The ended recording holds one event and its seal; drop the seal, keep the .ended marker.
+    const ended = await readFile(endedFile);
+    const cut = path.join(dir, 'cut', path.basename(endedFile));
+    await mkdir(path.dirname(cut));
+    await writeFile(cut, ended.subarray(0, 4 + ended.readUInt32BE(0)));
+    await writeFile(cut.replace(/\.enc$/, '.ended'), '');
+    const truncated = await run(['recordings', 'export', cut], env);
+    expect(truncated.status).toBe(0);
+    expect(truncated.stderr).toBe(
+      `burrow-gateway: warning: ${cut} is marked ended but has no seal after its 1 events: records were removed from its end\n`,
+    );
+    const intact = await run(['recordings', 'export', endedFile], env);
+    expect(intact.stderr).toBe('');
+    expect(intact.stdout.trim().split('\n')).toHaveLength(1);
   });
 
   it('a refused login or an unknown session: one line, exit 1; a bad setting: exit 2', async () => {
