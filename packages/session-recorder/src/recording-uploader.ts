@@ -5,6 +5,7 @@ import { endedMarkerPath, offsetFilePath, parseRecordingFileName } from './recor
 import type { RecordingFileInfo } from './recording-file-name.ts';
 import { assertRecordingKey } from './recording-key.ts';
 import { readAcknowledgedCount, syncDirectory, writeAcknowledgedCount } from './offset-file.ts';
+import { RecordingIntegrityError } from './recording-errors.ts';
 import { readRecordingEvents } from './recording-reader.ts';
 import { retryDelayMs } from './retry-backoff.ts';
 import { isRecordingOpen } from './session-recording.ts';
@@ -216,14 +217,28 @@ export class RecordingUploader {
     let acked = await readAcknowledgedCount(offsetPath);
     let recorded = acked;
     let rewound = false;
+    let integrityError: RecordingIntegrityError | undefined;
     for (;;) {
       const cursor = state.cursor && state.cursor.index <= acked ? state.cursor : undefined;
-      const read = await readRecordingEvents(filePath, this.options.key, {
+      const readOptions = {
         startIndex: acked,
         ...(cursor ? { cursor } : {}),
         maxEvents: this.options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS,
         maxBytes: this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
-      });
+      };
+      let read;
+      try {
+        read = await readRecordingEvents(filePath, this.options.key, readOptions);
+      } catch (error) {
+        // A record that fails verification: upload the verified events before it, then stop
+        // there (never past it) and report it; every later pass stops there again.
+        if (!(error instanceof RecordingIntegrityError) || error.recordIndex <= acked) throw error;
+        integrityError = error;
+        read = await readRecordingEvents(filePath, this.options.key, {
+          ...readOptions,
+          maxEvents: Math.min(readOptions.maxEvents, error.recordIndex - acked),
+        });
+      }
       recorded = read.nextIndex;
       if (read.events.length === 0) {
         // The offset may say more than the file holds only if the file was replaced; the
@@ -256,6 +271,7 @@ export class RecordingUploader {
           ? { index: read.nextIndex, byteOffset: read.nextByteOffset }
           : undefined;
       await writeAcknowledgedCount(offsetPath, acked);
+      if (integrityError && acked >= integrityError.recordIndex) throw integrityError;
       if (!read.more) {
         recorded = read.nextIndex;
         if (acked >= recorded) break;

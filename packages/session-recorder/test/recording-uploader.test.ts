@@ -224,3 +224,32 @@ describe('RecordingUploader', () => {
     await recording.close();
   });
 });
+
+describe('RecordingUploader and a record that fails verification', () => {
+  it('uploads the verified events before it, never anything after it, and names it', async () => {
+    const recording = await record(6);
+    await recording.markEnded();
+    // Delete record 3: record 4 now sits at position 3 and does not follow record 2.
+    const bytes = await readFile(recording.path);
+    const offsets = [0];
+    while ((offsets.at(-1) as number) < bytes.length) {
+      const at = offsets.at(-1) as number;
+      offsets.push(at + 4 + bytes.readUInt32BE(at));
+    }
+    await writeFile(
+      recording.path,
+      Buffer.concat([bytes.subarray(0, offsets[3]), bytes.subarray(offsets[4])]),
+    );
+    const errors: unknown[] = [];
+    const up = uploader({ maxBatchEvents: 2, onError: (_id, error) => errors.push(error) });
+    await expect(up.flush(fixture.sessionId)).rejects.toThrow(
+      /record 3 \(byte \d+\) failed authentication: it does not follow record 2/,
+    );
+    expect(server.events.get(fixture.sessionId)).toEqual(expected(3));
+    await expect(up.flush(fixture.sessionId)).rejects.toThrow(/record 3/);
+    expect(server.events.get(fixture.sessionId)).toEqual(expected(3));
+    expect(server.endCalls).toBe(0);
+    expect(await files()).toContain(path.basename(recording.path));
+    expect(errors).toHaveLength(2);
+  });
+});
