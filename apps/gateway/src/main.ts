@@ -75,7 +75,8 @@ try {
     process.exit(EXIT_FAILURE);
   }
   if (error instanceof ConfigError) {
-    process.stderr.write(`burrow-gateway: ${error.message}\n`);
+    // One line per bad setting (all of them at once).
+    for (const line of error.message.split('\n')) process.stderr.write(`burrow-gateway: ${line}\n`);
     process.exit(EXIT_BAD_CONFIG);
   }
   throw error;

@@ -33,13 +33,29 @@ describe('burrow-gateway process', () => {
     expect(run(['--help']).status).toBe(0);
   });
 
-  it('bad configuration: exit 2 with one line on stderr naming the setting', () => {
-    const missingName = run(['start']);
+  it('bad configuration: exit 2 with one line on stderr naming each bad setting', () => {
+    const missingName = run(
+      ['start'],
+      cleanEnv({
+        INFISICAL_RELAY_NAME: 'edge-1',
+        INFISICAL_API_URL: 'http://127.0.0.1:8080',
+        INFISICAL_TOKEN: 'token',
+      }),
+    );
     expect(missingName.status).toBe(2);
     expect(missingName.stderr).toBe(
       'burrow-gateway: --name (INFISICAL_GATEWAY_NAME): is required (the argument of start)\n',
     );
     expect(missingName.stdout).toBe('');
+
+    const nothingSet = run(['start'], cleanEnv({}));
+    expect(nothingSet.status).toBe(2);
+    expect(nothingSet.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^burrow-gateway: --name \(INFISICAL_GATEWAY_NAME\): is required/),
+      expect.stringMatching(/^burrow-gateway: --target-relay-name \(INFISICAL_RELAY_NAME\)/),
+      expect.stringMatching(/^burrow-gateway: --domain \(INFISICAL_API_URL\): is required/),
+      expect.stringMatching(/^burrow-gateway: universal auth needs a client ID/),
+    ]);
 
     const unsupported = run(
       ['start', 'gw-1'],

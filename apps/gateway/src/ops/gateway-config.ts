@@ -151,8 +151,8 @@ const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const MAX_SLUG_LENGTH = 32;
 
 /**
- * Validates the flags and returns the gateway configuration; throws {@link ConfigError} for the
- * first bad setting.
+ * Validates the flags and returns the gateway configuration; throws one {@link ConfigError}
+ * naming every bad or missing setting, one per line, so a first start lists all it needs at once.
  *
  * @example
  *   resolveGatewayConfig({ positionalName: 'gw-1', domain: 'http://127.0.0.1:8080' },
@@ -162,14 +162,46 @@ export function resolveGatewayConfig(
   flags: GatewayFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): GatewayConfig {
-  const name = slug(
-    'name',
-    nonEmpty(flags.positionalName) ?? nonEmpty(flags.name),
-    'the argument of start',
+  const problems: ConfigError[] = [];
+  const check = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error);
+      return undefined;
+    }
+  };
+  const name = check(() =>
+    slug('name', nonEmpty(flags.positionalName) ?? nonEmpty(flags.name), 'the argument of start'),
   );
+  const relayNames = check(() => parseRelayNames(flags, env));
+  const metricsListen = check(() => parseMetricsAddress(flags.metricsListenAddress));
+  const apiUrl = check(() => parseApiUrl(nonEmpty(flags.domain) ?? nonEmpty(env.INFISICAL_DOMAIN)));
+  const login = check(() => parseLogin(flags, env));
+  const logLevel = check(() => parseLogLevel(flags.logLevel));
+  if (problems.length === 1) throw problems[0] as ConfigError;
+  if (problems.length > 1)
+    throw new ConfigError(undefined, problems.map((problem) => problem.message).join('\n'));
+  const recordingPath = nonEmpty(flags.pamSessionRecordingPath);
+  return {
+    name: name as string,
+    relayName: (relayNames as string[])[0] as string,
+    relayNames: relayNames as string[],
+    ...(metricsListen !== undefined ? { metricsListen } : {}),
+    apiUrl: apiUrl as string,
+    login: login as LoginOptions,
+    logLevel: logLevel as LogLevel,
+    ...(recordingPath !== undefined
+      ? { pamSessionRecordingPath: path.resolve(recordingPath) }
+      : {}),
+  };
+}
+
+function parseRelayNames(flags: GatewayFlags, env: NodeJS.ProcessEnv): string[] {
   const relayText =
     nonEmpty(flags.targetRelayName) ?? nonEmpty(flags.relay) ?? nonEmpty(env.INFISICAL_RELAY_NAME);
-  const relayNames = [
+  return [
     ...new Set(
       (relayText ?? '')
         .split(',')
@@ -182,28 +214,15 @@ export function resolveGatewayConfig(
         ),
     ),
   ];
-  const relayName = relayNames[0] as string;
-  const metricsText = nonEmpty(flags.metricsListenAddress);
-  const metricsListen =
-    metricsText === undefined ? undefined : parseObservabilityListenAddress(metricsText);
-  if (typeof metricsListen === 'string') {
-    throw new ConfigError('metricsListenAddress', `"${metricsText}": ${metricsListen}`);
-  }
-  const { apiUrl, login } = resolveControlPlaneConfig(flags, env);
-  const logLevel = parseLogLevel(flags.logLevel);
-  const recordingPath = nonEmpty(flags.pamSessionRecordingPath);
-  return {
-    name,
-    relayName,
-    relayNames,
-    ...(metricsListen !== undefined ? { metricsListen } : {}),
-    apiUrl,
-    login,
-    logLevel,
-    ...(recordingPath !== undefined
-      ? { pamSessionRecordingPath: path.resolve(recordingPath) }
-      : {}),
-  };
+}
+
+function parseMetricsAddress(value: string | undefined): ListenAddress | undefined {
+  const text = nonEmpty(value);
+  if (text === undefined) return undefined;
+  const parsed = parseObservabilityListenAddress(text);
+  if (typeof parsed === 'string')
+    throw new ConfigError('metricsListenAddress', `"${text}": ${parsed}`);
+  return parsed;
 }
 
 /** What talking to the control plane as the gateway's identity takes: where, and how to log in. */

@@ -50,6 +50,15 @@ describe('resolveGatewayConfig', () => {
     expect(error.message).not.toContain('\n');
   });
 
+  it('nothing set: every missing setting at once, one line each', () => {
+    expect(configError(() => resolveGatewayConfig({}, {})).message.split('\n')).toEqual([
+      '--name (INFISICAL_GATEWAY_NAME): is required (the argument of start)',
+      '--target-relay-name (INFISICAL_RELAY_NAME): is required (--target-relay-name / --relay (relay auto-selection is not built yet))',
+      '--domain (INFISICAL_API_URL): is required: the control plane URL (or set INFISICAL_DOMAIN), e.g. https://burrow.example.com',
+      'universal auth needs a client ID: set --client-id or INFISICAL_UNIVERSAL_AUTH_CLIENT_ID (or give a token with --token / INFISICAL_TOKEN)',
+    ]);
+  });
+
   it('name must be a slug of at most 32 characters', () => {
     expect(
       configError(() => resolveGatewayConfig({ ...complete, positionalName: 'GW 1' }, {})).message,
