@@ -207,3 +207,62 @@ describe('instance relay registration', () => {
     ]);
   });
 });
+
+describe('unambiguous relay names and addresses', () => {
+  it('an org relay cannot take an instance relay’s name (409), whoever registers it', async () => {
+    const impostor = await identityWithToken(cp, admin, 'shadow-relay', 'relay');
+    for (const token of [impostor.token, admin.token]) {
+      const res = await registerOrg(token, {
+        host: '127.0.0.1',
+        name: 'shared',
+        sshPort: 2600,
+        tlsPort: 8600,
+      });
+      expect(res.statusCode).toBe(409);
+      expect(res.json<{ message: string }>().message).toBe(
+        'Relay name shared belongs to an instance relay; an org relay cannot take it',
+      );
+    }
+  });
+
+  it('a host:port another relay registered cannot be claimed again (409), org or instance', async () => {
+    const claimant = await identityWithToken(cp, admin, 'claimant-relay', 'relay');
+    // edge-1 holds 127.0.0.1:2222/8443; the instance relay "shared" 127.0.0.1:2402/8402.
+    for (const ports of [
+      { sshPort: 2222, tlsPort: 9000 },
+      { sshPort: 9001, tlsPort: 8443 },
+      { sshPort: 8402, tlsPort: 9002 },
+    ]) {
+      const res = await registerOrg(claimant.token, { host: '127.0.0.1', name: 'claim', ...ports });
+      expect(res.statusCode).toBe(409);
+      expect(res.json<{ message: string }>().message).toMatch(/already claimed by another relay/);
+    }
+    const instance = await registerInstance(`Bearer ${RELAY_AUTH_SECRET}`, {
+      host: '127.0.0.1',
+      name: 'shared-2',
+    });
+    expect(instance.statusCode).toBe(409);
+    // The same ports on another host are someone else's address: fine.
+    const elsewhere = await registerOrg(claimant.token, {
+      host: '127.0.0.3',
+      name: 'claim',
+      sshPort: 2222,
+      tlsPort: 8443,
+    });
+    expect(elsewhere.statusCode).toBe(200);
+  });
+
+  it('an org relay is heartbeated only by its own identity or an admin', async () => {
+    const stranger = await identityWithToken(cp, admin, 'stranger-relay', 'relay');
+    const res = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/relays/heartbeat-org-relay',
+      headers: auth(stranger.token),
+      payload: { name: 'edge-1' },
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.json<{ message: string }>().message).toBe(
+      'Relay edge-1 was registered by another identity',
+    );
+  });
+});

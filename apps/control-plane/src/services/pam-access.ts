@@ -17,9 +17,9 @@ import { relayHostForClients } from './gateway-credentials.ts';
 import { parseSessionDuration } from './pam-session-duration.ts';
 
 /**
- * `POST /api/v1/pam/accounts/access` (docs/pam-contract.md, reference §8.1): opens a session on
- * an account and mints what the access CLI needs to reach the account's gateway for exactly that
- * long:
+ * `POST /api/v1/pam/accounts/access` (reference §8.1): opens a session on an account the caller
+ * may open (a grant on it or its folder, or the admin role: pam-grant-service.ts) and mints
+ * what the access CLI needs to reach the account's gateway for exactly that long:
  *
  *   relay client cert    CN=<gatewayId> (the relay routes by it), lifetime = duration
  *   gateway client cert  CN=identity:<gatewayId>; …100.1 {targetHost, targetPort} = the resource,
@@ -73,102 +73,94 @@ export class PamAccessService {
     this.#deps = deps;
   }
 
-  grant(
+  async grant(
     caller: Identity,
     request: { path: string; duration: string; reason?: string | undefined },
     now = Date.now(),
   ): Promise<PamAccessGrant> {
-    return grantPamAccess(this.#deps, caller, request, now);
-  }
-}
+    const deps = this.#deps;
+    deps.grants.requireAccess(caller, request.path);
+    const durationMs = parseSessionDuration(request.duration);
+    const path = normalizeAccountPath(request.path);
+    const account = deps.accounts.findByPath(caller.orgId, path);
+    if (!account) throw new NotFoundError(`PAM account ${path} not found`);
+    const resource = deps.resources.get(account.resourceId);
+    if (!resource) throw new NotFoundError(`PAM resource of ${path} not found`);
+    const gateway = deps.gateways.get(resource.gatewayId);
+    if (!gateway || gateway.deletedAt !== null) {
+      throw new ConflictError(`The gateway of ${resource.name} was deleted`);
+    }
+    const holding = deps.tunnel.relaysOf(gateway, now);
+    const relay = holding[0];
+    if (!relay) throw new InvalidRequestError(`Gateway ${gateway.name} has no relay`);
+    const org = deps.organizations.get(gateway.orgId);
+    if (!org) throw new NotFoundError('Organization not found');
 
-async function grantPamAccess(
-  deps: PamAccessDeps,
-  caller: Identity,
-  request: { path: string; duration: string; reason?: string | undefined },
-  now: number,
-): Promise<PamAccessGrant> {
-  deps.grants.requireAccess(caller, request.path);
-  const durationMs = parseSessionDuration(request.duration);
-  const path = normalizeAccountPath(request.path);
-  const account = deps.accounts.findByPath(caller.orgId, path);
-  if (!account) throw new NotFoundError(`PAM account ${path} not found`);
-  const resource = deps.resources.get(account.resourceId);
-  if (!resource) throw new NotFoundError(`PAM resource of ${path} not found`);
-  const gateway = deps.gateways.get(resource.gatewayId);
-  if (!gateway || gateway.deletedAt !== null) {
-    throw new ConflictError(`The gateway of ${resource.name} was deleted`);
-  }
-  const holding = deps.tunnel.relaysOf(gateway, now);
-  const relay = holding[0];
-  if (!relay) throw new InvalidRequestError(`Gateway ${gateway.name} has no relay`);
-  const org = deps.organizations.get(gateway.orgId);
-  if (!org) throw new NotFoundError('Organization not found');
-
-  const sessionId = randomUUID();
-  const { cas } = deps;
-  const relayClient = {
-    orgId: org.id,
-    orgName: org.name,
-    gatewayId: gateway.id,
-    gatewayName: gateway.name,
-    lifetimeMs: durationMs,
-    now: new Date(now),
-  };
-  const route = async (holder: Relay): Promise<PamRelayRoute> => {
-    const credentials = await issueRelayClientCredentials(cas, holder, relayClient);
-    return {
-      relayHost: relayHostForClients(holder),
-      relayClientCertificate: credentials.certificate,
-      relayClientPrivateKey: credentials.privateKey,
-      relayServerCertificateChain: credentials.serverCertificateChain,
+    const sessionId = randomUUID();
+    const { cas } = deps;
+    const relayClient = {
+      orgId: org.id,
+      orgName: org.name,
+      gatewayId: gateway.id,
+      gatewayName: gateway.name,
+      lifetimeMs: durationMs,
+      now: new Date(now),
     };
-  };
-  const [primary, otherRoutes, gatewayIssuer, gatewayServerCa] = await Promise.all([
-    route(relay),
-    Promise.all(holding.slice(1).map(route)),
-    cas.x509(gateway.orgId, 'gateway-client'),
-    cas.x509(gateway.orgId, 'gateway-server'),
-  ]);
-  const gatewayClient = await issueGatewayPamClientCertificate({
-    issuer: gatewayIssuer,
-    orgId: gateway.orgId,
-    gatewayId: gateway.id,
-    actor: { type: 'identity', id: caller.id, name: caller.name },
-    targetHost: resource.connectionDetails.host,
-    targetPort: resource.connectionDetails.port,
-    sessionId,
-    resourceType: resource.resourceType,
-    keyAlgorithm: cas.keyAlgorithm,
-    lifetimeMs: durationMs,
-    now: new Date(now),
-  });
-  deps.sessions.create({
-    id: sessionId,
-    orgId: caller.orgId,
-    accountId: account.id,
-    identityId: caller.id,
-    gatewayId: gateway.id,
-    accountPath: account.path,
-    resourceType: resource.resourceType,
-    reason: request.reason ?? null,
-    createdAt: now,
-    expiresAt: now + durationMs,
-  });
-  return {
-    sessionId,
-    accountType: resource.resourceType,
-    resourceType: resource.resourceType,
-    metadata: {
-      username: account.username,
-      database: resource.connectionDetails.database,
-      accountName: account.name,
-      resourceName: resource.name,
-    },
-    ...primary,
-    gatewayClientCertificate: gatewayClient.certificatePem,
-    gatewayClientPrivateKey: gatewayClient.privateKeyPem,
-    gatewayServerCertificateChain: serverCertificateChainPem(gatewayServerCa),
-    relays: [primary, ...otherRoutes],
-  };
+    const route = async (holder: Relay): Promise<PamRelayRoute> => {
+      const credentials = await issueRelayClientCredentials(cas, holder, relayClient);
+      return {
+        relayHost: relayHostForClients(holder),
+        relayClientCertificate: credentials.certificate,
+        relayClientPrivateKey: credentials.privateKey,
+        relayServerCertificateChain: credentials.serverCertificateChain,
+      };
+    };
+    const [primary, otherRoutes, gatewayIssuer, gatewayServerCa] = await Promise.all([
+      route(relay),
+      Promise.all(holding.slice(1).map(route)),
+      cas.x509(gateway.orgId, 'gateway-client'),
+      cas.x509(gateway.orgId, 'gateway-server'),
+    ]);
+    const gatewayClient = await issueGatewayPamClientCertificate({
+      issuer: gatewayIssuer,
+      orgId: gateway.orgId,
+      gatewayId: gateway.id,
+      actor: { type: 'identity', id: caller.id, name: caller.name },
+      targetHost: resource.connectionDetails.host,
+      targetPort: resource.connectionDetails.port,
+      sessionId,
+      resourceType: resource.resourceType,
+      keyAlgorithm: cas.keyAlgorithm,
+      lifetimeMs: durationMs,
+      now: new Date(now),
+    });
+    deps.sessions.create({
+      id: sessionId,
+      orgId: caller.orgId,
+      accountId: account.id,
+      identityId: caller.id,
+      gatewayId: gateway.id,
+      accountPath: account.path,
+      resourceType: resource.resourceType,
+      reason: request.reason ?? null,
+      createdAt: now,
+      expiresAt: now + durationMs,
+    });
+    return {
+      sessionId,
+      accountType: resource.resourceType,
+      resourceType: resource.resourceType,
+      metadata: {
+        username: account.username,
+        database: resource.connectionDetails.database,
+        accountName: account.name,
+        resourceName: resource.name,
+      },
+      ...primary,
+      gatewayClientCertificate: gatewayClient.certificatePem,
+      gatewayClientPrivateKey: gatewayClient.privateKeyPem,
+      gatewayServerCertificateChain: serverCertificateChainPem(gatewayServerCa),
+      relays: [primary, ...otherRoutes],
+    };
+  }
 }
