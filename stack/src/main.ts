@@ -41,9 +41,15 @@ async function main(): Promise<number> {
       await Promise.allSettled([stack?.stop(), pamDemo?.stop(), target?.close()]);
       await startup.catch(() => undefined);
     })());
+  const sayStopped = (why: string): void => {
+    const data = options.keepData
+      ? `kept its scratch data${stack ? ` in ${stack.workDir}` : ''} (--keep-data)`
+      : 'removed its scratch data';
+    say(`${why}: stopped every process the stack started and ${data}`);
+  };
   const onSignal = (signal: NodeJS.Signals): void =>
     void stopEverything().then(() => {
-      say(`${signal}: stopped every process the stack started and removed its scratch data`);
+      sayStopped(signal);
       process.exit(0);
     });
   process.on('SIGINT', onSignal);
@@ -86,6 +92,7 @@ async function main(): Promise<number> {
   if (aborted.signal.aborted) return new Promise(() => {});
   if (options.once) {
     await stopEverything();
+    sayStopped('--once');
     return 0;
   }
   process.stdout.write('Press Ctrl-C to stop everything.\n');
