@@ -1,17 +1,17 @@
 /**
  * The relay's operations surface with real listeners and a stub control plane: /healthz, /readyz
  * and /metrics; the accept limiter on both ports; the per-gateway stream cap; the idle timeout;
- * and the graceful drain (notice to gateways, no new callers, open streams finish).
+ * the graceful drain (notice to gateways, no new callers, open streams finish); the renewal schedule.
  */
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { freePort } from '@burrow/test-support';
+import { freePort, ManualClock } from '@burrow/test-support';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { RelaySshConnection } from '@burrow/ssh-transport';
 import { connectToRelay } from '@burrow/ssh-transport';
-import { DRAIN_NOTICE } from '@burrow/tunnel-protocol';
+import { CERTIFICATE_RENEWAL_INTERVAL_MS, DRAIN_NOTICE } from '@burrow/tunnel-protocol';
 import type { RelayDependencies, RunningRelay } from '../src/relay.ts';
 import { startRelay } from '../src/relay.ts';
 import type { StubControlPlane } from './stub-control-plane.ts';
@@ -213,6 +213,19 @@ describe('relay operations', () => {
     expect(h.relay.gateways.get(gatewayId)).toBeDefined();
     open.socket.end();
     fresh.socket.end();
+  });
+
+  it('re-registers every 6 h, not before (manual clock)', async () => {
+    const clock = new ManualClock();
+    const h = await startHarness({ clock });
+    const registrations = (): number =>
+      h.controlPlane.requests.filter((r) => r.path.endsWith('/register-org-relay')).length;
+    expect(registrations()).toBe(1);
+    await clock.advance(CERTIFICATE_RENEWAL_INTERVAL_MS - 1);
+    expect(registrations()).toBe(1);
+    await clock.advance(1);
+    await waitFor(() => registrations() === 2);
+    expect(CERTIFICATE_RENEWAL_INTERVAL_MS).toBe(6 * 60 * 60 * 1000);
   });
 
   it('cuts streams still open at the drain deadline', async () => {

@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { freePort, ManualClock } from '@burrow/test-support';
+import { freePort } from '@burrow/test-support';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RelaySshConnection } from '@burrow/ssh-transport';
 import { connectToRelay } from '@burrow/ssh-transport';
-import { CERTIFICATE_RENEWAL_INTERVAL_MS } from '@burrow/tunnel-protocol';
 import type { RelayConfig } from '../src/relay-config.ts';
 import type { RunningRelay } from '../src/relay.ts';
 import { startRelay } from '../src/relay.ts';
@@ -221,44 +220,6 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
     expect(relay.gateways.size).toBe(0);
     await expect(connectTcp(sshPort)).rejects.toThrow(/ECONNREFUSED/);
     await expect(connectTcp(tlsPort)).rejects.toThrow(/ECONNREFUSED/);
-  });
-});
-
-describe('relay renewal schedule (manual clock)', () => {
-  it('re-registers every 6 h, not before', async () => {
-    const controlPlane = await startStubControlPlane(HOST);
-    const [sshPort, tlsPort] = await Promise.all([freePort(), freePort()]);
-    const { logger, events } = captureLogger();
-    const clock = new ManualClock();
-    const relay = await startRelay(
-      {
-        type: 'org',
-        host: HOST,
-        name: RELAY_NAME,
-        apiUrl: controlPlane.apiUrl,
-        auth: { kind: 'machine-identity', login: { method: 'token', token: 'identity-token' } },
-        sshListen: { host: HOST, port: sshPort },
-        tlsListen: { host: HOST, port: tlsPort },
-        logLevel: 'debug',
-      },
-      logger,
-      { clock },
-    );
-    const registrations = (): number =>
-      controlPlane.requests.filter((r) => r.path.endsWith('/register-org-relay')).length;
-    try {
-      expect(registrations()).toBe(1);
-      await clock.advance(CERTIFICATE_RENEWAL_INTERVAL_MS - 1);
-      expect(registrations()).toBe(1);
-      expect(events.filter((e) => e.msg === 'Relay certificates renewed')).toEqual([]);
-      await clock.advance(1);
-      await waitFor(() => events.some((e) => e.msg === 'Relay certificates renewed'));
-      expect(registrations()).toBe(2);
-      expect(CERTIFICATE_RENEWAL_INTERVAL_MS).toBe(6 * 60 * 60 * 1000);
-    } finally {
-      await relay.stop();
-      await controlPlane.close();
-    }
   });
 });
 
