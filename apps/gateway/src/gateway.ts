@@ -38,7 +38,7 @@ import {
 import type { ObservabilityServer } from '@burrow/observability';
 import { startObservabilityServer } from '@burrow/observability';
 import { parseSshCertificate } from '@burrow/pki';
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 import type { ActionHandler } from './actions/action.ts';
 import { handleHealth } from './actions/health.ts';
 import { handlePing } from './actions/ping.ts';

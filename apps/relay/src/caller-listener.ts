@@ -24,7 +24,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 import {
   MAX_STREAMS_PER_GATEWAY,
   RELAY_TLS_HANDSHAKE_TIMEOUT_MS,

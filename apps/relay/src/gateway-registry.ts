@@ -9,7 +9,7 @@
  * signed for this relay, so only the gateway itself can replace its session.
  */
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 
 /** What the relay needs from a gateway's SSH session (GatewaySshSession of @burrow/ssh-transport). */
 export interface GatewaySession {

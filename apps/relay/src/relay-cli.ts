@@ -7,7 +7,7 @@
  */
 import { createLogger } from '@burrow/observability';
 import { Command, CommanderError, Option } from 'commander';
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 import type { RelayFlags, RelaySettingKey } from './relay-config.ts';
 import {
   ConfigError,

@@ -4,7 +4,7 @@
  * TLS port with the all-zero caller certificate, so the heartbeat only starts once both listeners
  * are up. Every 10 s until the first success, then every 30 min.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 import { startPeriodicTask, type Clock, type PeriodicTask } from '@burrow/tunnel-protocol';
 import type { ControlPlaneClient } from './control-plane-client.ts';
 import type { RelayType } from './relay-config.ts';

@@ -18,7 +18,7 @@
  * With `metricsListen`, `/healthz`, `/readyz` (listening, registered, not draining) and `/metrics`
  * (relay-metrics.ts) are served there.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 import type { RelaySshServer } from '@burrow/ssh-transport';
 import { createRelaySshServer } from '@burrow/ssh-transport';
 import type { ObservabilityServer } from '@burrow/observability';

@@ -6,7 +6,7 @@
  */
 import type tls from 'node:tls';
 import type { GatewayActor, GatewayRouting, PamSessionInfo } from '@burrow/pki';
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 
 export interface ActionContext {
   readonly socket: tls.TLSSocket;

@@ -14,7 +14,7 @@
  * impossible) in its own way (PostgreSQL: a FATAL ErrorResponse) from `PamSessionError.reason`.
  */
 import type tls from 'node:tls';
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 
 /** One caller connection of a session, as the session sees it. */
 export interface PamConnection {

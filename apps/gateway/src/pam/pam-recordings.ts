@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SessionRecording } from '@burrow/session-recorder';
 import { RecordingUploader, openSessionRecording } from '@burrow/session-recorder';
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 import type { PamPlatformClient } from '../platform/pam-platform-client.ts';
 
 export const DEFAULT_PAM_SESSION_RECORDING_PATH = '/var/lib/infisical/session_recordings';

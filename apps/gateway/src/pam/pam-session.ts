@@ -15,7 +15,7 @@
  */
 import type tls from 'node:tls';
 import type { SessionRecording } from '@burrow/session-recorder';
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 import type { PamPlatformClient } from '../platform/pam-platform-client.ts';
 import type { PamRecordings } from './pam-recordings.ts';
 import { PlatformError } from '../platform/platform-request.ts';

@@ -9,7 +9,7 @@
  * An ended session stays known (as ended) until its NotAfter, so a late connection of a cancelled
  * session is refused with "was cancelled" rather than starting over.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 import type { PamPlatformClient } from '../platform/pam-platform-client.ts';
 import type { PamProtocol } from './pam-protocol.ts';
 import { PamRecordings } from './pam-recordings.ts';

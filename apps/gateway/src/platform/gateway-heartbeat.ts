@@ -9,7 +9,7 @@
  * again within seconds instead of minutes. After a reconnect to the relay the gateway calls
  * {@link GatewayHeartbeat.soon} so the platform re-probes the new path right away.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 import {
   GATEWAY_HEARTBEAT_TTL_SECONDS,
   startPeriodicTask,

@@ -31,7 +31,7 @@ import type { Duplex } from 'node:stream';
 import type { X509Certificate } from '@burrow/pki';
 import { parseCertificate, readBurrowExtensions, readCallerGatewayId } from '@burrow/pki';
 import { INNER_TLS_HANDSHAKE_TIMEOUT_MS } from '@burrow/tunnel-protocol';
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 import type { ActionHandler } from '../actions/action.ts';
 import { endStream } from '../actions/close-stream.ts';
 

@@ -19,7 +19,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { ReconnectBackoff } from '@burrow/tunnel-protocol';
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 
 /** The part of @burrow/ssh-transport's RelaySshConnection the tunnel uses. */
 export interface RelayConnection extends EventEmitter {

@@ -6,7 +6,7 @@
  * session.
  */
 import type tls from 'node:tls';
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 import type { PamConnection, PamProtocol, PamSessionContext } from '../pam-protocol.ts';
 import { BackendKeyTable } from './backend-keys.ts';
 import type { PostgresCredentials } from './postgres-credentials.ts';

@@ -25,7 +25,7 @@
  */
 import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
+import type { Logger } from '@burrow/observability';
 import type { PamSessionContext } from '../pam-protocol.ts';
 import type { PamRefusalReason } from '../pam-session-error.ts';
 import { PamSessionError } from '../pam-session-error.ts';
