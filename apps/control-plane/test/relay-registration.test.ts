@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PassThrough } from 'node:stream';
+import { freePort } from '@burrow/test-support';
 import { relayServerChainPem } from '../src/services/relay-credentials.ts';
 import { run, sshCertificateInfo, sshFingerprintOf, withFiles } from './support/cli-tools.ts';
 import {
@@ -20,9 +22,12 @@ interface RelayReply {
 let cp: TestControlPlane;
 let admin: Bootstrapped;
 let relayIdentity: { identityId: string; token: string };
+let logs = '';
 
 beforeAll(async () => {
-  cp = await startTestControlPlane();
+  const logStream = new PassThrough();
+  logStream.on('data', (chunk: Buffer) => (logs += chunk.toString()));
+  cp = await startTestControlPlane({ logStream, logLevel: 'info' });
   admin = await bootstrap(cp);
   relayIdentity = await identityWithToken(cp, admin, 'relay-identity', 'relay');
 });
@@ -264,5 +269,35 @@ describe('unambiguous relay names and addresses', () => {
     expect(res.json<{ message: string }>().message).toBe(
       'Relay edge-1 was registered by another identity',
     );
+  });
+});
+
+describe('a failed relay heartbeat', () => {
+  it('answers in Burrow’s words; what the host said goes to the control plane’s log only', async () => {
+    const closed = await freePort();
+    const quiet = await identityWithToken(cp, admin, 'quiet-relay', 'relay');
+    const registered = await registerOrg(quiet.token, {
+      host: '127.0.0.1',
+      name: 'quiet',
+      sshPort: await freePort(),
+      tlsPort: closed,
+    });
+    expect(registered.statusCode).toBe(200);
+    const res = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/relays/heartbeat-org-relay',
+      headers: auth(quiet.token),
+      payload: { name: 'quiet' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ message: string }>().message).toBe(
+      'Relay quiet is not reachable: the control plane could not complete a TLS handshake with it',
+    );
+    expect(res.body).not.toMatch(/ECONNREFUSED/);
+    const refused = logs
+      .split('\n')
+      .filter((line) => line.includes('request refused') && line.includes('Relay quiet'));
+    expect(refused.length).toBe(1);
+    expect(refused[0]).toMatch(/"cause":"[^"]*ECONNREFUSED/);
   });
 });
