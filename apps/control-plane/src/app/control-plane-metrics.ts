@@ -27,7 +27,7 @@ import {
 } from '@burrow/observability';
 import { HEARTBEAT_BUFFER_SECONDS } from '@burrow/tunnel-protocol';
 import type { ControlPlaneApp } from './build-app.ts';
-import type { ControlPlaneContext } from './control-plane-context.ts';
+import type { Db } from '../db/database.ts';
 
 export interface ControlPlaneMetrics {
   readonly registry: Registry;
@@ -39,7 +39,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Adds the request hooks to `app` (before it listens) and returns the registry. */
 export function instrumentControlPlane(
   app: ControlPlaneApp,
-  context: ControlPlaneContext,
+  context: { db: Db },
 ): ControlPlaneMetrics {
   const registry = new Registry();
   const registers = [registry];
