@@ -4,7 +4,8 @@ import { ErrorResponseRef, errorResponses } from '../schemas/common.ts';
 
 /**
  * PAM access (reference §8.1):
- *   POST /api/v1/pam/accounts/access (member) {path, duration:"3600000ms"|"1h", reason?}
+ *   POST /api/v1/pam/accounts/access (member with a grant on the account or its folder, admin)
+ *        {path, duration:"3600000ms"|"1h", reason?}
  *        → {sessionId, accountType, resourceType, metadata:{username, database, accountName,
  *           resourceName}, relayHost, relayClientCertificate, relayClientPrivateKey,
  *           relayServerCertificateChain, gatewayClientCertificate, gatewayClientPrivateKey,

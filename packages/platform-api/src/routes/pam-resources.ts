@@ -8,7 +8,7 @@ import { PamConnectionDetailsJson, PamName, PamResourceJson } from '../schemas/p
  *   POST /api/v1/pam/resources (admin)
  *        {name, resourceType:"postgres", gatewayId, connectionDetails:{host, port, database,
  *         sslEnabled?, sslRejectUnauthorized?, sslCertificate?}} → {resource}; 409 name taken
- *   GET  /api/v1/pam/resources (member) → {resources:[…]}
+ *   GET  /api/v1/pam/resources (admin, auditor) → {resources:[…]}
  */
 export const createPamResource = defineRoute({
   method: 'POST',

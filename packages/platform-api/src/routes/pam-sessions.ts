@@ -14,8 +14,9 @@ import { PamSessionJson } from '../schemas/pam.ts';
  *        → {acknowledgedEvents: <total stored>}; 409 {…, acknowledgedEvents} on a gap
  *   POST /api/v1/pam/sessions/:sessionId/end (the session's gateway or user) → {session:{id,
  *        status:"ended", endedAt}}; idempotent
- *   GET  /api/v1/pam/sessions (member) → {sessions:[…]}
- *   GET  /api/v1/pam/sessions/:sessionId (member) → {session:{…, events:[…]}}
+ *   GET  /api/v1/pam/sessions → {sessions:[…]}: every session (admin, auditor), a member's own
+ *   GET  /api/v1/pam/sessions/:sessionId (admin, auditor, the session's own user)
+ *        → {session:{…, events:[…]}} (the recording)
  */
 
 /** Events per batch; the gateway's uploader sends at most 1000. */
