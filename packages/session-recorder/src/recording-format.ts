@@ -67,10 +67,12 @@ export const RECORD_TAG_BYTES = 16;
 export const MIN_RECORD_BODY_BYTES = RECORD_NONCE_BYTES + RECORD_TAG_BYTES;
 
 /**
- * Upper bound for one record body. Events are query texts and result summaries; 16 MiB is far
- * above any real one and keeps a corrupted length from making a reader allocate gigabytes.
+ * Upper bound for one record body. Events are query texts and result summaries; the gateway
+ * keeps query text in full up to 4 Mi characters, which JSON can grow sixfold at worst (control
+ * characters as \u00XX). 64 MiB holds that and keeps a corrupted length from making a reader
+ * allocate gigabytes.
  */
-export const MAX_RECORD_BODY_BYTES = 16 * 1024 * 1024;
+export const MAX_RECORD_BODY_BYTES = 64 * 1024 * 1024;
 
 /** The PAM session key is an AES-256 key. */
 export const RECORDING_KEY_BYTES = 32;

@@ -14,8 +14,12 @@ import { isoTime } from './iso-time.ts';
  * read with events (members).
  */
 
-/** An event batch may be larger than ordinary bodies: the uploader sends up to ~512 KiB. */
-const EVENT_BATCH_BODY_LIMIT = 8 * 1024 * 1024;
+/**
+ * An event batch may be larger than ordinary bodies: the uploader sends up to ~512 KiB, but a
+ * batch always holds at least one event, and one event can be a recording's largest record
+ * (@burrow/session-recorder MAX_RECORD_BODY_BYTES, 64 MiB).
+ */
+const EVENT_BATCH_BODY_LIMIT = 64 * 1024 * 1024;
 
 function sessionJson(session: PamSession, now = Date.now()) {
   return {

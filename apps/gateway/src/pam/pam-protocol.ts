@@ -29,7 +29,11 @@ export interface PamSessionContext<Credentials> {
   readonly resourceType: string;
   /** The stored credentials (cached per session); rejects with PamSessionError when refused. */
   credentials(): Promise<Credentials>;
-  /** Appends the event to the session recording; resolves once it is on disk (never rejects). */
+  /**
+   * Appends the event to the session recording; resolves once it is on disk and rejects when it
+   * could not be written: the protocol must then withhold the answer the event belongs to and
+   * close the connection (fail closed).
+   */
   record(event: object): Promise<void>;
 }
 

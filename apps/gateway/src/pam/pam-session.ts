@@ -129,18 +129,23 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
     return credentials;
   }
 
+  /**
+   * Appends an event (in order with every other connection's); resolves once it is on disk and
+   * rejects when it could not be written — the caller must then withhold the answer it belongs
+   * to (fail closed). A failure does not stop later appends.
+   */
   record(event: object): Promise<void> {
-    this.appendChain = this.appendChain
-      .then(async () => {
-        const recording = this.recording ?? (await this.recordingPromise);
-        if (!recording) throw new Error('the recording is not open');
-        await recording.append(event);
-      })
-      .catch((error: unknown) =>
-        // The event itself is never logged: it may hold sensitive query text.
-        this.logger.error({ error: messageOf(error) }, 'could not append to the session recording'),
-      );
-    return this.appendChain;
+    const append = this.appendChain.then(async () => {
+      const recording = this.recording ?? (await this.recordingPromise);
+      if (!recording) throw new Error('the recording is not open');
+      await recording.append(event);
+    });
+    this.appendChain = append.catch(() => undefined);
+    return append.catch((error: unknown) => {
+      // The event itself is never logged: it may hold sensitive query text.
+      this.logger.error({ error: messageOf(error) }, 'could not append to the session recording');
+      throw error;
+    });
   }
 
   /**

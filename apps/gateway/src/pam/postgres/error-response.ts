@@ -24,6 +24,8 @@ export const SQLSTATE = {
   adminShutdown: '57P01',
   /** feature_not_supported. */
   featureNotSupported: '0A000',
+  /** program_limit_exceeded: the recorder would have to forget something still executable. */
+  programLimitExceeded: '54000',
 } as const;
 
 export interface PgErrorFields {

@@ -33,7 +33,15 @@ import type { BackendKey, BackendKeyTable } from './backend-keys.ts';
 import { SQLSTATE, encodeErrorResponse } from './error-response.ts';
 import { MessageReader } from './message-reader.ts';
 import type { PostgresCredentials } from './postgres-credentials.ts';
-import { QueryRecorder, RECORDED_CLIENT_TYPES, RECORDED_SERVER_TYPES } from './query-recorder.ts';
+import {
+  MAX_INSPECTED_CLIENT_MESSAGE_BYTES,
+  PENDING_PAUSE_AT,
+  PENDING_RESUME_AT,
+  QueryRecorder,
+  RECORDED_CLIENT_TYPES,
+  RECORDED_SERVER_TYPES,
+  RecorderLimitError,
+} from './query-recorder.ts';
 import { ServerAuthenticationError, authenticateToServer } from './server-authentication.ts';
 import { encodeCancelRequest, encodeStartupMessage, readCallerStartup } from './startup.ts';
 import type { PostgresTarget } from './target-connection.ts';
@@ -45,8 +53,11 @@ import { PgMessageSplitter, PgProtocolError, encodeMessage, int32 } from './wire
 export const CALLER_STARTUP_TIMEOUT_MS = 30_000;
 /** Connect + TLS + login to the database must finish within this. */
 export const SERVER_LOGIN_TIMEOUT_MS = 30_000;
-/** Messages the recorder reads are buffered up to this; larger ones stream past unrecorded. */
-export const MAX_RECORDED_MESSAGE_BYTES = 1024 * 1024;
+/**
+ * Server messages the recorder reads are buffered up to this; larger ones stream past and the
+ * recorder reads their first bytes (an error message is never that long in its useful part).
+ */
+export const MAX_INSPECTED_SERVER_MESSAGE_BYTES = 1024 * 1024;
 
 /** A failure the caller sees as a FATAL ErrorResponse (no secret in the message). */
 export class PostgresFatalError extends Error {
@@ -224,24 +235,29 @@ export class PostgresPamConnection {
     const server = this.server!;
     this.state = 'relay';
     const recorder = new QueryRecorder((event) => {
-      this.pendingAppends.push(this.session.record(event));
+      const append = this.session.record(event);
+      // Awaited with the answer it belongs to; one written after the connection closed is
+      // awaited by nobody, and its failure is already logged.
+      append.catch(() => undefined);
+      this.pendingAppends.push(append);
     });
     this.recorder = recorder;
     const clientSplitter = new PgMessageSplitter({
       inspect: RECORDED_CLIENT_TYPES,
-      maxInspectedBodyBytes: MAX_RECORDED_MESSAGE_BYTES,
+      maxInspectedBodyBytes: MAX_INSPECTED_CLIENT_MESSAGE_BYTES,
     });
     const serverSplitter = new PgMessageSplitter({
       inspect: new Set([...RECORDED_SERVER_TYPES, 'K']),
-      maxInspectedBodyBytes: MAX_RECORDED_MESSAGE_BYTES,
+      maxInspectedBodyBytes: MAX_INSPECTED_SERVER_MESSAGE_BYTES,
     });
     this.clientSplitter = clientSplitter;
     this.serverSplitter = serverSplitter;
 
     const fromCaller = (item: SplitterOutput): Buffer | undefined => {
       if (item.kind === 'bytes') return item.bytes;
-      if (item.kind === 'oversized') {
-        recorder.fromClientOversized(item.type, item.length);
+      if (item.kind === 'oversized') return undefined;
+      if (item.kind === 'oversized-end') {
+        recorder.fromClientOversized(item.type, item.length, item.prefix, item.sha256);
         return undefined;
       }
       recorder.fromClient(item.message);
@@ -250,35 +266,74 @@ export class PostgresPamConnection {
     const fromServer = (item: SplitterOutput): Buffer | undefined => {
       if (item.kind === 'bytes') return item.bytes;
       if (item.kind === 'oversized') return undefined;
+      if (item.kind === 'oversized-end') {
+        recorder.fromServerOversized(item.type, item.prefix);
+        return undefined;
+      }
       if (item.message.type === 'K') return this.aliasBackendKey(item.message.body, target);
       recorder.fromServer(item.message);
       return item.raw;
     };
-    this.pump(this.caller, server, clientSplitter, fromCaller, callerRest);
-    this.pump(server, this.caller, serverSplitter, fromServer, serverRest);
+    // However many requests a caller pipelines, none is dropped: past PENDING_PAUSE_AT unanswered
+    // ones the caller is not read until the database has answered down to PENDING_RESUME_AT.
+    const afterCaller = (): void => {
+      if (recorder.pendingCount >= PENDING_PAUSE_AT) this.hold(this.caller, 'pipelined');
+    };
+    const afterServer = (): void => {
+      if (recorder.pendingCount <= PENDING_RESUME_AT) this.release(this.caller, 'pipelined');
+    };
+    this.pump(this.caller, server, clientSplitter, fromCaller, callerRest, afterCaller);
+    this.pump(server, this.caller, serverSplitter, fromServer, serverRest, afterServer);
   }
 
-  /** Reads `source`, splits it, writes what `map` returns to `destination`, with backpressure. */
+  /** Why each stream is paused; it is resumed only when no reason is left. */
+  private readonly pauses = new Map<Duplex, Set<string>>();
+
+  private hold(stream: Duplex, reason: string): void {
+    let reasons = this.pauses.get(stream);
+    if (!reasons) this.pauses.set(stream, (reasons = new Set()));
+    reasons.add(reason);
+    stream.pause();
+  }
+
+  private release(stream: Duplex, reason: string): void {
+    const reasons = this.pauses.get(stream);
+    if (!reasons?.delete(reason)) return;
+    if (reasons.size === 0 && !this.isClosed) stream.resume();
+  }
+
+  /**
+   * Reads `source`, splits it, writes what `map` returns to `destination`, with backpressure.
+   * Bytes that answer a recorded request wait until its event is on disk; if the append fails,
+   * they are never written and the connection is closed (fail closed).
+   */
   private pump(
     source: Duplex,
     destination: Duplex,
     splitter: PgMessageSplitter,
     map: (item: SplitterOutput) => Buffer | undefined,
     initial: Buffer,
+    afterChunk: () => void,
   ): void {
     const handle = (chunk: Buffer): void => {
-      let items: SplitterOutput[];
+      if (this.isClosed) return;
+      const out: Buffer[] = [];
       try {
-        items = splitter.push(chunk);
+        for (const item of splitter.push(chunk)) {
+          const bytes = map(item);
+          if (bytes && bytes.length > 0) out.push(bytes);
+        }
       } catch (error) {
-        this.fail(error);
+        // A protocol error, or the recorder's limit: nothing of this chunk is forwarded.
+        this.pendingAppends.splice(0);
+        this.fail(
+          error instanceof RecorderLimitError
+            ? new PostgresFatalError(`gateway: ${error.message}`, SQLSTATE.programLimitExceeded)
+            : error,
+        );
         return;
       }
-      const out: Buffer[] = [];
-      for (const item of items) {
-        const bytes = map(item);
-        if (bytes && bytes.length > 0) out.push(bytes);
-      }
+      afterChunk();
       const appends = this.pendingAppends.splice(0);
       if (appends.length === 0) {
         forward(out);
@@ -287,20 +342,29 @@ export class PostgresPamConnection {
       // These bytes answer a query whose event is still being written. Hold them (and everything
       // after them) until the event is on disk: a gateway killed right after answering must not
       // have answered a query it never recorded.
-      source.pause();
-      held = Promise.all(appends).then(() => {
-        if (forward(out)) source.resume();
-      });
+      this.hold(source, 'recording');
+      held = Promise.all(appends).then(
+        () => {
+          forward(out);
+          this.release(source, 'recording');
+        },
+        (error: unknown) =>
+          this.fail(
+            new PostgresFatalError(
+              `gateway could not record this query, so its answer is withheld and the connection closed: ${error instanceof Error ? error.message : String(error)}`,
+              SQLSTATE.connectionFailure,
+            ),
+          ),
+      );
     };
-    /** Writes `out`; false when the destination asked us to wait for 'drain' (source paused). */
-    const forward = (out: Buffer[]): boolean => {
-      if (out.length === 0 || destination.destroyed || destination.writableEnded) return true;
+    /** Writes `out`; pauses the source until 'drain' when the destination is full. */
+    const forward = (out: Buffer[]): void => {
+      if (out.length === 0 || destination.destroyed || destination.writableEnded) return;
       const ok = destination.write(out.length === 1 ? out[0]! : Buffer.concat(out));
       if (!ok) {
-        source.pause();
-        destination.once('drain', () => source.resume());
+        this.hold(source, 'drain');
+        destination.once('drain', () => this.release(source, 'drain'));
       }
-      return ok;
     };
     let held: Promise<void> = Promise.resolve();
     if (initial.length > 0) handle(initial);
@@ -310,7 +374,7 @@ export class PostgresPamConnection {
         if (!destination.destroyed && !destination.writableEnded) destination.end();
       });
     });
-    source.resume();
+    if (!this.pauses.get(source)?.size) source.resume();
   }
 
   private aliasBackendKey(body: Buffer, target: PostgresTarget): Buffer {

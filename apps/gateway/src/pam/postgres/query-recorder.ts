@@ -21,11 +21,25 @@
  * the next Sync, so every queued request up to that Sync fails with it (Executes are recorded
  * with the error; a failed Parse or Bind without an Execute is recorded once).
  *
- * The recorder only observes: a message it cannot parse is logged as unparseable and never
- * stops the relay. Its state is bounded (statement and portal maps, queue length, text sizes).
+ * Nothing executed goes unrecorded (issue 14):
+ *   - statements and portals are never forgotten while still executable: they leave the maps on
+ *     Close (or when a new one of the same name replaces them). Their text is bounded in total by
+ *     {@link MAX_REMEMBERED_CHARS}; a Parse or Bind beyond it throws {@link RecorderLimitError}
+ *     and the connection is closed before that message reaches the database.
+ *   - requests awaiting an answer are never dropped, however many are pipelined; the proxy stops
+ *     reading the caller while more than {@link PENDING_PAUSE_AT} wait (backpressure, not loss).
+ *   - query text is kept in full up to {@link MAX_RECORDED_QUERY_CHARS}; longer text (and any
+ *     message over the splitter's inspection bound, {@link MAX_INSPECTED_CLIENT_MESSAGE_BYTES})
+ *     is kept up to that bound and marked `… (truncated: <n> bytes in all, SHA-256 <hex> of
+ *     <what>)`, so the whole of it can still be matched against a copy.
+ * A message it cannot parse is recorded as unparseable and never stops the relay; only the
+ * limit above does. The answer to a recorded request is held by the proxy until its event is on
+ * disk, and a failed append closes the connection instead (fail closed).
  */
+import { createHash } from 'node:crypto';
 import { interpolateParameters, parseBind } from './bound-parameters.ts';
 import { summarizeError } from './error-response.ts';
+import { RequestQueue } from './request-queue.ts';
 import type { PgMessage } from './wire-messages.ts';
 import { BodyReader } from './wire-messages.ts';
 
@@ -63,12 +77,33 @@ export const RECORDED_SERVER_TYPES: ReadonlySet<string> = new Set([
   'V',
 ]);
 
-/** A query text in the log is cut here (a 1 MiB statement is readable; 1 GiB is not). */
-export const MAX_RECORDED_INPUT_CHARS = 1024 * 1024;
-/** Named statements kept per connection; the oldest is forgotten past this. */
-const MAX_STATEMENTS = 10_000;
-/** Requests awaiting an answer; a client that pipelines more is not tracked beyond it. */
-const MAX_PENDING = 100_000;
+/**
+ * Query text is recorded in full up to this many characters (4 Mi: far above hand-written or
+ * generated SQL; an event of that size still fits a record and an upload batch); beyond it the
+ * text is cut and marked with its full size and SHA-256.
+ */
+export const MAX_RECORDED_QUERY_CHARS = 4 * 1024 * 1024;
+/**
+ * Client messages of the recorded types are read whole up to this body size; larger ones stream
+ * through to the database and the recorder sees their first bytes and the SHA-256 of the body.
+ */
+export const MAX_INSPECTED_CLIENT_MESSAGE_BYTES = 4 * 1024 * 1024;
+/**
+ * Text of the prepared statements and portals of one connection, in total. They cannot be
+ * forgotten while the database can still execute them, so past this the connection is closed
+ * (64 Mi characters: thousands of ordinary statements; ORMs that prepare without closing stay
+ * far below).
+ */
+export const MAX_REMEMBERED_CHARS = 64 * 1024 * 1024;
+/** The proxy stops reading the caller while this many requests wait for an answer… */
+export const PENDING_PAUSE_AT = 100_000;
+/** …and reads again once the database has answered down to this many. */
+export const PENDING_RESUME_AT = 10_000;
+
+/** The recorder would have to forget something still executable: the connection must close. */
+export class RecorderLimitError extends Error {
+  override name = 'RecorderLimitError';
+}
 
 type Pending =
   | { kind: 'query'; timestamp: string; input: string; outputs: string[] }
@@ -82,6 +117,8 @@ type Pending =
 interface Statement {
   readonly query: string;
   readonly parameterTypes: readonly number[];
+  /** For a statement too large to keep whole: the truncation mark that follows its text. */
+  readonly mark?: string;
 }
 
 export class QueryRecorder {
@@ -89,22 +126,35 @@ export class QueryRecorder {
   private readonly now: () => Date;
   private readonly statements = new Map<string, Statement>();
   private readonly portals = new Map<string, string>();
-  private readonly pending: Pending[] = [];
+  private readonly pending = new RequestQueue<Pending>();
+  /** Characters of statement and portal text held. */
+  private rememberedChars = 0;
 
   constructor(onEvent: (event: QueryEvent) => void, now: () => Date = () => new Date()) {
     this.onEvent = onEvent;
     this.now = now;
   }
 
-  /** A message the caller sent (before it is forwarded). */
+  /** Requests waiting for the server's answer (the proxy's backpressure reads this). */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * A message the caller sent (before it is forwarded). Throws RecorderLimitError when it would
+   * make the recorder forget an executable statement: close the connection, do not forward it.
+   */
   fromClient(message: PgMessage): void {
     const timestamp = this.now().toISOString();
     try {
       const reader = new BodyReader(message.body);
       switch (message.type) {
-        case 'Q':
-          this.enqueue({ kind: 'query', timestamp, input: clip(reader.cstring()), outputs: [] });
+        case 'Q': {
+          const text = reader.cstring();
+          this.forgetDeallocated(text);
+          this.enqueue({ kind: 'query', timestamp, input: clip(text), outputs: [] });
           break;
+        }
         case 'P': {
           const name = reader.cstring();
           const query = clip(reader.cstring());
@@ -120,9 +170,9 @@ export class QueryRecorder {
           const statement = this.statements.get(statementName);
           const bind = parseBind(message.body, statement?.parameterTypes ?? []);
           const query = statement?.query ?? `<unknown prepared statement "${statementName}">`;
-          const input = clip(interpolateParameters(query, bind.parameters));
-          this.portals.set(bind.portal, input);
-          if (this.portals.size > MAX_STATEMENTS) this.forgetOldest(this.portals);
+          const input =
+            clip(interpolateParameters(query, bind.parameters)) + (statement?.mark ?? '');
+          this.rememberPortal(bind.portal, input);
           this.enqueue({ kind: 'bind', timestamp, input });
           break;
         }
@@ -138,8 +188,8 @@ export class QueryRecorder {
         case 'C': {
           const what = reader.bytes(1).toString('latin1');
           const name = reader.cstring();
-          if (what === 'S') this.statements.delete(name);
-          else this.portals.delete(name);
+          if (what === 'S') this.forget(this.statements, name);
+          else this.forget(this.portals, name);
           this.enqueue({ kind: 'close' });
           break;
         }
@@ -157,7 +207,8 @@ export class QueryRecorder {
           break;
         }
       }
-    } catch {
+    } catch (error) {
+      if (error instanceof RecorderLimitError) throw error;
       if (message.type === 'Q' || message.type === 'F') {
         this.enqueue({ kind: 'query', timestamp, input: '<unparseable message>', outputs: [] });
       } else if (message.type === 'E') {
@@ -166,30 +217,54 @@ export class QueryRecorder {
     }
   }
 
-  /** A client message too large to inspect (its bytes were forwarded without being read). */
-  fromClientOversized(type: string, length: number): void {
+  /**
+   * A client message too large to read whole, once all of it went by: its first bytes and the
+   * SHA-256 of its body (wire-messages.ts 'oversized-end'). Recorded like the message itself,
+   * its text cut and marked.
+   */
+  fromClientOversized(type: string, length: number, prefix: Buffer, sha256: string): void {
     const timestamp = this.now().toISOString();
-    const input = `<message of ${length} bytes, too large to record>`;
+    const mark = `… (truncated: the ${type} message is ${length} bytes; SHA-256 of its body ${sha256})`;
+    const reader = new PrefixReader(prefix);
     switch (type) {
       case 'Q':
-      case 'F':
-        this.enqueue({ kind: 'query', timestamp, input, outputs: [] });
-        break;
-      case 'P':
-        this.enqueue({ kind: 'parse', timestamp, input });
-        break;
-      case 'B':
+        this.enqueue({ kind: 'query', timestamp, input: reader.text() + mark, outputs: [] });
+        return;
+      case 'P': {
+        const name = reader.cstring();
+        const query = name === undefined ? '' : reader.text();
+        if (name !== undefined) this.rememberStatement(name, { query, parameterTypes: [], mark });
+        this.enqueue({ kind: 'parse', timestamp, input: query + mark });
+        return;
+      }
+      case 'B': {
+        const portal = reader.cstring();
+        const statementName = reader.cstring();
+        const statement =
+          statementName === undefined ? undefined : this.statements.get(statementName);
+        const query = statement?.query ?? `<unknown prepared statement "${statementName ?? '?'}">`;
+        const input = `${clip(query)}${statement?.mark ?? ''}\n-- parameters not shown${mark}`;
+        if (portal !== undefined) this.rememberPortal(portal, input);
         this.enqueue({ kind: 'bind', timestamp, input });
-        break;
+        return;
+      }
+      case 'F':
+        this.enqueue({ kind: 'query', timestamp, input: `<function call>${mark}`, outputs: [] });
+        return;
       default:
-        // D, C, S, E are tiny; an oversized one is as odd as it gets: track it for the queue.
-        this.fromClient({ type, body: Buffer.alloc(0) });
+        // E, D, C, S are tiny; an oversized one is as odd as it gets: track it for the queue.
+        this.fromClient({ type, body: prefix });
     }
+  }
+
+  /** A server message too large to read whole: what its first bytes say still counts. */
+  fromServerOversized(type: string, prefix: Buffer): void {
+    this.fromServer({ type, body: prefix });
   }
 
   /** A message the server sent (before it is forwarded). */
   fromServer(message: PgMessage): void {
-    const head = this.pending[0];
+    const head = this.pending.peek();
     switch (message.type) {
       case 'E':
         this.onError(summarizeError(message.body));
@@ -235,7 +310,7 @@ export class QueryRecorder {
    */
   close(reason?: string): void {
     const why = reason === undefined ? '' : `: ${reason}`;
-    for (const item of this.pending.splice(0)) {
+    for (const item of this.pending.drain()) {
       if (item.kind === 'query') {
         const outputs = [...item.outputs, `(connection closed before the query finished${why})`];
         this.emit(item.timestamp, item.input, outputs.join('; '));
@@ -246,15 +321,14 @@ export class QueryRecorder {
   }
 
   private onError(summary: string): void {
-    const head = this.pending[0];
+    const head = this.pending.peek();
     if (!head) return; // e.g. a FATAL at shutdown: not a query's answer
     if (head.kind === 'query') {
       head.outputs.push(summary);
       return;
     }
     // Extended protocol: the server discards everything up to the next Sync.
-    const syncAt = this.pending.findIndex((item) => item.kind === 'sync');
-    const failed = this.pending.splice(0, syncAt < 0 ? this.pending.length : syncAt);
+    const failed = this.pending.takeUntil((item) => item.kind === 'sync');
     let recorded = false;
     for (const item of failed) {
       if (item.kind === 'execute') {
@@ -271,7 +345,7 @@ export class QueryRecorder {
   private onReady(): void {
     // Pop through the request that ReadyForQuery answers; anything before it got no answer.
     while (this.pending.length > 0) {
-      const item = this.pending.shift()!;
+      const item = this.pending.shift() as Pending;
       if (item.kind === 'query') {
         this.emit(item.timestamp, item.input, item.outputs.join('; ') || 'OK');
         return;
@@ -287,19 +361,57 @@ export class QueryRecorder {
   }
 
   private enqueue(item: Pending): void {
-    if (this.pending.length >= MAX_PENDING) return;
     this.pending.push(item);
   }
 
   private rememberStatement(name: string, statement: Statement): void {
-    this.statements.delete(name);
+    this.forget(this.statements, name);
+    this.remember(statement.query.length);
     this.statements.set(name, statement);
-    if (this.statements.size > MAX_STATEMENTS) this.forgetOldest(this.statements);
   }
 
-  private forgetOldest(map: Map<string, unknown>): void {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
+  private rememberPortal(name: string, input: string): void {
+    this.forget(this.portals, name);
+    this.remember(input.length);
+    this.portals.set(name, input);
+  }
+
+  private remember(chars: number): void {
+    if (this.rememberedChars + chars > MAX_REMEMBERED_CHARS) {
+      throw new RecorderLimitError(
+        `this connection's prepared statements and portals hold ${this.rememberedChars} characters of SQL; ` +
+          `the gateway records at most ${MAX_REMEMBERED_CHARS} and never forgets one the database can still execute: ` +
+          'close statements you no longer need (Close / DEALLOCATE) or reconnect',
+      );
+    }
+    this.rememberedChars += chars;
+  }
+
+  /**
+   * `DEALLOCATE name`, `DEALLOCATE ALL` and `DISCARD ALL` sent alone as a simple query free
+   * statements like Close does (only for the memory bound: if the database refuses, a later
+   * Bind of the name fails there too).
+   */
+  private forgetDeallocated(text: string): void {
+    if (
+      /^\s*DISCARD\s+ALL\s*;?\s*$/i.test(text) ||
+      /^\s*DEALLOCATE\s+(PREPARE\s+)?ALL\s*;?\s*$/i.test(text)
+    ) {
+      for (const name of [...this.statements.keys()]) this.forget(this.statements, name);
+      return;
+    }
+    const match =
+      /^\s*DEALLOCATE\s+(?:PREPARE\s+)?(?:"([^"]+)"|([A-Za-z_][A-Za-z0-9_$]*))\s*;?\s*$/i.exec(
+        text,
+      );
+    if (match) this.forget(this.statements, match[1] ?? (match[2] as string).toLowerCase());
+  }
+
+  private forget(map: Map<string, Statement | string>, name: string): void {
+    const old = map.get(name);
+    if (old === undefined) return;
+    this.rememberedChars -= typeof old === 'string' ? old.length : old.query.length;
+    map.delete(name);
   }
 
   private emit(timestamp: string, input: string, output: string): void {
@@ -318,8 +430,40 @@ function safeCString(body: Buffer): string {
   return body.toString('utf8', 0, end < 0 ? body.length : end);
 }
 
+/** The text in full up to MAX_RECORDED_QUERY_CHARS; beyond, cut and marked with size and hash. */
 function clip(text: string): string {
-  return text.length > MAX_RECORDED_INPUT_CHARS
-    ? `${text.slice(0, MAX_RECORDED_INPUT_CHARS)}… (truncated)`
-    : text;
+  if (text.length <= MAX_RECORDED_QUERY_CHARS) return text;
+  const whole = Buffer.from(text, 'utf8');
+  const sha256 = createHash('sha256').update(whole).digest('hex');
+  return (
+    `${text.slice(0, MAX_RECORDED_QUERY_CHARS)}… (truncated: ${whole.length} bytes in all; ` +
+    `SHA-256 of the whole UTF-8 text ${sha256})`
+  );
+}
+
+/** Reads fields from the first bytes of a message that may end anywhere. */
+class PrefixReader {
+  private offset = 0;
+  private readonly bytes: Buffer;
+
+  constructor(bytes: Buffer) {
+    this.bytes = bytes;
+  }
+
+  /** A NUL-terminated string, or undefined when the prefix ends first. */
+  cstring(): string | undefined {
+    const end = this.bytes.indexOf(0, this.offset);
+    if (end < 0) return undefined;
+    const value = this.bytes.toString('utf8', this.offset, end);
+    this.offset = end + 1;
+    return value;
+  }
+
+  /** The text from here to the next NUL or the end of the prefix. */
+  text(): string {
+    const end = this.bytes.indexOf(0, this.offset);
+    const value = this.bytes.toString('utf8', this.offset, end < 0 ? this.bytes.length : end);
+    this.offset = end < 0 ? this.bytes.length : end + 1;
+    return value;
+  }
 }

@@ -13,8 +13,11 @@
  * limit is 10 000). Typed messages are split by {@link PgMessageSplitter}: messages the gateway
  * inspects are buffered up to a limit, everything else (and inspected messages over the limit)
  * streams through chunk by chunk, so one caller or server can never make the gateway buffer more
- * than the limit.
+ * than the limit. An inspected message over the limit is still seen whole in a bounded form: its
+ * header first ('oversized'), then, once its last byte passed, its first bytes and the SHA-256
+ * of its entire body ('oversized-end'), so a recorder can name exactly what went by.
  */
+import { createHash, type Hash } from 'node:crypto';
 
 /** The server rejects startup packets over 10 000 bytes; so does the gateway. */
 export const MAX_STARTUP_PACKET_BYTES = 10_000;
@@ -144,7 +147,18 @@ export type SplitterOutput =
   /** Bytes of messages that are not inspected (or too large to be): forward them as they are. */
   | { readonly kind: 'bytes'; readonly bytes: Buffer }
   /** The header of an inspected-type message too large to buffer (its bytes follow as 'bytes'). */
-  | { readonly kind: 'oversized'; readonly type: string; readonly length: number };
+  | { readonly kind: 'oversized'; readonly type: string; readonly length: number }
+  /**
+   * The end of that message: its body's first `maxInspectedBodyBytes` bytes and the SHA-256 (hex)
+   * of its whole body. Comes right after the last of its 'bytes'.
+   */
+  | {
+      readonly kind: 'oversized-end';
+      readonly type: string;
+      readonly length: number;
+      readonly prefix: Buffer;
+      readonly sha256: string;
+    };
 
 export interface PgMessageSplitterOptions {
   /** Type bytes whose messages are buffered and handed out whole. */
@@ -172,6 +186,9 @@ export class PgMessageSplitter {
   /** Buffered pieces of the current inspected message (header included), or undefined when streaming. */
   private pieces: Buffer[] | undefined;
   private currentType = '';
+  /** An inspected message streaming through because it is over the limit. */
+  private oversized:
+    { length: number; hash: Hash; prefix: Buffer[]; prefixBytes: number } | undefined;
 
   constructor(options: PgMessageSplitterOptions) {
     this.inspect = options.inspect;
@@ -218,7 +235,15 @@ export class PgMessageSplitter {
           flushPass(headerStartInChunk >= 0 ? headerStartInChunk : offset - take);
           this.pieces = [this.header];
         } else {
-          if (this.inspect.has(type)) out.push({ kind: 'oversized', type, length: bodyLength });
+          if (this.inspect.has(type)) {
+            out.push({ kind: 'oversized', type, length: bodyLength });
+            this.oversized = {
+              length: bodyLength,
+              hash: createHash('sha256'),
+              prefix: [],
+              prefixBytes: 0,
+            };
+          }
           this.pieces = undefined;
           if (headerStartInChunk >= 0) {
             if (passStart < 0) passStart = headerStartInChunk;
@@ -236,12 +261,17 @@ export class PgMessageSplitter {
       const take = Math.min(this.bodyRemaining, chunk.length - offset);
       if (this.pieces) {
         this.pieces.push(chunk.subarray(offset, offset + take));
-      } else if (passStart < 0) {
-        passStart = offset;
+      } else {
+        if (passStart < 0) passStart = offset;
+        if (this.oversized) this.digest(this.oversized, chunk.subarray(offset, offset + take));
       }
       offset += take;
       this.bodyRemaining -= take;
-      if (this.bodyRemaining === 0) this.finishMessage(out);
+      if (this.bodyRemaining === 0) {
+        // The message's last bytes go out before its end is reported.
+        if (this.oversized) flushPass(offset);
+        this.finishMessage(out);
+      }
     }
     flushPass(chunk.length);
     return out;
@@ -256,7 +286,28 @@ export class PgMessageSplitter {
         raw,
       });
     }
+    if (this.oversized) {
+      const { length, hash, prefix } = this.oversized;
+      out.push({
+        kind: 'oversized-end',
+        type: this.currentType,
+        length,
+        prefix: Buffer.concat(prefix),
+        sha256: hash.digest('hex'),
+      });
+    }
+    this.oversized = undefined;
     this.pieces = undefined;
     this.bodyRemaining = -1;
+  }
+
+  private digest(state: NonNullable<typeof this.oversized>, bytes: Buffer): void {
+    state.hash.update(bytes);
+    const room = this.maxInspectedBodyBytes - state.prefixBytes;
+    if (room > 0) {
+      const kept = Buffer.from(bytes.subarray(0, room));
+      state.prefix.push(kept);
+      state.prefixBytes += kept.length;
+    }
   }
 }
