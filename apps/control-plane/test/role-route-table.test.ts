@@ -74,6 +74,7 @@ const tokens = {} as Record<Exclude<Caller, 'anonymous'>, string>;
 const ids = {} as Record<Exclude<Caller, 'anonymous'>, string>;
 let gatewayId: string;
 let resourceId: string;
+let accountId: string;
 let sessionId: string;
 let uaIdentity: { identityId: string; clientId: string; clientSecret: string };
 let renewable: string;
@@ -220,6 +221,41 @@ const TABLE = {
   },
   getIdentity: {
     call: () => ({ params: { identityId: ids.member } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  deleteIdentity: {
+    call: async () => ({ params: { identityId: await freshIdentity() } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  revokeUniversalAuthClientSecret: {
+    call: async () => {
+      const { clientSecretData } = await ok<{ clientSecretData: { id: string } }>(
+        admin.token,
+        'POST',
+        `/api/v1/auth/universal-auth/identities/${uaIdentity.identityId}/client-secrets`,
+        {},
+      );
+      return {
+        params: { identityId: uaIdentity.identityId, clientSecretId: clientSecretData.id },
+      };
+    },
+    expect: statuses({ admin: 200 }, 404),
+  },
+  deleteRelay: {
+    call: async () => {
+      const owner = await identityWithToken(cp, admin, unique('relay-owner'), 'relay');
+      const { relayId } = await ok<{ relayId: string }>(
+        owner.token,
+        'POST',
+        '/api/v1/relays/register-org-relay',
+        relayBody('admin'),
+      );
+      return { params: { id: relayId } };
+    },
+    expect: statuses({ admin: 200 }, 404),
+  },
+  updatePamAccount: {
+    call: () => ({ params: { accountId }, payload: { credentials: { password: 'pw' } } }),
     expect: statuses({ admin: 200 }, 404),
   },
   updateIdentity: {
@@ -399,8 +435,8 @@ const TABLE = {
   },
   endPamSession: {
     call: async () => ({ params: { sessionId: await freshSession() }, payload: {} }),
-    // The session's user and its gateway; the revocation work adds admins.
-    expect: statuses({ member: 200, gateway: 200 }, 404),
+    // The session's user, its gateway and admins (pam.sessions.end-any).
+    expect: statuses({ admin: 200, member: 200, gateway: 200 }, 404),
   },
   listPamSessions: {
     call: () => ({}),
@@ -466,12 +502,14 @@ beforeAll(async () => {
     gatewayId,
     connectionDetails: { host: 'db.internal', port: 5432, database: 'orders' },
   }));
-  await ok(admin.token, 'POST', '/api/v1/pam/accounts', {
+  ({
+    account: { id: accountId },
+  } = await ok<{ account: { id: string } }>(admin.token, 'POST', '/api/v1/pam/accounts', {
     resourceId,
     name: 'orders-db',
     folderPath: 'prod',
     credentials: { username: 'app', password: 'pw' },
-  });
+  }));
   await ok(admin.token, 'POST', '/api/v1/pam/grants', { identityId: ids.member, path: 'prod/' });
   sessionId = await freshSession();
 

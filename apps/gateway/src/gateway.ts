@@ -18,6 +18,9 @@
  *   every 6 h                                     -> register again: new inner TLS context for
  *                                                    new channels, new SSH cert for the next dial;
  *                                                    open streams are not touched
+ *   refused by the control plane (standing)       -> see checkStanding(): its gateway deleted or
+ *                                                    its identity gone -> stop (revoked); one relay
+ *                                                    unknown -> close the tunnel to that relay
  *   stop()                                        -> close the relay connection, every stream and
  *                                                    every timer
  *
@@ -45,6 +48,7 @@ import { handlePing } from './actions/ping.ts';
 import { createPamCapabilitiesHandler } from './actions/pam-capabilities.ts';
 import { createPamProxyHandler } from './actions/pam-proxy.ts';
 import { createPamSessionCancellationHandler } from './actions/pam-session-cancellation.ts';
+import { createGatewayCheckInHandler } from './actions/gateway-check-in.ts';
 import { createTcpProxyHandler } from './actions/tcp-proxy.ts';
 import type { GatewayConfig } from './ops/gateway-config.ts';
 import { sniffDrainNotice } from './tunnel/drain-notice-sniffer.ts';
@@ -111,6 +115,15 @@ export class Gateway {
   private renewal: PeriodicTask | undefined;
   private gatewayId: string | undefined;
   private pamSessions: PamSessions | undefined;
+  private standingCheck: Promise<void> | undefined;
+  private resolveRevoked: (reason: string) => void = () => undefined;
+  /**
+   * Resolves with the control plane's reason once it has revoked this gateway (deleted it, or
+   * its identity); by then the gateway has stopped. burrow-gateway exits on it.
+   */
+  readonly revoked: Promise<string> = new Promise((resolve) => {
+    this.resolveRevoked = resolve;
+  });
 
   constructor(
     config: GatewayConfig,
@@ -192,6 +205,7 @@ export class Gateway {
         this.pamSessions.resourceTypes,
       ),
       [ALPN.pamSessionCancellation]: createPamSessionCancellationHandler(this.pamSessions),
+      [ALPN.gatewayCheckIn]: createGatewayCheckInHandler(() => void this.checkStanding()),
     };
     this.innerTls = new InnerTlsServer({
       credentials: registration.pki,
@@ -411,13 +425,94 @@ export class Gateway {
 
   private async sendHeartbeat(signal: AbortSignal): Promise<void> {
     // capabilities is omitted while there is none to report (reference §5.7).
-    await postPlatformJson({
-      apiUrl: this.config.apiUrl,
-      path: '/v2/gateways/heartbeat',
-      accessToken: this.accessToken(),
-      body: {},
-      signal,
+    try {
+      await postPlatformJson({
+        apiUrl: this.config.apiUrl,
+        path: '/v2/gateways/heartbeat',
+        accessToken: this.accessToken(),
+        body: {},
+        signal,
+      });
+    } catch (error) {
+      if (isStandingRefusal(error)) void this.checkStanding();
+      throw error;
+    }
+  }
+
+  /**
+   * Asks the control plane where this gateway stands (after a check-in nudge or a refused
+   * heartbeat) by registering again with every relay, and acts on the answers:
+   *
+   *   401  the token is dead: log in again; if that is refused too, the identity is gone -> revoked
+   *   403  this gateway was deleted (or its identity may no longer have one)            -> revoked
+   *   404  that relay is unknown (deleted)                    -> close the tunnel to that relay
+   *   2xx  standing: the fresh certificates are used, as at a renewal
+   *
+   * Anything else (control plane unreachable, 5xx) changes nothing. One check at a time.
+   */
+  checkStanding(): Promise<void> {
+    this.standingCheck ??= this.runStandingCheck().finally(() => {
+      this.standingCheck = undefined;
     });
+    return this.standingCheck;
+  }
+
+  private async runStandingCheck(): Promise<void> {
+    if (this.stopped) return;
+    for (const link of this.links) {
+      if (link.tunnel === undefined || this.stopped) continue;
+      try {
+        const registration = await this.registerOrLogInAgain(link.relayName);
+        this.apply(registration, link.relayName);
+        link.tunnel.useRegistration(registration);
+      } catch (error) {
+        if (!(error instanceof PlatformError) || this.stopped) continue;
+        if (error.status === 404) {
+          this.logger.warn(
+            { relay: link.relayName, reason: error.message },
+            'the control plane no longer knows this relay: closing the tunnel to it',
+          );
+          const tunnel = link.tunnel;
+          link.tunnel = undefined;
+          await tunnel.stop();
+        } else if (error.status === 401 || error.status === 403) {
+          await this.revoke(error.message);
+          return;
+        }
+      }
+    }
+  }
+
+  /** Registers with `relayName`; on a 401 logs in once more and tries again. */
+  private async registerOrLogInAgain(relayName: string): Promise<GatewayRegistration> {
+    try {
+      return await this.register(relayName);
+    } catch (error) {
+      if (!(error instanceof PlatformError) || error.status !== 401) throw error;
+      let fresh: AccessTokenSource;
+      try {
+        fresh = await this.dependencies.login(this.config.apiUrl, this.config.login);
+      } catch (loginError) {
+        throw new PlatformError(
+          `log in refused: ${errorMessage(loginError)}`,
+          statusOf(loginError) ?? undefined,
+        );
+      }
+      this.session?.close();
+      this.session = fresh;
+      return this.register(relayName);
+    }
+  }
+
+  /** The control plane revoked this gateway: stop everything, then tell whoever runs it. */
+  private async revoke(reason: string): Promise<void> {
+    if (this.stopped) return;
+    this.logger.error(
+      { reason },
+      'the control plane revoked this gateway (deleted, or its identity): stopping',
+    );
+    await this.stop();
+    this.resolveRevoked(reason);
   }
 
   private accessToken(): string {
@@ -438,6 +533,17 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       { once: true },
     );
   });
+}
+
+/** A heartbeat answer that says something about this gateway's standing, not about the path. */
+function isStandingRefusal(error: unknown): boolean {
+  return error instanceof PlatformError && [401, 403, 404].includes(error.status ?? 0);
+}
+
+/** The HTTP status a login failure carries (ApiError's `status`), if any. */
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' ? status : undefined;
 }
 
 function errorMessage(error: unknown): string {

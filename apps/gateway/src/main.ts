@@ -2,7 +2,9 @@
 /**
  * `burrow-gateway` entry point.
  *
- * Exit codes: 0 after a clean stop (SIGINT/SIGTERM), 1 when the gateway cannot start (login or
+ * Exit codes: 0 after a clean stop (SIGINT/SIGTERM) and after the control plane revoked the
+ * gateway (deleted it or its identity: a restart could not help, so systemd's Restart=on-failure
+ * leaves it stopped), 1 when the gateway cannot start (login or
  * registration refused; for other commands, a {@link CommandFailure}: one line on stderr), 2 for
  * bad configuration (one line on stderr naming the setting).
  */
@@ -47,6 +49,12 @@ async function runGateway(config: GatewayConfig): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  void gateway.revoked.then((reason) => {
+    process.stderr.write(
+      `burrow-gateway: stopped: the control plane revoked this gateway: ${reason}\n`,
+    );
+    process.exit(0);
+  });
   try {
     await gateway.start();
   } catch (error) {

@@ -22,6 +22,7 @@ import {
   GATEWAY_ID,
   createGatewayPki,
   issueCaller,
+  issuePamCaller,
   type GatewayPki,
 } from './helpers/pki-fixture.ts';
 
@@ -313,5 +314,61 @@ describe('Gateway', () => {
     await outcome;
     expect(connections[0]!.closed).toBe(true);
     expect(gateway!.activeStreams).toBe(0);
+  });
+
+  describe('standing (revocation)', () => {
+    it('a check-in from the control plane, once the gateway was deleted (403): stops everything and reports revoked', async () => {
+      let deleted = false;
+      plane = await startControlPlane(() => (deleted ? { status: 403 } : { pki }));
+      const gw = createGateway();
+      await gw.start();
+      await logs.waitFor('Gateway started successfully');
+      deleted = true;
+      const started = Date.now();
+      await callThroughRelay(pki, [ALPN.gatewayCheckIn]);
+      const reason = await gw.revoked;
+      expect(reason).toBe('POST /v2/gateways answered 403: refused with 403');
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(connections[0]!.closed).toBe(true);
+      expect(gw.activeStreams).toBe(0);
+      expect(plane.registrations).toHaveLength(2);
+    });
+
+    it('a check-in where one relay is unknown (404) closes the tunnel to that relay only', async () => {
+      let relayGone = false;
+      plane = await startControlPlane(() => (relayGone ? { status: 404 } : { pki }));
+      const gw = createGateway();
+      await gw.start();
+      await logs.waitFor('Gateway started successfully');
+      relayGone = true;
+      await callThroughRelay(pki, [ALPN.gatewayCheckIn]);
+      await logs.waitFor('the control plane no longer knows this relay: closing the tunnel to it');
+      await waitUntil(() => connections[0]!.closed);
+      const revoked = await Promise.race([
+        gw.revoked.then(() => true),
+        new Promise((resolve) => setTimeout(() => resolve(false), 200)),
+      ]);
+      expect(revoked).toBe(false);
+      expect(gw.readiness()).toEqual({ ready: false, reason: 'no relay tunnel is up' });
+    });
+
+    it('a check-in from a PAM user certificate is refused and asks nothing', async () => {
+      plane = await startControlPlane(() => ({ pki }));
+      await createGateway().start();
+      await logs.waitFor('Gateway started successfully');
+      const { channel, caller } = await createChannelPair();
+      connections.at(-1)!.emit('channel', channel);
+      await runCaller(
+        connectCaller(caller, {
+          serverCertificateChain: pki.serverCertificateChain,
+          certificate: await issuePamCaller(pki),
+          alpn: [ALPN.gatewayCheckIn],
+        }),
+      );
+      await logs.waitFor(
+        'check-in refused: only the control plane (a platform certificate) may ask',
+      );
+      expect(plane.registrations).toHaveLength(1);
+    });
   });
 });

@@ -11,6 +11,12 @@ export const ALPN = {
   health: 'infisical-health',
   pamCapabilities: 'infisical-pam-capabilities',
   pamSessionCancellation: 'infisical-pam-session-cancellation',
+  /**
+   * Burrow's own (the reference has none): the control plane tells a gateway to check its
+   * standing with the control plane now (it was deleted, or a relay of it was). No payload; the
+   * gateway acts only on what the control plane then answers it.
+   */
+  gatewayCheckIn: 'burrow-gateway-check-in',
 } as const;
 
 export type AlpnName = (typeof ALPN)[keyof typeof ALPN];

@@ -112,8 +112,17 @@ export async function buildApp(
   await app.register(adminBootstrapPlugin, {
     bootstrap: (input) => bootstrapInstance(context, input),
   });
-  await app.register(identitiesPlugin, { authenticate, directory: services.directory });
-  await app.register(universalAuthPlugin, { authenticate, universalAuth: services.universalAuth });
+  const { revocation } = services;
+  await app.register(identitiesPlugin, {
+    authenticate,
+    directory: services.directory,
+    revocation,
+  });
+  await app.register(universalAuthPlugin, {
+    authenticate,
+    universalAuth: services.universalAuth,
+    revocation,
+  });
   await app.register(tokenAuthPlugin, { authenticate, tokenAuth: services.tokenAuth });
   await app.register(kubernetesAuthPlugin, loginMethodOptions);
   await app.register(awsAuthPlugin, loginMethodOptions);
@@ -121,15 +130,19 @@ export async function buildApp(
   await app.register(azureAuthPlugin, loginMethodOptions);
   await app.register(oidcAuthPlugin, loginMethodOptions);
   await app.register(jwtAuthPlugin, loginMethodOptions);
-  await app.register(accessTokensPlugin, { accessTokens: context.accessTokens });
-  await app.register(relaysPlugin, { authenticate, relays: services.relays });
-  await app.register(gatewaysPlugin, { authenticate, gateways: services.gateways });
+  await app.register(accessTokensPlugin, { accessTokens: context.accessTokens, revocation });
+  await app.register(relaysPlugin, { authenticate, relays: services.relays, revocation });
+  await app.register(gatewaysPlugin, { authenticate, gateways: services.gateways, revocation });
   await app.register(gatewayPamSessionKeyPlugin, { authenticate, gateways: services.gateways });
   await app.register(pamResourcesPlugin, { authenticate, catalog: services.pamCatalog });
   await app.register(pamAccountsPlugin, { authenticate, catalog: services.pamCatalog });
   await app.register(pamGrantsPlugin, { authenticate, grants: services.pamGrants });
   await app.register(pamAccessPlugin, { authenticate, pamAccess: services.pamAccess });
-  await app.register(pamSessionsPlugin, { authenticate, sessions: services.pamSessions });
+  await app.register(pamSessionsPlugin, {
+    authenticate,
+    sessions: services.pamSessions,
+    revocation,
+  });
 
   app.addHook('onClose', () => {
     context.db.close();

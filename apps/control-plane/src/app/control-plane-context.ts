@@ -16,7 +16,9 @@ import { PamAccessService } from '../services/pam-access.ts';
 import { PamCatalog } from '../services/pam-catalog.ts';
 import { PamGrantService } from '../services/pam-grant-service.ts';
 import { PamSessionService } from '../services/pam-session-service.ts';
+import { GatewayCommands } from '../services/gateway-commands.ts';
 import { RelayService } from '../services/relay-service.ts';
+import { Revocation } from '../services/revocation.ts';
 import { TokenAuthService } from '../services/token-auth-service.ts';
 import { UniversalAuthService } from '../services/universal-auth-service.ts';
 import { AccessTokenStore } from '../stores/access-token-store.ts';
@@ -74,6 +76,7 @@ export interface ControlPlaneServices {
   pamGrants: PamGrantService;
   pamAccess: PamAccessService;
   pamSessions: PamSessionService;
+  revocation: Revocation;
 }
 
 export interface ContextOptions {
@@ -101,7 +104,8 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
     keyAlgorithm: options.keyAlgorithm,
     sshKeyType: options.sshKeyType,
   });
-  const accessTokens = new AccessTokens({ store: new AccessTokenStore(db), identities });
+  const accessTokenStore = new AccessTokenStore(db);
+  const accessTokens = new AccessTokens({ store: accessTokenStore, identities });
   const tunnel = new GatewayTunnelClient({ cas, gateways, relays, organizations });
   const directory = new IdentityDirectory({ identities, universalAuth, tokenAuth });
   const pamStores = { accounts: pam.accounts, resources: pam.resources, sessions: pam.sessions };
@@ -154,6 +158,16 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
         tunnel,
       }),
       pamSessions: new PamSessionService({ ...pamStores, gateways }),
+      revocation: new Revocation({
+        db,
+        identities,
+        accessTokens: accessTokenStore,
+        universalAuth,
+        gateways,
+        relays,
+        sessions: pam.sessions,
+        commands: new GatewayCommands({ cas, gateways, organizations, tunnel }),
+      }),
     },
   };
 }

@@ -27,6 +27,7 @@ export type Action =
   | 'identities.manage'
   | 'relays.register'
   | 'relays.list'
+  | 'relays.delete'
   | 'gateways.register'
   | 'gateways.list'
   | 'gateways.delete'
@@ -39,6 +40,7 @@ export type Action =
   | 'pam.access.any'
   | 'pam.sessions.read-own'
   | 'pam.sessions.read-any'
+  | 'pam.sessions.end-any'
   | 'pam.sessions.serve';
 
 export const ROLES: readonly IdentityRole[] = ['admin', 'member', 'auditor', 'relay', 'gateway'];
@@ -48,6 +50,7 @@ const PERMISSIONS: Record<IdentityRole, readonly Action[]> = {
     'identities.manage',
     'relays.register',
     'relays.list',
+    'relays.delete',
     'gateways.register',
     'gateways.list',
     'gateways.delete',
@@ -60,6 +63,7 @@ const PERMISSIONS: Record<IdentityRole, readonly Action[]> = {
     'pam.access.any',
     'pam.sessions.read-own',
     'pam.sessions.read-any',
+    'pam.sessions.end-any',
     'pam.sessions.serve',
   ],
   member: ['relays.list', 'gateways.list', 'pam.access', 'pam.sessions.read-own'],
@@ -79,6 +83,7 @@ const DESCRIPTIONS: Record<Action, string> = {
   'identities.manage': 'manage identities',
   'relays.register': 'register or heartbeat relays',
   'relays.list': 'list relays',
+  'relays.delete': 'delete relays',
   'gateways.register': 'register or heartbeat gateways',
   'gateways.list': 'list gateways',
   'gateways.delete': 'delete gateways',
@@ -91,6 +96,7 @@ const DESCRIPTIONS: Record<Action, string> = {
   'pam.access.any': 'access PAM accounts without a grant',
   'pam.sessions.read-own': 'read PAM sessions',
   'pam.sessions.read-any': 'read other identities’ PAM sessions',
+  'pam.sessions.end-any': 'end other identities’ PAM sessions',
   'pam.sessions.serve': 'serve PAM sessions as a gateway',
 };
 

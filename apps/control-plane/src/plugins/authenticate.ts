@@ -13,10 +13,22 @@ import type { Identity } from '../stores/identity-store.ts';
  */
 export type Authenticate = (request: FastifyRequest) => Identity;
 
+/** The ID of the access token each authenticated request used (what it opens, its revocation ends). */
+const tokenOfRequest = new WeakMap<FastifyRequest, string>();
+
 export function requestAuthenticator(accessTokens: AccessTokens): Authenticate {
   return (request) => {
-    const { identity } = accessTokens.authenticate(request.headers.authorization, request.ip);
+    const { identity, tokenId } = accessTokens.authenticate(
+      request.headers.authorization,
+      request.ip,
+    );
+    tokenOfRequest.set(request, tokenId);
     request.log.debug({ identityId: identity.id }, 'identity authenticated');
     return identity;
   };
+}
+
+/** The access token an authenticated request used (after `authenticate(request)`). */
+export function accessTokenIdOf(request: FastifyRequest): string | undefined {
+  return tokenOfRequest.get(request);
 }

@@ -7,6 +7,7 @@ import {
   type GatewayService,
   type GatewayView,
 } from '../services/gateway-service.ts';
+import type { Revocation } from '../services/revocation.ts';
 import type { Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
 import { isoTime } from './iso-time.ts';
@@ -46,11 +47,12 @@ function tlsJson(credentials: CallerCredentials['relay']) {
 export interface GatewaysOptions {
   authenticate: Authenticate;
   gateways: GatewayService;
+  revocation: Revocation;
 }
 
 export const gatewaysPlugin: FastifyPluginAsyncTypebox<GatewaysOptions> = async (
   app,
-  { authenticate, gateways },
+  { authenticate, gateways, revocation },
 ) => {
   app.route({
     ...declaredRoute(routes.registerGateway),
@@ -87,9 +89,13 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<GatewaysOptions> = async 
   app.route({
     ...declaredRoute(routes.deleteGateway),
     handler: async (request) => {
-      const view = gateways.delete(authenticate(request), request.params.id);
-      request.log.info({ gatewayId: view.gateway.id }, 'gateway deleted');
-      return gatewayJson(view);
+      const gateway = await revocation.deleteGateway(
+        authenticate(request),
+        request.params.id,
+        request.log,
+      );
+      request.log.info({ gatewayId: gateway.id }, 'gateway deleted');
+      return gatewayJson(gateways.view(gateway));
     },
   });
 

@@ -2,13 +2,15 @@ import { routes } from '@burrow/platform-api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { IdentityDirectory } from '../services/identity-directory.ts';
 import type { Identity } from '../stores/identity-store.ts';
+import type { Revocation } from '../services/revocation.ts';
 import type { Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
 import { isoTime } from './iso-time.ts';
 
 /**
  * Machine identities (contract: @burrow/platform-api routes/identities.ts): create, read and
- * change the role. The caller is an admin identity of that organization.
+ * change the role, and delete (revoking everything the identity holds, revocation.ts). The caller
+ * is an admin identity of that organization.
  */
 export function identityJson(identity: Identity, authMethods: string[]) {
   return {
@@ -25,12 +27,28 @@ export function identityJson(identity: Identity, authMethods: string[]) {
 export interface IdentitiesOptions {
   authenticate: Authenticate;
   directory: IdentityDirectory;
+  revocation: Revocation;
 }
 
 export const identitiesPlugin: FastifyPluginAsyncTypebox<IdentitiesOptions> = async (
   app,
-  { authenticate, directory },
+  { authenticate, directory, revocation },
 ) => {
+  app.route({
+    ...declaredRoute(routes.deleteIdentity),
+    handler: async (request) => {
+      const caller = authenticate(request);
+      const authMethods = directory.authMethodsOf(request.params.identityId);
+      const identity = await revocation.deleteIdentity(
+        caller,
+        request.params.identityId,
+        request.log,
+      );
+      request.log.info({ identityId: identity.id }, 'identity deleted');
+      return { identity: identityJson(identity, authMethods) };
+    },
+  });
+
   app.route({
     ...declaredRoute(routes.createIdentity),
     handler: async (request) => {

@@ -1,7 +1,7 @@
 import { routes } from '@burrow/platform-api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { PamAccessService } from '../services/pam-access.ts';
-import type { Authenticate } from './authenticate.ts';
+import { accessTokenIdOf, type Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
 
 /**
@@ -17,7 +17,12 @@ export const pamAccessPlugin: FastifyPluginAsyncTypebox<{
     ...declaredRoute(routes.accessPamAccount),
     handler: async (request) => {
       const caller = authenticate(request);
-      const grant = await pamAccess.grant(caller, request.body);
+      const grant = await pamAccess.grant(
+        caller,
+        request.body,
+        Date.now(),
+        accessTokenIdOf(request),
+      );
       request.log.info(
         { sessionId: grant.sessionId, path: request.body.path, identityId: caller.id },
         'PAM session opened',

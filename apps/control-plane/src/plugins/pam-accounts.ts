@@ -7,8 +7,8 @@ import { isoTime } from './iso-time.ts';
 
 /**
  * PAM accounts (contract: @burrow/platform-api routes/pam-accounts.ts): create (admin) at
- * `<folderPath>/<name>`, list (member). The password is sealed at rest and never answered or
- * logged.
+ * `<folderPath>/<name>`, rotate its password (admin; new sessions only), list (member). The
+ * password is sealed at rest and never answered or logged.
  */
 function pamAccountJson({ account, resourceType }: PamAccountView) {
   return {
@@ -35,6 +35,22 @@ export const pamAccountsPlugin: FastifyPluginAsyncTypebox<{
       request.log.info(
         { accountId: account.id, path: account.path, resourceId: account.resourceId },
         'PAM account created',
+      );
+      return { account: pamAccountJson(view) };
+    },
+  });
+
+  app.route({
+    ...declaredRoute(routes.updatePamAccount),
+    handler: async (request) => {
+      const view = catalog.rotatePassword(
+        authenticate(request),
+        request.params.accountId,
+        request.body.credentials.password,
+      );
+      request.log.info(
+        { accountId: view.account.id, path: view.account.path },
+        'PAM account password rotated (new sessions only)',
       );
       return { account: pamAccountJson(view) };
     },

@@ -2,6 +2,7 @@ import { routes } from '@burrow/platform-api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { InvalidRequestError } from '../domain/errors.ts';
 import type { PamSessionService } from '../services/pam-session-service.ts';
+import type { Revocation } from '../services/revocation.ts';
 import { sessionStatus, type PamSession } from '../stores/pam-session-store.ts';
 import type { Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
@@ -10,7 +11,8 @@ import { isoTime } from './iso-time.ts';
 /**
  * PAM sessions (contract: @burrow/platform-api routes/pam-sessions.ts): the session's credentials
  * (its gateway only; 410 once ended/expired), event batches from the gateway (idempotent by
- * index; 409 with acknowledgedEvents on a gap), end (its gateway or user; idempotent), list and
+ * index; 409 with acknowledgedEvents on a gap), end (its gateway, its user or an admin; closed at
+ * the gateway within seconds, revocation.ts; idempotent), list and
  * read with events (members).
  */
 
@@ -40,7 +42,8 @@ function sessionJson(session: PamSession, now = Date.now()) {
 export const pamSessionsPlugin: FastifyPluginAsyncTypebox<{
   authenticate: Authenticate;
   sessions: PamSessionService;
-}> = async (app, { authenticate, sessions }) => {
+  revocation: Revocation;
+}> = async (app, { authenticate, sessions, revocation }) => {
   // The reference gateway posts event batches as application/octet-stream holding JSON. This
   // parser only applies inside this plugin.
   app.addContentTypeParser(
@@ -96,9 +99,11 @@ export const pamSessionsPlugin: FastifyPluginAsyncTypebox<{
     ...declaredRoute(routes.endPamSession),
     handler: async (request) => {
       const caller = authenticate(request);
-      const { session, endedNow } = sessions.end(caller, request.params.sessionId);
+      const { session, endedNow, byGateway } = sessions.end(caller, request.params.sessionId);
       if (endedNow) {
         request.log.info({ sessionId: session.id, identityId: caller.id }, 'PAM session ended');
+        // Its gateway closed it already when it is the one asking.
+        if (!byGateway) await revocation.sessionEnded(session, request.log);
       }
       return {
         session: {

@@ -1,6 +1,7 @@
 import { routes } from '@burrow/platform-api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RelayService } from '../services/relay-service.ts';
+import type { Revocation } from '../services/revocation.ts';
 import type { Relay } from '../stores/relay-store.ts';
 import type { Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
@@ -29,11 +30,12 @@ export function relayJson(relay: Relay) {
 export interface RelaysOptions {
   authenticate: Authenticate;
   relays: RelayService;
+  revocation: Revocation;
 }
 
 export const relaysPlugin: FastifyPluginAsyncTypebox<RelaysOptions> = async (
   app,
-  { authenticate, relays },
+  { authenticate, relays, revocation },
 ) => {
   const heartbeatJson = (relay: Relay) => ({
     message: `Relay ${relay.name} is reachable`,
@@ -82,6 +84,19 @@ export const relaysPlugin: FastifyPluginAsyncTypebox<RelaysOptions> = async (
       );
       request.log.info({ relayId: alive.id }, 'relay heartbeat');
       return heartbeatJson(alive);
+    },
+  });
+
+  app.route({
+    ...declaredRoute(routes.deleteRelay),
+    handler: async (request) => {
+      const relay = await revocation.deleteRelay(
+        authenticate(request),
+        request.params.id,
+        request.log,
+      );
+      request.log.info({ relayId: relay.id, relayName: relay.name }, 'relay deleted');
+      return relayJson(relay);
     },
   });
 

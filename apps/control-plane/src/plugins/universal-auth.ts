@@ -3,6 +3,7 @@ import { routes } from '@burrow/platform-api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { UniversalAuthService } from '../services/universal-auth-service.ts';
 import type { StoredUniversalAuth } from '../stores/universal-auth-store.ts';
+import type { Revocation } from '../services/revocation.ts';
 import type { Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
 import { isoTime } from './iso-time.ts';
@@ -39,11 +40,12 @@ function secretJson(identityId: string, record: ClientSecretRecord) {
 export interface UniversalAuthOptions {
   authenticate: Authenticate;
   universalAuth: UniversalAuthService;
+  revocation: Revocation;
 }
 
 export const universalAuthPlugin: FastifyPluginAsyncTypebox<UniversalAuthOptions> = async (
   app,
-  { authenticate, universalAuth },
+  { authenticate, universalAuth, revocation },
 ) => {
   app.route({
     ...declaredRoute(routes.attachUniversalAuth),
@@ -76,6 +78,21 @@ export const universalAuthPlugin: FastifyPluginAsyncTypebox<UniversalAuthOptions
       );
       request.log.info({ identityId, clientSecretId: record.id }, 'client secret created');
       return { clientSecret, clientSecretData: secretJson(identityId, record) };
+    },
+  });
+
+  app.route({
+    ...declaredRoute(routes.revokeUniversalAuthClientSecret),
+    handler: async (request) => {
+      const { identityId, clientSecretId } = request.params;
+      const record = await revocation.revokeClientSecret(
+        authenticate(request),
+        identityId,
+        clientSecretId,
+        request.log,
+      );
+      request.log.info({ identityId, clientSecretId }, 'client secret revoked');
+      return { clientSecretData: secretJson(identityId, record) };
     },
   });
 

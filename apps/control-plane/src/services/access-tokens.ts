@@ -75,8 +75,11 @@ export class AccessTokens {
     return grant;
   }
 
-  revoke(token: string): void {
-    this.#store.revoke(this.#find(token).id);
+  /** Revokes the token; answers its ID (sessions it opened are ended by revocation.ts). */
+  revoke(token: string): string {
+    const { id } = this.#find(token);
+    this.#store.revoke(id);
+    return id;
   }
 
   #find(token: string): StoredAccessToken {

@@ -120,11 +120,8 @@ export class GatewayService {
     return this.#gateways.listLive(caller.orgId).map((gateway) => this.#view(gateway));
   }
 
-  /** Marks the gateway deleted (admin): it gets no new certificates. Answers it as it was. */
-  delete(caller: Identity, gatewayId: string): GatewayView {
-    authorize(caller, 'gateways.delete');
-    const gateway = this.#gatewayOfOrg(caller, gatewayId);
-    this.#gateways.markDeleted(gateway.id);
+  /** The gateway with its relay and identity (deletion is revocation.ts's). */
+  view(gateway: Gateway): GatewayView {
     return this.#view(gateway);
   }
 

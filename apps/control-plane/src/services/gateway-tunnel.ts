@@ -106,13 +106,23 @@ export class GatewayTunnelClient {
 
   /**
    * The relays that hold the gateway: registered with in the last day, most recent first, then
-   * its current relay if missing; relays that failed a dial recently go last.
+   * its current relay if missing; relays that failed a dial recently go last. Deleted relays
+   * only with `includeDeleted` (gateway-commands.ts reaches a gateway through one it still holds).
    */
-  relaysOf(gateway: Gateway, now = Date.now()): Relay[] {
+  relaysOf(
+    gateway: Gateway,
+    now = Date.now(),
+    options: { includeDeleted?: boolean } = {},
+  ): Relay[] {
     const { gateways, relays } = this.#options;
     const ids = gateways.relayIdsOf(gateway.id, now - GATEWAY_RELAY_REGISTRATION_MAX_AGE_MS);
     if (gateway.relayId !== null && !ids.includes(gateway.relayId)) ids.push(gateway.relayId);
-    const found = ids.map((id) => relays.get(id)).filter((relay) => relay !== undefined);
+    const found = ids
+      .map((id) => relays.get(id))
+      .filter(
+        (relay): relay is Relay =>
+          relay !== undefined && (options.includeDeleted === true || relay.deletedAt === null),
+      );
     return this.#relayFailures.order(found, (relay) => relay.id, now);
   }
 

@@ -73,10 +73,12 @@ export class PamAccessService {
     this.#deps = deps;
   }
 
+  /** `accessTokenId`: the token the caller used; revoking it ends the session (revocation.ts). */
   async grant(
     caller: Identity,
     request: { path: string; duration: string; reason?: string | undefined },
     now = Date.now(),
+    accessTokenId?: string,
   ): Promise<PamAccessGrant> {
     const deps = this.#deps;
     deps.grants.requireAccess(caller, request.path);
@@ -145,6 +147,7 @@ export class PamAccessService {
       reason: request.reason ?? null,
       createdAt: now,
       expiresAt: now + durationMs,
+      accessTokenId,
     });
     return {
       sessionId,

@@ -102,6 +102,20 @@ export class PamCatalog {
   }
 
   /**
+   * Rotates an account's password (admin). Sessions opened from now on get the new one; running
+   * sessions are not touched (their gateway fetched the credentials when they started).
+   */
+  rotatePassword(caller: Identity, accountId: string, password: string): PamAccountView {
+    authorize(caller, 'pam.inventory.manage');
+    const account = this.#accounts.get(accountId);
+    if (!account || account.orgId !== caller.orgId) {
+      throw new NotFoundError(`PAM account ${accountId} not found`);
+    }
+    this.#accounts.setPassword(account.id, password);
+    return this.#view(account);
+  }
+
+  /**
    * Every account for inventory readers (admin, auditor); for a member, the accounts its grants
    * cover: what `burrow pam access` will open for it.
    */

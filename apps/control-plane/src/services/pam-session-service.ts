@@ -105,14 +105,22 @@ export class PamSessionService {
     return { session, acknowledgedEvents: result.acknowledgedEvents };
   }
 
-  /** Ends the session (its user or gateway); `endedNow` is false when it had ended before. */
-  end(caller: Identity, sessionId: string): { session: PamSession; endedNow: boolean } {
+  /**
+   * Ends the session (its user, its gateway or an admin); `endedNow` is false when it had ended
+   * before, `byGateway` when the session's own gateway asked (it has closed it already). Closing
+   * it at the gateway is revocation.ts's part.
+   */
+  end(
+    caller: Identity,
+    sessionId: string,
+  ): { session: PamSession; endedNow: boolean; byGateway: boolean } {
     const session = this.#sessionOfOrg(caller, sessionId);
-    if (session.identityId !== caller.id && !this.#isSessionGateway(caller, session)) {
-      throw new ForbiddenError('Only the session’s user or gateway may end it');
+    const byGateway = this.#isSessionGateway(caller, session);
+    if (session.identityId !== caller.id && !byGateway && !can(caller, 'pam.sessions.end-any')) {
+      throw new ForbiddenError('Only the session’s user, its gateway or an admin may end it');
     }
     const ended = this.#sessions.end(session.id) as PamSession;
-    return { session: ended, endedNow: session.endedAt === null };
+    return { session: ended, endedNow: session.endedAt === null, byGateway };
   }
 
   /** Every session of the organization for admins and auditors; a member's own otherwise. */

@@ -61,6 +61,8 @@ export class RelayService {
     authorize(identity, 'relays.register');
     const address = relayAddress(input);
     const own = this.#relays.findOrgRelayOfIdentity(identity.orgId, identity.id);
+    refuseDeleted(own);
+    refuseDeleted(this.#relays.findOrgRelay(identity.orgId, address.name));
     if (own && own.name !== address.name) {
       throw new InvalidRequestError(
         `This identity already registered relay ${own.name}; an identity can register only one relay`,
@@ -90,6 +92,7 @@ export class RelayService {
     verifyRelayAuthSecret(this.#relayAuthSecret, authorization);
     const address = relayAddress(input);
     this.#refuseTakenAddress(address, this.#relays.findInstanceRelay(address.name)?.id);
+    refuseDeleted(this.#relays.findInstanceRelay(address.name));
     const relay = this.#relays.upsertInstanceRelay(address);
     return { relay, credentials: await issueRelayCredentials(this.#cas, relay) };
   }
@@ -117,6 +120,8 @@ export class RelayService {
 
   async #heartbeat(relay: Relay | undefined, name: string): Promise<Relay> {
     if (!relay) throw new NotFoundError(`Relay ${name} not found`);
+    // The relay learns of its deletion here and stops (relay-heartbeat.ts).
+    if (relay.deletedAt !== null) throw new NotFoundError(`Relay ${name} was deleted`);
     try {
       await probeRelay(this.#cas, relay);
     } catch (error) {
@@ -143,6 +148,15 @@ export class RelayService {
         `${address.host} port ${address.sshPort} or ${address.tlsPort} is already claimed by another relay`,
       );
     }
+  }
+}
+
+/** A deleted relay's name stays taken: it must not come back by registering again. */
+function refuseDeleted(relay: Relay | undefined): void {
+  if (relay?.deletedAt != null) {
+    throw new ForbiddenError(
+      `Relay ${relay.name} was deleted; it cannot register again (use another name)`,
+    );
   }
 }
 

@@ -115,6 +115,19 @@ export class AccessTokenStore {
   revoke(id: string): void {
     this.#db.prepare('UPDATE identity_access_tokens SET is_revoked = 1 WHERE id = ?').run(id);
   }
+
+  /** Revokes every token of an identity, or every token a client secret issued; answers how many. */
+  revokeAll(where: { identityId: string } | { clientSecretId: string }): number {
+    const [column, value] =
+      'identityId' in where
+        ? ['identity_id', where.identityId]
+        : ['client_secret_id', where.clientSecretId];
+    return this.#db
+      .prepare(
+        `UPDATE identity_access_tokens SET is_revoked = 1 WHERE ${column} = ? AND is_revoked = 0`,
+      )
+      .run(value).changes;
+  }
 }
 
 function toStored(row: Row): StoredAccessToken {

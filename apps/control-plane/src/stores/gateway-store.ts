@@ -73,6 +73,16 @@ export class GatewayStore {
       .map((row) => row.relay_id);
   }
 
+  /** The gateways that registered with `relayId` since `since` (deleted ones included). */
+  gatewayIdsOfRelay(relayId: string, since: number): string[] {
+    return this.#db
+      .prepare<[string, number], { gateway_id: string }>(
+        'SELECT gateway_id FROM gateway_relays WHERE relay_id = ? AND registered_at >= ?',
+      )
+      .all(relayId, since)
+      .map((row) => row.gateway_id);
+  }
+
   /** The identity's gateway, deleted or not. */
   findByIdentity(identityId: string): Gateway | undefined {
     const row = this.#db

@@ -53,11 +53,29 @@ export class IdentityStore {
     return this.get(id);
   }
 
+  /** The identity, unless it does not exist or was deleted. */
   get(id: string): Identity | undefined {
     const row = this.#db
-      .prepare<[string], IdentityRow>('SELECT * FROM identities WHERE id = ?')
+      .prepare<[string], IdentityRow>(
+        'SELECT * FROM identities WHERE id = ? AND deleted_at IS NULL',
+      )
       .get(id);
     return row && toIdentity(row);
+  }
+
+  /**
+   * Marks the identity deleted (a tombstone: its sessions and recordings keep naming it); from
+   * then on `get` does not find it, so none of its credentials authenticate. False when it was
+   * already deleted.
+   */
+  markDeleted(id: string, now = Date.now()): boolean {
+    return (
+      this.#db
+        .prepare(
+          'UPDATE identities SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL',
+        )
+        .run(now, now, id).changes === 1
+    );
   }
 }
 

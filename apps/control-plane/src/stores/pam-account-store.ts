@@ -115,6 +115,15 @@ export class PamAccountStore {
       .map(toAccount);
   }
 
+  /** Replaces the account's sealed password (rotation); false when there is no such account. */
+  setPassword(id: string, password: string): boolean {
+    const sealed = this.#secretBox.seal(Buffer.from(password, 'utf8'), passwordLabel(id));
+    return (
+      this.#db.prepare('UPDATE pam_accounts SET password_sealed = ? WHERE id = ?').run(sealed, id)
+        .changes === 1
+    );
+  }
+
   /** The account's password, opened from its sealed column. Never log the result. */
   password(id: string): string | undefined {
     const row = this.#db

@@ -23,6 +23,8 @@ export interface PamSession {
   expiresAt: number;
   endedAt: number | null;
   eventCount: number;
+  /** The access token that opened the session (revoking it ends the session); null before 0005. */
+  accessTokenId: string | null;
 }
 
 interface PamSessionRow {
@@ -38,6 +40,7 @@ interface PamSessionRow {
   expires_at: number;
   ended_at: number | null;
   event_count: number;
+  access_token_id: string | null;
 }
 
 /** What appendEvents did. */
@@ -57,11 +60,16 @@ export class PamSessionStore {
     this.#db = db;
   }
 
-  create(session: Omit<PamSession, 'endedAt' | 'eventCount'>): PamSession {
+  create(
+    session: Omit<PamSession, 'endedAt' | 'eventCount' | 'accessTokenId'> & {
+      accessTokenId?: string | null | undefined;
+    },
+  ): PamSession {
+    const accessTokenId = session.accessTokenId ?? null;
     this.#db
       .prepare(
-        `INSERT INTO pam_sessions (id, org_id, account_id, identity_id, gateway_id, account_path, resource_type, reason, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO pam_sessions (id, org_id, account_id, identity_id, gateway_id, account_path, resource_type, reason, created_at, expires_at, access_token_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         session.id,
@@ -74,8 +82,9 @@ export class PamSessionStore {
         session.reason,
         session.createdAt,
         session.expiresAt,
+        accessTokenId,
       );
-    return { ...session, endedAt: null, eventCount: 0 };
+    return { ...session, accessTokenId, endedAt: null, eventCount: 0 };
   }
 
   get(id: string): PamSession | undefined {
@@ -91,6 +100,34 @@ export class PamSessionStore {
         'SELECT * FROM pam_sessions WHERE org_id = ? ORDER BY created_at DESC, id',
       )
       .all(orgId)
+      .map(toSession);
+  }
+
+  /** Sessions not ended and not expired that match `where` (revocation ends them). */
+  listOpen(
+    where:
+      | { identityId: string }
+      | { accessTokenId: string }
+      | { gatewayId: string }
+      | { clientSecretId: string },
+    now = Date.now(),
+  ): PamSession[] {
+    const [condition, value] =
+      'identityId' in where
+        ? ['identity_id = ?', where.identityId]
+        : 'accessTokenId' in where
+          ? ['access_token_id = ?', where.accessTokenId]
+          : 'gatewayId' in where
+            ? ['gateway_id = ?', where.gatewayId]
+            : [
+                'access_token_id IN (SELECT id FROM identity_access_tokens WHERE client_secret_id = ?)',
+                where.clientSecretId,
+              ];
+    return this.#db
+      .prepare<[string, number], PamSessionRow>(
+        `SELECT * FROM pam_sessions WHERE ended_at IS NULL AND ${condition} AND expires_at > ?`,
+      )
+      .all(value, now)
       .map(toSession);
   }
 
@@ -159,5 +196,6 @@ function toSession(row: PamSessionRow): PamSession {
     expiresAt: row.expires_at,
     endedAt: row.ended_at,
     eventCount: row.event_count,
+    accessTokenId: row.access_token_id,
   };
 }

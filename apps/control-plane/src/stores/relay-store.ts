@@ -5,7 +5,8 @@ import type { Db } from '../db/database.ts';
  * Relays. An org relay belongs to one organization and one identity (the identity that
  * registered it); an instance relay (orgId null) serves every organization and is registered
  * with the instance's RELAY_AUTH_SECRET. `sshPort`/`tlsPort` are Burrow's extension to the
- * reference's fixed 2222/8443.
+ * reference's fixed 2222/8443. A deleted relay stays as a tombstone (`deletedAt`): gateways cannot
+ * register with it, it is not listed, and its name cannot be registered again.
  *
  * @example
  *   const relay = relays.upsertInstanceRelay({ name: 'relay-1', host: '203.0.113.7', sshPort: 2222, tlsPort: 8443 });
@@ -22,6 +23,7 @@ export interface Relay {
   healthAlertedAt: number | null;
   createdAt: number;
   updatedAt: number;
+  deletedAt: number | null;
 }
 
 interface Row {
@@ -36,6 +38,7 @@ interface Row {
   health_alerted_at: number | null;
   created_at: number;
   updated_at: number;
+  deleted_at: number | null;
 }
 
 export interface RelayAddress {
@@ -89,14 +92,15 @@ export class RelayStore {
 
   /** The relay a gateway of `orgId` means by `name`: the org's own first, then an instance relay. */
   findForOrg(orgId: string, name: string): Relay | undefined {
-    return this.findOrgRelay(orgId, name) ?? this.findInstanceRelay(name);
+    const relay = this.findOrgRelay(orgId, name) ?? this.findInstanceRelay(name);
+    return relay?.deletedAt === null ? relay : undefined;
   }
 
   /** The org's relays followed by the instance relays. */
   listForOrg(orgId: string): Relay[] {
     return this.#db
       .prepare<[string], Row>(
-        `SELECT * FROM relays WHERE org_id = ? OR org_id IS NULL
+        `SELECT * FROM relays WHERE (org_id = ? OR org_id IS NULL) AND deleted_at IS NULL
          ORDER BY org_id IS NULL, name`,
       )
       .all(orgId)
@@ -129,6 +133,17 @@ export class RelayStore {
       return this.get(existing.id) as Relay;
     }
     return this.#insert(null, null, address, now);
+  }
+
+  /** Marks the relay deleted; false when it already was. */
+  markDeleted(id: string, now = Date.now()): boolean {
+    return (
+      this.#db
+        .prepare(
+          'UPDATE relays SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL',
+        )
+        .run(now, now, id).changes === 1
+    );
   }
 
   setHeartbeat(id: string, at: number): void {
@@ -175,5 +190,6 @@ function toRelay(row: Row): Relay {
     healthAlertedAt: row.health_alerted_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
   };
 }

@@ -116,6 +116,16 @@ export class UniversalAuthStore {
       .map(toSecret);
   }
 
+  /** Revokes one client secret of an identity (all of them without `secretId`); answers how many. */
+  revokeSecrets(identityId: string, secretId?: string): number {
+    return this.#db
+      .prepare(
+        `UPDATE identity_ua_client_secrets SET is_client_secret_revoked = 1, updated_at = ?
+         WHERE identity_id = ? AND (? IS NULL OR id = ?) AND is_client_secret_revoked = 0`,
+      )
+      .run(Date.now(), identityId, secretId ?? null, secretId ?? null).changes;
+  }
+
   /**
    * Counts one login with the secret, atomically; revokes it when this use reaches its limit.
    * Returns false if a concurrent login used the last allowed use first.

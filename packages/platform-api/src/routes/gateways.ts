@@ -119,7 +119,7 @@ export const deleteGateway = defineRoute({
   path: '/api/v2/gateways/:id',
   auth: 'identity',
   tags: ['gateways'],
-  summary: 'Delete a gateway: no new certificates are issued for it',
+  summary: 'Delete a gateway: no new certificates, its live tunnels closed within seconds',
   params: GatewayParams,
   response: { 200: GatewayJson, ...errorResponses },
 });

@@ -10,6 +10,10 @@ import { errorResponses, Uuid } from '../schemas/common.ts';
  * The caller is an admin identity of that organization. Roles: admin, member (default), auditor,
  * relay (registers its org relay), gateway (registers its gateway); what each may do is the
  * control plane's permission table (README "Security model").
+ *   DELETE /api/v1/identities/:identityId                  → {identity}  (reference path)
+ * Deleting an identity revokes everything it holds at once: its access tokens and client secrets
+ * (refused at the next request), its gateway (stopped within seconds), its org relay, and its PAM
+ * sessions (ended at the gateway). An identity cannot delete itself.
  */
 export const IdentityRoleSchema = Type.Union([
   Type.Literal('admin'),
@@ -39,6 +43,16 @@ export const createIdentity = defineRoute({
     organizationId: Uuid,
     role: Type.Optional(IdentityRoleSchema),
   }),
+  response: { 200: Type.Object({ identity: IdentityJson }), ...errorResponses },
+});
+
+export const deleteIdentity = defineRoute({
+  method: 'DELETE',
+  path: '/api/v1/identities/:identityId',
+  auth: 'identity',
+  tags: ['identities'],
+  summary: 'Delete a machine identity and revoke everything it holds',
+  params: Type.Object({ identityId: Uuid }),
   response: { 200: Type.Object({ identity: IdentityJson }), ...errorResponses },
 });
 

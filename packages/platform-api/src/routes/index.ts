@@ -1,7 +1,7 @@
 import type { RouteSpec } from '../define-route.ts';
 import { accessPamAccount } from './pam-access.ts';
 import { bootstrapInstance } from './admin.ts';
-import { createIdentity, getIdentity, updateIdentity } from './identities.ts';
+import { createIdentity, deleteIdentity, getIdentity, updateIdentity } from './identities.ts';
 import {
   deleteGateway,
   gatewayConnectionDetails,
@@ -14,7 +14,7 @@ import {
 import { healthz, readyz } from './health.ts';
 import { awsAuth, azureAuth, gcpAuth, jwtAuth, kubernetesAuth, oidcAuth } from './login-methods.ts';
 import { renewAccessToken, revokeAccessToken } from './access-tokens.ts';
-import { createPamAccount, listPamAccounts } from './pam-accounts.ts';
+import { createPamAccount, listPamAccounts, updatePamAccount } from './pam-accounts.ts';
 import { createPamGrant, deletePamGrant, listPamGrants } from './pam-grants.ts';
 import { createPamResource, listPamResources } from './pam-resources.ts';
 import {
@@ -27,6 +27,7 @@ import {
 import {
   heartbeatInstanceRelay,
   heartbeatOrgRelay,
+  deleteRelay,
   listRelays,
   registerInstanceRelay,
   registerOrgRelay,
@@ -36,6 +37,7 @@ import {
   attachUniversalAuth,
   createUniversalAuthClientSecret,
   getUniversalAuth,
+  revokeUniversalAuthClientSecret,
   universalAuthLogin,
 } from './universal-auth.ts';
 
@@ -59,9 +61,11 @@ export const routes = {
   createIdentity,
   getIdentity,
   updateIdentity,
+  deleteIdentity,
   attachUniversalAuth,
   getUniversalAuth,
   createUniversalAuthClientSecret,
+  revokeUniversalAuthClientSecret,
   universalAuthLogin,
   attachTokenAuth,
   createTokenAuthToken,
@@ -90,6 +94,7 @@ export const routes = {
   heartbeatOrgRelay,
   heartbeatInstanceRelay,
   listRelays,
+  deleteRelay,
   registerGateway,
   gatewayHeartbeat,
   listGateways,
@@ -104,6 +109,7 @@ export const routes = {
   createPamGrant,
   listPamGrants,
   deletePamGrant,
+  updatePamAccount,
   accessPamAccount,
   pamSessionCredentials,
   uploadPamSessionEvents,

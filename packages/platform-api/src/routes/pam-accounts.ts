@@ -10,6 +10,9 @@ import { PamAccountJson, PamFolderPath, PamName } from '../schemas/pam.ts';
  *        → {account:{id, name, path:"prod/<name>", resourceId, resourceType, …}}; 409 path taken
  *   GET  /api/v1/pam/accounts → {accounts:[…]}: every account (admin, auditor), or the accounts
  *        the caller's grants cover (member: what it may open)
+ *   PATCH /api/v1/pam/accounts/:accountId (admin) {credentials:{password}} → {account}
+ *        rotates the password the gateway logs in with: sessions opened from now on get the new
+ *        one; sessions already running keep the credentials their gateway fetched
  * The password is sealed at rest and never answered or logged.
  */
 export const createPamAccount = defineRoute({
@@ -32,6 +35,19 @@ export const createPamAccount = defineRoute({
     409: ErrorResponseRef,
     ...errorResponses,
   },
+});
+
+export const updatePamAccount = defineRoute({
+  method: 'PATCH',
+  path: '/api/v1/pam/accounts/:accountId',
+  auth: 'identity',
+  tags: ['pam'],
+  summary: 'Rotate a PAM account’s password (new sessions only)',
+  params: Type.Object({ accountId: Uuid }),
+  body: Type.Object({
+    credentials: Type.Object({ password: Type.String({ minLength: 1, maxLength: 1024 }) }),
+  }),
+  response: { 200: Type.Object({ account: PamAccountJson }), ...errorResponses },
 });
 
 export const listPamAccounts = defineRoute({

@@ -81,7 +81,8 @@ export const endPamSession = defineRoute({
   path: '/api/v1/pam/sessions/:sessionId/end',
   auth: 'identity',
   tags: ['pam'],
-  summary: 'End a session (its gateway or its user); idempotent',
+  summary:
+    'End a session (its user, its gateway or an admin) and close it at the gateway; idempotent',
   params: SessionParams,
   body: Type.Object({}),
   response: {

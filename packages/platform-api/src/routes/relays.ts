@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { defineRoute } from '../define-route.ts';
-import { errorResponses, Port, Slug } from '../schemas/common.ts';
+import { errorResponses, Port, Slug, Uuid } from '../schemas/common.ts';
 
 /**
  * Relays (reference §3.2, §3.5, §5.8):
@@ -13,6 +13,9 @@ import { errorResponses, Port, Slug } from '../schemas/common.ts';
  *        → the control plane completes a TLS handshake with host:tlsPort, then records it;
  *          failure → 400 "Relay <name> is not reachable: ..."
  *   GET  /api/v1/relays                            the caller's org relays + instance relays
+ *   DELETE /api/v1/relays/:id                      (admin) → the relay; its gateways drop their
+ *        tunnels to it within seconds, the relay stops at its next heartbeat (404), and the name
+ *        cannot be registered again
  * `sshPort`/`tlsPort` (default 2222/8443) are Burrow's extension.
  */
 export const RelayRegistrationBody = Type.Object({
@@ -92,6 +95,16 @@ export const heartbeatInstanceRelay = defineRoute({
   summary: 'Instance relay heartbeat: probe the relay, then record it',
   body: RelayHeartbeatBody,
   response: { 200: RelayHeartbeat, ...errorResponses },
+});
+
+export const deleteRelay = defineRoute({
+  method: 'DELETE',
+  path: '/api/v1/relays/:id',
+  auth: 'identity',
+  tags: ['relays'],
+  summary: 'Delete a relay: its gateways drop their tunnels to it; the relay stops',
+  params: Type.Object({ id: Uuid }),
+  response: { 200: RelayJson, ...errorResponses },
 });
 
 export const listRelays = defineRoute({

@@ -7,6 +7,8 @@ import { AccessTokenGrant, errorResponses, TrustedIp, Ttl, Uuid } from '../schem
  *   POST /api/v1/auth/universal-auth/identities/:identityId                 attach → {identityUniversalAuth}
  *   GET  /api/v1/auth/universal-auth/identities/:identityId                 → {identityUniversalAuth}
  *   POST /api/v1/auth/universal-auth/identities/:identityId/client-secrets  → {clientSecret, clientSecretData}
+ *   POST /api/v1/auth/universal-auth/identities/:identityId/client-secrets/:clientSecretId/revoke
+ *        → {clientSecretData}  (admin; the secret and the access tokens it issued stop working)
  *   POST /api/v1/auth/universal-auth/login  {clientId, clientSecret}        → access token grant
  * Client secrets are shown once and stored as digests.
  */
@@ -82,6 +84,16 @@ export const createUniversalAuthClientSecret = defineRoute({
     200: Type.Object({ clientSecret: Type.String(), clientSecretData: ClientSecretData }),
     ...errorResponses,
   },
+});
+
+export const revokeUniversalAuthClientSecret = defineRoute({
+  method: 'POST',
+  path: '/api/v1/auth/universal-auth/identities/:identityId/client-secrets/:clientSecretId/revoke',
+  auth: 'identity',
+  tags: ['universal-auth'],
+  summary: 'Revoke a client secret and the access tokens it issued',
+  params: Type.Object({ identityId: Uuid, clientSecretId: Uuid }),
+  response: { 200: Type.Object({ clientSecretData: ClientSecretData }), ...errorResponses },
 });
 
 export const universalAuthLogin = defineRoute({

@@ -3,6 +3,7 @@ import { identityLoginMethods } from './0002-identity-login-methods.ts';
 import { pamSchema } from './0003-pam.ts';
 import { gatewayRelays } from './0004-gateway-relays.ts';
 import { rolesAndGrants } from './0005-roles-and-grants.ts';
+import { revocation } from './0006-revocation.ts';
 
 /** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
 export interface Migration {
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   pamSchema,
   gatewayRelays,
   rolesAndGrants,
+  revocation,
 ];
