@@ -29,7 +29,7 @@ let resourceId: string;
 
 function call(
   token: string,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   url: string,
   payload?: unknown,
   headers: Record<string, string> = {},
@@ -171,6 +171,71 @@ describe('PAM resources and accounts', () => {
         expect(fs.readFileSync(file).includes(Buffer.from(PASSWORD))).toBe(false);
       }
     }
+  });
+});
+
+describe('PAM grants', () => {
+  it('admins grant, list and revoke; a revoked grant stops new sessions', async () => {
+    const carol = await memberWithToken(cp, admin, 'carol');
+    const access = () =>
+      call(carol.token, 'POST', '/api/v1/pam/accounts/access', {
+        path: 'prod/orders-db',
+        duration: '1h',
+      });
+    const before = await access();
+    expect(before.statusCode).toBe(403);
+    expect(before.json<{ message: string }>().message).toBe(
+      'No grant gives this identity access to prod/orders-db; an admin can grant the account or its folder (POST /api/v1/pam/grants)',
+    );
+    const created = await call(admin.token, 'POST', '/api/v1/pam/grants', {
+      identityId: carol.identityId,
+      path: 'prod/orders-db',
+    });
+    expect(created.statusCode).toBe(200);
+    const grant = created.json<{ grant: { id: string } }>().grant;
+    expect(created.json()).toMatchObject({
+      grant: { identityId: carol.identityId, path: 'prod/orders-db', createdBy: admin.identityId },
+    });
+    const again = await call(admin.token, 'POST', '/api/v1/pam/grants', {
+      identityId: carol.identityId,
+      path: 'prod/orders-db',
+    });
+    expect(again.statusCode).toBe(409);
+    expect((await access()).statusCode).toBe(200);
+    const listed = await call(
+      admin.token,
+      'GET',
+      `/api/v1/pam/grants?identityId=${carol.identityId}`,
+    );
+    expect(listed.json<{ grants: Array<{ id: string }> }>().grants.map((g) => g.id)).toEqual([
+      grant.id,
+    ]);
+    expect((await call(admin.token, 'DELETE', `/api/v1/pam/grants/${grant.id}`)).statusCode).toBe(
+      200,
+    );
+    expect((await access()).statusCode).toBe(403);
+    expect((await call(carol.token, 'GET', '/api/v1/pam/accounts')).json()).toEqual({
+      accounts: [],
+    });
+  });
+
+  it('refuses grants that could not give access, and refuses them for the unknown', async () => {
+    const forGateway = await call(admin.token, 'POST', '/api/v1/pam/grants', {
+      identityId: gw.identityId,
+      path: 'prod/',
+    });
+    expect(forGateway.statusCode).toBe(400);
+    expect(forGateway.json<{ message: string }>().message).toMatch(/gateway role cannot access/);
+    const unknown = await call(admin.token, 'POST', '/api/v1/pam/grants', {
+      identityId: '00000000-0000-4000-8000-000000000000',
+      path: 'prod/',
+    });
+    expect(unknown.statusCode).toBe(404);
+    const badPath = await call(admin.token, 'POST', '/api/v1/pam/grants', {
+      identityId: other.identityId,
+      path: '/',
+    });
+    expect(badPath.statusCode).toBe(400);
   });
 });
 
