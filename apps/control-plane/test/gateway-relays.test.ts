@@ -2,8 +2,8 @@
  * Several relays per gateway: the control plane records each relay a gateway registers with,
  * mints caller routes for each, skips relays that failed a dial recently, and exposes its metrics.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { freePort } from '@burrow/test-support';
 import { ALPN } from '@burrow/tunnel-protocol';
 import { instrumentControlPlane } from '../src/app/control-plane-metrics.ts';
 import {
@@ -28,7 +28,7 @@ beforeAll(async () => {
   metrics = instrumentControlPlane(cp.app, cp.context);
   admin = await bootstrap(cp);
   // Two relays may not claim the same host:port, so each gets its own closed ports.
-  deadPorts = [await closedPort(), await closedPort()];
+  deadPorts = [await freePort(), await freePort()];
   for (const [name, tlsPort, sshPort] of [
     ['relay-a', deadPorts[0], 2522],
     ['relay-b', deadPorts[1], 2523],
@@ -106,14 +106,3 @@ describe('a gateway on several relays', () => {
     expect(metrics.readiness()).toEqual({ ready: true });
   });
 });
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

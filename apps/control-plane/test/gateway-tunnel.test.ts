@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { freePort } from '@burrow/test-support';
 import { ALPN, dialGateway } from '@burrow/tunnel-protocol';
 import { FakeRelayGateway, type PkiMaterial } from './support/fake-relay-gateway.ts';
 import {
@@ -24,13 +25,6 @@ function listen(server: net.Server): Promise<number> {
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
   );
-}
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  const port = await listen(server);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 beforeAll(async () => {
@@ -213,7 +207,7 @@ describe('test-connection (infisical-tcp-proxy end to end)', () => {
   });
 
   it('reports a closed port not reachable, with the reason', async () => {
-    const res = await testConnection(await closedPort(), 5_000);
+    const res = await testConnection(await freePort(), 5_000);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       reachable: false,

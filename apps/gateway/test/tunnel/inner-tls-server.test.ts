@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { exportPrivateKeyPem } from '@burrow/pki';
+import { freePort } from '@burrow/test-support';
 import { ALPN, PING_REPLY, healthReply } from '@burrow/tunnel-protocol';
 import { handleHealth } from '../../src/actions/health.ts';
 import { handlePing } from '../../src/actions/ping.ts';
@@ -52,15 +53,6 @@ async function startEchoTarget(): Promise<EchoTarget> {
       server.close(() => resolve());
     });
   return target;
-}
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -180,7 +172,7 @@ describe('InnerTlsServer', () => {
 
   it('infisical-tcp-proxy with the target down: the caller sees a close, the reason is logged', async () => {
     startServer();
-    const port = await closedPort();
+    const port = await freePort();
     const outcome = await call({
       alpn: [ALPN.tcpProxy],
       certificate: await issueCaller(pki, '127.0.0.1', port),
