@@ -4,8 +4,8 @@ import type { PlatformClient } from './platform-client.ts';
 
 /**
  * `burrow pam accounts list`: the PAM accounts a person may open with `burrow pam access <path>`
- * (`GET /api/v1/pam/accounts`: every account of the caller's organization, without credentials;
- * the control plane has no per-account grants yet, so that is what a member may access).
+ * (`GET /api/v1/pam/accounts`, without credentials: for a member the accounts its grants cover,
+ * for an admin or auditor every account of the organization).
  */
 export async function listPamAccounts(platform: PlatformClient): Promise<string> {
   const { accounts } = await platform.request<{ accounts: PamAccountRow[] }>(
