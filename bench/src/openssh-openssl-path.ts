@@ -16,12 +16,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ManagedProcess } from '@burrow/stack';
-import { freePort } from '@burrow/test-support';
+import { freePort, waitForPort } from '@burrow/test-support';
 import type { BenchPath } from './bench-path.ts';
 import { makeBenchCertificates, type PemFiles } from './openssl-certificates.ts';
 import { expandRoots } from './process-stats.ts';
 import { tlsInTlsDialer } from './tls-in-tls-dial.ts';
-import { waitForPort } from './wait-for-port.ts';
 
 export const SSH_CIPHER = 'aes128-gcm@openssh.com';
 

@@ -16,7 +16,7 @@ import {
   type GatewaySshSession,
   type RelaySshServer,
 } from '../src/index.ts';
-import { freePort } from '@burrow/test-support';
+import { freePort, waitForPort } from '@burrow/test-support';
 import {
   baseSshOptions,
   keygen,
@@ -25,7 +25,6 @@ import {
   SSH,
   SSHD,
   startProcess,
-  waitForPort,
   writePrivateFile,
   type RunningProcess,
   type TempDir,

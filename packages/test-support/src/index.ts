@@ -1,7 +1,7 @@
 /**
  * @burrow/test-support — what the tests of several packages share, so that each is written once:
- * - a free loopback port, a fresh self-signed TLS certificate, process liveness by PID, a
- *   manual clock for schedules that take one;
+ * - a free loopback port, waiting until a port accepts, a fresh self-signed TLS certificate,
+ *   process liveness by PID, a manual clock for schedules that take one;
  * - a throwaway PostgreSQL server (initdb + pg_ctl);
  * - identity providers, each a real protocol implementation on loopback: an OIDC issuer
  *   (discovery + JWKS), a Kubernetes TokenReview API over HTTPS with its own CA, an AWS STS that
@@ -25,3 +25,4 @@ export * from './postgres-server.ts';
 export * from './process-state.ts';
 export * from './repeated-json-keys.ts';
 export * from './self-signed-certificate.ts';
+export * from './wait-for-port.ts';

@@ -4,10 +4,9 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@burrow/test-support';
+import { freePort, waitForPort } from '@burrow/test-support';
 
 export interface RunResult {
   readonly code: number | null;
@@ -74,35 +73,6 @@ export async function runOk(
     throw new Error(`${command} ${args.join(' ')} exited ${r.code}\n${r.stderr}${r.stdout}`);
   }
   return r.stdout;
-}
-
-/** Resolves once 127.0.0.1:port accepts a TCP connection; rejects after `timeoutMs`. */
-export async function waitForPort(
-  port: number,
-  timeoutMs: number,
-  stillAlive: () => boolean = () => true,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ host: '127.0.0.1', port });
-      socket.setTimeout(500);
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('timeout', () => {
-        socket.destroy();
-        resolve(false);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (!stillAlive()) throw new Error(`process exited before port ${port} accepted`);
-    if (Date.now() > deadline)
-      throw new Error(`port ${port} did not accept within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** A running sshd started by `startSshd`. */

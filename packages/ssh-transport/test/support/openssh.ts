@@ -4,11 +4,10 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { sleep, withTimeout } from './wait.ts';
+import { withTimeout } from './wait.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -116,24 +115,6 @@ export function startProcess(command: string, args: readonly string[]): RunningP
       clearTimeout(timer);
     },
   };
-}
-
-/** Waits until something accepts TCP connections on 127.0.0.1:port. */
-export async function waitForPort(port: number, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after ${ms} ms`);
 }
 
 /** Options every test ssh invocation gets: no user config, no agent, no prompts. */
