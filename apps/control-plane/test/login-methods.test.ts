@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   DEFAULT_IDENTITY_PROVIDER_ENDPOINTS,
@@ -41,6 +42,8 @@ const GCE_SERVICE_ACCOUNT = 'gateway-vm@burrow-test.iam.gserviceaccount.com';
 const IAM_SERVICE_ACCOUNT = 'gateway-iam@burrow-test.iam.gserviceaccount.com';
 
 let cp: TestControlPlane;
+/** The control plane's log: what identity providers said is here, never in answers. */
+let logs = '';
 let admin: Bootstrapped;
 let oidc: OidcIssuer;
 let k8s: KubernetesApiServer;
@@ -63,7 +66,11 @@ beforeAll(async () => {
       zone: 'europe-west1-b',
     },
   });
+  const logStream = new PassThrough();
+  logStream.on('data', (chunk: Buffer) => (logs += chunk.toString()));
   cp = await startTestControlPlane({
+    logStream,
+    logLevel: 'info',
     identityProviders: {
       ...DEFAULT_IDENTITY_PROVIDER_ENDPOINTS,
       gcpIdTokenJwksUrl: gcp.controlPlaneEnv.BURROW_GCP_ID_TOKEN_JWKS_URL as string,
@@ -413,9 +420,20 @@ describe('aws-iam', () => {
   it('refuses a wrong secret, a tampered signature, another action, and unbound principals/accounts', async () => {
     const path = '/v1/auth/aws-auth/login';
     const wrongSecret = await clientLogin({ ...env, AWS_SECRET_ACCESS_KEY: 'x'.repeat(40) });
-    await expectRefused(path, wrongSecret.body, /STS refused.*SignatureDoesNotMatch/);
+    // STS's words (its error code) go to the log, never to the caller.
+    await expectRefused(
+      path,
+      wrongSecret.body,
+      /^AWS STS refused the signed GetCallerIdentity request$/,
+    );
+    expect(logs).toMatch(/"detail":"AWS STS answered 403: SignatureDoesNotMatch"/);
     const unknownKey = await clientLogin({ ...env, AWS_ACCESS_KEY_ID: 'AKIAUNKNOWN000000000' });
-    await expectRefused(path, unknownKey.body, /STS refused.*InvalidClientTokenId/);
+    await expectRefused(
+      path,
+      unknownKey.body,
+      /^AWS STS refused the signed GetCallerIdentity request$/,
+    );
+    expect(logs).toMatch(/"detail":"AWS STS answered 403: InvalidClientTokenId"/);
     const good = (await clientLogin(env)).body;
     const headers = JSON.parse(
       Buffer.from(String(good.iamRequestHeaders), 'base64').toString(),
@@ -427,7 +445,7 @@ describe('aws-iam', () => {
     await expectRefused(
       path,
       { ...good, iamRequestHeaders: Buffer.from(JSON.stringify(tampered)).toString('base64') },
-      /SignatureDoesNotMatch/,
+      /^AWS STS refused the signed GetCallerIdentity request$/,
     );
     await expectRefused(
       path,
@@ -450,8 +468,9 @@ describe('aws-iam', () => {
           AWS_SECRET_ACCESS_KEY: otherAccount.secretAccessKey,
         })
       ).body,
-      /account 999999999999 is not allowed/,
+      /^the AWS account of the signer is not allowed$/,
     );
+    expect(logs).toMatch(/"detail":"AWS account 999999999999 is not allowed"/);
     const otherRole = sts.addPrincipal({
       arn: 'arn:aws:sts::123456789012:assumed-role/admin/i-1',
       account: '123456789012',
@@ -465,10 +484,63 @@ describe('aws-iam', () => {
           AWS_SECRET_ACCESS_KEY: otherRole.secretAccessKey,
         })
       ).body,
-      /principal .*assumed-role\/admin.* is not allowed/,
+      /^the AWS principal of the signer is not allowed$/,
+    );
+    expect(logs).toMatch(
+      /"detail":"AWS principal arn:aws:sts::123456789012:assumed-role\/admin\/i-1 is not allowed"/,
     );
     const elsewhere = await clientLogin({ ...env, AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:1/' });
     await expectRefused(path, elsewhere.body, /signed for 127\.0\.0\.1:1/);
+  });
+});
+
+describe('aws-iam forwards only what SigV4 needs', () => {
+  it('drops every header the signature does not cover; refuses a signature that does not cover host', async () => {
+    const identityId = await identityWith('aws-auth', {
+      stsEndpoint: sts.url,
+      allowedAccountIds: '123456789012',
+    });
+    const creds = sts.addPrincipal({
+      arn: 'arn:aws:iam::123456789012:user/forwarded',
+      account: '123456789012',
+    });
+    const { path, body } = await clientLogin({
+      INFISICAL_AUTH_METHOD: 'aws-iam',
+      INFISICAL_MACHINE_IDENTITY_ID: identityId,
+      AWS_ACCESS_KEY_ID: creds.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      AWS_REGION: 'eu-west-1',
+      AWS_ENDPOINT_URL_STS: sts.url,
+    });
+    const headers = JSON.parse(
+      Buffer.from(String(body.iamRequestHeaders), 'base64').toString(),
+    ) as Record<string, string>;
+    const signed = (
+      /SignedHeaders=([a-z0-9;-]+)/.exec(String(headers.authorization))?.[1] ?? ''
+    ).split(';');
+    const extra = { ...headers, 'x-forwarded-for': '10.0.0.1', cookie: 'session=x', 'x-evil': '1' };
+    const before = sts.receivedHeaderNames.length;
+    await expectGranted(path, {
+      ...body,
+      iamRequestHeaders: Buffer.from(JSON.stringify(extra)).toString('base64'),
+    });
+    const [received] = sts.receivedHeaderNames.slice(before);
+    for (const name of ['x-forwarded-for', 'cookie', 'x-evil'])
+      expect(received).not.toContain(name);
+    for (const name of [...signed, 'authorization']) expect(received).toContain(name);
+
+    const unsignedHost = {
+      ...headers,
+      authorization: String(headers.authorization).replace(
+        /SignedHeaders=[a-z0-9;-]+/,
+        'SignedHeaders=x-amz-date',
+      ),
+    };
+    await expectRefused(
+      path,
+      { ...body, iamRequestHeaders: Buffer.from(JSON.stringify(unsignedHost)).toString('base64') },
+      /SignedHeaders including host/,
+    );
   });
 });
 

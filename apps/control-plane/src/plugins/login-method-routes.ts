@@ -146,7 +146,13 @@ export function loginMethodPlugin<
         } catch (error) {
           if (error instanceof AuthError) {
             request.log.info(
-              { identityId: body.identityId, method: routes.method, code: error.code },
+              {
+                identityId: body.identityId,
+                method: routes.method,
+                code: error.code,
+                // What the identity provider said: for the log only, never answered.
+                ...(error.detail ? { detail: error.detail } : {}),
+              },
               'login refused',
             );
           }

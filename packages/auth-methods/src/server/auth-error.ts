@@ -39,11 +39,18 @@ const HTTP_STATUS: Record<AuthErrorCode, number> = {
 export class AuthError extends Error {
   readonly code: AuthErrorCode;
   readonly httpStatus: number;
+  /**
+   * What another host said (an identity provider's error code or status), for the server's log
+   * only: never answered to the caller, who could otherwise use the verifier to read answers of
+   * hosts it cannot reach itself.
+   */
+  readonly detail: string | undefined;
 
-  constructor(code: AuthErrorCode, message: string) {
+  constructor(code: AuthErrorCode, message: string, options: { detail?: string } = {}) {
     super(message);
     this.name = 'AuthError';
     this.code = code;
     this.httpStatus = HTTP_STATUS[code];
+    this.detail = options.detail;
   }
 }

@@ -20,7 +20,11 @@ import { providerRequest } from './provider-request.ts';
  * Stricter than the reference: the body must be GetCallerIdentity and nothing else (the control
  * plane is not a signing oracle for other STS actions), and the request goes to the configured
  * `stsEndpoint` — or, when the client signed for a regional AWS STS host, to that host — never to
- * an arbitrary host named in the client's headers.
+ * an arbitrary host named in the client's headers. Only what SigV4 needs is forwarded: the
+ * `Authorization` header, exactly the headers its `SignedHeaders` names (which must include
+ * `host`), and `X-Amz-Date` / `X-Amz-Security-Token` when present; every other header the client
+ * sent is dropped. What STS answers (its error code, its status) is never put in the error the
+ * caller gets: it goes to the control plane's log (AuthError.detail).
  *
  * @example
  *   const config = awsIamAuthConfig({ stsEndpoint: 'https://sts.amazonaws.com/', allowedAccountIds: '123456789012' });
@@ -109,28 +113,27 @@ export async function verifyAwsIamLogin(
       'iamRequestBody must be exactly Action=GetCallerIdentity&Version=2011-06-15',
     );
   }
-  const headers = decodeHeaders(attempt.iamRequestHeaders);
-  if (!headers.authorization?.startsWith('AWS4-HMAC-SHA256 ')) {
-    throw new AuthError(
-      'INVALID_CREDENTIALS',
-      'iamRequestHeaders carry no SigV4 Authorization header',
-    );
-  }
+  const headers = signedHeadersOnly(decodeHeaders(attempt.iamRequestHeaders));
   const url = destination(config, headers.host);
   const answer = await providerRequest('AWS STS', url, { method: 'POST', headers, body });
   if (answer.status >= 500 || answer.status === 0) {
-    throw new AuthError('PROVIDER_UNAVAILABLE', `AWS STS answered ${answer.status}`);
+    throw new AuthError('PROVIDER_UNAVAILABLE', 'AWS STS could not verify the signed request', {
+      detail: `AWS STS answered ${answer.status}`,
+    });
   }
   if (answer.status !== 200) {
     throw new AuthError(
       'INVALID_CREDENTIALS',
-      `AWS STS refused the signed GetCallerIdentity request (${answer.status}${stsErrorSummary(answer.body)})`,
+      'AWS STS refused the signed GetCallerIdentity request',
+      { detail: `AWS STS answered ${answer.status}${stsErrorSummary(answer.body)}` },
     );
   }
   const caller = parseCallerIdentity(answer.body);
   const accounts = splitList(config.allowedAccountIds);
   if (accounts.length > 0 && !accounts.includes(caller.account)) {
-    throw new AuthError('NOT_BOUND', `AWS account ${caller.account} is not allowed`);
+    throw new AuthError('NOT_BOUND', 'the AWS account of the signer is not allowed', {
+      detail: `AWS account ${caller.account} is not allowed`,
+    });
   }
   const principals = splitList(config.allowedPrincipalArns);
   const candidates = [caller.arn, iamRoleArn(caller.arn)].filter((arn): arn is string => !!arn);
@@ -138,7 +141,9 @@ export async function verifyAwsIamLogin(
     principals.length > 0 &&
     !principals.some((pattern) => candidates.some((arn) => globMatches(pattern, arn)))
   ) {
-    throw new AuthError('NOT_BOUND', `AWS principal ${caller.arn} is not allowed`);
+    throw new AuthError('NOT_BOUND', 'the AWS principal of the signer is not allowed', {
+      detail: `AWS principal ${caller.arn} is not allowed`,
+    });
   }
   return { subject: caller.arn };
 }
@@ -172,6 +177,46 @@ function decodeHeaders(encoded: string): Record<string, string> {
   return headers;
 }
 
+/** Headers SigV4 needs beside the signed ones: the signature, its date and session token. */
+const SIGV4_HEADERS = ['authorization', 'x-amz-date', 'x-amz-security-token'];
+
+/**
+ * Keeps the Authorization header, exactly the headers its SignedHeaders lists, and the other
+ * SigV4 headers; drops everything else the client sent.
+ */
+function signedHeadersOnly(headers: Record<string, string>): Record<string, string> {
+  const authorization = headers.authorization ?? '';
+  if (!authorization.startsWith('AWS4-HMAC-SHA256 ')) {
+    throw new AuthError(
+      'INVALID_CREDENTIALS',
+      'iamRequestHeaders carry no SigV4 Authorization header',
+    );
+  }
+  const listed = /SignedHeaders=([A-Za-z0-9;-]+)/.exec(authorization)?.[1];
+  const signed = (listed ?? '')
+    .toLowerCase()
+    .split(';')
+    .filter((name) => name !== '');
+  if (!signed.includes('host')) {
+    throw new AuthError(
+      'INVALID_CREDENTIALS',
+      'the SigV4 Authorization header must list SignedHeaders including host',
+    );
+  }
+  const kept: Record<string, string> = {};
+  for (const name of [...SIGV4_HEADERS, ...signed]) {
+    const value = headers[name];
+    if (value === undefined) {
+      if (signed.includes(name)) {
+        throw new AuthError('INVALID_CREDENTIALS', `signed header "${name}" is missing`);
+      }
+      continue;
+    }
+    kept[name] = value;
+  }
+  return kept;
+}
+
 function destination(config: AwsIamAuthConfig, signedHost: string | undefined): string {
   const endpoint = new URL(config.stsEndpoint);
   if (signedHost === undefined || signedHost === endpoint.host) return endpoint.toString();
@@ -197,7 +242,9 @@ function parseCallerIdentity(body: string): { arn: string; account: string } {
     account = /<Account>([^<]+)<\/Account>/.exec(body)?.[1];
   }
   if (!arn || !account) {
-    throw new AuthError('PROVIDER_UNAVAILABLE', 'AWS STS answered without Arn/Account');
+    throw new AuthError('PROVIDER_UNAVAILABLE', 'AWS STS could not verify the signed request', {
+      detail: 'AWS STS answered without Arn/Account',
+    });
   }
   return { arn, account };
 }

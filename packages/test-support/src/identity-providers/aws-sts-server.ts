@@ -25,6 +25,8 @@ export interface AwsStsServer {
     accessKeyId: string;
     secretAccessKey: string;
   };
+  /** The header names of every request received, in order (what a verifier forwarded). */
+  receivedHeaderNames: string[][];
   close(): Promise<void>;
 }
 
@@ -35,9 +37,14 @@ const AUTHORIZATION =
 
 export async function startAwsStsServer(): Promise<AwsStsServer> {
   const principals = new Map<string, { secretAccessKey: string; arn: string; account: string }>();
-  const server = await startLoopbackServer((request) => handle(request, principals));
+  const receivedHeaderNames: string[][] = [];
+  const server = await startLoopbackServer((request) => {
+    receivedHeaderNames.push(Object.keys(request.headers).sort());
+    return handle(request, principals);
+  });
   return {
     url: `${server.url}/`,
+    receivedHeaderNames,
     addPrincipal(principal) {
       const accessKeyId = `AKIA${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
       const secretAccessKey = createHash('sha256')
