@@ -13,10 +13,13 @@
  * session with the gateway. Extension 1.3.6.1.4.1.12345.100.3 ({"name": gatewayName}) is read for
  * logging only; if it is present but malformed, the caller is refused like the reference does.
  *
- * Limits (tunnel-protocol limits.ts): the accept limiter (per-source rate and pending handshakes)
- * decides at TCP accept; the handshake has its deadline; at most MAX_STREAMS_PER_GATEWAY streams
- * per gateway; a stream idle (no byte either way) for STREAM_IDLE_TIMEOUT_MS is closed. Buffers
- * are bounded by pipe() backpressure on both sides (socket high-water marks, SSH channel window).
+ * Limits (tunnel-protocol limits.ts): the accept limiter (per-source rate and pending handshakes,
+ * for unauthenticated work only) decides at TCP accept; the handshake has its deadline; at most MAX_STREAMS_PER_GATEWAY streams
+ * per gateway; a stream idle (no byte either way) for STREAM_IDLE_TIMEOUT_MS is closed. Buffers:
+ * each stream's SSH receive window comes out of a budget per caller certificate and per gateway
+ * (stream-window-budget.ts), and the splice stops reading a side once RELAY_STREAM_UNFLUSHED_BYTES
+ * written into the other are not flushed yet — so a caller that opens many streams and never
+ * reads pins its budget, not 4 MiB per stream.
  *
  * Drain (`drain(deadlineMs)`): stop listening, let streams already spliced (and handshakes already
  * under way) finish until the deadline, then destroy what is left.
@@ -27,6 +30,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@burrow/observability';
 import {
   MAX_STREAMS_PER_GATEWAY,
+  RELAY_STREAM_UNFLUSHED_BYTES,
   RELAY_TLS_HANDSHAKE_TIMEOUT_MS,
   STREAM_IDLE_TIMEOUT_MS,
   routeCallerCommonName,
@@ -39,6 +43,7 @@ import { parseClientCaChain } from './client-ca-chain.ts';
 import type { GatewaySession } from './gateway-registry.ts';
 import type { RelayMetrics } from './relay-metrics.ts';
 import type { RelayTlsCredentials } from './relay-registration.ts';
+import { StreamWindowBudget, type StreamWindowLimits } from './stream-window-budget.ts';
 
 /**
  * How long the relay waits for a gateway to confirm a channel. A live gateway answers in
@@ -64,6 +69,8 @@ export interface CallerListenerOptions {
   maxStreamsPerGateway?: number;
   /** Default STREAM_IDLE_TIMEOUT_MS. */
   idleTimeoutMs?: number;
+  /** Receive-window budgets per caller and per gateway (defaults: tunnel-protocol limits). */
+  windowLimits?: Partial<StreamWindowLimits>;
 }
 
 export interface CallerListener {
@@ -81,11 +88,19 @@ export interface CallerListener {
   readonly connectionCount: number;
   /** Streams spliced to a gateway right now. */
   readonly streamCount: number;
+  /**
+   * Bytes the relay holds for its streams right now: read from one side and not yet flushed to
+   * the other (socket and channel buffers, both directions).
+   */
+  readonly bufferedBytes: number;
+  /** Receive-window bytes reserved by a caller (certificate SHA-256 fingerprint). */
+  windowReservedByCaller(fingerprint: string): number;
 }
 
 /** What the listener keeps of an accepted connection until its handshake is done. */
 interface Accepted {
   readonly at: number;
+  authenticated(): void;
   handshakeDone(): void;
 }
 
@@ -101,6 +116,7 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
   // Spliced streams (caller socket -> its channel), and how many each gateway has.
   const streams = new Map<tls.TLSSocket, Duplex>();
   const streamsPerGateway = new Map<string, number>();
+  const windows = new StreamWindowBudget(options.windowLimits);
   let draining = false;
   // Every accepted TCP connection, still handshaking or spliced; destroying one destroys its TLS
   // socket too.
@@ -155,14 +171,22 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
   });
 
   server.on('connection', (raw: Socket) => {
-    const admission = limiter?.admit(raw.remoteAddress) ?? { ok: true, handshakeDone: () => {} };
+    const admission = limiter?.admit(raw.remoteAddress) ?? {
+      ok: true,
+      authenticated: () => {},
+      handshakeDone: () => {},
+    };
     if (!admission.ok) {
       metrics?.connectionsRefused.inc({ listener: 'tls', reason: admission.reason });
       raw.destroy();
       return;
     }
     const key = `${raw.remoteAddress}:${raw.remotePort}`;
-    accepted.set(key, { at: performance.now(), handshakeDone: admission.handshakeDone });
+    accepted.set(key, {
+      at: performance.now(),
+      authenticated: admission.authenticated,
+      handshakeDone: admission.handshakeDone,
+    });
     connections.add(raw);
     raw.once('close', () => {
       connections.delete(raw);
@@ -178,7 +202,7 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     const acceptance = accepted.get(key);
     accepted.delete(key);
     acceptance?.handshakeDone();
-    void routeCaller(socket, acceptance?.at ?? performance.now());
+    void routeCaller(socket, acceptance);
   });
 
   const refuse = (
@@ -193,7 +217,11 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     socket.destroySoon();
   };
 
-  async function routeCaller(socket: tls.TLSSocket, acceptedAt: number): Promise<void> {
+  async function routeCaller(
+    socket: tls.TLSSocket,
+    acceptance: Accepted | undefined,
+  ): Promise<void> {
+    const acceptedAt = acceptance?.at ?? performance.now();
     const remoteAddress = socket.remoteAddress;
     if (!socket.authorized) {
       refuse(
@@ -214,6 +242,9 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
       );
       return;
     }
+    // An authenticated caller: the accept limiter no longer meters its source (streams have
+    // their own quotas below).
+    acceptance?.authenticated();
     const commonName = typeof peer.subject?.CN === 'string' ? peer.subject.CN : undefined;
     const route = routeCallerCommonName(commonName);
     if (route === undefined) {
@@ -267,11 +298,18 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
       if (left <= 0) streamsPerGateway.delete(gatewayKey);
       else streamsPerGateway.set(gatewayKey, left);
     };
+    // The caller's identity for its quota: its certificate (a resumed session has the same one).
+    const callerKey = peer.fingerprint256 || `${gatewayKey}@${String(remoteAddress)}`;
+    const grant = windows.reserve(gatewayKey, callerKey);
+    const releaseStream = (): void => {
+      release();
+      grant.release();
+    };
     let channel: Duplex;
     try {
-      channel = await openChannelWithin(session, channelOpenTimeoutMs);
+      channel = await openChannelWithin(session, channelOpenTimeoutMs, grant.window);
     } catch (error) {
-      release();
+      releaseStream();
       refuse(
         socket,
         `could not open a channel to the gateway: ${(error as Error).message}`,
@@ -281,7 +319,7 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
       return;
     }
     if (socket.destroyed) {
-      release();
+      releaseStream();
       channel.destroy();
       return;
     }
@@ -297,25 +335,27 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     });
     const fields = { gatewayId, gatewayName, remoteAddress };
     logger.debug(fields, 'Caller connected to gateway');
-    void spliceStreams(socket, channel).then((result) => {
-      streams.delete(socket);
-      release();
-      metrics?.streamsOpen.dec();
-      metrics?.streamBytes.inc({ direction: 'from_caller' }, result.bytesFromA);
-      metrics?.streamBytes.inc({ direction: 'from_gateway' }, result.bytesFromB);
-      metrics?.streams.inc({
-        result: endedBy ?? (draining && result.error ? 'drained' : result.error ? 'error' : 'ok'),
-      });
-      logger.debug(
-        {
-          ...fields,
-          bytesFromCaller: result.bytesFromA,
-          bytesFromGateway: result.bytesFromB,
-          err: result.error?.message,
-        },
-        'Caller stream closed',
-      );
-    });
+    void spliceStreams(socket, channel, { maxBufferedBytes: RELAY_STREAM_UNFLUSHED_BYTES }).then(
+      (result) => {
+        streams.delete(socket);
+        releaseStream();
+        metrics?.streamsOpen.dec();
+        metrics?.streamBytes.inc({ direction: 'from_caller' }, result.bytesFromA);
+        metrics?.streamBytes.inc({ direction: 'from_gateway' }, result.bytesFromB);
+        metrics?.streams.inc({
+          result: endedBy ?? (draining && result.error ? 'drained' : result.error ? 'error' : 'ok'),
+        });
+        logger.debug(
+          {
+            ...fields,
+            bytesFromCaller: result.bytesFromA,
+            bytesFromGateway: result.bytesFromB,
+            err: result.error?.message,
+          },
+          'Caller stream closed',
+        );
+      },
+    );
   }
 
   return {
@@ -363,6 +403,17 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     get streamCount() {
       return streams.size;
     },
+    get bufferedBytes() {
+      let total = 0;
+      for (const [socket, channel] of streams) {
+        total += socket.readableLength + socket.writableLength;
+        total += channel.readableLength + channel.writableLength;
+      }
+      return total;
+    },
+    windowReservedByCaller(fingerprint) {
+      return windows.reservedByCaller(fingerprint);
+    },
   };
 }
 
@@ -385,14 +436,18 @@ function secureContextOptions(
 }
 
 /** Opens a channel, or rejects after `timeoutMs`; a channel that arrives too late is destroyed. */
-function openChannelWithin(session: GatewaySession, timeoutMs: number): Promise<Duplex> {
+function openChannelWithin(
+  session: GatewaySession,
+  timeoutMs: number,
+  receiveWindow: number,
+): Promise<Duplex> {
   return new Promise<Duplex>((resolve, reject) => {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       reject(new Error(`no answer within ${timeoutMs} ms`));
     }, timeoutMs);
-    session.openChannel().then(
+    session.openChannel({ receiveWindow }).then(
       (channel) => {
         clearTimeout(timer);
         if (timedOut) channel.destroy();

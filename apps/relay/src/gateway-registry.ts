@@ -16,8 +16,8 @@ export interface GatewaySession {
   readonly gatewayId: string;
   readonly gatewayName?: string | undefined;
   readonly remoteAddress: string;
-  /** Opens a `direct-tcpip` channel towards the gateway. */
-  openChannel(): Promise<Duplex>;
+  /** Opens a `direct-tcpip` channel towards the gateway, with this receive window. */
+  openChannel(options?: { receiveWindow?: number }): Promise<Duplex>;
   close(): void;
   once(event: 'close', listener: () => void): unknown;
 }

@@ -36,6 +36,7 @@ export class RelayMetrics {
   readonly streamSetupSeconds: Histogram;
   readonly certificateExpiry: CertificateExpiryGauge;
   readonly draining: Gauge;
+  readonly streamBufferedBytes: Gauge;
 
   constructor() {
     const registers = [this.registry];
@@ -98,5 +99,21 @@ export class RelayMetrics {
       help: '1 while the relay drains after SIGTERM.',
       registers,
     });
+    const bufferedBytes = (): number => this.bufferedBytesSource();
+    this.streamBufferedBytes = new Gauge({
+      name: 'burrow_relay_stream_buffered_bytes',
+      help: 'Bytes the relay holds for open streams (read from one side, not yet flushed to the other).',
+      registers,
+      collect() {
+        this.set(bufferedBytes());
+      },
+    });
+  }
+
+  private bufferedBytesSource: () => number = () => 0;
+
+  /** Reads `bytes()` whenever the metrics are scraped. */
+  collectBufferedBytes(bytes: () => number): void {
+    this.bufferedBytesSource = bytes;
   }
 }

@@ -37,7 +37,7 @@ import {
 } from '@burrow/tunnel-protocol';
 import type { AcceptLimits } from './accept-limiter.ts';
 import { AcceptLimiter } from './accept-limiter.ts';
-import { createCallerListener } from './caller-listener.ts';
+import { createCallerListener, type CallerListener } from './caller-listener.ts';
 import type { ControlPlaneClient } from './control-plane-client.ts';
 import { createControlPlaneClient } from './control-plane-client.ts';
 import type { GatewaySession } from './gateway-registry.ts';
@@ -60,6 +60,11 @@ export interface RunningRelay {
   readonly metrics: RelayMetrics;
   /** Where /healthz, /readyz and /metrics are served, when enabled. */
   readonly metricsAddress: string | undefined;
+  /** The caller streams: how many, what they buffer, what each caller has reserved. */
+  readonly callers: Pick<
+    CallerListener,
+    'streamCount' | 'bufferedBytes' | 'windowReservedByCaller'
+  >;
   /** Re-registers now and swaps the credentials (what the 6-hourly renewal does). */
   renewCertificates(): Promise<void>;
   stop(): Promise<void>;
@@ -160,6 +165,7 @@ export async function startRelay(
         : {}),
     });
     cleanups.push(() => callers.close());
+    metrics.collectBufferedBytes(() => callers.bufferedBytes);
     const tls = await callers.listen(config.tlsListen.port, config.tlsListen.host);
 
     const sshAddress = formatListenAddress({ host: ssh.address, port: ssh.port });
@@ -210,6 +216,7 @@ export async function startRelay(
       gateways,
       metrics,
       metricsAddress: observability ? formatListenAddress(observability.address) : undefined,
+      callers,
       renewCertificates,
       stop,
       async drain(deadlineMs) {

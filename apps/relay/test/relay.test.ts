@@ -1,6 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { freePort } from '@burrow/test-support';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RelaySshConnection } from '@burrow/ssh-transport';
@@ -127,19 +128,25 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
       });
       gatewayConnections.push(connection);
       connection.on('channel', (channel: Duplex & { close(): void }) => {
+        // Reads nothing; answers once its window (4 MiB) is full, so that the rest of the upload
+        // is still queued in the relay's channel when the channel closes.
         channel.pause();
-        setTimeout(() => {
+        const answerWhenFull = (): void => {
+          if (channel.readableLength < 4 * 1024 * 1024) return void setTimeout(answerWhenFull, 20);
           channel.write(reply);
           if (ending === 'close') channel.close();
           else channel.end();
-        }, 500);
+        };
+        answerWhenFull();
       });
       await waitFor(() => relay.gateways.get(gatewayId) !== undefined);
       const outcome = await callRelay({
         port: tlsPort,
         relayServerChain: controlPlane.pki.relayServerChain,
         certificate: await controlPlane.pki.caller(gatewayId),
-        send: randomBytes(5 * 1024 * 1024),
+        // More than the gateway's window, less than that plus what the relay reads ahead
+        // (RELAY_STREAM_UNFLUSHED_BYTES): the whole upload has left the caller.
+        send: randomBytes(4 * 1024 * 1024 + 128 * 1024),
         readDelayMs: 1_000,
       });
       expect(outcome.error).toBeUndefined();
@@ -147,6 +154,74 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
       expect(outcome.received.equals(reply)).toBe(true);
     },
   );
+
+  it('bounds what one caller that never reads can make the relay hold', async () => {
+    // 48 streams, one caller certificate, the gateway sends 8 MiB on each, the caller reads
+    // nothing. With a full 4 MiB window per stream the relay would hold ~192 MiB; the caller's
+    // window budget (64 MiB) bounds it.
+    const STREAMS = 48;
+    const gatewayId = randomUUID();
+    const credentials = controlPlane.gatewayCredentials(gatewayId, RELAY_NAME);
+    const connection = await connectToRelay({
+      host: HOST,
+      port: sshPort,
+      username: gatewayId,
+      ...credentials,
+    });
+    gatewayConnections.push(connection);
+    const chunk = randomBytes(256 * 1024);
+    connection.on('channel', (channel: Duplex) => {
+      channel.on('error', () => undefined);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < 8 * 1024 * 1024 && !channel.destroyed) {
+          sent += chunk.length;
+          if (!channel.write(chunk)) return void channel.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    await waitFor(() => relay.gateways.get(gatewayId) !== undefined);
+    const before = relay.callers.streamCount; // streams of earlier tests still closing
+    const caller = await controlPlane.pki.caller(gatewayId);
+    const fingerprint = new X509Certificate(caller.certificate).fingerprint256;
+    const sockets = await Promise.all(
+      Array.from(
+        { length: STREAMS },
+        () =>
+          new Promise<tls.TLSSocket>((resolve, reject) => {
+            const socket = tls.connect({
+              host: HOST,
+              port: tlsPort,
+              ca: controlPlane.pki.relayServerChain,
+              cert: caller.certificate,
+              key: caller.privateKey,
+            });
+            socket.pause(); // never reads
+            socket.once('secureConnect', () => resolve(socket));
+            socket.once('error', reject);
+          }),
+      ),
+    );
+    try {
+      await waitFor(() => relay.callers.streamCount >= before + STREAMS, 30_000);
+      // Wait until the relay's buffers stop growing.
+      let last = -1;
+      while (relay.callers.bufferedBytes !== last) {
+        last = relay.callers.bufferedBytes;
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+      const reserved = relay.callers.windowReservedByCaller(fingerprint);
+      expect(reserved).toBeLessThanOrEqual(64 * 1024 * 1024 + STREAMS * 64 * 1024);
+      // Windows plus what each stream may have in flight (one SSH packet and the unflushed
+      // bound, both directions).
+      expect(relay.callers.bufferedBytes).toBeLessThanOrEqual(reserved + STREAMS * 1024 * 1024);
+      expect(relay.callers.bufferedBytes).toBeGreaterThan(32 * 1024 * 1024);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+    await waitFor(() => relay.callers.windowReservedByCaller(fingerprint) === 0, 30_000);
+  }, 90_000);
 
   it('replaces a gateway session when the same gateway connects again', async () => {
     const gatewayId = randomUUID();

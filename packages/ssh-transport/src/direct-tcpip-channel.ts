@@ -49,15 +49,20 @@ const BURROW_CHANNEL_LIMITS: ChannelLimits = {
 
 /**
  * Relay side: opens a direct-tcpip channel with an empty payload on an authenticated server
- * connection. Rejects if the gateway refuses it or the connection closes first.
+ * connection, advertising `receiveWindow` (the relay's per-stream buffer budget, at most
+ * CHANNEL_WINDOW). Rejects if the gateway refuses it or the connection closes first.
  *
  * @example
  *   const channel = await openDirectTcpipChannel(conn);
  *   callerSocket.pipe(channel).pipe(callerSocket);
  */
-export function openDirectTcpipChannel(conn: Connection): Promise<Duplex> {
+export function openDirectTcpipChannel(
+  conn: Connection,
+  receiveWindow: number = CHANNEL_WINDOW,
+): Promise<Duplex> {
+  const limits = { ...BURROW_CHANNEL_LIMITS, window: receiveWindow };
   return new Promise((resolve, reject) => {
-    (conn as PatchedIncomingClient).directTcpipNoPayload(BURROW_CHANNEL_LIMITS, (err, channel) => {
+    (conn as PatchedIncomingClient).directTcpipNoPayload(limits, (err, channel) => {
       if (err) reject(err);
       else resolve(channel);
     });

@@ -34,8 +34,11 @@ export interface GatewaySshSession extends EventEmitter {
   readonly certificate: SshCertificate;
   /** True once the connection has closed. */
   readonly closed: boolean;
-  /** Opens a direct-tcpip channel (empty payload) to the gateway. */
-  openChannel(): Promise<Duplex>;
+  /**
+   * Opens a direct-tcpip channel (empty payload) to the gateway; `receiveWindow` (default
+   * CHANNEL_WINDOW) is the most the gateway may send on it before the relay has read some.
+   */
+  openChannel(options?: { receiveWindow?: number }): Promise<Duplex>;
   /** Disconnects the gateway. */
   close(): void;
 }
@@ -77,11 +80,11 @@ export class GatewaySshSessionImpl extends EventEmitter implements GatewaySshSes
     return this.#closed;
   }
 
-  openChannel(): Promise<Duplex> {
+  openChannel(options: { receiveWindow?: number } = {}): Promise<Duplex> {
     if (this.#closed) {
       return Promise.reject(new Error(`gateway ${this.gatewayId} is disconnected`));
     }
-    return openDirectTcpipChannel(this.#conn);
+    return openDirectTcpipChannel(this.#conn, options.receiveWindow);
   }
 
   close(): void {

@@ -65,9 +65,12 @@ export interface RelaySshServerOptions {
   keepaliveCountMax?: number;
   /**
    * Admission at TCP accept (the relay's per-source limits): undefined refuses the socket, which
-   * is destroyed before any SSH byte; otherwise `handshakeDone` is called once, at login or close.
+   * is destroyed before any SSH byte; otherwise `authenticated` is called at login, and
+   * `handshakeDone` once, at login or close.
    */
-  admitConnection?: (socket: Socket) => { handshakeDone(): void } | undefined;
+  admitConnection?: (
+    socket: Socket,
+  ) => { handshakeDone(): void; authenticated?(): void } | undefined;
 }
 
 /** Events: `'gateway'` (session: GatewaySshSession), `'auth-failure'` (RelayAuthFailure). */
@@ -111,6 +114,7 @@ interface ConnectionState {
   session: GatewaySshSessionImpl | undefined;
   handshakeTimer: NodeJS.Timeout | undefined;
   handshakeDone: () => void;
+  authenticated: () => void;
 }
 
 class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
@@ -214,6 +218,7 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
       session: undefined,
       handshakeTimer: undefined,
       handshakeDone: () => admission.handshakeDone(),
+      authenticated: () => admission.authenticated?.(),
     };
     const credentials = this.#credentials;
     const timeoutMs = credentials.handshakeTimeoutMs;
@@ -244,6 +249,7 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
     conn.on('authentication', (ctx) => this.#onAuthentication(state, ctx, policy));
     conn.once('ready', () => {
       clearTimeout(state.handshakeTimer);
+      state.authenticated();
       state.handshakeDone();
       const identity = state.identity as GatewayIdentity;
       const session = new GatewaySshSessionImpl(conn, {

@@ -42,11 +42,13 @@ export const PLATFORM_CLIENT_CERT_TTL_MS = 5 * 60 * 1000;
 export const GATEWAY_PROBE_TIMEOUT_MS = 10_000;
 
 /**
- * Per-source accept rate limit on the relay's :8443 and :2222 (token bucket per remote IP).
- * A gateway reconnects at most once per backoff step and a caller opens one connection per
- * stream; the burst covers a control plane opening a few hundred streams at once, the rate a busy
- * platform's steady load. A source above it is refused at accept, before any TLS or SSH work, so a
- * connection flood costs the relay a file descriptor for microseconds and nobody else anything.
+ * Per-source accept rate limit on the relay's :8443 and :2222 (token bucket per remote IPv4
+ * address or IPv6 /64, relay accept-limiter.ts). It meters unauthenticated work: a connection
+ * takes a token at accept and gives it back when its handshake authenticates, and a source that
+ * has authenticated is not metered at all (its streams have their own quotas). The burst covers a
+ * burst of failed handshakes from a legitimate source (expired certificates after a pause); a
+ * source above it is refused at accept, before any TLS or SSH work, so a connection flood costs
+ * the relay a file descriptor for microseconds and nobody else anything.
  */
 export const RELAY_ACCEPT_BURST_PER_SOURCE = 400;
 export const RELAY_ACCEPT_RATE_PER_SOURCE_PER_SECOND = 200;
@@ -60,9 +62,17 @@ export const RELAY_ACCEPT_RATE_PER_SOURCE_PER_SECOND = 200;
 export const RELAY_MAX_PENDING_HANDSHAKES_PER_SOURCE = 64;
 
 /**
- * Distinct sources the limiter remembers (idle ones are forgotten after RELAY_ACCEPT_SOURCE_IDLE_MS).
- * Bounds the limiter's own memory under a spoofed-source or botnet flood; past it, connections
- * from sources not yet tracked are refused until entries age out.
+ * The same bound for a source that has authenticated (the platform, a busy access-CLI host): it
+ * opens streams by the hundred, and on a loaded machine each handshake takes longer, so many are
+ * under way at once. Still a bound: a slowloris behind the same address gets no more than this.
+ */
+export const RELAY_MAX_PENDING_HANDSHAKES_PER_KNOWN_SOURCE = 2_048;
+
+/**
+ * Distinct sources the limiter remembers. Bounds the limiter's own memory under a spoofed-source
+ * or botnet flood (~100 B per entry); entries idle for RELAY_ACCEPT_SOURCE_IDLE_MS are forgotten,
+ * and a full table makes room by forgetting its least recently seen idle entry (unauthenticated
+ * sources first), so new sources are still admitted during a flood.
  */
 export const RELAY_ACCEPT_MAX_TRACKED_SOURCES = 100_000;
 export const RELAY_ACCEPT_SOURCE_IDLE_MS = 60_000;
@@ -104,3 +114,27 @@ export const SPLICE_FLUSH_TIMEOUT_MS = 30_000;
  * gateway that never does must not keep the stream (and its quota) alive.
  */
 export const SPLICE_CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Relay memory per caller and per gateway (relay stream-window-budget.ts): each stream's SSH
+ * receive window — what the gateway may send before the relay has passed it on, i.e. what a
+ * caller that never reads makes the relay hold — comes out of a budget per caller identity (its
+ * client certificate) and one per gateway. 64 MiB per caller still gives 16 streams a full 4 MiB
+ * window (a bulk transfer at full speed); 256 MiB per gateway bounds what all its callers
+ * together can pin, instead of 4 MiB x MAX_STREAMS_PER_GATEWAY = 4 GiB.
+ */
+export const RELAY_STREAM_WINDOW_BUDGET_PER_CALLER = 64 * 1024 * 1024;
+export const RELAY_STREAM_WINDOW_BUDGET_PER_GATEWAY = 256 * 1024 * 1024;
+
+/**
+ * The smallest window a stream gets once the budgets are spent: enough for interactive traffic
+ * and request/response streams at full speed, a bulk transfer runs at one window per round trip.
+ */
+export const RELAY_STREAM_MIN_WINDOW = 64 * 1024;
+
+/**
+ * Bytes the relay's splice may have written into one side and not yet flushed, per direction,
+ * before it stops reading the other side: one full SSH packet (255 KiB) fits, so writes into the
+ * channel still coalesce into maximum-size packets.
+ */
+export const RELAY_STREAM_UNFLUSHED_BYTES = 256 * 1024;
