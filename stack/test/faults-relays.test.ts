@@ -10,7 +10,8 @@
  *   2. black-hole gateway <-> relay-b -> both sides notice within 15 s; recover when it returns
  *   3. slowloris on relay-a's :8443 and :2222 -> other callers unaffected, memory bounded
  *   4. SIGTERM relay-b with an open stream -> it finishes; no new stream fails meanwhile
- *   5. 1,000 concurrent streams while relay-a restarts -> each completes or errors; none hangs
+ *   5. 1,000 concurrent streams while relay-a restarts -> each completes or errors; none hangs;
+ *      >= 95 % of those started after the kill succeed through relay-b
  *
  * The tests run in this order on one stack (each leaves both relays up for the next).
  */
@@ -18,7 +19,12 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import type tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { dialGateway, type DialGatewayOptions } from '@burrow/tunnel-protocol';
+import {
+  dialGateway,
+  GATEWAY_DIAL_DEADLINE_MS,
+  RelayFailureMemory,
+  type DialGatewayOptions,
+} from '@burrow/tunnel-protocol';
 import {
   gatewayRoutes,
   LocalStack,
@@ -313,9 +319,20 @@ describe('faults', () => {
     await waitForMetric(gatewayMetricsPort, /burrow_gateway_relay_tunnel_up\{relay="relay-b"\} 1/);
   }, 90_000);
 
-  it('1,000 concurrent streams while a relay restarts: each completes or errors, none hangs', async () => {
-    const routes = [await routeThrough('relay-a'), await routeThrough('relay-b')];
-    const DEADLINE_MS = 30_000;
+  it('1,000 concurrent streams while a relay restarts: each completes or errors, none hangs; those started after the kill go through the other relay', async () => {
+    // Callers as the control plane and the access CLI are: a relay that failed goes last for
+    // 30 s (RelayFailureMemory), one deadline for the whole dial however many relays it tries,
+    // TLS sessions resumed.
+    const routes = [await routeThrough('relay-a'), await routeThrough('relay-b')].map((route) => ({
+      ...route,
+      sessions: {},
+    }));
+    const memory = new RelayFailureMemory();
+    // Every stage of a stream has a deadline in the product: the dial GATEWAY_DIAL_DEADLINE_MS,
+    // then the gateway's side (its inner handshake and the target connect, 10 s each, counted
+    // from when the relay opened the channel); the 64 KiB echo then moves or fails. Past this, a
+    // stream is hung: a bug.
+    const HUNG_AFTER_MS = GATEWAY_DIAL_DEADLINE_MS + 15_000;
     const relayA = stack.relays.get('relay-a')!;
     const outcomes: Promise<'ok' | 'error' | 'hung'>[] = [];
     const errors = new Map<string, number>();
@@ -323,47 +340,82 @@ describe('faults', () => {
       const key = message.replace(/\d+/g, 'N').slice(0, 80);
       errors.set(key, (errors.get(key) ?? 0) + 1);
     };
+    // Where each stream is, so that a hung one says which stage never ended.
+    const stages: string[] = [];
     const one = async (index: number): Promise<'ok' | 'error' | 'hung'> => {
       const work = (async () => {
-        // A caller that cannot reach one relay uses the other (as the control plane does).
-        let socket: tls.TLSSocket;
-        try {
-          socket = await dialGateway(routes[index % 2]!);
-        } catch {
+        const preferred = [routes[index % 2]!, routes[(index + 1) % 2]!];
+        const deadlineAt = Date.now() + GATEWAY_DIAL_DEADLINE_MS;
+        let socket: tls.TLSSocket | undefined;
+        let lastError: unknown;
+        for (const route of memory.order(preferred, (r) => r.relayHost)) {
+          stages[index] = `dial ${route.relayHost}`;
           try {
-            socket = await dialGateway(routes[(index + 1) % 2]!);
+            socket = await dialGateway({ ...route, deadlineAt });
+            memory.markWorked(route.relayHost);
+            break;
           } catch (error) {
-            noteError(`dial: ${(error as Error).message}`);
-            return 'error';
+            memory.markFailed(route.relayHost);
+            lastError = error;
           }
         }
+        if (socket === undefined) {
+          noteError(`dial: ${(lastError as Error).message}`);
+          return 'error';
+        }
+        stages[index] = 'transfer';
         const result = await transfer(socket, 64 * 1024);
         if (result.error !== undefined) noteError(`transfer: ${result.error}`);
         return result.error === undefined ? 'ok' : 'error';
       })();
-      const timeout = sleep(DEADLINE_MS).then(() => 'hung' as const);
-      return Promise.race([work, timeout]);
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<'hung'>((resolve) => {
+        timer = setTimeout(() => resolve('hung'), HUNG_AFTER_MS);
+      });
+      try {
+        return await Promise.race([work, hung]);
+      } finally {
+        clearTimeout(timer);
+      }
     };
     const started = Date.now();
+    const KILL_AT = 500;
     for (let i = 0; i < 1_000; i++) {
-      outcomes.push(one(i));
-      if (i === 500) {
+      if (i === KILL_AT) {
         void relayA.process.stop('SIGKILL').then(() => startRelayA());
       }
-      if (i % 50 === 49) await sleep(150); // ~330 streams/s: under the per-source accept rate
+      outcomes.push(one(i));
+      if (i % 50 === 49) await sleep(150); // ~330 streams/s
     }
     const settled = await Promise.all(outcomes);
-    const count = (kind: string): number => settled.filter((o) => o === kind).length;
+    const count = (kind: string, from = 0): number =>
+      settled.slice(from).filter((o) => o === kind).length;
+    const afterKill = settled.length - KILL_AT;
     process.stdout.write(
-      `1,000 streams during a restart: ${count('ok')} ok, ${count('error')} errors, ${count('hung')} hung, ${Date.now() - started} ms\n`,
+      `1,000 streams during a restart: ${count('ok')} ok, ${count('error')} errors, ${count('hung')} hung, ${Date.now() - started} ms; started after the kill: ${count('ok', KILL_AT)}/${afterKill} ok\n`,
     );
     process.stdout.write(`errors: ${JSON.stringify([...errors])}\n`);
+    const hungStages = new Map<string, number>();
+    settled.forEach((outcome, index) => {
+      if (outcome === 'hung')
+        hungStages.set(stages[index]!, (hungStages.get(stages[index]!) ?? 0) + 1);
+    });
+    if (hungStages.size > 0) process.stdout.write(`hung in: ${JSON.stringify([...hungStages])}\n`);
+    // Why the relays closed callers, and whether the gateway lost a relay meanwhile.
+    for (const name of ['relay-a', 'relay-b']) {
+      const body = (await scrape(relayMetricsPort[name]!)).body;
+      const lines = body
+        .split('\n')
+        .filter((line) => /^burrow_relay_(caller_refusals|connections_refused)_total\{/.test(line));
+      process.stdout.write(`${name}: ${lines.join(', ') || 'no refusals'}\n`);
+    }
+    const reconnects = (await scrape(gatewayMetricsPort)).body
+      .split('\n')
+      .filter((line) => line.startsWith('burrow_gateway_reconnects_total{'));
+    process.stdout.write(`gateway: ${reconnects.join(', ')}\n`);
     expect(count('hung')).toBe(0);
-    // The promise is "completes or errors, none hangs". How many complete depends on the load:
-    // alone on the machine ~750 (those in flight on the killed relay fail, and fallback traffic
-    // concentrated on one relay meets its per-source accept limit); with other suites running in
-    // parallel far fewer (handshake deadlines under CPU starvation), so only "some" is asserted.
-    expect(count('ok')).toBeGreaterThan(50);
+    // Failover that holds: streams started after the kill go through relay-b.
+    expect(count('ok', KILL_AT)).toBeGreaterThanOrEqual(Math.ceil(afterKill * 0.95));
     await waitForMetric(gatewayMetricsPort, /burrow_gateway_relay_tunnel_up\{relay="relay-a"\} 1/);
-  }, 120_000);
+  }, 180_000);
 });

@@ -1,5 +1,7 @@
 import type tls from 'node:tls';
 import {
+  INNER_TLS_HANDSHAKE_TIMEOUT_MS,
+  RELAY_TLS_HANDSHAKE_TIMEOUT_MS,
   RelayFailureMemory,
   type AlpnName,
   type DialGatewayOptions,
@@ -93,6 +95,11 @@ export class RelayDialer {
     > = {},
   ): Promise<RelayTunnel> {
     const attempts: RelayAttempt[] = [];
+    // One deadline for the whole dial: a fallback relay gets what is left, not a fresh one.
+    const deadlineAt =
+      Date.now() +
+      (extra.relayHandshakeTimeoutMs ?? RELAY_TLS_HANDSHAKE_TIMEOUT_MS) +
+      (extra.innerHandshakeTimeoutMs ?? INNER_TLS_HANDSHAKE_TIMEOUT_MS);
     for (const route of this.order()) {
       const key = formatRelayAddress(route.address);
       try {
@@ -103,6 +110,7 @@ export class RelayDialer {
           gateway: this.options.gateway,
           alpn,
           sessions: this.sessionsFor(key),
+          deadlineAt,
           ...extra,
         });
         this.memory.markWorked(key);

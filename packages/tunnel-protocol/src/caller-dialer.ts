@@ -68,6 +68,12 @@ export interface DialGatewayOptions {
   /** TLS sessions to resume, updated with the tickets the relay and the gateway send. */
   sessions?: TlsSessionStore;
   /**
+   * Epoch ms by which the whole dial must be done, whatever its stage timeouts say: a caller that
+   * tries several relays gives every attempt the same deadline (GATEWAY_DIAL_DEADLINE_MS), so a
+   * fallback does not start a fresh one.
+   */
+  deadlineAt?: number;
+  /**
    * The gateway this dial is for: its server certificate must name it. Default: the CN of
    * `relay.certificate` (reference §2.2: the relay client certificate's CN is the gateway ID).
    */
@@ -119,7 +125,10 @@ export class GatewayIdentityError extends DialError {
 /** Opens the outer TLS connection to the relay. */
 export function dialRelay(options: DialGatewayOptions): Promise<tls.TLSSocket> {
   const port = options.relayPort ?? RELAY_TLS_PORT;
-  const timeoutMs = options.relayHandshakeTimeoutMs ?? RELAY_TLS_HANDSHAKE_TIMEOUT_MS;
+  const timeoutMs = withinDeadline(
+    options.relayHandshakeTimeoutMs ?? RELAY_TLS_HANDSHAKE_TIMEOUT_MS,
+    options.deadlineAt,
+  );
   return handshake('relay-tls', timeoutMs, () => {
     const socket = tls.connect({
       host: options.relayHost,
@@ -162,7 +171,10 @@ export async function dialGateway(options: DialGatewayOptions): Promise<tls.TLSS
   });
   const outer = await dialRelay(options);
   const alpn = Array.isArray(options.alpn) ? options.alpn : [options.alpn];
-  const timeoutMs = options.innerHandshakeTimeoutMs ?? INNER_TLS_HANDSHAKE_TIMEOUT_MS;
+  const timeoutMs = withinDeadline(
+    options.innerHandshakeTimeoutMs ?? INNER_TLS_HANDSHAKE_TIMEOUT_MS,
+    options.deadlineAt,
+  );
   try {
     const inner = await handshake('gateway-tls', timeoutMs, () => {
       const socket = tls.connect({
@@ -272,6 +284,12 @@ function rememberSessions(
   hop: 'relay',
 ): void {
   if (store) socket.on('session', (session: Buffer) => (store[hop] = session));
+}
+
+/** A stage's timeout, cut to what is left until the dial's deadline (at least 1 ms). */
+function withinDeadline(timeoutMs: number, deadlineAt: number | undefined): number {
+  if (deadlineAt === undefined) return timeoutMs;
+  return Math.max(1, Math.min(timeoutMs, deadlineAt - Date.now()));
 }
 
 function handshake(

@@ -12,6 +12,14 @@ export const RELAY_SSH_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Inner mTLS handshake between caller and gateway, inside the relay channel. */
 export const INNER_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/**
+ * One stream's whole dial by a caller — relay TLS and gateway TLS, through every relay it tries:
+ * the relay stage (5 s) plus the gateway stage (10 s) of one attempt. A fallback to another relay
+ * uses what is left of it instead of starting over, so a stream that cannot be set up fails
+ * within this time however many relays are down.
+ */
+export const GATEWAY_DIAL_DEADLINE_MS = 15_000;
+
 /** TCP connect from the gateway to a target. */
 export const TARGET_CONNECT_TIMEOUT_MS = 10_000;
 

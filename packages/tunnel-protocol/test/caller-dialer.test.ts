@@ -195,6 +195,21 @@ describe('dialGateway', () => {
     await expect(attempt).rejects.toThrow(/timed out after 300 ms/);
     silent.close();
   });
+
+  it("keeps to the whole dial's deadline: a second attempt gets what is left, not a fresh timeout", async () => {
+    const silent = net.createServer((socket) => socket.on('error', () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const started = Date.now();
+    const deadlineAt = started + 600;
+    const first = dialGateway({ ...options, relayPort: port, deadlineAt });
+    await expect(first).rejects.toThrow(/relay-tls: handshake timed out/);
+    const second = dialGateway({ ...options, relayPort: port, deadlineAt });
+    await expect(second).rejects.toThrow(/relay-tls: handshake timed out/);
+    // Both attempts together: about the one deadline, far from two 5 s relay timeouts.
+    expect(Date.now() - started).toBeLessThan(3_000);
+    silent.close();
+  });
 });
 
 /** A gateway server holding `cert`, from the same org CA; records what callers send it. */

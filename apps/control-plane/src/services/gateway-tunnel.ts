@@ -3,6 +3,7 @@ import type tls from 'node:tls';
 import {
   ALPN,
   dialGateway,
+  GATEWAY_DIAL_DEADLINE_MS,
   RelayFailureMemory,
   spliceStreams,
   type AlpnName,
@@ -135,9 +136,12 @@ export class GatewayTunnelClient {
       { relay: prepared.relay, credentials: prepared.credentials },
     ];
     const failures: string[] = [];
+    // One deadline for the whole dial: a fallback relay gets what is left, not a fresh one.
+    const deadlineAt = Date.now() + GATEWAY_DIAL_DEADLINE_MS;
     for (const { relay, credentials } of routes) {
       try {
         const socket = await dialGateway({
+          deadlineAt,
           relayHost: relay.host,
           relayPort: relay.tlsPort,
           relay: credentials.relay,
