@@ -28,6 +28,7 @@ import { formatAccessReady } from './output-format.ts';
 import { listPamAccounts } from './pam-accounts-command.ts';
 import { PamAccessSession } from './pam-access-session.ts';
 import { exportPamSession, listPamSessions, showPamSession } from './pam-sessions-command.ts';
+import { terminalSafeLine } from '@burrow/session-recorder';
 import { PlatformClient } from './platform-client.ts';
 
 /** What the commands need from the outside world; main.ts passes the real process. */
@@ -217,8 +218,11 @@ export function createCli(context: CliContext): Command {
     .argument('<session-id>', 'the session ID (see pam sessions list)')
     .addOption(new Option('--format <format>', 'output format').choices(['jsonl']).default('jsonl'))
     .action(async (sessionId: string, _options: unknown, command: Command) => {
-      const lines = await exportPamSession(platformFor(command), sessionId);
+      const { lines, problems } = await exportPamSession(platformFor(command), sessionId);
       if (lines !== '') context.out(lines);
+      for (const problem of problems) {
+        context.err(`burrow: warning: the recording is incomplete: ${terminalSafeLine(problem)}`);
+      }
     });
 
   program

@@ -137,6 +137,9 @@ export function formatSessionDetails(session: PamSession): string {
   ];
   if (session.reason) header.push(`Reason   ${safe(session.reason)}`);
   header.push(`Events   ${events.length}`);
+  for (const problem of session.recordingProblems ?? []) {
+    header.push(`WARNING  the recording is incomplete: ${terminalSafeLine(problem)}`);
+  }
   if (events.length === 0) return [...header, '', 'No recorded events.'].join('\n');
   return [
     ...header,

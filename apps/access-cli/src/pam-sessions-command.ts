@@ -28,12 +28,19 @@ export async function showPamSession(platform: PlatformClient, sessionId: string
   return formatSessionDetails(await fetchPamSession(platform, sessionId));
 }
 
-/** The session's events as JSON lines ('' when it has none). */
+/**
+ * The session's events as JSON lines ('' when it has none), and what is known missing from the
+ * recording (for stderr: the JSON lines stay exactly the events).
+ */
 export async function exportPamSession(
   platform: PlatformClient,
   sessionId: string,
-): Promise<string> {
-  return formatSessionEventsJsonLines((await fetchPamSession(platform, sessionId)).events ?? []);
+): Promise<{ lines: string; problems: string[] }> {
+  const session = await fetchPamSession(platform, sessionId);
+  return {
+    lines: formatSessionEventsJsonLines(session.events ?? []),
+    problems: session.recordingProblems ?? [],
+  };
 }
 
 async function fetchPamSession(platform: PlatformClient, sessionId: string): Promise<PamSession> {

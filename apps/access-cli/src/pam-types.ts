@@ -57,6 +57,8 @@ export interface PamSession {
   expiresAt?: string | null;
   eventCount?: number;
   events?: PamEvent[];
+  /** What the control plane knows is missing from the recording (e.g. a chunk that never arrived). */
+  recordingProblems?: string[];
 }
 
 /** A row of `GET /api/v1/pam/accounts` (never a password). */

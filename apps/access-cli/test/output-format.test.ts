@@ -124,6 +124,17 @@ describe('sessions', () => {
     expect(JSON.parse(formatSessionEventsJsonLines(hostile.events))).toEqual(hostile.events[0]);
   });
 
+  it('warns, in the header, what is known missing from the recording (neutralised)', () => {
+    const text = formatSessionDetails({
+      ...session,
+      events: [],
+      recordingProblems: ['chunk 3 is missing: \x1b[2Kgone'],
+    });
+    expect(text).toContain(
+      'WARNING  the recording is incomplete: chunk 3 is missing: \\x1b[2Kgone',
+    );
+  });
+
   it('says so when nothing was recorded', () => {
     expect(formatSessionDetails({ ...session, events: [] })).toContain('No recorded events.');
   });

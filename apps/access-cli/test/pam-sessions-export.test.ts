@@ -51,9 +51,24 @@ describe('exportPamSession', () => {
     const { platform, paths } = platformWith({
       session: { id: 's/1', status: 'ended', events: EVENTS },
     });
-    const text = await exportPamSession(platform, 's/1');
-    expect(text.split('\n').map((line) => JSON.parse(line))).toEqual(EVENTS);
+    const { lines, problems } = await exportPamSession(platform, 's/1');
+    expect(lines.split('\n').map((line) => JSON.parse(line))).toEqual(EVENTS);
+    expect(problems).toEqual([]);
     expect(paths).toEqual(['GET /v1/pam/sessions/s%2F1']);
+  });
+
+  it('what the control plane knows missing comes back beside the exact JSON lines', async () => {
+    const { platform } = platformWith({
+      session: {
+        id: 's1',
+        status: 'ended',
+        events: EVENTS,
+        recordingProblems: ['chunk 3 is missing: …'],
+      },
+    });
+    const { lines, problems } = await exportPamSession(platform, 's1');
+    expect(lines).toBe(formatSessionEventsJsonLines(EVENTS));
+    expect(problems).toEqual(['chunk 3 is missing: …']);
   });
 
   it('an unknown session is a one-line CliError', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createCipheriv, createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -392,7 +392,7 @@ describe('PAM session credentials, key, events, end', () => {
     );
   });
 
-  it('event batches are idempotent by index, refuse gaps with the stored count, accept octet-stream', async () => {
+  it('event batches by byte offset (the reference): replays keep the first, gaps are stored, octet-stream accepted', async () => {
     const sessionId = await openSession();
     const url = (offset: number) =>
       `/api/v1/pam/sessions/${sessionId}/event-batches?startOffset=${offset}`;
@@ -401,23 +401,29 @@ describe('PAM session credentials, key, events, end', () => {
       input: `SELECT ${n}`,
       output: 'SELECT 1',
     });
-    const first = await call(gw.token, 'POST', url(0), [ev(0), ev(1), ev(2)]);
-    expect(first.json()).toEqual({ acknowledgedEvents: 3 });
+    // startOffset is where the batch's first record starts in the gateway's .enc file.
+    const first = await call(gw.token, 'POST', url(0), [ev(0), ev(1)]);
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ acknowledgedEvents: 2 });
     // The same batch again (crash before the gateway wrote its offset): stored once.
-    expect((await call(gw.token, 'POST', url(0), [ev(0), ev(1), ev(2)])).json()).toEqual({
-      acknowledgedEvents: 3,
+    expect((await call(gw.token, 'POST', url(0), [ev(0), ev(1)])).json()).toEqual({
+      acknowledgedEvents: 2,
     });
-    // Overlapping batch, as octet-stream like the reference gateway sends it.
-    const overlap = await call(gw.token, 'POST', url(2), JSON.stringify([ev(2), ev(3)]), {
+    // A replay with other events does not overwrite what arrived first.
+    expect((await call(gw.token, 'POST', url(0), [ev(9)])).json()).toEqual({
+      acknowledgedEvents: 2,
+    });
+    // The next batch, as octet-stream like the reference gateway sends it, at the byte offset
+    // after the first two records; 409 from here on was what made reference gateways retry
+    // forever.
+    const second = await call(gw.token, 'POST', url(190), JSON.stringify([ev(2), ev(3)]), {
       'content-type': 'application/octet-stream',
     });
-    expect(overlap.json()).toEqual({ acknowledgedEvents: 4 });
-    const gap = await call(gw.token, 'POST', url(6), [ev(6)]);
-    expect(gap.statusCode).toBe(409);
-    expect(gap.json()).toMatchObject({ statusCode: 409, error: 'Conflict', acknowledgedEvents: 4 });
-    expect((await call(user.token, 'POST', url(4), [ev(4)])).statusCode).toBe(403);
-    expect((await call(gw.token, 'POST', url(4), { not: 'an array' })).statusCode).toBe(400);
-    const garbage = await call(gw.token, 'POST', url(4), 'not json', {
+    expect(second.statusCode).toBe(200);
+    expect(second.json()).toEqual({ acknowledgedEvents: 4 });
+    expect((await call(user.token, 'POST', url(400), [ev(4)])).statusCode).toBe(403);
+    expect((await call(gw.token, 'POST', url(400), { not: 'an array' })).statusCode).toBe(400);
+    const garbage = await call(gw.token, 'POST', url(400), 'not json', {
       'content-type': 'application/octet-stream',
     });
     expect(garbage.statusCode).toBe(400);
@@ -432,7 +438,7 @@ describe('PAM session credentials, key, events, end', () => {
     const endedAt = ended.json<{ session: { endedAt: string } }>().session.endedAt;
     const again = await call(user.token, 'POST', `/api/v1/pam/sessions/${sessionId}/end`);
     expect(again.json()).toEqual({ session: { id: sessionId, status: 'ended', endedAt } });
-    expect((await call(gw.token, 'POST', url(4), [ev(4)])).json()).toEqual({
+    expect((await call(gw.token, 'POST', url(380), [ev(4)])).json()).toEqual({
       acknowledgedEvents: 5,
     });
     expect(
@@ -452,6 +458,130 @@ describe('PAM session credentials, key, events, end', () => {
       (await call(other.token, 'GET', '/api/v1/pam/sessions/00000000-0000-4000-8000-000000000000'))
         .statusCode,
     ).toBe(404);
+  });
+
+  it('chunks exactly as the reference uploader makes them are stored complete; tampered ones are refused, gaps shown', async () => {
+    const sessionId = await openSession();
+    const credentials = await call(
+      gw.token,
+      'GET',
+      `/api/v1/pam/sessions/${sessionId}/credentials`,
+    );
+    const { recording } = credentials.json<{
+      recording: {
+        sessionKey: string;
+        uploadToken: string;
+        storageBackend: string;
+        projectId: string;
+        sessionId: string;
+      };
+    }>();
+    expect(recording).toMatchObject({ storageBackend: 'postgres', sessionId });
+    const key = Buffer.from(recording.sessionKey, 'base64');
+    expect(key).toHaveLength(32);
+    // The same secrets on every fetch (a restarted gateway resumes its upload).
+    expect(
+      (await call(gw.token, 'GET', `/api/v1/pam/sessions/${sessionId}/credentials`)).json<{
+        recording: unknown;
+      }>().recording,
+    ).toEqual(recording);
+
+    // What the reference's chunk_uploader.go does, written out independently here:
+    // AAD = SHA-256("projectId|sessionId|chunkIndex|storageBackend|v1"), AES-256-GCM with a
+    // 12-byte IV, ciphertext ‖ tag as Go's gcm.Seal lays it out, base64 fields.
+    const ev = (n: number) => ({
+      timestamp: new Date(1_700_000_000_000 + n).toISOString(),
+      input: `SELECT ${n}`,
+      output: 'SELECT 1',
+    });
+    const seal = (chunkIndex: number, events: unknown[], forSession = sessionId, withKey = key) => {
+      const aad = createHash('sha256')
+        .update(`${recording.projectId}|${forSession}|${chunkIndex}|${recording.storageBackend}|v1`)
+        .digest();
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', withKey, iv);
+      cipher.setAAD(aad);
+      const ciphertext = Buffer.concat([
+        cipher.update(JSON.stringify(events)),
+        cipher.final(),
+        cipher.getAuthTag(),
+      ]);
+      return {
+        chunkIndex,
+        startElapsedMs: chunkIndex * 1000,
+        endElapsedMs: chunkIndex * 1000 + 999,
+        ciphertextSha256: createHash('sha256').update(ciphertext).digest('base64'),
+        ciphertextBytes: ciphertext.length,
+        iv: iv.toString('base64'),
+        ciphertext: ciphertext.toString('base64'),
+      };
+    };
+    const url = `/api/v1/pam/sessions/${sessionId}/chunks`;
+    const token = { 'x-gateway-upload-token': recording.uploadToken };
+    const post = (body: unknown, headers: Record<string, string> = token, who = gw.token) =>
+      call(who, 'POST', url, body, headers);
+
+    const chunk0 = seal(0, [ev(0), ev(1)]);
+    const first = await post(chunk0);
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ ok: true, storageBackend: 'postgres' });
+    // A replay (the reference re-sends pending chunks after a restart): 200, stored once.
+    expect((await post(chunk0)).statusCode).toBe(200);
+    expect((await post(seal(1, [ev(2)]))).statusCode).toBe(200);
+
+    // Refused, each naming why: no token, another token, chunk 2's bytes sent as chunk 3 (moved),
+    // a chunk sealed for another session, a changed ciphertext, another session's key.
+    const chunk2 = seal(2, [ev(3)]);
+    const refusals: Array<[unknown, Record<string, string>, RegExp]> = [
+      [chunk2, {}, /Missing x-gateway-upload-token header/],
+      [chunk2, { 'x-gateway-upload-token': 'forged' }, /Invalid upload token/],
+      [{ ...chunk2, chunkIndex: 3 }, token, /chunk 3 of session .* failed authentication/],
+      [
+        seal(2, [ev(3)], '00000000-0000-4000-8000-000000000000'),
+        token,
+        /chunk 2 .*failed authentication/,
+      ],
+      [seal(2, [ev(3)], sessionId, randomBytes(32)), token, /chunk 2 .*failed authentication/],
+      [
+        { ...chunk2, ciphertextSha256: createHash('sha256').update('x').digest('base64') },
+        token,
+        /does not match ciphertextSha256/,
+      ],
+    ];
+    for (const [body, headers, message] of refusals) {
+      const refused = await post(body, headers);
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json<{ message: string }>().message).toMatch(message);
+    }
+    expect((await post(chunk2, token, user.token)).statusCode).toBe(403);
+    expect((await post(chunk2)).statusCode).toBe(200);
+    // Chunk 3 never arrives; chunk 4 does (stored, as the reference does) and the gap is shown.
+    expect((await post(seal(4, [ev(6), ev(7)]))).statusCode).toBe(200);
+    const presigned = await call(gw.token, 'POST', `${url}/presigned-put`, {
+      chunkIndex: 5,
+      ciphertextBytes: 10,
+    });
+    expect(presigned.statusCode).toBe(400);
+    expect(presigned.json<{ message: string }>().message).toMatch(/POST ciphertext to \/chunks/);
+
+    const shown = await call(user.token, 'GET', `/api/v1/pam/sessions/${sessionId}`);
+    expect(shown.json()).toMatchObject({
+      session: {
+        eventCount: 6,
+        events: [0, 1, 2, 3, 6, 7].map(ev),
+        recordingProblems: [expect.stringMatching(/^chunk 3 is missing: /)],
+      },
+    });
+    // Nothing of the key or token is stored in the clear.
+    const rows = cp.context.db
+      .prepare<[string], { key_sealed: Buffer; upload_token_sealed: Buffer }>(
+        'SELECT key_sealed, upload_token_sealed FROM pam_session_recording_secrets WHERE session_id = ?',
+      )
+      .all(sessionId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.key_sealed.includes(key)).toBe(false);
+    expect(logs).not.toContain(recording.sessionKey);
+    expect(logs).not.toContain(recording.uploadToken);
   });
 
   it('never logs the password', () => {

@@ -433,6 +433,26 @@ const TABLE = {
     call: () => ({ params: { sessionId }, query: { startOffset: '0' }, payload: [] }),
     expect: statuses({ gateway: 200 }, 404),
   },
+  recordPamSessionChunk: {
+    call: () => ({
+      params: { sessionId },
+      payload: {
+        chunkIndex: 0,
+        startElapsedMs: 0,
+        endElapsedMs: 0,
+        ciphertextSha256: '',
+        ciphertextBytes: 1,
+        iv: '',
+      },
+    }),
+    // The gateway passes authorization; without an upload token its chunk is refused (400).
+    expect: statuses({ gateway: 400 }, 404),
+  },
+  requestPamSessionChunkPresignedPut: {
+    call: () => ({ params: { sessionId }, payload: { chunkIndex: 0, ciphertextBytes: 1 } }),
+    // Burrow stores chunks inline: the gateway is told so (400), as by the reference.
+    expect: statuses({ gateway: 400 }, 404),
+  },
   endPamSession: {
     call: async () => ({ params: { sessionId: await freshSession() }, payload: {} }),
     // The session's user, its gateway and admins (pam.sessions.end-any).

@@ -47,3 +47,4 @@ export * from './routes/pam-accounts.ts';
 export * from './routes/pam-grants.ts';
 export * from './routes/pam-access.ts';
 export * from './routes/pam-sessions.ts';
+export * from './routes/pam-session-recordings.ts';

@@ -7,6 +7,7 @@ export * from './offset-file.ts';
 export * from './record-binding.ts';
 export * from './record-cipher.ts';
 export * from './recorded-event-text.ts';
+export * from './recording-chunk.ts';
 export * from './recording-errors.ts';
 export * from './recording-export.ts';
 export * from './recording-file-name.ts';

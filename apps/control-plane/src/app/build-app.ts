@@ -142,6 +142,7 @@ export async function buildApp(
     authenticate,
     sessions: services.pamSessions,
     revocation,
+    recordings: services.pamRecordings,
   });
 
   app.addHook('onClose', () => {

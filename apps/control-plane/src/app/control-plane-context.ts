@@ -15,6 +15,7 @@ import { LoginMethodService } from '../services/login-method-service.ts';
 import { PamAccessService } from '../services/pam-access.ts';
 import { PamCatalog } from '../services/pam-catalog.ts';
 import { PamGrantService } from '../services/pam-grant-service.ts';
+import { PamRecordingIntake } from '../services/pam-recording-intake.ts';
 import { PamSessionService } from '../services/pam-session-service.ts';
 import { GatewayCommands } from '../services/gateway-commands.ts';
 import { RelayService } from '../services/relay-service.ts';
@@ -76,6 +77,7 @@ export interface ControlPlaneServices {
   pamGrants: PamGrantService;
   pamAccess: PamAccessService;
   pamSessions: PamSessionService;
+  pamRecordings: PamRecordingIntake;
   revocation: Revocation;
 }
 
@@ -157,7 +159,12 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
         cas,
         tunnel,
       }),
-      pamSessions: new PamSessionService({ ...pamStores, gateways }),
+      pamSessions: new PamSessionService({ ...pamStores, gateways, recordings: pam.recordings }),
+      pamRecordings: new PamRecordingIntake({
+        sessions: pam.sessions,
+        recordings: pam.recordings,
+        gateways,
+      }),
       revocation: new Revocation({
         db,
         identities,

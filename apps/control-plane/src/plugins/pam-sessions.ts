@@ -1,6 +1,8 @@
 import { routes } from '@burrow/platform-api';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { InvalidRequestError } from '../domain/errors.ts';
+import { GATEWAY_UPLOAD_TOKEN_HEADER } from '@burrow/platform-api';
+import type { PamRecordingIntake } from '../services/pam-recording-intake.ts';
 import type { PamSessionService } from '../services/pam-session-service.ts';
 import type { Revocation } from '../services/revocation.ts';
 import { sessionStatus, type PamSession } from '../stores/pam-session-store.ts';
@@ -23,6 +25,9 @@ import { isoTime } from './iso-time.ts';
  */
 const EVENT_BATCH_BODY_LIMIT = 64 * 1024 * 1024;
 
+/** A chunk carries its ciphertext inline as base64: the same bound, a third larger. */
+const CHUNK_BODY_LIMIT = 86 * 1024 * 1024;
+
 function sessionJson(session: PamSession, now = Date.now()) {
   return {
     id: session.id,
@@ -43,7 +48,8 @@ export const pamSessionsPlugin: FastifyPluginAsyncTypebox<{
   authenticate: Authenticate;
   sessions: PamSessionService;
   revocation: Revocation;
-}> = async (app, { authenticate, sessions, revocation }) => {
+  recordings: PamRecordingIntake;
+}> = async (app, { authenticate, sessions, revocation, recordings }) => {
   // The reference gateway posts event batches as application/octet-stream holding JSON. This
   // parser only applies inside this plugin.
   app.addContentTypeParser(
@@ -72,7 +78,11 @@ export const pamSessionsPlugin: FastifyPluginAsyncTypebox<{
         { sessionId: session.id, gatewayId: session.gatewayId },
         'PAM session credentials handed to the gateway',
       );
-      return { credentials, expiresAt: isoTime(session.expiresAt) as string };
+      return {
+        credentials,
+        expiresAt: isoTime(session.expiresAt) as string,
+        recording: recordings.secretsFor(session),
+      };
     },
   });
 
@@ -81,18 +91,49 @@ export const pamSessionsPlugin: FastifyPluginAsyncTypebox<{
     bodyLimit: EVENT_BATCH_BODY_LIMIT,
     handler: async (request) => {
       const { startOffset } = request.query;
-      const { session, acknowledgedEvents } = sessions.appendEvents(
+      const { session, stored, acknowledgedEvents } = recordings.eventBatch(
         authenticate(request),
         request.params.sessionId,
         startOffset,
         request.body,
       );
       request.log.info(
-        { sessionId: session.id, startOffset, events: request.body.length, acknowledgedEvents },
-        'PAM session events stored',
+        {
+          sessionId: session.id,
+          startOffset,
+          events: request.body.length,
+          stored,
+          acknowledgedEvents,
+        },
+        'PAM session event batch received',
       );
       return { acknowledgedEvents };
     },
+  });
+
+  app.route({
+    ...declaredRoute(routes.recordPamSessionChunk),
+    bodyLimit: CHUNK_BODY_LIMIT,
+    handler: async (request) => {
+      const header = request.headers[GATEWAY_UPLOAD_TOKEN_HEADER];
+      const { session, stored, events } = recordings.chunk(
+        authenticate(request),
+        request.params.sessionId,
+        typeof header === 'string' ? header : undefined,
+        request.body,
+      );
+      request.log.info(
+        { sessionId: session.id, chunkIndex: request.body.chunkIndex, events, stored },
+        'PAM session recording chunk received',
+      );
+      return { ok: true as const, storageBackend: 'postgres' };
+    },
+  });
+
+  app.route({
+    ...declaredRoute(routes.requestPamSessionChunkPresignedPut),
+    handler: async (request) =>
+      recordings.presignedPut(authenticate(request), request.params.sessionId),
   });
 
   app.route({
@@ -128,8 +169,11 @@ export const pamSessionsPlugin: FastifyPluginAsyncTypebox<{
   app.route({
     ...declaredRoute(routes.getPamSession),
     handler: async (request) => {
-      const { session, events } = sessions.get(authenticate(request), request.params.sessionId);
-      return { session: { ...sessionJson(session), events } };
+      const { session, events, recordingProblems } = sessions.get(
+        authenticate(request),
+        request.params.sessionId,
+      );
+      return { session: { ...sessionJson(session), events, recordingProblems } };
     },
   });
 };

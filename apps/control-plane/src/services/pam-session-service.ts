@@ -1,8 +1,9 @@
-import { ConflictError, ForbiddenError, GoneError, NotFoundError } from '../domain/errors.ts';
+import { ForbiddenError, GoneError, NotFoundError } from '../domain/errors.ts';
 import { authorize, can } from '../domain/permissions.ts';
 import type { GatewayStore } from '../stores/gateway-store.ts';
 import type { Identity } from '../stores/identity-store.ts';
 import type { PamAccountStore } from '../stores/pam-account-store.ts';
+import type { PamRecordingStore } from '../stores/pam-recording-store.ts';
 import type { PamResourceStore } from '../stores/pam-resource-store.ts';
 import {
   sessionStatus,
@@ -36,17 +37,20 @@ export class PamSessionService {
   readonly #accounts: PamAccountStore;
   readonly #resources: PamResourceStore;
   readonly #gateways: GatewayStore;
+  readonly #recordings: PamRecordingStore;
 
   constructor(deps: {
     sessions: PamSessionStore;
     accounts: PamAccountStore;
     resources: PamResourceStore;
     gateways: GatewayStore;
+    recordings: PamRecordingStore;
   }) {
     this.#sessions = deps.sessions;
     this.#accounts = deps.accounts;
     this.#resources = deps.resources;
     this.#gateways = deps.gateways;
+    this.#recordings = deps.recordings;
   }
 
   /** The target's credentials with the account's unsealed password, for the session's gateway. */
@@ -83,28 +87,6 @@ export class PamSessionService {
     };
   }
 
-  /** Stores a batch of recorded events from the session's gateway; answers the stored count. */
-  appendEvents(
-    caller: Identity,
-    sessionId: string,
-    startOffset: number,
-    events: unknown[],
-  ): { session: PamSession; acknowledgedEvents: number } {
-    authorize(caller, 'pam.sessions.serve');
-    const session = this.#sessionOfOrg(caller, sessionId);
-    if (!this.#isSessionGateway(caller, session)) {
-      throw new ForbiddenError('Only the gateway of this session may upload its events');
-    }
-    const result = this.#sessions.appendEvents(session.id, startOffset, events);
-    if (!result.ok) {
-      throw new ConflictError(
-        `startOffset ${startOffset} is after the ${result.acknowledgedEvents} events stored`,
-        { acknowledgedEvents: result.acknowledgedEvents },
-      );
-    }
-    return { session, acknowledgedEvents: result.acknowledgedEvents };
-  }
-
   /**
    * Ends the session (its user, its gateway or an admin); `endedNow` is false when it had ended
    * before, `byGateway` when the session's own gateway asked (it has closed it already). Closing
@@ -132,7 +114,10 @@ export class PamSessionService {
   }
 
   /** The session with its recorded events: admins, auditors and the session's own user. */
-  get(caller: Identity, sessionId: string): { session: PamSession; events: unknown[] } {
+  get(
+    caller: Identity,
+    sessionId: string,
+  ): { session: PamSession; events: unknown[]; recordingProblems: string[] } {
     authorize(caller, 'pam.sessions.read-own');
     const session = this.#sessionOfOrg(caller, sessionId);
     if (session.identityId !== caller.id && !can(caller, 'pam.sessions.read-any')) {
@@ -140,7 +125,8 @@ export class PamSessionService {
         'Only admins, auditors and the session’s own user may read a session and its recording',
       );
     }
-    return { session, events: this.#sessions.events(session.id) };
+    const { events, problems } = this.#recordings.recording(session.id);
+    return { session, events, recordingProblems: problems };
   }
 
   /** The session, if it belongs to the caller's organization. */

@@ -1,12 +1,11 @@
 import type { Db } from '../db/database.ts';
 
 /**
- * PAM sessions and their recorded events. An event is stored under (session, index), and a batch
- * only inserts indexes at or after the stored count, so the same batch sent twice is stored
- * once; a batch that starts after the stored count would leave a hole and is refused.
+ * PAM sessions: who opened which account through which gateway, until when, and how many
+ * recorded events arrived (the recordings themselves: pam-recording-store.ts).
  *
  * @example
- *   const { acknowledgedEvents } = store.appendEvents(sessionId, startOffset, events);
+ *   const session = store.get(sessionId);
  */
 export type PamSessionStatus = 'active' | 'ended' | 'expired';
 
@@ -42,10 +41,6 @@ interface PamSessionRow {
   event_count: number;
   access_token_id: string | null;
 }
-
-/** What appendEvents did. */
-export type AppendEventsResult =
-  { ok: true; acknowledgedEvents: number } | { ok: false; gap: true; acknowledgedEvents: number };
 
 /** ended once ended, else expired once past expiresAt, else active. */
 export function sessionStatus(session: PamSession, now = Date.now()): PamSessionStatus {
@@ -137,48 +132,6 @@ export class PamSessionStore {
       .prepare('UPDATE pam_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL')
       .run(now, id);
     return this.get(id);
-  }
-
-  /**
-   * Stores events `startOffset …` of a session: indexes already stored are skipped; a start
-   * after the stored count is a gap and stores nothing. Atomic.
-   */
-  appendEvents(sessionId: string, startOffset: number, events: unknown[]): AppendEventsResult {
-    return this.#db.transaction((): AppendEventsResult => {
-      const stored = this.#db
-        .prepare<[string], { event_count: number }>(
-          'SELECT event_count FROM pam_sessions WHERE id = ?',
-        )
-        .get(sessionId);
-      const count = stored?.event_count ?? 0;
-      if (startOffset > count) return { ok: false, gap: true, acknowledgedEvents: count };
-      const insert = this.#db.prepare(
-        'INSERT INTO pam_session_events (session_id, event_index, event) VALUES (?, ?, ?)',
-      );
-      let total = count;
-      events.forEach((event, i) => {
-        const index = startOffset + i;
-        if (index < total) return;
-        insert.run(sessionId, index, JSON.stringify(event));
-        total = index + 1;
-      });
-      if (total !== count) {
-        this.#db
-          .prepare('UPDATE pam_sessions SET event_count = ? WHERE id = ?')
-          .run(total, sessionId);
-      }
-      return { ok: true, acknowledgedEvents: total };
-    })();
-  }
-
-  /** The session's events in order. */
-  events(sessionId: string): unknown[] {
-    return this.#db
-      .prepare<[string], { event: string }>(
-        'SELECT event FROM pam_session_events WHERE session_id = ? ORDER BY event_index',
-      )
-      .all(sessionId)
-      .map((row) => JSON.parse(row.event) as unknown);
   }
 }
 

@@ -3,6 +3,7 @@ import type { Db } from '../db/database.ts';
 import { GatewayPamSessionKeyStore } from './gateway-pam-session-key-store.ts';
 import { PamAccountStore } from './pam-account-store.ts';
 import { PamGrantStore } from './pam-grant-store.ts';
+import { PamRecordingStore } from './pam-recording-store.ts';
 import { PamResourceStore } from './pam-resource-store.ts';
 import { PamSessionStore } from './pam-session-store.ts';
 
@@ -13,6 +14,7 @@ export interface PamStores {
   grants: PamGrantStore;
   sessions: PamSessionStore;
   sessionKeys: GatewayPamSessionKeyStore;
+  recordings: PamRecordingStore;
 }
 
 export function createPamStores(db: Db, secretBox: SecretBox): PamStores {
@@ -22,5 +24,6 @@ export function createPamStores(db: Db, secretBox: SecretBox): PamStores {
     grants: new PamGrantStore(db),
     sessions: new PamSessionStore(db),
     sessionKeys: new GatewayPamSessionKeyStore(db, secretBox),
+    recordings: new PamRecordingStore(db, secretBox),
   };
 }

@@ -22,8 +22,12 @@ import {
   getPamSession,
   listPamSessions,
   pamSessionCredentials,
-  uploadPamSessionEvents,
 } from './pam-sessions.ts';
+import {
+  recordPamSessionChunk,
+  requestPamSessionChunkPresignedPut,
+  uploadPamSessionEvents,
+} from './pam-session-recordings.ts';
 import {
   heartbeatInstanceRelay,
   heartbeatOrgRelay,
@@ -113,6 +117,8 @@ export const routes = {
   accessPamAccount,
   pamSessionCredentials,
   uploadPamSessionEvents,
+  recordPamSessionChunk,
+  requestPamSessionChunkPresignedPut,
   endPamSession,
   listPamSessions,
   getPamSession,

@@ -7,20 +7,15 @@ import { PamSessionJson } from '../schemas/pam.ts';
  * PAM sessions:
  *   GET  /api/v1/pam/sessions/:sessionId/credentials (the gateway of the session only)
  *        → {credentials:{host, port, database, username, password, sslEnabled,
- *           sslRejectUnauthorized, sslCertificate?}, expiresAt}; 403 anyone else; 410 ended/expired
- *   POST /api/v1/pam/sessions/:sessionId/event-batches?startOffset=N (the session's gateway)
- *        body: JSON array of events (application/json or application/octet-stream);
- *        startOffset = index of the batch's first event; indexes already stored are ignored
- *        → {acknowledgedEvents: <total stored>}; 409 {…, acknowledgedEvents} on a gap
+ *           sslRejectUnauthorized, sslCertificate?}, expiresAt, recording:{sessionKey, uploadToken,
+ *           storageBackend, projectId, sessionId}}; 403 anyone else; 410 ended/expired
+ *   the recording upload routes (event-batches, chunks): pam-session-recordings.ts
  *   POST /api/v1/pam/sessions/:sessionId/end (the session's gateway or user) → {session:{id,
  *        status:"ended", endedAt}}; idempotent
  *   GET  /api/v1/pam/sessions → {sessions:[…]}: every session (admin, auditor), a member's own
  *   GET  /api/v1/pam/sessions/:sessionId (admin, auditor, the session's own user)
  *        → {session:{…, events:[…]}} (the recording)
  */
-
-/** Events per batch; the gateway's uploader sends at most 1000. */
-export const MAX_EVENTS_PER_BATCH = 10_000;
 
 const SessionParams = Type.Object({ sessionId: Uuid });
 
@@ -36,6 +31,18 @@ export const PamSessionCredentials = Type.Object({
     sslCertificate: Type.Optional(Type.String()),
   }),
   expiresAt: Type.String(),
+  /** The session's recording secrets (reference §8.2): what the chunk upload needs. */
+  recording: Type.Optional(
+    Type.Object({
+      /** base64 of the session's 32-byte AES-256 recording key. */
+      sessionKey: Type.String(),
+      /** Sent back as the x-gateway-upload-token header of every chunk upload. */
+      uploadToken: Type.String(),
+      storageBackend: Type.Literal('postgres'),
+      projectId: Type.String(),
+      sessionId: Type.String(),
+    }),
+  ),
 });
 
 export const pamSessionCredentials = defineRoute({
@@ -48,30 +55,6 @@ export const pamSessionCredentials = defineRoute({
   response: {
     200: PamSessionCredentials,
     410: ErrorResponseRef,
-    ...errorResponses,
-  },
-});
-
-export const uploadPamSessionEvents = defineRoute({
-  method: 'POST',
-  path: '/api/v1/pam/sessions/:sessionId/event-batches',
-  auth: 'identity',
-  tags: ['pam'],
-  summary: 'Store recorded events of a session from index startOffset on (idempotent)',
-  params: SessionParams,
-  querystring: Type.Object({ startOffset: Type.Integer({ minimum: 0 }) }),
-  body: Type.Array(Type.Record(Type.String(), Type.Unknown()), {
-    maxItems: MAX_EVENTS_PER_BATCH,
-  }),
-  response: {
-    200: Type.Object({ acknowledgedEvents: Type.Integer() }),
-    409: Type.Object({
-      reqId: Type.String(),
-      statusCode: Type.Integer(),
-      error: Type.String(),
-      message: Type.String(),
-      acknowledgedEvents: Type.Integer(),
-    }),
     ...errorResponses,
   },
 });
@@ -118,6 +101,11 @@ export const getPamSession = defineRoute({
       session: Type.Object({
         ...PamSessionJson.properties,
         events: Type.Array(Type.Unknown()),
+        /**
+         * What is known missing from the recording, each naming the first gap (e.g. a chunk that
+         * never arrived); empty when nothing is. Shown to readers next to the events.
+         */
+        recordingProblems: Type.Optional(Type.Array(Type.String())),
       }),
     }),
     ...errorResponses,

@@ -4,6 +4,7 @@ import { pamSchema } from './0003-pam.ts';
 import { gatewayRelays } from './0004-gateway-relays.ts';
 import { rolesAndGrants } from './0005-roles-and-grants.ts';
 import { revocation } from './0006-revocation.ts';
+import { pamRecordingUploads } from './0007-pam-recording-uploads.ts';
 
 /** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
 export interface Migration {
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   gatewayRelays,
   rolesAndGrants,
   revocation,
+  pamRecordingUploads,
 ];
