@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { IdentityProviderEndpoints } from '@burrow/auth-methods';
+import { setProviderAddressPolicy, type IdentityProviderEndpoints } from '@burrow/auth-methods';
 import type { KeyAlgorithm, SshKeyType } from '@burrow/pki';
 import { buildApp, type BuildAppOptions, type ControlPlaneApp } from './app/build-app.ts';
 import { createContext, type ControlPlaneContext } from './app/control-plane-context.ts';
@@ -29,6 +29,11 @@ export interface ControlPlaneOptions extends BuildAppOptions {
   sshKeyType?: SshKeyType;
   /** Google/Microsoft key URLs (BURROW_GCP_*, BURROW_AZURE_LOGIN_URL); default: the public ones. */
   identityProviders?: IdentityProviderEndpoints | undefined;
+  /**
+   * BURROW_REFUSE_PRIVATE_IDP_ADDRESSES: refuse identity-provider requests to private address
+   * ranges (process-wide, @burrow/auth-methods provider-address-policy.ts). Default false.
+   */
+  refusePrivateIdpAddresses?: boolean | undefined;
 }
 
 export interface ControlPlane {
@@ -60,6 +65,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       'does not decrypt the stored CA keys (it is not the key this data directory was created with)',
     );
   }
+  setProviderAddressPolicy({ refusePrivateAddresses: options.refusePrivateIdpAddresses ?? false });
   const context = createContext({
     db,
     rootKey: rootKey.key,

@@ -60,6 +60,12 @@ describe('burrow-control-plane CLI', () => {
     });
     expect(badKey.status).toBe(2);
     expect(badKey.stderr).toMatch(/ENCRYPTION_KEY must be 32 bytes/);
+    const badPolicy = node(['serve'], {
+      BURROW_REFUSE_PRIVATE_IDP_ADDRESSES: 'maybe',
+      BURROW_DATA_DIR: path.join(tmp, 'x'),
+    });
+    expect(badPolicy.status).toBe(2);
+    expect(badPolicy.stderr).toMatch(/BURROW_REFUSE_PRIVATE_IDP_ADDRESSES must be true or false/);
   });
 
   it('serves, bootstraps once through the admin command, and stops on SIGTERM', async () => {

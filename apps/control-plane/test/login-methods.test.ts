@@ -14,6 +14,7 @@ import {
   DEFAULT_IDENTITY_PROVIDER_ENDPOINTS,
   methodLoginRequest,
   resolveAuthFromEnv,
+  setProviderAddressPolicy,
 } from '@burrow/auth-methods';
 import {
   createSigningKey,
@@ -870,5 +871,42 @@ describe('login methods fail closed: a configuration without bindings', () => {
       { identityId: oidcId, jwt: await oidc.issue({ sub: 'anyone', aud: 'anything' }) },
       /binds no principal.*admin must set boundSubject, boundAudiences or boundClaims/,
     );
+  });
+});
+
+describe('BURROW_REFUSE_PRIVATE_IDP_ADDRESSES', () => {
+  it('a control plane started with it refuses an identity provider on a private address (502, no token)', async () => {
+    const guarded = await startTestControlPlane({ refusePrivateIdpAddresses: true });
+    try {
+      const guardedAdmin = await bootstrap(guarded);
+      const created = await guarded.app.inject({
+        method: 'POST',
+        url: '/api/v1/identities',
+        headers: auth(guardedAdmin.token),
+        payload: { name: 'oidc-private', organizationId: guardedAdmin.orgId },
+      });
+      const identityId = created.json<{ identity: { id: string } }>().identity.id;
+      const attached = await guarded.app.inject({
+        method: 'POST',
+        url: `/api/v1/auth/oidc-auth/identities/${identityId}`,
+        headers: auth(guardedAdmin.token),
+        payload: { oidcDiscoveryUrl: oidc.url, boundAudiences: 'burrow' },
+      });
+      expect(attached.statusCode).toBe(200);
+      const res = await guarded.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/oidc-auth/login',
+        payload: { identityId, jwt: await oidc.issue({ sub: 'x', aud: 'burrow' }) },
+      });
+      expect(res.statusCode).toBe(502);
+      expect(res.json<{ message: string }>().message).toMatch(
+        /private address \(127\.0\.0\.1\), refused by BURROW_REFUSE_PRIVATE_IDP_ADDRESSES/,
+      );
+      expect(res.json()).not.toHaveProperty('accessToken');
+    } finally {
+      await guarded.close();
+      // The policy is process-wide: the other control plane of this file trusts admin-set URLs.
+      setProviderAddressPolicy({ refusePrivateAddresses: false });
+    }
   });
 });

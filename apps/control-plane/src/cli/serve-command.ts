@@ -57,7 +57,10 @@ Environment only:
   BURROW_SSH_KEY_ALGORITHM  ed25519 (default) | ecdsa-p256 | rsa-2048 for SSH CAs and keys
   BURROW_GCP_ID_TOKEN_JWKS_URL         Google ID token keys (gcp-id-token logins)
   BURROW_GCP_SERVICE_ACCOUNT_JWKS_URL  service account keys, {email} replaced (gcp-iam logins)
-  BURROW_AZURE_LOGIN_URL               Entra ID base URL; keys at <url>/<tenantId>/discovery/keys`,
+  BURROW_AZURE_LOGIN_URL               Entra ID base URL; keys at <url>/<tenantId>/discovery/keys
+  BURROW_REFUSE_PRIVATE_IDP_ADDRESSES  true: refuse identity-provider URLs (OIDC, JWKS, Kubernetes,
+                                       STS) in private address ranges (default false: admin-set
+                                       URLs are trusted)`,
     )
     .action(async (flags: ServeFlags) => {
       const config = resolveServerConfig(flags);
@@ -68,6 +71,7 @@ Environment only:
         keyAlgorithm: config.keyAlgorithm,
         sshKeyType: config.sshKeyType,
         identityProviders: config.identityProviders,
+        refusePrivateIdpAddresses: config.refusePrivateIdpAddresses,
         logLevel: config.logLevel,
         version,
       });
@@ -78,6 +82,7 @@ Environment only:
           instanceRelays: config.relayAuthSecret !== undefined,
           keyAlgorithm: config.keyAlgorithm,
           sshKeyAlgorithm: config.sshKeyType,
+          refusePrivateIdpAddresses: config.refusePrivateIdpAddresses,
         },
         'control plane starting',
       );

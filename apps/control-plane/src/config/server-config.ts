@@ -24,6 +24,7 @@ import { ConfigError } from './config-error.ts';
  * | Google ID token keys | –            | BURROW_GCP_ID_TOKEN_JWKS_URL | https://www.googleapis.com/oauth2/v3/certs |
  * | service account keys | –            | BURROW_GCP_SERVICE_ACCOUNT_JWKS_URL | https://www.googleapis.com/service_accounts/v1/metadata/jwk/{email} |
  * | Entra ID base URL  | –              | BURROW_AZURE_LOGIN_URL | https://login.microsoftonline.com |
+ * | refuse private IdP addresses | –    | BURROW_REFUSE_PRIVATE_IDP_ADDRESSES | false (admin-set IdP URLs are trusted) |
  */
 export interface ServerConfig {
   host: string;
@@ -38,6 +39,11 @@ export interface ServerConfig {
   sshKeyType: SshKeyType;
   /** Where Google's and Microsoft's public keys are fetched from (login methods). */
   identityProviders: IdentityProviderEndpoints;
+  /**
+   * Refuse identity-provider requests (OIDC discovery, JWKS, Kubernetes TokenReview, STS) to
+   * private address ranges; admin-set URLs are trusted otherwise.
+   */
+  refusePrivateIdpAddresses: boolean;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -85,7 +91,18 @@ export function resolveServerConfig(
     keyAlgorithm,
     sshKeyType: parseSshKeyType(env.BURROW_SSH_KEY_ALGORITHM, keyAlgorithm),
     identityProviders: identityProviderEndpointsFromEnv(env),
+    refusePrivateIdpAddresses: parseBoolean(
+      'BURROW_REFUSE_PRIVATE_IDP_ADDRESSES',
+      env.BURROW_REFUSE_PRIVATE_IDP_ADDRESSES,
+    ),
   };
+}
+
+function parseBoolean(name: string, value: string | undefined): boolean {
+  const text = (value ?? '').trim().toLowerCase();
+  if (text === '' || text === 'false' || text === '0') return false;
+  if (text === 'true' || text === '1') return true;
+  throw new ConfigError(name, `must be true or false, got "${value}"`);
 }
 
 function parsePort(value: string | number): number {

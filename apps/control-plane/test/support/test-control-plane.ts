@@ -17,6 +17,7 @@ export async function startTestControlPlane(
     logStream?: NodeJS.WritableStream;
     logLevel?: string;
     identityProviders?: IdentityProviderEndpoints;
+    refusePrivateIdpAddresses?: boolean;
   } = {},
 ): Promise<TestControlPlane> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-cp-test-'));
@@ -25,6 +26,7 @@ export async function startTestControlPlane(
     relayAuthSecret: RELAY_AUTH_SECRET,
     logLevel: options.logLevel ?? 'silent',
     identityProviders: options.identityProviders,
+    refusePrivateIdpAddresses: options.refusePrivateIdpAddresses,
     ...(options.logStream ? { logStream: options.logStream as never } : {}),
   });
   return {

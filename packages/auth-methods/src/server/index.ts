@@ -21,4 +21,5 @@ export * from './kubernetes-auth-verifier.ts';
 export * from './login-binding.ts';
 export * from './login-method-config.ts';
 export * from './oidc-auth-verifier.ts';
+export * from './provider-address-policy.ts';
 export * from './provider-request.ts';

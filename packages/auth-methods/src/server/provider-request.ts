@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AuthError } from './auth-error.ts';
+import { providerLookup, refusedLiteral } from './provider-address-policy.ts';
 
 /**
  * One HTTP(S) request from the control plane to an identity provider (JWKS, discovery document,
@@ -9,7 +10,8 @@ import { AuthError } from './auth-error.ts';
  * header and Kubernetes needs a per-request CA.
  *
  * Failure to get an answer at all is PROVIDER_UNAVAILABLE (502): the caller's credential may be
- * fine. Every answer, whatever its status, is returned for the verifier to judge.
+ * fine. Every answer, whatever its status, is returned for the verifier to judge. Hosts in
+ * private ranges are refused when the operator asked for it (provider-address-policy.ts).
  *
  * @example
  *   const { status, body } = await providerRequest('the OIDC discovery document', url, { caCert });
@@ -51,6 +53,13 @@ export function providerRequest(
       new AuthError('PROVIDER_UNAVAILABLE', `${what}: ${target.protocol} is not http(s)`),
     );
   }
+  const refused = refusedLiteral(target.hostname);
+  if (refused !== undefined) {
+    return Promise.reject(
+      new AuthError('PROVIDER_UNAVAILABLE', `${what} at ${target.origin}: ${refused}`),
+    );
+  }
+  const lookup = providerLookup();
   const timeoutMs = options.timeoutMs ?? PROVIDER_REQUEST_TIMEOUT_MS;
   return new Promise<ProviderAnswer>((resolve, reject) => {
     const fail = (reason: string): void =>
@@ -60,6 +69,7 @@ export function providerRequest(
       headers: { accept: 'application/json', ...options.headers },
       timeout: timeoutMs,
       ...(isHttps && options.caCert ? { ca: options.caCert } : {}),
+      ...(lookup ? { lookup } : {}),
     };
     const request = (isHttps ? https : http).request(target, requestOptions, (response) => {
       const chunks: Buffer[] = [];
