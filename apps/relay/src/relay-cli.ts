@@ -100,6 +100,13 @@ async function runStart(flags: RelayFlags): Promise<void> {
   installSignalHandlers(logger, () => relay);
   try {
     relay = await startRelay(config, logger);
+    void relay.deleted.then((reason) => {
+      // Exit 0: a restart could not bring a deleted relay back (its name is refused).
+      process.stderr.write(
+        `burrow-relay: stopped: the control plane deleted this relay: ${reason}\n`,
+      );
+      process.exit(EXIT_OK);
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     logger.fatal({ err: message }, 'Relay failed to start');

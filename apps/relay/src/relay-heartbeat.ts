@@ -3,10 +3,15 @@
  * `.../heartbeat-instance-relay` with `{name}`. The control plane answers by probing this relay's
  * TLS port with the all-zero caller certificate, so the heartbeat only starts once both listeners
  * are up. Every 10 s until the first success, then every 30 min.
+ *
+ * Deletion: the control plane answers 404 for a relay it no longer knows (an admin deleted it,
+ * `DELETE /api/v1/relays/:id`). That is how the relay learns of it: `onDeleted` is called once and
+ * the heartbeat stops; the relay then stops serving (relay.ts). Its gateways have already been
+ * told, within seconds, to drop their tunnels to it (the control plane's gateway-commands.ts).
  */
 import type { Logger } from '@burrow/observability';
 import { startPeriodicTask, type Clock, type PeriodicTask } from '@burrow/tunnel-protocol';
-import type { ControlPlaneClient } from './control-plane-client.ts';
+import { ControlPlaneError, type ControlPlaneClient } from './control-plane-client.ts';
 import type { RelayType } from './relay-config.ts';
 
 /** Until the control plane has seen us once, retry quickly (the reference uses 10 s). */
@@ -26,6 +31,8 @@ export interface RelayHeartbeatOptions {
   retryIntervalMs?: number;
   intervalMs?: number;
   clock?: Clock;
+  /** The control plane no longer knows this relay (404): called once, with its message. */
+  onDeleted?: (reason: string) => void;
 }
 
 export function startRelayHeartbeat(options: RelayHeartbeatOptions): PeriodicTask {
@@ -33,10 +40,23 @@ export function startRelayHeartbeat(options: RelayHeartbeatOptions): PeriodicTas
   const intervalMs = options.intervalMs ?? RELAY_HEARTBEAT_INTERVAL_MS;
   const { logger } = options;
   let everSucceeded = false;
-  return startPeriodicTask({
+  let deleted = false;
+  const task: PeriodicTask = startPeriodicTask({
     firstDelayMs: 0,
     run: async () => {
-      await options.client.post(heartbeatPath(options.type), { name: options.name });
+      if (deleted) return;
+      try {
+        await options.client.post(heartbeatPath(options.type), { name: options.name });
+      } catch (error) {
+        if (error instanceof ControlPlaneError && error.status === 404 && options.onDeleted) {
+          deleted = true;
+          logger.error({ err: error.message }, 'The control plane no longer knows this relay');
+          task.stop();
+          options.onDeleted(error.message);
+          return;
+        }
+        throw error;
+      }
       if (!everSucceeded) logger.info('Relay heartbeat accepted by the control plane');
       else logger.debug('Relay heartbeat accepted');
       everSucceeded = true;
@@ -49,6 +69,7 @@ export function startRelayHeartbeat(options: RelayHeartbeatOptions): PeriodicTas
       ),
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  return task;
 }
 
 function errorMessage(error: unknown): string {

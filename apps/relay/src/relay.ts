@@ -67,6 +67,11 @@ export interface RunningRelay {
   >;
   /** Re-registers now and swaps the credentials (what the 6-hourly renewal does). */
   renewCertificates(): Promise<void>;
+  /**
+   * Resolves with the control plane's message once it answered a heartbeat with 404 (an admin
+   * deleted this relay); by then the relay has stopped. burrow-relay exits on it.
+   */
+  readonly deleted: Promise<string>;
   stop(): Promise<void>;
   /**
    * Graceful drain, then stop: no new callers or gateways, the drain notice to every gateway, open
@@ -190,12 +195,18 @@ export async function startRelay(
       );
     }
 
+    let reportDeleted: (reason: string) => void = () => undefined;
+    const deleted = new Promise<string>((resolve) => (reportDeleted = resolve));
     const heartbeat = startRelayHeartbeat({
       client,
       type: config.type,
       name: config.name,
       logger,
       ...(deps.clock ? { clock: deps.clock } : {}),
+      onDeleted: (reason) => {
+        logger.error({ reason }, 'This relay was deleted: stopping');
+        void stop().then(() => reportDeleted(reason));
+      },
     });
     const renewCertificates = async (): Promise<void> => {
       const renewed = await register();
@@ -218,6 +229,7 @@ export async function startRelay(
       metricsAddress: observability ? formatListenAddress(observability.address) : undefined,
       callers,
       renewCertificates,
+      deleted,
       stop,
       async drain(deadlineMs) {
         draining = true;

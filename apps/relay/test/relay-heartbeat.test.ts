@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ManualClock } from '@burrow/test-support';
-import type { ControlPlaneClient } from '../src/control-plane-client.ts';
+import { ControlPlaneError, type ControlPlaneClient } from '../src/control-plane-client.ts';
 import {
   RELAY_HEARTBEAT_INTERVAL_MS,
   RELAY_HEARTBEAT_RETRY_INTERVAL_MS,
@@ -83,5 +83,44 @@ describe('startRelayHeartbeat (reference §3.5, on a manual clock)', () => {
     expect(paths).toHaveLength(6);
     expect(clock.pendingDelays()).toEqual([]);
     expect(new Set(paths)).toEqual(new Set(['/v1/relays/heartbeat-org-relay']));
+  });
+
+  it('a 404 (the relay was deleted) reports it once and beats no more; other failures retry', async () => {
+    const clock = new ManualClock();
+    let calls = 0;
+    const answers = [
+      new ControlPlaneError('answered 503: down', 503),
+      new ControlPlaneError('answered 404: Relay relay-1 was deleted', 404),
+    ];
+    const client: ControlPlaneClient = {
+      async post() {
+        calls++;
+        const answer = answers.shift();
+        if (answer) throw answer;
+        return {};
+      },
+    };
+    const reasons: string[] = [];
+    const heartbeat = startRelayHeartbeat({
+      client,
+      type: 'org',
+      name: 'relay-1',
+      logger: captureLogger().logger,
+      clock,
+      onDeleted: (reason) => reasons.push(reason),
+    });
+    try {
+      await clock.advance(0);
+      expect({ calls, reasons }).toEqual({ calls: 1, reasons: [] });
+      await clock.advance(RELAY_HEARTBEAT_RETRY_INTERVAL_MS);
+      expect({ calls, reasons }).toEqual({
+        calls: 2,
+        reasons: ['answered 404: Relay relay-1 was deleted'],
+      });
+      await clock.advance(RELAY_HEARTBEAT_INTERVAL_MS * 2);
+      expect(calls).toBe(2);
+    } finally {
+      heartbeat.stop();
+    }
   });
 });
