@@ -9,6 +9,9 @@
  *   the person's token is revoked               POST /api/v1/auth/token/revoke
  *   the person's identity is deleted            DELETE /api/v1/identities/:identityId
  *   the gateway is deleted                      DELETE /api/v2/gateways/:id (the gateway stops)
+ *   a relay is deleted                          DELETE /api/v1/relays/:id (its gateway closes its
+ *                                               tunnel to it within 5 s; the relay itself stops at
+ *                                               its next heartbeat, a 404)
  *
  * Every process is stopped by its PID in afterAll.
  */
@@ -230,6 +233,25 @@ describe('revocation reaches live psql connections within 5 s', () => {
       configDir: carol.configDir,
     });
     expect(again.code).not.toBe(0);
+  }, 90_000);
+
+  it('deleting a relay: the gateway that holds it closes its tunnel to it within 5 s', async () => {
+    const relay = await stack.startRelay('relay-s');
+    const other = await stack.startGateway('gateway-s', 'relay-s');
+    await stack.waitForHealthyGateway('gateway-s');
+    const relays = await stack.api.request<Array<{ id: string; name: string }>>(
+      'GET',
+      '/v1/relays',
+    );
+    const relayId = relays.find((r) => r.name === 'relay-s')?.id as string;
+    const started = Date.now();
+    const fromLine = relay.process.output().length;
+    await stack.api.request('DELETE', `/v1/relays/${relayId}`);
+    await other.process.waitFor(/no longer knows this relay: closing the tunnel to it/, BOUND_MS);
+    await relay.process.waitFor(/Gateway disconnected/, BOUND_MS, fromLine);
+    expect(Date.now() - started).toBeLessThan(BOUND_MS);
+    // The gateway itself was not deleted: it keeps running, without that relay.
+    expect(other.process.running).toBe(true);
   }, 90_000);
 
   it('deleting the gateway: the gateway stops, closing the connection; no new session is granted', async () => {
