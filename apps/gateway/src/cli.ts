@@ -36,6 +36,7 @@ const OPTION_ORDER: readonly GatewaySettingKey[] = [
   'serviceAccountKeyFilePath',
   'jwt',
   'pamSessionRecordingPath',
+  'pamSessionRecordingMaxBytes',
   'metricsListenAddress',
   'logLevel',
 ];
@@ -99,6 +100,7 @@ Not built yet: relay auto-selection (a relay name is required), gateway enrollme
       serviceAccountKeyFilePath: options.serviceAccountKeyFilePath,
       jwt: options.jwt,
       pamSessionRecordingPath: options.pamSessionRecordingPath,
+      pamSessionRecordingMaxBytes: options.pamSessionRecordingMaxBytes,
       metricsListenAddress: options.metricsListenAddress,
       logLevel: options.logLevel,
     };

@@ -189,12 +189,22 @@ export class Gateway {
       protocols: [createPostgresPamProtocol()],
       platform: createPamPlatformClient(config.apiUrl, () => this.accessToken()),
       recordingDir: config.pamSessionRecordingPath,
+      ...(config.pamSessionRecordingMaxBytes !== undefined
+        ? { recordingMaxBytes: config.pamSessionRecordingMaxBytes }
+        : {}),
+      onRecordingStorageFull: () =>
+        this.metrics.pamSessionsRefused.inc({ reason: 'recording storage full' }),
       logger: logger.child({ component: 'pam' }),
       ...(this.tuning.pamUploadIntervalMs !== undefined
         ? { uploadIntervalMs: this.tuning.pamUploadIntervalMs }
         : {}),
     });
     this.pamSessions.start();
+    const recordings = this.pamSessions.recordings;
+    this.metrics.recordingStorage = async () => {
+      const usedBytes = await recordings.usedBytes();
+      return usedBytes === undefined ? undefined : { usedBytes, maxBytes: recordings.maxBytes };
+    };
     const actions: Record<string, ActionHandler> = {
       [ALPN.tcpProxy]: createTcpProxyHandler(),
       [ALPN.ping]: handlePing,

@@ -20,6 +20,7 @@
  * {@link ConfigError} whose one-line message names the flag and its environment variable.
  */
 import path from 'node:path';
+import { DEFAULT_PAM_SESSION_RECORDING_MAX_BYTES } from '../pam/recording-storage.ts';
 import type { LoginOptions } from '@burrow/auth-methods';
 import {
   LOGIN_SETTINGS,
@@ -66,6 +67,11 @@ export const GATEWAY_SETTINGS = {
     env: 'INFISICAL_PAM_SESSION_RECORDING_PATH',
     help: 'directory of the encrypted PAM session recordings (default /var/lib/infisical/session_recordings, or ~/.burrow/session_recordings when that is not writable)',
   },
+  pamSessionRecordingMaxBytes: {
+    flag: '--pam-session-recording-max-bytes',
+    env: 'BURROW_GATEWAY_PAM_SESSION_RECORDING_MAX_BYTES',
+    help: 'disk space the local PAM recordings may take, e.g. 10GiB, 500MiB or bytes (default 10GiB); when reached, new PAM sessions are refused until uploads free space, and sessions already running keep recording',
+  },
   metricsListenAddress: {
     flag: '--metrics-listen-address',
     env: 'BURROW_GATEWAY_METRICS_LISTEN_ADDRESS',
@@ -102,6 +108,7 @@ export interface GatewayFlags {
   serviceAccountKeyFilePath?: string | undefined;
   jwt?: string | undefined;
   pamSessionRecordingPath?: string | undefined;
+  pamSessionRecordingMaxBytes?: string | undefined;
   metricsListenAddress?: string | undefined;
   logLevel?: string | undefined;
 }
@@ -129,6 +136,8 @@ export interface GatewayConfig {
   readonly logLevel: LogLevel;
   /** PAM recordings directory (absolute); undefined = the default with its fallback. */
   readonly pamSessionRecordingPath?: string | undefined;
+  /** Disk space the local PAM recordings may take before new sessions are refused. */
+  readonly pamSessionRecordingMaxBytes?: number;
 }
 
 /** A bad setting. The message is one line that names the flag and its environment variable. */
@@ -180,6 +189,7 @@ export function resolveGatewayConfig(
   const apiUrl = check(() => parseApiUrl(nonEmpty(flags.domain) ?? nonEmpty(env.INFISICAL_DOMAIN)));
   const login = check(() => parseLogin(flags, env));
   const logLevel = check(() => parseLogLevel(flags.logLevel));
+  const recordingMaxBytes = check(() => parseByteSize(flags.pamSessionRecordingMaxBytes));
   if (problems.length === 1) throw problems[0] as ConfigError;
   if (problems.length > 1)
     throw new ConfigError(undefined, problems.map((problem) => problem.message).join('\n'));
@@ -192,10 +202,48 @@ export function resolveGatewayConfig(
     apiUrl: apiUrl as string,
     login: login as LoginOptions,
     logLevel: logLevel as LogLevel,
+    pamSessionRecordingMaxBytes: recordingMaxBytes as number,
     ...(recordingPath !== undefined
       ? { pamSessionRecordingPath: path.resolve(recordingPath) }
       : {}),
   };
+}
+
+/** Below this no session could record much: a typo (10 instead of 10GiB) more likely than intent. */
+const MIN_PAM_SESSION_RECORDING_MAX_BYTES = 1024 ** 2;
+const BYTE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tib: 1024 ** 4,
+};
+
+/** `10GiB`, `500MiB`, `512K` (binary units) or plain bytes; the default when unset. */
+export function parseByteSize(text: string | undefined): number {
+  const value = nonEmpty(text);
+  if (value === undefined) return DEFAULT_PAM_SESSION_RECORDING_MAX_BYTES;
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value);
+  const unit = match ? BYTE_UNITS[(match[2] as string).toLowerCase()] : undefined;
+  if (!match || unit === undefined) {
+    throw new ConfigError(
+      'pamSessionRecordingMaxBytes',
+      `${JSON.stringify(value)} is not a size (write e.g. 10GiB, 500MiB or a number of bytes)`,
+    );
+  }
+  const bytes = Math.floor(Number(match[1]) * unit);
+  if (bytes < MIN_PAM_SESSION_RECORDING_MAX_BYTES) {
+    throw new ConfigError(
+      'pamSessionRecordingMaxBytes',
+      `${value} is less than the smallest allowed, 1MiB`,
+    );
+  }
+  return bytes;
 }
 
 function parseRelayNames(flags: GatewayFlags, env: NodeJS.ProcessEnv): string[] {

@@ -12,6 +12,10 @@
  *   burrow_gateway_recording_queue_depth                   gauge    PAM recording events not yet
  *   burrow_gateway_recording_queue_oldest_seconds          gauge    acknowledged, and the oldest's
  *                                                                   age (from `recordingQueue`)
+ *   burrow_gateway_recording_storage_bytes                 gauge    disk the local PAM recordings take
+ *   burrow_gateway_recording_storage_max_bytes             gauge    --pam-session-recording-max-bytes
+ *   burrow_gateway_pam_sessions_refused_total{reason}      counter  sessions refused by the gateway
+ *                                                                   ("recording storage full")
  *   burrow_gateway_* process metrics                       prom-client defaults
  */
 import {
@@ -50,6 +54,10 @@ export class GatewayMetrics {
   openStreams: () => number = () => 0;
   /** Set by the PAM recorder when it can tell; unset, the recording gauges stay absent. */
   recordingQueue: (() => RecordingQueueState | undefined) | undefined;
+  /** Set by the PAM recordings once they have a directory; read at scrape time. */
+  recordingStorage:
+    (() => Promise<{ usedBytes: number; maxBytes: number } | undefined>) | undefined;
+  readonly pamSessionsRefused: Counter<'reason'>;
 
   constructor() {
     const registers = [this.registry];
@@ -58,6 +66,7 @@ export class GatewayMetrics {
     const relayStates = (): readonly RelayState[] => this.relayStates();
     const openStreams = (): number => this.openStreams();
     const recordingQueue = (): RecordingQueueState | undefined => this.recordingQueue?.();
+    const recordingStorage = async () => this.recordingStorage?.();
     new Gauge({
       name: 'burrow_gateway_relay_tunnel_up',
       help: '1 while the SSH tunnel to this relay is up.',
@@ -120,6 +129,32 @@ export class GatewayMetrics {
         this.reset();
         if (state) this.set(state.depth);
       },
+    });
+    new Gauge({
+      name: 'burrow_gateway_recording_storage_bytes',
+      help: 'Disk space the local PAM session recordings take.',
+      registers,
+      async collect() {
+        const state = await recordingStorage();
+        this.reset();
+        if (state) this.set(state.usedBytes);
+      },
+    });
+    new Gauge({
+      name: 'burrow_gateway_recording_storage_max_bytes',
+      help: 'The bound on local PAM recordings (--pam-session-recording-max-bytes); new sessions are refused at it.',
+      registers,
+      async collect() {
+        const state = await recordingStorage();
+        this.reset();
+        if (state) this.set(state.maxBytes);
+      },
+    });
+    this.pamSessionsRefused = new Counter({
+      name: 'burrow_gateway_pam_sessions_refused_total',
+      help: 'PAM sessions the gateway refused, by reason.',
+      labelNames: ['reason'],
+      registers,
     });
     new Gauge({
       name: 'burrow_gateway_recording_queue_oldest_seconds',

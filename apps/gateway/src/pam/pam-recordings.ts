@@ -9,18 +9,29 @@
  *              ended and everything is acknowledged -> POST …/end and the files are deleted.
  *              Started at the first session, or at gateway start when files of an earlier run
  *              are waiting (they are resumed from their persisted offsets).
+ *   bound      --pam-session-recording-max-bytes: a new session is refused while the local
+ *              recordings take that much (recording-storage.ts); running ones keep recording
  *   dir        --pam-session-recording-path / INFISICAL_PAM_SESSION_RECORDING_PATH; the default
  *              /var/lib/infisical/session_recordings falls back to ~/.burrow/session_recordings
  *              when it is not writable (a gateway not running as root).
  */
 import { constants } from 'node:fs';
-import { access, mkdir, readdir } from 'node:fs/promises';
+import { access, mkdir, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SessionRecording } from '@burrow/session-recorder';
-import { RecordingUploader, openSessionRecording } from '@burrow/session-recorder';
+import {
+  RecordingUploader,
+  openSessionRecording,
+  recordingFileName,
+} from '@burrow/session-recorder';
 import type { Logger } from '@burrow/observability';
 import type { PamPlatformClient } from '../platform/pam-platform-client.ts';
+import {
+  DEFAULT_PAM_SESSION_RECORDING_MAX_BYTES,
+  RecordingStorageFullError,
+  recordingStorageBytes,
+} from './recording-storage.ts';
 
 export const DEFAULT_PAM_SESSION_RECORDING_PATH = '/var/lib/infisical/session_recordings';
 /** Where recordings go when the default directory is not writable. */
@@ -40,6 +51,10 @@ export interface PamRecordingsOptions {
   platform: PamPlatformClient;
   logger: Logger;
   uploadIntervalMs?: number;
+  /** Disk space the local recordings may take before new sessions are refused. */
+  maxBytes?: number;
+  /** Told about every session refused because the bound was reached (metrics). */
+  onStorageFull?: (error: RecordingStorageFullError) => void;
 }
 
 export class PamRecordings {
@@ -61,11 +76,39 @@ export class PamRecordings {
     void this.resumeLeftovers();
   }
 
-  /** Opens (or reopens) the recording file of a session; starts the uploader if needed. */
+  /** The bound on local recording storage, in bytes. */
+  get maxBytes(): number {
+    return this.options.maxBytes ?? DEFAULT_PAM_SESSION_RECORDING_MAX_BYTES;
+  }
+
+  /**
+   * Opens (or reopens) the recording file of a session; starts the uploader if needed. A session
+   * without a recording yet is refused with RecordingStorageFullError once the local recordings
+   * take {@link maxBytes}; one that has a recording keeps it.
+   */
   async open(sessionId: string, resourceType: string, expiresAt: Date): Promise<SessionRecording> {
     const [dir, key] = await Promise.all([this.dir(), this.key()]);
     this.ensureUploader(dir, key);
+    const file = path.join(dir, recordingFileName({ sessionId, resourceType, expiresAt }));
+    if (!(await exists(file))) {
+      const used = await recordingStorageBytes(dir);
+      if (used >= this.maxBytes) {
+        const error = new RecordingStorageFullError(used, this.maxBytes);
+        this.logger.warn(
+          { sessionId, usedBytes: used, maxBytes: this.maxBytes },
+          'PAM session refused: local recording storage is full',
+        );
+        this.options.onStorageFull?.(error);
+        throw error;
+      }
+    }
     return openSessionRecording({ dir, sessionId, resourceType, expiresAt, key });
+  }
+
+  /** Bytes the local recordings take now (undefined until the directory is known). */
+  async usedBytes(): Promise<number | undefined> {
+    if (!this.dirPromise) return undefined;
+    return recordingStorageBytes(await this.dirPromise.catch(() => ''));
   }
 
   /**
@@ -212,4 +255,13 @@ async function ensureWritable(dir: string): Promise<void> {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -23,6 +23,10 @@ export interface PamSessionsOptions {
   recordingDir: string | undefined;
   logger: Logger;
   uploadIntervalMs?: number;
+  /** --pam-session-recording-max-bytes (default: recording-storage.ts). */
+  recordingMaxBytes?: number;
+  /** Told about every session refused because recording storage is full (metrics). */
+  onRecordingStorageFull?: () => void;
 }
 
 export class PamSessions {
@@ -44,6 +48,8 @@ export class PamSessions {
       ...(options.uploadIntervalMs !== undefined
         ? { uploadIntervalMs: options.uploadIntervalMs }
         : {}),
+      ...(options.recordingMaxBytes !== undefined ? { maxBytes: options.recordingMaxBytes } : {}),
+      ...(options.onRecordingStorageFull ? { onStorageFull: options.onRecordingStorageFull } : {}),
     });
   }
 

@@ -31,7 +31,32 @@ describe('resolveGatewayConfig', () => {
       apiUrl: 'http://127.0.0.1:8080/api',
       login: { method: 'token', token: 'identity-token' },
       logLevel: 'info',
+      pamSessionRecordingMaxBytes: 10 * 1024 ** 3,
     });
+  });
+
+  it('recording storage bound: binary units or bytes; nonsense and tiny values name the setting', () => {
+    const bound = (value: string) =>
+      resolveGatewayConfig({ ...complete, pamSessionRecordingMaxBytes: value }, {})
+        .pamSessionRecordingMaxBytes;
+    expect(bound('500MiB')).toBe(500 * 1024 ** 2);
+    expect(bound('2GiB')).toBe(2 * 1024 ** 3);
+    expect(bound('1.5g')).toBe(1.5 * 1024 ** 3);
+    expect(bound('2097152')).toBe(2 * 1024 ** 2);
+    for (const bad of ['ten', '5 parsecs', '-1GiB']) {
+      expect(
+        configError(() =>
+          resolveGatewayConfig({ ...complete, pamSessionRecordingMaxBytes: bad }, {}),
+        ).message,
+      ).toMatch(
+        /^--pam-session-recording-max-bytes \(BURROW_GATEWAY_PAM_SESSION_RECORDING_MAX_BYTES\): .* is not a size/,
+      );
+    }
+    expect(
+      configError(() =>
+        resolveGatewayConfig({ ...complete, pamSessionRecordingMaxBytes: '10' }, {}),
+      ).message,
+    ).toMatch(/less than the smallest allowed, 1MiB/);
   });
 
   it('name: the positional argument beats --name', () => {
@@ -260,7 +285,11 @@ describe('burrow-gateway CLI', () => {
       apiUrl: 'http://127.0.0.1:9000/api',
       login: { method: 'universal-auth', clientId: 'cid', clientSecret: 'csecret' },
       logLevel: 'info',
+      pamSessionRecordingMaxBytes: 10 * 1024 ** 3,
     });
+    process.env.BURROW_GATEWAY_PAM_SESSION_RECORDING_MAX_BYTES = '3GiB';
+    expect((await parse(['start'])).config?.pamSessionRecordingMaxBytes).toBe(3 * 1024 ** 3);
+    delete process.env.BURROW_GATEWAY_PAM_SESSION_RECORDING_MAX_BYTES;
   });
 
   it('command line beats environment: positional name, --relay over INFISICAL_RELAY_NAME', async () => {

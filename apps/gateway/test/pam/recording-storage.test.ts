@@ -1,0 +1,81 @@
+/**
+ * The disk bound of local PAM recordings (recording-storage.ts): once the recordings take the
+ * bound, a new session is refused with a clear error, a session already recording keeps its
+ * recording (and a second connection of it still opens), and nothing recorded is lost. Real files
+ * in a temporary directory; the control plane hands out the key and never acknowledges, so
+ * nothing is uploaded and deleted behind the test's back.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, test } from '@jest/globals';
+import { decryptRecordingFile } from '@burrow/session-recorder';
+import { PamRecordings } from '../../src/pam/pam-recordings.ts';
+import {
+  RecordingStorageFullError,
+  recordingStorageBytes,
+} from '../../src/pam/recording-storage.ts';
+import type { PamPlatformClient } from '../../src/platform/pam-platform-client.ts';
+import { captureLogs } from '../helpers/log-capture.ts';
+
+let dir: string;
+let recordings: PamRecordings;
+const refusals: RecordingStorageFullError[] = [];
+const key = randomBytes(32);
+const MAX_BYTES = 16 * 1024;
+
+const platform: PamPlatformClient = {
+  fetchCredentials: () => Promise.reject(new Error('not used')),
+  fetchSessionKey: async () => key,
+  uploadEvents: () => Promise.reject(new Error('control plane unreachable')),
+  endSession: () => Promise.reject(new Error('control plane unreachable')),
+};
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'burrow-recording-bound-'));
+  recordings = new PamRecordings({
+    dir,
+    platform,
+    logger: captureLogs('silent').logger,
+    uploadIntervalMs: 3_600_000,
+    maxBytes: MAX_BYTES,
+    onStorageFull: (error) => refusals.push(error),
+  });
+});
+
+afterEach(async () => {
+  await recordings.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const event = (n: number) => ({
+  timestamp: new Date(1_700_000_000_000 + n).toISOString(),
+  input: `SELECT '${'x'.repeat(500)}', ${n}`,
+  output: 'SELECT 1',
+});
+
+test('at the bound: new sessions refused with a clear error, running ones keep recording, nothing lost', async () => {
+  const expiresAt = new Date(Date.now() + 3_600_000);
+  const running = randomUUID();
+  const first = await recordings.open(running, 'postgres', expiresAt);
+  let n = 0;
+  while ((await recordingStorageBytes(dir)) < MAX_BYTES) await first.append(event(n++));
+
+  const refused = await recordings.open(randomUUID(), 'postgres', expiresAt).catch((e) => e);
+  expect(refused).toBeInstanceOf(RecordingStorageFullError);
+  expect((refused as Error).message).toMatch(
+    /^the gateway's local recordings take 16\.\d KiB of the 16\.0 KiB allowed \(--pam-session-recording-max-bytes\); new sessions are refused until uploads to the control plane free space$/,
+  );
+  expect(refusals).toHaveLength(1);
+
+  // The running session goes on: a second connection opens it, both append.
+  const second = await recordings.open(running, 'postgres', expiresAt);
+  await first.append(event(n++));
+  await second.append(event(n++));
+  await second.close();
+  await first.close();
+  const { events } = await decryptRecordingFile(first.path, key);
+  expect(events).toEqual(Array.from({ length: n }, (_, i) => event(i)));
+  expect(await recordings.usedBytes()).toBeGreaterThanOrEqual(MAX_BYTES);
+});
