@@ -162,7 +162,8 @@ async function clientLogin(
 ): Promise<{ path: string; body: Record<string, unknown> }> {
   const options = resolveAuthFromEnv({}, env);
   if (options.method === 'token') throw new Error('not a login method');
-  return methodLoginRequest(options);
+  const { route, body } = await methodLoginRequest(options);
+  return { path: route.path.slice('/api'.length), body };
 }
 
 describe('oidc-auth', () => {

@@ -4,7 +4,6 @@
  */
 export * from './caller-listener.ts';
 export * from './client-ca-chain.ts';
-export * from './control-plane-client.ts';
 export * from './gateway-registry.ts';
 export * from './relay-config.ts';
 export * from './relay-heartbeat.ts';

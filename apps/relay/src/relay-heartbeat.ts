@@ -1,6 +1,6 @@
 /**
- * Relay heartbeat (reference §3.5): `POST /v1/relays/heartbeat-org-relay` or
- * `.../heartbeat-instance-relay` with `{name}`. The control plane answers by probing this relay's
+ * Relay heartbeat (reference §3.5; contract: @burrow/platform-api routes.heartbeatOrgRelay /
+ * heartbeatInstanceRelay) with `{name}`. The control plane answers by probing this relay's
  * TLS port with the all-zero caller certificate, so the heartbeat only starts once both listeners
  * are up. Every 10 s until the first success, then every 30 min.
  *
@@ -10,8 +10,8 @@
  * told, within seconds, to drop their tunnels to it (the control plane's gateway-commands.ts).
  */
 import type { Logger } from '@burrow/observability';
+import { PlatformError, routes, type PlatformClient } from '@burrow/platform-api';
 import { startPeriodicTask, type Clock, type PeriodicTask } from '@burrow/tunnel-protocol';
-import { ControlPlaneError, type ControlPlaneClient } from './control-plane-client.ts';
 import type { RelayType } from './relay-config.ts';
 
 /** Until the control plane has seen us once, retry quickly (the reference uses 10 s). */
@@ -19,12 +19,8 @@ export const RELAY_HEARTBEAT_RETRY_INTERVAL_MS = 10_000;
 /** After that, the reference's 30 min; the control plane calls a relay healthy for 1 h. */
 export const RELAY_HEARTBEAT_INTERVAL_MS = 30 * 60 * 1000;
 
-export function heartbeatPath(type: RelayType): string {
-  return type === 'org' ? '/v1/relays/heartbeat-org-relay' : '/v1/relays/heartbeat-instance-relay';
-}
-
 export interface RelayHeartbeatOptions {
-  client: ControlPlaneClient;
+  client: Pick<PlatformClient, 'call'>;
   type: RelayType;
   name: string;
   logger: Logger;
@@ -46,9 +42,11 @@ export function startRelayHeartbeat(options: RelayHeartbeatOptions): PeriodicTas
     run: async () => {
       if (deleted) return;
       try {
-        await options.client.post(heartbeatPath(options.type), { name: options.name });
+        const route =
+          options.type === 'org' ? routes.heartbeatOrgRelay : routes.heartbeatInstanceRelay;
+        await options.client.call(route, { body: { name: options.name } });
       } catch (error) {
-        if (error instanceof ControlPlaneError && error.status === 404 && options.onDeleted) {
+        if (error instanceof PlatformError && error.status === 404 && options.onDeleted) {
           deleted = true;
           logger.error({ err: error.message }, 'The control plane no longer knows this relay');
           task.stop();

@@ -1,31 +1,20 @@
 /**
  * Relay registration (reference §3.2): the relay announces its host, name and ports and receives
- * its certificates. Called at startup and again for every renewal.
- *
- *   POST /v1/relays/register-org-relay       (machine identity token)
- *   POST /v1/relays/register-instance-relay  (Bearer INFISICAL_RELAY_AUTH_SECRET)
- *   body  {host, name, sshPort, tlsPort}     (sshPort/tlsPort are Burrow additions; the reference's
- *                                             platform ignores them and assumes 2222/8443)
- *   reply {pki: {serverCertificate, serverPrivateKey, clientCertificateChain},
- *          ssh: {serverCertificate, serverPrivateKey, clientCAPublicKey}}
+ * its certificates. Called at startup and again for every renewal. An org relay registers with its
+ * machine identity token, an instance relay with INFISICAL_RELAY_AUTH_SECRET (contract:
+ * @burrow/platform-api routes.registerOrgRelay / registerInstanceRelay). `sshPort`/`tlsPort` are
+ * Burrow additions; the reference's platform ignores them and assumes 2222/8443.
  */
-import type { ControlPlaneClient } from './control-plane-client.ts';
-import { ControlPlaneError } from './control-plane-client.ts';
+import { routes, type PlatformClient, type RouteResponse } from '@burrow/platform-api';
 import type { RelayType } from './relay-config.ts';
 
+type Registration = RouteResponse<typeof routes.registerOrgRelay>;
+
 /** The TLS side: the relay's server certificate and the CA chain callers' certificates must chain to. */
-export interface RelayTlsCredentials {
-  readonly serverCertificate: string;
-  readonly serverPrivateKey: string;
-  readonly clientCertificateChain: string;
-}
+export type RelayTlsCredentials = Readonly<Registration['pki']>;
 
 /** The SSH side: the relay's host certificate and key, and the CA that signs gateway certificates. */
-export interface RelaySshCredentials {
-  readonly serverCertificate: string;
-  readonly serverPrivateKey: string;
-  readonly clientCAPublicKey: string;
-}
+export type RelaySshCredentials = Readonly<Registration['ssh']>;
 
 export interface RelayCredentials {
   readonly pki: RelayTlsCredentials;
@@ -40,39 +29,12 @@ export interface RelayRegistrationRequest {
   readonly tlsPort: number;
 }
 
-export function registrationPath(type: RelayType): string {
-  return type === 'org' ? '/v1/relays/register-org-relay' : '/v1/relays/register-instance-relay';
-}
-
 export async function registerRelay(
-  client: ControlPlaneClient,
+  client: PlatformClient,
   request: RelayRegistrationRequest,
 ): Promise<RelayCredentials> {
   const { type, host, name, sshPort, tlsPort } = request;
-  const reply = await client.post(registrationPath(type), { host, name, sshPort, tlsPort });
-  return parseRegistrationReply(reply);
-}
-
-/** Checks the reply has every certificate and key as a non-empty string. */
-export function parseRegistrationReply(reply: unknown): RelayCredentials {
-  const body = reply as { pki?: Record<string, unknown>; ssh?: Record<string, unknown> } | null;
-  const pki = {
-    serverCertificate: field(body?.pki, 'pki', 'serverCertificate'),
-    serverPrivateKey: field(body?.pki, 'pki', 'serverPrivateKey'),
-    clientCertificateChain: field(body?.pki, 'pki', 'clientCertificateChain'),
-  };
-  const ssh = {
-    serverCertificate: field(body?.ssh, 'ssh', 'serverCertificate'),
-    serverPrivateKey: field(body?.ssh, 'ssh', 'serverPrivateKey'),
-    clientCAPublicKey: field(body?.ssh, 'ssh', 'clientCAPublicKey'),
-  };
+  const route = type === 'org' ? routes.registerOrgRelay : routes.registerInstanceRelay;
+  const { pki, ssh } = await client.call(route, { body: { host, name, sshPort, tlsPort } });
   return { pki, ssh };
-}
-
-function field(section: Record<string, unknown> | undefined, name: string, key: string): string {
-  const value = section?.[key];
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new ControlPlaneError(`relay registration reply has no ${name}.${key}`);
-  }
-  return value;
 }

@@ -25,6 +25,7 @@ import type { ObservabilityServer } from '@burrow/observability';
 import { formatListenAddress, startObservabilityServer } from '@burrow/observability';
 import { parseSshCertificate } from '@burrow/pki';
 import { MachineIdentitySession } from '@burrow/auth-methods';
+import { PlatformClient } from '@burrow/platform-api';
 import {
   CERTIFICATE_RENEWAL_INTERVAL_MS,
   DRAIN_NOTICE,
@@ -38,8 +39,6 @@ import {
 import type { AcceptLimits } from './accept-limiter.ts';
 import { AcceptLimiter } from './accept-limiter.ts';
 import { createCallerListener, type CallerListener } from './caller-listener.ts';
-import type { ControlPlaneClient } from './control-plane-client.ts';
-import { createControlPlaneClient } from './control-plane-client.ts';
 import type { GatewaySession } from './gateway-registry.ts';
 import { GatewayRegistry } from './gateway-registry.ts';
 import type { RelayConfig } from './relay-config.ts';
@@ -84,7 +83,6 @@ export interface RunningRelay {
 export interface RelayDependencies {
   createSshServer?: typeof createRelaySshServer;
   login?: typeof MachineIdentitySession.login;
-  fetch?: typeof fetch;
   renewalIntervalMs?: number;
   /** The heartbeat's and the renewal's clock (default: real time). */
   clock?: Clock;
@@ -261,21 +259,17 @@ async function connectToControlPlane(
   logger: Logger,
   deps: RelayDependencies,
   cleanups: (() => void)[],
-): Promise<ControlPlaneClient> {
+): Promise<PlatformClient> {
   const { auth, apiUrl } = config;
   if (auth.kind === 'relay-auth-secret') {
-    return createControlPlaneClient({ apiUrl, bearer: () => auth.secret, fetch: deps.fetch });
+    return new PlatformClient({ apiUrl, token: () => auth.secret });
   }
   const session = await (deps.login ?? MachineIdentitySession.login)(apiUrl, auth.login);
   cleanups.push(() => session.close());
   session.on('error', (error: Error) =>
     logger.warn({ err: error.message }, 'Machine identity token renewal failed; will retry'),
   );
-  return createControlPlaneClient({
-    apiUrl,
-    bearer: () => session.accessToken,
-    fetch: deps.fetch,
-  });
+  return new PlatformClient({ apiUrl, token: () => session.accessToken });
 }
 
 function sshServerCredentials(ssh: RelaySshCredentials) {

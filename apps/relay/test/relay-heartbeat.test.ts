@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ManualClock } from '@burrow/test-support';
-import { ControlPlaneError, type ControlPlaneClient } from '../src/control-plane-client.ts';
+import { PlatformError, type PlatformClient, type RouteSpec } from '@burrow/platform-api';
 import {
   RELAY_HEARTBEAT_INTERVAL_MS,
   RELAY_HEARTBEAT_RETRY_INTERVAL_MS,
@@ -8,19 +8,25 @@ import {
 } from '../src/relay-heartbeat.ts';
 import { captureLogger } from './test-support.ts';
 
+/** A client whose calls `answer` handles: the heartbeat's schedule is the point here, not HTTP. */
+function fakeClient(
+  answer: (path: string, body: unknown) => Promise<unknown>,
+): Pick<PlatformClient, 'call'> {
+  const call = (route: RouteSpec, input?: { body?: unknown }) => answer(route.path, input?.body);
+  return { call: call as PlatformClient['call'] };
+}
+
 describe('startRelayHeartbeat (reference §3.5, on a manual clock)', () => {
   it('beats at once, every 10 s until accepted, then every 30 min', async () => {
     const clock = new ManualClock();
     const start = clock.now();
     const calls: { path: string; at: number; body: unknown }[] = [];
     let failuresLeft = 2;
-    const client: ControlPlaneClient = {
-      async post(path, body) {
-        calls.push({ path, at: clock.now() - start, body });
-        if (failuresLeft-- > 0) throw new Error('Relay relay-1 is not reachable');
-        return {};
-      },
-    };
+    const client = fakeClient(async (path, body) => {
+      calls.push({ path, at: clock.now() - start, body });
+      if (failuresLeft-- > 0) throw new Error('Relay relay-1 is not reachable');
+      return {};
+    });
     const { logger, events } = captureLogger();
     const heartbeat = startRelayHeartbeat({
       client,
@@ -35,7 +41,7 @@ describe('startRelayHeartbeat (reference §3.5, on a manual clock)', () => {
       await clock.advance(RELAY_HEARTBEAT_RETRY_INTERVAL_MS);
       expect(calls.map((call) => call.at)).toEqual([0, 10_000, 20_000]); // the third is accepted
       expect(calls[0]).toMatchObject({
-        path: '/v1/relays/heartbeat-instance-relay',
+        path: '/api/v1/relays/heartbeat-instance-relay',
         body: { name: 'relay-1' },
       });
       expect(events.filter((e) => e.msg === 'Relay heartbeat failed')).toHaveLength(2);
@@ -61,12 +67,10 @@ describe('startRelayHeartbeat (reference §3.5, on a manual clock)', () => {
   it('posts to the org route for org relays, and stops for good', async () => {
     const clock = new ManualClock();
     const paths: string[] = [];
-    const client: ControlPlaneClient = {
-      async post(path) {
-        paths.push(path);
-        return {};
-      },
-    };
+    const client = fakeClient(async (path) => {
+      paths.push(path);
+      return {};
+    });
     const heartbeat = startRelayHeartbeat({
       client,
       type: 'org',
@@ -82,24 +86,27 @@ describe('startRelayHeartbeat (reference §3.5, on a manual clock)', () => {
     await clock.advance(1_000);
     expect(paths).toHaveLength(6);
     expect(clock.pendingDelays()).toEqual([]);
-    expect(new Set(paths)).toEqual(new Set(['/v1/relays/heartbeat-org-relay']));
+    expect(new Set(paths)).toEqual(new Set(['/api/v1/relays/heartbeat-org-relay']));
   });
 
   it('a 404 (the relay was deleted) reports it once and beats no more; other failures retry', async () => {
     const clock = new ManualClock();
     let calls = 0;
-    const answers = [
-      new ControlPlaneError('answered 503: down', 503),
-      new ControlPlaneError('answered 404: Relay relay-1 was deleted', 404),
-    ];
-    const client: ControlPlaneClient = {
-      async post() {
-        calls++;
-        const answer = answers.shift();
-        if (answer) throw answer;
-        return {};
-      },
-    };
+    const refusal = (status: number, message: string) =>
+      new PlatformError(`answered ${status}: ${message}`, {
+        kind: 'http',
+        method: 'POST',
+        path: '/v1/relays/heartbeat-org-relay',
+        status,
+        serverMessage: message,
+      });
+    const answers = [refusal(503, 'down'), refusal(404, 'Relay relay-1 was deleted')];
+    const client = fakeClient(async () => {
+      calls++;
+      const answer = answers.shift();
+      if (answer) throw answer;
+      return {};
+    });
     const reasons: string[] = [];
     const heartbeat = startRelayHeartbeat({
       client,

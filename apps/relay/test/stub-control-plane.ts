@@ -13,6 +13,7 @@ import {
   signSshCertificate,
 } from '@burrow/pki';
 import type { SshKeyPair } from '@burrow/pki';
+import { routes } from '@burrow/platform-api';
 import type { RelayTestPki } from './relay-pki.ts';
 import { createRelayTestPki } from './relay-pki.ts';
 
@@ -73,6 +74,7 @@ export async function startStubControlPlane(host: string): Promise<StubControlPl
     pki = await createRelayTestPki();
     const hostKey = generateSshKeyPair('ed25519');
     return {
+      relayId: '00000000-0000-4000-8000-000000000001',
       pki: pki.relay,
       ssh: {
         serverCertificate: sign(hostCa, hostKey, 'host', 'relay-server', [
@@ -103,18 +105,18 @@ export async function startStubControlPlane(host: string): Promise<StubControlPl
       if (request.headers.authorization === `Bearer ${REVOKED_TOKEN}`) {
         reply(401, { message: 'access token is not valid' });
       } else if (
-        path.endsWith('/register-org-relay') ||
-        path.endsWith('/register-instance-relay')
+        path === routes.registerOrgRelay.path ||
+        path === routes.registerInstanceRelay.path
       ) {
         register(body as { sshPort: number }).then(
           (credentials) => reply(200, credentials),
           (error: Error) => reply(500, { message: error.message }),
         );
       } else if (
-        path.endsWith('/heartbeat-org-relay') ||
-        path.endsWith('/heartbeat-instance-relay')
+        path === routes.heartbeatOrgRelay.path ||
+        path === routes.heartbeatInstanceRelay.path
       ) {
-        reply(200, { message: 'ok' });
+        reply(200, { message: 'ok', heartbeat: new Date().toISOString() });
       } else {
         reply(404, { message: `no route ${path}` });
       }

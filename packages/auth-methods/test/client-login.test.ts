@@ -128,7 +128,7 @@ describe('MachineIdentitySession', () => {
         clientId: 'a',
         clientSecret: 'b',
       }),
-    ).rejects.toThrow(/cannot reach the platform/);
+    ).rejects.toThrow(/cannot reach the control plane/);
   });
 
   it('renews before expiry, then logs in again when the max TTL would be passed', async () => {

@@ -1,3 +1,4 @@
+import { routes } from '@burrow/platform-api';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { pickSetting, type AuthFlags } from './auth-flags.ts';
@@ -65,7 +66,7 @@ export async function awsIamLoginRequest(options: AwsIamLogin): Promise<LoginReq
     body: GET_CALLER_IDENTITY_BODY,
   });
   return {
-    path: '/v1/auth/aws-auth/login',
+    route: routes.awsAuthLogin,
     body: {
       identityId: options.identityId,
       iamHttpRequestMethod: 'POST',

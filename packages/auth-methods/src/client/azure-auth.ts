@@ -1,3 +1,4 @@
+import { routes } from '@burrow/platform-api';
 import { pickSetting, type AuthFlags } from './auth-flags.ts';
 import { fetchCredentialJson, type LoginRequest } from './login-request.ts';
 import { machineIdentityId } from './machine-identity-id.ts';
@@ -48,7 +49,7 @@ export async function azureLoginRequest(options: AzureLogin): Promise<LoginReque
     throw new Error('the Azure Instance Metadata Service answered without access_token');
   }
   return {
-    path: '/v1/auth/azure-auth/login',
+    route: routes.azureAuthLogin,
     body: { identityId: options.identityId, jwt: answer.access_token },
   };
 }

@@ -1,3 +1,4 @@
+import { routes } from '@burrow/platform-api';
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { SignJWT } from 'jose';
@@ -126,7 +127,7 @@ export async function gcpIamLoginRequest(options: GcpIamLogin): Promise<LoginReq
     throw new Error('the GCP IAM Credentials API answered signJwt without signedJwt');
   }
   return {
-    path: '/v1/auth/gcp-auth/login',
+    route: routes.gcpAuthLogin,
     body: { identityId: options.identityId, jwt: signed.signedJwt },
   };
 }

@@ -1,3 +1,4 @@
+import { routes } from '@burrow/platform-api';
 import { pickSetting, type AuthFlags } from './auth-flags.ts';
 import type { LoginRequest } from './login-request.ts';
 import { machineIdentityId } from './machine-identity-id.ts';
@@ -53,5 +54,5 @@ export async function gcpIdTokenLoginRequest(options: GcpIdTokenLogin): Promise<
   if (!response.ok) {
     throw new Error(`the GCP metadata server answered ${response.status}: ${jwt.slice(0, 200)}`);
   }
-  return { path: '/v1/auth/gcp-auth/login', body: { identityId: options.identityId, jwt } };
+  return { route: routes.gcpAuthLogin, body: { identityId: options.identityId, jwt } };
 }

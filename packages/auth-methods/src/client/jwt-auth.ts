@@ -1,3 +1,4 @@
+import { routes } from '@burrow/platform-api';
 import type { AuthFlags } from './auth-flags.ts';
 import { jwtFromSettings } from './jwt-source.ts';
 import type { LoginRequest } from './login-request.ts';
@@ -28,7 +29,7 @@ export function resolveJwtLogin(flags: AuthFlags, env: NodeJS.ProcessEnv): JwtLo
 
 export function jwtLoginRequest(options: JwtLogin): LoginRequest {
   return {
-    path: '/v1/auth/jwt-auth/login',
+    route: routes.jwtAuthLogin,
     body: { identityId: options.identityId, jwt: options.jwt },
   };
 }

@@ -1,3 +1,4 @@
+import { routes } from '@burrow/platform-api';
 import { readFile } from 'node:fs/promises';
 import { AuthConfigError } from './auth-config-error.ts';
 import { pickSetting, type AuthFlags } from './auth-flags.ts';
@@ -50,5 +51,5 @@ export async function kubernetesLoginRequest(options: KubernetesLogin): Promise<
       `the Kubernetes service account token file ${options.serviceAccountTokenPath} is empty`,
     );
   }
-  return { path: '/v1/auth/kubernetes-auth/login', body: { identityId: options.identityId, jwt } };
+  return { route: routes.kubernetesAuthLogin, body: { identityId: options.identityId, jwt } };
 }

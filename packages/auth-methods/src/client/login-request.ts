@@ -1,9 +1,21 @@
+import type { routes } from '@burrow/platform-api';
+
+/** The login routes of the methods that exchange a credential for an access token. */
+export type LoginRoute =
+  | typeof routes.universalAuthLogin
+  | typeof routes.kubernetesAuthLogin
+  | typeof routes.awsAuthLogin
+  | typeof routes.gcpAuthLogin
+  | typeof routes.azureAuthLogin
+  | typeof routes.oidcAuthLogin
+  | typeof routes.jwtAuthLogin;
+
 /**
- * One login call: the path under the API base (`/v1/auth/<method>/login`) and its JSON body.
- * Each method's module builds it from its credential source.
+ * One login call: the method's login route (@burrow/platform-api) and its JSON body. Each
+ * method's module builds it from its credential source.
  */
 export interface LoginRequest {
-  path: string;
+  route: LoginRoute;
   body: Record<string, unknown>;
 }
 

@@ -1,15 +1,17 @@
 import { EventEmitter } from 'node:events';
+import { PlatformClient, PlatformError, routes, type RouteResponse } from '@burrow/platform-api';
 import type { LoginOptions } from './login-options.ts';
 import { methodLoginRequest } from './method-login-request.ts';
 
 /**
  * A logged-in machine identity whose access token stays fresh in the background.
  *
- * Contract (reference §7): `POST <api>/v1/auth/<method>/login` answers
+ * Contract (reference §7; @burrow/platform-api): the method's login route answers
  * `{accessToken, expiresIn, accessTokenMaxTTL, tokenType: "Bearer"}` (seconds). The session renews
- * with `POST <api>/v1/auth/token/renew {accessToken}` shortly before `expiresIn`, and logs in again
+ * with routes.renewAccessToken `{accessToken}` shortly before `expiresIn`, and logs in again
  * instead when renewing would outlive `accessTokenMaxTTL` or when renewal fails. A token given
- * directly (token auth) is used as it is.
+ * directly (token auth) is used as it is. A refused login is a PlatformError reading
+ * `login refused (<status>) by <path>: <the platform's message>`.
  *
  * Emits 'renewed' after each refresh and 'error' (Error) when a refresh fails; the previous token
  * stays in use and the refresh is retried.
@@ -19,12 +21,7 @@ import { methodLoginRequest } from './method-login-request.ts';
  *   fetch(url, { headers: { authorization: `Bearer ${session.accessToken}` } });
  *   session.close();
  */
-export interface TokenResponse {
-  accessToken: string;
-  expiresIn: number;
-  accessTokenMaxTTL: number;
-  tokenType: string;
-}
+export type TokenResponse = RouteResponse<typeof routes.renewAccessToken>;
 
 /** Renew this long before expiry (the reference SDK uses 5 s). */
 const RENEW_BEFORE_EXPIRY_MS = 5_000;
@@ -35,27 +32,18 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** HTTP deadline for one login or renew call. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
-export class ApiError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.name = 'ApiError';
-    this.status = status;
-  }
-}
-
 export class MachineIdentitySession extends EventEmitter {
   private token: TokenResponse;
   private firstLoginAt: number;
   private lastFetchAt: number;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly apiUrl: string;
+  private readonly platform: PlatformClient;
   private readonly options: LoginOptions;
 
-  private constructor(apiUrl: string, options: LoginOptions, token: TokenResponse) {
+  private constructor(platform: PlatformClient, options: LoginOptions, token: TokenResponse) {
     super();
-    this.apiUrl = apiUrl;
+    this.platform = platform;
     this.options = options;
     this.token = token;
     this.firstLoginAt = Date.now();
@@ -65,7 +53,8 @@ export class MachineIdentitySession extends EventEmitter {
   }
 
   static async login(apiUrl: string, options: LoginOptions): Promise<MachineIdentitySession> {
-    return new MachineIdentitySession(apiUrl, options, await loginOnce(apiUrl, options));
+    const platform = new PlatformClient({ apiUrl, timeoutMs: REQUEST_TIMEOUT_MS });
+    return new MachineIdentitySession(platform, options, await loginOnce(platform, options));
   }
 
   get accessToken(): string {
@@ -103,8 +92,8 @@ export class MachineIdentitySession extends EventEmitter {
         await this.relogin();
       } else {
         try {
-          this.token = await postJson(`${this.apiUrl}/v1/auth/token/renew`, {
-            accessToken: this.token.accessToken,
+          this.token = await this.platform.call(routes.renewAccessToken, {
+            body: { accessToken: this.token.accessToken },
           });
         } catch {
           await this.relogin();
@@ -120,59 +109,25 @@ export class MachineIdentitySession extends EventEmitter {
   }
 
   private async relogin(): Promise<void> {
-    this.token = await loginOnce(this.apiUrl, this.options);
+    this.token = await loginOnce(this.platform, this.options);
     this.firstLoginAt = Date.now();
   }
 }
 
-async function loginOnce(apiUrl: string, options: LoginOptions): Promise<TokenResponse> {
+async function loginOnce(platform: PlatformClient, options: LoginOptions): Promise<TokenResponse> {
   if (options.method === 'token') {
     return { accessToken: options.token, expiresIn: 0, accessTokenMaxTTL: 0, tokenType: 'Bearer' };
   }
-  const request = await methodLoginRequest(options);
-  return postJson(`${apiUrl}${request.path}`, request.body);
-}
-
-async function postJson(url: string, body: unknown): Promise<TokenResponse> {
-  let response: Response;
+  const { route, body } = await methodLoginRequest(options);
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'burrow' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    return await platform.call(route, { body: body as never });
   } catch (error) {
-    throw new Error(
-      `cannot reach the platform at ${new URL(url).origin}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    if (error instanceof PlatformError && error.kind === 'http') {
+      throw new PlatformError(
+        `login refused (${error.status}) by ${error.path}: ${error.serverMessage || 'no message'}`,
+        error,
+      );
+    }
+    throw error;
   }
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ApiError(
-      response.status,
-      `platform answered ${response.status} with a non-JSON body from ${new URL(url).pathname}`,
-    );
-  }
-  if (!response.ok) {
-    const message = (parsed as { message?: unknown }).message;
-    throw new ApiError(
-      response.status,
-      `login refused (${response.status}) by ${new URL(url).pathname}: ${typeof message === 'string' ? message : 'no message'}`,
-    );
-  }
-  const token = parsed as Partial<TokenResponse>;
-  if (typeof token.accessToken !== 'string' || typeof token.expiresIn !== 'number') {
-    throw new ApiError(
-      response.status,
-      `platform answered ${new URL(url).pathname} without accessToken/expiresIn`,
-    );
-  }
-  return { accessTokenMaxTTL: 0, tokenType: 'Bearer', ...token } as TokenResponse;
 }

@@ -1,3 +1,4 @@
+import { routes } from '@burrow/platform-api';
 import { awsIamLoginRequest } from './aws-iam-auth.ts';
 import { azureLoginRequest } from './azure-auth.ts';
 import { gcpIamLoginRequest } from './gcp-iam-auth.ts';
@@ -18,7 +19,7 @@ export async function methodLoginRequest(
   switch (options.method) {
     case 'universal-auth':
       return {
-        path: '/v1/auth/universal-auth/login',
+        route: routes.universalAuthLogin,
         body: {
           clientId: options.clientId,
           clientSecret: options.clientSecret,

@@ -1,3 +1,4 @@
+import { routes } from '@burrow/platform-api';
 import type { AuthFlags } from './auth-flags.ts';
 import { jwtFromSettings } from './jwt-source.ts';
 import type { LoginRequest } from './login-request.ts';
@@ -29,7 +30,7 @@ export function resolveOidcLogin(flags: AuthFlags, env: NodeJS.ProcessEnv): Oidc
 
 export function oidcLoginRequest(options: OidcLogin): LoginRequest {
   return {
-    path: '/v1/auth/oidc-auth/login',
+    route: routes.oidcAuthLogin,
     body: { identityId: options.identityId, jwt: options.jwt },
   };
 }

@@ -25,17 +25,20 @@ export const RelayRegistrationBody = Type.Object({
   tlsPort: Type.Optional(Port),
 });
 
+/** A PEM or OpenSSH text the relay cannot work without. */
+const Credential = Type.String({ minLength: 1 });
+
 export const RelayRegistration = Type.Object({
   relayId: Type.String(),
   pki: Type.Object({
-    serverCertificate: Type.String(),
-    serverPrivateKey: Type.String(),
-    clientCertificateChain: Type.String(),
+    serverCertificate: Credential,
+    serverPrivateKey: Credential,
+    clientCertificateChain: Credential,
   }),
   ssh: Type.Object({
-    serverCertificate: Type.String(),
-    serverPrivateKey: Type.String(),
-    clientCAPublicKey: Type.String(),
+    serverCertificate: Credential,
+    serverPrivateKey: Credential,
+    clientCAPublicKey: Credential,
   }),
 });
 
