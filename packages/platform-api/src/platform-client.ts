@@ -139,8 +139,11 @@ export class PlatformClient {
     let answer: Answer | undefined;
     for (let attempt = 0; ; attempt++) {
       let failure: PlatformError | undefined;
+      // The supplier's own failure (e.g. "not logged in") is the caller's, not the network's.
+      const token =
+        route.auth !== 'none' && this.options.token ? await this.options.token() : undefined;
       try {
-        answer = await this.send(route, url, body, signal);
+        answer = await this.send(route, url, body, token, signal);
       } catch (error) {
         if (deadline.aborted) {
           throw fail(
@@ -227,6 +230,7 @@ export class PlatformClient {
     route: RouteSpec,
     url: string,
     body: string | undefined,
+    token: string | undefined,
     signal: AbortSignal,
   ): Promise<Answer> {
     const headers: Record<string, string> = {
@@ -234,10 +238,7 @@ export class PlatformClient {
       'user-agent': this.options.userAgent ?? 'cli',
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (route.auth !== 'none' && this.options.token) {
-      const token = await this.options.token();
-      if (token) headers.authorization = `Bearer ${token}`;
-    }
+    if (token) headers.authorization = `Bearer ${token}`;
     const response = await request(url, {
       method: route.method,
       headers,

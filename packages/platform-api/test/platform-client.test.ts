@@ -127,6 +127,17 @@ describe('PlatformClient', () => {
     expect(received.map((r) => r.headers.authorization)).toEqual(['Bearer first', 'Bearer second']);
   });
 
+  test('a token supplier that fails fails the call with its own error, before any request', async () => {
+    const client = new PlatformClient({
+      apiUrl,
+      token: () => {
+        throw new Error('not logged in');
+      },
+    });
+    await expect(client.call(routes.listGateways)).rejects.toThrow(/^not logged in$/);
+    expect(received).toHaveLength(0);
+  });
+
   test('a 4xx is a PlatformError with the status and the server’s message, never the token', async () => {
     handler = (_request, reply) =>
       reply.code(403).send({
