@@ -21,34 +21,43 @@ import { dialRelay } from './tunnel/relay-dialer.ts';
 const SHUTDOWN_DEADLINE_MS = 9_000;
 
 const EXIT_FAILURE = 1;
+
+/** Logging must never stop a shutdown: a failed write (closed pipe) is dropped. */
+function logQuietly(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // nothing to do: the stop goes on
+  }
+}
 const EXIT_BAD_CONFIG = 2;
 
 async function runGateway(config: GatewayConfig): Promise<void> {
   const logger = createLogger({ name: 'burrow-gateway', level: config.logLevel });
   const gateway = new Gateway(config, logger, { dialRelay });
   let stopping = false;
+  // Signals first, output second: the deadline is armed before anything is written (a write to a
+  // closed stdout must not leave a gateway that ignores every later signal), and a second signal
+  // exits at once, as the relay does.
   const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
+    if (stopping) process.exit(EXIT_FAILURE);
     stopping = true;
-    logger.info({ signal }, 'stopping gateway');
-    const deadline = setTimeout(() => {
-      logger.warn({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'stop took too long; exiting anyway');
-      process.exit(EXIT_FAILURE);
-    }, SHUTDOWN_DEADLINE_MS);
+    const deadline = setTimeout(() => process.exit(EXIT_FAILURE), SHUTDOWN_DEADLINE_MS);
     deadline.unref();
     gateway
       .stop()
       .then(() => {
-        logger.info('gateway stopped');
+        logQuietly(() => logger.info('gateway stopped'));
         process.exit(0);
       })
       .catch((error: unknown) => {
-        logger.error({ error: String(error) }, 'error while stopping');
+        logQuietly(() => logger.error({ error: String(error) }, 'error while stopping'));
         process.exit(EXIT_FAILURE);
       });
+    logQuietly(() => logger.info({ signal, deadlineMs: SHUTDOWN_DEADLINE_MS }, 'stopping gateway'));
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
   void gateway.revoked.then((reason) => {
     process.stderr.write(
       `burrow-gateway: stopped: the control plane revoked this gateway: ${reason}\n`,

@@ -130,4 +130,47 @@ describe('burrow-gateway process', () => {
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
     expect(stdout).toContain('"msg":"gateway stopped"');
   });
+
+  it('SIGINT stops it after the reader of its output went away, and a second signal exits at once', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const start = () =>
+      spawn(
+        process.execPath,
+        [...NODE_ARGS, 'start', 'gw-1', '--relay', 'edge-1', '--token', 't'],
+        {
+          env: cleanEnv({ INFISICAL_API_URL: `http://127.0.0.1:${port}` }),
+        },
+      );
+    const waitForRetry = async (child: ReturnType<typeof start>): Promise<void> => {
+      let stdout = '';
+      await new Promise<void>((resolve) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes('gateway registration failed; retrying')) resolve();
+        });
+      });
+    };
+    const exited = (child: ReturnType<typeof start>) =>
+      new Promise<number | null>((resolve) => child.on('exit', resolve));
+
+    // The reader of its output goes away (as `| head -1` does), then Ctrl-C: pino used to wait
+    // forever for the pipe to take the "stopping" line, and the gateway never exited.
+    const piped = start();
+    await waitForRetry(piped);
+    piped.stdout.destroy();
+    const pipedExit = exited(piped);
+    piped.kill('SIGINT');
+    expect(await pipedExit).toBe(0);
+
+    // Two signals: the second one does not wait for the stop.
+    const twice = start();
+    await waitForRetry(twice);
+    const twiceExit = exited(twice);
+    twice.kill('SIGINT');
+    twice.kill('SIGINT');
+    expect([0, 1]).toContain(await twiceExit);
+  });
 });

@@ -40,11 +40,42 @@ export function createLogger(settings: LoggerSettings): Logger {
     ...(settings.name === undefined ? {} : { name: settings.name }),
   };
   const { destination } = settings;
-  if (destination === undefined) return pino(options);
   return pino(
     options,
-    typeof destination === 'number' ? pino.destination(destination) : destination,
+    typeof destination === 'object' ? destination : outputDestination(destination ?? 1),
   );
+}
+
+/**
+ * Writing stops waiting for a reader that takes nothing (a stalled or abandoned pipe) after this
+ * long; lines written meanwhile are dropped until the reader takes bytes again. pino's default
+ * waits forever, so a gateway whose stdout reader had gone ignored every later signal.
+ */
+export const STALLED_OUTPUT_GIVE_UP_MS = 2_000;
+
+/** At most this much unwritten output is held for a slow reader; beyond it lines are dropped. */
+const MAX_HELD_OUTPUT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A synchronous file-descriptor destination (as pino's default: every line is out before the
+ * call returns) that gives up on a reader that stopped reading, instead of blocking the process.
+ */
+function outputDestination(fd: number): DestinationStream {
+  let stalledSince: number | undefined;
+  const destination = pino.destination({
+    dest: fd,
+    sync: true,
+    maxLength: MAX_HELD_OUTPUT_BYTES,
+    retryEAGAIN: () => {
+      const now = Date.now();
+      stalledSince ??= now;
+      return now - stalledSince < STALLED_OUTPUT_GIVE_UP_MS;
+    },
+  });
+  destination.on('write', () => (stalledSince = undefined));
+  // A failed write (EAGAIN past the deadline, EPIPE) loses that line, never the process.
+  destination.on('error', () => undefined);
+  return destination;
 }
 
 /**
