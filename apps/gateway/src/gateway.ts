@@ -42,6 +42,7 @@ import type { ObservabilityServer } from '@burrow/observability';
 import { startObservabilityServer } from '@burrow/observability';
 import { parseSshCertificate } from '@burrow/pki';
 import type { Logger } from '@burrow/observability';
+import { PlatformClient, PlatformError, routes } from '@burrow/platform-api';
 import type { ActionHandler } from './actions/action.ts';
 import { handleHealth } from './actions/health.ts';
 import { handlePing } from './actions/ping.ts';
@@ -60,7 +61,6 @@ import { InnerTlsServer } from './tunnel/inner-tls-server.ts';
 import { createPamPlatformClient } from './platform/pam-platform-client.ts';
 import { PamSessions } from './pam/pam-sessions.ts';
 import { createPostgresPamProtocol } from './pam/postgres/postgres-pam-protocol.ts';
-import { PlatformError, postPlatformJson } from './platform/platform-request.ts';
 import type { RelayDialer } from './tunnel/relay-dialer.ts';
 import { RelayTunnel } from './tunnel/relay-tunnel.ts';
 
@@ -106,6 +106,8 @@ export class Gateway {
   private readonly dependencies: GatewayDependencies;
   private readonly tuning: GatewayTuning;
   private readonly stopController = new AbortController();
+  /** Every control-plane call, with the current machine identity token. */
+  private readonly platform: PlatformClient;
   private session: AccessTokenSource | undefined;
   private innerTls: InnerTlsServer | undefined;
   private heartbeat: GatewayHeartbeat | undefined;
@@ -138,6 +140,7 @@ export class Gateway {
       ...dependencies,
     };
     this.tuning = tuning;
+    this.platform = new PlatformClient({ apiUrl: config.apiUrl, token: () => this.accessToken() });
     this.links = (config.relayNames ?? [config.relayName]).map((relayName) => ({
       relayName,
       tunnel: undefined,
@@ -187,7 +190,7 @@ export class Gateway {
 
     this.pamSessions = new PamSessions({
       protocols: [createPostgresPamProtocol()],
-      platform: createPamPlatformClient(config.apiUrl, () => this.accessToken()),
+      platform: createPamPlatformClient(this.platform),
       recordingDir: config.pamSessionRecordingPath,
       ...(config.pamSessionRecordingMaxBytes !== undefined
         ? { recordingMaxBytes: config.pamSessionRecordingMaxBytes }
@@ -355,9 +358,7 @@ export class Gateway {
   }
 
   private register(relayName: string, signal?: AbortSignal): Promise<GatewayRegistration> {
-    return registerGateway({
-      apiUrl: this.config.apiUrl,
-      accessToken: this.accessToken(),
+    return registerGateway(this.platform, {
       relayName,
       name: this.config.name,
       signal: signal
@@ -436,13 +437,7 @@ export class Gateway {
   private async sendHeartbeat(signal: AbortSignal): Promise<void> {
     // capabilities is omitted while there is none to report (reference §5.7).
     try {
-      await postPlatformJson({
-        apiUrl: this.config.apiUrl,
-        path: '/v2/gateways/heartbeat',
-        accessToken: this.accessToken(),
-        body: {},
-        signal,
-      });
+      await this.platform.call(routes.gatewayHeartbeat, { body: {}, signal });
     } catch (error) {
       if (isStandingRefusal(error)) void this.checkStanding();
       throw error;
@@ -503,10 +498,9 @@ export class Gateway {
       try {
         fresh = await this.dependencies.login(this.config.apiUrl, this.config.login);
       } catch (loginError) {
-        throw new PlatformError(
-          `log in refused: ${errorMessage(loginError)}`,
-          statusOf(loginError) ?? undefined,
-        );
+        const message = `log in refused: ${errorMessage(loginError)}`;
+        if (loginError instanceof PlatformError) throw new PlatformError(message, loginError);
+        throw new Error(message, { cause: loginError });
       }
       this.session?.close();
       this.session = fresh;
@@ -548,12 +542,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** A heartbeat answer that says something about this gateway's standing, not about the path. */
 function isStandingRefusal(error: unknown): boolean {
   return error instanceof PlatformError && [401, 403, 404].includes(error.status ?? 0);
-}
-
-/** The HTTP status a login failure carries (ApiError's `status`), if any. */
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | undefined)?.status;
-  return typeof status === 'number' ? status : undefined;
 }
 
 function errorMessage(error: unknown): string {

@@ -12,5 +12,4 @@ export * from './ops/gateway-config.ts';
 export * from './platform/gateway-heartbeat.ts';
 export * from './platform/gateway-registration.ts';
 export * from './tunnel/inner-tls-server.ts';
-export * from './platform/platform-request.ts';
 export * from './tunnel/relay-tunnel.ts';

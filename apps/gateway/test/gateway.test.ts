@@ -13,7 +13,7 @@ import { ALPN, PING_REPLY, ReconnectBackoff, healthReply } from '@burrow/tunnel-
 import { Gateway, type GatewayTuning } from '../src/gateway.ts';
 import type { GatewayConfig } from '../src/ops/gateway-config.ts';
 import type { GatewayRegistration } from '../src/platform/gateway-registration.ts';
-import { PlatformError } from '../src/platform/platform-request.ts';
+import { PlatformError } from '@burrow/platform-api';
 import type { RelayConnection } from '../src/tunnel/relay-tunnel.ts';
 import { createChannelPair } from './helpers/channel-pair.ts';
 import { connectCaller, runCaller } from './helpers/inner-tls-client.ts';
@@ -84,7 +84,7 @@ async function startControlPlane(next: ControlPlane['next']): Promise<ControlPla
         });
       } else if (request.method === 'POST' && request.url === '/api/v2/gateways/heartbeat') {
         plane.heartbeats.push(record);
-        reply(200, { message: 'ok' });
+        reply(200, { message: 'ok', heartbeatTTL: 180 });
       } else {
         reply(404, { message: 'not found' });
       }

@@ -33,6 +33,7 @@ import type { GatewayFlags, GatewaySettingKey } from './gateway-config.ts';
 import { GATEWAY_SETTINGS, resolveControlPlaneConfig } from './gateway-config.ts';
 import { findLocalRecordings, listLocalRecordings } from '../pam/local-recordings.ts';
 import { createPamPlatformClient } from '../platform/pam-platform-client.ts';
+import { PlatformClient } from '@burrow/platform-api';
 import { recordingDirCandidates } from '../pam/pam-recordings.ts';
 import type { RecordingExportFormat } from '../pam/recording-export.ts';
 import { RECORDING_EXPORT_FORMATS, exportRecording } from '../pam/recording-export.ts';
@@ -185,7 +186,8 @@ async function fetchSessionKey(
     throw new CommandFailure(`cannot log in to the control plane: ${message(error)}`);
   }
   try {
-    return await createPamPlatformClient(apiUrl, () => session.accessToken).fetchSessionKey();
+    const platform = new PlatformClient({ apiUrl, token: () => session.accessToken });
+    return await createPamPlatformClient(platform).fetchSessionKey();
   } catch (error) {
     throw new CommandFailure(`cannot fetch the gateway's PAM session key: ${message(error)}`);
   } finally {

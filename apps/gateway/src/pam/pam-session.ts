@@ -18,7 +18,7 @@ import type { SessionRecording } from '@burrow/session-recorder';
 import type { Logger } from '@burrow/observability';
 import type { PamPlatformClient } from '../platform/pam-platform-client.ts';
 import type { PamRecordings } from './pam-recordings.ts';
-import { PlatformError } from '../platform/platform-request.ts';
+import { PlatformError } from '@burrow/platform-api';
 import type { PamConnection, PamProtocol, PamSessionContext } from './pam-protocol.ts';
 import { PamSessionError } from './pam-session-error.ts';
 

@@ -1,7 +1,7 @@
 /**
- * Gateway registration (reference §5.2): `POST /api/v2/gateways {relayName, name}` with the machine
- * identity's token. The control plane upserts the gateway and answers with everything the gateway
- * needs to serve until the next renewal:
+ * Gateway registration (reference §5.2; contract: @burrow/platform-api routes.registerGateway)
+ * `{relayName, name}` with the machine identity's token. The control plane upserts the gateway and
+ * answers with everything the gateway needs to serve until the next renewal:
  *
  *   {
  *     gatewayId, relayHost,                 relayHost is "host" or "host:tlsPort"
@@ -20,8 +20,8 @@
  * The gateway calls this at start, before every reconnect (the relay may have moved) and every
  * 6 hours (fresh certificates; reference §5.8).
  */
+import { routes, type PlatformClient } from '@burrow/platform-api';
 import { RELAY_SSH_PORT } from '@burrow/tunnel-protocol';
-import { PlatformError, postPlatformJson } from './platform-request.ts';
 
 export interface GatewayRegistration {
   readonly gatewayId: string;
@@ -45,56 +45,36 @@ export interface GatewayRegistration {
 }
 
 export interface RegisterGatewayOptions {
-  apiUrl: string;
-  accessToken: string;
   relayName: string;
   name: string;
   signal?: AbortSignal | undefined;
 }
 
 /**
- * Registers the gateway and returns its fresh credentials; throws {@link PlatformError}.
+ * Registers the gateway and returns its fresh credentials; throws the client's PlatformError (the
+ * answer is checked against the route's schema), or an Error for a relayHost it cannot read.
  *
  * @example
- *   const registration = await registerGateway({ apiUrl, accessToken, relayName: 'edge-1', name: 'gw-1' });
+ *   const registration = await registerGateway(platform, { relayName: 'edge-1', name: 'gw-1' });
  */
 export async function registerGateway(
+  platform: Pick<PlatformClient, 'call'>,
   options: RegisterGatewayOptions,
 ): Promise<GatewayRegistration> {
-  const answer = await postPlatformJson({
-    apiUrl: options.apiUrl,
-    path: '/v2/gateways',
-    accessToken: options.accessToken,
+  const answer = await platform.call(routes.registerGateway, {
     body: { relayName: options.relayName, name: options.name },
-    signal: options.signal,
+    ...(options.signal ? { signal: options.signal } : {}),
   });
-  return parseRegistration(answer);
-}
-
-/** Validates a registration answer; throws {@link PlatformError} naming the first bad field. */
-export function parseRegistration(answer: unknown): GatewayRegistration {
-  const body = object(answer, 'the answer');
-  const pki = object(body.pki, 'pki');
-  const ssh = object(body.ssh, 'ssh');
-  const relayHost = text(body.relayHost, 'relayHost');
-  const relaySshPort = body.relaySshPort === undefined ? RELAY_SSH_PORT : port(body.relaySshPort);
-  const relaySshHost = hostOf(relayHost);
+  const relaySshPort = answer.relaySshPort ?? RELAY_SSH_PORT;
+  const relaySshHost = hostOf(answer.relayHost);
   return {
-    gatewayId: text(body.gatewayId, 'gatewayId'),
-    relayHost,
+    gatewayId: answer.gatewayId,
+    relayHost: answer.relayHost,
     relaySshHost,
     relaySshPort,
     relayHostPrincipal: `${relaySshHost}:${relaySshPort}`,
-    pki: {
-      serverCertificate: text(pki.serverCertificate, 'pki.serverCertificate'),
-      serverPrivateKey: text(pki.serverPrivateKey, 'pki.serverPrivateKey'),
-      clientCertificateChain: text(pki.clientCertificateChain, 'pki.clientCertificateChain'),
-    },
-    ssh: {
-      clientCertificate: text(ssh.clientCertificate, 'ssh.clientCertificate'),
-      clientPrivateKey: text(ssh.clientPrivateKey, 'ssh.clientPrivateKey'),
-      serverCAPublicKey: text(ssh.serverCAPublicKey, 'ssh.serverCAPublicKey'),
-    },
+    pki: answer.pki,
+    ssh: answer.ssh,
   };
 }
 
@@ -116,27 +96,6 @@ export function hostOf(relayHost: string): string {
   return relayHost; // a name, an IPv4 address, or a bare IPv6 address
 }
 
-function object(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new PlatformError(`gateway registration: ${what} is not a JSON object`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function text(value: unknown, what: string): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new PlatformError(`gateway registration: ${what} is missing or not a string`);
-  }
-  return value;
-}
-
-function port(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
-    throw malformed('relaySshPort', String(value));
-  }
-  return value;
-}
-
-function malformed(what: string, value: string): PlatformError {
-  return new PlatformError(`gateway registration: ${what} ${JSON.stringify(value)} is malformed`);
+function malformed(what: string, value: string): Error {
+  return new Error(`gateway registration: ${what} ${JSON.stringify(value)} is malformed`);
 }

@@ -18,19 +18,22 @@ import { errorResponses, Slug, Uuid } from '../schemas/common.ts';
  *   GET    /api/v2/gateways/pam-session-key (the gateway's identity)
  *          → raw 32 bytes, application/octet-stream; created once per gateway, sealed at rest
  */
+/** A PEM or OpenSSH text the gateway cannot work without. */
+const Credential = Type.String({ minLength: 1 });
+
 export const GatewayRegistration = Type.Object({
-  gatewayId: Type.String(),
-  relayHost: Type.String(),
-  relaySshPort: Type.Optional(Type.Integer()),
+  gatewayId: Type.String({ minLength: 1 }),
+  relayHost: Type.String({ minLength: 1 }),
+  relaySshPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   pki: Type.Object({
-    serverCertificate: Type.String(),
-    serverPrivateKey: Type.String(),
-    clientCertificateChain: Type.String(),
+    serverCertificate: Credential,
+    serverPrivateKey: Credential,
+    clientCertificateChain: Credential,
   }),
   ssh: Type.Object({
-    clientCertificate: Type.String(),
-    clientPrivateKey: Type.String(),
-    serverCAPublicKey: Type.String(),
+    clientCertificate: Credential,
+    clientPrivateKey: Credential,
+    serverCAPublicKey: Credential,
   }),
 });
 

@@ -20,6 +20,7 @@ import { createPamCapabilitiesHandler } from '../../../src/actions/pam-capabilit
 import { createPamProxyHandler } from '../../../src/actions/pam-proxy.ts';
 import { createPamSessionCancellationHandler } from '../../../src/actions/pam-session-cancellation.ts';
 import { InnerTlsServer } from '../../../src/tunnel/inner-tls-server.ts';
+import { PlatformClient } from '@burrow/platform-api';
 import { createPamPlatformClient } from '../../../src/platform/pam-platform-client.ts';
 import { PamSessions } from '../../../src/pam/pam-sessions.ts';
 import { createPostgresPamProtocol } from '../../../src/pam/postgres/postgres-pam-protocol.ts';
@@ -61,7 +62,9 @@ beforeAll(async () => {
   recordingDir = mkdtempSync(path.join(os.tmpdir(), 'burrow-pam-recordings-'));
   sessions = new PamSessions({
     protocols: [createPostgresPamProtocol()],
-    platform: createPamPlatformClient(controlPlane.apiUrl, () => 'gateway-token'),
+    platform: createPamPlatformClient(
+      new PlatformClient({ apiUrl: controlPlane.apiUrl, token: () => 'gateway-token' }),
+    ),
     recordingDir,
     logger: logs.logger,
     uploadIntervalMs: 200,
