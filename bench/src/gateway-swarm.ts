@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import { registerGateway, type GatewayRegistration } from '@burrow/gateway';
+import { PlatformClient, routes } from '@burrow/platform-api';
 import { connectToRelay, type RelaySshConnection } from '@burrow/ssh-transport';
 import type { LocalStack } from '@burrow/stack';
 
@@ -36,14 +37,12 @@ export async function registerSwarm(
         name,
         'gateway',
       );
-      const { accessToken } = await stack.api.request<{ accessToken: string }>(
-        'POST',
-        '/v1/auth/universal-auth/login',
-        { clientId: identity.clientId, clientSecret: identity.clientSecret },
+      const { accessToken } = await new PlatformClient({ apiUrl: stack.apiUrl }).call(
+        routes.universalAuthLogin,
+        { body: { clientId: identity.clientId, clientSecret: identity.clientSecret } },
       );
-      registrations.push(
-        await registerGateway({ apiUrl: stack.apiUrl, accessToken, relayName, name }),
-      );
+      const platform = new PlatformClient({ apiUrl: stack.apiUrl, token: () => accessToken });
+      registrations.push(await registerGateway(platform, { relayName, name }));
       if (registrations.length % 50 === 0)
         progress(`registered ${registrations.length}/${count} swarm gateways`);
     }
