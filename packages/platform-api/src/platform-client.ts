@@ -63,6 +63,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** This call's deadline instead of the client's. */
   timeoutMs?: number;
+  /**
+   * Extra request headers a route needs besides the bearer token (e.g. the chunk upload's
+   * x-gateway-upload-token). Never logged or quoted in errors.
+   */
+  headers?: Record<string, string>;
 }
 
 type ParamsInput<R> = R extends { params: infer P extends TSchema }
@@ -143,7 +148,7 @@ export class PlatformClient {
       const token =
         route.auth !== 'none' && this.options.token ? await this.options.token() : undefined;
       try {
-        answer = await this.send(route, url, body, token, signal);
+        answer = await this.send(route, url, body, token, signal, given.headers);
       } catch (error) {
         if (deadline.aborted) {
           throw fail(
@@ -232,8 +237,13 @@ export class PlatformClient {
     body: string | undefined,
     token: string | undefined,
     signal: AbortSignal,
+    extraHeaders: Record<string, string> = {},
   ): Promise<Answer> {
     const headers: Record<string, string> = {
+      // Only the token supplier sets the bearer credential.
+      ...Object.fromEntries(
+        Object.entries(extraHeaders).filter(([name]) => name.toLowerCase() !== 'authorization'),
+      ),
       accept: route.responseType === 'bytes' ? 'application/octet-stream' : 'application/json',
       'user-agent': this.options.userAgent ?? 'cli',
     };

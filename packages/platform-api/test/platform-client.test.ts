@@ -97,6 +97,17 @@ describe('PlatformClient', () => {
     expect(received[0]?.headers['content-type']).toBe('application/json');
   });
 
+  test('extra headers a route needs are sent; they cannot replace the bearer token', async () => {
+    handler = () => registration;
+    const client = new PlatformClient({ apiUrl, token: () => 'secret-token' });
+    await client.call(routes.registerOrgRelay, {
+      body: { host: 'relay.example.com', name: 'edge-1' },
+      headers: { 'x-gateway-upload-token': 'upload-1', authorization: 'Bearer forged' },
+    });
+    expect(received[0]?.headers['x-gateway-upload-token']).toBe('upload-1');
+    expect(received[0]?.headers.authorization).toBe('Bearer secret-token');
+  });
+
   test('fills path parameters (encoded) and the query string', async () => {
     handler = () => ({ id: 'a/b' });
     const client = new PlatformClient({ apiUrl, token: () => 't' });

@@ -4,6 +4,7 @@
  * with persisted offsets, and decrypt / replay / export tools.
  */
 export * from './offset-file.ts';
+export * from './pending-chunk-file.ts';
 export * from './record-binding.ts';
 export * from './record-cipher.ts';
 export * from './recorded-event-text.ts';
@@ -15,6 +16,7 @@ export * from './recording-format.ts';
 export * from './recording-inspect.ts';
 export * from './recording-key.ts';
 export * from './recording-reader.ts';
+export * from './recording-secrets-file.ts';
 export * from './recording-uploader.ts';
 export * from './retry-backoff.ts';
 export * from './session-event.ts';

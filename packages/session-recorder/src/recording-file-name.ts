@@ -63,3 +63,13 @@ export function offsetFilePath(recordingPath: string): string {
 export function endedMarkerPath(recordingPath: string): string {
   return recordingPath.replace(/\.enc$/, '') + '.ended';
 }
+
+/** `<recording without .enc>.secrets`: the session's upload secrets, sealed (recording-secrets-file.ts). */
+export function secretsFilePath(recordingPath: string): string {
+  return recordingPath.replace(/\.enc$/, '') + '.secrets';
+}
+
+/** `<recording without .enc>.chunk`: the chunk being uploaded (pending-chunk-file.ts). */
+export function pendingChunkPath(recordingPath: string): string {
+  return recordingPath.replace(/\.enc$/, '') + '.chunk';
+}

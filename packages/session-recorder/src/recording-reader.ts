@@ -12,6 +12,8 @@ import { assertRecordingKey } from './recording-key.ts';
 export interface IndexedEvent {
   index: number;
   event: unknown;
+  /** Where its record starts in the file. */
+  byteOffset: number;
 }
 
 /** Events read from a recording file. */
@@ -105,7 +107,7 @@ export async function readRecordingEvents(
           sealed: true,
         };
       }
-      events.push({ index: record.index, event: opened.event });
+      events.push({ index: record.index, event: opened.event, byteOffset: record.byteOffset });
       previousTag = recordTag(record.body);
     }
     return {

@@ -1,29 +1,51 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AsyncMutex } from './async-mutex.ts';
-import { endedMarkerPath, offsetFilePath, parseRecordingFileName } from './recording-file-name.ts';
+import {
+  endedMarkerPath,
+  offsetFilePath,
+  parseRecordingFileName,
+  secretsFilePath,
+} from './recording-file-name.ts';
 import type { RecordingFileInfo } from './recording-file-name.ts';
 import { assertRecordingKey } from './recording-key.ts';
-import { readAcknowledgedCount, syncDirectory, writeAcknowledgedCount } from './offset-file.ts';
+import { readUploadProgress, syncDirectory, writeUploadProgress } from './offset-file.ts';
+import {
+  deletePendingChunk,
+  readPendingChunk,
+  writePendingChunk,
+  type PendingChunk,
+} from './pending-chunk-file.ts';
+import { sealChunk } from './recording-chunk.ts';
+import { readRecordingSecrets } from './recording-secrets-file.ts';
 import { RecordingIntegrityError } from './recording-errors.ts';
-import { readRecordingEvents } from './recording-reader.ts';
+import { readRecordingEvents, type IndexedEvent } from './recording-reader.ts';
 import { retryDelayMs } from './retry-backoff.ts';
 import { isRecordingOpen } from './session-recording.ts';
 
 /**
- * Upload protocol (docs/pam-contract.md, `POST /api/v1/pam/sessions/:id/event-batches`):
+ * Upload protocol — the reference's (reference §8.4; routes and chunk format in
+ * @burrow/platform-api routes/pam-session-recordings.ts and recording-chunk.ts):
  *
- *   acked  = <base>.offset (0 if missing)
- *   repeat: events[acked..acked+batch) → upload(sessionId, acked, events) → {acknowledgedEvents}
- *           acked = acknowledgedEvents; write <base>.offset
- *   when acked = every complete record and the session ended (<base>.ended, or the expiry in
- *   the file name has passed, and no connection of this process holds the file):
- *           end(sessionId); delete .enc, .offset, .ended
+ *   progress = <base>.offset {events, byteOffset, nextChunkIndex, startMs} (offset-file.ts)
+ *   secrets  = <base>.secrets, the session's recording key and upload token (written by the
+ *              gateway when the control plane hands them out with the credentials)
+ *   repeat:  records from byteOffset on, at most maxBatchEvents / ~maxBatchBytes of them
+ *     with secrets:    plaintext = JSON array of their events
+ *                      chunk #nextChunkIndex = sealChunk(sessionKey, AAD(projectId|sessionId|
+ *                      chunkIndex|storageBackend|v1), plaintext), written to <base>.chunk first,
+ *                      then POST …/chunks (x-gateway-upload-token); acknowledged → progress
+ *                      moves past those records and to the next index, <base>.chunk deleted.
+ *                      A <base>.chunk found at the start of a pass is sent again as it is
+ *                      (same index, same bytes: the control plane keeps one).
+ *     without secrets: POST …/event-batches?startOffset=<byteOffset> with the events (older
+ *                      control planes; the reference's fallback)
+ *   when the session ended (<base>.ended, or the expiry in the file name passed, and no
+ *   connection of this process holds the file) and every record is uploaded:
+ *            end(sessionId); delete .enc, .offset, .ended, .secrets, .chunk
  *
- * The control plane stores an event index once, so a crash between an upload and the offset
- * write only causes the same batch to be sent again. If the control plane answers with fewer
- * acknowledged events than the batch started at (it lost events), the uploader rewinds to that
- * count and sends from there.
+ * Records that fail verification are never uploaded: the verified ones before the first bad one
+ * are, and the error naming it is reported on every pass.
  */
 
 /** The control plane, as the uploader needs it. */
@@ -32,15 +54,13 @@ export interface RecordingUploaderOptions {
   dir: string;
   /** The gateway's PAM session key. */
   key: Uint8Array;
+  /** Sends one sealed chunk of a session (POST …/chunks); rejects on any failure (retried). */
+  uploadChunk(sessionId: string, uploadToken: string, chunk: ChunkUploadBody): Promise<void>;
   /**
-   * Sends events `startIndex … startIndex + events.length - 1` of a session; resolves with the
-   * total the control plane has stored. Rejects on any failure (retried with backoff).
+   * Sends events of a session that has no recording secrets, starting at byte `startOffset` of
+   * its file (POST …/event-batches); rejects on any failure (retried).
    */
-  upload(
-    sessionId: string,
-    startIndex: number,
-    events: unknown[],
-  ): Promise<{ acknowledgedEvents: number }>;
+  uploadEvents(sessionId: string, startOffset: number, events: unknown[]): Promise<void>;
   /** Tells the control plane the session ended (idempotent there). */
   end(sessionId: string): Promise<void>;
   /** Time between two passes over the directory (default 10 s, as the reference). */
@@ -59,6 +79,17 @@ export interface RecordingUploaderOptions {
   now?: () => number;
   /** Called for every failed attempt; errors never carry event contents or the key. */
   onError?: (sessionId: string, error: unknown) => void;
+}
+
+/** The chunk route's body (base64 fields, ciphertext inline). */
+export interface ChunkUploadBody {
+  chunkIndex: number;
+  startElapsedMs: number;
+  endElapsedMs: number;
+  ciphertextSha256: string;
+  ciphertextBytes: number;
+  iv: string;
+  ciphertext: string;
 }
 
 /** Where one session's upload stands after a pass. */
@@ -85,8 +116,6 @@ interface SessionState {
   lock: AsyncMutex;
   failures: number;
   nextAttemptAt: number;
-  /** Where `acked` starts in the file, to avoid walking it from the start every pass. */
-  cursor: { index: number; byteOffset: number } | undefined;
 }
 
 /**
@@ -170,7 +199,7 @@ export class RecordingUploader {
   private state(sessionId: string): SessionState {
     let state = this.sessions.get(sessionId);
     if (!state) {
-      state = { lock: new AsyncMutex(), failures: 0, nextAttemptAt: 0, cursor: undefined };
+      state = { lock: new AsyncMutex(), failures: 0, nextAttemptAt: 0 };
       this.sessions.set(sessionId, state);
     }
     return state;
@@ -187,7 +216,7 @@ export class RecordingUploader {
         throw new Error('backing off');
       }
       try {
-        const status = await this.upload(filePath, info, state);
+        const status = await this.upload(filePath, info);
         state.failures = 0;
         state.nextAttemptAt = 0;
         if (status.deleted) this.sessions.delete(info.sessionId);
@@ -207,76 +236,94 @@ export class RecordingUploader {
     });
   }
 
-  private async upload(
-    filePath: string,
-    info: RecordingFileInfo,
-    state: SessionState,
-  ): Promise<SessionUploadStatus> {
+  private async upload(filePath: string, info: RecordingFileInfo): Promise<SessionUploadStatus> {
     const { sessionId } = info;
     const offsetPath = offsetFilePath(filePath);
-    let acked = await readAcknowledgedCount(offsetPath);
-    let recorded = acked;
-    let rewound = false;
+    const key = this.options.key;
+    const secrets = await readRecordingSecrets(filePath, key, sessionId);
+    let progress = await readUploadProgress(offsetPath);
+
+    const pending = await readPendingChunk(filePath);
+    if (pending) {
+      if (!secrets) throw new Error(`${filePath}: a chunk is pending but the secrets are gone`);
+      await this.options.uploadChunk(sessionId, secrets.uploadToken, chunkBody(pending));
+      progress = pending.after;
+      await writeUploadProgress(offsetPath, progress);
+      await deletePendingChunk(filePath);
+    }
+
+    let recorded = progress.events;
     let integrityError: RecordingIntegrityError | undefined;
     for (;;) {
-      const cursor = state.cursor && state.cursor.index <= acked ? state.cursor : undefined;
       const readOptions = {
-        startIndex: acked,
-        ...(cursor ? { cursor } : {}),
+        startIndex: progress.events,
+        ...(progress.byteOffset !== undefined
+          ? { cursor: { index: progress.events, byteOffset: progress.byteOffset } }
+          : {}),
         maxEvents: this.options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS,
         maxBytes: this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
       };
       let read;
       try {
-        read = await readRecordingEvents(filePath, this.options.key, readOptions);
+        read = await readRecordingEvents(filePath, key, readOptions);
       } catch (error) {
         // A record that fails verification: upload the verified events before it, then stop
         // there (never past it) and report it; every later pass stops there again.
-        if (!(error instanceof RecordingIntegrityError) || error.recordIndex <= acked) throw error;
+        if (!(error instanceof RecordingIntegrityError) || error.recordIndex <= progress.events) {
+          throw error;
+        }
         integrityError = error;
-        read = await readRecordingEvents(filePath, this.options.key, {
+        read = await readRecordingEvents(filePath, key, {
           ...readOptions,
-          maxEvents: Math.min(readOptions.maxEvents, error.recordIndex - acked),
+          maxEvents: Math.min(readOptions.maxEvents, error.recordIndex - progress.events),
         });
       }
       recorded = read.nextIndex;
-      if (read.events.length === 0) {
-        // The offset may say more than the file holds only if the file was replaced; the
-        // control plane ignores what it has, so sending from the file's count is safe.
-        if (acked > recorded) acked = recorded;
-        break;
-      }
-      const startIndex = read.events[0]?.index ?? acked;
+      const first = read.events[0];
+      if (!first) break;
       const events = read.events.map((item) => item.event);
-      const answer = await this.options.upload(sessionId, startIndex, events);
-      const total = answer.acknowledgedEvents;
-      if (!Number.isSafeInteger(total) || total < 0) {
-        throw new Error(`control plane acknowledged ${String(total)} events`);
+      const after = {
+        events: read.nextIndex,
+        byteOffset: read.nextByteOffset,
+        nextChunkIndex: progress.nextChunkIndex,
+        startMs: progress.startMs ?? (await this.sessionStartMs(filePath, first)),
+      };
+      if (secrets) {
+        const times = events.map(eventTimeMs);
+        const elapsed = (ms: number | undefined) =>
+          ms === undefined || after.startMs === undefined ? 0 : Math.max(0, ms - after.startMs);
+        const chunkIndex = progress.nextChunkIndex;
+        const sealed = sealChunk(
+          secrets.sessionKey,
+          {
+            projectId: secrets.projectId,
+            sessionId,
+            chunkIndex,
+            storageBackend: secrets.storageBackend,
+          },
+          Buffer.from(JSON.stringify(events), 'utf8'),
+        );
+        const chunk: PendingChunk = {
+          chunkIndex,
+          startElapsedMs: elapsed(times.find((ms) => ms !== undefined)),
+          endElapsedMs: elapsed([...times].reverse().find((ms) => ms !== undefined)),
+          ...sealed,
+          after: { ...after, nextChunkIndex: chunkIndex + 1 },
+        };
+        await writePendingChunk(filePath, chunk);
+        await this.options.uploadChunk(sessionId, secrets.uploadToken, chunkBody(chunk));
+        progress = chunk.after;
+        await writeUploadProgress(offsetPath, progress);
+        await deletePendingChunk(filePath);
+      } else {
+        await this.options.uploadEvents(sessionId, first.byteOffset, events);
+        progress = after;
+        await writeUploadProgress(offsetPath, progress);
       }
-      if (total < startIndex) {
-        // The control plane has fewer events than we thought: send again from its count.
-        if (rewound) throw new Error(`control plane keeps acknowledging ${total} events`);
-        rewound = true;
-        state.cursor = undefined;
-        acked = total;
-        await writeAcknowledgedCount(offsetPath, acked);
-        continue;
-      }
-      if (total === startIndex) {
-        throw new Error(`control plane stored none of events ${startIndex}…`);
-      }
-      acked = Math.min(total, read.nextIndex);
-      state.cursor =
-        acked === read.nextIndex
-          ? { index: read.nextIndex, byteOffset: read.nextByteOffset }
-          : undefined;
-      await writeAcknowledgedCount(offsetPath, acked);
-      if (integrityError && acked >= integrityError.recordIndex) throw integrityError;
-      if (!read.more) {
-        recorded = read.nextIndex;
-        if (acked >= recorded) break;
-      }
+      if (integrityError && progress.events >= integrityError.recordIndex) throw integrityError;
+      if (!read.more) break;
     }
+    const acked = progress.events;
 
     const ended =
       (await exists(endedMarkerPath(filePath))) || info.expiresAt.getTime() <= this.now();
@@ -298,8 +345,17 @@ export class RecordingUploader {
     await rm(filePath, { force: true });
     await rm(offsetPath, { force: true });
     await rm(endedMarkerPath(filePath), { force: true });
+    await rm(secretsFilePath(filePath), { force: true });
+    await deletePendingChunk(filePath);
     await syncDirectory(path.dirname(filePath));
     return { ...status, deleted: true };
+  }
+
+  /** The timestamp of the session's first event (elapsed times of chunks count from it). */
+  private async sessionStartMs(filePath: string, first: IndexedEvent): Promise<number | undefined> {
+    if (first.index === 0) return eventTimeMs(first.event);
+    const read = await readRecordingEvents(filePath, this.options.key, { maxEvents: 1 });
+    return read.events[0] ? eventTimeMs(read.events[0].event) : undefined;
   }
 
   private async findRecording(
@@ -332,4 +388,24 @@ async function exists(filePath: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The route body of a sealed chunk. */
+function chunkBody(chunk: PendingChunk): ChunkUploadBody {
+  return {
+    chunkIndex: chunk.chunkIndex,
+    startElapsedMs: chunk.startElapsedMs,
+    endElapsedMs: chunk.endElapsedMs,
+    ciphertextSha256: chunk.sha256.toString('base64'),
+    ciphertextBytes: chunk.ciphertext.length,
+    iv: chunk.iv.toString('base64'),
+    ciphertext: chunk.ciphertext.toString('base64'),
+  };
+}
+
+/** An event's `timestamp` in ms, when it has a valid one. */
+function eventTimeMs(event: unknown): number | undefined {
+  const text = (event as { timestamp?: unknown } | null)?.timestamp;
+  const ms = typeof text === 'string' ? Date.parse(text) : Number.NaN;
+  return Number.isNaN(ms) ? undefined : ms;
 }

@@ -1,11 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   RecordingUploader,
   offsetFilePath,
   openSessionRecording,
+  readPendingChunk,
   retryDelayMs,
+  writeRecordingSecrets,
 } from '../src/index.ts';
 import type { RecordingUploaderOptions, SessionRecording } from '../src/index.ts';
 import { FakeControlPlane } from './support/fake-control-plane.ts';
@@ -21,7 +24,14 @@ afterEach(async () => {
   await fixture.cleanup();
 });
 
-async function record(count: number, expiresAt = inAnHour()): Promise<SessionRecording> {
+/**
+ * A session recording of `count` events whose control plane handed out recording secrets
+ * (`withSecrets`, the normal case) or none (an older control plane: event batches).
+ */
+async function record(
+  count: number,
+  { expiresAt = inAnHour(), withSecrets = true } = {},
+): Promise<SessionRecording> {
   const recording = await openSessionRecording({
     dir: fixture.dir,
     sessionId: fixture.sessionId,
@@ -29,6 +39,16 @@ async function record(count: number, expiresAt = inAnHour()): Promise<SessionRec
     expiresAt,
     key: fixture.key,
   });
+  if (withSecrets) {
+    const secrets = { key: randomBytes(32), uploadToken: 'upload-token-1', projectId: 'org-1' };
+    server.secrets.set(fixture.sessionId, secrets);
+    await writeRecordingSecrets(recording.path, fixture.key, fixture.sessionId, {
+      sessionKey: secrets.key,
+      uploadToken: secrets.uploadToken,
+      projectId: secrets.projectId,
+      storageBackend: 'postgres',
+    });
+  }
   for (let i = 0; i < count; i++) await recording.append(queryEvent(i));
   return recording;
 }
@@ -37,7 +57,8 @@ function uploader(options: Partial<RecordingUploaderOptions> = {}): RecordingUpl
   return new RecordingUploader({
     dir: fixture.dir,
     key: fixture.key,
-    upload: server.upload,
+    uploadChunk: server.uploadChunk,
+    uploadEvents: server.uploadEvents,
     end: server.end,
     retryJitter: 0,
     ...options,
@@ -46,9 +67,18 @@ function uploader(options: Partial<RecordingUploaderOptions> = {}): RecordingUpl
 
 const files = async () => (await readdir(fixture.dir)).sort();
 const expected = (count: number) => Array.from({ length: count }, (_, i) => queryEvent(i));
+const uploads = () => server.uploads.map((u) => [u.kind, u.at, u.count]);
 
-describe('RecordingUploader', () => {
-  it('uploads new events from the persisted offset; keeps the file until the session ended', async () => {
+/** Byte offsets of the records of a file. */
+async function recordOffsets(file: string): Promise<number[]> {
+  const bytes = await readFile(file);
+  const offsets: number[] = [];
+  for (let at = 0; at < bytes.length; at += 4 + bytes.readUInt32BE(at)) offsets.push(at);
+  return offsets;
+}
+
+describe('RecordingUploader (chunks, the reference protocol)', () => {
+  it('uploads new events as chunks 0, 1, … from the persisted progress; deletes every file once ended', async () => {
     const recording = await record(3);
     const up = uploader();
     expect(await up.flush(fixture.sessionId)).toMatchObject({
@@ -57,12 +87,21 @@ describe('RecordingUploader', () => {
       ended: false,
       deleted: false,
     });
-    expect(await readFile(offsetFilePath(recording.path), 'utf8')).toBe('3\n');
+    const offsets = await recordOffsets(recording.path);
+    const [events, byteOffset, nextChunkIndex] = (
+      await readFile(offsetFilePath(recording.path), 'utf8')
+    ).split('\n');
+    expect([events, byteOffset, nextChunkIndex]).toEqual([
+      '3',
+      String((await readFile(recording.path)).length),
+      '1',
+    ]);
+    expect(offsets).toHaveLength(3);
     await recording.append(queryEvent(3));
     await up.flush(fixture.sessionId);
-    expect(server.uploads.map((u) => [u.startIndex, u.count])).toEqual([
-      [0, 3],
-      [3, 1],
+    expect(uploads()).toEqual([
+      ['chunk', 0, 3],
+      ['chunk', 1, 1],
     ]);
     await up.flush(fixture.sessionId); // nothing new: no upload
     expect(server.uploads).toHaveLength(2);
@@ -70,38 +109,44 @@ describe('RecordingUploader', () => {
 
     await recording.markEnded();
     expect(await up.flush(fixture.sessionId)).toMatchObject({ ended: true, deleted: true });
-    expect(server.events.get(fixture.sessionId)).toEqual(expected(4));
+    expect(server.events(fixture.sessionId)).toEqual(expected(4));
     expect(server.ended.has(fixture.sessionId)).toBe(true);
     expect(await files()).toEqual([]);
     expect(await up.flush(fixture.sessionId)).toBeUndefined();
   });
 
-  it('a crash between an upload and the offset write: the batch is sent again, stored once', async () => {
+  it('a crash after a chunk was sent: the same chunk (index and bytes) is sent again, stored once', async () => {
     const recording = await record(5);
-    // The first gateway process: the control plane stores the batch, then the process dies
-    // before it writes the offset (the upload callback never returns to the uploader).
+    const sent: unknown[] = [];
     const dying = uploader({
-      upload: async (sessionId, startIndex, events) => {
-        await server.upload(sessionId, startIndex, events);
-        throw new Error('killed before the offset was written');
+      uploadChunk: async (sessionId, token, body) => {
+        sent.push(body);
+        await server.uploadChunk(sessionId, token, body);
+        throw new Error('killed before the progress was written');
       },
     });
     await expect(dying.flush(fixture.sessionId)).rejects.toThrow('killed');
-    expect(await files()).not.toContain(path.basename(offsetFilePath(recording.path)));
+    expect(await readPendingChunk(recording.path)).toMatchObject({ chunkIndex: 0 });
     await recording.append(queryEvent(5));
     await recording.markEnded();
 
-    // The restarted gateway resumes from the persisted offset (none: 0).
-    const restarted = uploader();
+    const restarted = uploader({
+      uploadChunk: async (sessionId, token, body) => {
+        sent.push(body);
+        await server.uploadChunk(sessionId, token, body);
+      },
+    });
     expect(await restarted.flush(fixture.sessionId)).toMatchObject({
       acknowledgedEvents: 6,
       deleted: true,
     });
-    expect(server.uploads.map((u) => [u.startIndex, u.count])).toEqual([
-      [0, 5],
-      [0, 6],
+    expect(sent[1]).toEqual(sent[0]);
+    expect(uploads()).toEqual([
+      ['chunk', 0, 5],
+      ['chunk', 0, 5],
+      ['chunk', 1, 1],
     ]);
-    expect(server.events.get(fixture.sessionId)).toEqual(expected(6));
+    expect(server.events(fixture.sessionId)).toEqual(expected(6));
   });
 
   it('retries a failing control plane with exponential backoff, then catches up', async () => {
@@ -109,27 +154,29 @@ describe('RecordingUploader', () => {
     server.failUploads = 3;
     let now = 1_000_000;
     const errors: unknown[] = [];
-    const up = uploader({
+    const attemptsAt: number[] = [];
+    let attempts = 0;
+    const counting = uploader({
       now: () => now,
       retryBaseMs: 100,
       retryCapMs: 250,
       onError: (_sessionId, error) => errors.push(error),
+      uploadChunk: async (...args) => {
+        attempts += 1;
+        attemptsAt.push(now - 1_000_000);
+        return server.uploadChunk(...args);
+      },
     });
-    const attemptsAt: number[] = [];
-    const tick = async () => {
-      const before = server.uploads.length;
-      await up.runOnce();
-      if (server.uploads.length > before) attemptsAt.push(now - 1_000_000);
-    };
     for (let t = 0; t <= 1000; t += 10) {
       now = 1_000_000 + t;
-      await tick();
+      await counting.runOnce();
     }
     // Failures at 0, 100, 300 (waits 100, 200, then capped 250): success at 550.
     expect(attemptsAt).toEqual([0, 100, 300, 550]);
+    expect(attempts).toBe(4);
     expect(errors).toHaveLength(3);
     expect(String(errors[0])).toContain('503');
-    expect(server.events.get(fixture.sessionId)).toEqual(expected(2));
+    expect(server.events(fixture.sessionId)).toEqual(expected(2));
     expect(retryDelayMs(1, { baseMs: 100, capMs: 250, jitter: 0 })).toBe(100);
     expect(retryDelayMs(10, { baseMs: 100, capMs: 250, jitter: 0.5, random: () => 1 })).toBe(125);
   });
@@ -138,40 +185,34 @@ describe('RecordingUploader', () => {
     const recording = await record(4);
     await recording.markEnded();
     const up = uploader({ maxBatchEvents: 3 });
-    server.failUploads = 1;
-    await expect(up.flush(fixture.sessionId)).rejects.toThrow('503');
-    expect((await files()).some((name) => name.endsWith('.enc'))).toBe(true);
-    // First batch stored, then the control plane fails: not everything acknowledged.
-    server.failUploads = 0;
-    const realUpload = server.upload;
     let calls = 0;
     const flaky = uploader({
       maxBatchEvents: 3,
-      upload: async (...args) => {
+      uploadChunk: async (...args) => {
         calls += 1;
-        if (calls === 2) throw new Error('503 on the second batch');
-        return realUpload(...args);
+        if (calls === 2) throw new Error('503 on the second chunk');
+        return server.uploadChunk(...args);
       },
     });
-    await expect(flaky.flush(fixture.sessionId)).rejects.toThrow('second batch');
-    expect(await readFile(offsetFilePath(recording.path), 'utf8')).toBe('3\n');
+    await expect(flaky.flush(fixture.sessionId)).rejects.toThrow('second chunk');
+    expect((await readFile(offsetFilePath(recording.path), 'utf8')).split('\n')[0]).toBe('3');
     expect(server.endCalls).toBe(0);
     // Everything acknowledged but end fails: still kept.
     server.failEnds = 1;
     await expect(up.flush(fixture.sessionId)).rejects.toThrow('503');
     expect((await files()).some((name) => name.endsWith('.enc'))).toBe(true);
     expect(await up.flush(fixture.sessionId)).toMatchObject({ deleted: true });
-    expect(server.events.get(fixture.sessionId)).toEqual(expected(4));
-    expect(server.uploads.map((u) => [u.startIndex, u.count])).toEqual([
-      [0, 3],
-      [0, 3],
-      [3, 1],
+    expect(server.events(fixture.sessionId)).toEqual(expected(4));
+    // The refused chunk 1 was kept on disk and sent as it was once the control plane answered.
+    expect(uploads()).toEqual([
+      ['chunk', 0, 3],
+      ['chunk', 1, 1],
     ]);
     expect(await files()).toEqual([]);
   });
 
   it('an expired session counts as ended, but not while a connection still holds the file', async () => {
-    const recording = await record(2, new Date(Date.now() - 1000));
+    const recording = await record(2, { expiresAt: new Date(Date.now() - 1000) });
     const up = uploader();
     expect(await up.flush(fixture.sessionId)).toMatchObject({ ended: true, deleted: false });
     await recording.close();
@@ -179,10 +220,9 @@ describe('RecordingUploader', () => {
     expect(server.ended.has(fixture.sessionId)).toBe(true);
   });
 
-  it('start() resumes what a previous run left in the directory and keeps going', async () => {
+  it('start() resumes what an older gateway left (an offset of events only) and keeps going', async () => {
     const recording = await record(3);
     await writeFile(offsetFilePath(recording.path), '2\n');
-    server.events.set(fixture.sessionId, expected(2));
     await recording.markEnded();
     const up = uploader({ intervalMs: 20 });
     up.start();
@@ -191,36 +231,48 @@ describe('RecordingUploader', () => {
     } finally {
       await up.stop();
     }
-    expect(server.uploads.map((u) => [u.startIndex, u.count])).toEqual([[2, 1]]);
-    expect(server.events.get(fixture.sessionId)).toEqual(expected(3));
-  });
-
-  it('rewinds when the control plane acknowledges fewer events than the offset says', async () => {
-    const recording = await record(4);
-    await writeFile(offsetFilePath(recording.path), '3\n');
-    server.events.set(fixture.sessionId, expected(1)); // it lost events 1 and 2
-    const up = uploader({
-      upload: async (sessionId, startIndex, events) => {
-        const stored = server.events.get(sessionId) ?? [];
-        // A gap answers with the stored count, as the control plane's 409 body does.
-        if (startIndex > stored.length) return { acknowledgedEvents: stored.length };
-        return server.upload(sessionId, startIndex, events);
-      },
-    });
-    expect(await up.flush(fixture.sessionId)).toMatchObject({ acknowledgedEvents: 4 });
-    expect(server.events.get(fixture.sessionId)).toEqual(expected(4));
-    await recording.close();
+    expect(uploads()).toEqual([['chunk', 0, 1]]);
+    expect(server.events(fixture.sessionId)).toEqual([queryEvent(2)]);
   });
 
   it('batches by event count', async () => {
     const recording = await record(10);
     await uploader({ maxBatchEvents: 3 }).flush(fixture.sessionId);
-    expect(server.uploads.map((u) => [u.startIndex, u.count])).toEqual([
-      [0, 3],
-      [3, 3],
-      [6, 3],
-      [9, 1],
+    expect(uploads()).toEqual([
+      ['chunk', 0, 3],
+      ['chunk', 1, 3],
+      ['chunk', 2, 3],
+      ['chunk', 3, 1],
     ]);
+    await recording.close();
+  });
+
+  it('a chunk refused by the control plane (wrong token) is retried, never skipped', async () => {
+    const recording = await record(2);
+    server.secrets.set(fixture.sessionId, {
+      ...(server.secrets.get(fixture.sessionId) as { key: Buffer; projectId: string }),
+      uploadToken: 'another',
+    });
+    await expect(uploader().flush(fixture.sessionId)).rejects.toThrow('Invalid upload token');
+    expect(server.events(fixture.sessionId)).toEqual([]);
+    expect(
+      (await readFile(offsetFilePath(recording.path), 'utf8').catch(() => '0')).split('\n')[0],
+    ).toBe('0');
+    await recording.close();
+  });
+});
+
+describe('RecordingUploader without recording secrets (event batches by byte offset)', () => {
+  it('sends each batch with the byte offset of its first record', async () => {
+    const recording = await record(5, { withSecrets: false });
+    await uploader({ maxBatchEvents: 2 }).flush(fixture.sessionId);
+    const offsets = await recordOffsets(recording.path);
+    expect(uploads()).toEqual([
+      ['batch', offsets[0], 2],
+      ['batch', offsets[2], 2],
+      ['batch', offsets[4], 1],
+    ]);
+    expect(server.events(fixture.sessionId)).toEqual(expected(5));
     await recording.close();
   });
 });
@@ -231,11 +283,7 @@ describe('RecordingUploader and a record that fails verification', () => {
     await recording.markEnded();
     // Delete record 3: record 4 now sits at position 3 and does not follow record 2.
     const bytes = await readFile(recording.path);
-    const offsets = [0];
-    while ((offsets.at(-1) as number) < bytes.length) {
-      const at = offsets.at(-1) as number;
-      offsets.push(at + 4 + bytes.readUInt32BE(at));
-    }
+    const offsets = [...(await recordOffsets(recording.path)), bytes.length];
     await writeFile(
       recording.path,
       Buffer.concat([bytes.subarray(0, offsets[3]), bytes.subarray(offsets[4])]),
@@ -245,9 +293,9 @@ describe('RecordingUploader and a record that fails verification', () => {
     await expect(up.flush(fixture.sessionId)).rejects.toThrow(
       /record 3 \(byte \d+\) failed authentication: it does not follow record 2/,
     );
-    expect(server.events.get(fixture.sessionId)).toEqual(expected(3));
+    expect(server.events(fixture.sessionId)).toEqual(expected(3));
     await expect(up.flush(fixture.sessionId)).rejects.toThrow(/record 3/);
-    expect(server.events.get(fixture.sessionId)).toEqual(expected(3));
+    expect(server.events(fixture.sessionId)).toEqual(expected(3));
     expect(server.endCalls).toBe(0);
     expect(await files()).toContain(path.basename(recording.path));
     expect(errors).toHaveLength(2);

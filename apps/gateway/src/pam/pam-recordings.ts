@@ -5,8 +5,11 @@
  *   key        GET /api/v2/gateways/pam-session-key, fetched once and kept in memory
  *   files      <dir>/pam_session_<id>_<type>_expires_<unix>.enc, one per session, opened at the
  *              session's first connection; every query event is appended (encrypted, fsynced)
- *   uploader   every intervalMs: new events -> POST …/event-batches?startOffset=N; once a session
- *              ended and everything is acknowledged -> POST …/end and the files are deleted.
+ *   secrets    the session's recording key and upload token from its credentials answer, kept
+ *              sealed next to the recording (<base>.secrets) before its first event
+ *   uploader   every intervalMs: new events -> sealed chunks, POST …/chunks (the reference's
+ *              protocol; without secrets: POST …/event-batches?startOffset=<byte offset>); once a
+ *              session ended and everything is acknowledged -> POST …/end and the files are deleted.
  *              Started at the first session, or at gateway start when files of an earlier run
  *              are waiting (they are resumed from their persisted offsets).
  *   bound      --pam-session-recording-max-bytes: a new session is refused while the local
@@ -20,10 +23,12 @@ import { access, mkdir, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SessionRecording } from '@burrow/session-recorder';
+import type { RecordingSecrets } from '@burrow/session-recorder';
 import {
   RecordingUploader,
   openSessionRecording,
   recordingFileName,
+  writeRecordingSecrets,
 } from '@burrow/session-recorder';
 import type { Logger } from '@burrow/observability';
 import type { PamPlatformClient } from '../platform/pam-platform-client.ts';
@@ -105,6 +110,15 @@ export class PamRecordings {
     return openSessionRecording({ dir, sessionId, resourceType, expiresAt, key });
   }
 
+  /** Keeps a session's recording secrets next to its recording (sealed with the gateway key). */
+  async saveSecrets(
+    recordingPath: string,
+    sessionId: string,
+    secrets: RecordingSecrets,
+  ): Promise<void> {
+    await writeRecordingSecrets(recordingPath, await this.key(), sessionId, secrets);
+  }
+
   /** Bytes the local recordings take now (undefined until the directory is known). */
   async usedBytes(): Promise<number | undefined> {
     if (!this.dirPromise) return undefined;
@@ -173,8 +187,10 @@ export class PamRecordings {
     this.uploader = new RecordingUploader({
       dir,
       key,
-      upload: (sessionId, startIndex, events) =>
-        platform.uploadEvents(sessionId, startIndex, events),
+      uploadChunk: (sessionId, uploadToken, chunk) =>
+        platform.uploadChunk(sessionId, uploadToken, chunk),
+      uploadEvents: (sessionId, startOffset, events) =>
+        platform.uploadEvents(sessionId, startOffset, events),
       end: (sessionId) => platform.endSession(sessionId),
       intervalMs: this.options.uploadIntervalMs ?? RECORDING_UPLOAD_INTERVAL_MS,
       onError: (sessionId, error) =>

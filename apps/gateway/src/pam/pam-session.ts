@@ -14,7 +14,7 @@
  * (pam-protocol.ts), which also validates the credentials.
  */
 import type tls from 'node:tls';
-import type { SessionRecording } from '@burrow/session-recorder';
+import type { RecordingSecrets, SessionRecording } from '@burrow/session-recorder';
 import type { Logger } from '@burrow/observability';
 import type { PamPlatformClient } from '../platform/pam-platform-client.ts';
 import type { PamRecordings } from './pam-recordings.ts';
@@ -49,6 +49,9 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
   private readonly logger: Logger;
   private readonly connections = new Set<PamConnection>();
   private credentialsPromise: Promise<Credentials> | undefined;
+  /** The session's recording secrets from the credentials answer (chunk uploads). */
+  private recordingSecrets: RecordingSecrets | undefined;
+  private secretsSaved: Promise<void> | undefined;
   private recordingPromise: Promise<SessionRecording> | undefined;
   private recording: SessionRecording | undefined;
   /** Appends run one after another, in the order the events happened. */
@@ -123,7 +126,20 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
           'not-recordable',
         );
       });
-    const [credentials] = await Promise.all([this.credentialsPromise, this.recordingPromise]);
+    const [credentials, recording] = await Promise.all([
+      this.credentialsPromise,
+      this.recordingPromise,
+    ]);
+    // The chunk uploads' secrets are on disk before the first event can be recorded (the caller
+    // only reaches the database after this resolves), so no event goes out another way.
+    this.secretsSaved ??= this.saveRecordingSecrets(recording).catch((error: unknown) => {
+      this.secretsSaved = undefined;
+      throw new PamSessionError(
+        `gateway cannot record this session, so it is refused: ${messageOf(error)}`,
+        'not-recordable',
+      );
+    });
+    await this.secretsSaved;
     const late = this.refusal();
     if (late) throw late;
     return credentials;
@@ -203,9 +219,15 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
     this.expiryTimer.unref();
   }
 
+  private async saveRecordingSecrets(recording: SessionRecording): Promise<void> {
+    const secrets = this.recordingSecrets;
+    if (secrets) await this.options.recordings.saveSecrets(recording.path, this.sessionId, secrets);
+  }
+
   private async fetchCredentials(): Promise<Credentials> {
     try {
       const answer = await this.options.platform.fetchCredentials(this.sessionId);
+      this.recordingSecrets = answer.recording;
       const credentials = this.protocol.parseCredentials(answer.credentials);
       if (answer.expiresAt && answer.expiresAt.getTime() < this.expiresAt.getTime()) {
         this.expiresAt = answer.expiresAt;

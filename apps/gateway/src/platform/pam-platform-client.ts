@@ -1,12 +1,19 @@
 /**
  * The control-plane calls the gateway's PAM sessions and recordings make (reference §8.2/§8.4),
  * as a narrow port the protocol-neutral pam/ code depends on (and tests fake). The routes and their
- * schemas are @burrow/platform-api's (pamSessionCredentials, gatewayPamSessionKey,
- * uploadPamSessionEvents, endPamSession); the calls go through its PlatformClient with the
- * gateway's machine identity token. The password is only ever held in memory and is never part of
- * an error message or log line.
+ * schemas are @burrow/platform-api's (pamSessionCredentials — with the session's recording
+ * secrets —, gatewayPamSessionKey, recordPamSessionChunk, uploadPamSessionEvents, endPamSession);
+ * the calls go through its PlatformClient with the gateway's machine identity token. The password
+ * and the recording secrets are only ever held in memory (the secrets also sealed on disk by
+ * pam-recordings.ts) and are never part of an error message or log line.
  */
-import { PAM_SESSION_KEY_BYTES, routes, type PlatformClient } from '@burrow/platform-api';
+import {
+  GATEWAY_UPLOAD_TOKEN_HEADER,
+  PAM_SESSION_KEY_BYTES,
+  routes,
+  type PlatformClient,
+} from '@burrow/platform-api';
+import type { ChunkUploadBody, RecordingSecrets } from '@burrow/session-recorder';
 
 export { PAM_SESSION_KEY_BYTES };
 
@@ -15,16 +22,17 @@ export interface SessionCredentials {
   readonly credentials: object;
   /** When the control plane says the session ends, if it said a valid time. */
   readonly expiresAt: Date | undefined;
+  /** The session's recording secrets, when the control plane hands them out (chunk uploads). */
+  readonly recording: RecordingSecrets | undefined;
 }
 
 export interface PamPlatformClient {
   fetchCredentials(sessionId: string): Promise<SessionCredentials>;
   fetchSessionKey(): Promise<Buffer>;
-  uploadEvents(
-    sessionId: string,
-    startOffset: number,
-    events: unknown[],
-  ): Promise<{ acknowledgedEvents: number }>;
+  /** Events of a session without recording secrets, from byte `startOffset` of its file. */
+  uploadEvents(sessionId: string, startOffset: number, events: unknown[]): Promise<void>;
+  /** One sealed chunk of a session's recording. */
+  uploadChunk(sessionId: string, uploadToken: string, chunk: ChunkUploadBody): Promise<void>;
   endSession(sessionId: string): Promise<void>;
 }
 
@@ -41,6 +49,7 @@ export function createPamPlatformClient(platform: Pick<PlatformClient, 'call'>):
       return {
         credentials: answer.credentials,
         expiresAt: Number.isNaN(expiresAt) ? undefined : new Date(expiresAt),
+        recording: answer.recording ? recordingSecrets(answer.recording) : undefined,
       };
     },
     async fetchSessionKey() {
@@ -52,14 +61,39 @@ export function createPamPlatformClient(platform: Pick<PlatformClient, 'call'>):
       }
       return key;
     },
-    uploadEvents: (sessionId, startOffset, events) =>
-      platform.call(routes.uploadPamSessionEvents, {
+    async uploadEvents(sessionId, startOffset, events) {
+      await platform.call(routes.uploadPamSessionEvents, {
         params: { sessionId },
         query: { startOffset },
         body: events as Array<Record<string, unknown>>,
-      }),
+      });
+    },
+    async uploadChunk(sessionId, uploadToken, chunk) {
+      await platform.call(routes.recordPamSessionChunk, {
+        params: { sessionId },
+        body: chunk,
+        headers: { [GATEWAY_UPLOAD_TOKEN_HEADER]: uploadToken },
+      });
+    },
     async endSession(sessionId) {
       await platform.call(routes.endPamSession, { params: { sessionId } });
     },
+  };
+}
+
+/** The credentials answer's `recording` (reference §8.2), checked. */
+function recordingSecrets(recording: {
+  sessionKey: string;
+  uploadToken: string;
+  storageBackend: string;
+  projectId: string;
+}): RecordingSecrets {
+  const sessionKey = Buffer.from(recording.sessionKey, 'base64');
+  if (sessionKey.length !== 32) throw new Error('recording.sessionKey is not 32 bytes');
+  return {
+    sessionKey,
+    uploadToken: recording.uploadToken,
+    projectId: recording.projectId,
+    storageBackend: recording.storageBackend,
   };
 }

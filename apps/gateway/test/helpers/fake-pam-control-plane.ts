@@ -1,9 +1,12 @@
 /**
  * The control plane's PAM routes as the gateway uses them (docs/pam-contract.md), on node:http:
- * credentials per session (or an error status), the gateway's session key, event-batch intake
- * with the contract's offset rules, and session end. Tests read back what arrived.
+ * credentials per session (or an error status) with the session's recording secrets, the
+ * gateway's session key, the recording intake (chunks checked with the session's key and stored
+ * once per index; event batches once per byte offset), and session end. Tests read back what
+ * arrived.
  */
 import { randomBytes } from 'node:crypto';
+import { openChunk } from '@burrow/session-recorder';
 import http from 'node:http';
 import type net from 'node:net';
 
@@ -24,8 +27,10 @@ export interface FakePamControlPlane {
   readonly key: Buffer;
   /** Session -> credentials, or an HTTP status to answer with. */
   readonly sessions: Map<string, FakeCredentials | number>;
-  /** Stored events per session, in index order. */
+  /** Stored events per session, in order (event batches by offset, then chunks by index). */
   readonly events: Map<string, unknown[]>;
+  /** Chunk indexes each session's uploads carried, in arrival order (replays included). */
+  readonly chunkUploads: Map<string, number[]>;
   /** Sessions whose end was posted, with how many times. */
   readonly ended: Map<string, number>;
   /** How many credential fetches each session got. */
@@ -41,6 +46,36 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
   const key = randomBytes(32);
   const sessions = new Map<string, FakeCredentials | number>();
   const events = new Map<string, unknown[]>();
+  const chunkUploads = new Map<string, number[]>();
+  const chunksBySession = new Map<string, Map<number, unknown[]>>();
+  const batches = new Map<string, Map<number, unknown[]>>();
+  const secrets = new Map<string, { key: Buffer; uploadToken: string }>();
+  const secretsOf = (sessionId: string) => {
+    let entry = secrets.get(sessionId);
+    if (!entry) {
+      entry = { key: randomBytes(32), uploadToken: randomBytes(16).toString('hex') };
+      secrets.set(sessionId, entry);
+    }
+    return entry;
+  };
+  const inOrder = (map: Map<number, unknown[]> | undefined): unknown[] =>
+    [...(map ?? new Map<number, unknown[]>()).entries()]
+      .sort(([a], [b]) => a - b)
+      .flatMap(([, list]) => list);
+  const store = (
+    into: Map<string, Map<number, unknown[]>>,
+    sessionId: string,
+    at: number,
+    list: unknown[],
+  ): void => {
+    const stored = into.get(sessionId) ?? new Map<number, unknown[]>();
+    into.set(sessionId, stored);
+    if (!stored.has(at)) stored.set(at, list);
+    events.set(sessionId, [
+      ...inOrder(batches.get(sessionId)),
+      ...inOrder(chunksBySession.get(sessionId)),
+    ]);
+  };
   const ended = new Map<string, number>();
   const credentialFetches = new Map<string, number>();
   const requests: string[] = [];
@@ -65,9 +100,10 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
         response.end(key);
         return;
       }
-      const match = /^\/api\/v1\/pam\/sessions\/([^/]+)\/(credentials|event-batches|end)$/.exec(
-        url.pathname,
-      );
+      const match =
+        /^\/api\/v1\/pam\/sessions\/([^/]+)\/(credentials|event-batches|chunks|end)$/.exec(
+          url.pathname,
+        );
       if (!match) {
         json(404, { message: 'not found' });
         return;
@@ -87,6 +123,13 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
               ...entry,
             },
             expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+            recording: {
+              sessionKey: secretsOf(sessionId).key.toString('base64'),
+              uploadToken: secretsOf(sessionId).uploadToken,
+              storageBackend: 'postgres',
+              projectId: 'org-1',
+              sessionId,
+            },
           });
         }
         return;
@@ -94,16 +137,37 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
       if (route === 'event-batches' && request.method === 'POST') {
         const startOffset = Number(url.searchParams.get('startOffset'));
         const batch = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown[];
-        const stored = events.get(sessionId) ?? [];
-        if (startOffset > stored.length) {
-          json(409, { message: 'gap' });
+        store(batches, sessionId, startOffset, batch);
+        json(200, { acknowledgedEvents: events.get(sessionId)?.length ?? 0 });
+        return;
+      }
+      if (route === 'chunks' && request.method === 'POST') {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string>;
+        const chunkIndex = Number(body.chunkIndex);
+        const session = secrets.get(sessionId);
+        if (!session || request.headers['x-gateway-upload-token'] !== session.uploadToken) {
+          json(400, { message: 'Invalid upload token' });
           return;
         }
-        batch.forEach((event, i) => {
-          if (startOffset + i >= stored.length) stored.push(event);
-        });
-        events.set(sessionId, stored);
-        json(200, { acknowledgedEvents: stored.length });
+        let list: unknown[];
+        try {
+          list = openChunk(
+            session.key,
+            { projectId: 'org-1', sessionId, chunkIndex, storageBackend: 'postgres' },
+            {
+              iv: Buffer.from(String(body.iv), 'base64'),
+              ciphertext: Buffer.from(String(body.ciphertext), 'base64'),
+              sha256: Buffer.from(String(body.ciphertextSha256), 'base64'),
+              bytes: Number(body.ciphertextBytes),
+            },
+          );
+        } catch (error) {
+          json(400, { message: (error as Error).message });
+          return;
+        }
+        chunkUploads.set(sessionId, [...(chunkUploads.get(sessionId) ?? []), chunkIndex]);
+        store(chunksBySession, sessionId, chunkIndex, list);
+        json(200, { ok: true, storageBackend: 'postgres' });
         return;
       }
       if (route === 'end' && request.method === 'POST') {
@@ -134,6 +198,7 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
     key,
     sessions,
     events,
+    chunkUploads,
     ended,
     credentialFetches,
     requests,

@@ -29,6 +29,7 @@ const platform: PamPlatformClient = {
   fetchCredentials: () => Promise.reject(new Error('not used')),
   fetchSessionKey: async () => key,
   uploadEvents: () => Promise.reject(new Error('control plane unreachable')),
+  uploadChunk: () => Promise.reject(new Error('control plane unreachable')),
   endSession: () => Promise.reject(new Error('control plane unreachable')),
 };
 

@@ -437,6 +437,7 @@ describe('InnerTlsServer', () => {
         fetchCredentials: () => Promise.reject(new Error('must not be called')),
         fetchSessionKey: () => Promise.reject(new Error('must not be called')),
         uploadEvents: () => Promise.reject(new Error('must not be called')),
+        uploadChunk: () => Promise.reject(new Error('must not be called')),
         endSession: () => Promise.reject(new Error('must not be called')),
       };
       const sessions = new PamSessions({

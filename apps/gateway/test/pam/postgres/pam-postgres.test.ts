@@ -253,6 +253,9 @@ test('psql as a SCRAM user runs DDL and queries; every query is recorded in orde
     { input: 'SELECT current_user, current_database();', output: 'SELECT 1' },
   ]);
   for (const event of events) expect(Number.isNaN(Date.parse(event.timestamp))).toBe(false);
+  // Uploaded as sealed chunks (the reference's protocol), numbered from 0, never as event batches.
+  expect(controlPlane.chunkUploads.get(session.sessionId)?.[0]).toBe(0);
+  expect(controlPlane.requests.some((line) => line.includes('/event-batches'))).toBe(false);
   expect(everythingVisible(session, events)).not.toContain(postgres.scram.password);
   // The caller never got an authentication request other than AuthenticationOk.
   expect(logs.lines.some((line) => line.method === 'scram-sha-256')).toBe(true);
