@@ -41,6 +41,8 @@ export interface PamSessionRecord {
   expiresAt?: string | null;
   eventCount?: number;
   events?: PamSessionEvent[];
+  /** What the control plane knows is missing from the recording. */
+  recordingProblems?: string[];
 }
 
 export async function createPostgresResource(

@@ -437,6 +437,13 @@ describe('burrow pam access to PostgreSQL', () => {
     // Results are summarised.
     const create = session.events?.find((e) => e.input.includes('CREATE TABLE orders'));
     expect(create?.output).toMatch(/CREATE TABLE/);
+    // The gateway uploaded with the reference's protocol: sealed chunks the control plane
+    // opened and stored, never the event-batch fallback; nothing is missing.
+    const controlPlaneLog = fs.readFileSync(path.join(stack.workDir, 'control-plane.log'), 'utf8');
+    const lines = controlPlaneLog.split('\n').filter((line) => line.includes(main.sessionId));
+    expect(lines.some((line) => line.includes('PAM session recording chunk received'))).toBe(true);
+    expect(lines.some((line) => line.includes('PAM session event batch received'))).toBe(false);
+    expect(session.recordingProblems ?? []).toEqual([]);
 
     // The same, through the CLI.
     const shown = await burrow(['pam', 'sessions', 'show', main.sessionId]);
