@@ -564,12 +564,25 @@ describe('PAM session credentials, key, events, end', () => {
     expect(presigned.statusCode).toBe(400);
     expect(presigned.json<{ message: string }>().message).toMatch(/POST ciphertext to \/chunks/);
 
+    // The gateway ends the session saying it recorded 9 events: 6 arrived.
+    expect(
+      (
+        await call(gw.token, 'POST', `/api/v1/pam/sessions/${sessionId}/end`, {
+          recordedEvents: 9,
+        })
+      ).statusCode,
+    ).toBe(200);
+    // Only the session's gateway is believed about it.
+    await call(user.token, 'POST', `/api/v1/pam/sessions/${sessionId}/end`, { recordedEvents: 6 });
     const shown = await call(user.token, 'GET', `/api/v1/pam/sessions/${sessionId}`);
     expect(shown.json()).toMatchObject({
       session: {
         eventCount: 6,
         events: [0, 1, 2, 3, 6, 7].map(ev),
-        recordingProblems: [expect.stringMatching(/^chunk 3 is missing: /)],
+        recordingProblems: [
+          expect.stringMatching(/^chunk 3 is missing: /),
+          'the gateway recorded 9 events but 6 arrived: the last 3 are missing',
+        ],
       },
     });
     // Nothing of the key or token is stored in the clear.

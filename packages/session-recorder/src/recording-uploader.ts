@@ -42,7 +42,7 @@ import { isRecordingOpen } from './session-recording.ts';
  *                      control planes; the reference's fallback)
  *   when the session ended (<base>.ended, or the expiry in the file name passed, and no
  *   connection of this process holds the file) and every record is uploaded:
- *            end(sessionId); delete .enc, .offset, .ended, .secrets, .chunk
+ *            end(sessionId, events recorded); delete .enc, .offset, .ended, .secrets, .chunk
  *
  * Records that fail verification are never uploaded: the verified ones before the first bad one
  * are, and the error naming it is reported on every pass.
@@ -61,8 +61,11 @@ export interface RecordingUploaderOptions {
    * its file (POST …/event-batches); rejects on any failure (retried).
    */
   uploadEvents(sessionId: string, startOffset: number, events: unknown[]): Promise<void>;
-  /** Tells the control plane the session ended (idempotent there). */
-  end(sessionId: string): Promise<void>;
+  /**
+   * Tells the control plane the session ended (idempotent there), with the number of events its
+   * recording holds — every one of them uploaded — so readers learn if fewer arrived.
+   */
+  end(sessionId: string, recordedEvents: number): Promise<void>;
   /** Time between two passes over the directory (default 10 s, as the reference). */
   intervalMs?: number;
   /** Events per batch (default 1000). */
@@ -341,7 +344,7 @@ export class RecordingUploader {
       maxEvents: 1,
     });
     if (after.events.length > 0) return status;
-    await this.options.end(sessionId);
+    await this.options.end(sessionId, recorded);
     await rm(filePath, { force: true });
     await rm(offsetPath, { force: true });
     await rm(endedMarkerPath(filePath), { force: true });

@@ -111,6 +111,7 @@ describe('RecordingUploader (chunks, the reference protocol)', () => {
     expect(await up.flush(fixture.sessionId)).toMatchObject({ ended: true, deleted: true });
     expect(server.events(fixture.sessionId)).toEqual(expected(4));
     expect(server.ended.has(fixture.sessionId)).toBe(true);
+    expect(server.recordedEvents.get(fixture.sessionId)).toBe(4);
     expect(await files()).toEqual([]);
     expect(await up.flush(fixture.sessionId)).toBeUndefined();
   });

@@ -140,7 +140,12 @@ export const pamSessionsPlugin: FastifyPluginAsyncTypebox<{
     ...declaredRoute(routes.endPamSession),
     handler: async (request) => {
       const caller = authenticate(request);
-      const { session, endedNow, byGateway } = sessions.end(caller, request.params.sessionId);
+      const { session, endedNow, byGateway } = sessions.end(
+        caller,
+        request.params.sessionId,
+        // The reference's clients may post no body at all.
+        (request.body as { recordedEvents?: number } | undefined)?.recordedEvents,
+      );
       if (endedNow) {
         request.log.info({ sessionId: session.id, identityId: caller.id }, 'PAM session ended');
         // Its gateway closed it already when it is the one asking.

@@ -95,11 +95,16 @@ export class PamSessionService {
   end(
     caller: Identity,
     sessionId: string,
+    recordedEvents?: number,
   ): { session: PamSession; endedNow: boolean; byGateway: boolean } {
     const session = this.#sessionOfOrg(caller, sessionId);
     const byGateway = this.#isSessionGateway(caller, session);
     if (session.identityId !== caller.id && !byGateway && !can(caller, 'pam.sessions.end-any')) {
       throw new ForbiddenError('Only the session’s user, its gateway or an admin may end it');
+    }
+    // Only the session's gateway knows what it recorded.
+    if (byGateway && recordedEvents !== undefined) {
+      this.#recordings.declareRecordedEvents(session.id, recordedEvents);
     }
     const ended = this.#sessions.end(session.id) as PamSession;
     return { session: ended, endedNow: session.endedAt === null, byGateway };

@@ -113,6 +113,15 @@ export class PamRecordingStore {
     })();
   }
 
+  /** The gateway's word on how many events it recorded (the largest it said). */
+  declareRecordedEvents(sessionId: string, recordedEvents: number): void {
+    this.#db
+      .prepare(
+        'UPDATE pam_sessions SET recorded_events = MAX(COALESCE(recorded_events, 0), ?) WHERE id = ?',
+      )
+      .run(recordedEvents, sessionId);
+  }
+
   /** Events stored for the session (all protocols). */
   eventCount(sessionId: string): number {
     return (
@@ -162,6 +171,18 @@ export class PamRecordingStore {
       }
       expected = row.chunk_index + 1;
       events.push(...(JSON.parse(row.events) as unknown[]));
+    }
+    const declared = this.#db
+      .prepare<[string], { recorded_events: number | null }>(
+        'SELECT recorded_events FROM pam_sessions WHERE id = ?',
+      )
+      .get(sessionId)?.recorded_events;
+    if (declared !== null && declared !== undefined && declared !== events.length) {
+      problems.push(
+        declared > events.length
+          ? `the gateway recorded ${declared} events but ${events.length} arrived: the last ${declared - events.length} are missing`
+          : `the gateway recorded ${declared} events but ${events.length} arrived`,
+      );
     }
     return { events, problems };
   }

@@ -191,7 +191,7 @@ export class PamRecordings {
         platform.uploadChunk(sessionId, uploadToken, chunk),
       uploadEvents: (sessionId, startOffset, events) =>
         platform.uploadEvents(sessionId, startOffset, events),
-      end: (sessionId) => platform.endSession(sessionId),
+      end: (sessionId, recordedEvents) => platform.endSession(sessionId, recordedEvents),
       intervalMs: this.options.uploadIntervalMs ?? RECORDING_UPLOAD_INTERVAL_MS,
       onError: (sessionId, error) =>
         this.logger.warn({ sessionId, error: message(error) }, 'recording upload failed'),

@@ -33,7 +33,8 @@ export interface PamPlatformClient {
   uploadEvents(sessionId: string, startOffset: number, events: unknown[]): Promise<void>;
   /** One sealed chunk of a session's recording. */
   uploadChunk(sessionId: string, uploadToken: string, chunk: ChunkUploadBody): Promise<void>;
-  endSession(sessionId: string): Promise<void>;
+  /** Ends the session; `recordedEvents` once its whole recording is uploaded. */
+  endSession(sessionId: string, recordedEvents?: number): Promise<void>;
 }
 
 /**
@@ -75,8 +76,11 @@ export function createPamPlatformClient(platform: Pick<PlatformClient, 'call'>):
         headers: { [GATEWAY_UPLOAD_TOKEN_HEADER]: uploadToken },
       });
     },
-    async endSession(sessionId) {
-      await platform.call(routes.endPamSession, { params: { sessionId } });
+    async endSession(sessionId, recordedEvents) {
+      await platform.call(routes.endPamSession, {
+        params: { sessionId },
+        body: recordedEvents === undefined ? {} : { recordedEvents },
+      });
     },
   };
 }

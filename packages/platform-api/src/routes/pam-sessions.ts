@@ -67,7 +67,13 @@ export const endPamSession = defineRoute({
   summary:
     'End a session (its user, its gateway or an admin) and close it at the gateway; idempotent',
   params: SessionParams,
-  body: Type.Object({}),
+  body: Type.Object({
+    /**
+     * Burrow (additive): the session's gateway says how many events it recorded, once all of
+     * them are uploaded; readers are told when fewer arrived (records lost or cut off the end).
+     */
+    recordedEvents: Type.Optional(Type.Integer({ minimum: 0 })),
+  }),
   response: {
     200: Type.Object({
       session: Type.Object({

@@ -81,8 +81,12 @@ export class FakeControlPlane {
     return [...inOrder(this.batches.get(sessionId)), ...inOrder(this.chunks.get(sessionId))];
   }
 
-  end = async (sessionId: string): Promise<void> => {
+  /** What the gateway said it recorded, per session. */
+  readonly recordedEvents = new Map<string, number>();
+
+  end = async (sessionId: string, recordedEvents: number): Promise<void> => {
     this.endCalls += 1;
+    this.recordedEvents.set(sessionId, recordedEvents);
     if (this.failEnds > 0) {
       this.failEnds -= 1;
       throw new Error('503 Service Unavailable');

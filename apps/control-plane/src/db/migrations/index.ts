@@ -5,6 +5,7 @@ import { gatewayRelays } from './0004-gateway-relays.ts';
 import { rolesAndGrants } from './0005-roles-and-grants.ts';
 import { revocation } from './0006-revocation.ts';
 import { pamRecordingUploads } from './0007-pam-recording-uploads.ts';
+import { pamRecordedEvents } from './0008-pam-recorded-events.ts';
 
 /** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
 export interface Migration {
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   rolesAndGrants,
   revocation,
   pamRecordingUploads,
+  pamRecordedEvents,
 ];
