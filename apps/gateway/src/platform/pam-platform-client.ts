@@ -50,7 +50,12 @@ export function createPamPlatformClient(platform: Pick<PlatformClient, 'call'>):
       return {
         credentials: answer.credentials,
         expiresAt: Number.isNaN(expiresAt) ? undefined : new Date(expiresAt),
-        recording: answer.recording ? recordingSecrets(answer.recording) : undefined,
+        recording:
+          // Chunks go inline (the postgres backend); object storage is not spoken here, and
+          // without secrets the uploader falls back to event batches.
+          answer.recording?.storageBackend === 'postgres'
+            ? recordingSecrets(answer.recording)
+            : undefined,
       };
     },
     async fetchSessionKey() {

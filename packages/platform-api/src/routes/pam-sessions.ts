@@ -38,7 +38,8 @@ export const PamSessionCredentials = Type.Object({
       sessionKey: Type.String(),
       /** Sent back as the x-gateway-upload-token header of every chunk upload. */
       uploadToken: Type.String(),
-      storageBackend: Type.Literal('postgres'),
+      /** `postgres` (chunks inline; Burrow's) or `aws-s3` (a reference platform's object storage). */
+      storageBackend: Type.String(),
       projectId: Type.String(),
       sessionId: Type.String(),
     }),
