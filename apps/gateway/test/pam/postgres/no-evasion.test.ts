@@ -6,7 +6,6 @@
  * psql; the session's recording is an in-memory list here (the file is session-recorder's
  * business and has its own tests), so that a test can also make an append fail.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, jest, test } from '@jest/globals';
@@ -19,6 +18,7 @@ import {
   MAX_RECORDED_QUERY_CHARS,
 } from '../../../src/pam/postgres/query-recorder.ts';
 import { captureLogs } from '../../helpers/log-capture.ts';
+import { runPsql } from '../../helpers/psql-client.ts';
 import type { PostgresTarget } from '../../helpers/postgres-target.ts';
 import { startPostgresTarget } from '../../helpers/postgres-target.ts';
 
@@ -136,32 +136,9 @@ function readyForQuery(connection: ProtocolConnection, count: number): Promise<v
   });
 }
 
-function psql(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(
-    'psql',
-    [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-U',
-      'nobody',
-      '-d',
-      'nowhere',
-      '-w',
-      '-X',
-      '-q',
-      '-A',
-      '-t',
-    ],
-    { env: { PATH: process.env.PATH, PGCONNECT_TIMEOUT: '20', LC_ALL: 'C' } },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(script);
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+/** psql on the listener, without ON_ERROR_STOP (one statement per script here). */
+function psql(script: string) {
+  return runPsql(port, script, { onErrorStop: false });
 }
 
 describe('no evasion', () => {

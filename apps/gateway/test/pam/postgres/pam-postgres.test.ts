@@ -4,7 +4,6 @@
  * event batches and session end, and real clients (psql, the pg driver) through a local listener
  * that opens one inner TLS session per connection with the session's PAM certificate.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -28,12 +27,17 @@ import type { FakeCredentials, FakePamControlPlane } from '../../helpers/fake-pa
 import { startFakePamControlPlane } from '../../helpers/fake-pam-control-plane.ts';
 import type { CapturedLogger } from '../../helpers/log-capture.ts';
 import { captureLogs } from '../../helpers/log-capture.ts';
+import { runPsql, type PsqlOptions } from '../../helpers/psql-client.ts';
 import type { PamTunnel } from '../../helpers/pam-tunnel.ts';
 import { callOnce, openPamTunnel } from '../../helpers/pam-tunnel.ts';
 import type { GatewayPki } from '../../helpers/pki-fixture.ts';
 import { GATEWAY_ID, ORG_ID, createGatewayPki, issueCaller } from '../../helpers/pki-fixture.ts';
 import type { PostgresTarget, TestRole } from '../../helpers/postgres-target.ts';
 import { startPostgresTarget } from '../../helpers/postgres-target.ts';
+
+/** psql on a session's listener, with ON_ERROR_STOP; `onSpawn` sees the child (to Ctrl-C it). */
+const psql = (port: number, script: string, onSpawn?: PsqlOptions['onSpawn']) =>
+  runPsql(port, script, { onSpawn });
 
 jest.setTimeout(60_000);
 
@@ -144,59 +148,6 @@ function pamCertificate(sessionId: string, lifetimeMs: number): Promise<IssuedCe
 function role(which: 'scram' | 'md5' | 'plain'): Partial<FakeCredentials> {
   const r: TestRole = postgres[which];
   return { username: r.username, password: r.password };
-}
-
-interface PsqlResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs psql against the local listener as a user and database that do not exist (the gateway
- * replaces both). `-w`: psql never prompts, so a password request would fail the run.
- */
-function psql(
-  port: number,
-  script: string,
-  onSpawn?: (child: ReturnType<typeof spawn>) => void,
-): Promise<PsqlResult> {
-  const child = spawn(
-    'psql',
-    [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-U',
-      'nobody',
-      '-d',
-      'nowhere',
-      '-w',
-      '-X',
-      '-q',
-      '-A',
-      '-t',
-      '-v',
-      'ON_ERROR_STOP=1',
-    ],
-    { env: { PATH: process.env.PATH, PGCONNECT_TIMEOUT: '20', LC_ALL: 'C' } },
-  );
-  onSpawn?.(child);
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-  child.stdin.end(script);
-  return new Promise((resolve) =>
-    child.on('close', (code) =>
-      resolve({
-        code,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-      }),
-    ),
-  );
 }
 
 function pgClient(port: number): pg.Client {
