@@ -10,7 +10,6 @@ export * from './credentials-store.ts';
 export * from './duration.ts';
 export * from './output-format.ts';
 export * from './pam-access-session.ts';
-export * from './pam-capabilities.ts';
 export * from './pam-types.ts';
 export * from './postgres-error-reply.ts';
 export * from './relay-address.ts';

@@ -5,6 +5,7 @@ import {
   ALPN,
   dialGateway,
   GatewayIdentityError,
+  readPamCapabilities,
   spliceStreams,
   type DialGatewayOptions,
 } from '@burrow/tunnel-protocol';
@@ -12,7 +13,6 @@ import type { Logger } from '@burrow/observability';
 import { CliError, EXIT_CODES } from './cli-error.ts';
 import { describeDialFailure } from './dial-failure.ts';
 import { formatDurationForApi, humanDuration } from './duration.ts';
-import { readPamCapabilities } from './pam-capabilities.ts';
 import type { PamAccessResponse } from './pam-types.ts';
 import type { PlatformClient } from './platform-client.ts';
 import { PlatformError } from './platform-client.ts';

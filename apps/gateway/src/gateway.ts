@@ -61,6 +61,7 @@ import { InnerTlsServer } from './tunnel/inner-tls-server.ts';
 import { createPamPlatformClient } from './platform/pam-platform-client.ts';
 import { PamSessions } from './pam/pam-sessions.ts';
 import { createPostgresPamProtocol } from './pam/postgres/postgres-pam-protocol.ts';
+import { cachedPamSshHostKey } from './pam/ssh/ssh-host-key.ts';
 import type { RelayDialer } from './tunnel/relay-dialer.ts';
 import { RelayTunnel } from './tunnel/relay-tunnel.ts';
 
@@ -188,6 +189,10 @@ export class Gateway {
       'gateway registered',
     );
 
+    const sshHostKey = cachedPamSshHostKey(() => {
+      if (!this.pamSessions) throw new Error('PAM sessions are not running');
+      return this.pamSessions.recordings.directory();
+    });
     this.pamSessions = new PamSessions({
       protocols: [createPostgresPamProtocol()],
       platform: createPamPlatformClient(this.platform),
@@ -216,6 +221,7 @@ export class Gateway {
       [ALPN.pamCapabilities]: createPamCapabilitiesHandler(
         config.name,
         this.pamSessions.resourceTypes,
+        async () => (await sshHostKey()).publicKeyLine,
       ),
       [ALPN.pamSessionCancellation]: createPamSessionCancellationHandler(this.pamSessions),
       [ALPN.gatewayCheckIn]: createGatewayCheckInHandler(() => void this.checkStanding()),

@@ -9,6 +9,7 @@ export * from './clock.ts';
 export * from './drain-notice.ts';
 export * from './heartbeat.ts';
 export * from './limits.ts';
+export * from './pam-capabilities.ts';
 export * from './periodic-task.ts';
 export * from './ports.ts';
 export * from './reconnect-backoff.ts';

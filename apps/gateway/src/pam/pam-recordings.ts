@@ -163,6 +163,14 @@ export class PamRecordings {
     await this.uploader?.stop();
   }
 
+  /**
+   * The recording directory (resolved, created if needed, on first use); the PAM SSH host key
+   * lives there too (ssh/ssh-host-key.ts).
+   */
+  directory(): Promise<string> {
+    return this.dir();
+  }
+
   private dir(): Promise<string> {
     this.dirPromise ??= resolveRecordingDir(this.options.dir, this.logger).catch(
       (error: unknown) => {

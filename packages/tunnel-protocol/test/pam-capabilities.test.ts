@@ -1,6 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
-import { readPamCapabilities } from '../src/pam-capabilities.ts';
+import {
+  decodePamCapabilities,
+  encodePamCapabilities,
+  readPamCapabilities,
+} from '../src/pam-capabilities.ts';
 
 function frame(json: unknown): Buffer {
   const body = Buffer.from(JSON.stringify(json));
@@ -35,5 +39,30 @@ describe('readPamCapabilities', () => {
     await expect(second).rejects.toThrow(/not JSON/);
 
     await expect(readPamCapabilities(new PassThrough(), 50)).rejects.toThrow(/within 50 ms/);
+  });
+
+  it('round-trips the frame with the gateway SSH host key; drops wrong-typed fields', async () => {
+    const stream = new PassThrough();
+    const result = readPamCapabilities(stream);
+    const sent = {
+      gatewayName: 'gw-1',
+      supportedResourceTypes: ['postgres', 'ssh'],
+      sshHostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0 gw-1',
+    };
+    stream.write(encodePamCapabilities(sent));
+    await expect(result).resolves.toEqual(sent);
+    expect(
+      decodePamCapabilities(
+        Buffer.from(JSON.stringify({ supportedResourceTypes: ['ssh', 7], sshHostKey: 42 })),
+      ),
+    ).toEqual({ supportedResourceTypes: ['ssh'] });
+    expect(() => decodePamCapabilities(Buffer.from('[1]'))).toThrow(/not a JSON object/);
+  });
+
+  it('refuses a length that cannot be a capabilities frame without waiting for it', async () => {
+    const stream = new PassThrough();
+    const result = readPamCapabilities(stream);
+    stream.write(Buffer.from([0x7f, 0, 0, 0]));
+    await expect(result).rejects.toThrow(/too large/);
   });
 });
