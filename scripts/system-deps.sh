@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system tools Burrow's tests use as independent judges and real targets:
-# OpenSSH client and server (ssh, ssh-keygen, sshd), OpenSSL, a PostgreSQL server and client, and
-# stunnel (the bench's OpenSSH + OpenSSL comparison path).
+# OpenSSH client and server (ssh, ssh-keygen, sshd), OpenSSL, a PostgreSQL server and client, nginx,
+# curl, and stunnel (the bench's OpenSSH + OpenSSL comparison path).
 # Only what is missing is installed; needs root (or sudo) for apt-get.
 set -euo pipefail
 
@@ -10,10 +10,15 @@ command -v ssh >/dev/null || missing+=(openssh-client)
 command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
 command -v psql >/dev/null || missing+=(postgresql-client)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 # systemd-analyze judges the units `systemd install` writes (nothing is started with it).
 command -v systemd-analyze >/dev/null || missing+=(systemd)
+# nginx: the real web server behind the gateway's HTTP proxy tests (TLS, basic auth); the tests run
+# their own instance (own config, pid file, loopback port). On a host with systemd, Debian's package
+# also starts its default site on :80 (`systemctl disable --now nginx` if unwanted).
+[ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 # stunnel: the outer and inner TLS of the bench's openssh-openssl comparison path (pnpm bench).
 command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || missing+=(stunnel4)
 

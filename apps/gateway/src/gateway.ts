@@ -51,6 +51,7 @@ import { createPamProxyHandler } from './actions/pam-proxy.ts';
 import { createPamSessionCancellationHandler } from './actions/pam-session-cancellation.ts';
 import { createGatewayCheckInHandler } from './actions/gateway-check-in.ts';
 import { createTcpProxyHandler } from './actions/tcp-proxy.ts';
+import { createHttpProxyHandler } from './actions/http-proxy.ts';
 import type { GatewayConfig } from './ops/gateway-config.ts';
 import { sniffDrainNotice } from './tunnel/drain-notice-sniffer.ts';
 import { GatewayHeartbeat } from './platform/gateway-heartbeat.ts';
@@ -215,6 +216,7 @@ export class Gateway {
     };
     const actions: Record<string, ActionHandler> = {
       [ALPN.tcpProxy]: createTcpProxyHandler(),
+      [ALPN.httpProxy]: createHttpProxyHandler(),
       [ALPN.ping]: handlePing,
       [ALPN.health]: handleHealth,
       [ALPN.pamProxy]: createPamProxyHandler(this.pamSessions),

@@ -11,6 +11,8 @@ export const ALPN = {
   health: 'infisical-health',
   pamCapabilities: 'infisical-pam-capabilities',
   pamSessionCancellation: 'infisical-pam-session-cancellation',
+  /** Platform only: one HTTP request `POST /v1/test-connection` (connection-test.ts). */
+  connectionTest: 'infisical-connection-test',
   /**
    * Burrow's own (the reference has none): the control plane tells a gateway to check its
    * standing with the control plane now (it was deleted, or a relay of it was). No payload; the

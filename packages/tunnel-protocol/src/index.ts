@@ -8,6 +8,7 @@ export * from './caller-dialer.ts';
 export * from './clock.ts';
 export * from './drain-notice.ts';
 export * from './heartbeat.ts';
+export * from './http-proxy.ts';
 export * from './limits.ts';
 export * from './pam-capabilities.ts';
 export * from './periodic-task.ts';
