@@ -29,7 +29,7 @@ import { listPamAccounts } from './pam-accounts-command.ts';
 import { PamAccessSession } from './pam-access-session.ts';
 import { exportPamSession, listPamSessions, showPamSession } from './pam-sessions-command.ts';
 import { terminalSafeLine } from '@burrow/session-recorder';
-import { PlatformClient } from './platform-client.ts';
+import { ControlPlane } from './control-plane.ts';
 
 /** What the commands need from the outside world; main.ts passes the real process. */
 export interface CliContext {
@@ -72,8 +72,8 @@ export function createCli(context: CliContext): Command {
       debug: Boolean(options.debug),
     };
   };
-  const platformFor = (command: Command): PlatformClient =>
-    new PlatformClient(requireLogin(globals(command).configDir));
+  const platformFor = (command: Command): ControlPlane =>
+    new ControlPlane(requireLogin(globals(command).configDir));
 
   program
     .command('login')

@@ -1,15 +1,11 @@
+import { routes } from '@burrow/platform-api';
+import type { ControlPlane } from './control-plane.ts';
 import { formatGatewayList } from './output-format.ts';
-import type { GatewayRow } from './pam-types.ts';
-import type { PlatformClient } from './platform-client.ts';
 
 /**
  * `burrow gateways list`: the gateways of the caller's organization (`GET /api/v2/gateways`) with
  * their relay and health.
  */
-export async function listGateways(platform: PlatformClient): Promise<string> {
-  const answer = await platform.request<GatewayRow[] | { gateways: GatewayRow[] }>(
-    'GET',
-    '/v2/gateways',
-  );
-  return formatGatewayList(Array.isArray(answer) ? answer : (answer.gateways ?? []));
+export async function listGateways(platform: ControlPlane): Promise<string> {
+  return formatGatewayList(await platform.call(routes.listGateways));
 }

@@ -6,7 +6,8 @@ import {
 } from '@burrow/auth-methods';
 import { CliError, EXIT_CODES } from './cli-error.ts';
 import { readCredentials, writeCredentials, type StoredCredentials } from './credentials-store.ts';
-import { PlatformClient } from './platform-client.ts';
+import { routes } from '@burrow/platform-api';
+import { ControlPlane } from './control-plane.ts';
 
 /**
  * `burrow login`: logs a machine identity in (reference §7) and stores the access token in
@@ -77,7 +78,7 @@ export async function runLogin(
   if (options.method === 'token') {
     accessToken = options.token;
     // A token is not exchanged for anything; make sure the platform accepts it before storing it.
-    await new PlatformClient({ apiUrl, accessToken }).request('GET', '/v2/gateways');
+    await new ControlPlane({ apiUrl, accessToken }).call(routes.listGateways);
   } else {
     let session: MachineIdentitySession;
     try {

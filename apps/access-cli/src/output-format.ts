@@ -1,11 +1,30 @@
 import { humanDuration } from './duration.ts';
 import { formatRecordedEvent, terminalSafeLine } from '@burrow/session-recorder';
-import type { GatewayRow, PamAccountRow, PamEvent, PamSession } from './pam-types.ts';
+import type {
+  getPamSession,
+  listGateways,
+  listPamAccounts,
+  RouteResponse,
+} from '@burrow/platform-api';
 
 /**
  * Human output of `burrow`: plain text for people, stable enough for tests and scripts to grep.
  * Nothing secret ever reaches these functions (no token, no private key, no password).
  */
+
+type SessionAnswer = RouteResponse<typeof getPamSession>['session'];
+type AccountAnswer = RouteResponse<typeof listPamAccounts>['accounts'][number];
+type GatewayAnswer = RouteResponse<typeof listGateways>[number];
+
+/**
+ * What the formatters read of the control plane's answers (@burrow/platform-api): a session of
+ * `GET /api/v1/pam/sessions[/:id]`, an account of `GET /api/v1/pam/accounts`, a gateway of
+ * `GET /api/v2/gateways`. Fields they can do without may be missing.
+ */
+export type PamSessionRecord = Pick<SessionAnswer, 'id' | 'status'> & Partial<SessionAnswer>;
+export type PamAccountRecord = Pick<AccountAnswer, 'path' | 'resourceType'> &
+  Partial<AccountAnswer>;
+export type GatewayRecord = Pick<GatewayAnswer, 'id' | 'name'> & Partial<GatewayAnswer>;
 
 /** Client hints per resource type (reference §8.1 step 4). */
 export interface ConnectionHint {
@@ -87,7 +106,7 @@ export function formatTable(header: string[], rows: string[][]): string {
 }
 
 /** `burrow pam accounts list`: path (what `pam access` takes), type and database user. */
-export function formatAccountList(accounts: PamAccountRow[]): string {
+export function formatAccountList(accounts: PamAccountRecord[]): string {
   if (accounts.length === 0) return 'No PAM accounts in your organization.';
   const rows = [...accounts]
     .sort((a, b) => a.path.localeCompare(b.path))
@@ -96,7 +115,7 @@ export function formatAccountList(accounts: PamAccountRow[]): string {
 }
 
 /** `burrow pam sessions list`. */
-export function formatSessionList(sessions: PamSession[]): string {
+export function formatSessionList(sessions: PamSessionRecord[]): string {
   if (sessions.length === 0) return 'No PAM sessions.';
   return formatTable(
     ['SESSION', 'ACCOUNT', 'TYPE', 'STATUS', 'STARTED', 'ENDED', 'EVENTS', 'REASON'],
@@ -124,7 +143,7 @@ export function formatSessionList(sessions: PamSession[]): string {
  *       SELECT 1
  *       => SELECT 1
  */
-export function formatSessionDetails(session: PamSession): string {
+export function formatSessionDetails(session: PamSessionRecord): string {
   const events = session.events ?? [];
   const safe = (value: string | null | undefined) => terminalSafeLine(value ?? '-');
   const header = [
@@ -155,12 +174,12 @@ export function formatSessionDetails(session: PamSession): string {
  * @example
  *   {"timestamp":"2026-01-01T10:00:00.000Z","input":"SELECT 1","output":"SELECT 1"}
  */
-export function formatSessionEventsJsonLines(events: readonly PamEvent[]): string {
+export function formatSessionEventsJsonLines(events: readonly unknown[]): string {
   return events.map((event) => JSON.stringify(event)).join('\n');
 }
 
 /** `burrow gateways list`. */
-export function formatGatewayList(gateways: GatewayRow[]): string {
+export function formatGatewayList(gateways: GatewayRecord[]): string {
   if (gateways.length === 0) return 'No gateways.';
   return formatTable(
     ['NAME', 'ID', 'RELAY', 'HEALTHY', 'LAST HEARTBEAT'],

@@ -10,12 +10,11 @@ import {
   type DialGatewayOptions,
 } from '@burrow/tunnel-protocol';
 import type { Logger } from '@burrow/observability';
+import { routes, type accessPamAccount, type RouteResponse } from '@burrow/platform-api';
 import { CliError, EXIT_CODES } from './cli-error.ts';
 import { describeDialFailure } from './dial-failure.ts';
 import { formatDurationForApi, humanDuration } from './duration.ts';
-import type { PamAccessResponse } from './pam-types.ts';
-import type { PlatformClient } from './platform-client.ts';
-import { PlatformError } from './platform-client.ts';
+import { ControlPlaneError, type ControlPlane } from './control-plane.ts';
 import { replyWithPostgresError } from './postgres-error-reply.ts';
 import { formatRelayAddress, type RelayAddress } from './relay-address.ts';
 import { RelayDialError, RelayDialer, type RelayTunnel } from './relay-dialer.ts';
@@ -51,7 +50,7 @@ import { relayRoutesOf, type RelayRoute } from './relay-routes.ts';
  *   await session.finished;
  */
 export interface PamAccessOptions {
-  platform: PlatformClient;
+  platform: ControlPlane;
   /** Account path, e.g. `prod/orders-db`. */
   path: string;
   durationMs: number;
@@ -65,6 +64,9 @@ export interface PamAccessOptions {
   dial?: (options: DialGatewayOptions) => Promise<tls.TLSSocket>;
 }
 
+/** The answer of `POST /api/v1/pam/accounts/access`: the session and its certificates. */
+export type PamAccess = RouteResponse<typeof accessPamAccount>;
+
 export type EndReason = 'interrupted' | 'expired';
 
 /** The local expiry check runs this often (reference: ~1 s on the accept loop). */
@@ -76,7 +78,7 @@ const CANCELLATION_TIMEOUT_MS = 10_000;
 
 export class PamAccessSession {
   readonly path: string;
-  readonly access: PamAccessResponse;
+  readonly access: PamAccess;
   /** The first relay of the access answer (the one tried first when all are healthy). */
   readonly relay: RelayAddress;
   readonly expiresAt: Date;
@@ -94,7 +96,7 @@ export class PamAccessSession {
 
   private constructor(
     options: PamAccessOptions,
-    access: PamAccessResponse,
+    access: PamAccess,
     server: net.Server,
     expiresAt: Date,
   ) {
@@ -335,12 +337,11 @@ export class PamAccessSession {
   }
 
   private async endAtPlatform(): Promise<void> {
-    await this.options.platform.request(
-      'POST',
-      `/v1/pam/sessions/${encodeURIComponent(this.sessionId)}/end`,
-      {},
-      { timeoutMs: 10_000 },
-    );
+    await this.options.platform.call(routes.endPamSession, {
+      params: { sessionId: this.sessionId },
+      body: {},
+      timeoutMs: 10_000,
+    });
   }
 
   private drain(timeoutMs: number): Promise<boolean> {
@@ -357,18 +358,20 @@ export class PamAccessSession {
   }
 }
 
-async function requestAccess(options: PamAccessOptions): Promise<PamAccessResponse> {
+async function requestAccess(options: PamAccessOptions): Promise<PamAccess> {
   try {
-    return await options.platform.request<PamAccessResponse>('POST', '/v1/pam/accounts/access', {
-      path: options.path,
-      duration: formatDurationForApi(options.durationMs),
-      ...(options.reason ? { reason: options.reason } : {}),
+    return await options.platform.call(routes.accessPamAccount, {
+      body: {
+        path: options.path,
+        duration: formatDurationForApi(options.durationMs),
+        ...(options.reason ? { reason: options.reason } : {}),
+      },
     });
   } catch (error) {
-    if (error instanceof PlatformError) {
+    if (error instanceof ControlPlaneError && error.status !== undefined) {
       if (error.errorName === 'PAM_REASON_REQUIRED')
         throw new CliError(`access to ${options.path} requires a reason: pass --reason "<why>"`);
-      const reason = error.message.replace(/^.*?: /, '');
+      const { reason } = error;
       if (error.status === 404) {
         const notFound = `PAM account ${options.path} not found`;
         // The platform's own words only when they add something to ours.

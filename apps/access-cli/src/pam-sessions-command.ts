@@ -1,11 +1,12 @@
+import { routes } from '@burrow/platform-api';
+import { CliError } from './cli-error.ts';
+import { ControlPlaneError, type ControlPlane } from './control-plane.ts';
 import {
   formatSessionDetails,
   formatSessionEventsJsonLines,
   formatSessionList,
+  type PamSessionRecord,
 } from './output-format.ts';
-import type { PamSession } from './pam-types.ts';
-import { PlatformError, type PlatformClient } from './platform-client.ts';
-import { CliError } from './cli-error.ts';
 
 /**
  * `burrow pam sessions list`, `burrow pam sessions show <id>` and `burrow pam sessions export
@@ -16,15 +17,12 @@ import { CliError } from './cli-error.ts';
  * @example
  *   process.stdout.write(`${await showPamSession(platform, id)}\n`);
  */
-export async function listPamSessions(platform: PlatformClient): Promise<string> {
-  const { sessions } = await platform.request<{ sessions: PamSession[] }>(
-    'GET',
-    '/v1/pam/sessions',
-  );
-  return formatSessionList(sessions ?? []);
+export async function listPamSessions(platform: ControlPlane): Promise<string> {
+  const { sessions } = await platform.call(routes.listPamSessions);
+  return formatSessionList(sessions);
 }
 
-export async function showPamSession(platform: PlatformClient, sessionId: string): Promise<string> {
+export async function showPamSession(platform: ControlPlane, sessionId: string): Promise<string> {
   return formatSessionDetails(await fetchPamSession(platform, sessionId));
 }
 
@@ -33,7 +31,7 @@ export async function showPamSession(platform: PlatformClient, sessionId: string
  * recording (for stderr: the JSON lines stay exactly the events).
  */
 export async function exportPamSession(
-  platform: PlatformClient,
+  platform: ControlPlane,
   sessionId: string,
 ): Promise<{ lines: string; problems: string[] }> {
   const session = await fetchPamSession(platform, sessionId);
@@ -43,15 +41,15 @@ export async function exportPamSession(
   };
 }
 
-async function fetchPamSession(platform: PlatformClient, sessionId: string): Promise<PamSession> {
+async function fetchPamSession(
+  platform: ControlPlane,
+  sessionId: string,
+): Promise<PamSessionRecord> {
   try {
-    const { session } = await platform.request<{ session: PamSession }>(
-      'GET',
-      `/v1/pam/sessions/${encodeURIComponent(sessionId)}`,
-    );
+    const { session } = await platform.call(routes.getPamSession, { params: { sessionId } });
     return session;
   } catch (error) {
-    if (error instanceof PlatformError && (error.status === 404 || error.status === 400))
+    if (error instanceof ControlPlaneError && (error.status === 404 || error.status === 400))
       throw new CliError(`PAM session ${sessionId} not found`);
     throw error;
   }

@@ -1,5 +1,5 @@
+import type { accessPamAccount, RouteResponse } from '@burrow/platform-api';
 import type { TlsCredentials } from '@burrow/tunnel-protocol';
-import type { PamAccessResponse, PamRelay } from './pam-types.ts';
 import { parseRelayAddress, type RelayAddress } from './relay-address.ts';
 
 /**
@@ -16,9 +16,9 @@ export interface RelayRoute {
   credentials: TlsCredentials;
 }
 
-export function relayRoutesOf(access: PamAccessResponse): RelayRoute[] {
+export function relayRoutesOf(access: RouteResponse<typeof accessPamAccount>): RelayRoute[] {
   const listed = Array.isArray(access.relays) ? access.relays : [];
-  const relays: PamRelay[] = listed.length > 0 ? listed : [access];
+  const relays = listed.length > 0 ? listed : [access];
   return relays.map((relay) => ({
     address: parseRelayAddress(relay.relayHost),
     credentials: {

@@ -7,6 +7,7 @@ import {
   formatSessionDetails,
   formatSessionEventsJsonLines,
   formatSessionList,
+  type PamSessionRecord,
 } from '../src/output-format.ts';
 
 describe('formatPsqlCommand', () => {
@@ -46,7 +47,7 @@ describe('formatAccessReady', () => {
 });
 
 describe('sessions', () => {
-  const session = {
+  const session: PamSessionRecord = {
     id: 'sess-1',
     accountPath: 'prod/orders-db',
     resourceType: 'postgres',

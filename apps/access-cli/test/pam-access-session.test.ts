@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { ALPN, DialError, type DialGatewayOptions } from '@burrow/tunnel-protocol';
 import { createLogger } from '@burrow/observability';
 import { PamAccessSession } from '../src/pam-access-session.ts';
-import { PlatformClient } from '../src/platform-client.ts';
+import { ControlPlane } from '../src/control-plane.ts';
 
 /**
  * PamAccessSession against a stand-in control plane (node:http) and a stand-in dialer: the
@@ -25,7 +25,7 @@ interface Recorded {
 
 async function fakePlatform(
   relayHosts: string[] = [],
-): Promise<{ platform: PlatformClient; requests: Recorded[] }> {
+): Promise<{ platform: ControlPlane; requests: Recorded[] }> {
   const requests: Recorded[] = [];
   const server = http.createServer((request, response) => {
     let text = '';
@@ -73,14 +73,18 @@ async function fakePlatform(
         );
         return;
       }
-      response.end(JSON.stringify({ session: { id: 'sess-1', status: 'ended' } }));
+      response.end(
+        JSON.stringify({
+          session: { id: 'sess-1', status: 'ended', endedAt: new Date().toISOString() },
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise((resolve) => server.close(resolve)));
   const { port } = server.address() as net.AddressInfo;
   return {
-    platform: new PlatformClient({ apiUrl: `http://127.0.0.1:${port}/api`, accessToken: 't' }),
+    platform: new ControlPlane({ apiUrl: `http://127.0.0.1:${port}/api`, accessToken: 't' }),
     requests,
   };
 }
@@ -141,7 +145,7 @@ async function fakeGateway(options: {
 }
 
 async function open(
-  platform: PlatformClient,
+  platform: ControlPlane,
   dial: (o: DialGatewayOptions) => Promise<tls.TLSSocket>,
   overrides: { path?: string; durationMs?: number } = {},
 ) {

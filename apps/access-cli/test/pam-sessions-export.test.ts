@@ -2,10 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { CliError } from '../src/cli-error.ts';
 import { formatSessionEventsJsonLines } from '../src/output-format.ts';
 import { exportPamSession } from '../src/pam-sessions-command.ts';
-import type { PamEvent, PamSession } from '../src/pam-types.ts';
-import { PlatformError, type PlatformClient } from '../src/platform-client.ts';
+import { ControlPlaneError, type ControlPlane } from '../src/control-plane.ts';
+import type { PamSessionRecord } from '../src/output-format.ts';
 
-const EVENTS: PamEvent[] = [
+const EVENTS = [
   { timestamp: '2026-01-01T10:00:00.000Z', input: 'SELECT 1', output: 'SELECT 1' },
   {
     timestamp: '2026-01-01T10:00:01.000Z',
@@ -15,18 +15,24 @@ const EVENTS: PamEvent[] = [
 ];
 
 /** A control plane that answers GET /v1/pam/sessions/:id with `session`, or throws `error`. */
-function platformWith(answer: { session?: PamSession; error?: Error }): {
-  platform: PlatformClient;
+function platformWith(answer: { session?: PamSessionRecord; error?: Error }): {
+  platform: ControlPlane;
   paths: string[];
 } {
   const paths: string[] = [];
   const platform = {
-    request: async (method: string, path: string) => {
-      paths.push(`${method} ${path}`);
+    call: async (
+      route: { method: string; path: string },
+      input: { params: Record<string, string> },
+    ) => {
+      const path = route.path
+        .replace(/^\/api/, '')
+        .replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(input.params[name] ?? ''));
+      paths.push(`${route.method} ${path}`);
       if (answer.error) throw answer.error;
       return { session: answer.session };
     },
-  } as unknown as PlatformClient;
+  } as unknown as ControlPlane;
   return { platform, paths };
 }
 
@@ -72,7 +78,9 @@ describe('exportPamSession', () => {
   });
 
   it('an unknown session is a one-line CliError', async () => {
-    const { platform } = platformWith({ error: new PlatformError('not found', 404, undefined) });
+    const { platform } = platformWith({
+      error: new ControlPlaneError('not found', { status: 404 }),
+    });
     const error = await exportPamSession(platform, 'nope').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CliError);
     expect((error as Error).message).toBe('PAM session nope not found');

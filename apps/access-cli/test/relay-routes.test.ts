@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import type { PamAccessResponse } from '../src/pam-types.ts';
+import type { PamAccess } from '../src/pam-access-session.ts';
 import { relayRoutesOf } from '../src/relay-routes.ts';
 
-const single: PamAccessResponse = {
+const single: PamAccess = {
   sessionId: 's',
   resourceType: 'postgres',
   metadata: {},

@@ -23,6 +23,7 @@ export {
   PLATFORM_REQUEST_RETRIES,
   FIRST_RETRY_DELAY_MS,
   MAX_RETRY_DELAY_MS,
+  type CallArgs,
   type CallInput,
   type CallOptions,
   type PlatformClientOptions,

@@ -88,7 +88,8 @@ export type CallInput<R extends RouteSpec> = ParamsInput<R> &
   BodyInput<R> &
   CallOptions;
 
-type CallArgs<R extends RouteSpec> =
+/** The arguments of `call(route, …)`: the input is optional only when the route needs none. */
+export type CallArgs<R extends RouteSpec> =
   Record<string, never> extends Omit<CallInput<R>, keyof CallOptions>
     ? [input?: CallInput<R>]
     : [input: CallInput<R>];

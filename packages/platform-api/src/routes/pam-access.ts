@@ -14,13 +14,14 @@ import { ErrorResponseRef, errorResponses } from '../schemas/common.ts';
  */
 export const PamAccessGrant = Type.Object({
   sessionId: Type.String(),
-  accountType: Type.String(),
+  /** Burrow always sends these; callers read them as optional (reference platforms vary). */
+  accountType: Type.Optional(Type.String()),
   resourceType: Type.String(),
   metadata: Type.Object({
-    username: Type.String(),
-    database: Type.String(),
-    accountName: Type.String(),
-    resourceName: Type.String(),
+    username: Type.Optional(Type.String()),
+    database: Type.Optional(Type.String()),
+    accountName: Type.Optional(Type.String()),
+    resourceName: Type.Optional(Type.String()),
   }),
   relayHost: Type.String(),
   relayClientCertificate: Type.String(),
