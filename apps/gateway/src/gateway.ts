@@ -52,6 +52,7 @@ import { createPamSessionCancellationHandler } from './actions/pam-session-cance
 import { createGatewayCheckInHandler } from './actions/gateway-check-in.ts';
 import { createTcpProxyHandler } from './actions/tcp-proxy.ts';
 import { createHttpProxyHandler } from './actions/http-proxy.ts';
+import { createConnectionTestHandler } from './actions/connection-test.ts';
 import type { GatewayConfig } from './ops/gateway-config.ts';
 import { sniffDrainNotice } from './tunnel/drain-notice-sniffer.ts';
 import { GatewayHeartbeat } from './platform/gateway-heartbeat.ts';
@@ -217,6 +218,7 @@ export class Gateway {
     const actions: Record<string, ActionHandler> = {
       [ALPN.tcpProxy]: createTcpProxyHandler(),
       [ALPN.httpProxy]: createHttpProxyHandler(),
+      [ALPN.connectionTest]: createConnectionTestHandler(),
       [ALPN.ping]: handlePing,
       [ALPN.health]: handleHealth,
       [ALPN.pamProxy]: createPamProxyHandler(this.pamSessions),

@@ -1,0 +1,196 @@
+/**
+ * `infisical-connection-test` against real targets: a PostgreSQL server (right password, wrong
+ * password, missing database), Debian's nginx with basic auth over TLS, a Kubernetes-API-shaped
+ * server checking its bearer token, a port nobody listens on.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createSelfSignedCertificate, freePort } from '@burrow/test-support';
+import { ALPN } from '@burrow/tunnel-protocol';
+import { createConnectionTestHandler } from '../../src/actions/connection-test.ts';
+import { InnerTlsServer } from '../../src/tunnel/inner-tls-server.ts';
+import { requestConnectionTest } from '../helpers/connection-test-client.ts';
+import {
+  startKubernetesApiTarget,
+  type KubernetesApiTarget,
+} from '../helpers/kubernetes-api-target.ts';
+import { captureLogs, type CapturedLogger } from '../helpers/log-capture.ts';
+import { startNginx, type NginxTarget } from '../helpers/nginx-target.ts';
+import {
+  GATEWAY_ID,
+  createGatewayPki,
+  issueCaller,
+  issuePamCaller,
+  type GatewayPki,
+} from '../helpers/pki-fixture.ts';
+import { startPostgresTarget, type PostgresTarget } from '../helpers/postgres-target.ts';
+
+describe('infisical-connection-test', () => {
+  let pki: GatewayPki;
+  let server: InnerTlsServer;
+  let logs: CapturedLogger;
+  let postgres: PostgresTarget;
+  let nginx: NginxTarget;
+  let nginxCa: string;
+  let kubernetes: KubernetesApiTarget;
+
+  const test = async (host: string, port: number, body: string | object) =>
+    requestConnectionTest(
+      server,
+      pki.serverCertificateChain,
+      await issueCaller(pki, host, port),
+      body,
+    );
+
+  beforeAll(async () => {
+    pki = await createGatewayPki();
+    const certificate = await createSelfSignedCertificate('nginx');
+    nginxCa = certificate.certificatePem;
+    [postgres, nginx, kubernetes] = await Promise.all([
+      startPostgresTarget(),
+      startNginx({ ...certificate, username: 'alice', password: 'nginx-secret' }),
+      startKubernetesApiTarget('the-service-account-token'),
+    ]);
+    logs = captureLogs('info');
+    server = new InnerTlsServer({
+      credentials: pki.credentials,
+      gatewayId: GATEWAY_ID,
+      logger: logs.logger,
+      actions: { [ALPN.connectionTest]: createConnectionTestHandler() },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    server?.close();
+    await Promise.all([postgres?.stop(), nginx?.stop(), kubernetes?.close()]);
+  });
+
+  it('tcp: reachable and unreachable', async () => {
+    expect(await test('127.0.0.1', postgres.port, { mode: 'tcp' })).toEqual({
+      status: 200,
+      body: { result: { ok: true } },
+    });
+    const down = await test('127.0.0.1', await freePort(), { mode: 'tcp' });
+    expect(down.status).toBe(502);
+    expect(down.body.error).toEqual({
+      kind: 'transport',
+      message: expect.stringMatching(/^127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED\)$/),
+    });
+  });
+
+  it('sql/postgres: right credentials, wrong password (auth, never quoted), missing database, down', async () => {
+    const sql = {
+      mode: 'sql',
+      dialect: 'postgres',
+      database: postgres.database,
+      username: postgres.scram.username,
+    };
+    const ok = await test('127.0.0.1', postgres.port, {
+      ...sql,
+      password: postgres.scram.password,
+    });
+    expect(ok.body).toEqual({ result: { ok: true } });
+    const tls = await test('127.0.0.1', postgres.port, {
+      ...sql,
+      password: postgres.scram.password,
+      sslEnabled: true,
+      sslCertificate: postgres.certificatePem,
+    });
+    expect(tls.body).toEqual({ result: { ok: true } });
+
+    const wrong = await test('127.0.0.1', postgres.port, { ...sql, password: 'Wrong-Pw-123' });
+    expect(wrong.status).toBe(502);
+    expect(wrong.body.error?.kind).toBe('auth');
+    expect(wrong.body.error?.message).toMatch(/password authentication failed.*SQLSTATE 28P01/);
+    expect(JSON.stringify(wrong.body)).not.toContain('Wrong-Pw-123');
+    expect(logs.raw.join('\n')).not.toContain('Wrong-Pw-123');
+
+    const md5 = await test('127.0.0.1', postgres.port, {
+      ...sql,
+      username: postgres.md5.username,
+      password: 'Wrong-Pw-456',
+    });
+    expect(md5.body.error?.kind).toBe('auth');
+
+    const noDb = await test('127.0.0.1', postgres.port, {
+      ...sql,
+      database: 'no_such_db',
+      password: postgres.scram.password,
+    });
+    expect(noDb.body.error).toEqual({
+      kind: 'unknown',
+      message: expect.stringMatching(/does not exist.*SQLSTATE 3D000/),
+    });
+
+    const down = await test('127.0.0.1', await freePort(), { ...sql, password: 'x' });
+    expect(down.body.error?.kind).toBe('transport');
+  });
+
+  it('http: basic auth at nginx over TLS, right and wrong; TLS not verifiable', async () => {
+    const basic = (user: string, password: string) =>
+      `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    const http = {
+      mode: 'http',
+      url: '/private/',
+      sslCertificate: nginxCa,
+    };
+    const ok = await test('https://127.0.0.1', nginx.port, {
+      ...http,
+      headers: { Authorization: basic('alice', 'nginx-secret') },
+    });
+    expect(ok.body).toEqual({ result: { ok: true } });
+    const wrong = await test('https://127.0.0.1', nginx.port, {
+      ...http,
+      headers: { Authorization: basic('alice', 'not-it') },
+    });
+    expect(wrong.body.error).toEqual({
+      kind: 'auth',
+      message: expect.stringMatching(/refused the credentials \(HTTP 401\)/),
+    });
+    const untrusted = await test('https://127.0.0.1', nginx.port, { mode: 'http' });
+    expect(untrusted.body.error).toEqual({
+      kind: 'transport',
+      message: expect.stringMatching(
+        /TLS certificate of https:\/\/127\.0\.0\.1:\d+ was not accepted/,
+      ),
+    });
+  });
+
+  it('kubernetes: the token accepted, a wrong token is auth', async () => {
+    const ok = await test('127.0.0.1', kubernetes.port, {
+      mode: 'kubernetes',
+      token: kubernetes.token,
+      sslCertificate: kubernetes.caPem,
+    });
+    expect(ok.body).toEqual({ result: { ok: true } });
+    const wrong = await test('127.0.0.1', kubernetes.port, {
+      mode: 'kubernetes',
+      token: 'stolen-token',
+      sslCertificate: kubernetes.caPem,
+    });
+    expect(wrong.body.error?.kind).toBe('auth');
+    expect(JSON.stringify(wrong.body)).not.toContain('stolen-token');
+  });
+
+  it('refuses bad requests clearly: bad JSON, unknown mode, oversize body', async () => {
+    expect(await test('127.0.0.1', postgres.port, '{nope')).toEqual({
+      status: 400,
+      body: { error: { message: 'Invalid request body' } },
+    });
+    expect((await test('127.0.0.1', postgres.port, { mode: 'mongodb' })).body.error?.message).toBe(
+      'unsupported test-connection mode: "mongodb"',
+    );
+    const big = await test('127.0.0.1', postgres.port, { mode: 'tcp', pad: 'x'.repeat(70_000) });
+    expect(big.status).toBe(413);
+  });
+
+  it('runs for the platform only: a PAM (user) certificate gets no answer', async () => {
+    await expect(
+      requestConnectionTest(
+        server,
+        pki.serverCertificateChain,
+        await issuePamCaller(pki, '127.0.0.1', postgres.port),
+        { mode: 'tcp' },
+      ),
+    ).rejects.toThrow();
+  });
+});

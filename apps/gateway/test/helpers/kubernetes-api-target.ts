@@ -1,0 +1,106 @@
+/**
+ * A small Kubernetes-API-shaped server (HTTPS, its own self-signed CA) for the gateway's tests: it
+ * checks `Authorization: Bearer <token>` on every request (401 otherwise) and answers
+ *   GET /api                                         {"kind":"APIVersions",…}
+ *   GET /api/v1/namespaces/<ns>/pods                 a PodList with one pod
+ *   GET /api/v1/namespaces/<ns>/pods/<pod>/log       the log; with ?follow=true it streams a line
+ *                                                    every 50 ms until the client goes
+ * Every request's headers are kept in `seen` (which Impersonate-* / Authorization reached it).
+ */
+import https from 'node:https';
+import type http from 'node:http';
+import type net from 'node:net';
+import { createSelfSignedCertificate } from '@burrow/test-support';
+
+export interface KubernetesApiTarget {
+  readonly port: number;
+  readonly url: string;
+  readonly caPem: string;
+  readonly token: string;
+  readonly seen: { method: string; url: string; headers: http.IncomingHttpHeaders }[];
+  close(): Promise<void>;
+}
+
+export async function startKubernetesApiTarget(token: string): Promise<KubernetesApiTarget> {
+  const serving = await createSelfSignedCertificate('kubernetes');
+  const seen: KubernetesApiTarget['seen'] = [];
+  const sockets = new Set<net.Socket>();
+  const json = (response: http.ServerResponse, status: number, body: object): void => {
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body));
+  };
+  const server = https.createServer(
+    { cert: serving.certificatePem, key: serving.privateKeyPem },
+    (request, response) => {
+      seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });
+      request.resume();
+      if (request.headers.authorization !== `Bearer ${token}`) {
+        json(response, 401, {
+          kind: 'Status',
+          status: 'Failure',
+          reason: 'Unauthorized',
+          code: 401,
+        });
+        return;
+      }
+      const url = new URL(request.url ?? '/', 'https://k8s');
+      if (url.pathname === '/api') {
+        json(response, 200, { kind: 'APIVersions', versions: ['v1'] });
+        return;
+      }
+      const log = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(url.pathname);
+      if (log) {
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        if (url.searchParams.get('follow') !== 'true') {
+          response.end('log line 1\nlog line 2\n');
+          return;
+        }
+        let line = 1;
+        const timer = setInterval(() => response.write(`log line ${line++}\n`), 50);
+        response.once('close', () => clearInterval(timer));
+        return;
+      }
+      if (/^\/api\/v1\/namespaces\/([^/]+)\/pods$/.test(url.pathname)) {
+        json(response, 200, {
+          kind: 'PodList',
+          apiVersion: 'v1',
+          metadata: { resourceVersion: '1' },
+          items: [
+            {
+              metadata: {
+                name: 'web-1',
+                namespace: 'default',
+                creationTimestamp: new Date().toISOString(),
+              },
+              spec: { containers: [{ name: 'web', image: 'nginx' }] },
+              status: {
+                phase: 'Running',
+                containerStatuses: [{ name: 'web', ready: true, restartCount: 0 }],
+              },
+            },
+          ],
+        });
+        return;
+      }
+      json(response, 404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
+    },
+  );
+  server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    port,
+    url: `https://127.0.0.1:${port}`,
+    caPem: serving.certificatePem,
+    token,
+    seen,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
