@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
 import { tokenAuthConfig } from '@burrow/auth-methods';
+import { formatSshPublicKeyLine, generateSshKeyPair } from '@burrow/pki';
 import { routes } from '@burrow/platform-api';
 import { FakeRelayGateway, type PkiMaterial } from './support/fake-relay-gateway.ts';
 import {
@@ -75,6 +76,7 @@ const ids = {} as Record<Exclude<Caller, 'anonymous'>, string>;
 let gatewayId: string;
 let resourceId: string;
 let accountId: string;
+let sshAccountId: string;
 let sessionId: string;
 let uaIdentity: { identityId: string; clientId: string; clientSecret: string };
 let renewable: string;
@@ -407,6 +409,10 @@ const TABLE = {
     }),
     expect: statuses({ admin: 200 }, 404),
   },
+  pamAccountSshCaPublicKey: {
+    call: () => ({ params: { accountId: sshAccountId } }),
+    expect: statuses({ admin: 200, auditor: 200 }, 404),
+  },
   listPamAccounts: {
     call: () => ({}),
     expect: statuses({ admin: 200, member: 200, auditor: 200 }, 200),
@@ -529,6 +535,29 @@ beforeAll(async () => {
     name: 'orders-db',
     folderPath: 'prod',
     credentials: { username: 'app', password: 'pw' },
+  }));
+  const sshResource = await ok<{ resource: { id: string } }>(
+    admin.token,
+    'POST',
+    '/api/v1/pam/resources',
+    {
+      name: 'bastion',
+      resourceType: 'ssh',
+      gatewayId,
+      connectionDetails: {
+        host: 'bastion.internal',
+        port: 22,
+        hostKeys: [formatSshPublicKeyLine(generateSshKeyPair('ed25519').publicKeyBlob)],
+      },
+    },
+  );
+  ({
+    account: { id: sshAccountId },
+  } = await ok<{ account: { id: string } }>(admin.token, 'POST', '/api/v1/pam/accounts', {
+    resourceId: sshResource.resource.id,
+    name: 'deploy',
+    folderPath: 'ops',
+    credentials: { username: 'deploy', authMethod: 'certificate' },
   }));
   await ok(admin.token, 'POST', '/api/v1/pam/grants', { identityId: ids.member, path: 'prod/' });
   sessionId = await freshSession();

@@ -14,6 +14,7 @@ import { IdentityDirectory } from '../services/identity-directory.ts';
 import { LoginMethodService } from '../services/login-method-service.ts';
 import { PamAccessService } from '../services/pam-access.ts';
 import { PamCatalog } from '../services/pam-catalog.ts';
+import { PamSshCa } from '../services/pam-ssh-ca.ts';
 import { PamGrantService } from '../services/pam-grant-service.ts';
 import { PamRecordingIntake } from '../services/pam-recording-intake.ts';
 import { PamSessionService } from '../services/pam-session-service.ts';
@@ -109,6 +110,7 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
   const accessTokenStore = new AccessTokenStore(db);
   const accessTokens = new AccessTokens({ store: accessTokenStore, identities });
   const tunnel = new GatewayTunnelClient({ cas, gateways, relays, organizations });
+  const pamSshCa = new PamSshCa(cas);
   const directory = new IdentityDirectory({ identities, universalAuth, tokenAuth });
   const pamStores = { accounts: pam.accounts, resources: pam.resources, sessions: pam.sessions };
   const pamGrants = new PamGrantService({ grants: pam.grants, directory });
@@ -149,6 +151,7 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
         accounts: pam.accounts,
         grants: pam.grants,
         gateways,
+        sshCa: pamSshCa,
       }),
       pamGrants,
       pamAccess: new PamAccessService({
@@ -159,7 +162,12 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
         cas,
         tunnel,
       }),
-      pamSessions: new PamSessionService({ ...pamStores, gateways, recordings: pam.recordings }),
+      pamSessions: new PamSessionService({
+        ...pamStores,
+        gateways,
+        recordings: pam.recordings,
+        sshCa: pamSshCa,
+      }),
       pamRecordings: new PamRecordingIntake({
         sessions: pam.sessions,
         recordings: pam.recordings,

@@ -7,8 +7,9 @@ import { isoTime } from './iso-time.ts';
 
 /**
  * PAM accounts (contract: @burrow/platform-api routes/pam-accounts.ts): create (admin) at
- * `<folderPath>/<name>`, rotate its password (admin; new sessions only), list (member). The
- * password is sealed at rest and never answered or logged.
+ * `<folderPath>/<name>`, rotate its secret or replace its policy rules (admin; new sessions
+ * only), list (member), the PAM SSH CA public key for an ssh account's target (admin, auditor).
+ * Passwords and private keys are sealed at rest and never answered or logged.
  */
 function pamAccountJson({ account, resourceType }: PamAccountView) {
   return {
@@ -19,6 +20,8 @@ function pamAccountJson({ account, resourceType }: PamAccountView) {
     resourceId: account.resourceId,
     resourceType,
     username: account.username,
+    ...(account.authMethod ? { authMethod: account.authMethod } : {}),
+    ...(account.policyRules ? { policyRules: account.policyRules } : {}),
     createdAt: isoTime(account.createdAt) as string,
   };
 }
@@ -43,17 +46,29 @@ export const pamAccountsPlugin: FastifyPluginAsyncTypebox<{
   app.route({
     ...declaredRoute(routes.updatePamAccount),
     handler: async (request) => {
-      const view = catalog.rotatePassword(
-        authenticate(request),
-        request.params.accountId,
-        request.body.credentials.password,
-      );
+      const { credentials, policyRules } = request.body;
+      const view = catalog.updateAccount(authenticate(request), request.params.accountId, {
+        credentials,
+        policyRules,
+      });
       request.log.info(
-        { accountId: view.account.id, path: view.account.path },
-        'PAM account password rotated (new sessions only)',
+        {
+          accountId: view.account.id,
+          path: view.account.path,
+          credentialsChanged: credentials !== undefined,
+          policyRulesChanged: policyRules !== undefined,
+        },
+        'PAM account updated (new sessions only)',
       );
       return { account: pamAccountJson(view) };
     },
+  });
+
+  app.route({
+    ...declaredRoute(routes.pamAccountSshCaPublicKey),
+    handler: async (request) => ({
+      publicKey: catalog.sshCaPublicKey(authenticate(request), request.params.accountId),
+    }),
   });
 
   app.route({

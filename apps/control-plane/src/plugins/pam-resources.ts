@@ -7,8 +7,8 @@ import { declaredRoute } from './declared-route.ts';
 import { isoTime } from './iso-time.ts';
 
 /**
- * PAM resources (contract: @burrow/platform-api routes/pam-resources.ts): create (admin), list
- * (member).
+ * PAM resources (contract: @burrow/platform-api routes/pam-resources.ts): create (admin; settings
+ * checked against the type: domain/pam-connection-details.ts), list (admin, auditor).
  */
 export function pamResourceJson(resource: PamResource) {
   return {
@@ -30,7 +30,12 @@ export const pamResourcesPlugin: FastifyPluginAsyncTypebox<{
     handler: async (request) => {
       const resource = catalog.createResource(authenticate(request), request.body);
       request.log.info(
-        { resourceId: resource.id, resourceName: resource.name, gatewayId: resource.gatewayId },
+        {
+          resourceId: resource.id,
+          resourceName: resource.name,
+          resourceType: resource.resourceType,
+          gatewayId: resource.gatewayId,
+        },
         'PAM resource created',
       );
       return { resource: pamResourceJson(resource) };

@@ -70,16 +70,17 @@ export const pamSessionsPlugin: FastifyPluginAsyncTypebox<{
   app.route({
     ...declaredRoute(routes.pamSessionCredentials),
     handler: async (request) => {
-      const { session, credentials } = sessions.credentials(
+      const { session, credentials, policyRules } = sessions.credentials(
         authenticate(request),
         request.params.sessionId,
       );
       request.log.info(
-        { sessionId: session.id, gatewayId: session.gatewayId },
+        { sessionId: session.id, gatewayId: session.gatewayId, resourceType: session.resourceType },
         'PAM session credentials handed to the gateway',
       );
       return {
         credentials,
+        ...(policyRules ? { policyRules } : {}),
         expiresAt: isoTime(session.expiresAt) as string,
         recording: recordings.secretsFor(session),
       };

@@ -34,6 +34,9 @@ import type { CertificateAuthorityStore } from '../stores/certificate-authority-
  *     ├─ gateway-server       O=<orgId>,CN=Infisical Gateway Server CA (pathLen 0)
  *     └─ gateway-client       O=<orgId>,CN=Infisical Gateway Client CA (pathLen 0)
  *     ssh-client / ssh-server  SSH CAs for the org's relays
+ *     pam-ssh-user            the PAM SSH user CA (always ed25519): signs the per-session user
+ *                             certificates of ssh certificate accounts (pam-ssh-ca.ts); targets
+ *                             trust it with sshd's TrustedUserCAKeys
  *
  * Loaded CAs are cached in memory; concurrent first uses share one creation.
  *
@@ -55,7 +58,10 @@ export type X509CaKind =
   | 'gateway-server'
   | 'gateway-client';
 
-export type SshCaKind = 'ssh-client' | 'ssh-server';
+export type SshCaKind = 'ssh-client' | 'ssh-server' | 'pam-ssh-user';
+
+/** The PAM SSH user CA is ed25519 whatever BURROW_SSH_KEY_ALGORITHM says: every OpenSSH since 6.5 takes it. */
+const FIXED_SSH_KEY_TYPE: Partial<Record<SshCaKind, SshKeyType>> = { 'pam-ssh-user': 'ed25519' };
 
 interface X509CaSpec {
   subject: (scope: string) => DistinguishedName;
@@ -165,11 +171,12 @@ export class CertificateAuthorities {
     if (cached) return cached;
     let stored = this.#store.get(scope, kind);
     if (!stored) {
-      const keyPair = generateSshKeyPair(this.#sshKeyType);
+      const keyType = FIXED_SSH_KEY_TYPE[kind] ?? this.#sshKeyType;
+      const keyPair = generateSshKeyPair(keyType);
       stored = this.#store.insert({
         scope,
         kind,
-        keyAlgorithm: this.#sshKeyType,
+        keyAlgorithm: keyType,
         certificate: null,
         publicKey: formatSshPublicKeyLine(keyPair.publicKey),
         privateKey: encodeOpenSshPrivateKey(keyPair.privateKey, `burrow-${scope}-${kind}`),

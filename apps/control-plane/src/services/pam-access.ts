@@ -36,7 +36,8 @@ export interface PamAccessGrant {
   sessionId: string;
   accountType: string;
   resourceType: string;
-  metadata: { username: string; database: string; accountName: string; resourceName: string };
+  /** `database`: postgres resources only. */
+  metadata: { username: string; database?: string; accountName: string; resourceName: string };
   relayHost: string;
   relayClientCertificate: string;
   relayClientPrivateKey: string;
@@ -155,7 +156,9 @@ export class PamAccessService {
       resourceType: resource.resourceType,
       metadata: {
         username: account.username,
-        database: resource.connectionDetails.database,
+        ...(resource.resourceType === 'postgres'
+          ? { database: resource.connectionDetails.database }
+          : {}),
         accountName: account.name,
         resourceName: resource.name,
       },

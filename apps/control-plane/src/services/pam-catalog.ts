@@ -1,21 +1,28 @@
-import { ConflictError, NotFoundError } from '../domain/errors.ts';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../domain/errors.ts';
+import { checkAccountLogin, type PamAccountLoginInput } from '../domain/pam-account-login.ts';
+import {
+  checkConnectionDetails,
+  type PamConnectionDetailsInput,
+  type PamResourceType,
+} from '../domain/pam-connection-details.ts';
+import { checkPolicyRules, type PamPolicyRules } from '../domain/pam-policy-rules.ts';
 import { grantCovers } from '../domain/pam-grant-path.ts';
 import { authorize, can } from '../domain/permissions.ts';
 import type { GatewayStore } from '../stores/gateway-store.ts';
 import type { Identity } from '../stores/identity-store.ts';
 import { accountPath, type PamAccount, type PamAccountStore } from '../stores/pam-account-store.ts';
 import type { PamGrantStore } from '../stores/pam-grant-store.ts';
-import type {
-  PamConnectionDetails,
-  PamResource,
-  PamResourceStore,
-} from '../stores/pam-resource-store.ts';
+import type { PamResource, PamResourceStore } from '../stores/pam-resource-store.ts';
+import type { PamSshCa } from './pam-ssh-ca.ts';
 
 /**
  * What PAM can reach: resources (a target behind one gateway; admins create them) and accounts
- * (credentials for a resource at `<folderPath>/<name>`; admins create them, the password is sealed
- * at rest and never answered). Names are unique per organization (409). Admins and auditors
- * read the whole inventory; a member sees the accounts its grants cover and no resources.
+ * (credentials for a resource at `<folderPath>/<name>`; admins create them, the password or
+ * private key is sealed at rest and never answered). Names are unique per organization (409).
+ * Admins and auditors read the whole inventory; a member sees the accounts its grants cover and
+ * no resources. Settings are checked against the resource's type when saved
+ * (domain/pam-connection-details.ts, pam-account-login.ts, pam-policy-rules.ts): 400 naming the
+ * field.
  *
  * @example
  *   const account = catalog.createAccount(caller, { resourceId, name: 'orders-db', folderPath: 'prod', credentials });
@@ -31,29 +38,33 @@ export class PamCatalog {
   readonly #accounts: PamAccountStore;
   readonly #grants: PamGrantStore;
   readonly #gateways: GatewayStore;
+  readonly #sshCa: PamSshCa;
 
   constructor(deps: {
     resources: PamResourceStore;
     accounts: PamAccountStore;
     grants: PamGrantStore;
     gateways: GatewayStore;
+    sshCa: PamSshCa;
   }) {
     this.#resources = deps.resources;
     this.#accounts = deps.accounts;
     this.#grants = deps.grants;
     this.#gateways = deps.gateways;
+    this.#sshCa = deps.sshCa;
   }
 
   createResource(
     caller: Identity,
     input: {
       name: string;
-      resourceType: string;
+      resourceType: PamResourceType;
       gatewayId: string;
-      connectionDetails: PamConnectionDetails;
+      connectionDetails: PamConnectionDetailsInput;
     },
   ): PamResource {
     authorize(caller, 'pam.inventory.manage');
+    const connectionDetails = checkConnectionDetails(input.resourceType, input.connectionDetails);
     const gateway = this.#gateways.get(input.gatewayId);
     if (!gateway || gateway.orgId !== caller.orgId || gateway.deletedAt !== null) {
       throw new NotFoundError(`Gateway ${input.gatewayId} not found`);
@@ -61,7 +72,14 @@ export class PamCatalog {
     if (this.#resources.findByName(caller.orgId, input.name)) {
       throw new ConflictError(`PAM resource ${input.name} already exists`);
     }
-    return this.#resources.create({ orgId: caller.orgId, ...input });
+    return this.#resources.create({
+      orgId: caller.orgId,
+      name: input.name,
+      gatewayId: input.gatewayId,
+      ...(input.resourceType === 'ssh'
+        ? { resourceType: 'ssh', connectionDetails }
+        : { resourceType: 'postgres', connectionDetails }),
+    } as Parameters<PamResourceStore['create']>[0]);
   }
 
   /** Resources name internal hosts and ports: inventory readers only (admin, auditor). */
@@ -76,7 +94,8 @@ export class PamCatalog {
       resourceId: string;
       name: string;
       folderPath?: string | undefined;
-      credentials: { username: string; password: string };
+      credentials: PamAccountLoginInput & { username: string };
+      policyRules?: PamPolicyRules | undefined;
     },
   ): PamAccountView {
     authorize(caller, 'pam.inventory.manage');
@@ -86,6 +105,8 @@ export class PamCatalog {
     if (!resource || resource.orgId !== caller.orgId) {
       throw new NotFoundError(`PAM resource ${resourceId} not found`);
     }
+    const login = checkAccountLogin(resource.resourceType, credentials);
+    const policyRules = this.#policyRules(resource, input.policyRules);
     const path = accountPath(folderPath, name);
     if (this.#accounts.findByPath(caller.orgId, path)) {
       throw new ConflictError(`PAM account ${path} already exists`);
@@ -96,23 +117,74 @@ export class PamCatalog {
       name,
       folderPath,
       username: credentials.username,
-      password: credentials.password,
+      login,
+      policyRules,
     });
     return this.#view(account);
   }
 
   /**
-   * Rotates an account's password (admin). Sessions opened from now on get the new one; running
-   * sessions are not touched (their gateway fetched the credentials when they started).
+   * Rotates an account's secret, or switches an ssh account's login method, and/or replaces its
+   * policy rules (admin). Sessions opened from now on get them; running sessions are not touched
+   * (their gateway fetched the credentials when they started).
    */
-  rotatePassword(caller: Identity, accountId: string, password: string): PamAccountView {
+  updateAccount(
+    caller: Identity,
+    accountId: string,
+    update: {
+      credentials?: PamAccountLoginInput | undefined;
+      policyRules?: PamPolicyRules | undefined;
+    },
+  ): PamAccountView {
     authorize(caller, 'pam.inventory.manage');
     const account = this.#accounts.get(accountId);
-    if (!account || account.orgId !== caller.orgId) {
+    const resource = account && this.#resources.get(account.resourceId);
+    if (!account || !resource || account.orgId !== caller.orgId) {
       throw new NotFoundError(`PAM account ${accountId} not found`);
     }
-    this.#accounts.setPassword(account.id, password);
-    return this.#view(account);
+    if (update.credentials === undefined && update.policyRules === undefined) {
+      throw new InvalidRequestError('Nothing to change: send credentials, policyRules or both');
+    }
+    // Check everything before changing anything.
+    const login =
+      update.credentials &&
+      checkAccountLogin(resource.resourceType, {
+        ...update.credentials,
+        // An ssh account keeps its method unless told otherwise.
+        authMethod: update.credentials.authMethod ?? account.authMethod,
+      });
+    const rules = update.policyRules && this.#policyRules(resource, update.policyRules);
+    if (login) this.#accounts.setLogin(account.id, login);
+    if (update.policyRules) this.#accounts.setPolicyRules(account.id, rules);
+    return this.#view(this.#accounts.get(account.id) as PamAccount);
+  }
+
+  /**
+   * The organization's PAM SSH user CA public key, for the target of an ssh account
+   * (TrustedUserCAKeys): inventory readers.
+   */
+  sshCaPublicKey(caller: Identity, accountId: string): string {
+    authorize(caller, 'pam.inventory.read');
+    const account = this.#accounts.get(accountId);
+    const resource = account && this.#resources.get(account.resourceId);
+    if (!account || !resource || account.orgId !== caller.orgId) {
+      throw new NotFoundError(`PAM account ${accountId} not found`);
+    }
+    if (resource.resourceType !== 'ssh') {
+      throw new InvalidRequestError(`PAM account ${account.path} is not an ssh account`);
+    }
+    return this.#sshCa.publicKey(caller.orgId);
+  }
+
+  #policyRules(
+    resource: PamResource,
+    rules: PamPolicyRules | undefined,
+  ): PamPolicyRules | undefined {
+    if (rules === undefined) return undefined;
+    if (resource.resourceType !== 'ssh') {
+      throw new InvalidRequestError('policyRules are settings of ssh accounts');
+    }
+    return checkPolicyRules(rules);
   }
 
   /**

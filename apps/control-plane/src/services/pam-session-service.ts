@@ -2,9 +2,12 @@ import { ForbiddenError, GoneError, NotFoundError } from '../domain/errors.ts';
 import { authorize, can } from '../domain/permissions.ts';
 import type { GatewayStore } from '../stores/gateway-store.ts';
 import type { Identity } from '../stores/identity-store.ts';
-import type { PamAccountStore } from '../stores/pam-account-store.ts';
+import type { PamSshAuthMethod } from '../domain/pam-account-login.ts';
+import type { PamPolicyRules } from '../domain/pam-policy-rules.ts';
+import type { PamAccount, PamAccountStore } from '../stores/pam-account-store.ts';
 import type { PamRecordingStore } from '../stores/pam-recording-store.ts';
-import type { PamResourceStore } from '../stores/pam-resource-store.ts';
+import type { PamResourceStore, PamSshResource } from '../stores/pam-resource-store.ts';
+import type { PamSshCa } from './pam-ssh-ca.ts';
 import {
   sessionStatus,
   type PamSession,
@@ -18,10 +21,16 @@ import {
  * user or gateway ends it (idempotent). Sessions and their recordings are read by admins,
  * auditors and the session's own user (a member lists only its own).
  *
+ * The credentials answer is shaped by the resource type (@burrow/platform-api
+ * routes/pam-sessions.ts): postgres as it always was; ssh with the login of the account's
+ * authMethod — for `certificate`, a key pair and a user certificate of the organization's PAM SSH
+ * CA made at this fetch and valid until the session's end at the latest (pam-ssh-ca.ts) — the
+ * resource's pinned host keys / host CAs, and the account's policy rules.
+ *
  * @example
  *   const { credentials } = sessions.credentials(gatewayIdentity, sessionId);
  */
-export interface PamTargetCredentials {
+export interface PamPostgresTargetCredentials {
   host: string;
   port: number;
   database: string;
@@ -32,12 +41,27 @@ export interface PamTargetCredentials {
   sslCertificate?: string;
 }
 
+export interface PamSshTargetCredentials {
+  host: string;
+  port: number;
+  username: string;
+  authMethod: PamSshAuthMethod;
+  password?: string;
+  privateKey?: string;
+  certificate?: string;
+  hostKeys?: string[];
+  hostCertificateAuthorities?: string[];
+}
+
+export type PamTargetCredentials = PamPostgresTargetCredentials | PamSshTargetCredentials;
+
 export class PamSessionService {
   readonly #sessions: PamSessionStore;
   readonly #accounts: PamAccountStore;
   readonly #resources: PamResourceStore;
   readonly #gateways: GatewayStore;
   readonly #recordings: PamRecordingStore;
+  readonly #sshCa: PamSshCa;
 
   constructor(deps: {
     sessions: PamSessionStore;
@@ -45,7 +69,9 @@ export class PamSessionService {
     resources: PamResourceStore;
     gateways: GatewayStore;
     recordings: PamRecordingStore;
+    sshCa: PamSshCa;
   }) {
+    this.#sshCa = deps.sshCa;
     this.#sessions = deps.sessions;
     this.#accounts = deps.accounts;
     this.#resources = deps.resources;
@@ -53,23 +79,34 @@ export class PamSessionService {
     this.#recordings = deps.recordings;
   }
 
-  /** The target's credentials with the account's unsealed password, for the session's gateway. */
+  /**
+   * The target's credentials with the account's unsealed secret, for the session's gateway, and
+   * the account's policy rules (ssh).
+   */
   credentials(
     caller: Identity,
     sessionId: string,
-  ): { session: PamSession; credentials: PamTargetCredentials } {
+    now = new Date(),
+  ): { session: PamSession; credentials: PamTargetCredentials; policyRules?: PamPolicyRules } {
     authorize(caller, 'pam.sessions.serve');
     const session = this.#sessionOfOrg(caller, sessionId);
     if (!this.#isSessionGateway(caller, session)) {
       throw new ForbiddenError('Only the gateway of this session may read its credentials');
     }
-    const status = sessionStatus(session);
+    const status = sessionStatus(session, now.getTime());
     if (status !== 'active') throw new GoneError(`PAM session ${session.id} has ${status}`);
     const account = this.#accounts.get(session.accountId);
     const resource = account && this.#resources.get(account.resourceId);
-    const password = account && this.#accounts.password(account.id);
-    if (!account || !resource || password === undefined) {
+    const secret = account && this.#accounts.secret(account.id);
+    if (!account || !resource || secret === undefined) {
       throw new NotFoundError(`The account of PAM session ${session.id} no longer exists`);
+    }
+    if (resource.resourceType === 'ssh') {
+      return {
+        session,
+        credentials: this.#sshCredentials(session, account, resource, secret, now),
+        ...(account.policyRules ? { policyRules: account.policyRules } : {}),
+      };
     }
     const details = resource.connectionDetails;
     return {
@@ -79,11 +116,43 @@ export class PamSessionService {
         port: details.port,
         database: details.database,
         username: account.username,
-        password,
+        password: secret,
         sslEnabled: details.sslEnabled ?? false,
         sslRejectUnauthorized: details.sslRejectUnauthorized ?? true,
         ...(details.sslCertificate ? { sslCertificate: details.sslCertificate } : {}),
       },
+    };
+  }
+
+  #sshCredentials(
+    session: PamSession,
+    account: PamAccount,
+    resource: PamSshResource,
+    secret: string,
+    now: Date,
+  ): PamSshTargetCredentials {
+    const { host, port, hostKeys, hostCertificateAuthorities } = resource.connectionDetails;
+    const authMethod = account.authMethod ?? 'password';
+    const login =
+      authMethod === 'password'
+        ? { password: secret }
+        : authMethod === 'public-key'
+          ? { privateKey: secret }
+          : this.#sshCa.sessionCertificate({
+              orgId: session.orgId,
+              sessionId: session.id,
+              username: account.username,
+              notAfter: new Date(session.expiresAt),
+              now,
+            });
+    return {
+      host,
+      port,
+      username: account.username,
+      authMethod,
+      ...login,
+      ...(hostKeys?.length ? { hostKeys } : {}),
+      ...(hostCertificateAuthorities?.length ? { hostCertificateAuthorities } : {}),
     };
   }
 

@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Db } from '../db/database.ts';
+import type { PamAccountLogin, PamSshAuthMethod } from '../domain/pam-account-login.ts';
+import type { PamPolicyRules } from '../domain/pam-policy-rules.ts';
 
 /**
- * PAM accounts: a username and password for one resource, addressed by `<folderPath>/<name>`
- * (e.g. `prod/orders-db`). The password is sealed with the root key (SecretBox, associated data
- * `pam-account:<id>:password`), so a copied ciphertext does not open in another row; it is
- * only opened for the credentials route.
+ * PAM accounts: a username and a login secret for one resource, addressed by
+ * `<folderPath>/<name>` (e.g. `prod/orders-db`). The secret (a password, an ssh account's private
+ * key, or nothing for certificate accounts) is sealed with the root key (SecretBox, associated data
+ * `pam-account:<id>:<password|private-key|certificate>`), so a copied ciphertext does not open in
+ * another row or as another kind of secret; it is only opened for the credentials route.
  *
  * @example
  *   const account = store.create({ orgId, resourceId, name: 'orders-db', folderPath: 'prod',
- *     username: 'app', password });
- *   store.password(account.id); // only for the session's gateway
+ *     username: 'app', login: { authMethod: undefined, secret: password } });
+ *   store.secret(account.id); // only for the session's gateway
  */
 export interface PamAccount {
   id: string;
@@ -22,6 +25,9 @@ export interface PamAccount {
   folderPath: string;
   path: string;
   username: string;
+  /** ssh accounts; undefined for postgres (a password). */
+  authMethod: PamSshAuthMethod | undefined;
+  policyRules: PamPolicyRules | undefined;
   createdAt: number;
 }
 
@@ -34,10 +40,21 @@ interface PamAccountRow {
   path: string;
   username: string;
   password_sealed: Buffer;
+  auth_method: string | null;
+  policy_rules: string | null;
   created_at: number;
 }
 
-const passwordLabel = (accountId: string) => `pam-account:${accountId}:password`;
+/** The sealed secret's associated data names what it is. */
+function secretLabel(accountId: string, authMethod: PamSshAuthMethod | undefined): string {
+  const kind =
+    authMethod === 'public-key'
+      ? 'private-key'
+      : authMethod === 'certificate'
+        ? 'certificate'
+        : 'password';
+  return `pam-account:${accountId}:${kind}`;
+}
 
 /** `prod` + `orders-db` → `prod/orders-db`; the root folder adds nothing. */
 export function accountPath(folderPath: string, name: string): string {
@@ -59,7 +76,8 @@ export class PamAccountStore {
     name: string;
     folderPath: string;
     username: string;
-    password: string;
+    login: PamAccountLogin;
+    policyRules?: PamPolicyRules | undefined;
   }): PamAccount {
     const id = randomUUID();
     const account: PamAccount = {
@@ -70,13 +88,15 @@ export class PamAccountStore {
       folderPath: input.folderPath,
       path: accountPath(input.folderPath, input.name),
       username: input.username,
+      authMethod: input.login.authMethod,
+      policyRules: input.policyRules,
       createdAt: Date.now(),
     };
-    const sealed = this.#secretBox.seal(Buffer.from(input.password, 'utf8'), passwordLabel(id));
     this.#db
       .prepare(
-        `INSERT INTO pam_accounts (id, org_id, resource_id, name, folder_path, path, username, password_sealed, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO pam_accounts (id, org_id, resource_id, name, folder_path, path, username,
+           password_sealed, auth_method, policy_rules, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -86,7 +106,9 @@ export class PamAccountStore {
         account.folderPath,
         account.path,
         account.username,
-        sealed,
+        this.#seal(id, input.login),
+        account.authMethod ?? null,
+        account.policyRules ? JSON.stringify(account.policyRules) : null,
         account.createdAt,
       );
     return account;
@@ -115,23 +137,44 @@ export class PamAccountStore {
       .map(toAccount);
   }
 
-  /** Replaces the account's sealed password (rotation); false when there is no such account. */
-  setPassword(id: string, password: string): boolean {
-    const sealed = this.#secretBox.seal(Buffer.from(password, 'utf8'), passwordLabel(id));
+  /** Replaces the account's login method and sealed secret (rotation); false when there is no such account. */
+  setLogin(id: string, login: PamAccountLogin): boolean {
     return (
-      this.#db.prepare('UPDATE pam_accounts SET password_sealed = ? WHERE id = ?').run(sealed, id)
-        .changes === 1
+      this.#db
+        .prepare('UPDATE pam_accounts SET password_sealed = ?, auth_method = ? WHERE id = ?')
+        .run(this.#seal(id, login), login.authMethod ?? null, id).changes === 1
     );
   }
 
-  /** The account's password, opened from its sealed column. Never log the result. */
-  password(id: string): string | undefined {
+  /** Replaces the account's policy rules (undefined: none). */
+  setPolicyRules(id: string, rules: PamPolicyRules | undefined): boolean {
+    return (
+      this.#db
+        .prepare('UPDATE pam_accounts SET policy_rules = ? WHERE id = ?')
+        .run(rules ? JSON.stringify(rules) : null, id).changes === 1
+    );
+  }
+
+  /**
+   * The account's login secret (password or OpenSSH private key; '' for certificate accounts),
+   * opened from its sealed column. Never log the result.
+   */
+  secret(id: string): string | undefined {
     const row = this.#db
-      .prepare<[string], Pick<PamAccountRow, 'password_sealed'>>(
-        'SELECT password_sealed FROM pam_accounts WHERE id = ?',
+      .prepare<[string], Pick<PamAccountRow, 'password_sealed' | 'auth_method'>>(
+        'SELECT password_sealed, auth_method FROM pam_accounts WHERE id = ?',
       )
       .get(id);
-    return row && this.#secretBox.open(row.password_sealed, passwordLabel(id)).toString('utf8');
+    if (!row) return undefined;
+    const label = secretLabel(id, (row.auth_method ?? undefined) as PamSshAuthMethod | undefined);
+    return this.#secretBox.open(row.password_sealed, label).toString('utf8');
+  }
+
+  #seal(id: string, login: PamAccountLogin): Buffer {
+    return this.#secretBox.seal(
+      Buffer.from(login.secret, 'utf8'),
+      secretLabel(id, login.authMethod),
+    );
   }
 }
 
@@ -144,6 +187,8 @@ function toAccount(row: PamAccountRow): PamAccount {
     folderPath: row.folder_path,
     path: row.path,
     username: row.username,
+    authMethod: (row.auth_method ?? undefined) as PamSshAuthMethod | undefined,
+    policyRules: row.policy_rules ? (JSON.parse(row.policy_rules) as PamPolicyRules) : undefined,
     createdAt: row.created_at,
   };
 }

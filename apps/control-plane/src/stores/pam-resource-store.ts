@@ -1,32 +1,43 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
+import type {
+  PamConnectionDetails,
+  PamPostgresConnectionDetails,
+  PamResourceType,
+  PamSshConnectionDetails,
+} from '../domain/pam-connection-details.ts';
 
 /**
- * PAM resources: a target (today only `postgres`) reachable through one gateway. The connection
- * details hold no secret (credentials live on accounts).
+ * PAM resources: a target (`postgres` or `ssh`) reachable through one gateway. The connection
+ * details hold no secret (credentials live on accounts); an ssh resource's pinned host keys and
+ * host CAs are public keys.
  *
  * @example
  *   const resource = store.create({ orgId, name: 'orders-db', resourceType: 'postgres', gatewayId,
  *     connectionDetails: { host: 'db.internal', port: 5432, database: 'orders' } });
  */
-export interface PamConnectionDetails {
-  host: string;
-  port: number;
-  database: string;
-  sslEnabled?: boolean;
-  sslRejectUnauthorized?: boolean;
-  sslCertificate?: string;
-}
+export type PamResource = PamPostgresResource | PamSshResource;
 
-export interface PamResource {
+interface PamResourceBase {
   id: string;
   orgId: string;
   name: string;
-  resourceType: string;
   gatewayId: string;
-  connectionDetails: PamConnectionDetails;
   createdAt: number;
 }
+
+export interface PamPostgresResource extends PamResourceBase {
+  resourceType: 'postgres';
+  connectionDetails: PamPostgresConnectionDetails;
+}
+
+export interface PamSshResource extends PamResourceBase {
+  resourceType: 'ssh';
+  connectionDetails: PamSshConnectionDetails;
+}
+
+export type NewPamResource =
+  Omit<PamPostgresResource, 'id' | 'createdAt'> | Omit<PamSshResource, 'id' | 'createdAt'>;
 
 interface PamResourceRow {
   id: string;
@@ -45,8 +56,8 @@ export class PamResourceStore {
     this.#db = db;
   }
 
-  create(input: Omit<PamResource, 'id' | 'createdAt'>): PamResource {
-    const resource: PamResource = { id: randomUUID(), ...input, createdAt: Date.now() };
+  create(input: NewPamResource): PamResource {
+    const resource = { id: randomUUID(), ...input, createdAt: Date.now() } as PamResource;
     this.#db
       .prepare(
         `INSERT INTO pam_resources (id, org_id, name, resource_type, gateway_id, connection_details, created_at)
@@ -95,9 +106,9 @@ function toResource(row: PamResourceRow): PamResource {
     id: row.id,
     orgId: row.org_id,
     name: row.name,
-    resourceType: row.resource_type,
+    resourceType: row.resource_type as PamResourceType,
     gatewayId: row.gateway_id,
     connectionDetails: JSON.parse(row.connection_details) as PamConnectionDetails,
     createdAt: row.created_at,
-  };
+  } as PamResource;
 }

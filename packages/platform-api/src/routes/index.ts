@@ -14,7 +14,12 @@ import {
 import { healthz, readyz } from './health.ts';
 import { awsAuth, azureAuth, gcpAuth, jwtAuth, kubernetesAuth, oidcAuth } from './login-methods.ts';
 import { renewAccessToken, revokeAccessToken } from './access-tokens.ts';
-import { createPamAccount, listPamAccounts, updatePamAccount } from './pam-accounts.ts';
+import {
+  createPamAccount,
+  listPamAccounts,
+  pamAccountSshCaPublicKey,
+  updatePamAccount,
+} from './pam-accounts.ts';
 import { createPamGrant, deletePamGrant, listPamGrants } from './pam-grants.ts';
 import { createPamResource, listPamResources } from './pam-resources.ts';
 import {
@@ -114,6 +119,7 @@ export const routes = {
   listPamGrants,
   deletePamGrant,
   updatePamAccount,
+  pamAccountSshCaPublicKey,
   accessPamAccount,
   pamSessionCredentials,
   uploadPamSessionEvents,

@@ -6,7 +6,7 @@ import { ErrorResponseRef, errorResponses } from '../schemas/common.ts';
  * PAM access (reference §8.1):
  *   POST /api/v1/pam/accounts/access (member with a grant on the account or its folder, admin)
  *        {path, duration:"3600000ms"|"1h", reason?}
- *        → {sessionId, accountType, resourceType, metadata:{username, database, accountName,
+ *        → {sessionId, accountType, resourceType, metadata:{username, database?, accountName,
  *           resourceName}, relayHost, relayClientCertificate, relayClientPrivateKey,
  *           relayServerCertificateChain, gatewayClientCertificate, gatewayClientPrivateKey,
  *           gatewayServerCertificateChain, relays?:[…]}
@@ -19,6 +19,7 @@ export const PamAccessGrant = Type.Object({
   resourceType: Type.String(),
   metadata: Type.Object({
     username: Type.Optional(Type.String()),
+    /** postgres resources only. */
     database: Type.Optional(Type.String()),
     accountName: Type.Optional(Type.String()),
     resourceName: Type.Optional(Type.String()),

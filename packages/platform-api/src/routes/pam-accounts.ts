@@ -1,20 +1,38 @@
 import { Type } from 'typebox';
 import { defineRoute } from '../define-route.ts';
 import { ErrorResponseRef, errorResponses, Uuid } from '../schemas/common.ts';
-import { PamAccountJson, PamFolderPath, PamName } from '../schemas/pam.ts';
+import {
+  PamAccountJson,
+  PamFolderPath,
+  PamName,
+  PamPolicyRulesJson,
+  PamSshAuthMethod,
+} from '../schemas/pam.ts';
 
 /**
  * PAM accounts:
  *   POST /api/v1/pam/accounts (admin)
- *        {resourceId, name, folderPath?:"prod", credentials:{username, password}}
- *        → {account:{id, name, path:"prod/<name>", resourceId, resourceType, …}}; 409 path taken
+ *        {resourceId, name, folderPath?:"prod", credentials:{username, password}}   (postgres)
+ *        {resourceId, name, folderPath?, credentials:{username, authMethod:"password"|
+ *         "public-key"|"certificate", password?, privateKey?}, policyRules?}          (ssh)
+ *        → {account:{id, name, path:"prod/<name>", resourceId, resourceType, username,
+ *           authMethod?, policyRules?, …}}; 409 path taken
+ *        ssh: `password` for authMethod password, `privateKey` (OpenSSH or PEM, unencrypted) for
+ *        public-key, neither for certificate (the gateway gets a key pair and a certificate of
+ *        the organization's PAM SSH CA per session: pam-ssh-ca.ts); policyRules' patterns must
+ *        compile as JavaScript RegExp (400 naming the pattern's index)
  *   GET  /api/v1/pam/accounts → {accounts:[…]}: every account (admin, auditor), or the accounts
  *        the caller's grants cover (member: what it may open)
- *   PATCH /api/v1/pam/accounts/:accountId (admin) {credentials:{password}} → {account}
- *        rotates the password the gateway logs in with: sessions opened from now on get the new
- *        one; sessions already running keep the credentials their gateway fetched
- * The password is sealed at rest and never answered or logged.
+ *   PATCH /api/v1/pam/accounts/:accountId (admin) {credentials?:{password?, authMethod?,
+ *        privateKey?}, policyRules?} → {account}
+ *        rotates the secret the gateway logs in with (or, ssh, switches the method) and/or
+ *        replaces the policy rules: sessions opened from now on get them; sessions already
+ *        running keep the credentials their gateway fetched
+ * Passwords and private keys are sealed at rest and never answered or logged.
  */
+
+const PamAccountPassword = Type.String({ minLength: 1, maxLength: 1024 });
+const PamAccountPrivateKey = Type.String({ minLength: 1, maxLength: 16384 });
 export const createPamAccount = defineRoute({
   method: 'POST',
   path: '/api/v1/pam/accounts',
@@ -27,8 +45,15 @@ export const createPamAccount = defineRoute({
     folderPath: Type.Optional(PamFolderPath),
     credentials: Type.Object({
       username: Type.String({ minLength: 1, maxLength: 63 }),
-      password: Type.String({ minLength: 1, maxLength: 1024 }),
+      /** ssh only (required there). */
+      authMethod: Type.Optional(PamSshAuthMethod),
+      /** postgres; ssh with authMethod password. */
+      password: Type.Optional(PamAccountPassword),
+      /** ssh with authMethod public-key. */
+      privateKey: Type.Optional(PamAccountPrivateKey),
     }),
+    /** ssh only. */
+    policyRules: Type.Optional(PamPolicyRulesJson),
   }),
   response: {
     200: Type.Object({ account: PamAccountJson }),
@@ -42,10 +67,18 @@ export const updatePamAccount = defineRoute({
   path: '/api/v1/pam/accounts/:accountId',
   auth: 'identity',
   tags: ['pam'],
-  summary: 'Rotate a PAM account’s password (new sessions only)',
+  summary: 'Rotate a PAM account’s secret or replace its policy rules (new sessions only)',
   params: Type.Object({ accountId: Uuid }),
   body: Type.Object({
-    credentials: Type.Object({ password: Type.String({ minLength: 1, maxLength: 1024 }) }),
+    credentials: Type.Optional(
+      Type.Object({
+        authMethod: Type.Optional(PamSshAuthMethod),
+        password: Type.Optional(PamAccountPassword),
+        privateKey: Type.Optional(PamAccountPrivateKey),
+      }),
+    ),
+    /** ssh only; replaces the account's rules (`{}` removes them). */
+    policyRules: Type.Optional(PamPolicyRulesJson),
   }),
   response: { 200: Type.Object({ account: PamAccountJson }), ...errorResponses },
 });
@@ -58,4 +91,21 @@ export const listPamAccounts = defineRoute({
   summary:
     'PAM accounts of the caller’s organization a member may open, all for admins and auditors (no credentials)',
   response: { 200: Type.Object({ accounts: Type.Array(PamAccountJson) }), ...errorResponses },
+});
+
+/**
+ *   GET /api/v1/pam/accounts/:accountId/ssh-ca-public-key (admin, auditor) → {publicKey}
+ *        the organization's PAM SSH user CA (ed25519) as an OpenSSH public key line: what the
+ *        target's sshd trusts with `TrustedUserCAKeys` for certificate accounts (the reference's
+ *        path; the CA is one per organization, so every ssh account of it answers the same key).
+ *        400 for an account that is not ssh.
+ */
+export const pamAccountSshCaPublicKey = defineRoute({
+  method: 'GET',
+  path: '/api/v1/pam/accounts/:accountId/ssh-ca-public-key',
+  auth: 'identity',
+  tags: ['pam'],
+  summary: 'The PAM SSH user CA public key a target trusts for an ssh account (TrustedUserCAKeys)',
+  params: Type.Object({ accountId: Uuid }),
+  response: { 200: Type.Object({ publicKey: Type.String() }), ...errorResponses },
 });

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { defineRoute } from '../define-route.ts';
 import { ErrorResponseRef, errorResponses, Uuid } from '../schemas/common.ts';
-import { PamSessionJson } from '../schemas/pam.ts';
+import { PamPolicyRulesJson, PamSessionJson } from '../schemas/pam.ts';
 
 /**
  * PAM sessions:
@@ -9,6 +9,9 @@ import { PamSessionJson } from '../schemas/pam.ts';
  *        → {credentials:{host, port, database, username, password, sslEnabled,
  *           sslRejectUnauthorized, sslCertificate?}, expiresAt, recording:{sessionKey, uploadToken,
  *           storageBackend, projectId, sessionId}}; 403 anyone else; 410 ended/expired
+ *        ssh: credentials:{host, port, username, authMethod, password? | privateKey?
+ *           (+ certificate?), hostKeys?, hostCertificateAuthorities?}, policyRules?:
+ *           {"command-blocking"?:{patterns}, "session-log-masking"?:{patterns}}
  *   the recording upload routes (event-batches, chunks): pam-session-recordings.ts
  *   POST /api/v1/pam/sessions/:sessionId/end (the session's gateway or user) → {session:{id,
  *        status:"ended", endedAt}}; idempotent
@@ -19,17 +22,46 @@ import { PamSessionJson } from '../schemas/pam.ts';
 
 const SessionParams = Type.Object({ sessionId: Uuid });
 
+/** The credentials of a postgres session (unchanged since the first release). */
+export const PamPostgresCredentials = Type.Object({
+  host: Type.String(),
+  port: Type.Integer(),
+  database: Type.String(),
+  username: Type.String(),
+  password: Type.String(),
+  sslEnabled: Type.Boolean(),
+  sslRejectUnauthorized: Type.Boolean(),
+  sslCertificate: Type.Optional(Type.String()),
+});
+
+/**
+ * The credentials of an ssh session (SSH-CONTRACT.md): the target, how to log in and how to
+ * recognise it. `password` for authMethod password; `privateKey` (OpenSSH format) for public-key
+ * and certificate; `certificate` (a user certificate of the organization's PAM SSH CA, principal
+ * = username, valid from fetch time until at most the session's end) for certificate. At least
+ * one of hostKeys / hostCertificateAuthorities is non-empty.
+ */
+export const PamSshCredentials = Type.Object({
+  host: Type.String(),
+  port: Type.Integer(),
+  username: Type.String(),
+  authMethod: Type.Union([
+    Type.Literal('password'),
+    Type.Literal('public-key'),
+    Type.Literal('certificate'),
+  ]),
+  password: Type.Optional(Type.String()),
+  privateKey: Type.Optional(Type.String()),
+  certificate: Type.Optional(Type.String()),
+  hostKeys: Type.Optional(Type.Array(Type.String())),
+  hostCertificateAuthorities: Type.Optional(Type.Array(Type.String())),
+});
+
 export const PamSessionCredentials = Type.Object({
-  credentials: Type.Object({
-    host: Type.String(),
-    port: Type.Integer(),
-    database: Type.String(),
-    username: Type.String(),
-    password: Type.String(),
-    sslEnabled: Type.Boolean(),
-    sslRejectUnauthorized: Type.Boolean(),
-    sslCertificate: Type.Optional(Type.String()),
-  }),
+  /** Shaped by the session's resource type: postgres or ssh (the reference's one flat object). */
+  credentials: Type.Union([PamPostgresCredentials, PamSshCredentials]),
+  /** The account's policy rules (reference §8.2; ssh accounts), absent when it has none. */
+  policyRules: Type.Optional(PamPolicyRulesJson),
   expiresAt: Type.String(),
   /** The session's recording secrets (reference §8.2): what the chunk upload needs. */
   recording: Type.Optional(

@@ -6,6 +6,7 @@ import { rolesAndGrants } from './0005-roles-and-grants.ts';
 import { revocation } from './0006-revocation.ts';
 import { pamRecordingUploads } from './0007-pam-recording-uploads.ts';
 import { pamRecordedEvents } from './0008-pam-recorded-events.ts';
+import { pamSshAccounts } from './0009-pam-ssh-accounts.ts';
 
 /** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
 export interface Migration {
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   revocation,
   pamRecordingUploads,
   pamRecordedEvents,
+  pamSshAccounts,
 ];
