@@ -128,21 +128,23 @@ export function createCli(context: CliContext): Command {
       context.out(removed ? 'Logged out.' : 'Not logged in.');
     });
 
-  const pam = program.command('pam').description('privileged access to databases');
+  const pam = program
+    .command('pam')
+    .description('privileged access to databases and servers (PostgreSQL, SSH)');
   pam
     .command('accounts')
     .description('PAM accounts you can open with pam access')
     .command('list')
-    .description('path, type and database user of every PAM account you may access')
+    .description('path, type and user of every PAM account you may access')
     .action(async (_options: unknown, command: Command) => {
       context.out(await listPamAccounts(platformFor(command)));
     });
   pam
     .command('access')
     .description(
-      'open a PAM session and a local port that tunnels every connection through relay and gateway; Ctrl-C ends it',
+      'open a PAM session and a local port that tunnels every connection through relay and gateway (psql for postgres accounts, ssh/scp/sftp for ssh accounts: the commands are printed); Ctrl-C ends it',
     )
-    .argument('<path>', 'account path: <folder>/<account>, e.g. prod/orders-db')
+    .argument('<path>', 'account path: <folder>/<account>, e.g. prod/orders-db or ops/web-1')
     .addOption(
       new Option(
         '--duration <duration>',
@@ -193,6 +195,7 @@ export function createCli(context: CliContext): Command {
             database: session.access.metadata?.database,
           },
           expiresAt: session.expiresAt,
+          knownHostsFile: session.knownHostsFile,
         }),
       );
       await session.finished;

@@ -56,6 +56,33 @@ function libpqValue(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/"/g, '\\"')}'`;
 }
 
+/** A word for a POSIX shell: as is when it is plain, else in single quotes. */
+function shellWord(value: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The ready-to-paste ssh, scp and sftp commands of an ssh session (SSH-CONTRACT.md): the gateway's
+ * key is pinned in `knownHostsFile`, so host-key checking stays strict and nothing prompts.
+ *
+ * @example
+ *   formatSshCommands({ host: '127.0.0.1', port: 41235, username: 'deploy' }, '/tmp/burrow-ssh-x/known_hosts')
+ *   // { ssh: 'ssh -p 41235 -o UserKnownHostsFile=/tmp/burrow-ssh-x/known_hosts -o StrictHostKeyChecking=yes deploy@127.0.0.1', scp: …, sftp: … }
+ */
+export function formatSshCommands(
+  hint: ConnectionHint,
+  knownHostsFile: string,
+): { ssh: string; scp: string; sftp: string } {
+  const pinned = `-o ${shellWord(`UserKnownHostsFile=${knownHostsFile}`)} -o StrictHostKeyChecking=yes`;
+  const target = `${hint.username ? `${shellWord(hint.username)}@` : ''}${hint.host}`;
+  return {
+    ssh: `ssh -p ${hint.port} ${pinned} ${target}`,
+    scp: `scp -P ${hint.port} ${pinned} <local file> ${target}:<remote path>`,
+    sftp: `sftp -P ${hint.port} ${pinned} ${target}`,
+  };
+}
+
 /** The block `burrow pam access` prints once its listener is ready. */
 export function formatAccessReady(info: {
   path: string;
@@ -63,6 +90,8 @@ export function formatAccessReady(info: {
   resourceType: string;
   hint: ConnectionHint;
   expiresAt: Date;
+  /** ssh: the temporary known_hosts file pinning the gateway's SSH server key. */
+  knownHostsFile?: string | undefined;
   now?: Date;
 }): string {
   const now = info.now ?? new Date();
@@ -83,6 +112,20 @@ export function formatAccessReady(info: {
       lines.push(
         `  (the gateway logs in as ${username} to database ${database} whatever user= and dbname= the client sends)`,
       );
+  } else if (info.resourceType === 'ssh' && info.knownHostsFile) {
+    const commands = formatSshCommands(info.hint, info.knownHostsFile);
+    lines.push(
+      'Connect with:',
+      '',
+      `  ${commands.ssh}`,
+      `  ${commands.scp}`,
+      `  ${commands.sftp}`,
+      '',
+      `  (the gateway's SSH key is pinned in ${info.knownHostsFile}, removed when the session ends;` +
+        (info.hint.username
+          ? ` it logs in to the server as ${info.hint.username} whatever user name the client sends)`
+          : ' it logs in to the server with the account’s user whatever user name the client sends)'),
+    );
   } else {
     lines.push(`Connect your ${info.resourceType} client to ${info.hint.host}:${info.hint.port}`);
   }

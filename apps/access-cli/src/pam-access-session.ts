@@ -8,6 +8,7 @@ import {
   readPamCapabilities,
   spliceStreams,
   type DialGatewayOptions,
+  type PamCapabilities,
 } from '@burrow/tunnel-protocol';
 import type { Logger } from '@burrow/observability';
 import { routes, type accessPamAccount, type RouteResponse } from '@burrow/platform-api';
@@ -19,6 +20,11 @@ import { replyWithPostgresError } from './postgres-error-reply.ts';
 import { formatRelayAddress, type RelayAddress } from './relay-address.ts';
 import { RelayDialError, RelayDialer, type RelayTunnel } from './relay-dialer.ts';
 import { relayRoutesOf, type RelayRoute } from './relay-routes.ts';
+import {
+  parseHostKeyLine,
+  writeSessionKnownHosts,
+  type SessionKnownHosts,
+} from './ssh-known-hosts.ts';
 
 /**
  * One `burrow pam access` session (reference §8.1):
@@ -33,7 +39,11 @@ import { relayRoutesOf, type RelayRoute } from './relay-routes.ts';
  *    = an older gateway, continue (a warning names the failing hop) — unless the gateway that
  *    answered is not the session's (its certificate names another gateway, or none: the dialer
  *    pins it), which ends the command before anything is sent.
- * 3. Listen on `127.0.0.1:<port>` (0 = any free port).
+ *    An ssh account needs more (SSH-CONTRACT.md): the gateway's `sshHostKey`, which is pinned for
+ *    the person's ssh client; without an answer, or without a usable key, the command ends.
+ * 3. Listen on `127.0.0.1:<port>` (0 = any free port). For ssh, write a temporary known_hosts
+ *    file (ssh-known-hosts.ts) holding the gateway's key for `[127.0.0.1]:<port>`; it is removed
+ *    when the session ends.
  * 4. Every local connection gets its own tunnel (ALPN `infisical-pam-proxy`), joined to it with
  *    {@link spliceStreams} (half-close passes through, no accepted byte is dropped). When the
  *    tunnel cannot be opened, a PostgreSQL client gets a FATAL error naming every hop tried.
@@ -93,6 +103,9 @@ export class PamAccessSession {
   private ending: Promise<void> | undefined;
   private nextConnectionId = 1;
   private listeningPort = 0;
+  /** ssh: the gateway's PAM SSH server key from its capabilities answer. */
+  private sshHostKey: string | undefined;
+  private knownHosts: SessionKnownHosts | undefined;
 
   private constructor(
     options: PamAccessOptions,
@@ -131,10 +144,17 @@ export class PamAccessSession {
     try {
       await session.checkCapabilities();
       await session.listen(options.port);
+      if (session.sshHostKey !== undefined) {
+        session.knownHosts = writeSessionKnownHosts({
+          port: session.port,
+          hostKey: session.sshHostKey,
+        });
+      }
       return session;
     } catch (error) {
       clearInterval(session.expiryTimer);
       server.close();
+      session.knownHosts?.remove();
       // The session exists at the platform; end it there rather than leave it open.
       await session.endAtPlatform().catch(() => undefined);
       throw error;
@@ -147,6 +167,11 @@ export class PamAccessSession {
 
   get port(): number {
     return this.listeningPort;
+  }
+
+  /** ssh sessions: the temporary known_hosts file pinning the gateway's SSH server key. */
+  get knownHostsFile(): string | undefined {
+    return this.knownHosts?.path;
   }
 
   get activeConnections(): number {
@@ -172,13 +197,13 @@ export class PamAccessSession {
 
   private async checkCapabilities(): Promise<void> {
     const { log, notice } = this.options;
-    let supported: string[];
+    const type = this.access.accountType ?? this.access.resourceType;
+    let capabilities: PamCapabilities;
     try {
       const tunnel = await this.dialer.dial(ALPN.pamCapabilities);
       this.noticeSkipped(tunnel, 'capability check');
-      const capabilities = await readPamCapabilities(tunnel.socket);
+      capabilities = await readPamCapabilities(tunnel.socket);
       log.debug({ capabilities }, 'gateway capabilities');
-      supported = capabilities.supportedResourceTypes;
     } catch (error) {
       // The wrong gateway answered (a relay standing in for it): never "an older gateway".
       if (reachedWrongGateway(error)) {
@@ -188,18 +213,38 @@ export class PamAccessSession {
           { cause: error },
         );
       }
-      // Reference §8.1 step 3: failure to fetch = an older gateway; go on, but say why.
       log.debug({ error: String(error) }, 'capability check failed');
+      // ssh pins the key of the gateway's SSH server, which only this answer carries.
+      if (type === 'ssh') {
+        throw new CliError(
+          `cannot open the ssh session: the gateway's capabilities (with its SSH host key, which burrow pins) could not be read: ${describeDialFailure(error, this.relay)}`,
+          EXIT_CODES.failure,
+          { cause: error },
+        );
+      }
+      // Reference §8.1 step 3: failure to fetch = an older gateway; go on, but say why.
       notice(
         `warning: could not check the gateway's capabilities: ${describeDialFailure(error, this.relay)}; continuing`,
       );
       return;
     }
-    const type = this.access.accountType ?? this.access.resourceType;
+    const supported = capabilities.supportedResourceTypes;
     if (!supported.includes(type)) {
       throw new CliError(
         `gateway version outdated: it supports ${supported.join(', ') || 'no PAM resource types'}, not ${type}; upgrade the gateway`,
       );
+    }
+    if (type === 'ssh') {
+      if (capabilities.sshHostKey === undefined) {
+        throw new CliError(
+          'gateway version outdated: it serves ssh but does not announce its SSH host key (sshHostKey), which burrow pins; upgrade the gateway',
+        );
+      }
+      const key = parseHostKeyLine(capabilities.sshHostKey);
+      if (key instanceof Error) {
+        throw new CliError(`the gateway announced an unusable SSH host key: ${key.message}`);
+      }
+      this.sshHostKey = capabilities.sshHostKey;
     }
   }
 
@@ -302,6 +347,7 @@ export class PamAccessSession {
       log.debug({ open: this.connections.size }, 'closing connections that did not end in time');
       for (const socket of this.connections) socket.destroy();
     }
+    this.knownHosts?.remove();
     notice(`Session ${this.sessionId} ended.`);
     this.resolveFinished(reason);
   }

@@ -7,6 +7,7 @@ import {
   formatSessionDetails,
   formatSessionEventsJsonLines,
   formatSessionList,
+  formatSshCommands,
   type PamSessionRecord,
 } from '../src/output-format.ts';
 
@@ -43,6 +44,42 @@ describe('formatAccessReady', () => {
       '  (the gateway logs in as app to database orders whatever user= and dbname= the client sends)',
     );
     expect(text).toContain('Ctrl-C ends it');
+  });
+});
+
+describe('ssh sessions', () => {
+  it('prints ssh, scp and sftp with the port, the pinned known_hosts file and strict host-key checking', () => {
+    const text = formatAccessReady({
+      path: 'ops/web-1',
+      sessionId: 'sess-2',
+      resourceType: 'ssh',
+      hint: { host: '127.0.0.1', port: 41235, username: 'deploy' },
+      expiresAt: new Date('2030-01-01T01:00:00.000Z'),
+      knownHostsFile: '/tmp/burrow-ssh-abc/known_hosts',
+      now: new Date('2030-01-01T00:00:00.000Z'),
+    });
+    const pinned =
+      '-o UserKnownHostsFile=/tmp/burrow-ssh-abc/known_hosts -o StrictHostKeyChecking=yes';
+    expect(text).toContain('PAM session sess-2 for ops/web-1 (ssh)');
+    expect(text).toContain(`  ssh -p 41235 ${pinned} deploy@127.0.0.1\n`);
+    expect(text).toContain(
+      `  scp -P 41235 ${pinned} <local file> deploy@127.0.0.1:<remote path>\n`,
+    );
+    expect(text).toContain(`  sftp -P 41235 ${pinned} deploy@127.0.0.1\n`);
+    expect(text).toContain(
+      'it logs in to the server as deploy whatever user name the client sends',
+    );
+    expect(text).not.toMatch(/password|StrictHostKeyChecking=no/i);
+  });
+
+  it('quotes a temp dir or user name a shell would split', () => {
+    const { ssh } = formatSshCommands(
+      { host: '127.0.0.1', port: 2, username: "o'brien" },
+      '/tmp/my dir/known_hosts',
+    );
+    expect(ssh).toBe(
+      `ssh -p 2 -o 'UserKnownHostsFile=/tmp/my dir/known_hosts' -o StrictHostKeyChecking=yes 'o'\\''brien'@127.0.0.1`,
+    );
   });
 });
 

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import type tls from 'node:tls';
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -16,6 +19,18 @@ const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+/** An ed25519 public key (its blob names its type, as the known_hosts check wants). */
+const HOST_KEY = `ssh-ed25519 ${Buffer.concat([
+  Buffer.from([0, 0, 0, 11]),
+  Buffer.from('ssh-ed25519'),
+  Buffer.from([0, 0, 0, 32]),
+  Buffer.alloc(32, 9),
+]).toString('base64')}`;
+
+function tmpEntries(): string[] {
+  return fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('burrow-ssh-'));
+}
 
 interface Recorded {
   method: string;
@@ -41,7 +56,8 @@ async function fakePlatform(
           response.end(JSON.stringify({ message: 'duration must be at most 24h' }));
           return;
         }
-        if (path !== 'prod/orders-db') {
+        const ssh = path === 'ops/web-1';
+        if (path !== 'prod/orders-db' && !ssh) {
           response.statusCode = 404;
           response.end(JSON.stringify({ message: `PAM account ${path} not found` }));
           return;
@@ -49,9 +65,9 @@ async function fakePlatform(
         response.end(
           JSON.stringify({
             sessionId: 'sess-1',
-            accountType: 'postgres',
-            resourceType: 'postgres',
-            metadata: { username: 'app', database: 'orders' },
+            accountType: ssh ? 'ssh' : 'postgres',
+            resourceType: ssh ? 'ssh' : 'postgres',
+            metadata: ssh ? { username: 'deploy' } : { username: 'app', database: 'orders' },
             relayHost: '127.0.0.1:1',
             relayClientCertificate: 'not a certificate',
             relayClientPrivateKey: 'k',
@@ -96,6 +112,8 @@ async function fakeGateway(options: {
   cancelWorks?: boolean;
   /** Relay ports that are not reachable. */
   downRelays?: number[];
+  /** The capabilities answer's sshHostKey. */
+  sshHostKey?: string;
 }) {
   const alpns: string[] = [];
   const relays: string[] = [];
@@ -127,6 +145,7 @@ async function fakeGateway(options: {
         JSON.stringify({
           gatewayName: 'gw',
           supportedResourceTypes: options.types ?? ['postgres'],
+          ...(options.sshHostKey !== undefined ? { sshHostKey: options.sshHostKey } : {}),
         }),
       );
       const header = Buffer.alloc(4);
@@ -217,6 +236,58 @@ describe('PamAccessSession', () => {
     const gateway = await fakeGateway({ types: ['ssh'] });
     await expect(open(platform, gateway.dial)).rejects.toThrow(/gateway version outdated/);
     expect(requests.map((r) => r.url)).toContain('/api/v1/pam/sessions/sess-1/end');
+  });
+
+  it('ssh: pins the gateway’s SSH key in a 0600 known_hosts file for [127.0.0.1]:<port>, removed when the session ends', async () => {
+    const { platform } = await fakePlatform();
+    const gateway = await fakeGateway({
+      types: ['postgres', 'ssh'],
+      sshHostKey: `${HOST_KEY} gw-1`,
+    });
+    const { session } = await open(platform, gateway.dial, { path: 'ops/web-1' });
+    const file = session.knownHostsFile as string;
+    expect(file).toMatch(/burrow-ssh-[^/]+\/known_hosts$/);
+    expect(fs.readFileSync(file, 'utf8')).toBe(`[127.0.0.1]:${session.port} ${HOST_KEY}\n`);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+    // Bytes go through as for any account.
+    const payload = Buffer.from('SSH-2.0-OpenSSH_9.2\r\n');
+    expect((await roundTrip(session.port, payload)).equals(payload)).toBe(true);
+    await session.end('interrupted');
+    expect(fs.existsSync(path.dirname(file))).toBe(false);
+  });
+
+  it('ssh: a gateway without ssh, without its SSH key, with a bad key, or unreachable ends the command; nothing is left behind', async () => {
+    const cases: Array<[Parameters<typeof fakeGateway>[0], RegExp]> = [
+      [
+        { types: ['postgres'] },
+        /gateway version outdated: it supports postgres, not ssh; upgrade the gateway/,
+      ],
+      [
+        { types: ['postgres', 'ssh'] },
+        /gateway version outdated: it serves ssh but does not announce its SSH host key/,
+      ],
+      [
+        { types: ['ssh'], sshHostKey: `${HOST_KEY}\n@cert-authority * ${HOST_KEY}` },
+        /unusable SSH host key: not an OpenSSH public key line/,
+      ],
+      [
+        { types: ['ssh'], sshHostKey: 'ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQAB' },
+        /unusable SSH host key: the key data is not a ssh-ed25519 key/,
+      ],
+      [
+        { down: true },
+        /cannot open the ssh session: the gateway's capabilities .* could not be read: the relay at 127.0.0.1:1 is not reachable/,
+      ],
+    ];
+    const before = tmpEntries();
+    for (const [gatewayOptions, message] of cases) {
+      const { platform, requests } = await fakePlatform();
+      const gateway = await fakeGateway(gatewayOptions);
+      await expect(open(platform, gateway.dial, { path: 'ops/web-1' })).rejects.toThrow(message);
+      expect(requests.map((r) => r.url)).toContain('/api/v1/pam/sessions/sess-1/end');
+    }
+    expect(tmpEntries()).toEqual(before);
   });
 
   it('goes on when capabilities cannot be fetched, and answers psql with a FATAL error naming the relay', async () => {
