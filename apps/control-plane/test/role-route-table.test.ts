@@ -3,6 +3,7 @@ import net from 'node:net';
 import { tokenAuthConfig } from '@burrow/auth-methods';
 import { formatSshPublicKeyLine, generateSshKeyPair } from '@burrow/pki';
 import { routes } from '@burrow/platform-api';
+import { startPostgres, type PostgresServer } from '@burrow/test-support';
 import { FakeRelayGateway, type PkiMaterial } from './support/fake-relay-gateway.ts';
 import {
   auth,
@@ -80,6 +81,7 @@ let sshAccountId: string;
 let sessionId: string;
 let uaIdentity: { identityId: string; clientId: string; clientSecret: string };
 let renewable: string;
+let pg: PostgresServer;
 const loginMethodIdentity: Record<string, string> = {};
 let counter = 0;
 const unique = (prefix: string): string => `${prefix}-${++counter}`;
@@ -473,7 +475,130 @@ const TABLE = {
     // The member is the session's own user.
     expect: statuses({ admin: 200, member: 200, auditor: 200 }, 404),
   },
+  getPamAccountRotation: {
+    call: () => ({ params: { accountId } }),
+    expect: statuses({ admin: 200, auditor: 200 }, 404),
+  },
+  updatePamAccountRotation: {
+    call: () => ({ params: { accountId }, payload: { rotationEnabled: false } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  rotatePamAccountPassword: {
+    // db.internal does not resolve: the rotation is recorded as failed (200), nothing changes.
+    call: () => ({ params: { accountId } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  createDynamicSecret: {
+    call: () => ({ payload: dynamicSecretBody(unique('ds')) }),
+    // The other organization does not have this gateway.
+    expect: statuses({ admin: 200 }, 404),
+  },
+  listDynamicSecrets: {
+    call: () => ({}),
+    // Members see the secrets they have a grant on.
+    expect: statuses({ admin: 200, member: 200, auditor: 200 }, 200),
+  },
+  getDynamicSecret: {
+    call: () => ({ params: { name: 'orders-ro' } }),
+    expect: statuses({ admin: 200, member: 200, auditor: 200 }, 404),
+  },
+  updateDynamicSecret: {
+    call: () => ({ params: { name: 'orders-ro' }, payload: { data: { defaultTTL: '30m' } } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  deleteDynamicSecret: {
+    call: async () => ({ params: { name: await freshDynamicSecret() } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  createDynamicSecretGrant: {
+    call: async () => ({
+      params: { name: 'orders-ro' },
+      payload: { identityId: await freshIdentity() },
+    }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  listDynamicSecretGrants: {
+    call: () => ({ params: { name: 'orders-ro' } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  deleteDynamicSecretGrant: {
+    call: async () => {
+      const { grant } = await ok<{ grant: { id: string } }>(
+        admin.token,
+        'POST',
+        '/api/v1/dynamic-secrets/orders-ro/grants',
+        { identityId: await freshIdentity() },
+      );
+      return { params: { name: 'orders-ro', grantId: grant.id } };
+    },
+    expect: statuses({ admin: 200 }, 404),
+  },
+  createDynamicSecretLease: {
+    call: () => ({ payload: { dynamicSecretName: 'orders-ro', ttl: '5m' } }),
+    // The member has a grant; the auditor, relay and gateway may lease nothing.
+    expect: statuses({ admin: 200, member: 200 }, 404),
+  },
+  listDynamicSecretLeases: {
+    call: () => ({ params: { name: 'orders-ro' } }),
+    expect: statuses({ admin: 200, member: 200, auditor: 200 }, 404),
+  },
+  getDynamicSecretLease: {
+    call: async () => ({ params: { leaseId: await freshLease() } }),
+    // The lease is the member's own.
+    expect: statuses({ admin: 200, member: 200, auditor: 200 }, 404),
+  },
+  renewDynamicSecretLease: {
+    call: async () => ({ params: { leaseId: await freshLease() }, payload: { ttl: '1m' } }),
+    expect: statuses({ admin: 200, member: 200 }, 404),
+  },
+  revokeDynamicSecretLease: {
+    call: async () => ({ params: { leaseId: await freshLease() } }),
+    expect: statuses({ admin: 200, member: 200 }, 404),
+  },
+  listAuditLogs: {
+    call: () => ({}),
+    expect: statuses({ admin: 200, auditor: 200 }, 200),
+  },
 } satisfies Record<keyof typeof routes, Row>;
+
+const VAULT_ADMIN_PASSWORD = 'vault-admin-password-1';
+
+function dynamicSecretBody(name: string) {
+  return {
+    name,
+    provider: {
+      type: 'sql-database',
+      inputs: {
+        client: 'postgres',
+        gatewayId,
+        host: '127.0.0.1',
+        port: pg.port,
+        database: 'orders',
+        username: 'vault_admin',
+        password: VAULT_ADMIN_PASSWORD,
+      },
+    },
+    defaultTTL: '10m',
+    maxTTL: '24h',
+  };
+}
+
+async function freshDynamicSecret(): Promise<string> {
+  const name = unique('ds');
+  await ok(admin.token, 'POST', '/api/v1/dynamic-secrets', dynamicSecretBody(name));
+  return name;
+}
+
+/** A lease the member took (so the member acts on its own lease). */
+async function freshLease(): Promise<string> {
+  const { lease } = await ok<{ lease: { id: string } }>(
+    tokens.member,
+    'POST',
+    '/api/v1/dynamic-secrets/leases',
+    { dynamicSecretName: 'orders-ro', ttl: '10m' },
+  );
+  return lease.id;
+}
 
 beforeAll(async () => {
   cp = await startTestControlPlane();
@@ -562,6 +687,16 @@ beforeAll(async () => {
   await ok(admin.token, 'POST', '/api/v1/pam/grants', { identityId: ids.member, path: 'prod/' });
   sessionId = await freshSession();
 
+  pg = await startPostgres();
+  await pg.sql(
+    `CREATE ROLE vault_admin WITH LOGIN CREATEROLE PASSWORD '${VAULT_ADMIN_PASSWORD}'; GRANT pg_signal_backend TO vault_admin;`,
+  );
+  await pg.sql('CREATE DATABASE orders OWNER vault_admin');
+  await ok(admin.token, 'POST', '/api/v1/dynamic-secrets', dynamicSecretBody('orders-ro'));
+  await ok(admin.token, 'POST', '/api/v1/dynamic-secrets/orders-ro/grants', {
+    identityId: ids.member,
+  });
+
   const uaId = await freshIdentity();
   const { identityUniversalAuth } = await ok<{ identityUniversalAuth: { clientId: string } }>(
     admin.token,
@@ -587,9 +722,10 @@ beforeAll(async () => {
     );
     loginMethodIdentity[method] = id;
   }
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
+  await pg?.stop();
   await fake?.close();
   echo?.close();
   await cp?.close();

@@ -32,6 +32,7 @@ export {
 export { PlatformError, type PlatformErrorKind, type PlatformErrorInit } from './platform-error.ts';
 export * from './schemas/common.ts';
 export * from './schemas/pam.ts';
+export * from './schemas/dynamic-secrets.ts';
 export * from './schemas/access-token-policy.ts';
 export { routes, allRoutes, loginMethods } from './routes/index.ts';
 export * from './routes/health.ts';
@@ -49,3 +50,7 @@ export * from './routes/pam-grants.ts';
 export * from './routes/pam-access.ts';
 export * from './routes/pam-sessions.ts';
 export * from './routes/pam-session-recordings.ts';
+export * from './routes/pam-account-rotation.ts';
+export * from './routes/dynamic-secrets.ts';
+export * from './routes/dynamic-secret-leases.ts';
+export * from './routes/audit-logs.ts';

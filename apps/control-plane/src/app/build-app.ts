@@ -14,7 +14,11 @@ import { oidcAuthPlugin } from '../plugins/oidc-auth.ts';
 import { adminBootstrapPlugin } from '../plugins/admin-bootstrap.ts';
 import { gatewaysPlugin } from '../plugins/gateways.ts';
 import { gatewayPamSessionKeyPlugin } from '../plugins/gateway-pam-session-key.ts';
+import { auditLogsPlugin } from '../plugins/audit-logs.ts';
+import { dynamicSecretLeasesPlugin } from '../plugins/dynamic-secret-leases.ts';
+import { dynamicSecretsPlugin } from '../plugins/dynamic-secrets.ts';
 import { pamAccessPlugin } from '../plugins/pam-access.ts';
+import { pamAccountRotationPlugin } from '../plugins/pam-account-rotation.ts';
 import { pamAccountsPlugin } from '../plugins/pam-accounts.ts';
 import { pamGrantsPlugin } from '../plugins/pam-grants.ts';
 import { pamResourcesPlugin } from '../plugins/pam-resources.ts';
@@ -26,6 +30,7 @@ import { tokenAuthPlugin } from '../plugins/token-auth.ts';
 import { universalAuthPlugin } from '../plugins/universal-auth.ts';
 import { requestAuthenticator } from '../plugins/authenticate.ts';
 import { bootstrapInstance } from '../services/instance-bootstrap.ts';
+import { startScheduleSweeper } from '../services/schedule-sweeper.ts';
 import type { ControlPlaneContext } from './control-plane-context.ts';
 import { errorHandler } from './error-handler.ts';
 
@@ -42,6 +47,8 @@ export interface BuildAppOptions {
   /** Where logs go (default stdout). */
   logStream?: DestinationStream;
   version?: string;
+  /** Run the schedule (lease expiry, revocation retries, rotations); default true. */
+  schedules?: boolean;
 }
 
 export type ControlPlaneApp = FastifyInstance;
@@ -145,7 +152,36 @@ export async function buildApp(
     recordings: services.pamRecordings,
   });
 
+  await app.register(pamAccountRotationPlugin, { authenticate, rotation: services.pamRotation });
+  await app.register(dynamicSecretsPlugin, { authenticate, secrets: services.dynamicSecrets });
+  await app.register(dynamicSecretLeasesPlugin, {
+    authenticate,
+    leases: services.dynamicSecretLeases,
+  });
+  await app.register(auditLogsPlugin, { authenticate, audit: services.audit });
+
+  // The control plane's own schedule: lease expiry and revocation retries, PAM rotations. It
+  // reads its due times from the database, so a restart continues where the last run stopped.
+  const sweeper =
+    options.schedules === false
+      ? undefined
+      : startScheduleSweeper({
+          jobs: [
+            {
+              runDue: (now) => services.dynamicSecretLeases.revokeDue(now),
+              nextDueAt: () => services.dynamicSecretLeases.nextDueAt(),
+            },
+            services.pamRotation,
+          ],
+          onError: (error) => logger.warn({ err: String(error) }, 'scheduled work failed'),
+        });
+  if (sweeper) {
+    services.dynamicSecretLeases.onScheduleChanged = () => sweeper.wake();
+    services.pamRotation.onScheduleChanged = () => sweeper.wake();
+  }
+
   app.addHook('onClose', () => {
+    sweeper?.stop();
     context.db.close();
   });
   return app as unknown as ControlPlaneApp;

@@ -7,6 +7,11 @@ import type { KeyAlgorithm, SshKeyType } from '@burrow/pki';
 import { SecretBox } from '../crypto/secret-box.ts';
 import type { Db } from '../db/database.ts';
 import { AccessTokens } from '../services/access-tokens.ts';
+import { AuditLog } from '../services/audit-log.ts';
+import { DynamicSecretDatabase } from '../services/dynamic-secret-database.ts';
+import { DynamicSecretLeases } from '../services/dynamic-secret-leases.ts';
+import { DynamicSecretService } from '../services/dynamic-secret-service.ts';
+import { PamPasswordRotation } from '../services/pam-password-rotation.ts';
 import { CertificateAuthorities } from '../services/certificate-authorities.ts';
 import { GatewayService } from '../services/gateway-service.ts';
 import { GatewayTunnelClient } from '../services/gateway-tunnel.ts';
@@ -24,6 +29,11 @@ import { Revocation } from '../services/revocation.ts';
 import { TokenAuthService } from '../services/token-auth-service.ts';
 import { UniversalAuthService } from '../services/universal-auth-service.ts';
 import { AccessTokenStore } from '../stores/access-token-store.ts';
+import { AuditEventStore } from '../stores/audit-event-store.ts';
+import { DynamicSecretGrantStore } from '../stores/dynamic-secret-grant-store.ts';
+import { DynamicSecretLeaseStore } from '../stores/dynamic-secret-lease-store.ts';
+import { DynamicSecretStore } from '../stores/dynamic-secret-store.ts';
+import { PamAccountRotationStore } from '../stores/pam-account-rotation-store.ts';
 import { CertificateAuthorityStore } from '../stores/certificate-authority-store.ts';
 import { GatewayStore } from '../stores/gateway-store.ts';
 import { IdentityStore } from '../stores/identity-store.ts';
@@ -80,6 +90,10 @@ export interface ControlPlaneServices {
   pamSessions: PamSessionService;
   pamRecordings: PamRecordingIntake;
   revocation: Revocation;
+  dynamicSecrets: DynamicSecretService;
+  dynamicSecretLeases: DynamicSecretLeases;
+  pamRotation: PamPasswordRotation;
+  audit: AuditLog;
 }
 
 export interface ContextOptions {
@@ -114,6 +128,17 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
   const directory = new IdentityDirectory({ identities, universalAuth, tokenAuth });
   const pamStores = { accounts: pam.accounts, resources: pam.resources, sessions: pam.sessions };
   const pamGrants = new PamGrantService({ grants: pam.grants, directory });
+  const audit = new AuditLog(new AuditEventStore(db));
+  const dynamicSecretDatabase = new DynamicSecretDatabase(tunnel);
+  const dynamicSecretLeaseStore = new DynamicSecretLeaseStore(db);
+  const dynamicSecrets = new DynamicSecretService({
+    secrets: new DynamicSecretStore(db, new SecretBox(options.rootKey)),
+    grants: new DynamicSecretGrantStore(db),
+    leases: dynamicSecretLeaseStore,
+    gateways,
+    directory,
+    database: dynamicSecretDatabase,
+  });
   return {
     db,
     settings: new InstanceSettingsStore(db),
@@ -183,6 +208,21 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
         sessions: pam.sessions,
         commands: new GatewayCommands({ cas, gateways, organizations, tunnel }),
       }),
+      dynamicSecrets,
+      dynamicSecretLeases: new DynamicSecretLeases({
+        leases: dynamicSecretLeaseStore,
+        secrets: dynamicSecrets,
+        database: dynamicSecretDatabase,
+        audit,
+      }),
+      pamRotation: new PamPasswordRotation({
+        accounts: pam.accounts,
+        resources: pam.resources,
+        rotations: new PamAccountRotationStore(db),
+        tunnel,
+        audit,
+      }),
+      audit,
     },
   };
 }

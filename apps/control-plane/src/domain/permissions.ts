@@ -13,8 +13,10 @@ import { ForbiddenError } from './errors.ts';
  * service identities):
  *   admin    everything in its organization, PAM access without a grant
  *   member   a person: lists relays, gateways and the PAM accounts its grants cover, opens
- *            sessions on those, reads and ends its own sessions
- *   auditor  reads the inventory and every session and recording; opens nothing
+ *            sessions on those, reads and ends its own sessions; leases the dynamic secrets
+ *            it has a grant on and renews / revokes its own leases
+ *   auditor  reads the inventory, every session and recording, every dynamic secret and lease
+ *            and the audit log; opens and leases nothing
  *   relay    registers and heartbeats its own org relay, nothing else
  *   gateway  registers and heartbeats its own gateway, lists relays (auto-select), fetches the
  *            recording key and, for sessions on its gateway, credentials, event uploads and end
@@ -41,7 +43,14 @@ export type Action =
   | 'pam.sessions.read-own'
   | 'pam.sessions.read-any'
   | 'pam.sessions.end-any'
-  | 'pam.sessions.serve';
+  | 'pam.sessions.serve'
+  | 'pam.rotation.manage'
+  | 'dynamic-secrets.manage'
+  | 'dynamic-secrets.read-any'
+  | 'dynamic-secrets.lease'
+  | 'dynamic-secrets.lease.any'
+  | 'dynamic-secrets.leases.read-any'
+  | 'audit.read';
 
 export const ROLES: readonly IdentityRole[] = ['admin', 'member', 'auditor', 'relay', 'gateway'];
 
@@ -65,14 +74,30 @@ const PERMISSIONS: Record<IdentityRole, readonly Action[]> = {
     'pam.sessions.read-any',
     'pam.sessions.end-any',
     'pam.sessions.serve',
+    'pam.rotation.manage',
+    'dynamic-secrets.manage',
+    'dynamic-secrets.read-any',
+    'dynamic-secrets.lease',
+    'dynamic-secrets.lease.any',
+    'dynamic-secrets.leases.read-any',
+    'audit.read',
   ],
-  member: ['relays.list', 'gateways.list', 'pam.access', 'pam.sessions.read-own'],
+  member: [
+    'relays.list',
+    'gateways.list',
+    'pam.access',
+    'pam.sessions.read-own',
+    'dynamic-secrets.lease',
+  ],
   auditor: [
     'relays.list',
     'gateways.list',
     'pam.inventory.read',
     'pam.sessions.read-own',
     'pam.sessions.read-any',
+    'dynamic-secrets.read-any',
+    'dynamic-secrets.leases.read-any',
+    'audit.read',
   ],
   relay: ['relays.register'],
   gateway: ['gateways.register', 'relays.list', 'pam.sessions.serve'],
@@ -98,6 +123,13 @@ const DESCRIPTIONS: Record<Action, string> = {
   'pam.sessions.read-any': 'read other identities’ PAM sessions',
   'pam.sessions.end-any': 'end other identities’ PAM sessions',
   'pam.sessions.serve': 'serve PAM sessions as a gateway',
+  'pam.rotation.manage': 'rotate PAM account passwords',
+  'dynamic-secrets.manage': 'create, change or delete dynamic secrets or their grants',
+  'dynamic-secrets.read-any': 'read every dynamic secret',
+  'dynamic-secrets.lease': 'lease dynamic secrets',
+  'dynamic-secrets.lease.any': 'lease dynamic secrets without a grant or act on others’ leases',
+  'dynamic-secrets.leases.read-any': 'read other identities’ dynamic-secret leases',
+  'audit.read': 'read the audit log',
 };
 
 export function isRole(value: string): value is IdentityRole {

@@ -14,6 +14,29 @@ import {
 import { healthz, readyz } from './health.ts';
 import { awsAuth, azureAuth, gcpAuth, jwtAuth, kubernetesAuth, oidcAuth } from './login-methods.ts';
 import { renewAccessToken, revokeAccessToken } from './access-tokens.ts';
+import { listAuditLogs } from './audit-logs.ts';
+import {
+  createDynamicSecretLease,
+  getDynamicSecretLease,
+  listDynamicSecretLeases,
+  renewDynamicSecretLease,
+  revokeDynamicSecretLease,
+} from './dynamic-secret-leases.ts';
+import {
+  createDynamicSecret,
+  createDynamicSecretGrant,
+  deleteDynamicSecret,
+  deleteDynamicSecretGrant,
+  getDynamicSecret,
+  listDynamicSecretGrants,
+  listDynamicSecrets,
+  updateDynamicSecret,
+} from './dynamic-secrets.ts';
+import {
+  getPamAccountRotation,
+  rotatePamAccountPassword,
+  updatePamAccountRotation,
+} from './pam-account-rotation.ts';
 import {
   createPamAccount,
   listPamAccounts,
@@ -128,6 +151,23 @@ export const routes = {
   endPamSession,
   listPamSessions,
   getPamSession,
+  getPamAccountRotation,
+  updatePamAccountRotation,
+  rotatePamAccountPassword,
+  createDynamicSecret,
+  listDynamicSecrets,
+  getDynamicSecret,
+  updateDynamicSecret,
+  deleteDynamicSecret,
+  createDynamicSecretGrant,
+  listDynamicSecretGrants,
+  deleteDynamicSecretGrant,
+  createDynamicSecretLease,
+  listDynamicSecretLeases,
+  getDynamicSecretLease,
+  renewDynamicSecretLease,
+  revokeDynamicSecretLease,
+  listAuditLogs,
 } as const;
 
 /** Every route once, in the order above; the control plane serves exactly these. */

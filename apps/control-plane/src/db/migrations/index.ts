@@ -7,6 +7,7 @@ import { revocation } from './0006-revocation.ts';
 import { pamRecordingUploads } from './0007-pam-recording-uploads.ts';
 import { pamRecordedEvents } from './0008-pam-recorded-events.ts';
 import { pamSshAccounts } from './0009-pam-ssh-accounts.ts';
+import { dynamicSecrets } from './0010-dynamic-secrets.ts';
 
 /** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
 export interface Migration {
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   pamRecordingUploads,
   pamRecordedEvents,
   pamSshAccounts,
+  dynamicSecrets,
 ];
