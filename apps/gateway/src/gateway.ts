@@ -63,6 +63,8 @@ import { InnerTlsServer } from './tunnel/inner-tls-server.ts';
 import { createPamPlatformClient } from './platform/pam-platform-client.ts';
 import { PamSessions } from './pam/pam-sessions.ts';
 import { createPostgresPamProtocol } from './pam/postgres/postgres-pam-protocol.ts';
+import { createHttpPamProtocol } from './pam/http/http-pam-protocol.ts';
+import { HTTP_RESOURCE_TYPE, KUBERNETES_RESOURCE_TYPE } from './pam/http/http-credentials.ts';
 import { cachedPamSshHostKey } from './pam/ssh/ssh-host-key.ts';
 import type { RelayDialer } from './tunnel/relay-dialer.ts';
 import { RelayTunnel } from './tunnel/relay-tunnel.ts';
@@ -196,7 +198,11 @@ export class Gateway {
       return this.pamSessions.recordings.directory();
     });
     this.pamSessions = new PamSessions({
-      protocols: [createPostgresPamProtocol()],
+      protocols: [
+        createPostgresPamProtocol(),
+        createHttpPamProtocol(HTTP_RESOURCE_TYPE),
+        createHttpPamProtocol(KUBERNETES_RESOURCE_TYPE),
+      ],
       platform: createPamPlatformClient(this.platform),
       recordingDir: config.pamSessionRecordingPath,
       ...(config.pamSessionRecordingMaxBytes !== undefined

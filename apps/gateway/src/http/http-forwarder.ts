@@ -15,7 +15,8 @@
  *             answer goes back as a normal response and the stream ends.
  *   recorder  (PAM): the request event is written once the first `bodyLimit` bytes of the body
  *             (or all of it) have passed; the response's status, headers and first `bodyLimit`
- *             bytes are held until the response event is on disk, then released. A failed
+ *             bytes (or what arrived within RECORDED_BODY_WAIT_MS, for streams) are held until
+ *             the response event is on disk, then released. A failed
  *             recording withholds the answer and ends the stream (fail closed).
  *   errors    before the answer's head went out: an HTTP response `{"message":"gateway: …"}` with
  *             a status that says what happened (502 target unreachable / TLS refused / oversize or
@@ -112,6 +113,12 @@ export interface ForwardOptions {
 let nextRequestId = 1;
 
 /**
+ * With a recorder, how long a response's body is collected for its event before the answer is
+ * released (at most; a complete or `bodyLimit`-long body releases it at once).
+ */
+export const RECORDED_BODY_WAIT_MS = 200;
+
+/**
  * Forwards one request and its response.
  *
  * @example
@@ -205,7 +212,7 @@ export function forwardRequest(
       release([], false);
       return;
     }
-    void holdPrefix(upstreamResponse, recorder.bodyLimit).then(
+    void holdPrefix(upstreamResponse, recorder.bodyLimit, RECORDED_BODY_WAIT_MS).then(
       async ({ held, ended, truncated }) => {
         try {
           await requestRecorded;
@@ -448,28 +455,33 @@ function captureRequest(
   });
 }
 
-/** Reads up to `limit` bytes of `stream` (or to its end) and pauses it there. */
+/**
+ * Reads up to `limit` bytes of `stream`, to its end, or for at most `maxWaitMs` — whichever comes
+ * first — and pauses it there. The wait bound keeps a streaming answer (`kubectl logs -f`, server-
+ * sent events) flowing: its event holds what arrived in that time.
+ */
 function holdPrefix(
   stream: http.IncomingMessage,
   limit: number,
+  maxWaitMs: number,
 ): Promise<{ held: Buffer[]; ended: boolean; truncated: boolean }> {
   return new Promise((resolve) => {
     const held: Buffer[] = [];
     let length = 0;
+    const stop = (ended: boolean, truncated: boolean): void => {
+      clearTimeout(timer);
+      if (!ended) stream.pause();
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      resolve({ held, ended, truncated });
+    };
     const onData = (chunk: Buffer): void => {
       held.push(chunk);
       length += chunk.length;
-      if (length >= limit) {
-        stream.pause();
-        stream.off('data', onData);
-        stream.off('end', onEnd);
-        resolve({ held, ended: false, truncated: true });
-      }
+      if (length >= limit) stop(false, true);
     };
-    const onEnd = (): void => {
-      stream.off('data', onData);
-      resolve({ held, ended: true, truncated: false });
-    };
+    const onEnd = (): void => stop(true, false);
+    const timer = setTimeout(() => stop(false, true), maxWaitMs);
     stream.on('data', onData);
     stream.once('end', onEnd);
   });

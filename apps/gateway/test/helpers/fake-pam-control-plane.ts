@@ -25,8 +25,8 @@ export interface FakePamControlPlane {
   /** API base URL ending in /api. */
   readonly apiUrl: string;
   readonly key: Buffer;
-  /** Session -> credentials, or an HTTP status to answer with. */
-  readonly sessions: Map<string, FakeCredentials | number>;
+  /** Session -> credentials (postgres, or any other type's object), or an HTTP status. */
+  readonly sessions: Map<string, FakeCredentials | Record<string, unknown> | number>;
   /** Stored events per session, in order (event batches by offset, then chunks by index). */
   readonly events: Map<string, unknown[]>;
   /** Chunk indexes each session's uploads carried, in arrival order (replays included). */
@@ -44,7 +44,7 @@ export interface FakePamControlPlane {
 
 export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
   const key = randomBytes(32);
-  const sessions = new Map<string, FakeCredentials | number>();
+  const sessions = new Map<string, FakeCredentials | Record<string, unknown> | number>();
   const events = new Map<string, unknown[]>();
   const chunkUploads = new Map<string, number[]>();
   const chunksBySession = new Map<string, Map<number, unknown[]>>();
@@ -117,11 +117,10 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
         else if (typeof entry === 'number') json(entry, { message: `status ${entry}` });
         else {
           json(200, {
-            credentials: {
-              sslEnabled: false,
-              sslRejectUnauthorized: true,
-              ...entry,
-            },
+            credentials:
+              'url' in entry
+                ? { sslRejectUnauthorized: true, ...entry }
+                : { sslEnabled: false, sslRejectUnauthorized: true, ...entry },
             expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
             recording: {
               sessionKey: secretsOf(sessionId).key.toString('base64'),

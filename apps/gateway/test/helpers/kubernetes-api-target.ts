@@ -5,12 +5,17 @@
  *   GET /api/v1/namespaces/<ns>/pods                 a PodList with one pod
  *   GET /api/v1/namespaces/<ns>/pods/<pod>/log       the log; with ?follow=true it streams a line
  *                                                    every 50 ms until the client goes
+ *   GET|POST /api/v1/namespaces/<ns>/pods/<pod>/exec  the streaming upgrade kubectl speaks
+ *                                                    (WebSocket, subprotocol v5/v4.channel.k8s.io):
+ *                                                    the command's argv echoed on stdout (channel
+ *                                                    1), then a Success status on channel 3
  * Every request's headers are kept in `seen` (which Impersonate-* / Authorization reached it).
  */
 import https from 'node:https';
 import type http from 'node:http';
 import type net from 'node:net';
 import { createSelfSignedCertificate } from '@burrow/test-support';
+import { WebSocketServer } from 'ws';
 
 export interface KubernetesApiTarget {
   readonly port: number;
@@ -48,6 +53,34 @@ export async function startKubernetesApiTarget(token: string): Promise<Kubernete
         json(response, 200, { kind: 'APIVersions', versions: ['v1'] });
         return;
       }
+      if (url.pathname === '/apis') {
+        json(response, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
+        return;
+      }
+      if (url.pathname === '/api/v1') {
+        json(response, 200, {
+          kind: 'APIResourceList',
+          groupVersion: 'v1',
+          resources: [
+            {
+              name: 'pods',
+              singularName: 'pod',
+              namespaced: true,
+              kind: 'Pod',
+              verbs: ['get', 'list'],
+            },
+            { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
+            {
+              name: 'pods/exec',
+              singularName: '',
+              namespaced: true,
+              kind: 'PodExecOptions',
+              verbs: ['create', 'get'],
+            },
+          ],
+        });
+        return;
+      }
       const log = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(url.pathname);
       if (log) {
         response.writeHead(200, { 'content-type': 'text/plain' });
@@ -58,6 +91,17 @@ export async function startKubernetesApiTarget(token: string): Promise<Kubernete
         let line = 1;
         const timer = setInterval(() => response.write(`log line ${line++}\n`), 50);
         response.once('close', () => clearInterval(timer));
+        return;
+      }
+      const onePod = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(url.pathname);
+      if (onePod) {
+        json(response, 200, {
+          kind: 'Pod',
+          apiVersion: 'v1',
+          metadata: { name: onePod[2], namespace: onePod[1] },
+          spec: { containers: [{ name: 'web', image: 'nginx' }] },
+          status: { phase: 'Running' },
+        });
         return;
       }
       if (/^\/api\/v1\/namespaces\/([^/]+)\/pods$/.test(url.pathname)) {
@@ -85,6 +129,30 @@ export async function startKubernetesApiTarget(token: string): Promise<Kubernete
       json(response, 404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
     },
   );
+  const exec = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) =>
+      ['v5.channel.k8s.io', 'v4.channel.k8s.io'].find((p) => protocols.has(p)) ?? false,
+  });
+  server.on('upgrade', (request: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });
+    const url = new URL(request.url ?? '/', 'https://k8s');
+    if (
+      request.headers.authorization !== `Bearer ${token}` ||
+      !/^\/api\/v1\/namespaces\/[^/]+\/pods\/[^/]+\/exec$/.test(url.pathname)
+    ) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    exec.handleUpgrade(request, socket, head, (ws) => {
+      const argv = url.searchParams.getAll('command');
+      const frame = (channel: number, text: string) =>
+        Buffer.concat([Buffer.from([channel]), Buffer.from(text)]);
+      ws.send(frame(1, `${argv.slice(1).join(' ')}\n`));
+      ws.send(frame(3, JSON.stringify({ metadata: {}, status: 'Success' })));
+      ws.close(1000);
+    });
+  });
   server.on('connection', (socket: net.Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -99,6 +167,8 @@ export async function startKubernetesApiTarget(token: string): Promise<Kubernete
     seen,
     close: () =>
       new Promise((resolve) => {
+        for (const client of exec.clients) client.terminate();
+        exec.close();
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),

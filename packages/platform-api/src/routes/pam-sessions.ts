@@ -12,6 +12,10 @@ import { PamPolicyRulesJson, PamSessionJson } from '../schemas/pam.ts';
  *        ssh: credentials:{host, port, username, authMethod, password? | privateKey?
  *           (+ certificate?), hostKeys?, hostCertificateAuthorities?}, policyRules?:
  *           {"command-blocking"?:{patterns}, "session-log-masking"?:{patterns}}
+ *        http: credentials:{url, authMethod:"basic"|"bearer"|"header", username?, password?,
+ *           token?, headerName?, sslRejectUnauthorized, sslCertificate?}
+ *        kubernetes: credentials:{url, authMethod:"service-account-token", serviceAccountToken,
+ *           serviceAccountName?, sslRejectUnauthorized, sslCertificate?}
  *   the recording upload routes (event-batches, chunks): pam-session-recordings.ts
  *   POST /api/v1/pam/sessions/:sessionId/end (the session's gateway or user) → {session:{id,
  *        status:"ended", endedAt}}; idempotent
@@ -57,9 +61,47 @@ export const PamSshCredentials = Type.Object({
   hostCertificateAuthorities: Type.Optional(Type.Array(Type.String())),
 });
 
+/**
+ * The credentials of an `http` session (a web application, issue 16): the application's origin and
+ * the credential the gateway sets on every request: basic (username, password), bearer (token) or
+ * header (headerName, token = its value). TLS to an https url is verified unless
+ * sslRejectUnauthorized is false; sslCertificate = its trust anchors (PEM).
+ */
+export const PamHttpCredentials = Type.Object({
+  url: Type.String(),
+  authMethod: Type.Union([Type.Literal('basic'), Type.Literal('bearer'), Type.Literal('header')]),
+  username: Type.Optional(Type.String()),
+  password: Type.Optional(Type.String()),
+  token: Type.Optional(Type.String()),
+  headerName: Type.Optional(Type.String()),
+  sslRejectUnauthorized: Type.Boolean(),
+  sslCertificate: Type.Optional(Type.String()),
+});
+
+/**
+ * The credentials of a `kubernetes` session (reference §8.2/§8.3 field names): the API server's
+ * origin and the service-account token the gateway sets as `Authorization: Bearer`.
+ */
+export const PamKubernetesCredentials = Type.Object({
+  url: Type.String(),
+  authMethod: Type.Literal('service-account-token'),
+  serviceAccountToken: Type.String(),
+  serviceAccountName: Type.Optional(Type.String()),
+  sslRejectUnauthorized: Type.Boolean(),
+  sslCertificate: Type.Optional(Type.String()),
+});
+
 export const PamSessionCredentials = Type.Object({
-  /** Shaped by the session's resource type: postgres or ssh (the reference's one flat object). */
-  credentials: Type.Union([PamPostgresCredentials, PamSshCredentials]),
+  /**
+   * Shaped by the session's resource type: postgres, ssh, http or kubernetes (the reference's one
+   * flat object).
+   */
+  credentials: Type.Union([
+    PamPostgresCredentials,
+    PamSshCredentials,
+    PamHttpCredentials,
+    PamKubernetesCredentials,
+  ]),
   /** The account's policy rules (reference §8.2; ssh accounts), absent when it has none. */
   policyRules: Type.Optional(PamPolicyRulesJson),
   expiresAt: Type.String(),
