@@ -76,7 +76,7 @@ export class LocalStack {
   readonly workDir: string;
   readonly apiUrl: string;
   readonly api: ControlPlaneClient;
-  readonly controlPlane: ManagedProcess;
+  controlPlane: ManagedProcess;
   readonly organizationId: string;
   readonly relayAuthSecret: string;
   readonly relays = new Map<string, RelayHandle>();
@@ -282,6 +282,24 @@ export class LocalStack {
     this.gateways.set(name, handle);
     await gatewayProcess.waitFor(/Gateway started successfully/, STARTUP_TIMEOUT_MS);
     return handle;
+  }
+
+  /**
+   * Stops the control plane (SIGTERM, by PID) and, once `whileDown` resolved, starts it again on
+   * the same port and data directory: what it knew (its database) must carry over.
+   */
+  async restartControlPlane(whileDown: () => Promise<void> = async () => {}): Promise<void> {
+    const { options } = this.controlPlane;
+    await this.controlPlane.stop();
+    await whileDown();
+    this.progress('restarting the control plane');
+    // The same command, port and data directory; its log file is appended to.
+    this.controlPlane = new ManagedProcess(options);
+    await waitForHttp(
+      this.apiUrl.replace(/\/api$/, '/healthz'),
+      this.controlPlane,
+      STARTUP_TIMEOUT_MS,
+    );
   }
 
   /** Polls GET /api/v2/gateways until the named gateway reports healthy. */

@@ -22,6 +22,8 @@ const STOP_GRACE_MS = 5_000;
 export class ManagedProcess {
   readonly name: string;
   readonly logFile: string;
+  /** How it was started (a restart starts the same again). */
+  readonly options: ManagedProcessOptions;
   readonly child: ChildProcess;
   private readonly lines: string[] = [];
   private readonly waiters = new Set<() => void>();
@@ -30,6 +32,7 @@ export class ManagedProcess {
   constructor(options: ManagedProcessOptions) {
     this.name = options.name;
     this.logFile = options.logFile;
+    this.options = options;
     const log = fs.createWriteStream(options.logFile, { flags: 'a', mode: 0o600 });
     this.child = spawn(options.command, options.args, {
       env: options.env ?? process.env,

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BURROW_CLI } from './burrow-cli.ts';
+import { setUpDynamicSecretDemo } from './dynamic-secret-demo.ts';
 import type { LocalStack } from './local-stack.ts';
 import { createPamAccount, createPostgresResource, grantPamAccess } from './pam-api.ts';
 import {
@@ -15,8 +16,9 @@ import {
  * The PAM part of `burrow-stack`: when PostgreSQL is installed (initdb and psql found), a demo
  * database "orders" on a free loopback port with a SCRAM role whose random password only the
  * control plane learns, registered as resource `orders-pg` with account `prod/orders-db` behind
- * the stack's gateway, and a member identity "you" to log in with. Returns the lines to print
- * (the README's "Access a private PostgreSQL" flow, ready to paste).
+ * the stack's gateway, and a member identity "you" to log in with; on the same database the
+ * dynamic secret `orders-ro` (dynamic-secret-demo.ts), granted to "you". Returns the lines to
+ * print (the README's "Access a private PostgreSQL" and "Dynamic secrets" flows, ready to paste).
  *
  * Without PostgreSQL it says how to get it and the rest of the stack runs as before. When `signal`
  * is aborted while the server starts, the server is stopped again and the call rejects.
@@ -74,6 +76,13 @@ export async function setUpPamDemo(
     const burrow = burrowOnPath()
       ? 'burrow'
       : `node ${path.relative(process.cwd(), BURROW_CLI) || BURROW_CLI}`;
+    const dynamicSecrets = await setUpDynamicSecretDemo(
+      stack,
+      gatewayId,
+      postgres,
+      you.identityId,
+      burrow,
+    );
     return {
       postgres,
       instructions: `
@@ -83,7 +92,7 @@ Try PAM: a private PostgreSQL on 127.0.0.1:${postgres.port} whose password only 
     ${burrow} login --domain ${stack.apiUrl} --client-id ${you.clientId}
   ${burrow} pam access prod/orders-db --duration 1h    # prints a psql command; Ctrl-C ends the session
   ${burrow} pam sessions list                         # then: pam sessions show <session-id>
-${burrow === 'burrow' ? '' : '  (./scripts/install-cli.sh puts `burrow` on PATH)\n'}`,
+${burrow === 'burrow' ? '' : '  (./scripts/install-cli.sh puts `burrow` on PATH)\n'}${dynamicSecrets}`,
       stop: () => postgres.stop(),
     };
   } catch (error) {

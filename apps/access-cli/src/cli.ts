@@ -10,6 +10,10 @@
  *   burrow pam sessions show <session-id>
  *   burrow pam sessions export <session-id> [--format jsonl]
  *   burrow gateways list
+ *   burrow dynamic-secrets lease create <name> [--ttl 1h] [--format text|json|env]
+ *   burrow dynamic-secrets lease list <name> [--format text|json]
+ *   burrow dynamic-secrets lease renew <lease-id> [--ttl 1h]
+ *   burrow dynamic-secrets lease revoke <lease-id>      (alias: delete)
  *
  * Global: `--config-dir` (BURROW_CONFIG_DIR, default ~/.burrow), `--debug` (BURROW_DEBUG).
  * Every flag has an environment variable, shown in `--help`. Output is plain text for people;
@@ -22,6 +26,13 @@ import { CliError, EXIT_CODES } from './cli-error.ts';
 import { resolveConfigDir } from './config-dir.ts';
 import { deleteCredentials, requireLogin } from './credentials-store.ts';
 import { parseDuration } from './duration.ts';
+import { LEASE_FORMATS, type LeaseFormat } from './dynamic-secret-lease-format.ts';
+import {
+  createLease,
+  listLeases,
+  renewLease,
+  revokeLease,
+} from './dynamic-secret-leases-command.ts';
 import { listGateways } from './gateways-command.ts';
 import { runLogin } from './login-command.ts';
 import { formatAccessReady } from './output-format.ts';
@@ -235,6 +246,84 @@ export function createCli(context: CliContext): Command {
     .description('name, ID, relay and health of every gateway')
     .action(async (_options: unknown, command: Command) => {
       context.out(await listGateways(platformFor(command)));
+    });
+
+  const lease = program
+    .command('dynamic-secrets')
+    .description('short-lived database users made on demand through the gateway')
+    .command('lease')
+    .description(
+      'lease a dynamic secret: the control plane creates a fresh database role through the gateway and drops it when the lease ends',
+    );
+  lease
+    .command('create')
+    .description('create a lease and print its credentials (shown only this once)')
+    .argument('<name>', 'the dynamic secret, e.g. orders-ro')
+    .addOption(
+      new Option(
+        '--ttl <duration>',
+        "how long: 30s, 15m, 1h, 7d (default: the secret's defaultTTL; at most its maxTTL)",
+      ).env('BURROW_LEASE_TTL'),
+    )
+    .addOption(
+      new Option(
+        '--format <format>',
+        'text for people; env prints PGHOST= PGPORT= PGDATABASE= PGUSER= PGPASSWORD= lines for eval; json the whole answer',
+      )
+        .choices(LEASE_FORMATS)
+        .default('text'),
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  burrow dynamic-secrets lease create orders-ro --ttl 15m
+  eval "$(burrow dynamic-secrets lease create orders-ro --ttl 15m --format env)" && psql -c 'SELECT 1'
+  burrow dynamic-secrets lease revoke "$BURROW_LEASE_ID"`,
+    )
+    .action(
+      async (name: string, options: { ttl?: string; format: LeaseFormat }, command: Command) => {
+        context.out(await createLease(platformFor(command), name, options));
+      },
+    );
+  lease
+    .command('list')
+    .description(
+      'leases of a dynamic secret that are not revoked yet (yours; every one for admins and auditors)',
+    )
+    .argument('<name>', 'the dynamic secret')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'),
+    )
+    .action(async (name: string, options: { format: 'text' | 'json' }, command: Command) => {
+      context.out(await listLeases(platformFor(command), name, options.format));
+    });
+  lease
+    .command('renew')
+    .description(
+      "extend a lease by --ttl (the role's VALID UNTIL moves with it; at most the secret's maxTTL after creation)",
+    )
+    .argument('<lease-id>', 'the lease ID (lease create and lease list print it)')
+    .addOption(
+      new Option(
+        '--ttl <duration>',
+        "by how much: 30s, 15m, 1h (default: the secret's defaultTTL)",
+      ).env('BURROW_LEASE_TTL'),
+    )
+    .action(async (leaseId: string, options: { ttl?: string }, command: Command) => {
+      context.out(await renewLease(platformFor(command), leaseId, options.ttl));
+    });
+  lease
+    .command('revoke')
+    .alias('delete')
+    .description(
+      'end a lease now: the role is dropped; if the gateway is down the lease shows "revocation pending" and the control plane retries',
+    )
+    .argument('<lease-id>', 'the lease ID')
+    .action(async (leaseId: string, _options: unknown, command: Command) => {
+      const { text, pending } = await revokeLease(platformFor(command), leaseId);
+      if (pending) context.err(`burrow: ${text}`);
+      else context.out(text);
     });
 
   return program;
