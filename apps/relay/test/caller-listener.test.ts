@@ -13,7 +13,10 @@ import { createRelayTestPki } from './relay-pki.ts';
 import type { LogEvent } from './test-support.ts';
 import { StubGatewaySession, callRelay, captureLogger, slowClient } from './test-support.ts';
 
-const HANDSHAKE_TIMEOUT_MS = 400;
+// Long enough that a real handshake finishes on a loaded 2-core machine (400 ms did not: the
+// 4 MiB tests' callers were dropped mid-handshake under a CPU hog), short enough for the tests of
+// the deadline itself.
+const HANDSHAKE_TIMEOUT_MS = 3_000;
 
 describe('caller listener', () => {
   let pki: RelayTestPki;
@@ -168,7 +171,7 @@ describe('caller listener', () => {
   it('drops a client that never starts the handshake after the deadline', async () => {
     const droppedAfterMs = await slowClient(port);
     expect(droppedAfterMs).toBeGreaterThanOrEqual(HANDSHAKE_TIMEOUT_MS - 50);
-    expect(droppedAfterMs).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 2_000);
+    expect(droppedAfterMs).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 5_000);
     // A timeout is its own reason, not a rejected certificate (which feeds that alert).
     expect(events).toContainEqual(
       expect.objectContaining({
@@ -183,7 +186,7 @@ describe('caller listener', () => {
     const before = handshakeFailures().length;
     const droppedAfterMs = await slowClient(port, HANDSHAKE_TIMEOUT_MS / 8);
     expect(droppedAfterMs).toBeGreaterThanOrEqual(HANDSHAKE_TIMEOUT_MS - 50);
-    expect(droppedAfterMs).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 2_000);
+    expect(droppedAfterMs).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 5_000);
     expect(handshakeFailures().slice(before)).toEqual([
       expect.objectContaining({ code: 'ERR_TLS_HANDSHAKE_TIMEOUT', reason: 'handshake timeout' }),
     ]);

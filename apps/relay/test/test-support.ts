@@ -118,7 +118,7 @@ export function slowClient(port: number, dripEveryMs?: number): Promise<number> 
       clearInterval(drip);
       socket.destroy();
       reject(new Error('the relay did not drop the slow client'));
-    }, 10_000).unref();
+    }, 15_000).unref();
   });
 }
 

@@ -23,7 +23,11 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Client, Connection } from 'ssh2';
-import type { ChannelLimits, PatchedIncomingClient } from './ssh2-patch.ts';
+import {
+  holdAtMostTheWindow,
+  type ChannelLimits,
+  type PatchedIncomingClient,
+} from './ssh2-patch.ts';
 
 /**
  * What both ends of a Burrow channel advertise (CHANNEL_OPEN from the relay, CHANNEL_OPEN_CONFIRMATION
@@ -37,8 +41,9 @@ import type { ChannelLimits, PatchedIncomingClient } from './ssh2-patch.ts';
 export const CHANNEL_MAX_PACKET_SIZE = 255 * 1024;
 /**
  * Receive window per channel: up to this many bytes may be in flight towards each end before it
- * grants more (a window adjust once half is used). It bounds a channel's buffering when its reader
- * is slow, not what an idle channel holds.
+ * grants more (a window adjust once half is used, and only while nothing waits unread:
+ * `holdAtMostTheWindow`). It bounds a channel's buffering when its reader is slow (at most the
+ * window), not what an idle channel holds.
  */
 export const CHANNEL_WINDOW = 4 * 1024 * 1024;
 
@@ -63,8 +68,9 @@ export function openDirectTcpipChannel(
   const limits = { ...BURROW_CHANNEL_LIMITS, window: receiveWindow };
   return new Promise((resolve, reject) => {
     (conn as PatchedIncomingClient).directTcpipNoPayload(limits, (err, channel) => {
-      if (err) reject(err);
-      else resolve(channel);
+      if (err) return reject(err);
+      holdAtMostTheWindow(channel);
+      resolve(channel);
     });
   });
 }
@@ -85,7 +91,9 @@ export function acceptDirectTcpipChannels(
     accept: (limits: ChannelLimits) => Duplex,
     _reject: () => void,
   ): void => {
-    onChannel(accept(BURROW_CHANNEL_LIMITS));
+    const channel = accept(BURROW_CHANNEL_LIMITS);
+    holdAtMostTheWindow(channel);
+    onChannel(channel);
   };
   // The event the patch adds; ssh2's typings do not list it.
   const emitter: EventEmitter = client;

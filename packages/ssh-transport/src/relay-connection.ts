@@ -12,8 +12,12 @@
  *               certificate (user-certificate-key.ts); refused -> AUTH_REFUSED, no retry loop
  *   deadline    TCP connect + handshake + login within `dialTimeoutMs` (GATEWAY_SSH_DIAL_TIMEOUT_MS)
  *   keepalive   `keepalive@openssh.com` every `keepaliveIntervalMs`; after `keepaliveCountMax`
- *               unanswered the socket is destroyed and `'close'` carries the reason (15 s with
- *               the defaults; the reference gateway takes up to 45 s)
+ *               intervals in which NOTHING arrived from the relay the socket is destroyed and
+ *               `'close'` carries the reason (12 s with the defaults; the reference gateway takes
+ *               up to 45 s). Any byte from the relay counts as an answer, as in OpenSSH's
+ *               ServerAliveInterval: a relay forwarding a lot of channel data queues our ping's
+ *               reply behind it, and a busy gateway reads it late — counting only replies made
+ *               a loaded gateway drop its one live relay (issue 13, the failover test).
  *   channels    relay-opened direct-tcpip (empty payload) -> `'channel'` (stream: Duplex); the
  *               gateway opens none
  */
@@ -37,11 +41,17 @@ import {
 import { RelayConnectError } from './relay-connect-error.ts';
 import { sshAlgorithms } from './ssh-algorithms.ts';
 import { loadSshPrivateKey } from './ssh-private-key.ts';
-import { assertSsh2Patched } from './ssh2-patch.ts';
+import { assertSsh2Patched, clientKeepaliveHooks } from './ssh2-patch.ts';
 import { createUserCertificateKey, singleAttemptAuthHandler } from './user-certificate-key.ts';
 
 /** After `close()` sends DISCONNECT and FIN, a relay that is gone is given this long, then destroyed. */
 const CLOSE_GRACE_MS = 1_000;
+/**
+ * Arriving bytes reset the keepalive count at most once per this fraction of the interval (ssh2's
+ * reset restarts a timer; once per socket read would be wasted work), so a reset is never more
+ * than a quarter interval behind the last byte.
+ */
+const KEEPALIVE_RESETS_PER_INTERVAL = 4;
 
 export interface RelayConnectOptions {
   /** The relay's SSH address. */
@@ -95,6 +105,7 @@ export async function connectToRelay(options: RelayConnectOptions): Promise<Rela
     principal: options.hostPrincipal ?? `${options.host}:${options.port}`,
   });
   const dialTimeoutMs = options.dialTimeoutMs ?? GATEWAY_SSH_DIAL_TIMEOUT_MS;
+  const keepaliveIntervalMs = options.keepaliveIntervalMs ?? SSH_KEEPALIVE_INTERVAL_MS;
 
   const client = new ssh2.Client();
   const connection = new RelaySshConnectionImpl(client);
@@ -135,12 +146,22 @@ export async function connectToRelay(options: RelayConnectOptions): Promise<Rela
       hostVerifier: verifier.hostVerifier,
       algorithms: sshAlgorithms(HOST_CERTIFICATE_ALGORITHMS),
       readyTimeout: dialTimeoutMs,
-      keepaliveInterval: options.keepaliveIntervalMs ?? SSH_KEEPALIVE_INTERVAL_MS,
+      keepaliveInterval: keepaliveIntervalMs,
       keepaliveCountMax: options.keepaliveCountMax ?? SSH_KEEPALIVE_COUNT_MAX,
     });
     client.setNoDelay(true);
   });
   connection.ready(verifier.certificate() as SshCertificate);
+  if (keepaliveIntervalMs > 0) {
+    const resetEveryMs = keepaliveIntervalMs / KEEPALIVE_RESETS_PER_INTERVAL;
+    let lastResetAt = Date.now();
+    const hooks = clientKeepaliveHooks(client, () => {
+      const now = Date.now();
+      if (now - lastResetAt < resetEveryMs) return;
+      lastResetAt = now;
+      hooks.resetKeepalive();
+    });
+  }
   return connection;
 }
 

@@ -9,8 +9,15 @@
  *   client.js     'direct-tcpip' event (info, accept([limits]), reject) for server-opened
  *                 channels (patch); `limits` = per-channel window and maximum packet size
  *   server.js     IncomingClient#_sock      the accepted socket (stock, private)
+ *   client.js     Client#_sock, Client#_resetKA   the dialled socket and the keepalive counter's
+ *                                           reset (stock, private): any byte from the relay
+ *                                           counts as an answer (relay-connection.ts)
  *   Channel.js    BURROW_MAX_CHANNEL_PACKET  255 KiB: the largest packet size a channel may
  *                                           advertise (patch; the parser accepts 256 KiB)
+ *   Channel.js    readable highWaterMark    ssh2 refills a channel's window whenever push()
+ *                                           returns true, i.e. until 2 MiB (its fixed
+ *                                           highWaterMark) wait unread; `holdAtMostTheWindow`
+ *                                           sets it to 0 (Node stream state, not ssh2's)
  *
  * `assertSsh2Patched()` fails fast, with the patch's name, when the installed ssh2 lacks the patch
  * (e.g. after an ssh2 upgrade that dropped `patchedDependencies`).
@@ -18,7 +25,7 @@
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Connection } from 'ssh2';
+import type { Client, Connection } from 'ssh2';
 
 const require = createRequire(import.meta.url);
 
@@ -96,4 +103,44 @@ export function ssh2NativeCryptoAvailable(): boolean {
 /** The socket under an ssh2 server-side connection (to destroy it: ssh2 only offers `end()`). */
 export function incomingSocket(conn: Connection): Socket {
   return (conn as PatchedIncomingClient)._sock;
+}
+
+/** An ssh2 client with the members this package uses beyond the typings (stock, private). */
+interface ClientInternals {
+  readonly _sock: Socket | undefined;
+  readonly _resetKA: (() => void) | undefined;
+}
+
+/**
+ * Calls `onBytes` whenever bytes arrive on an ssh2 client's socket, and returns ssh2's own
+ * keepalive reset (zeroes the unanswered count and restarts its interval). Call once the client
+ * is ready (both exist from then on).
+ */
+export function clientKeepaliveHooks(
+  client: Client,
+  onBytes: () => void,
+): { resetKeepalive: () => void } {
+  const internals = client as unknown as ClientInternals;
+  const socket = internals._sock;
+  const reset = internals._resetKA;
+  if (socket === undefined || typeof reset !== 'function') {
+    throw new Error('ssh2 client internals changed: no _sock/_resetKA (see ssh2-patch.ts)');
+  }
+  socket.on('data', onBytes);
+  return { resetKeepalive: reset };
+}
+
+/**
+ * Makes a channel hold at most its receive window of unread data. ssh2 grants the peer more
+ * window whenever `push()` returns true, and a Readable returns true until its highWaterMark is
+ * reached: ssh2 gives every channel 2 MiB, whatever window it advertised, so a channel whose
+ * reader stopped kept granting windows until 2 MiB sat unread, and then took one more window
+ * (issue 13: ~1.5 MiB per never-read stream beyond the relay's window budget). With 0, a reader
+ * that keeps up still gets the window refilled as usual (push() returns true while nothing is
+ * buffered); a reader that stops gets no refill until it reads again.
+ */
+export function holdAtMostTheWindow(channel: Duplex): void {
+  (
+    channel as unknown as { _readableState: { highWaterMark: number } }
+  )._readableState.highWaterMark = 0;
 }

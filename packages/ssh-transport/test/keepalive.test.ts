@@ -2,6 +2,7 @@
  * Both ends send keepalive@openssh.com and drop a peer that stops answering within
  * interval * (countMax + 1) — 12 s with the defaults; small intervals here keep the test fast.
  */
+import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { SSH_KEEPALIVE_COUNT_MAX, SSH_KEEPALIVE_INTERVAL_MS } from '@burrow/tunnel-protocol';
 import { connectToRelay, type GatewaySshSession } from '../src/index.ts';
@@ -40,8 +41,9 @@ describe('keepalives', () => {
     expect(session.closed).toBe(false);
   });
 
-  async function blackholed(side: 'gateway' | 'relay') {
-    // Only `side` pings fast; the other end's keepalive is far too slow to matter here.
+  /** A gateway connected to a fresh relay through our proxy; only `side` pings fast. */
+  async function throughProxy(side: 'gateway' | 'relay') {
+    // The other end's keepalive is far too slow to matter here.
     const slow = { keepaliveIntervalMs: 60_000, keepaliveCountMax: COUNT_MAX };
     const fast = { keepaliveIntervalMs: INTERVAL_MS, keepaliveCountMax: COUNT_MAX };
     const fixture = await startRelay({ server: side === 'relay' ? fast : slow });
@@ -53,7 +55,11 @@ describe('keepalives', () => {
       fixture.gatewayOptions({ port: proxy.port, ...(side === 'gateway' ? fast : slow) }),
     );
     cleanups.push(() => connection.close());
-    const session = await sessionPromise;
+    return { connection, session: await sessionPromise, proxy };
+  }
+
+  async function blackholed(side: 'gateway' | 'relay') {
+    const { connection, session, proxy } = await throughProxy(side);
     proxy.blackhole();
     return { connection, session, started: Date.now() };
   }
@@ -64,6 +70,25 @@ describe('keepalives', () => {
     expect(reason?.message).toMatch(/Keepalive timeout/);
     expect(Date.now() - started).toBeLessThan(BOUND_MS);
     expect(connection.closed).toBe(true);
+  });
+
+  it('the gateway keeps a relay whose replies queue behind the channel data it sends', async () => {
+    // A relay forwarding more than a busy gateway reads: every byte arrives, later and later, the
+    // keepalive replies too (up to 2 bounds late). Counting only replies dropped this live relay.
+    const { connection, session, proxy } = await throughProxy('gateway');
+    const arriving = once<Duplex>(connection, 'channel', 5_000);
+    const relaySide = await session.openChannel();
+    const gatewaySide = await arriving;
+    let received = 0;
+    gatewaySide.on('data', (chunk: Buffer) => (received += chunk.length));
+    const pump = setInterval(() => relaySide.write(Buffer.alloc(4 * 1024)), 20);
+    cleanups.push(() => clearInterval(pump));
+    proxy.queueFromTarget(BOUND_MS * 2);
+    const watchedFrom = received;
+    await sleep(BOUND_MS * 5);
+    expect(received).toBeGreaterThan(watchedFrom); // bytes kept arriving (late)
+    expect(connection.closed).toBe(false);
+    expect(session.closed).toBe(false);
   });
 
   it('the relay drops a gateway that stops answering', async () => {
