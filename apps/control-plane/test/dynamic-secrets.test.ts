@@ -269,6 +269,22 @@ describe('saving a dynamic secret tests its statements through the gateway', () 
     expect(after.statusCode).toBe(404);
   });
 
+  it("cuts a database's error text and replaces its control characters (a hostile database)", async () => {
+    const res = await call(
+      'POST',
+      '/api/v1/dynamic-secrets',
+      admin.token,
+      secretBody('loud', {
+        creationStatement: `CREATE ROLE "{{username}}" LOGIN PASSWORD '{{password}}'; DO $$ BEGIN RAISE EXCEPTION '%', E'\\x1b[31mred' || repeat('x', 5000); END $$;`,
+      }),
+    );
+    expect(res.statusCode).toBe(400);
+    const { message } = res.json<{ message: string }>();
+    expect(message).toMatch(/the database refused: {2}\[31mredxxx/);
+    expect(message).not.toContain('\u001b');
+    expect(message.length).toBeLessThan(700);
+  });
+
   it('refuses a defaultTTL longer than the maxTTL and an unreadable duration', async () => {
     const longer = await call(
       'POST',

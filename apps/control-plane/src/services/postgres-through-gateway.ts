@@ -106,13 +106,32 @@ function tlsOptions(target: PostgresTarget): tls.ConnectionOptions {
   };
 }
 
+/**
+ * What a database may put into an answer or a lease's status: a hostile or broken server's error
+ * text is cut to this many characters, control characters replaced.
+ */
+export const DATABASE_MESSAGE_MAX_CHARS = 500;
+
+function databaseWords(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  return clean.length > DATABASE_MESSAGE_MAX_CHARS
+    ? `${clean.slice(0, DATABASE_MESSAGE_MAX_CHARS)}…`
+    : clean;
+}
+
 /** What went wrong, in words for the person who configured the database. */
 function describe(error: unknown, dialError: Error | undefined, step: string): Error {
   // The callback's own verdicts pass through unchanged.
   if (error instanceof PostgresCallError || error instanceof DomainError) return error;
   if (error instanceof pg.DatabaseError) {
-    const position = error.position ? ` (at character ${error.position})` : '';
-    return new PostgresCallError(`the database refused: ${error.message}${position}`, true, error);
+    const at = Number(error.position);
+    const position = Number.isSafeInteger(at) && at > 0 ? ` (at character ${at})` : '';
+    return new PostgresCallError(
+      `the database refused: ${databaseWords(error.message)}${position}`,
+      true,
+      error,
+    );
   }
   if (dialError) {
     return new PostgresCallError(
@@ -121,7 +140,7 @@ function describe(error: unknown, dialError: Error | undefined, step: string): E
       error,
     );
   }
-  const message = (error as Error).message ?? String(error);
+  const message = databaseWords((error as Error).message ?? String(error));
   return new PostgresCallError(
     `the database could not be reached (${step}): ${message}`,
     false,
