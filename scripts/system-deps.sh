@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system tools Burrow's tests use as independent judges and real targets:
 # OpenSSH client and server (ssh, ssh-keygen, sshd), OpenSSL, a PostgreSQL server and client, nginx,
-# curl, and stunnel (the bench's OpenSSH + OpenSSL comparison path).
+# curl, stunnel (the bench's OpenSSH + OpenSSL comparison path), asciinema and tmux (PAM SSH tests).
 # Only what is missing is installed; needs root (or sudo) for apt-get.
 set -euo pipefail
 
@@ -21,6 +21,10 @@ command -v systemd-analyze >/dev/null || missing+=(systemd)
 [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 # stunnel: the outer and inner TLS of the bench's openssh-openssl comparison path (pnpm bench).
 command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || missing+=(stunnel4)
+# asciinema: the independent player of the SSH recordings' asciicast export (asciinema cat); tmux
+# drives an interactive ssh with a real terminal in the PAM SSH tests.
+command -v asciinema >/dev/null || missing+=(asciinema)
+command -v tmux >/dev/null || missing+=(tmux)
 
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""

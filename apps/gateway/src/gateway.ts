@@ -66,6 +66,7 @@ import { createPostgresPamProtocol } from './pam/postgres/postgres-pam-protocol.
 import { createHttpPamProtocol } from './pam/http/http-pam-protocol.ts';
 import { HTTP_RESOURCE_TYPE, KUBERNETES_RESOURCE_TYPE } from './pam/http/http-credentials.ts';
 import { cachedPamSshHostKey } from './pam/ssh/ssh-host-key.ts';
+import { createSshPamProtocol } from './pam/ssh/ssh-pam-protocol.ts';
 import type { RelayDialer } from './tunnel/relay-dialer.ts';
 import { RelayTunnel } from './tunnel/relay-tunnel.ts';
 
@@ -202,6 +203,7 @@ export class Gateway {
         createPostgresPamProtocol(),
         createHttpPamProtocol(HTTP_RESOURCE_TYPE),
         createHttpPamProtocol(KUBERNETES_RESOURCE_TYPE),
+        createSshPamProtocol({ hostKey: sshHostKey }),
       ],
       platform: createPamPlatformClient(this.platform),
       recordingDir: config.pamSessionRecordingPath,

@@ -20,6 +20,7 @@ export * from './recording-secrets-file.ts';
 export * from './recording-uploader.ts';
 export * from './retry-backoff.ts';
 export * from './session-event.ts';
+export * from './terminal-recording-export.ts';
 export * from './terminal-safe-text.ts';
 export { openSessionRecording } from './session-recording.ts';
 export type { SessionRecording, SessionRecordingOptions } from './session-recording.ts';

@@ -16,14 +16,13 @@ import {
   type GatewaySshSession,
   type RelaySshServer,
 } from '../src/index.ts';
-import { freePort, waitForPort } from '@burrow/test-support';
+import { freePort, startSshd } from '@burrow/test-support';
 import {
   baseSshOptions,
   keygen,
   makeTempDir,
   signWithSshKeygen,
   SSH,
-  SSHD,
   startProcess,
   writePrivateFile,
   type RunningProcess,
@@ -162,41 +161,27 @@ describe('OpenSSH ssh client -> our relay', () => {
 });
 
 describe('our gateway -> OpenSSH sshd', () => {
-  async function startSshd(): Promise<{ port: number }> {
-    const port = await freePort();
+  async function startRelayLikeSshd(): Promise<{ port: number }> {
     const keyPath = dir.unique('sshd_host');
     await keygen(keyPath, 'rsa');
-    await signWithSshKeygen({
-      caPath: dir.file('host_ca'),
-      keyPath,
-      keyId: 'relay-server',
-      principals: [`127.0.0.1:${port}`],
-      host: true,
-    });
     await writePrivateFile(dir.file('user_ca.pub.trusted'), `${userCa.publicKeyLine}\n`);
-    const config = [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${keyPath}`,
-      `HostCertificate ${keyPath}-cert.pub`,
-      `TrustedUserCAKeys ${dir.file('user_ca.pub.trusted')}`,
-      'AuthorizedKeysFile none',
-      `PidFile ${dir.unique('sshd.pid')}`,
-      'PermitRootLogin prohibit-password',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'StrictModes no',
-      'LogLevel VERBOSE',
-    ].join('\n');
-    const configPath = dir.unique('sshd_config');
-    await writePrivateFile(configPath, `${config}\n`);
-    const sshd = startProcess(SSHD, ['-D', '-e', '-f', configPath]);
-    cleanups.push(() => sshd.kill());
-    await waitForPort(port, 10_000).catch((error: Error) => {
-      throw new Error(`${error.message}; sshd said: ${sshd.output()}`);
+    const sshd = await startSshd(dir.path, async (port) => {
+      await signWithSshKeygen({
+        caPath: dir.file('host_ca'),
+        keyPath,
+        keyId: 'relay-server',
+        principals: [`127.0.0.1:${port}`],
+        host: true,
+      });
+      return [
+        `HostKey ${keyPath}`,
+        `HostCertificate ${keyPath}-cert.pub`,
+        `TrustedUserCAKeys ${dir.file('user_ca.pub.trusted')}`,
+        'AuthorizedKeysFile none',
+      ];
     });
-    return { port };
+    cleanups.push(() => sshd.stop());
+    return { port: sshd.port };
   }
 
   async function rootCert(
@@ -216,7 +201,7 @@ describe('our gateway -> OpenSSH sshd', () => {
   it.each(['rsa', 'ed25519', 'ecdsa'] as const)(
     "verifies sshd's host certificate and logs in with a %s user certificate",
     async (keyType) => {
-      const { port } = await startSshd();
+      const { port } = await startRelayLikeSshd();
       const { key, cert } = await rootCert(keyType);
       const connection = await connectToRelay({
         host: '127.0.0.1',
@@ -236,7 +221,7 @@ describe('our gateway -> OpenSSH sshd', () => {
   );
 
   it("refuses sshd's host certificate when it trusts another host CA", async () => {
-    const { port } = await startSshd();
+    const { port } = await startRelayLikeSshd();
     const { key, cert } = await rootCert('ed25519');
     const error = await connectToRelay({
       host: '127.0.0.1',

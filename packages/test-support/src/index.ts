@@ -2,7 +2,7 @@
  * @burrow/test-support — what the tests of several packages share, so that each is written once:
  * - a free loopback port, waiting until a port accepts, a fresh self-signed TLS certificate,
  *   process liveness by PID, a manual clock for schedules that take one;
- * - a throwaway PostgreSQL server (initdb + pg_ctl);
+ * - a throwaway PostgreSQL server (initdb + pg_ctl) and a throwaway OpenSSH sshd;
  * - identity providers, each a real protocol implementation on loopback: an OIDC issuer
  *   (discovery + JWKS), a Kubernetes TokenReview API over HTTPS with its own CA, an AWS STS that
  *   checks SigV4 signatures, Google Cloud's metadata server, OAuth token endpoint, IAM signJwt
@@ -12,6 +12,7 @@
  * Private and not for production: only ever a devDependency, except of @burrow/stack, whose
  * local demo (`scripts/run-stack.sh`) runs the same PostgreSQL server.
  */
+export * from './asciinema-player.ts';
 export * from './free-port.ts';
 export * from './identity-providers/aws-sts-server.ts';
 export * from './identity-providers/azure-server.ts';
@@ -21,6 +22,7 @@ export * from './identity-providers/loopback-server.ts';
 export * from './identity-providers/oidc-issuer.ts';
 export * from './identity-providers/signing-key.ts';
 export * from './manual-clock.ts';
+export * from './openssh-server.ts';
 export * from './postgres-server.ts';
 export * from './process-state.ts';
 export * from './repeated-json-keys.ts';

@@ -5,8 +5,12 @@
  * connections — and a protocol owns the bytes:
  *
  *   PamSessions.session(id, protocol, notAfter)  ->  PamSession (credentials, recording, end)
- *   protocol.parseCredentials(answer.credentials) ->  the protocol's credentials (validated once,
- *                                                    at fetch; errors never quote the values)
+ *   protocol.parseCredentials(answer.credentials, answer.policyRules)
+ *                                                 ->  the protocol's credentials (validated once,
+ *                                                    at fetch; errors never quote the values),
+ *                                                    with the account's policy rules (reference
+ *                                                    §8.2; opaque to the core, read by protocols
+ *                                                    that enforce them: ssh)
  *   protocol.serve(callerSocket, session, logger) ->  PamConnection, tracked by the session so
  *                                                    that expiry and cancellation close it
  *
@@ -41,8 +45,11 @@ export interface PamSessionContext<Credentials> {
 export interface PamProtocol<Credentials = unknown> {
   /** The resource type of the control plane and of the certificate's `…100.3` (`postgres`). */
   readonly resourceType: string;
-  /** Validates the `credentials` object of the control plane's answer. */
-  parseCredentials(raw: unknown): Credentials;
+  /**
+   * Validates the `credentials` object of the control plane's answer; `policyRules` is the
+   * answer's top-level `policyRules` (undefined when absent).
+   */
+  parseCredentials(raw: unknown, policyRules?: unknown): Credentials;
   /** Serves one caller connection of `session` and returns it for the session to track. */
   serve(
     caller: tls.TLSSocket,

@@ -228,7 +228,7 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
     try {
       const answer = await this.options.platform.fetchCredentials(this.sessionId);
       this.recordingSecrets = answer.recording;
-      const credentials = this.protocol.parseCredentials(answer.credentials);
+      const credentials = this.protocol.parseCredentials(answer.credentials, answer.policyRules);
       if (answer.expiresAt && answer.expiresAt.getTime() < this.expiresAt.getTime()) {
         this.expiresAt = answer.expiresAt;
         this.armExpiry();

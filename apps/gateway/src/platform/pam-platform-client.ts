@@ -20,6 +20,8 @@ export { PAM_SESSION_KEY_BYTES };
 export interface SessionCredentials {
   /** The account's credentials as sent (their shape depends on the resource type; never logged). */
   readonly credentials: object;
+  /** The account's policy rules (reference §8.2), as sent; undefined when absent. */
+  readonly policyRules: unknown;
   /** When the control plane says the session ends, if it said a valid time. */
   readonly expiresAt: Date | undefined;
   /** The session's recording secrets, when the control plane hands them out (chunk uploads). */
@@ -49,6 +51,7 @@ export function createPamPlatformClient(platform: Pick<PlatformClient, 'call'>):
       const expiresAt = Date.parse(answer.expiresAt);
       return {
         credentials: answer.credentials,
+        policyRules: answer.policyRules,
         expiresAt: Number.isNaN(expiresAt) ? undefined : new Date(expiresAt),
         recording:
           // Chunks go inline (the postgres backend); object storage is not spoken here, and

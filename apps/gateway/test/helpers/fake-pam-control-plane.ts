@@ -21,12 +21,27 @@ export interface FakeCredentials {
   sslCertificate?: string;
 }
 
+/** An ssh account's credentials (SSH-CONTRACT.md), sent as they are. */
+export interface FakeSshCredentials {
+  host: string;
+  port: number;
+  username: string;
+  authMethod: string;
+  password?: string;
+  privateKey?: string;
+  certificate?: string;
+  hostKeys?: string[];
+  hostCertificateAuthorities?: string[];
+}
+
 export interface FakePamControlPlane {
   /** API base URL ending in /api. */
   readonly apiUrl: string;
   readonly key: Buffer;
-  /** Session -> credentials (postgres, or any other type's object), or an HTTP status. */
-  readonly sessions: Map<string, FakeCredentials | Record<string, unknown> | number>;
+  /** Session -> credentials (postgres, ssh, or any other type's object), or an HTTP status. */
+  readonly sessions: Map<string, FakeCredentials | FakeSshCredentials | Record<string, unknown> | number>;
+  /** Session -> the answer's top-level policyRules. */
+  readonly policyRules: Map<string, unknown>;
   /** Stored events per session, in order (event batches by offset, then chunks by index). */
   readonly events: Map<string, unknown[]>;
   /** Chunk indexes each session's uploads carried, in arrival order (replays included). */
@@ -44,7 +59,11 @@ export interface FakePamControlPlane {
 
 export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
   const key = randomBytes(32);
-  const sessions = new Map<string, FakeCredentials | Record<string, unknown> | number>();
+  const sessions = new Map<
+    string,
+    FakeCredentials | FakeSshCredentials | Record<string, unknown> | number
+  >();
+  const policyRules = new Map<string, unknown>();
   const events = new Map<string, unknown[]>();
   const chunkUploads = new Map<string, number[]>();
   const chunksBySession = new Map<string, Map<number, unknown[]>>();
@@ -120,7 +139,10 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
             credentials:
               'url' in entry
                 ? { sslRejectUnauthorized: true, ...entry }
-                : { sslEnabled: false, sslRejectUnauthorized: true, ...entry },
+                : 'database' in entry
+                  ? { sslEnabled: false, sslRejectUnauthorized: true, ...entry }
+                  : entry,
+            ...(policyRules.has(sessionId) ? { policyRules: policyRules.get(sessionId) } : {}),
             expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
             recording: {
               sessionKey: secretsOf(sessionId).key.toString('base64'),
@@ -201,6 +223,7 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
     ended,
     credentialFetches,
     requests,
+    policyRules,
     waitForEnd(sessionId, timeoutMs = 10_000) {
       if (ended.has(sessionId)) return Promise.resolve(events.get(sessionId) ?? []);
       return new Promise((resolve, reject) => {

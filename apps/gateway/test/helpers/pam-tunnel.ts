@@ -20,8 +20,49 @@ export interface PamTunnel {
   close(): Promise<void>;
 }
 
-export async function openPamTunnel(
+export function openPamTunnel(
   server: InnerTlsServer,
+  serverCertificateChain: string,
+  certificate: IssuedCertificate,
+  alpn: string,
+): Promise<PamTunnel> {
+  return openTunnel(
+    async () => {
+      const { channel, caller } = await createChannelPair();
+      server.handleChannel(channel);
+      return caller;
+    },
+    serverCertificateChain,
+    certificate,
+    alpn,
+  );
+}
+
+/**
+ * The same, to a gateway in another process whose loopback `port` takes one relay channel per
+ * TCP connection (test/pam/ssh/support/ssh-gateway-process.ts).
+ */
+export function openPamTunnelToPort(
+  port: number,
+  serverCertificateChain: string,
+  certificate: IssuedCertificate,
+  alpn: string,
+): Promise<PamTunnel> {
+  return openTunnel(
+    () =>
+      new Promise<net.Socket>((resolve, reject) => {
+        const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+        socket.once('connect', () => resolve(socket));
+        socket.once('error', reject);
+      }),
+    serverCertificateChain,
+    certificate,
+    alpn,
+  );
+}
+
+async function openTunnel(
+  openChannel: () => Promise<net.Socket>,
   serverCertificateChain: string,
   certificate: IssuedCertificate,
   alpn: string,
@@ -35,8 +76,13 @@ export async function openPamTunnel(
     local.on('error', () => undefined);
     local.pause();
     void (async () => {
-      const { channel, caller } = await createChannelPair();
-      server.handleChannel(channel);
+      let caller: net.Socket;
+      try {
+        caller = await openChannel();
+      } catch {
+        local.destroy();
+        return;
+      }
       const secure = connectCaller(caller, {
         serverCertificateChain,
         certificate,

@@ -1,12 +1,11 @@
 /**
  * Test helpers for running the real OpenSSH tools (ssh-keygen, ssh, sshd) as judges: a private temp
- * directory per suite, bounded child processes, and a throwaway sshd on a free loopback port.
+ * directory per suite, bounded child processes; the throwaway sshd is @burrow/test-support's.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForPort } from '@burrow/test-support';
 
 export interface RunResult {
   readonly code: number | null;
@@ -75,83 +74,5 @@ export async function runOk(
   return r.stdout;
 }
 
-/** A running sshd started by `startSshd`. */
-export interface RunningSshd {
-  readonly port: number;
-  readonly pid: number;
-  /** Everything sshd wrote to stderr (`-e`) so far. */
-  log(): string;
-  /** Kills this sshd by its PID and waits for it to exit (bounded). */
-  stop(): Promise<void>;
-}
-
-/**
- * Starts `/usr/sbin/sshd -D -e -f <dir>/sshd_config` on a free 127.0.0.1 port. `config` lines are
- * appended to a base config (Port, ListenAddress, PidFile, no PAM, no passwords, StrictModes no).
- */
-export async function startSshd(dir: string, config: readonly string[]): Promise<RunningSshd> {
-  mkdirSync('/run/sshd', { recursive: true }); // the privilege-separation directory sshd insists on
-  const port = await freePort();
-  const configPath = join(dir, 'sshd_config');
-  writeFileSync(
-    configPath,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      'UsePAM no',
-      'StrictModes no',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'PermitRootLogin prohibit-password',
-      'LogLevel VERBOSE',
-      ...config,
-      '',
-    ].join('\n'),
-  );
-  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configPath], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const logChunks: Buffer[] = [];
-  child.stderr.on('data', (b: Buffer) => logChunks.push(b));
-  let exited = false;
-  const exitPromise = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    });
-    child.once('error', (e) => {
-      logChunks.push(Buffer.from(String(e)));
-      exited = true;
-      resolve();
-    });
-  });
-  const log = (): string => Buffer.concat(logChunks).toString('utf8');
-  const pid = child.pid;
-  const stop = async (): Promise<void> => {
-    if (!exited && pid !== undefined) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 3_000).unref());
-      if ((await Promise.race([exitPromise, timeout])) === 'timeout') {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-        await exitPromise;
-      }
-    }
-  };
-  try {
-    if (pid === undefined) throw new Error('sshd did not start');
-    await waitForPort(port, 5_000, () => !exited);
-  } catch (e) {
-    await stop();
-    throw new Error(`${String(e)}\nsshd log:\n${log()}`, { cause: e });
-  }
-  return { port, pid: pid as number, log, stop };
-}
+// The sshd launcher is shared with other packages' tests: @burrow/test-support.
+export { startSshd, type RunningSshd } from '@burrow/test-support';

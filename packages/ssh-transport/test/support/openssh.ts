@@ -12,7 +12,6 @@ import { withTimeout } from './wait.ts';
 const execFileAsync = promisify(execFile);
 
 export const SSH = '/usr/bin/ssh';
-export const SSHD = '/usr/sbin/sshd';
 export const SSH_KEYGEN = '/usr/bin/ssh-keygen';
 
 export interface TempDir {

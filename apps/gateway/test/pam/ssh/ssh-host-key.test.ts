@@ -48,7 +48,7 @@ test('a key file others can read, or one that is not an ed25519 key, is refused 
 
   writeFileSync(file, 'secret-looking garbage', { mode: 0o600 });
   chmodSync(file, 0o600);
-  const error = await loadOrCreatePamSshHostKey(dir).catch((e: unknown) => e as Error);
+  const error = (await loadOrCreatePamSshHostKey(dir).catch((e: unknown) => e)) as Error;
   expect(error.message).toMatch(/is not an ed25519 OpenSSH private key/);
   expect(error.message).not.toContain('secret-looking');
   expect(readFileSync(file, 'utf8')).toBe('secret-looking garbage');

@@ -1,0 +1,550 @@
+/**
+ * The SSH PAM proxy end to end on one machine: a real OpenSSH sshd as the target (and an impostor
+ * with another host key), the gateway's PAM side in its own process (so it can be SIGKILLed),
+ * a fake control plane for credentials, key, uploads and session end, and the real ssh, scp and
+ * sftp as the person, through a local listener that opens one inner TLS session per connection
+ * with the session's PAM certificate (ALPN infisical-pam-proxy), as `burrow pam access` does.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, jest, test } from '@jest/globals';
+import type { IssuedCertificate } from '@burrow/pki';
+import { issueGatewayPamClientCertificate } from '@burrow/pki';
+import { eventsToAsciicast, readRecordingEvents } from '@burrow/session-recorder';
+import { asciinemaCat, freePort, waitForPort } from '@burrow/test-support';
+import { ALPN } from '@burrow/tunnel-protocol';
+import type {
+  FakePamControlPlane,
+  FakeSshCredentials,
+} from '../../helpers/fake-pam-control-plane.ts';
+import { startFakePamControlPlane } from '../../helpers/fake-pam-control-plane.ts';
+import type { PamTunnel } from '../../helpers/pam-tunnel.ts';
+import { openPamTunnelToPort } from '../../helpers/pam-tunnel.ts';
+import type { GatewayPki } from '../../helpers/pki-fixture.ts';
+import { GATEWAY_ID, ORG_ID, createGatewayPki } from '../../helpers/pki-fixture.ts';
+import type { GatewayProcess } from './ssh-gateway.ts';
+import {
+  personSshOptions,
+  runClient,
+  startGatewayProcess,
+  writeKnownHosts,
+} from './ssh-gateway.ts';
+import type { SshTargets } from './ssh-target-fixture.ts';
+import { startSshTargets } from './ssh-target-fixture.ts';
+import { TmuxTerminal } from './tmux-terminal.ts';
+
+jest.setTimeout(120_000);
+
+interface SshEvent {
+  timestamp: string;
+  eventType: string;
+  channelType: string;
+  channelId: number;
+  elapsedTime: number;
+  data?: string;
+  command?: string;
+  exitCode?: number;
+  operation?: string;
+  path?: string;
+  bytes?: number;
+  direction?: string;
+  cols?: number;
+  rows?: number;
+}
+
+let dir: string;
+let recordingDir: string;
+let targets: SshTargets;
+let controlPlane: FakePamControlPlane;
+let pki: GatewayPki;
+let gateway: GatewayProcess;
+const tunnels: PamTunnel[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'burrow-pam-ssh-'));
+  recordingDir = path.join(dir, 'recordings');
+  [targets, controlPlane, pki] = await Promise.all([
+    startSshTargets(dir),
+    startFakePamControlPlane(),
+    createGatewayPki(),
+  ]);
+  gateway = await startGateway();
+});
+
+afterAll(async () => {
+  for (const tunnel of tunnels) await tunnel.close();
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  await gateway?.kill('SIGTERM');
+  await controlPlane?.close();
+  await targets?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function startGateway(): Promise<GatewayProcess> {
+  return startGatewayProcess({
+    apiUrl: controlPlane.apiUrl,
+    recordingDir,
+    gatewayId: GATEWAY_ID,
+    credentials: pki.credentials,
+  });
+}
+
+interface TestSession {
+  sessionId: string;
+  certificate: IssuedCertificate;
+  tunnel: PamTunnel;
+  knownHosts: string;
+  /** ssh options + `-p port`, ready for `ssh <opts> x@127.0.0.1 …`. */
+  ssh: string[];
+}
+
+type Account = 'password' | 'public-key' | 'certificate';
+
+function credentialsFor(account: Account): FakeSshCredentials {
+  const base = {
+    host: '127.0.0.1',
+    port: targets.target.port,
+    username: targets.user,
+    hostKeys: [targets.targetHostKey],
+  };
+  if (account === 'password') {
+    return { ...base, authMethod: 'password', password: targets.password };
+  }
+  if (account === 'public-key') {
+    return { ...base, authMethod: 'public-key', privateKey: targets.accountKey };
+  }
+  // Trusted through the host CA only: the target must present its host certificate.
+  return {
+    ...base,
+    hostKeys: [],
+    hostCertificateAuthorities: [targets.hostCa],
+    authMethod: 'certificate',
+    privateKey: targets.certKey,
+    certificate: targets.certificate,
+  };
+}
+
+async function openSession(
+  credentials: FakeSshCredentials,
+  policyRules?: unknown,
+): Promise<TestSession> {
+  const sessionId = randomUUID();
+  controlPlane.sessions.set(sessionId, credentials);
+  if (policyRules !== undefined) controlPlane.policyRules.set(sessionId, policyRules);
+  const certificate = await issueGatewayPamClientCertificate({
+    issuer: pki.clientCa,
+    orgId: ORG_ID,
+    gatewayId: GATEWAY_ID,
+    actor: { type: 'user', id: 'user-1', name: 'alice@example.com' },
+    targetHost: credentials.host,
+    targetPort: credentials.port,
+    sessionId,
+    resourceType: 'ssh',
+    lifetimeMs: 3_600_000,
+  });
+  const tunnel = await openPamTunnelToPort(
+    gateway.port,
+    pki.serverCertificateChain,
+    certificate,
+    ALPN.pamProxy,
+  );
+  tunnels.push(tunnel);
+  const knownHosts = writeKnownHosts(dir, tunnel.port, gateway.sshHostKey);
+  return {
+    sessionId,
+    certificate,
+    tunnel,
+    knownHosts,
+    ssh: [...personSshOptions(knownHosts), '-p', String(tunnel.port)],
+  };
+}
+
+/** Ends a session through the cancellation ALPN and returns what the control plane received. */
+async function endAndCollect(session: TestSession): Promise<SshEvent[]> {
+  const cancel = await openPamTunnelToPort(
+    gateway.port,
+    pki.serverCertificateChain,
+    session.certificate,
+    ALPN.pamSessionCancellation,
+  );
+  try {
+    const net = await import('node:net');
+    await new Promise<void>((resolve) => {
+      const socket = net.connect(cancel.port, '127.0.0.1');
+      socket.on('error', () => resolve());
+      socket.on('close', () => resolve());
+      socket.resume();
+    });
+  } finally {
+    await cancel.close();
+  }
+  return (await controlPlane.waitForEnd(session.sessionId, 30_000)) as SshEvent[];
+}
+
+const decoded = (events: SshEvent[], type: string, channelType?: string): string =>
+  events
+    .filter((e) => e.eventType === type && (!channelType || e.channelType === channelType))
+    .map((e) => Buffer.from(e.data ?? '', 'base64').toString('utf8'))
+    .join('');
+
+function expectNoSecret(secret: string, ...where: (string | Buffer)[]): void {
+  for (const text of where) expect(text.toString()).not.toContain(secret);
+}
+
+test('password account: exec runs as the account, exit status 3 comes back, nothing shows the password', async () => {
+  const session = await openSession(credentialsFor('password'));
+  const result = await runClient('ssh', [
+    ...session.ssh,
+    'whoever@127.0.0.1',
+    'echo "hello $(id -un)"; echo to-stderr >&2; exit 3',
+  ]);
+  expect(result.stderr).toBe('to-stderr\n');
+  expect(result.stdout.toString()).toBe(`hello ${targets.user}\n`);
+  expect(result.code).toBe(3);
+
+  const events = await endAndCollect(session);
+  const exec = events.find((e) => e.eventType === 'exec');
+  expect(exec).toMatchObject({ channelType: 'exec', command: expect.stringContaining('hello') });
+  expect(decoded(events, 'output')).toBe(`hello ${targets.user}\nto-stderr\n`);
+  expect(events.find((e) => e.eventType === 'exit')).toMatchObject({ exitCode: 3 });
+  for (const event of events) {
+    expect(typeof event.elapsedTime).toBe('number');
+    expect(event.channelId).toBe(exec?.channelId);
+  }
+  expectNoSecret(
+    targets.password,
+    result.stdout,
+    result.stderr,
+    gateway.logs(),
+    JSON.stringify(events),
+    decoded(events, 'input'),
+    decoded(events, 'output'),
+    Buffer.concat(session.tunnel.fromGateway),
+    Buffer.concat(session.tunnel.toGateway),
+  );
+});
+
+test('public-key account: scp up (sftp) and down (scp -O) with matching checksums; sftp operations are recorded without file contents', async () => {
+  const session = await openSession(credentialsFor('public-key'));
+  const upload = path.join(dir, 'upload.bin');
+  const content = randomBytes(300_000);
+  writeFileSync(upload, content);
+  const remote = path.join(dir, 'home', 'uploaded.bin');
+  const up = await runClient('scp', [
+    ...session.ssh.map((a) => (a === '-p' ? '-P' : a)),
+    upload,
+    `x@127.0.0.1:${remote}`,
+  ]);
+  expect(up.stderr).toBe('');
+  expect(up.code).toBe(0);
+  const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+  expect(sha(readFileSync(remote))).toBe(sha(content));
+
+  const download = path.join(dir, 'downloaded.bin');
+  const down = await runClient('scp', [
+    '-O',
+    ...session.ssh.map((a) => (a === '-p' ? '-P' : a)),
+    `x@127.0.0.1:${remote}`,
+    download,
+  ]);
+  expect(down.stderr).toBe('');
+  expect(down.code).toBe(0);
+  expect(sha(readFileSync(download))).toBe(sha(content));
+
+  const listing = await runClient(
+    'sftp',
+    [...session.ssh.map((a) => (a === '-p' ? '-P' : a)), '-b', '-', 'x@127.0.0.1'],
+    { input: `ls ${path.join(dir, 'home')}\nrename ${remote} ${remote}.2\nrm ${remote}.2\n` },
+  );
+  expect(listing.code).toBe(0);
+  expect(listing.stdout.toString()).toContain('uploaded.bin');
+  expect(existsSync(remote)).toBe(false);
+
+  const events = await endAndCollect(session);
+  const sftp = events.filter((e) => e.eventType === 'sftp');
+  expect(sftp).toContainEqual(
+    expect.objectContaining({
+      operation: 'close',
+      path: remote,
+      direction: 'upload',
+      bytes: 300_000,
+    }),
+  );
+  expect(sftp).toContainEqual(expect.objectContaining({ operation: 'rename', path: remote }));
+  expect(sftp).toContainEqual(
+    expect.objectContaining({ operation: 'remove', path: `${remote}.2` }),
+  );
+  // scp -O is an exec of `scp -f`, whose bytes are the file: recorded as the exec's output.
+  expect(events).toContainEqual(
+    expect.objectContaining({ eventType: 'exec', command: `scp -f ${remote}` }),
+  );
+  // sftp channels never carry file contents into the recording.
+  expect(events.some((e) => e.channelType === 'sftp' && e.data !== undefined)).toBe(false);
+  expectNoSecret(
+    targets.accountKey.split('\n')[1] as string,
+    gateway.logs(),
+    JSON.stringify(events),
+  );
+});
+
+test('certificate account (target trusted through its host CA): interactive shell in a real terminal with echo, full-screen output and a window resize', async () => {
+  const session = await openSession(credentialsFor('certificate'));
+  const terminal = await TmuxTerminal.start(
+    dir,
+    ['ssh', '-tt', ...session.ssh, 'x@127.0.0.1'],
+    80,
+    24,
+  );
+  cleanups.push(() => terminal.stop());
+  await terminal.type("export PS1='pam$ '\r");
+  await terminal.waitForScreen(/pam\$$/m);
+  await terminal.type('echo hi-$((6*7))\r');
+  await terminal.waitForScreen(/^hi-42$/m);
+  // full screen: the alternate screen, cursor addressing, then back
+  await terminal.type(
+    "printf '\\033[?1049h\\033[2J\\033[5;10Hfull-screen-text'; sleep 0.5; printf '\\033[?1049l'; echo done-full\r",
+  );
+  await terminal.waitForScreen(/^done-full$/m);
+  await terminal.resize(100, 30);
+  await terminal.type('stty size\r');
+  await terminal.waitForScreen(/^30 100$/m);
+  await terminal.type('exit\r');
+  await terminal.waitForExit();
+
+  const events = await endAndCollect(session);
+  expect(events.find((e) => e.eventType === 'pty')).toMatchObject({ cols: 80, rows: 24 });
+  expect(events).toContainEqual(
+    expect.objectContaining({ eventType: 'resize', cols: 100, rows: 30 }),
+  );
+  const output = decoded(events, 'output', 'terminal');
+  expect(output).toContain('hi-42');
+  expect(output).toContain('\x1b[5;10Hfull-screen-text');
+  expect(output).toContain('30 100');
+  expect(decoded(events, 'input', 'terminal')).toContain('echo hi-$((6*7))\r');
+  expect(events.find((e) => e.eventType === 'exit')).toMatchObject({ exitCode: 0 });
+  expectNoSecret(targets.certKey.split('\n')[1] as string, gateway.logs(), JSON.stringify(events));
+});
+
+test('a target whose host key is not pinned (or whose host certificate is from another CA) is refused before any credential is sent', async () => {
+  const impostor = { ...credentialsFor('password'), port: targets.impostor.port };
+  const session = await openSession(impostor);
+  const result = await runClient('ssh', [...session.ssh, 'x@127.0.0.1', 'true']);
+  expect(result.code).toBe(255);
+  expect(result.stderr).toMatch(
+    new RegExp(
+      `burrow: refusing the target 127\\.0\\.0\\.1:${targets.impostor.port}: the target's host key SHA256:\\S+ is not one the resource pins`,
+    ),
+  );
+  await endAndCollect(session);
+
+  const wrongCa = await openSession({
+    ...credentialsFor('certificate'),
+    hostCertificateAuthorities: [targets.otherHostCa],
+  });
+  const refused = await runClient('ssh', [...wrongCa.ssh, 'x@127.0.0.1', 'true']);
+  expect(refused.code).toBe(255);
+  expect(refused.stderr).toMatch(/host certificate is not trusted: .*trusted CA/);
+  await endAndCollect(wrongCa);
+
+  // The impostor saw a connection but never an authentication attempt.
+  expect(targets.impostor.log()).toMatch(/Connection from 127\.0\.0\.1/);
+  expect(targets.impostor.log()).not.toMatch(/Failed|Accepted|Postponed|authenticating user/);
+  expect(targets.target.log()).not.toMatch(new RegExp(`Failed \\w+ for ${targets.user}`));
+});
+
+test('command blocking: a blocked command never reaches the target (exec and typed in a shell); masking hides matches in the recording', async () => {
+  const marker = path.join(dir, 'home', 'blocked-marker');
+  const session = await openSession(credentialsFor('public-key'), {
+    'command-blocking': { patterns: ['^touch .*blocked-marker'] },
+    'session-log-masking': { patterns: ['secret=\\S+'] },
+  });
+  const exec = await runClient('ssh', [...session.ssh, 'x@127.0.0.1', `touch ${marker}`]);
+  expect(exec.code).toBe(126);
+  expect(exec.stderr).toContain(
+    "burrow: this command is blocked by the account's policy (^touch .*blocked-marker)",
+  );
+  const masked = await runClient('ssh', [...session.ssh, 'x@127.0.0.1', 'echo secret=hunter2']);
+  expect(masked.stdout.toString()).toBe('secret=hunter2\n');
+
+  const terminal = await TmuxTerminal.start(
+    dir,
+    ['ssh', '-tt', ...session.ssh, 'x@127.0.0.1'],
+    80,
+    24,
+  );
+  cleanups.push(() => terminal.stop());
+  await terminal.type("export PS1='pam$ '\r");
+  await terminal.waitForScreen(/pam\$$/m);
+  await terminal.type(`touch ${marker}\r`);
+  await terminal.waitForScreen(/burrow: this command is blocked by the account's policy/);
+  await terminal.type('echo after-$((1+1))\r');
+  await terminal.waitForScreen(/^after-2$/m);
+  await terminal.type('exit\r');
+  await terminal.waitForExit();
+  expect(existsSync(marker)).toBe(false);
+
+  const events = await endAndCollect(session);
+  const blocked = events.filter((e) => e.eventType === 'blocked');
+  expect(blocked.map((e) => [e.channelType, e.command])).toEqual([
+    ['exec', `touch ${marker}`],
+    ['terminal', `touch ${marker}`],
+  ]);
+  expect(decoded(events, 'input', 'terminal')).not.toContain('blocked-marker');
+  const all = JSON.stringify(events) + decoded(events, 'output') + decoded(events, 'input');
+  expect(all).not.toContain('hunter2');
+  expect(all).toContain('[MASKED]');
+});
+
+test('agent forwarding, -L and -R forwarding are refused with a message; the target never sees them', async () => {
+  const session = await openSession(credentialsFor('public-key'));
+  const agentSocket = path.join(dir, 'agent.sock');
+  const agent = await import('node:child_process').then(({ spawn }) =>
+    spawn('ssh-agent', ['-D', '-a', agentSocket], { stdio: 'ignore' }),
+  );
+  cleanups.push(() => {
+    agent.kill('SIGTERM');
+  });
+  await waitForSocket(agentSocket);
+  // ssh only forwards an agent it uses: no IdentityAgent=none here, the agent from SSH_AUTH_SOCK.
+  const withoutNoAgent = session.ssh.filter(
+    (arg, i, all) => arg !== 'IdentityAgent=none' && all[i + 1] !== 'IdentityAgent=none',
+  );
+  const withAgent = await runClient(
+    'ssh',
+    [...withoutNoAgent, '-A', 'x@127.0.0.1', 'echo "agent=[$SSH_AUTH_SOCK]"'],
+    { env: { SSH_AUTH_SOCK: agentSocket } },
+  );
+  expect(withAgent.code).toBe(0);
+  expect(withAgent.stdout.toString()).toBe('agent=[]\n');
+  expect(withAgent.stderr).toContain(
+    'burrow: agent forwarding (-A) is refused by the Burrow gateway',
+  );
+
+  const remote = await runClient('ssh', [
+    ...session.ssh,
+    '-o',
+    'ExitOnForwardFailure=yes',
+    '-R',
+    '0:127.0.0.1:9',
+    'x@127.0.0.1',
+    'true',
+  ]);
+  expect(remote.code).toBe(255);
+  expect(remote.stderr).toMatch(/remote port forwarding failed/);
+
+  const localPort = await freePort();
+  const { spawn } = await import('node:child_process');
+  const forward = spawn(
+    'ssh',
+    [
+      ...session.ssh,
+      '-L',
+      `${localPort}:127.0.0.1:${targets.target.port}`,
+      'x@127.0.0.1',
+      'head -c1 >/dev/null; echo ended',
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  forward.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const closed = new Promise<number | null>((resolve) => forward.once('close', resolve));
+  await waitForPort(localPort, 30_000);
+  const net = await import('node:net');
+  const banner = await new Promise<string>((resolve) => {
+    let got = '';
+    const socket = net.connect(localPort, '127.0.0.1');
+    socket.on('data', (b: Buffer) => (got += b.toString()));
+    socket.on('error', () => resolve(got));
+    socket.on('close', () => resolve(got));
+  });
+  // Forwarded to the target it would have answered "SSH-2.0-OpenSSH…".
+  expect(banner).toBe('');
+  forward.stdin.end('x');
+  const code = await closed;
+  expect({ code, stderr }).toEqual({
+    code: 0,
+    stderr: expect.stringMatching(
+      /burrow: port forwarding to 127\.0\.0\.1:\d+ \(-L\) is refused by the Burrow gateway/,
+    ),
+  });
+  await endAndCollect(session);
+});
+
+test('SIGKILL of the gateway mid-session: the recording holds everything the terminal showed, asciinema cat of its export prints exactly that, and the restarted gateway uploads it', async () => {
+  const session = await openSession(credentialsFor('password'));
+  const { spawn } = await import('node:child_process');
+  const ssh = spawn('ssh', ['-tt', ...session.ssh, 'x@127.0.0.1'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, LC_ALL: 'C.UTF-8' },
+  });
+  let shown = Buffer.alloc(0);
+  const waiters: { match: RegExp; resolve: () => void }[] = [];
+  ssh.stdout.on('data', (chunk: Buffer) => {
+    shown = Buffer.concat([shown, chunk]);
+    for (const waiter of [...waiters]) {
+      if (waiter.match.test(shown.toString('utf8'))) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => ssh.once('close', resolve));
+  const shows = (match: RegExp): Promise<void> =>
+    match.test(shown.toString('utf8'))
+      ? Promise.resolve()
+      : new Promise((resolve, reject) => {
+          waiters.push({ match, resolve });
+          setTimeout(
+            () =>
+              reject(
+                new Error(`terminal never showed ${match}: ${JSON.stringify(shown.toString())}`),
+              ),
+            30_000,
+          ).unref();
+        });
+  ssh.stdin.write("export PS1='pam$ '\r");
+  await shows(/pam\$ $/);
+  ssh.stdin.write('echo before-$((20+22)) ünïcode\r');
+  // The prompt after the answer: the target is idle, everything it wrote was shown.
+  // (bash may switch bracketed paste on, ESC [?2004h, before the prompt)
+  // eslint-disable-next-line no-control-regex
+  await shows(/before-42 ünïcode\r\n(\x1b\[\?2004h)?pam\$ $/);
+
+  await gateway.kill('SIGKILL');
+  expect(await exited).toBe(255);
+
+  const [file] = readdirSync(recordingDir).filter(
+    (name) => name.startsWith(`pam_session_${session.sessionId}_ssh_`) && name.endsWith('.enc'),
+  );
+  expect(file).toBeDefined();
+  const read = await readRecordingEvents(path.join(recordingDir, file as string), controlPlane.key);
+  const events = read.events.map((item) => item.event);
+  const cast = path.join(dir, 'killed.cast');
+  writeFileSync(cast, eventsToAsciicast(events));
+  expect(await asciinemaCat(cast)).toBe(shown.toString('utf8'));
+
+  gateway = await startGateway();
+  const uploaded = await waitUntil(() => {
+    const got = controlPlane.events.get(session.sessionId) ?? [];
+    return got.length >= events.length ? got : undefined;
+  });
+  expect(uploaded).toEqual(events);
+});
+
+async function waitForSocket(file: string): Promise<void> {
+  await waitUntil(() => (existsSync(file) ? true : undefined));
+}
+
+/** Polls `check` (an in-process condition, no sleep in the assertion) until it answers, 30 s. */
+async function waitUntil<T>(check: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
