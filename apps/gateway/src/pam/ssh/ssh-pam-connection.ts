@@ -368,10 +368,16 @@ export class SshPamConnection implements PamConnection {
         }
       }),
     );
-    target.on('end', () => toPerson.push(async () => void person.end()));
+    // The target's EOF is passed on with its close: ssh2 drops an exit-status sent after EOF, and
+    // OpenSSH sends EOF before exit-status. The close waits until our writes reached the channel.
     target.on('close', () =>
       toPerson.push(async () => {
-        person.end();
+        await new Promise<void>((resolve) => {
+          if (person.writableFinished || person.destroyed) return resolve();
+          person.once('finish', resolve);
+          person.once('close', resolve);
+          person.end();
+        });
         person.close();
       }),
     );

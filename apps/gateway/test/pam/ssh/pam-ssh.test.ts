@@ -238,8 +238,11 @@ test('public-key account: scp up (sftp) and down (scp -O) with matching checksum
     upload,
     `x@127.0.0.1:${remote}`,
   ]);
-  expect(up.stderr).toBe('');
-  expect(up.code).toBe(0);
+  expect({ code: up.code, stderr: up.stderr, stdout: up.stdout.toString() }).toEqual({
+    code: 0,
+    stderr: '',
+    stdout: '',
+  });
   const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
   expect(sha(readFileSync(remote))).toBe(sha(content));
 
