@@ -38,7 +38,13 @@ import { runLogin } from './login-command.ts';
 import { formatAccessReady } from './output-format.ts';
 import { listPamAccounts } from './pam-accounts-command.ts';
 import { PamAccessSession } from './pam-access-session.ts';
-import { exportPamSession, listPamSessions, showPamSession } from './pam-sessions-command.ts';
+import {
+  exportPamSession,
+  listPamSessions,
+  SESSION_EXPORT_FORMATS,
+  showPamSession,
+  type SessionExportFormat,
+} from './pam-sessions-command.ts';
 import { terminalSafeLine } from '@burrow/session-recorder';
 import { ControlPlane } from './control-plane.ts';
 
@@ -228,16 +234,31 @@ export function createCli(context: CliContext): Command {
     });
   sessions
     .command('export')
-    .description('every recorded event of one session as JSON lines (one event per line)')
+    .description(
+      'every recorded event of one session: JSON lines, or an SSH session as asciicast v2 (asciinema play) or its command log',
+    )
     .argument('<session-id>', 'the session ID (see pam sessions list)')
-    .addOption(new Option('--format <format>', 'output format').choices(['jsonl']).default('jsonl'))
-    .action(async (sessionId: string, _options: unknown, command: Command) => {
-      const { lines, problems } = await exportPamSession(platformFor(command), sessionId);
-      if (lines !== '') context.out(lines);
-      for (const problem of problems) {
-        context.err(`burrow: warning: the recording is incomplete: ${terminalSafeLine(problem)}`);
-      }
-    });
+    .addOption(
+      new Option(
+        '--format <format>',
+        'jsonl: one event per line; asciicast: an SSH session for asciinema play/cat; commands: the commands of an SSH session',
+      )
+        .choices(SESSION_EXPORT_FORMATS)
+        .default('jsonl'),
+    )
+    .action(
+      async (sessionId: string, options: { format: SessionExportFormat }, command: Command) => {
+        const { lines, problems } = await exportPamSession(
+          platformFor(command),
+          sessionId,
+          options.format,
+        );
+        if (lines !== '') context.out(lines);
+        for (const problem of problems) {
+          context.err(`burrow: warning: the recording is incomplete: ${terminalSafeLine(problem)}`);
+        }
+      },
+    );
 
   program
     .command('gateways')

@@ -77,6 +77,37 @@ describe('exportPamSession', () => {
     expect(problems).toEqual(['chunk 3 is missing: …']);
   });
 
+  it('an SSH session as asciicast v2 (header from its pty, output in order) and as its command log', async () => {
+    const b64 = (text: string): string => Buffer.from(text).toString('base64');
+    const at = (s: number) => ({
+      timestamp: new Date(Date.UTC(2026, 0, 1, 10) + s * 1000).toISOString(),
+      channelType: 'terminal',
+      channelId: 0,
+      elapsedTime: s,
+    });
+    const events = [
+      { ...at(0), eventType: 'pty', term: 'xterm', cols: 90, rows: 20 },
+      { ...at(1), eventType: 'input', data: b64('ls\r') },
+      { ...at(1.5), eventType: 'output', data: b64('ls\r\nfile\r\n') },
+      { ...at(2), eventType: 'exit', exitCode: 0 },
+    ];
+    const { platform } = platformWith({ session: { id: 's2', status: 'ended', events } });
+    const cast = (await exportPamSession(platform, 's2', 'asciicast')).lines.split('\n');
+    expect(JSON.parse(cast[0] as string)).toMatchObject({
+      version: 2,
+      width: 90,
+      height: 20,
+      title: 'Burrow PAM session s2',
+    });
+    expect(cast.slice(1).map((line) => JSON.parse(line) as unknown)).toEqual([
+      [1, 'i', 'ls\r'],
+      [1.5, 'o', 'ls\r\nfile\r\n'],
+    ]);
+    expect((await exportPamSession(platform, 's2', 'commands')).lines).toBe(
+      '2026-01-01T10:00:01.000Z [terminal#0] $ ls\n2026-01-01T10:00:02.000Z [terminal#0] exit 0',
+    );
+  });
+
   it('an unknown session is a one-line CliError', async () => {
     const { platform } = platformWith({
       error: new ControlPlaneError('not found', { status: 404 }),

@@ -2,7 +2,7 @@
  * Operator tools for the PAM recording files on the gateway host:
  *
  *   burrow-gateway recordings list   [--pam-session-recording-path <dir>]
- *   burrow-gateway recordings export <file|sessionId> [--format jsonl|text]
+ *   burrow-gateway recordings export <file|sessionId> [--format jsonl|text|asciicast|commands]
  *                                    [--pam-session-recording-path <dir>]
  *                                    [--domain <url>] [--auth-method <method>] [--token <token>] …
  *
@@ -12,7 +12,7 @@
  * `export` logs in with the gateway's identity (the login flags and environment variables of
  * `start`, resolved by the same code), fetches the gateway's PAM session key
  * (`GET /api/v2/gateways/pam-session-key`), checks every record of the file, then prints the
- * events as JSON lines or as a text replay. A torn tail (a crash mid-write) is a warning on
+ * events as JSON lines, as a text replay, or (SSH sessions) as asciicast v2 / a command log. A torn tail (a crash mid-write) is a warning on
  * stderr; a record that fails authentication prints nothing on stdout and fails with one line.
  * The key is never printed.
  */
@@ -111,7 +111,10 @@ export function buildRecordingsCommand(
     )
     .argument('<file|sessionId>', 'a recording file, or a session ID looked up in the directory')
     .addOption(
-      new Option('--format <format>', 'jsonl: one JSON event per line; text: a readable replay')
+      new Option(
+        '--format <format>',
+        'jsonl: one JSON event per line; text: a readable replay; asciicast: an SSH session for asciinema play; commands: the commands of an SSH session',
+      )
         .choices(RECORDING_EXPORT_FORMATS)
         .default('jsonl'),
     )

@@ -1,17 +1,23 @@
 /**
  * Decrypts one local recording file and writes its events for `burrow-gateway recordings export`:
- * JSON lines (one event per line, as the control plane stores them) or a text replay for people.
- * Reads in batches with @burrow/session-recorder's cursor, so a large file is never held in
- * memory, and reports the torn tail of the same pass.
+ * JSON lines (one event per line, as the control plane stores them), a text replay for people,
+ * or — for terminal (SSH) sessions — asciicast v2 for `asciinema play` and a text command log
+ * (@burrow/session-recorder terminal-recording-export.ts). jsonl and text read in batches with
+ * the recorder's cursor, so a large file is never held in memory; asciicast and commands need the
+ * whole session (the cast's header comes from its first terminal). The torn tail is reported
+ * from the same pass.
  */
+import path from 'node:path';
 import type { Writable } from 'node:stream';
 import {
+  eventsToAsciicast,
+  eventsToCommandLog,
   eventsToJsonLines,
   formatRecordedEvent,
   readRecordingEvents,
 } from '@burrow/session-recorder';
 
-export const RECORDING_EXPORT_FORMATS = ['jsonl', 'text'] as const;
+export const RECORDING_EXPORT_FORMATS = ['jsonl', 'text', 'asciicast', 'commands'] as const;
 export type RecordingExportFormat = (typeof RECORDING_EXPORT_FORMATS)[number];
 
 /** Events per decrypted batch. */
@@ -43,14 +49,18 @@ export async function exportRecording(
   output: Writable,
 ): Promise<RecordingExportResult> {
   let cursor = { index: 0, byteOffset: 0 };
+  const whole: unknown[] = [];
+  const wholeSession = format === 'asciicast' || format === 'commands';
   for (;;) {
     const read = await readRecordingEvents(file, key, {
       startIndex: cursor.index,
       cursor,
       maxEvents: BATCH_EVENTS,
     });
-    const text =
-      format === 'jsonl'
+    if (wholeSession) whole.push(...read.events.map((item) => item.event));
+    const text = wholeSession
+      ? ''
+      : format === 'jsonl'
         ? eventsToJsonLines(read.events.map((item) => item.event))
         : read.events
             .map((item) => formatRecordedEvent(item.event, item.index + 1) + '\n')
@@ -59,6 +69,15 @@ export async function exportRecording(
       await new Promise<void>((resolve) => output.once('drain', resolve));
     }
     if (!read.more) {
+      if (wholeSession) {
+        const exported =
+          format === 'asciicast'
+            ? eventsToAsciicast(whole, { title: path.basename(file) })
+            : eventsToCommandLog(whole);
+        if (!output.write(exported)) {
+          await new Promise<void>((resolve) => output.once('drain', resolve));
+        }
+      }
       return {
         events: read.nextIndex,
         truncatedTail: read.truncatedTail,

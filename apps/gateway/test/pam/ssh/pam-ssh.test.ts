@@ -6,13 +6,23 @@
  * with the session's PAM certificate (ALPN infisical-pam-proxy), as `burrow pam access` does.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { PassThrough } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, jest, test } from '@jest/globals';
 import type { IssuedCertificate } from '@burrow/pki';
 import { issueGatewayPamClientCertificate } from '@burrow/pki';
-import { eventsToAsciicast, readRecordingEvents } from '@burrow/session-recorder';
+import { readRecordingEvents } from '@burrow/session-recorder';
+import { exportRecording } from '../../../src/pam/recording-export.ts';
 import { asciinemaCat, freePort, waitForPort } from '@burrow/test-support';
 import { ALPN } from '@burrow/tunnel-protocol';
 import type {
@@ -525,9 +535,28 @@ test('SIGKILL of the gateway mid-session: the recording holds everything the ter
   expect(file).toBeDefined();
   const read = await readRecordingEvents(path.join(recordingDir, file as string), controlPlane.key);
   const events = read.events.map((item) => item.event);
+  // The gateway's own export (burrow-gateway recordings export --format asciicast).
   const cast = path.join(dir, 'killed.cast');
-  writeFileSync(cast, eventsToAsciicast(events));
+  const out = createWriteStream(cast);
+  const exported = await exportRecording(
+    path.join(recordingDir, file as string),
+    controlPlane.key,
+    'asciicast',
+    out,
+  );
+  await new Promise<void>((resolve) => out.end(resolve));
+  expect(exported.events).toBe(events.length);
   expect(await asciinemaCat(cast)).toBe(shown.toString('utf8'));
+  const commands = new PassThrough();
+  let log = '';
+  commands.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  await exportRecording(
+    path.join(recordingDir, file as string),
+    controlPlane.key,
+    'commands',
+    commands,
+  );
+  expect(log).toMatch(/\[terminal#\d+\] \$ echo before-\$\(\(20\+22\)\) ünïcode\n/);
 
   gateway = await startGateway();
   const uploaded = await waitUntil(() => {
