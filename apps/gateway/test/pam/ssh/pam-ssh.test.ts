@@ -486,6 +486,35 @@ test('agent forwarding, -L and -R forwarding are refused with a message; the tar
   await endAndCollect(session);
 });
 
+test('a target that refuses the account (wrong password) gives a clear message; an admin cancellation ends a live shell with its reason', async () => {
+  const wrongPassword = `wrong-${randomBytes(6).toString('hex')}`;
+  const refused = await openSession({ ...credentialsFor('password'), password: wrongPassword });
+  const denied = await runClient('ssh', [...refused.ssh, 'x@127.0.0.1', 'true']);
+  expect(denied.code).toBe(255);
+  expect(denied.stderr).toContain(
+    `burrow: the target 127.0.0.1:${targets.target.port} refused the account's credentials for ${targets.user}`,
+  );
+  expectNoSecret(wrongPassword, denied.stderr, gateway.logs());
+  await endAndCollect(refused);
+
+  const session = await openSession(credentialsFor('public-key'));
+  const { spawn } = await import('node:child_process');
+  const ssh = spawn('ssh', ['-tt', ...session.ssh, 'x@127.0.0.1'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  ssh.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  ssh.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<number | null>((resolve) => ssh.once('close', resolve));
+  ssh.stdin.write('echo live-$((2*3))\r');
+  await waitUntil(() => (/live-6\r\n/.test(stdout) ? true : undefined));
+  const events = await endAndCollect(session);
+  expect(await exited).toBe(255);
+  expect(stdout + stderr).toContain(`burrow: the PAM session ${session.sessionId} was cancelled`);
+  expect(decoded(events, 'output', 'terminal')).toContain('live-6');
+});
+
 test('SIGKILL of the gateway mid-session: the recording holds everything the terminal showed, asciinema cat of its export prints exactly that, and the restarted gateway uploads it', async () => {
   const session = await openSession(credentialsFor('password'));
   const { spawn } = await import('node:child_process');
