@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import { registerGateway, type GatewayRegistration } from '@burrow/gateway';
 import { PlatformClient, routes } from '@burrow/platform-api';
 import { connectToRelay, type RelaySshConnection } from '@burrow/ssh-transport';
-import type { LocalStack } from '@burrow/stack';
+import { createUniversalAuthIdentity, type LocalStack } from '@burrow/stack';
 
 /** Parallel control-plane calls while registering: enough to be quick, not a load test of it. */
 const REGISTRATION_CONCURRENCY = 8;
@@ -32,7 +32,8 @@ export async function registerSwarm(
     while (next < count) {
       const index = next++;
       const name = `swarm-${index}`;
-      const identity = await stack.api.createUniversalAuthIdentity(
+      const identity = await createUniversalAuthIdentity(
+        stack.api,
         stack.organizationId,
         name,
         'gateway',

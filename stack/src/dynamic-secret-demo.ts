@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { routes } from '@burrow/platform-api';
 import type { PostgresServer } from '@burrow/test-support';
 import type { LocalStack } from './local-stack.ts';
 
@@ -28,26 +29,29 @@ export async function setUpDynamicSecretDemo(
     ].join('\n'),
     'orders',
   );
-  await stack.api.request('POST', '/v1/dynamic-secrets', {
-    name: 'orders-ro',
-    defaultTTL: '1h',
-    maxTTL: '24h',
-    provider: {
-      type: 'sql-database',
-      inputs: {
-        client: 'postgres',
-        gatewayId,
-        host: '127.0.0.1',
-        port: postgres.port,
-        database: 'orders',
-        username: 'vault_admin',
-        password: adminPassword,
-        creationStatement: `CREATE ROLE "{{username}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'; GRANT SELECT ON products TO "{{username}}";`,
+  await stack.api.call(routes.createDynamicSecret, {
+    body: {
+      name: 'orders-ro',
+      defaultTTL: '1h',
+      maxTTL: '24h',
+      provider: {
+        type: 'sql-database',
+        inputs: {
+          client: 'postgres',
+          gatewayId,
+          host: '127.0.0.1',
+          port: postgres.port,
+          database: 'orders',
+          username: 'vault_admin',
+          password: adminPassword,
+          creationStatement: `CREATE ROLE "{{username}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'; GRANT SELECT ON products TO "{{username}}";`,
+        },
       },
     },
   });
-  await stack.api.request('POST', '/v1/dynamic-secrets/orders-ro/grants', {
-    identityId: granteeId,
+  await stack.api.call(routes.createDynamicSecretGrant, {
+    params: { name: 'orders-ro' },
+    body: { identityId: granteeId },
   });
   return `
 Try dynamic secrets: a database role made for you through the gateway, dropped when the lease ends.

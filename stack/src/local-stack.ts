@@ -2,9 +2,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ControlPlaneClient, type GatewaySummary } from './control-plane-client.ts';
+import { PlatformClient, routes, type RouteResponse } from '@burrow/platform-api';
 import { freePort } from '@burrow/test-support';
 import { ManagedProcess } from './managed-process.ts';
+import { createUniversalAuthIdentity } from './universal-auth-identity.ts';
 
 /**
  * The whole Burrow stack on loopback, from the real binaries:
@@ -72,10 +73,19 @@ export interface LocalStackOptions {
 
 const STARTUP_TIMEOUT_MS = 60_000;
 
+/** A row of `GET /api/v2/gateways`. */
+export type GatewaySummary = RouteResponse<typeof routes.listGateways>[number];
+
+/** How the stack's own calls show in the control plane's logs. */
+const STACK_USER_AGENT = 'burrow-stack';
+
 export class LocalStack {
   readonly workDir: string;
   readonly apiUrl: string;
-  readonly api: ControlPlaneClient;
+  /** The control plane, called as the organization's admin identity. */
+  readonly api: PlatformClient;
+  /** That admin identity's access token (what the status screen's curl examples use). */
+  readonly adminToken: string;
   controlPlane: ManagedProcess;
   readonly organizationId: string;
   readonly relayAuthSecret: string;
@@ -89,7 +99,7 @@ export class LocalStack {
     workDir: string;
     ownsWorkDir: boolean;
     apiUrl: string;
-    api: ControlPlaneClient;
+    adminToken: string;
     controlPlane: ManagedProcess;
     organizationId: string;
     relayAuthSecret: string;
@@ -99,7 +109,8 @@ export class LocalStack {
     this.workDir = init.workDir;
     this.ownsWorkDir = init.ownsWorkDir;
     this.apiUrl = init.apiUrl;
-    this.api = init.api;
+    this.adminToken = init.adminToken;
+    this.api = this.clientWith(init.adminToken);
     this.controlPlane = init.controlPlane;
     this.organizationId = init.organizationId;
     this.relayAuthSecret = init.relayAuthSecret;
@@ -158,21 +169,23 @@ export class LocalStack {
         STARTUP_TIMEOUT_MS,
         signal,
       );
-      const api = new ControlPlaneClient(apiUrl);
       progress('bootstrapping organization "burrow-local"');
-      const { organizationId } = await api.bootstrap(
-        'admin@burrow.local',
-        crypto.randomBytes(12).toString('base64url'),
-        'burrow-local',
-      );
+      const bootstrap = new PlatformClient({ apiUrl, userAgent: STACK_USER_AGENT });
+      const { organization, identity } = await bootstrap.call(routes.bootstrapInstance, {
+        body: {
+          email: 'admin@burrow.local',
+          password: crypto.randomBytes(12).toString('base64url'),
+          organization: 'burrow-local',
+        },
+      });
       signal?.throwIfAborted();
       return new LocalStack({
         workDir,
         ownsWorkDir,
         apiUrl,
-        api,
+        adminToken: identity.credentials.token,
         controlPlane,
-        organizationId,
+        organizationId: organization.id,
         relayAuthSecret,
         extraEnv,
         progress,
@@ -195,7 +208,8 @@ export class LocalStack {
     const identity = options.auth
       ? { clientId: '', clientSecret: '' }
       : (previous ??
-        (await this.api.createUniversalAuthIdentity(
+        (await createUniversalAuthIdentity(
+          this.api,
           this.organizationId,
           `${name}-identity`,
           'relay',
@@ -248,7 +262,8 @@ export class LocalStack {
     const identity = options.auth
       ? { identityId: options.auth.identityId, clientId: '', clientSecret: '' }
       : (previous ??
-        (await this.api.createUniversalAuthIdentity(
+        (await createUniversalAuthIdentity(
+          this.api,
           this.organizationId,
           `${name}-identity`,
           'gateway',
@@ -307,11 +322,20 @@ export class LocalStack {
     const deadline = Date.now() + timeoutMs;
     let last: GatewaySummary | undefined;
     while (Date.now() < deadline) {
-      last = (await this.api.listGateways()).find((gateway) => gateway.name === name);
+      last = (await this.api.call(routes.listGateways)).find((gateway) => gateway.name === name);
       if (last?.isHealthy) return last;
       await sleep(250);
     }
     throw new Error(`gateway ${name} not healthy after ${timeoutMs} ms: ${JSON.stringify(last)}`);
+  }
+
+  /** A client of this stack's control plane that calls as the holder of `token`. */
+  clientWith(token: string): PlatformClient {
+    return new PlatformClient({
+      apiUrl: this.apiUrl,
+      token: () => token,
+      userAgent: STACK_USER_AGENT,
+    });
   }
 
   /** Every process the stack started, for status screens and cleanup. */

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { dropOutputToClosedPipes } from '@burrow/observability';
+import { routes } from '@burrow/platform-api';
 import { startEchoTarget } from './echo-target.ts';
 import { LocalStack } from './local-stack.ts';
 import { setUpPamDemo, type PamDemo } from './pam-demo.ts';
@@ -67,7 +68,10 @@ async function main(): Promise<number> {
       'waiting for the control plane to see the gateway healthy (heartbeat probe through the relay)',
     );
     const summary = await stack.waitForHealthyGateway(gateway.name);
-    const result = await stack.api.testConnection(summary.id, '127.0.0.1', target.port);
+    const result = await stack.api.call(routes.testGatewayConnection, {
+      params: { id: summary.id },
+      body: { targetHost: '127.0.0.1', targetPort: target.port },
+    });
     if (!result.reachable)
       throw new Error(`test connection failed: ${result.error ?? 'unreachable'}`);
     say(
@@ -75,7 +79,7 @@ async function main(): Promise<number> {
     );
 
     const tokenFile = path.join(stack.workDir, 'admin-token');
-    fs.writeFileSync(tokenFile, `${stack.api.token}\n`, { mode: 0o600 });
+    fs.writeFileSync(tokenFile, `${stack.adminToken}\n`, { mode: 0o600 });
     pamDemo = await setUpPamDemo(stack, summary.id, say, aborted.signal);
     process.stdout.write(statusScreen(stack, target.port, summary.id, tokenFile, pamDemo));
     process.stdout.write(pamDemo.instructions);

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { BURROW_CLI } from './burrow-cli.ts';
 import { setUpDynamicSecretDemo } from './dynamic-secret-demo.ts';
 import type { LocalStack } from './local-stack.ts';
-import { createPamAccount, createPostgresResource, grantPamAccess } from './pam-api.ts';
+import { createPamAccount, createPostgresResource, grantPamAccess } from './pam-admin.ts';
+import { createUniversalAuthIdentity } from './universal-auth-identity.ts';
 import {
   findPostgresBinDir,
   findPsql,
@@ -68,7 +69,7 @@ export async function setUpPamDemo(
       username: 'orders_app',
       password,
     });
-    const you = await stack.api.createUniversalAuthIdentity(stack.organizationId, 'you');
+    const you = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'you');
     await grantPamAccess(stack.api, you.identityId, 'prod/');
     const secretFile = path.join(stack.workDir, 'you-client-secret');
     fs.writeFileSync(secretFile, `${you.clientSecret}\n`, { mode: 0o600 });

@@ -11,7 +11,7 @@
 import crypto from 'node:crypto';
 import type tls from 'node:tls';
 import { dialGateway, type DialGatewayOptions } from '@burrow/tunnel-protocol';
-import { gatewayRoutes } from './control-plane-client.ts';
+import { gatewayRoutes } from './gateway-routes.ts';
 import { startEchoTarget } from './echo-target.ts';
 import { freePort } from '@burrow/test-support';
 import { LocalStack, sleep } from './local-stack.ts';

@@ -18,7 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { findPsql, startPostgres, type PostgresServer } from '@burrow/test-support';
+import { routes } from '@burrow/platform-api';
 import {
+  createUniversalAuthIdentity,
   LocalStack,
   createPamAccount,
   createPostgresResource,
@@ -123,9 +125,9 @@ beforeAll(async () => {
       password: PASSWORD,
     });
   }
-  const aliceIdentity = await stack.api.createUniversalAuthIdentity(stack.organizationId, 'alice');
+  const aliceIdentity = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'alice');
   await grantPamAccess(stack.api, aliceIdentity.identityId, 'prod/');
-  const bobIdentity = await stack.api.createUniversalAuthIdentity(stack.organizationId, 'bob');
+  const bobIdentity = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'bob');
   alice = await loggedIn('alice', aliceIdentity.clientId, aliceIdentity.clientSecret);
   bob = await loggedIn('bob', bobIdentity.clientId, bobIdentity.clientSecret);
   // The relay's and the gateway's own identities, logged in with `burrow` as an attacker would.
@@ -232,10 +234,7 @@ describe('relay names and addresses are unambiguous', () => {
     });
     await expect(claimant).rejects.toThrow(/cannot start: .*already claimed by another relay/);
     // relay-a keeps its registration: gateways still resolve it to its own address.
-    const relays = await stack.api.request<Array<{ name: string; host: string; tlsPort: number }>>(
-      'GET',
-      '/v1/relays',
-    );
+    const relays = await stack.api.call(routes.listRelays);
     const holders = relays.filter(
       (relay) => relay.host === '127.0.0.1' && relay.tlsPort === relayA.tlsPort,
     );

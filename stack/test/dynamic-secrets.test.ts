@@ -16,10 +16,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import { routes } from '@burrow/platform-api';
 import {
   LocalStack,
   createPamAccount,
   createPostgresResource,
+  createUniversalAuthIdentity,
   grantPamAccess,
   runBurrow,
   sleep,
@@ -60,24 +62,26 @@ beforeAll(async () => {
   await stack.startGateway('vpc-gateway', 'relay-a');
   const gatewayId = (await stack.waitForHealthyGateway('vpc-gateway')).id;
 
-  await stack.api.request('POST', '/v1/dynamic-secrets', {
-    name: 'orders-ro',
-    provider: {
-      type: 'sql-database',
-      inputs: {
-        client: 'postgres',
-        gatewayId,
-        host: '127.0.0.1',
-        port: postgres.port,
-        database: 'orders',
-        username: 'vault_admin',
-        password: ADMIN_PASSWORD,
-        creationStatement: `CREATE ROLE "{{username}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'; GRANT SELECT ON orders TO "{{username}}";`,
-        revocationStatement: `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{{username}}'; REVOKE ALL ON orders FROM "{{username}}"; DROP ROLE IF EXISTS "{{username}}";`,
+  await stack.api.call(routes.createDynamicSecret, {
+    body: {
+      name: 'orders-ro',
+      provider: {
+        type: 'sql-database',
+        inputs: {
+          client: 'postgres',
+          gatewayId,
+          host: '127.0.0.1',
+          port: postgres.port,
+          database: 'orders',
+          username: 'vault_admin',
+          password: ADMIN_PASSWORD,
+          creationStatement: `CREATE ROLE "{{username}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'; GRANT SELECT ON orders TO "{{username}}";`,
+          revocationStatement: `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{{username}}'; REVOKE ALL ON orders FROM "{{username}}"; DROP ROLE IF EXISTS "{{username}}";`,
+        },
       },
+      defaultTTL: '1h',
+      maxTTL: '24h',
     },
-    defaultTTL: '1h',
-    maxTTL: '24h',
   });
   const resource = await createPostgresResource(stack.api, {
     name: 'orders-pg',
@@ -96,9 +100,10 @@ beforeAll(async () => {
     })
   ).id;
   // The Order Processing Service: a member with a grant on the secret and on prod/ PAM accounts.
-  service = await stack.api.createUniversalAuthIdentity(stack.organizationId, 'order-service');
-  await stack.api.request('POST', '/v1/dynamic-secrets/orders-ro/grants', {
-    identityId: service.identityId,
+  service = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'order-service');
+  await stack.api.call(routes.createDynamicSecretGrant, {
+    params: { name: 'orders-ro' },
+    body: { identityId: service.identityId },
   });
   await grantPamAccess(stack.api, service.identityId, 'prod/');
   const login = await burrow(
@@ -396,10 +401,9 @@ describe('rotating the orders_app PAM account password', () => {
     await open.connect();
     try {
       expect((await open.query('SELECT current_user AS u')).rows[0]).toEqual({ u: 'orders_app' });
-      const { rotation } = await stack.api.request<{ rotation: { rotationStatus: string } }>(
-        'POST',
-        `/v1/pam/accounts/${accountId}/rotate`,
-      );
+      const { rotation } = await stack.api.call(routes.rotatePamAccountPassword, {
+        params: { accountId },
+      });
       expect(rotation.rotationStatus).toBe('success');
       const old = await psql(
         {
@@ -435,9 +439,9 @@ describe('rotating the orders_app PAM account password', () => {
   it('a rotation the database refuses leaves the account usable and says why', async () => {
     await postgres.sql('ALTER ROLE orders_app SET default_transaction_read_only = on');
     try {
-      const { rotation } = await stack.api.request<{
-        rotation: { rotationStatus: string; lastRotationMessage: string };
-      }>('POST', `/v1/pam/accounts/${accountId}/rotate`);
+      const { rotation } = await stack.api.call(routes.rotatePamAccountPassword, {
+        params: { accountId },
+      });
       expect(rotation.rotationStatus).toBe('failed');
       expect(rotation.lastRotationMessage).toMatch(
         /read-only transaction.*previous password still works/,
@@ -460,13 +464,7 @@ describe('rotating the orders_app PAM account password', () => {
   });
 
   it('every lease and rotation is in the audit log; no password appeared anywhere but the lease answers', async () => {
-    const { auditLogs } = await stack.api.request<{
-      auditLogs: {
-        eventType: string;
-        outcome: string;
-        actor: { type: string; name: string | null };
-      }[];
-    }>('GET', '/v1/organization/audit-logs?limit=200');
+    const { auditLogs } = await stack.api.call(routes.listAuditLogs, { query: { limit: 200 } });
     const kinds = new Set(auditLogs.map((event) => `${event.eventType}:${event.outcome}`));
     for (const kind of [
       'create-dynamic-secret-lease:success',

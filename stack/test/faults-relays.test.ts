@@ -29,6 +29,7 @@ import {
   RelayFailureMemory,
   type DialGatewayOptions,
 } from '@burrow/tunnel-protocol';
+import { routes as platformRoutes } from '@burrow/platform-api';
 import {
   gatewayRoutes,
   LocalStack,
@@ -178,7 +179,12 @@ function transfer(
 /** Asks the control plane to reach the target; resolves true when it did. */
 async function reachable(): Promise<boolean> {
   try {
-    return (await stack.api.testConnection(gatewayId, '127.0.0.1', target.port)).reachable;
+    return (
+      await stack.api.call(platformRoutes.testGatewayConnection, {
+        params: { id: gatewayId },
+        body: { targetHost: '127.0.0.1', targetPort: target.port },
+      })
+    ).reachable;
   } catch {
     return false;
   }

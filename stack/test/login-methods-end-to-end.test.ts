@@ -21,7 +21,13 @@ import {
   type KubernetesApiServer,
   type OidcIssuer,
 } from '@burrow/test-support';
-import { LocalStack, startEchoTarget, type CustomAuth } from '../src/index.ts';
+import { loginMethods, routes, type RouteSpec } from '@burrow/platform-api';
+import {
+  createUniversalAuthIdentity,
+  LocalStack,
+  startEchoTarget,
+  type CustomAuth,
+} from '../src/index.ts';
 
 const GCE_SERVICE_ACCOUNT = 'burrow-vm@burrow-test.iam.gserviceaccount.com';
 const METHODS = [
@@ -81,6 +87,14 @@ afterAll(async () => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
+/** The attach or read route of a login method by its API path segment (`kubernetes-auth`). */
+function loginRoute(slug: string, which: 'attach' | 'get'): RouteSpec {
+  if (slug === 'token-auth' && which === 'attach') return routes.attachTokenAuth;
+  const method = Object.values(loginMethods).find((candidate) => candidate.method === slug);
+  if (!method) throw new Error(`no login method ${slug}`);
+  return method[which];
+}
+
 /** A machine identity configured for `method`, and the env its deployment docs list. */
 async function identityFor(
   method: Method,
@@ -88,7 +102,7 @@ async function identityFor(
   role: 'relay' | 'gateway',
 ): Promise<CustomAuth> {
   if (method === 'universal-auth') {
-    const ua = await stack.api.createUniversalAuthIdentity(stack.organizationId, name, role);
+    const ua = await createUniversalAuthIdentity(stack.api, stack.organizationId, name, role);
     return {
       identityId: ua.identityId,
       env: {
@@ -98,27 +112,20 @@ async function identityFor(
       },
     };
   }
-  const { identity } = await stack.api.request<{ identity: { id: string } }>(
-    'POST',
-    '/v1/identities',
-    {
-      name,
-      organizationId: stack.organizationId,
-      role,
-    },
-  );
+  const { identity } = await stack.api.call(routes.createIdentity, {
+    body: { name, organizationId: stack.organizationId, role },
+  });
   const identityId = identity.id;
   const attach = (slug: string, config: object) =>
-    stack.api.request('POST', `/v1/auth/${slug}/identities/${identityId}`, config);
+    stack.api.call(loginRoute(slug, 'attach'), { params: { identityId }, body: config } as never);
   const base = { INFISICAL_AUTH_METHOD: method, INFISICAL_MACHINE_IDENTITY_ID: identityId };
   switch (method) {
     case 'token': {
       await attach('token-auth', {});
-      const { accessToken } = await stack.api.request<{ accessToken: string }>(
-        'POST',
-        `/v1/auth/token-auth/identities/${identityId}/tokens`,
-        { name },
-      );
+      const { accessToken } = await stack.api.call(routes.createTokenAuthToken, {
+        params: { identityId },
+        body: { name },
+      });
       return { identityId, env: { INFISICAL_AUTH_METHOD: 'token', INFISICAL_TOKEN: accessToken } };
     }
     case 'kubernetes': {
@@ -241,7 +248,10 @@ async function runMethod(
     auth: await identityFor(method, `gateway-${short}`, 'gateway'),
   });
   const { id } = await stack.waitForHealthyGateway(gateway.name);
-  const result = await stack.api.testConnection(id, '127.0.0.1', target.port);
+  const result = await stack.api.call(routes.testGatewayConnection, {
+    params: { id: id },
+    body: { targetHost: '127.0.0.1', targetPort: target.port },
+  });
   return {
     method,
     reachable: result.reachable,
@@ -287,19 +297,18 @@ describe('A GCP/AWS/OIDC configuration without bindings: refused', () => {
       ['oidc-auth', { oidcDiscoveryUrl: oidc.url }, 'boundSubject, boundAudiences or boundClaims'],
     ];
     for (const [slug, config, needs] of unbound) {
-      const { identity } = await stack.api.request<{ identity: { id: string } }>(
-        'POST',
-        '/v1/identities',
-        { name: `unbound-${slug}`, organizationId: stack.organizationId, role: 'member' },
-      );
+      const { identity } = await stack.api.call(routes.createIdentity, {
+        body: { name: `unbound-${slug}`, organizationId: stack.organizationId, role: 'member' },
+      });
+      const params = { identityId: identity.id };
       await expect(
-        stack.api.request('POST', `/v1/auth/${slug}/identities/${identity.id}`, config),
+        stack.api.call(loginRoute(slug, 'attach'), { params, body: config } as never),
       ).rejects.toThrow(
-        `-> 400: ${slug === 'aws-auth' ? 'AWS IAM' : slug === 'oidc-auth' ? 'OIDC' : 'GCP'} auth needs ${needs}`,
+        `answered 400: ${slug === 'aws-auth' ? 'AWS IAM' : slug === 'oidc-auth' ? 'OIDC' : 'GCP'} auth needs ${needs}`,
       );
-      await expect(
-        stack.api.request('GET', `/v1/auth/${slug}/identities/${identity.id}`),
-      ).rejects.toThrow(/-> 400: .* is not configured for this identity/);
+      await expect(stack.api.call(loginRoute(slug, 'get'), { params } as never)).rejects.toThrow(
+        /answered 400: .* is not configured for this identity/,
+      );
     }
   });
 });

@@ -19,7 +19,9 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readGatewayIdentities } from '@burrow/pki';
 import { ALPN, dialGateway, dialRelay, GatewayIdentityError } from '@burrow/tunnel-protocol';
+import { routes } from '@burrow/platform-api';
 import {
+  createUniversalAuthIdentity,
   LocalStack,
   createPamAccount,
   createPostgresResource,
@@ -29,11 +31,7 @@ import {
   startEchoTarget,
   type RelayHandle,
 } from '../src/index.ts';
-import {
-  startImpostorRelay,
-  type ImpostorRelay,
-  type TlsServerCredentials,
-} from './support/impostor-relay.ts';
+import { startImpostorRelay, type ImpostorRelay } from './support/impostor-relay.ts';
 
 const testDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-malicious-relay-'));
 const configDir = path.join(testDir, 'burrow-config');
@@ -46,11 +44,9 @@ let impostorGatewayId: string;
 let impostor: ImpostorRelay;
 
 async function login(clientId: string, clientSecret: string): Promise<string> {
-  const { accessToken } = await stack.api.request<{ accessToken: string }>(
-    'POST',
-    '/v1/auth/universal-auth/login',
-    { clientId, clientSecret },
-  );
+  const { accessToken } = await stack.api.call(routes.universalAuthLogin, {
+    body: { clientId, clientSecret },
+  });
   return accessToken;
 }
 
@@ -76,7 +72,7 @@ beforeAll(async () => {
     username: 'app',
     password: `pw-${crypto.randomBytes(12).toString('hex')}`,
   });
-  const person = await stack.api.createUniversalAuthIdentity(stack.organizationId, 'alice');
+  const person = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'alice');
   await grantPamAccess(stack.api, person.identityId, 'prod/');
   const loggedIn = await runBurrow(
     [
@@ -93,26 +89,28 @@ beforeAll(async () => {
   expect(loggedIn.code).toBe(0);
 
   // The attacker: an identity that may register a gateway gets a gateway certificate and key...
-  const mallory = await stack.api.createUniversalAuthIdentity(
+  const mallory = await createUniversalAuthIdentity(
+    stack.api,
     stack.organizationId,
     'mallory',
     'gateway',
   );
-  const malloryGateway = await stack.api.request<{ gatewayId: string; pki: TlsServerCredentials }>(
-    'POST',
-    '/v2/gateways',
-    { relayName: 'relay-a', name: 'mallory-gateway' },
-    { authorization: `Bearer ${await login(mallory.clientId, mallory.clientSecret)}` },
-  );
+  const malloryGateway = await stack
+    .clientWith(await login(mallory.clientId, mallory.clientSecret))
+    .call(routes.registerGateway, { body: { relayName: 'relay-a', name: 'mallory-gateway' } });
   impostorGatewayId = malloryGateway.gatewayId;
   expect(readGatewayIdentities(malloryGateway.pki.serverCertificate)).toEqual([impostorGatewayId]);
   // ...and, as relay-a's operator, the relay's own TLS certificate and key.
-  const relayRegistration = await stack.api.request<{ pki: TlsServerCredentials }>(
-    'POST',
-    '/v1/relays/register-org-relay',
-    { host: '127.0.0.1', name: 'relay-a', sshPort: relayA.sshPort, tlsPort: relayA.tlsPort },
-    { authorization: `Bearer ${await login(relayA.clientId, relayA.clientSecret)}` },
-  );
+  const relayRegistration = await stack
+    .clientWith(await login(relayA.clientId, relayA.clientSecret))
+    .call(routes.registerOrgRelay, {
+      body: {
+        host: '127.0.0.1',
+        name: 'relay-a',
+        sshPort: relayA.sshPort,
+        tlsPort: relayA.tlsPort,
+      },
+    });
   // It takes the real relay's place on the relay's TLS port.
   await relayA.process.stop();
   impostor = await startImpostorRelay({
@@ -156,7 +154,10 @@ describe('a relay that terminates the inner TLS with a gateway certificate of it
 
   it("the control plane's test-connection refuses it, naming both gateways; nothing is sent", async () => {
     const before = impostor.plaintext().length;
-    const result = await stack.api.testConnection(gatewayId, '127.0.0.1', target.port);
+    const result = await stack.api.call(routes.testGatewayConnection, {
+      params: { id: gatewayId },
+      body: { targetHost: '127.0.0.1', targetPort: target.port },
+    });
     expect(result.reachable).toBe(false);
     expect(result.error).toContain(`expected gateway ${gatewayId}`);
     expect(result.error).toContain(`presented ${impostorGatewayId}`);

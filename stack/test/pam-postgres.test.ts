@@ -14,7 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import { routes } from '@burrow/platform-api';
 import {
+  createUniversalAuthIdentity,
   LocalStack,
   createPamAccount,
   createPostgresResource,
@@ -92,7 +94,7 @@ beforeAll(async () => {
     expect(account.path).toBe(`prod/${name}`);
   }
   // The person: a machine identity with the member role (not an admin).
-  identity = await stack.api.createUniversalAuthIdentity(stack.organizationId, 'alice');
+  identity = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'alice');
   await grantPamAccess(stack.api, identity.identityId, 'prod/');
 }, 120_000);
 
@@ -482,7 +484,7 @@ describe('burrow pam access to PostgreSQL', () => {
     const recordings = await Promise.all(
       sessionIds.map(async (id) => JSON.stringify(await getPamSession(stack.api, id))),
     );
-    const accounts = JSON.stringify(await stack.api.request('GET', '/v1/pam/accounts'));
+    const accounts = JSON.stringify(await stack.api.call(routes.listPamAccounts));
     const everything = [...transcripts, ...logs, ...cliLogs, ...recordings, accounts].join('\n');
     expect(everything.length).toBeGreaterThan(1_000);
     for (const password of PASSWORDS) expect(everything).not.toContain(password);

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  createUniversalAuthIdentity,
   LocalStack,
   createPamAccount,
   createPostgresResource,
@@ -67,7 +68,7 @@ beforeAll(async () => {
     username: 'app_scram',
     password: PASSWORD,
   });
-  const identity = await stack.api.createUniversalAuthIdentity(stack.organizationId, 'alice');
+  const identity = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'alice');
   await grantPamAccess(stack.api, identity.identityId, 'prod/');
   const login = await runBurrow(
     ['login', '--domain', stack.apiUrl, '--client-id', identity.clientId],

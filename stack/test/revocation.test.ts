@@ -21,7 +21,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { routes } from '@burrow/platform-api';
 import {
+  createUniversalAuthIdentity,
   LocalStack,
   createPamAccount,
   createPostgresResource,
@@ -86,7 +88,7 @@ interface Person {
 
 /** A member with a grant on prod/, logged in with the burrow CLI in its own config dir. */
 async function person(name: string): Promise<Person> {
-  const identity = await stack.api.createUniversalAuthIdentity(stack.organizationId, name);
+  const identity = await createUniversalAuthIdentity(stack.api, stack.organizationId, name);
   await grantPamAccess(stack.api, identity.identityId, 'prod/');
   const configDir = path.join(testDir, `${name}-config`);
   const login = await runBurrow(
@@ -191,13 +193,10 @@ describe('revocation reaches live psql connections within 5 s', () => {
     const alice = await person('alice');
     const { sessionId, psql } = await connect(alice);
     const stderr = await expectCutOff(psql, async () => {
-      await stack.api.request('POST', `/v1/pam/sessions/${sessionId}/end`, {});
+      await stack.api.call(routes.endPamSession, { params: { sessionId }, body: {} });
     });
     expect(stderr).toMatch(/was cancelled|terminat|closed/i);
-    const session = await stack.api.request<{ session: { status: string } }>(
-      'GET',
-      `/v1/pam/sessions/${sessionId}`,
-    );
+    const session = await stack.api.call(routes.getPamSession, { params: { sessionId } });
     expect(session.session.status).toBe('ended');
     // The gateway ended it for the cancellation (credentials dropped, recording finished).
     const ended = await gateway.process.waitFor(/"msg":"PAM session ended"/, BOUND_MS);
@@ -226,7 +225,7 @@ describe('revocation reaches live psql connections within 5 s', () => {
     const token = carol.token();
     const { psql } = await connect(carol);
     await expectCutOff(psql, async () => {
-      await stack.api.request('DELETE', `/v1/identities/${carol.identityId}`);
+      await stack.api.call(routes.deleteIdentity, { params: { identityId: carol.identityId } });
     });
     expect(await statusOf(token)).toBe(401);
     const again = await runBurrow(['pam', 'access', 'prod/orders-db', '--port', '0'], {
@@ -239,14 +238,11 @@ describe('revocation reaches live psql connections within 5 s', () => {
     const relay = await stack.startRelay('relay-s');
     const other = await stack.startGateway('gateway-s', 'relay-s');
     await stack.waitForHealthyGateway('gateway-s');
-    const relays = await stack.api.request<Array<{ id: string; name: string }>>(
-      'GET',
-      '/v1/relays',
-    );
+    const relays = await stack.api.call(routes.listRelays);
     const relayId = relays.find((r) => r.name === 'relay-s')?.id as string;
     const started = Date.now();
     const fromLine = relay.process.output().length;
-    await stack.api.request('DELETE', `/v1/relays/${relayId}`);
+    await stack.api.call(routes.deleteRelay, { params: { id: relayId } });
     await other.process.waitFor(/no longer knows this relay: closing the tunnel to it/, BOUND_MS);
     await relay.process.waitFor(/Gateway disconnected/, BOUND_MS, fromLine);
     expect(Date.now() - started).toBeLessThan(BOUND_MS);
@@ -258,7 +254,7 @@ describe('revocation reaches live psql connections within 5 s', () => {
     const dave = await person('dave');
     const { psql } = await connect(dave);
     await expectCutOff(psql, async () => {
-      await stack.api.request('DELETE', `/v2/gateways/${gatewayId}`);
+      await stack.api.call(routes.deleteGateway, { params: { id: gatewayId } });
     });
     const deadline = Date.now() + BOUND_MS;
     while (gateway.process.running && Date.now() < deadline) {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectToRelay } from '@burrow/ssh-transport';
 import { dialGateway, dialRelay, type DialGatewayOptions } from '@burrow/tunnel-protocol';
 import { createRootCa, issueRelayClientCertificate } from '@burrow/pki';
+import { routes } from '@burrow/platform-api';
 import {
   gatewayRoutes,
   LocalStack,
@@ -85,9 +86,12 @@ function echoThroughTunnel(options: DialGatewayOptions, payload: Buffer): Promis
 
 describe('the first end-to-end tunnel', () => {
   it('shows the gateway healthy and reaches the echo target through relay and gateway', async () => {
-    const gateways = await stack.api.listGateways();
+    const gateways = await stack.api.call(routes.listGateways);
     expect(gateways.find((g) => g.name === 'gateway-a')?.isHealthy).toBe(true);
-    const result = await stack.api.testConnection(gatewayId, '127.0.0.1', target.port);
+    const result = await stack.api.call(routes.testGatewayConnection, {
+      params: { id: gatewayId },
+      body: { targetHost: '127.0.0.1', targetPort: target.port },
+    });
     expect(result.reachable).toBe(true);
     expect(typeof result.roundTripMs).toBe('number');
   });
@@ -96,7 +100,10 @@ describe('the first end-to-end tunnel', () => {
     const closed = await startEchoTarget();
     const port = closed.port;
     await closed.close();
-    const result = await stack.api.testConnection(gatewayId, '127.0.0.1', port);
+    const result = await stack.api.call(routes.testGatewayConnection, {
+      params: { id: gatewayId },
+      body: { targetHost: '127.0.0.1', targetPort: port },
+    });
     expect(result.reachable).toBe(false);
   });
 
@@ -166,20 +173,15 @@ describe('gateway SSH certificates at the relay', () => {
   async function gatewayRegistration(): Promise<{
     ssh: { clientCertificate: string; clientPrivateKey: string; serverCAPublicKey: string };
   }> {
-    const login = await stack.api.request<{ accessToken: string }>(
-      'POST',
-      '/v1/auth/universal-auth/login',
-      {
+    const login = await stack.api.call(routes.universalAuthLogin, {
+      body: {
         clientId: gateway.clientId,
         clientSecret: gateway.clientSecret,
       },
-    );
-    return stack.api.request(
-      'POST',
-      '/v2/gateways',
-      { relayName: 'relay-a', name: 'gateway-a' },
-      { authorization: `Bearer ${login.accessToken}` },
-    );
+    });
+    return stack.clientWith(login.accessToken).call(routes.registerGateway, {
+      body: { relayName: 'relay-a', name: 'gateway-a' },
+    });
   }
 
   it('refuses a certificate issued for another relay (key ID), with a clear log line', async () => {
@@ -234,7 +236,10 @@ describe('gateway SSH certificates at the relay', () => {
     await gateway.process.waitFor(/relay connection lost/, 30_000, gatewayFrom);
     connection.close();
     await gateway.process.waitFor(/reconnected to relay/, 30_000, gatewayFrom);
-    const result = await stack.api.testConnection(gatewayId, '127.0.0.1', target.port);
+    const result = await stack.api.call(routes.testGatewayConnection, {
+      params: { id: gatewayId },
+      body: { targetHost: '127.0.0.1', targetPort: target.port },
+    });
     expect(result.reachable).toBe(true);
   });
 });
@@ -248,7 +253,10 @@ describe('relay restart', () => {
     const payload = crypto.randomBytes(64 * 1024);
     const echoed = await echoThroughTunnel(await connectionDetails(target.port), payload);
     expect(echoed.equals(payload)).toBe(true);
-    const result = await stack.api.testConnection(gatewayId, '127.0.0.1', target.port);
+    const result = await stack.api.call(routes.testGatewayConnection, {
+      params: { id: gatewayId },
+      body: { targetHost: '127.0.0.1', targetPort: target.port },
+    });
     expect(result.reachable).toBe(true);
   });
 });

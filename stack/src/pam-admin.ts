@@ -1,0 +1,90 @@
+import { routes, type PlatformClient, type RouteResponse } from '@burrow/platform-api';
+import type { DatabaseSessionEvent } from '@burrow/session-recorder';
+
+/**
+ * The control plane's PAM administration calls, as the README's curl commands make them: a
+ * postgres resource behind a gateway, accounts (username + password, kept encrypted by the
+ * control plane) addressed by `<folder>/<name>`, grants, and a session with its recording.
+ *
+ * @example
+ *   const resource = await createPostgresResource(stack.api, { name: 'orders-pg', gatewayId, host: '127.0.0.1', port: pg.port, database: 'orders' });
+ *   await createPamAccount(stack.api, { resourceId: resource.id, name: 'orders-db', folderPath: 'prod', username: 'app', password });
+ */
+export type PamResource = RouteResponse<typeof routes.createPamResource>['resource'];
+export type PamAccount = RouteResponse<typeof routes.createPamAccount>['account'];
+export type PamGrant = RouteResponse<typeof routes.createPamGrant>['grant'];
+
+/**
+ * A session of `GET /api/v1/pam/sessions/:id`. Its events are a database session's
+ * (`{timestamp, input, output}`, the recorder's shape; the route itself carries any JSON).
+ */
+export type PamSessionRecord = Omit<
+  RouteResponse<typeof routes.getPamSession>['session'],
+  'events'
+> & { events: DatabaseSessionEvent[] };
+
+export async function createPostgresResource(
+  api: PlatformClient,
+  resource: {
+    name: string;
+    gatewayId: string;
+    host: string;
+    port: number;
+    database: string;
+    sslEnabled?: boolean;
+  },
+): Promise<PamResource> {
+  const { resource: created } = await api.call(routes.createPamResource, {
+    body: {
+      name: resource.name,
+      resourceType: 'postgres',
+      gatewayId: resource.gatewayId,
+      connectionDetails: {
+        host: resource.host,
+        port: resource.port,
+        database: resource.database,
+        sslEnabled: resource.sslEnabled ?? false,
+      },
+    },
+  });
+  return created;
+}
+
+export async function createPamAccount(
+  api: PlatformClient,
+  account: {
+    resourceId: string;
+    name: string;
+    folderPath?: string;
+    username: string;
+    password: string;
+  },
+): Promise<PamAccount> {
+  const { account: created } = await api.call(routes.createPamAccount, {
+    body: {
+      resourceId: account.resourceId,
+      name: account.name,
+      ...(account.folderPath ? { folderPath: account.folderPath } : {}),
+      credentials: { username: account.username, password: account.password },
+    },
+  });
+  return created;
+}
+
+/** Grants `identityId` PAM access to an account path or a folder (`prod/`). */
+export async function grantPamAccess(
+  api: PlatformClient,
+  identityId: string,
+  path: string,
+): Promise<PamGrant> {
+  const { grant } = await api.call(routes.createPamGrant, { body: { identityId, path } });
+  return grant;
+}
+
+export async function getPamSession(
+  api: PlatformClient,
+  sessionId: string,
+): Promise<PamSessionRecord> {
+  const { session } = await api.call(routes.getPamSession, { params: { sessionId } });
+  return session as PamSessionRecord;
+}
