@@ -2,7 +2,9 @@ import type tls from 'node:tls';
 import {
   INNER_TLS_HANDSHAKE_TIMEOUT_MS,
   RELAY_TLS_HANDSHAKE_TIMEOUT_MS,
+  RelayFailoverError,
   RelayFailureMemory,
+  tryRelays,
   type AlpnName,
   type DialGatewayOptions,
   type TlsCredentials,
@@ -16,8 +18,9 @@ import { isRelayUnavailable } from './relay-unavailable.ts';
  * Opens tunnels to one gateway through whichever of its relays works (issue 8: a caller that
  * cannot reach one relay uses another).
  *
- * Each dial tries the routes in order — recently failed relays last ({@link RelayFailureMemory})
- * — and moves on to the next only when the failure is the relay's ({@link isRelayUnavailable}).
+ * Each dial is {@link tryRelays}: the routes in order, recently failed relays last
+ * ({@link RelayFailureMemory}), one deadline for all of them, moving on to the next only when the
+ * failure is the relay's ({@link isRelayUnavailable}).
  * A failure of the gateway itself stops at once: every relay leads to the same gateway. When no
  * route works, it rejects with a {@link RelayDialError} listing every hop tried.
  *
@@ -94,34 +97,39 @@ export class RelayDialer {
       Pick<DialGatewayOptions, 'relayHandshakeTimeoutMs' | 'innerHandshakeTimeoutMs'>
     > = {},
   ): Promise<RelayTunnel> {
-    const attempts: RelayAttempt[] = [];
-    // One deadline for the whole dial: a fallback relay gets what is left, not a fresh one.
-    const deadlineAt =
-      Date.now() +
-      (extra.relayHandshakeTimeoutMs ?? RELAY_TLS_HANDSHAKE_TIMEOUT_MS) +
-      (extra.innerHandshakeTimeoutMs ?? INNER_TLS_HANDSHAKE_TIMEOUT_MS);
-    for (const route of this.order()) {
-      const key = formatRelayAddress(route.address);
-      try {
-        const socket = await this.options.dial({
-          relayHost: route.address.host,
-          relayPort: route.address.port,
-          relay: route.credentials,
-          gateway: this.options.gateway,
-          alpn,
-          sessions: this.sessionsFor(key),
-          deadlineAt,
-          ...extra,
-        });
-        this.memory.markWorked(key);
-        return { socket, relay: route.address, skipped: attempts };
-      } catch (error) {
-        attempts.push({ relay: route.address, error });
-        if (!isRelayUnavailable(error)) break;
-        this.memory.markFailed(key);
+    const keyOf = (route: RelayRoute): string => formatRelayAddress(route.address);
+    const attemptOf = ({ route, error }: { route: RelayRoute; error: unknown }): RelayAttempt => ({
+      relay: route.address,
+      error,
+    });
+    try {
+      const { value, route, skipped } = await tryRelays({
+        routes: this.routes,
+        keyOf,
+        memory: this.memory,
+        deadlineMs:
+          (extra.relayHandshakeTimeoutMs ?? RELAY_TLS_HANDSHAKE_TIMEOUT_MS) +
+          (extra.innerHandshakeTimeoutMs ?? INNER_TLS_HANDSHAKE_TIMEOUT_MS),
+        isRelayFailure: isRelayUnavailable,
+        attempt: (route, deadlineAt) =>
+          this.options.dial({
+            relayHost: route.address.host,
+            relayPort: route.address.port,
+            relay: route.credentials,
+            gateway: this.options.gateway,
+            alpn,
+            sessions: this.sessionsFor(keyOf(route)),
+            deadlineAt,
+            ...extra,
+          }),
+      });
+      return { socket: value, relay: route.address, skipped: skipped.map(attemptOf) };
+    } catch (error) {
+      if (error instanceof RelayFailoverError) {
+        throw new RelayDialError((error as RelayFailoverError<RelayRoute>).attempts.map(attemptOf));
       }
+      throw error;
     }
-    throw new RelayDialError(attempts);
   }
 
   /** A store with this relay's own ticket and the gateway's shared one. */

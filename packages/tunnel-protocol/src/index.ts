@@ -16,5 +16,6 @@ export * from './periodic-task.ts';
 export * from './ports.ts';
 export * from './reconnect-backoff.ts';
 export * from './relay-failure-memory.ts';
+export * from './relay-failover.ts';
 export * from './relay-routing.ts';
 export * from './splice.ts';

@@ -4,8 +4,10 @@ import {
   ALPN,
   dialGateway,
   GATEWAY_DIAL_DEADLINE_MS,
+  RelayFailoverError,
   RelayFailureMemory,
   spliceStreams,
+  tryRelays,
   type AlpnName,
 } from '@burrow/tunnel-protocol';
 import { InvalidRequestError, NotFoundError } from '../domain/errors.ts';
@@ -128,37 +130,39 @@ export class GatewayTunnelClient {
   }
 
   /**
-   * Dials one stream through a prepared tunnel, relay after relay until one works; rejects with
-   * the last relay's error when none does.
+   * Dials one stream through a prepared tunnel ({@link tryRelays}: relay after relay until one
+   * works, recently failed relays last); rejects with the relay's own error when there is one,
+   * else with a RelayFailoverError naming every relay tried.
    */
   async dial(prepared: PreparedTunnel, alpn: AlpnName | AlpnName[]): Promise<tls.TLSSocket> {
     const routes = prepared.routes ?? [
       { relay: prepared.relay, credentials: prepared.credentials },
     ];
-    const failures: string[] = [];
-    // One deadline for the whole dial: a fallback relay gets what is left, not a fresh one.
-    const deadlineAt = Date.now() + GATEWAY_DIAL_DEADLINE_MS;
-    for (const { relay, credentials } of routes) {
-      try {
-        const socket = await dialGateway({
-          deadlineAt,
-          relayHost: relay.host,
-          relayPort: relay.tlsPort,
-          relay: credentials.relay,
-          gateway: credentials.gateway,
-          alpn,
-          // Pinned: a relay that routes this stream to any other gateway is refused.
-          gatewayId: prepared.gateway.id,
-        });
-        this.#relayFailures.markWorked(relay.id);
-        return socket;
-      } catch (error) {
-        this.#relayFailures.markFailed(relay.id);
-        failures.push(`relay ${relay.name}: ${(error as Error).message}`);
-        if (routes.length === 1) throw error;
-      }
+    try {
+      const { value } = await tryRelays({
+        routes,
+        keyOf: (route) => route.relay.id,
+        label: (route) => `relay ${route.relay.name}`,
+        memory: this.#relayFailures,
+        deadlineMs: GATEWAY_DIAL_DEADLINE_MS,
+        attempt: ({ relay, credentials }, deadlineAt) =>
+          dialGateway({
+            deadlineAt,
+            relayHost: relay.host,
+            relayPort: relay.tlsPort,
+            relay: credentials.relay,
+            gateway: credentials.gateway,
+            alpn,
+            // Pinned: a relay that routes this stream to any other gateway is refused.
+            gatewayId: prepared.gateway.id,
+          }),
+      });
+      return value;
+    } catch (error) {
+      // Through a single relay, its own error says it best.
+      if (error instanceof RelayFailoverError && routes.length === 1) throw error.cause;
+      throw error;
     }
-    throw new Error(`no relay reached the gateway (${failures.join('; ')})`);
   }
 
   /** Prepares and dials one stream. */
