@@ -428,6 +428,26 @@ describe('a lease', () => {
     expect((await leaseStatus(created.id)).status).toBe('revoked');
   });
 
+  it('a lease asked for while the gateway is down is refused and leaves nothing behind', async () => {
+    const before = await call('GET', '/api/v1/dynamic-secrets/orders-ro/leases', admin.token);
+    fake.setGatewayDown(true);
+    try {
+      const res = await call('POST', '/api/v1/dynamic-secrets/leases', admin.token, {
+        dynamicSecretName: 'orders-ro',
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json<{ message: string }>().message).toMatch(
+        /No lease: the role could not be created: the gateway could not be reached/,
+      );
+    } finally {
+      fake.setGatewayDown(false);
+    }
+    const after = await call('GET', '/api/v1/dynamic-secrets/orders-ro/leases', admin.token);
+    expect(after.json<{ leases: unknown[] }>().leases).toEqual(
+      before.json<{ leases: unknown[] }>().leases,
+    );
+  });
+
   it('shows "revocation pending" while the gateway is down, and is revoked once it is back', async () => {
     const { lease: created, data } = await lease('orders-ro');
     fake.setGatewayDown(true);
@@ -577,6 +597,21 @@ describe('who may lease which secret', () => {
     const events = await call('GET', '/api/v1/organization/audit-logs', otherAdmin);
     expect(events.json<{ auditLogs: unknown[] }>().auditLogs).toEqual([]);
     await call('DELETE', `/api/v1/dynamic-secrets/leases/${created.id}`, admin.token);
+  });
+
+  it('deleting an identity ends its leases: the schedule drops their roles', async () => {
+    const leaver = await identityWithToken(cp, admin, 'contractor', 'member');
+    await call('POST', '/api/v1/dynamic-secrets/orders-ro/grants', admin.token, {
+      identityId: leaver.identityId,
+    });
+    const { lease: created, data } = await lease('orders-ro', leaver.token, '1h');
+    expect(await roleExists(data.DB_USERNAME)).toBe(true);
+    const deleted = await call('DELETE', `/api/v1/identities/${leaver.identityId}`, admin.token);
+    expect(deleted.statusCode).toBe(200);
+    await eventually("the departed identity's role to be dropped", async () =>
+      (await roleExists(data.DB_USERNAME)) ? undefined : true,
+    );
+    expect((await leaseStatus(created.id)).status).toBe('revoked');
   });
 
   it('a secret with live leases cannot be deleted', async () => {

@@ -139,6 +139,12 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
     directory,
     database: dynamicSecretDatabase,
   });
+  const dynamicSecretLeases = new DynamicSecretLeases({
+    leases: dynamicSecretLeaseStore,
+    secrets: dynamicSecrets,
+    database: dynamicSecretDatabase,
+    audit,
+  });
   return {
     db,
     settings: new InstanceSettingsStore(db),
@@ -207,14 +213,10 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
         relays,
         sessions: pam.sessions,
         commands: new GatewayCommands({ cas, gateways, organizations, tunnel }),
+        leases: dynamicSecretLeases,
       }),
       dynamicSecrets,
-      dynamicSecretLeases: new DynamicSecretLeases({
-        leases: dynamicSecretLeaseStore,
-        secrets: dynamicSecrets,
-        database: dynamicSecretDatabase,
-        audit,
-      }),
+      dynamicSecretLeases,
       pamRotation: new PamPasswordRotation({
         accounts: pam.accounts,
         resources: pam.resources,

@@ -104,8 +104,11 @@ export class DynamicSecretLeases {
       });
     } catch (error) {
       const reason = (error as Error).message;
-      if (error instanceof PostgresCallError && error.databaseAnswered) {
-        // The database refused: its implicit transaction rolled back, there is no role.
+      if (
+        error instanceof PostgresCallError &&
+        (error.databaseAnswered || error.beforeStatements)
+      ) {
+        // The database refused (its implicit transaction rolled back) or was never asked: no role.
         this.#leases.delete(lease.id);
       } else {
         // Unknown whether the role was made: revoke it as soon as possible.
@@ -224,6 +227,16 @@ export class DynamicSecretLeases {
 
   nextDueAt(): number | undefined {
     return this.#leases.nextDueAt();
+  }
+
+  /**
+   * An identity was deleted: its leases end now (the sweeper drops their roles within seconds,
+   * recorded as expiries). A departed service keeps no database role until its TTL runs out.
+   */
+  identityDeleted(identityId: string): number {
+    const ended = this.#leases.expireAllOf(identityId, Date.now());
+    if (ended > 0) this.onScheduleChanged();
+    return ended;
   }
 
   #revokeOnce(

@@ -38,11 +38,19 @@ export const POSTGRES_QUERY_TIMEOUT_MS = 30_000;
 export class PostgresCallError extends Error {
   /** True when the database answered (the statement failed); false when it was not reached. */
   readonly databaseAnswered: boolean;
+  /** True when the failure came before any statement was sent (no tunnel, no login). */
+  readonly beforeStatements: boolean;
 
-  constructor(message: string, databaseAnswered: boolean, cause?: unknown) {
+  constructor(
+    message: string,
+    databaseAnswered: boolean,
+    cause?: unknown,
+    beforeStatements = false,
+  ) {
     super(message, { cause });
     this.name = 'PostgresCallError';
     this.databaseAnswered = databaseAnswered;
+    this.beforeStatements = beforeStatements;
   }
 }
 
@@ -58,7 +66,12 @@ export async function withPostgresThroughGateway<T>(
       targetPort: target.port,
     });
   } catch (error) {
-    throw new PostgresCallError(`gateway not usable: ${(error as Error).message}`, false, error);
+    throw new PostgresCallError(
+      `gateway not usable: ${(error as Error).message}`,
+      false,
+      error,
+      true,
+    );
   }
   let dialError: Error | undefined;
   return withLoopbackTunnel(
@@ -84,7 +97,14 @@ export async function withPostgresThroughGateway<T>(
       try {
         await client.connect();
       } catch (error) {
-        throw describe(error, dialError, 'connecting');
+        const described = describe(error, dialError, 'connecting');
+        if (!(described instanceof PostgresCallError)) throw described;
+        throw new PostgresCallError(
+          described.message,
+          described.databaseAnswered,
+          described.cause,
+          true,
+        );
       }
       try {
         return await fn(client);

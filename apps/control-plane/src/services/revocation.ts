@@ -19,7 +19,9 @@ import { GATEWAY_RELAY_REGISTRATION_MAX_AGE_MS } from './gateway-tunnel.ts';
  *   revoke a client secret      the secret and every token it issued, as above
  *   delete an identity          tombstone; all its tokens and client secrets revoked (its logins
  *                               and requests refused from the next one); its gateway and its org
- *                               relay deleted as below; its PAM sessions ended at the gateway
+ *                               relay deleted as below; its PAM sessions ended at the gateway;
+ *                               its dynamic-secret leases end now (their roles are dropped by
+ *                               the schedule within seconds)
  *   delete a gateway            no new certificates; its open sessions end; the gateway is told to
  *                               check in, is refused, and stops — closing its relay tunnels and
  *                               every stream and PAM connection (gateway-commands.ts)
@@ -47,6 +49,8 @@ export interface RevocationDeps {
   relays: RelayStore;
   sessions: PamSessionStore;
   commands: GatewayCommands;
+  /** Ends a deleted identity's dynamic-secret leases. */
+  leases: { identityDeleted(identityId: string): number };
 }
 
 /** What a revocation ended; the gateway commands it sent are logged, not answered. */
@@ -109,6 +113,9 @@ export class Revocation {
       result.sessions.push(...this.#endSessions(open));
       return result;
     })();
+    const leases = this.#deps.leases.identityDeleted(identity.id);
+    if (leases > 0)
+      logger?.info({ identityId: identity.id, leases }, 'dynamic-secret leases ended');
     await this.#reach(fallout, logger);
     return identity;
   }

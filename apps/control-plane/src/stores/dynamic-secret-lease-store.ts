@@ -132,6 +132,16 @@ export class DynamicSecretLeaseStore {
     return row?.at ?? undefined;
   }
 
+  /** Ends every active lease of an identity at `now` (the sweeper revokes them); how many. */
+  expireAllOf(identityId: string, now: number): number {
+    return this.#db
+      .prepare(
+        `UPDATE dynamic_secret_leases SET expire_at = ?, updated_at = ?
+         WHERE identity_id = ? AND status = 'active' AND expire_at > ?`,
+      )
+      .run(now, now, identityId, now).changes;
+  }
+
   setExpiry(id: string, expireAt: number): void {
     this.#db
       .prepare(
