@@ -5,6 +5,8 @@
  *   credentials   fetched at the first connection, cached until the session ends (never logged)
  *   recording     one encrypted file per session; every connection's query events in order
  *   connections   the live ones, so expiry and cancellation can close them all
+ *   idle          no recorded event and no new connection for idleTimeoutMs (the reference's
+ *                 30 min idle reaper) ends the session ("idle"), connections included
  *   end           at NotAfter ("expired") or by the cancellation ALPN ("cancelled"): every
  *                 connection is told why (PostgreSQL: a FATAL error) and closed, the recording is marked ended and
  *                 flushed, the control plane is told (POST …/end). Later connections of the
@@ -24,8 +26,10 @@ import { PamSessionError } from './pam-session-error.ts';
 
 /** setTimeout holds at most 2^31 - 1 ms; longer sessions re-arm. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A session without any recorded I/O or new connection this long is ended (reference §8.2). */
+export const PAM_SESSION_IDLE_TIMEOUT_MS = 30 * 60_000;
 
-export type PamSessionEnd = 'expired' | 'cancelled';
+export type PamSessionEnd = 'expired' | 'cancelled' | 'idle';
 
 export interface PamSessionOptions<Credentials> {
   sessionId: string;
@@ -38,6 +42,8 @@ export interface PamSessionOptions<Credentials> {
   logger: Logger;
   /** Called once the session has ended and been cleaned up. */
   onEnded: (session: PamSession<Credentials>) => void;
+  /** Default PAM_SESSION_IDLE_TIMEOUT_MS. */
+  idleTimeoutMs?: number;
 }
 
 export class PamSession<Credentials = unknown> implements PamSessionContext<Credentials> {
@@ -57,6 +63,9 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
   /** Appends run one after another, in the order the events happened. */
   private appendChain: Promise<void> = Promise.resolve();
   private expiryTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lastActivity = Date.now();
+  private readonly idleTimeoutMs: number;
   private endReason: PamSessionEnd | undefined;
   private ending: Promise<void> | undefined;
 
@@ -67,7 +76,9 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
     this.resourceType = options.protocol.resourceType;
     this.expiresAt = options.expiresAt;
     this.logger = options.logger;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? PAM_SESSION_IDLE_TIMEOUT_MS;
     this.armExpiry();
+    this.armIdle();
   }
 
   /** Why the session ended, or undefined while it is live. */
@@ -88,6 +99,7 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
 
   /** Hands a caller connection to the protocol and tracks it until it closes. */
   serve(caller: tls.TLSSocket, logger: Logger): PamConnection {
+    this.lastActivity = Date.now();
     const connection = this.protocol.serve(caller, this, logger);
     this.connections.add(connection);
     void connection.closed.then(() => this.connections.delete(connection));
@@ -99,6 +111,7 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
     if (this.endReason === 'cancelled') {
       return new PamSessionError(`the PAM session ${this.sessionId} was cancelled`, 'ended');
     }
+    if (this.endReason === 'idle') return new PamSessionError(this.idleMessage(), 'ended');
     if (this.endReason === 'expired' || Date.now() >= this.expiresAt.getTime()) {
       return new PamSessionError(
         `the PAM session ${this.sessionId} expired at ${this.expiresAt.toISOString()}`,
@@ -151,6 +164,7 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
    * to (fail closed). A failure does not stop later appends.
    */
   record(event: object): Promise<void> {
+    this.lastActivity = Date.now();
     const append = this.appendChain.then(async () => {
       const recording = this.recording ?? (await this.recordingPromise);
       if (!recording) throw new Error('the recording is not open');
@@ -176,6 +190,7 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
   /** Gateway shutdown: connections closed, recording left for the next run (not ended). */
   async shutdown(): Promise<void> {
     clearTimeout(this.expiryTimer);
+    clearTimeout(this.idleTimer);
     const closing = [...this.connections].map((connection) => {
       connection.terminate('the gateway is shutting down');
       return connection.closed;
@@ -188,10 +203,13 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
   private async runEnd(reason: PamSessionEnd): Promise<void> {
     this.endReason = reason;
     clearTimeout(this.expiryTimer);
+    clearTimeout(this.idleTimer);
     const message =
       reason === 'cancelled'
         ? `the PAM session ${this.sessionId} was cancelled`
-        : `the PAM session ${this.sessionId} expired at ${this.expiresAt.toISOString()}`;
+        : reason === 'idle'
+          ? this.idleMessage()
+          : `the PAM session ${this.sessionId} expired at ${this.expiresAt.toISOString()}`;
     this.logger.info({ reason, connections: this.connections.size }, 'PAM session ending');
     const closing = [...this.connections].map((connection) => {
       connection.terminate(message);
@@ -204,6 +222,29 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
     this.credentialsPromise = undefined;
     this.logger.info({ reason }, 'PAM session ended');
     this.options.onEnded(this);
+  }
+
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    const due = this.lastActivity + this.idleTimeoutMs - Date.now();
+    this.idleTimer = setTimeout(
+      () => {
+        if (this.endReason) return;
+        if (Date.now() - this.lastActivity >= this.idleTimeoutMs) void this.end('idle');
+        else this.armIdle();
+      },
+      Math.max(0, Math.min(due, MAX_TIMER_MS)),
+    );
+    this.idleTimer.unref();
+  }
+
+  private idleMessage(): string {
+    const minutes = this.idleTimeoutMs / 60_000;
+    const span =
+      minutes >= 1 && Number.isInteger(minutes)
+        ? `${minutes} minute${minutes === 1 ? '' : 's'}`
+        : `${this.idleTimeoutMs / 1000} s`;
+    return `the PAM session ${this.sessionId} ended after ${span} without activity`;
   }
 
   private armExpiry(): void {

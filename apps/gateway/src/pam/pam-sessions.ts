@@ -27,6 +27,8 @@ export interface PamSessionsOptions {
   recordingMaxBytes?: number;
   /** Told about every session refused because recording storage is full (metrics). */
   onRecordingStorageFull?: () => void;
+  /** A session without activity this long is ended (default: pam-session.ts, 30 min). */
+  idleTimeoutMs?: number;
 }
 
 export class PamSessions {
@@ -85,6 +87,9 @@ export class PamSessions {
       platform: this.options.platform,
       recordings: this.recordings,
       logger: this.options.logger.child({ sessionId }),
+      ...(this.options.idleTimeoutMs !== undefined
+        ? { idleTimeoutMs: this.options.idleTimeoutMs }
+        : {}),
       onEnded: (done) => {
         this.sessions.delete(done.sessionId);
         this.endedUntil.set(done.sessionId, {

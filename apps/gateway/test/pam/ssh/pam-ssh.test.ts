@@ -515,6 +515,51 @@ test('a target that refuses the account (wrong password) gives a clear message; 
   expect(decoded(events, 'output', 'terminal')).toContain('live-6');
 });
 
+test('a session without activity for the idle timeout is ended, the live shell told why', async () => {
+  const idleGateway = await startGatewayProcess({
+    apiUrl: controlPlane.apiUrl,
+    recordingDir: path.join(dir, 'recordings-idle'),
+    gatewayId: GATEWAY_ID,
+    credentials: pki.credentials,
+    idleTimeoutMs: 1_500,
+  });
+  cleanups.push(() => idleGateway.kill('SIGTERM'));
+  const sessionId = randomUUID();
+  controlPlane.sessions.set(sessionId, credentialsFor('public-key'));
+  const certificate = await issueGatewayPamClientCertificate({
+    issuer: pki.clientCa,
+    orgId: ORG_ID,
+    gatewayId: GATEWAY_ID,
+    actor: { type: 'user', id: 'user-1', name: 'alice@example.com' },
+    targetHost: '127.0.0.1',
+    targetPort: targets.target.port,
+    sessionId,
+    resourceType: 'ssh',
+    lifetimeMs: 3_600_000,
+  });
+  const tunnel = await openPamTunnelToPort(
+    idleGateway.port,
+    pki.serverCertificateChain,
+    certificate,
+    ALPN.pamProxy,
+  );
+  tunnels.push(tunnel);
+  const knownHosts = writeKnownHosts(dir, tunnel.port, idleGateway.sshHostKey);
+  const result = await runClient('ssh', [
+    ...personSshOptions(knownHosts),
+    '-p',
+    String(tunnel.port),
+    'x@127.0.0.1',
+    'echo started; sleep 30',
+  ]);
+  expect(result.stdout.toString()).toBe('started\n');
+  expect(result.code).toBe(255);
+  expect(result.stderr).toContain(
+    `burrow: the PAM session ${sessionId} ended after 1.5 s without activity`,
+  );
+  await controlPlane.waitForEnd(sessionId, 30_000);
+});
+
 test('SIGKILL of the gateway mid-session: the recording holds everything the terminal showed, asciinema cat of its export prints exactly that, and the restarted gateway uploads it', async () => {
   const session = await openSession(credentialsFor('password'));
   const { spawn } = await import('node:child_process');

@@ -27,6 +27,7 @@ export function startGatewayProcess(config: {
   recordingDir: string;
   gatewayId: string;
   credentials: InnerTlsCredentials;
+  idleTimeoutMs?: number;
 }): Promise<GatewayProcess> {
   const child: ChildProcess = spawn(
     process.execPath,

@@ -58,11 +58,7 @@ export async function startSshTargets(dir: string): Promise<SshTargets> {
     .trim();
   execFileSync('useradd', ['-M', '-d', home, '-s', '/bin/bash', '-p', hash, user]);
   execFileSync('chown', [user, home]);
-  const cleanups: (() => Promise<void> | void)[] = [
-    () => {
-      execFileSync('userdel', [user]);
-    },
-  ];
+  const cleanups: (() => Promise<void> | void)[] = [() => removeUser(user)];
   try {
     const hostKeyFile = path.join(dir, 'target_host_key');
     const targetHostKey = keygen(hostKeyFile);
@@ -141,4 +137,37 @@ export async function startSshTargets(dir: string): Promise<SshTargets> {
     for (const cleanup of cleanups.reverse()) await cleanup();
     throw error;
   }
+}
+
+/**
+ * Removes the suite's login user once the sessions sshd started for it are gone (a session whose
+ * connection was cut, e.g. by SIGKILLing the gateway, may take a moment to notice): its remaining
+ * processes (an exec without a PTY outlives its channel, as in OpenSSH) are stopped by PID, then
+ * the user is deleted.
+ */
+async function removeUser(user: string): Promise<void> {
+  const pidsOf = (): number[] => {
+    try {
+      return execFileSync('pgrep', ['-u', user], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map(Number);
+    } catch {
+      return []; // pgrep exits 1 when there are none
+    }
+  };
+  const deadline = Date.now() + 10_000;
+  for (let pids = pidsOf(); pids.length > 0; pids = pidsOf()) {
+    const signal = Date.now() > deadline - 5_000 ? 'SIGKILL' : 'SIGTERM';
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+    if (Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  execFileSync('userdel', [user]);
 }

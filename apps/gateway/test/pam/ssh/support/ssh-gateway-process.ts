@@ -4,7 +4,8 @@
  * sessions and recordings against the (fake) control plane, and a loopback TCP listener whose
  * every connection stands in for one relay channel. Logs (pino JSON) go to stderr.
  *
- *   stdin   nothing        argv[2]  JSON {apiUrl, recordingDir, gatewayId, credentials}
+ *   stdin   nothing        argv[2]  JSON {apiUrl, recordingDir, gatewayId, credentials,
+ *                                         idleTimeoutMs?}
  *   stdout  "READY <port> <sshHostKeyLine>\n" once serving
  */
 import net from 'node:net';
@@ -28,6 +29,7 @@ const config = JSON.parse(process.argv[2] ?? '{}') as {
   recordingDir: string;
   gatewayId: string;
   credentials: InnerTlsCredentials;
+  idleTimeoutMs?: number;
 };
 const logger = createLogger({ level: 'debug', destination: 2 });
 // The host key lives in the recording directory, which the sessions resolve (as gateway.ts does).
@@ -40,6 +42,7 @@ const sessions: PamSessions = new PamSessions({
   recordingDir: config.recordingDir,
   logger,
   uploadIntervalMs: 200,
+  ...(config.idleTimeoutMs !== undefined ? { idleTimeoutMs: config.idleTimeoutMs } : {}),
 });
 sessions.start();
 const server = new InnerTlsServer({
