@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
@@ -7,11 +6,19 @@ import type tls from 'node:tls';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ALPN, DialError, type DialGatewayOptions } from '@burrow/tunnel-protocol';
 import { createLogger } from '@burrow/observability';
+import { routes } from '@burrow/platform-api';
+import {
+  fakeAnswer,
+  fakeRoute,
+  startFakeControlPlane,
+  type FakeRequest,
+} from '@burrow/test-support';
 import { PamAccessSession } from '../src/pam-access-session.ts';
 import { ControlPlane } from '../src/control-plane.ts';
 
 /**
- * PamAccessSession against a stand-in control plane (node:http) and a stand-in dialer: the
+ * PamAccessSession against a stand-in control plane (@burrow/test-support's, from the route
+ * definitions) and a stand-in dialer: the
  * "gateway" is a loopback echo server, so the test sees exactly what the session does with the
  * local connections, the capability check and the cancellation.
  */
@@ -32,76 +39,59 @@ function tmpEntries(): string[] {
   return fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('burrow-ssh-'));
 }
 
-interface Recorded {
-  method: string;
-  url: string;
-  body: unknown;
-}
-
+/** The stand-in control plane: the two routes a session calls, answers checked by their schemas. */
 async function fakePlatform(
   relayHosts: string[] = [],
-): Promise<{ platform: ControlPlane; requests: Recorded[] }> {
-  const requests: Recorded[] = [];
-  const server = http.createServer((request, response) => {
-    let text = '';
-    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    request.on('end', () => {
-      const body = text ? (JSON.parse(text) as unknown) : undefined;
-      requests.push({ method: request.method ?? '', url: request.url ?? '', body });
-      response.setHeader('content-type', 'application/json');
-      if (request.url === '/api/v1/pam/accounts/access') {
-        const { path, duration } = body as { path: string; duration: string };
-        if (Number.parseInt(duration, 10) > 86_400_000) {
-          response.statusCode = 400;
-          response.end(JSON.stringify({ message: 'duration must be at most 24h' }));
-          return;
-        }
-        const ssh = path === 'ops/web-1';
-        if (path !== 'prod/orders-db' && !ssh) {
-          response.statusCode = 404;
-          response.end(JSON.stringify({ message: `PAM account ${path} not found` }));
-          return;
-        }
-        response.end(
-          JSON.stringify({
-            sessionId: 'sess-1',
-            accountType: ssh ? 'ssh' : 'postgres',
-            resourceType: ssh ? 'ssh' : 'postgres',
-            metadata: ssh ? { username: 'deploy' } : { username: 'app', database: 'orders' },
-            relayHost: '127.0.0.1:1',
-            relayClientCertificate: 'not a certificate',
-            relayClientPrivateKey: 'k',
-            relayServerCertificateChain: 'c',
-            gatewayClientCertificate: 'not a certificate',
-            gatewayClientPrivateKey: 'k',
-            gatewayServerCertificateChain: 'c',
-            ...(relayHosts.length > 0
-              ? {
-                  relays: relayHosts.map((relayHost) => ({
-                    relayHost,
-                    relayClientCertificate: `cert for ${relayHost}`,
-                    relayClientPrivateKey: 'k',
-                    relayServerCertificateChain: 'c',
-                  })),
-                }
-              : {}),
-          }),
-        );
-        return;
+): Promise<{ platform: ControlPlane; requests: FakeRequest[] }> {
+  const fake = await startFakeControlPlane([
+    fakeRoute(routes.accessPamAccount, ({ body }) => {
+      const { path, duration } = body as { path: string; duration: string };
+      if (Number.parseInt(duration, 10) > 86_400_000) {
+        return fakeAnswer(400, { message: 'duration must be at most 24h' });
       }
-      response.end(
-        JSON.stringify({
-          session: { id: 'sess-1', status: 'ended', endedAt: new Date().toISOString() },
-        }),
-      );
-    });
+      const ssh = path === 'ops/web-1';
+      if (path !== 'prod/orders-db' && !ssh) {
+        return fakeAnswer(404, { message: `PAM account ${path} not found` });
+      }
+      return {
+        sessionId: 'sess-1',
+        accountType: ssh ? 'ssh' : 'postgres',
+        resourceType: ssh ? 'ssh' : 'postgres',
+        metadata: ssh ? { username: 'deploy' } : { username: 'app', database: 'orders' },
+        relayHost: '127.0.0.1:1',
+        relayClientCertificate: 'not a certificate',
+        relayClientPrivateKey: 'k',
+        relayServerCertificateChain: 'c',
+        gatewayClientCertificate: 'not a certificate',
+        gatewayClientPrivateKey: 'k',
+        gatewayServerCertificateChain: 'c',
+        ...(relayHosts.length > 0
+          ? {
+              relays: relayHosts.map((relayHost) => ({
+                relayHost,
+                relayClientCertificate: `cert for ${relayHost}`,
+                relayClientPrivateKey: 'k',
+                relayServerCertificateChain: 'c',
+              })),
+            }
+          : {}),
+      };
+    }),
+    fakeRoute(routes.endPamSession, ({ params }) => ({
+      session: {
+        id: params.sessionId as string,
+        status: 'ended' as const,
+        endedAt: new Date().toISOString(),
+      },
+    })),
+  ]);
+  cleanups.push(() => {
+    expect(fake.mistakes).toEqual([]);
+    return fake.close();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  const { port } = server.address() as net.AddressInfo;
   return {
-    platform: new ControlPlane({ apiUrl: `http://127.0.0.1:${port}/api`, accessToken: 't' }),
-    requests,
+    platform: new ControlPlane({ apiUrl: fake.apiUrl, accessToken: 't' }),
+    requests: fake.requests,
   };
 }
 
@@ -199,9 +189,10 @@ describe('PamAccessSession', () => {
     const { platform, requests } = await fakePlatform();
     const gateway = await fakeGateway({});
     const { session, notices } = await open(platform, gateway.dial);
-    expect(requests[0]).toEqual({
+    const { method, path: requestPath, body } = requests[0] ?? {};
+    expect({ method, path: requestPath, body }).toEqual({
       method: 'POST',
-      url: '/api/v1/pam/accounts/access',
+      path: '/api/v1/pam/accounts/access',
       body: { path: 'prod/orders-db', duration: '3600000ms', reason: 'testing' },
     });
     expect(gateway.alpns[0]).toBe(ALPN.pamCapabilities);
@@ -235,7 +226,7 @@ describe('PamAccessSession', () => {
     const { platform, requests } = await fakePlatform();
     const gateway = await fakeGateway({ types: ['ssh'] });
     await expect(open(platform, gateway.dial)).rejects.toThrow(/gateway version outdated/);
-    expect(requests.map((r) => r.url)).toContain('/api/v1/pam/sessions/sess-1/end');
+    expect(requests.map((r) => r.path)).toContain('/api/v1/pam/sessions/sess-1/end');
   });
 
   it('ssh: pins the gateway’s SSH key in a 0600 known_hosts file for [127.0.0.1]:<port>, removed when the session ends', async () => {
@@ -285,7 +276,7 @@ describe('PamAccessSession', () => {
       const { platform, requests } = await fakePlatform();
       const gateway = await fakeGateway(gatewayOptions);
       await expect(open(platform, gateway.dial, { path: 'ops/web-1' })).rejects.toThrow(message);
-      expect(requests.map((r) => r.url)).toContain('/api/v1/pam/sessions/sess-1/end');
+      expect(requests.map((r) => r.path)).toContain('/api/v1/pam/sessions/sess-1/end');
     }
     expect(tmpEntries()).toEqual(before);
   });
@@ -320,7 +311,7 @@ describe('PamAccessSession', () => {
     await closed;
     await expect(session.finished).resolves.toBe('interrupted');
     expect(gateway.alpns).toContain(ALPN.pamSessionCancellation);
-    expect(requests.map((r) => r.url)).not.toContain('/api/v1/pam/sessions/sess-1/end');
+    expect(requests.map((r) => r.path)).not.toContain('/api/v1/pam/sessions/sess-1/end');
     expect(notices.at(-1)).toBe('Session sess-1 ended.');
     expect(session.activeConnections).toBe(0);
   });
@@ -330,7 +321,7 @@ describe('PamAccessSession', () => {
     const gateway = await fakeGateway({ cancelWorks: false });
     const { session, notices } = await open(platform, gateway.dial);
     await session.end('interrupted');
-    expect(requests.map((r) => `${r.method} ${r.url}`)).toContain(
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toContain(
       'POST /api/v1/pam/sessions/sess-1/end',
     );
     expect(notices.join('\n')).toMatch(/ended at the control plane/);

@@ -1,10 +1,9 @@
 /**
- * A stand-in for the control plane's relay routes: it issues fresh relay credentials (X.509 from
+ * A stand-in for the control plane's relay routes (@burrow/test-support's fake control plane, so
+ * its answers are checked by the routes' schemas): it issues fresh relay credentials (X.509 from
  * relay-pki.ts, OpenSSH host certificate and gateway user CA from @burrow/pki) on every
  * registration, and records every request.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   encodeOpenSshPrivateKey,
   formatSshCertificateLine,
@@ -14,15 +13,16 @@ import {
 } from '@burrow/pki';
 import type { SshKeyPair } from '@burrow/pki';
 import { routes } from '@burrow/platform-api';
+import {
+  fakeAnswer,
+  fakeRoute,
+  startFakeControlPlane,
+  type FakeRequest,
+} from '@burrow/test-support';
 import type { RelayTestPki } from './relay-pki.ts';
 import { createRelayTestPki } from './relay-pki.ts';
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  authorization: string | undefined;
-  body: unknown;
-}
+export type RecordedRequest = FakeRequest;
 
 export interface GatewaySshCredentials {
   privateKey: string;
@@ -47,7 +47,6 @@ export async function startStubControlPlane(host: string): Promise<StubControlPl
   const userCa = generateSshKeyPair('ed25519');
   const hostCa = generateSshKeyPair('ed25519');
   let pki = await createRelayTestPki();
-  const requests: RecordedRequest[] = [];
 
   const sign = (
     ca: SshKeyPair,
@@ -70,7 +69,7 @@ export async function startStubControlPlane(host: string): Promise<StubControlPl
     return formatSshCertificateLine(certificate, `${type}-cert`);
   };
 
-  const register = async (body: { sshPort: number }): Promise<unknown> => {
+  const register = async (body: { sshPort?: number | undefined }) => {
     pki = await createRelayTestPki();
     const hostKey = generateSshKeyPair('ed25519');
     return {
@@ -85,48 +84,25 @@ export async function startStubControlPlane(host: string): Promise<StubControlPl
       },
     };
   };
-
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') as unknown;
-      const path = request.url ?? '';
-      requests.push({
-        method: request.method ?? '',
-        path,
-        authorization: request.headers.authorization,
-        body,
-      });
-      const reply = (status: number, value: unknown): void => {
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(value));
-      };
-      if (request.headers.authorization === `Bearer ${REVOKED_TOKEN}`) {
-        reply(401, { message: 'access token is not valid' });
-      } else if (
-        path === routes.registerOrgRelay.path ||
-        path === routes.registerInstanceRelay.path
-      ) {
-        register(body as { sshPort: number }).then(
-          (credentials) => reply(200, credentials),
-          (error: Error) => reply(500, { message: error.message }),
-        );
-      } else if (
-        path === routes.heartbeatOrgRelay.path ||
-        path === routes.heartbeatInstanceRelay.path
-      ) {
-        reply(200, { message: 'ok', heartbeat: new Date().toISOString() });
-      } else {
-        reply(404, { message: `no route ${path}` });
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const heartbeat = () => ({ message: 'ok', heartbeat: new Date().toISOString() });
+  /** Every route answers 401 to the revoked token, as a control plane does. */
+  const unlessRevoked =
+    <T>(answer: (request: FakeRequest) => T) =>
+    (request: FakeRequest) =>
+      request.authorization === `Bearer ${REVOKED_TOKEN}`
+        ? fakeAnswer(401, { message: 'access token is not valid' })
+        : answer(request);
+  const registration = unlessRevoked((request) => register(request.body as { sshPort?: number }));
+  const fake = await startFakeControlPlane([
+    fakeRoute(routes.registerOrgRelay, registration),
+    fakeRoute(routes.registerInstanceRelay, registration),
+    fakeRoute(routes.heartbeatOrgRelay, unlessRevoked(heartbeat)),
+    fakeRoute(routes.heartbeatInstanceRelay, unlessRevoked(heartbeat)),
+  ]);
+  const { requests } = fake;
 
   return {
-    apiUrl: `http://127.0.0.1:${port}/api`,
+    apiUrl: fake.apiUrl,
     requests,
     get pki() {
       return pki;
@@ -140,8 +116,7 @@ export async function startStubControlPlane(host: string): Promise<StubControlPl
       };
     },
     close() {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
+      return fake.close();
     },
   };
 }

@@ -2,6 +2,7 @@
  * @burrow/test-support — what the tests of several packages share, so that each is written once:
  * - a free loopback port, waiting until a port accepts, a fresh self-signed TLS certificate,
  *   process liveness by PID, a manual clock for schedules that take one;
+ * - a fake control plane serving @burrow/platform-api routes, its answers checked by their schemas;
  * - a throwaway PostgreSQL server (initdb + pg_ctl) and a throwaway OpenSSH sshd;
  * - identity providers, each a real protocol implementation on loopback: an OIDC issuer
  *   (discovery + JWKS), a Kubernetes TokenReview API over HTTPS with its own CA, an AWS STS that
@@ -13,6 +14,7 @@
  * local demo (`scripts/run-stack.sh`) runs the same PostgreSQL server.
  */
 export * from './asciinema-player.ts';
+export * from './fake-control-plane.ts';
 export * from './free-port.ts';
 export * from './identity-providers/aws-sts-server.ts';
 export * from './identity-providers/azure-server.ts';
