@@ -38,6 +38,7 @@ import { runLogin } from './login-command.ts';
 import { formatAccessReady } from './output-format.ts';
 import { listPamAccounts } from './pam-accounts-command.ts';
 import { PamAccessSession } from './pam-access-session.ts';
+import { writeKubeconfigContext } from './kubeconfig-context.ts';
 import {
   exportPamSession,
   listPamSessions,
@@ -159,7 +160,7 @@ export function createCli(context: CliContext): Command {
   pam
     .command('access')
     .description(
-      'open a PAM session and a local port that tunnels every connection through relay and gateway (psql for postgres accounts, ssh/scp/sftp for ssh accounts: the commands are printed); Ctrl-C ends it',
+      'open a PAM session and a local port that tunnels every connection through relay and gateway (psql for postgres accounts, ssh/scp/sftp for ssh accounts: the commands are printed; a local http:// URL for web applications; for kubernetes accounts a kubeconfig context made current, the previous one restored at the end); Ctrl-C ends it',
     )
     .argument('<path>', 'account path: <folder>/<account>, e.g. prod/orders-db or ops/web-1')
     .addOption(
@@ -200,6 +201,17 @@ export function createCli(context: CliContext): Command {
         notice: context.err,
       });
       context.onInterrupt(() => void session.end('interrupted'));
+      const kubeContext =
+        session.access.resourceType === 'kubernetes'
+          ? (() => {
+              try {
+                return writeKubeconfigContext(path, session.port);
+              } catch (error) {
+                void session.end('interrupted');
+                throw error;
+              }
+            })()
+          : undefined;
       context.out(
         formatAccessReady({
           path,
@@ -213,9 +225,15 @@ export function createCli(context: CliContext): Command {
           },
           expiresAt: session.expiresAt,
           knownHostsFile: session.knownHostsFile,
+          url: session.access.metadata?.url,
+          kubeContext,
         }),
       );
-      await session.finished;
+      try {
+        await session.finished;
+      } finally {
+        kubeContext?.restore();
+      }
     });
 
   const sessions = pam.command('sessions').description('recorded PAM sessions');

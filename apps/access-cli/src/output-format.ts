@@ -92,6 +92,10 @@ export function formatAccessReady(info: {
   expiresAt: Date;
   /** ssh: the temporary known_hosts file pinning the gateway's SSH server key. */
   knownHostsFile?: string | undefined;
+  /** http, kubernetes: the target's origin the local listener stands for. */
+  url?: string | undefined;
+  /** kubernetes: the kubeconfig context made current (and the one it replaced). */
+  kubeContext?: { name: string; previous: string | undefined } | undefined;
   now?: Date;
 }): string {
   const now = info.now ?? new Date();
@@ -125,6 +129,25 @@ export function formatAccessReady(info: {
         (info.hint.username
           ? ` it logs in to the server as ${info.hint.username} whatever user name the client sends)`
           : ' it logs in to the server with the account’s user whatever user name the client sends)'),
+    );
+  } else if (info.resourceType === 'http') {
+    const local = `http://${info.hint.host}:${info.hint.port}/`;
+    lines.push(
+      `Open ${local}${info.url ? ` (it stands for ${info.url})` : ''}`,
+      '',
+      `  curl ${local}`,
+      '',
+      '  (the gateway adds the account’s credential to every request and drops any the client sends)',
+    );
+  } else if (info.resourceType === 'kubernetes' && info.kubeContext) {
+    lines.push(
+      `kubectl context ${info.kubeContext.name} is now current${info.url ? ` (the API server ${info.url})` : ''}:`,
+      '',
+      '  kubectl get pods',
+      '',
+      `  (the gateway adds the service account's token; the previous context ${
+        info.kubeContext.previous ?? '(none)'
+      } comes back when the session ends)`,
     );
   } else {
     lines.push(`Connect your ${info.resourceType} client to ${info.hint.host}:${info.hint.port}`);

@@ -1,3 +1,4 @@
+import { formatHttpEvent, isHttpEvent } from './http-event-text.ts';
 import { terminalSafeText } from './terminal-safe-text.ts';
 
 /**
@@ -13,6 +14,7 @@ import { terminalSafeText } from './terminal-safe-text.ts';
  *   //     => SELECT 1
  */
 export function formatRecordedEvent(event: unknown, number: number): string {
+  if (isHttpEvent(event)) return formatHttpEvent(event, number);
   const indent = '    ';
   const fields = (event ?? {}) as { timestamp?: unknown; input?: unknown; output?: unknown };
   if (typeof event !== 'object' || event === null || typeof fields.timestamp !== 'string') {

@@ -3,7 +3,9 @@
  * - a free loopback port, waiting until a port accepts, a fresh self-signed TLS certificate,
  *   process liveness by PID, a manual clock for schedules that take one;
  * - a fake control plane serving @burrow/platform-api routes, its answers checked by their schemas;
- * - a throwaway PostgreSQL server (initdb + pg_ctl) and a throwaway OpenSSH sshd;
+ * - a throwaway PostgreSQL server (initdb + pg_ctl) and a throwaway OpenSSH sshd; Debian's nginx
+ *   with TLS and basic auth; a Kubernetes-API-shaped server (token check, pods, logs -f, the exec
+ *   WebSocket upgrade);
  * - identity providers, each a real protocol implementation on loopback: an OIDC issuer
  *   (discovery + JWKS), a Kubernetes TokenReview API over HTTPS with its own CA, an AWS STS that
  *   checks SigV4 signatures, Google Cloud's metadata server, OAuth token endpoint, IAM signJwt
@@ -23,7 +25,9 @@ export * from './identity-providers/kubernetes-api-server.ts';
 export * from './identity-providers/loopback-server.ts';
 export * from './identity-providers/oidc-issuer.ts';
 export * from './identity-providers/signing-key.ts';
+export * from './kubernetes-api-target.ts';
 export * from './manual-clock.ts';
+export * from './nginx-server.ts';
 export * from './openssh-server.ts';
 export * from './postgres-server.ts';
 export * from './process-state.ts';

@@ -15,6 +15,7 @@ import { PamPasswordRotation } from '../services/pam-password-rotation.ts';
 import { CertificateAuthorities } from '../services/certificate-authorities.ts';
 import { GatewayService } from '../services/gateway-service.ts';
 import { GatewayTunnelClient } from '../services/gateway-tunnel.ts';
+import { PamConnectionCheck } from '../services/pam-connection-check.ts';
 import { IdentityDirectory } from '../services/identity-directory.ts';
 import { LoginMethodService } from '../services/login-method-service.ts';
 import { PamAccessService } from '../services/pam-access.ts';
@@ -183,6 +184,7 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
         grants: pam.grants,
         gateways,
         sshCa: pamSshCa,
+        connectionCheck: new PamConnectionCheck(tunnel),
       }),
       pamGrants,
       pamAccess: new PamAccessService({

@@ -9,6 +9,8 @@ import { InvalidRequestError } from './errors.ts';
  *   ssh       {host, port, hostKeys?, hostCertificateAuthorities?}: at least one of the lists is
  *             non-empty (the gateway never trusts a target's host key on first use) and every
  *             entry parses as an OpenSSH public key line; stored as `<type> <base64> [comment]`
+ *   http, kubernetes  {url, testPath? (http), sslRejectUnauthorized?, sslCertificate?}: url an
+ *             http(s) origin (no path, query or user), stored as `scheme://host[:port]`
  *
  * A field of the other type is refused rather than silently dropped, so a typo'd request never
  * saves a resource that is not what the admin meant.
@@ -16,7 +18,7 @@ import { InvalidRequestError } from './errors.ts';
  * @example
  *   const details = checkConnectionDetails('ssh', { host: '10.0.0.5', port: 22, hostKeys: [line] });
  */
-export type PamResourceType = 'postgres' | 'ssh';
+export type PamResourceType = 'postgres' | 'ssh' | 'http' | 'kubernetes';
 
 export interface PamPostgresConnectionDetails {
   host: string;
@@ -34,12 +36,24 @@ export interface PamSshConnectionDetails {
   hostCertificateAuthorities?: string[];
 }
 
-export type PamConnectionDetails = PamPostgresConnectionDetails | PamSshConnectionDetails;
+/** A web application's or Kubernetes API server's origin and TLS settings. */
+export interface PamHttpConnectionDetails {
+  url: string;
+  /** http: what the connection test GETs (default "/"). */
+  testPath?: string;
+  sslRejectUnauthorized?: boolean;
+  sslCertificate?: string;
+}
+
+export type PamConnectionDetails =
+  PamPostgresConnectionDetails | PamSshConnectionDetails | PamHttpConnectionDetails;
 
 /** What the create body may hold: either type's fields. */
 export interface PamConnectionDetailsInput {
-  host: string;
-  port: number;
+  host?: string | undefined;
+  port?: number | undefined;
+  url?: string | undefined;
+  testPath?: string | undefined;
   database?: string | undefined;
   sslEnabled?: boolean | undefined;
   sslRejectUnauthorized?: boolean | undefined;
@@ -55,12 +69,22 @@ const POSTGRES_ONLY = [
   'sslCertificate',
 ] as const;
 const SSH_ONLY = ['hostKeys', 'hostCertificateAuthorities'] as const;
+const HTTP_ONLY = ['url', 'testPath'] as const;
 
 export function checkConnectionDetails(
   resourceType: PamResourceType,
   input: PamConnectionDetailsInput,
 ): PamConnectionDetails {
+  if (resourceType === 'http' || resourceType === 'kubernetes') {
+    return checkHttpDetails(resourceType, input);
+  }
+  refuseFields(resourceType, input, HTTP_ONLY);
   const { host, port } = input;
+  if (host === undefined || port === undefined) {
+    throw new InvalidRequestError(
+      `connectionDetails.host and connectionDetails.port are required for a ${resourceType} resource`,
+    );
+  }
   if (resourceType === 'postgres') {
     refuseFields(resourceType, input, SSH_ONLY);
     if (input.database === undefined) {
@@ -97,6 +121,59 @@ export function checkConnectionDetails(
     port,
     ...(hostKeys.length > 0 ? { hostKeys } : {}),
     ...(hostCertificateAuthorities.length > 0 ? { hostCertificateAuthorities } : {}),
+  };
+}
+
+function checkHttpDetails(
+  resourceType: PamResourceType,
+  input: PamConnectionDetailsInput,
+): PamHttpConnectionDetails {
+  refuseFields(resourceType, input, ['host', 'port', 'database', 'sslEnabled', ...SSH_ONLY]);
+  if (input.url === undefined) {
+    throw new InvalidRequestError(
+      `connectionDetails.url is required for a ${resourceType} resource (e.g. https://app.internal:8443)`,
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(input.url);
+  } catch {
+    throw new InvalidRequestError('connectionDetails.url is not a URL');
+  }
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    throw new InvalidRequestError(
+      'connectionDetails.url must be an http(s) origin: scheme, host and port only (no path, query or user)',
+    );
+  }
+  if (input.testPath !== undefined && resourceType !== 'http') {
+    throw new InvalidRequestError('connectionDetails.testPath is a setting of http resources');
+  }
+  return {
+    url: url.origin,
+    ...(input.testPath !== undefined ? { testPath: input.testPath } : {}),
+    ...(input.sslRejectUnauthorized !== undefined
+      ? { sslRejectUnauthorized: input.sslRejectUnauthorized }
+      : {}),
+    ...(input.sslCertificate !== undefined ? { sslCertificate: input.sslCertificate } : {}),
+  };
+}
+
+/** Where the gateway connects for an http(s) resource: `…100.1` of the PAM certificate. */
+export function httpRoutingTarget(details: PamHttpConnectionDetails): {
+  targetHost: string;
+  targetPort: number;
+} {
+  const url = new URL(details.url);
+  return {
+    targetHost: `${url.protocol}//${url.hostname}`,
+    targetPort: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
   };
 }
 

@@ -33,7 +33,7 @@ export const pamAccountsPlugin: FastifyPluginAsyncTypebox<{
   app.route({
     ...declaredRoute(routes.createPamAccount),
     handler: async (request) => {
-      const view = catalog.createAccount(authenticate(request), request.body);
+      const view = await catalog.createAccount(authenticate(request), request.body);
       const { account } = view;
       request.log.info(
         { accountId: account.id, path: account.path, resourceId: account.resourceId },

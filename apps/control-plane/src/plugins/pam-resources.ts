@@ -28,7 +28,7 @@ export const pamResourcesPlugin: FastifyPluginAsyncTypebox<{
   app.route({
     ...declaredRoute(routes.createPamResource),
     handler: async (request) => {
-      const resource = catalog.createResource(authenticate(request), request.body);
+      const resource = await catalog.createResource(authenticate(request), request.body);
       request.log.info(
         {
           resourceId: resource.id,

@@ -13,6 +13,7 @@ import type { CertificateAuthorities } from './certificate-authorities.ts';
 import type { GatewayTunnelClient } from './gateway-tunnel.ts';
 import type { PamGrantService } from './pam-grant-service.ts';
 import { normalizeAccountPath } from '../domain/pam-grant-path.ts';
+import { httpRoutingTarget } from '../domain/pam-connection-details.ts';
 import { relayHostForClients } from './gateway-credentials.ts';
 import { parseSessionDuration } from './pam-session-duration.ts';
 
@@ -129,8 +130,12 @@ export class PamAccessService {
       orgId: gateway.orgId,
       gatewayId: gateway.id,
       actor: { type: 'identity', id: caller.id, name: caller.name },
-      targetHost: resource.connectionDetails.host,
-      targetPort: resource.connectionDetails.port,
+      ...('url' in resource.connectionDetails
+        ? httpRoutingTarget(resource.connectionDetails)
+        : {
+            targetHost: resource.connectionDetails.host,
+            targetPort: resource.connectionDetails.port,
+          }),
       sessionId,
       resourceType: resource.resourceType,
       keyAlgorithm: cas.keyAlgorithm,
@@ -159,6 +164,7 @@ export class PamAccessService {
         ...(resource.resourceType === 'postgres'
           ? { database: resource.connectionDetails.database }
           : {}),
+        ...('url' in resource.connectionDetails ? { url: resource.connectionDetails.url } : {}),
         accountName: account.name,
         resourceName: resource.name,
       },

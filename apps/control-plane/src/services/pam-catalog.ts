@@ -1,7 +1,15 @@
 import { ConflictError, InvalidRequestError, NotFoundError } from '../domain/errors.ts';
-import { checkAccountLogin, type PamAccountLoginInput } from '../domain/pam-account-login.ts';
+import type { ConnectionTestRequest } from '@burrow/tunnel-protocol';
+import {
+  checkAccountLogin,
+  headerNameAndToken,
+  type PamAccountLogin,
+  type PamAccountLoginInput,
+} from '../domain/pam-account-login.ts';
 import {
   checkConnectionDetails,
+  httpRoutingTarget,
+  type PamConnectionDetails,
   type PamConnectionDetailsInput,
   type PamResourceType,
 } from '../domain/pam-connection-details.ts';
@@ -14,6 +22,7 @@ import { accountPath, type PamAccount, type PamAccountStore } from '../stores/pa
 import type { PamGrantStore } from '../stores/pam-grant-store.ts';
 import type { PamResource, PamResourceStore } from '../stores/pam-resource-store.ts';
 import type { PamSshCa } from './pam-ssh-ca.ts';
+import type { PamConnectionCheck } from './pam-connection-check.ts';
 
 /**
  * What PAM can reach: resources (a target behind one gateway; admins create them) and accounts
@@ -39,6 +48,7 @@ export class PamCatalog {
   readonly #grants: PamGrantStore;
   readonly #gateways: GatewayStore;
   readonly #sshCa: PamSshCa;
+  readonly #connectionCheck: PamConnectionCheck | undefined;
 
   constructor(deps: {
     resources: PamResourceStore;
@@ -46,7 +56,10 @@ export class PamCatalog {
     grants: PamGrantStore;
     gateways: GatewayStore;
     sshCa: PamSshCa;
+    /** Runs `testConnection` requests (issue 16); without it they are refused. */
+    connectionCheck?: PamConnectionCheck;
   }) {
+    this.#connectionCheck = deps.connectionCheck;
     this.#resources = deps.resources;
     this.#accounts = deps.accounts;
     this.#grants = deps.grants;
@@ -54,15 +67,17 @@ export class PamCatalog {
     this.#sshCa = deps.sshCa;
   }
 
-  createResource(
+  async createResource(
     caller: Identity,
     input: {
       name: string;
       resourceType: PamResourceType;
       gatewayId: string;
       connectionDetails: PamConnectionDetailsInput;
+      /** Check the target through the gateway first (see pam-connection-check.ts). */
+      testConnection?: boolean | undefined;
     },
-  ): PamResource {
+  ): Promise<PamResource> {
     authorize(caller, 'pam.inventory.manage');
     const connectionDetails = checkConnectionDetails(input.resourceType, input.connectionDetails);
     const gateway = this.#gateways.get(input.gatewayId);
@@ -72,14 +87,47 @@ export class PamCatalog {
     if (this.#resources.findByName(caller.orgId, input.name)) {
       throw new ConflictError(`PAM resource ${input.name} already exists`);
     }
+    if (input.testConnection) {
+      await this.#check(
+        input.gatewayId,
+        input.resourceType,
+        connectionDetails,
+        resourceReachability(input.resourceType, connectionDetails),
+        `resource ${input.name}`,
+        false,
+      );
+    }
     return this.#resources.create({
       orgId: caller.orgId,
       name: input.name,
       gatewayId: input.gatewayId,
-      ...(input.resourceType === 'ssh'
-        ? { resourceType: 'ssh', connectionDetails }
-        : { resourceType: 'postgres', connectionDetails }),
+      resourceType: input.resourceType,
+      connectionDetails,
     } as Parameters<PamResourceStore['create']>[0]);
+  }
+
+  async #check(
+    gatewayId: string,
+    resourceType: PamResourceType,
+    details: PamConnectionDetails,
+    request: ConnectionTestRequest,
+    what: string,
+    withCredentials = true,
+  ): Promise<void> {
+    if (!this.#connectionCheck) {
+      throw new InvalidRequestError('testConnection is not available on this control plane');
+    }
+    const target =
+      'url' in details
+        ? httpRoutingTarget(details)
+        : { targetHost: details.host, targetPort: details.port };
+    await this.#connectionCheck.run(
+      gatewayId,
+      target,
+      request,
+      `${resourceType} ${what}`,
+      withCredentials,
+    );
   }
 
   /** Resources name internal hosts and ports: inventory readers only (admin, auditor). */
@@ -88,7 +136,7 @@ export class PamCatalog {
     return this.#resources.list(caller.orgId);
   }
 
-  createAccount(
+  async createAccount(
     caller: Identity,
     input: {
       resourceId: string;
@@ -96,8 +144,10 @@ export class PamCatalog {
       folderPath?: string | undefined;
       credentials: PamAccountLoginInput & { username: string };
       policyRules?: PamPolicyRules | undefined;
+      /** Log in through the gateway first (see pam-connection-check.ts). */
+      testConnection?: boolean | undefined;
     },
-  ): PamAccountView {
+  ): Promise<PamAccountView> {
     authorize(caller, 'pam.inventory.manage');
     const { resourceId, name, credentials } = input;
     const folderPath = input.folderPath ?? '';
@@ -105,11 +155,20 @@ export class PamCatalog {
     if (!resource || resource.orgId !== caller.orgId) {
       throw new NotFoundError(`PAM resource ${resourceId} not found`);
     }
-    const login = checkAccountLogin(resource.resourceType, credentials);
+    const login = checkAccountLogin(resource.resourceType, credentials, credentials.username);
     const policyRules = this.#policyRules(resource, input.policyRules);
     const path = accountPath(folderPath, name);
     if (this.#accounts.findByPath(caller.orgId, path)) {
       throw new ConflictError(`PAM account ${path} already exists`);
+    }
+    if (input.testConnection) {
+      await this.#check(
+        resource.gatewayId,
+        resource.resourceType,
+        resource.connectionDetails,
+        accountLoginTest(resource, credentials.username, login),
+        `account ${path}`,
+      );
     }
     const account = this.#accounts.create({
       orgId: caller.orgId,
@@ -209,4 +268,65 @@ export class PamCatalog {
       resourceType: this.#resources.get(account.resourceId)?.resourceType ?? 'unknown',
     };
   }
+}
+
+/** What checking a new resource means: can the gateway reach it (no credentials yet). */
+function resourceReachability(
+  resourceType: PamResourceType,
+  details: PamConnectionDetails,
+): ConnectionTestRequest {
+  if ('url' in details && resourceType === 'http') {
+    return { mode: 'http', url: details.testPath ?? '/', ...tlsOf(details) };
+  }
+  // A Kubernetes API answers /api without a token with 401: reachable is all a resource can show.
+  return { mode: 'tcp' };
+}
+
+/** What checking a new account means: logging in with its credentials. */
+function accountLoginTest(
+  resource: PamResource,
+  username: string,
+  login: PamAccountLogin,
+): ConnectionTestRequest {
+  const details = resource.connectionDetails;
+  if (resource.resourceType === 'postgres' && 'database' in details) {
+    return {
+      mode: 'sql',
+      dialect: 'postgres',
+      username,
+      password: login.secret,
+      database: details.database,
+      sslEnabled: details.sslEnabled ?? false,
+      sslRejectUnauthorized: details.sslRejectUnauthorized ?? true,
+      ...(details.sslCertificate ? { sslCertificate: details.sslCertificate } : {}),
+    };
+  }
+  if (resource.resourceType === 'kubernetes' && 'url' in details) {
+    return { mode: 'kubernetes', token: login.secret, ...tlsOf(details) };
+  }
+  if (resource.resourceType === 'http' && 'url' in details) {
+    const header =
+      login.authMethod === 'header'
+        ? (() => {
+            const { headerName, token } = headerNameAndToken(login.secret);
+            return { [headerName]: token };
+          })()
+        : login.authMethod === 'bearer'
+          ? { Authorization: `Bearer ${login.secret}` }
+          : {
+              Authorization: `Basic ${Buffer.from(`${username}:${login.secret}`).toString('base64')}`,
+            };
+    return { mode: 'http', url: details.testPath ?? '/', headers: header, ...tlsOf(details) };
+  }
+  // ssh: the gateway's connection test has no ssh login yet; reachability only.
+  return { mode: 'tcp' };
+}
+
+function tlsOf(details: { sslRejectUnauthorized?: boolean; sslCertificate?: string }) {
+  return {
+    ...(details.sslRejectUnauthorized !== undefined
+      ? { sslRejectUnauthorized: details.sslRejectUnauthorized }
+      : {}),
+    ...(details.sslCertificate ? { sslCertificate: details.sslCertificate } : {}),
+  };
 }

@@ -2,11 +2,16 @@ import { ForbiddenError, GoneError, NotFoundError } from '../domain/errors.ts';
 import { authorize, can } from '../domain/permissions.ts';
 import type { GatewayStore } from '../stores/gateway-store.ts';
 import type { Identity } from '../stores/identity-store.ts';
-import type { PamSshAuthMethod } from '../domain/pam-account-login.ts';
+import { headerNameAndToken, type PamSshAuthMethod } from '../domain/pam-account-login.ts';
+import type { PamPostgresConnectionDetails } from '../domain/pam-connection-details.ts';
 import type { PamPolicyRules } from '../domain/pam-policy-rules.ts';
 import type { PamAccount, PamAccountStore } from '../stores/pam-account-store.ts';
 import type { PamRecordingStore } from '../stores/pam-recording-store.ts';
-import type { PamResourceStore, PamSshResource } from '../stores/pam-resource-store.ts';
+import type {
+  PamHttpResource,
+  PamResourceStore,
+  PamSshResource,
+} from '../stores/pam-resource-store.ts';
 import type { PamSshCa } from './pam-ssh-ca.ts';
 import {
   sessionStatus,
@@ -53,7 +58,29 @@ export interface PamSshTargetCredentials {
   hostCertificateAuthorities?: string[];
 }
 
-export type PamTargetCredentials = PamPostgresTargetCredentials | PamSshTargetCredentials;
+/** http (a web application) and kubernetes (platform-api PamHttpCredentials / PamKubernetesCredentials). */
+export type PamHttpTargetCredentials =
+  | {
+      url: string;
+      authMethod: 'basic' | 'bearer' | 'header';
+      username?: string;
+      password?: string;
+      token?: string;
+      headerName?: string;
+      sslRejectUnauthorized: boolean;
+      sslCertificate?: string;
+    }
+  | {
+      url: string;
+      authMethod: 'service-account-token';
+      serviceAccountToken: string;
+      serviceAccountName?: string;
+      sslRejectUnauthorized: boolean;
+      sslCertificate?: string;
+    };
+
+export type PamTargetCredentials =
+  PamPostgresTargetCredentials | PamSshTargetCredentials | PamHttpTargetCredentials;
 
 export class PamSessionService {
   readonly #sessions: PamSessionStore;
@@ -108,7 +135,13 @@ export class PamSessionService {
         ...(account.policyRules ? { policyRules: account.policyRules } : {}),
       };
     }
-    const details = resource.connectionDetails;
+    if (resource.resourceType === 'http' || resource.resourceType === 'kubernetes') {
+      return {
+        session,
+        credentials: httpCredentials(account, resource as PamHttpResource, secret),
+      };
+    }
+    const details = resource.connectionDetails as PamPostgresConnectionDetails;
     return {
       session,
       credentials: {
@@ -149,7 +182,7 @@ export class PamSessionService {
       host,
       port,
       username: account.username,
-      authMethod,
+      authMethod: authMethod as PamSshAuthMethod,
       ...login,
       ...(hostKeys?.length ? { hostKeys } : {}),
       ...(hostCertificateAuthorities?.length ? { hostCertificateAuthorities } : {}),
@@ -217,4 +250,34 @@ export class PamSessionService {
     const gateway = this.#gateways.get(session.gatewayId);
     return gateway !== undefined && gateway.identityId === caller.id;
   }
+}
+
+/** The credentials answer of an http or kubernetes account (issue 16). */
+function httpCredentials(
+  account: PamAccount,
+  resource: PamHttpResource,
+  secret: string,
+): PamHttpTargetCredentials {
+  const { url, sslRejectUnauthorized, sslCertificate } = resource.connectionDetails;
+  const tls = {
+    sslRejectUnauthorized: sslRejectUnauthorized ?? true,
+    ...(sslCertificate ? { sslCertificate } : {}),
+  };
+  if (resource.resourceType === 'kubernetes') {
+    return {
+      url,
+      authMethod: 'service-account-token',
+      serviceAccountToken: secret,
+      serviceAccountName: account.username,
+      ...tls,
+    };
+  }
+  if (account.authMethod === 'header') {
+    const { headerName, token } = headerNameAndToken(secret);
+    return { url, authMethod: 'header', username: account.username, headerName, token, ...tls };
+  }
+  if (account.authMethod === 'bearer') {
+    return { url, authMethod: 'bearer', username: account.username, token: secret, ...tls };
+  }
+  return { url, authMethod: 'basic', username: account.username, password: secret, ...tls };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Db } from '../db/database.ts';
-import type { PamAccountLogin, PamSshAuthMethod } from '../domain/pam-account-login.ts';
+import type { PamAccountAuthMethod, PamAccountLogin } from '../domain/pam-account-login.ts';
 import type { PamPolicyRules } from '../domain/pam-policy-rules.ts';
 
 /**
@@ -25,8 +25,8 @@ export interface PamAccount {
   folderPath: string;
   path: string;
   username: string;
-  /** ssh accounts; undefined for postgres (a password). */
-  authMethod: PamSshAuthMethod | undefined;
+  /** ssh, http and kubernetes accounts; undefined for postgres (a password). */
+  authMethod: PamAccountAuthMethod | undefined;
   policyRules: PamPolicyRules | undefined;
   createdAt: number;
 }
@@ -46,13 +46,17 @@ interface PamAccountRow {
 }
 
 /** The sealed secret's associated data names what it is. */
-function secretLabel(accountId: string, authMethod: PamSshAuthMethod | undefined): string {
+function secretLabel(accountId: string, authMethod: PamAccountAuthMethod | undefined): string {
   const kind =
     authMethod === 'public-key'
       ? 'private-key'
       : authMethod === 'certificate'
         ? 'certificate'
-        : 'password';
+        : authMethod === 'bearer' || authMethod === 'service-account-token'
+          ? 'token'
+          : authMethod === 'header'
+            ? 'header'
+            : 'password';
   return `pam-account:${accountId}:${kind}`;
 }
 
@@ -166,7 +170,10 @@ export class PamAccountStore {
       )
       .get(id);
     if (!row) return undefined;
-    const label = secretLabel(id, (row.auth_method ?? undefined) as PamSshAuthMethod | undefined);
+    const label = secretLabel(
+      id,
+      (row.auth_method ?? undefined) as PamAccountAuthMethod | undefined,
+    );
     return this.#secretBox.open(row.password_sealed, label).toString('utf8');
   }
 
@@ -187,7 +194,7 @@ function toAccount(row: PamAccountRow): PamAccount {
     folderPath: row.folder_path,
     path: row.path,
     username: row.username,
-    authMethod: (row.auth_method ?? undefined) as PamSshAuthMethod | undefined,
+    authMethod: (row.auth_method ?? undefined) as PamAccountAuthMethod | undefined,
     policyRules: row.policy_rules ? (JSON.parse(row.policy_rules) as PamPolicyRules) : undefined,
     createdAt: row.created_at,
   };

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import type {
   PamConnectionDetails,
+  PamHttpConnectionDetails,
   PamPostgresConnectionDetails,
   PamResourceType,
   PamSshConnectionDetails,
 } from '../domain/pam-connection-details.ts';
 
 /**
- * PAM resources: a target (`postgres` or `ssh`) reachable through one gateway. The connection
+ * PAM resources: a target (`postgres`, `ssh`, `http` or `kubernetes`) reachable through one gateway. The connection
  * details hold no secret (credentials live on accounts); an ssh resource's pinned host keys and
  * host CAs are public keys.
  *
@@ -16,7 +17,7 @@ import type {
  *   const resource = store.create({ orgId, name: 'orders-db', resourceType: 'postgres', gatewayId,
  *     connectionDetails: { host: 'db.internal', port: 5432, database: 'orders' } });
  */
-export type PamResource = PamPostgresResource | PamSshResource;
+export type PamResource = PamPostgresResource | PamSshResource | PamHttpResource;
 
 interface PamResourceBase {
   id: string;
@@ -36,8 +37,16 @@ export interface PamSshResource extends PamResourceBase {
   connectionDetails: PamSshConnectionDetails;
 }
 
+/** A web application (`http`) or a Kubernetes API server (`kubernetes`), issue 16. */
+export interface PamHttpResource extends PamResourceBase {
+  resourceType: 'http' | 'kubernetes';
+  connectionDetails: PamHttpConnectionDetails;
+}
+
 export type NewPamResource =
-  Omit<PamPostgresResource, 'id' | 'createdAt'> | Omit<PamSshResource, 'id' | 'createdAt'>;
+  | Omit<PamPostgresResource, 'id' | 'createdAt'>
+  | Omit<PamSshResource, 'id' | 'createdAt'>
+  | Omit<PamHttpResource, 'id' | 'createdAt'>;
 
 interface PamResourceRow {
   id: string;

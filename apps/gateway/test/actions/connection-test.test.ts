@@ -9,12 +9,9 @@ import { ALPN } from '@burrow/tunnel-protocol';
 import { createConnectionTestHandler } from '../../src/actions/connection-test.ts';
 import { InnerTlsServer } from '../../src/tunnel/inner-tls-server.ts';
 import { requestConnectionTest } from '../helpers/connection-test-client.ts';
-import {
-  startKubernetesApiTarget,
-  type KubernetesApiTarget,
-} from '../helpers/kubernetes-api-target.ts';
+import { startKubernetesApiTarget, type KubernetesApiTarget } from '@burrow/test-support';
 import { captureLogs, type CapturedLogger } from '../helpers/log-capture.ts';
-import { startNginx, type NginxTarget } from '../helpers/nginx-target.ts';
+import { startNginx, type NginxTarget } from '@burrow/test-support';
 import {
   GATEWAY_ID,
   createGatewayPki,

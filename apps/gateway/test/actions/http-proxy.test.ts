@@ -28,7 +28,7 @@ import {
   startHttpTestTarget,
   type HttpTestTarget,
 } from '../helpers/http-test-target.ts';
-import { startNginx, type NginxTarget } from '../helpers/nginx-target.ts';
+import { startNginx, type NginxTarget } from '@burrow/test-support';
 import {
   GATEWAY_ID,
   createGatewayPki,

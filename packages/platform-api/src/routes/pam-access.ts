@@ -21,6 +21,8 @@ export const PamAccessGrant = Type.Object({
     username: Type.Optional(Type.String()),
     /** postgres resources only. */
     database: Type.Optional(Type.String()),
+    /** http and kubernetes resources: the target's origin (what the local listener stands for). */
+    url: Type.Optional(Type.String()),
     accountName: Type.Optional(Type.String()),
     resourceName: Type.Optional(Type.String()),
   }),

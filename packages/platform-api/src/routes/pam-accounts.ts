@@ -5,6 +5,7 @@ import {
   PamAccountJson,
   PamFolderPath,
   PamName,
+  PamAccountAuthMethod,
   PamPolicyRulesJson,
   PamSshAuthMethod,
 } from '../schemas/pam.ts';
@@ -21,6 +22,11 @@ import {
  *        public-key, neither for certificate (the gateway gets a key pair and a certificate of
  *        the organization's PAM SSH CA per session: pam-ssh-ca.ts); policyRules' patterns must
  *        compile as JavaScript RegExp (400 naming the pattern's index)
+ *        {resourceId, name, folderPath?, credentials:{username, authMethod:"basic"|"bearer"|
+ *         "header", password? (basic), token? (bearer, header), headerName? (header)}}  (http)
+ *        {resourceId, name, folderPath?, credentials:{username (the service account's name),
+ *         authMethod?:"service-account-token", token}}                                (kubernetes)
+ *        testConnection?: true → logged in through the gateway first (400 on failure)
  *   GET  /api/v1/pam/accounts → {accounts:[…]}: every account (admin, auditor), or the accounts
  *        the caller's grants cover (member: what it may open)
  *   PATCH /api/v1/pam/accounts/:accountId (admin) {credentials?:{password?, authMethod?,
@@ -45,8 +51,12 @@ export const createPamAccount = defineRoute({
     folderPath: Type.Optional(PamFolderPath),
     credentials: Type.Object({
       username: Type.String({ minLength: 1, maxLength: 63 }),
-      /** ssh only (required there). */
-      authMethod: Type.Optional(PamSshAuthMethod),
+      /** ssh (password|public-key|certificate), http (basic|bearer|header), kubernetes. */
+      authMethod: Type.Optional(PamAccountAuthMethod),
+      /** http bearer / header: the token (header: the header's value); kubernetes: the SA token. */
+      token: Type.Optional(PamAccountPassword),
+      /** http header: the header's name (`X-Api-Key`). */
+      headerName: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
       /** postgres; ssh with authMethod password. */
       password: Type.Optional(PamAccountPassword),
       /** ssh with authMethod public-key. */
@@ -54,6 +64,12 @@ export const createPamAccount = defineRoute({
     }),
     /** ssh only. */
     policyRules: Type.Optional(PamPolicyRulesJson),
+    /**
+     * Burrow's own: log in through the gateway first (infisical-connection-test: postgres login,
+     * http GET with the credential, Kubernetes GET /api); refused with 400 saying "unreachable"
+     * or "wrong credentials" and nothing saved when it fails.
+     */
+    testConnection: Type.Optional(Type.Boolean()),
   }),
   response: {
     200: Type.Object({ account: PamAccountJson }),

@@ -3,6 +3,7 @@ import { defineRoute } from '../define-route.ts';
 import { ErrorResponseRef, errorResponses, Uuid } from '../schemas/common.ts';
 import {
   PamConnectionDetailsJson,
+  PamHttpConnectionDetailsJson,
   PamName,
   PamResourceJson,
   PamResourceType,
@@ -17,6 +18,10 @@ import {
  *        {name, resourceType:"ssh", gatewayId, connectionDetails:{host, port, hostKeys?:[…],
  *         hostCertificateAuthorities?:[…]}} → {resource}; at least one of hostKeys /
  *         hostCertificateAuthorities, every entry an OpenSSH public key line (400 otherwise)
+ *        {name, resourceType:"http"|"kubernetes", gatewayId, connectionDetails:{url:"https://…",
+ *         testPath? (http), sslRejectUnauthorized?, sslCertificate?}} → {resource}   (issue 16)
+ *        testConnection?: true → the gateway checks the target first (infisical-connection-test:
+ *         tcp connect, http GET of the url); 400 "… unreachable …" and nothing saved on failure
  *   GET  /api/v1/pam/resources (admin, auditor) → {resources:[…]}
  * The body's connectionDetails is one object holding either type's fields; the control plane
  * checks them against the resourceType (400 naming the field).
@@ -34,8 +39,17 @@ export const createPamResource = defineRoute({
     connectionDetails: Type.Object({
       ...PamSshConnectionDetailsJson.properties,
       ...PamConnectionDetailsJson.properties,
+      host: Type.Optional(PamConnectionDetailsJson.properties.host),
+      port: Type.Optional(PamConnectionDetailsJson.properties.port),
       database: Type.Optional(PamConnectionDetailsJson.properties.database),
+      url: Type.Optional(PamHttpConnectionDetailsJson.properties.url),
+      testPath: PamHttpConnectionDetailsJson.properties.testPath,
     }),
+    /**
+     * Burrow's own: check the target through its gateway (infisical-connection-test) before
+     * saving; a target the gateway cannot reach is refused (400 saying so).
+     */
+    testConnection: Type.Optional(Type.Boolean()),
   }),
   response: {
     200: Type.Object({ resource: PamResourceJson }),

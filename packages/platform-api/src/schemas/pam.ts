@@ -45,8 +45,43 @@ export const PamSshConnectionDetailsJson = Type.Object({
   hostCertificateAuthorities: Type.Optional(Type.Array(SshPublicKeyLineJson, { maxItems: 32 })),
 });
 
+/**
+ * The connection details of an `http` resource (a web application) or a `kubernetes` resource
+ * (its API server), issue 16: the origin (`https://app.internal:8443`; no path) and how its TLS is
+ * checked (verified unless sslRejectUnauthorized is false; sslCertificate = trust anchors, PEM).
+ */
+export const PamHttpConnectionDetailsJson = Type.Object({
+  url: Type.String({ minLength: 1, maxLength: 2048, pattern: '^[hH][tT][tT][pP][sS]?://' }),
+  /**
+   * http: the path the connection test GETs (testConnection) — with an account's credential, one
+   * that needs a login, so that a wrong credential shows (default "/").
+   */
+  testPath: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, pattern: '^/' })),
+  sslRejectUnauthorized: Type.Optional(Type.Boolean()),
+  sslCertificate: Type.Optional(Type.String({ maxLength: 65536 })),
+});
+
 /** The resource types Burrow's control plane stores. */
-export const PamResourceType = Type.Union([Type.Literal('postgres'), Type.Literal('ssh')]);
+export const PamResourceType = Type.Union([
+  Type.Literal('postgres'),
+  Type.Literal('ssh'),
+  Type.Literal('http'),
+  Type.Literal('kubernetes'),
+]);
+
+/**
+ * How the gateway logs in to an account's target: ssh (password, public-key, certificate), http
+ * (basic, bearer, header) and kubernetes (service-account-token).
+ */
+export const PamAccountAuthMethod = Type.Union([
+  Type.Literal('password'),
+  Type.Literal('public-key'),
+  Type.Literal('certificate'),
+  Type.Literal('basic'),
+  Type.Literal('bearer'),
+  Type.Literal('header'),
+  Type.Literal('service-account-token'),
+]);
 
 /** How the gateway logs in to an SSH target (reference §8.3). */
 export const PamSshAuthMethod = Type.Union([
@@ -76,7 +111,11 @@ export const PamResourceJson = Type.Object({
   resourceType: Type.String(),
   gatewayId: Type.String(),
   /** {host, port, database, ssl…} for postgres; {host, port, hostKeys?, hostCertificateAuthorities?} for ssh. */
-  connectionDetails: Type.Union([PamConnectionDetailsJson, PamSshConnectionDetailsJson]),
+  connectionDetails: Type.Union([
+    PamConnectionDetailsJson,
+    PamSshConnectionDetailsJson,
+    PamHttpConnectionDetailsJson,
+  ]),
   createdAt: Type.String(),
 });
 
@@ -88,8 +127,8 @@ export const PamAccountJson = Type.Object({
   resourceId: Type.String(),
   resourceType: Type.String(),
   username: Type.String(),
-  /** ssh accounts: how the gateway logs in (the secret itself is never answered). */
-  authMethod: Type.Optional(PamSshAuthMethod),
+  /** ssh, http and kubernetes accounts: how the gateway logs in (the secret is never answered). */
+  authMethod: Type.Optional(PamAccountAuthMethod),
   policyRules: Type.Optional(PamPolicyRulesJson),
   createdAt: Type.String(),
 });

@@ -27,12 +27,9 @@ import {
   type FakePamControlPlane,
 } from '../../helpers/fake-pam-control-plane.ts';
 import { startHttpTestTarget, type HttpTestTarget } from '../../helpers/http-test-target.ts';
-import {
-  startKubernetesApiTarget,
-  type KubernetesApiTarget,
-} from '../../helpers/kubernetes-api-target.ts';
+import { startKubernetesApiTarget, type KubernetesApiTarget } from '@burrow/test-support';
 import { captureLogs, type CapturedLogger } from '../../helpers/log-capture.ts';
-import { startNginx, type NginxTarget } from '../../helpers/nginx-target.ts';
+import { startNginx, type NginxTarget } from '@burrow/test-support';
 import { callOnce, openPamTunnel, type PamTunnel } from '../../helpers/pam-tunnel.ts';
 import {
   GATEWAY_ID,

@@ -8,7 +8,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, processExited, waitForPort } from '@burrow/test-support';
+import { freePort } from './free-port.ts';
+import { processExited } from './process-state.ts';
+import { waitForPort } from './wait-for-port.ts';
 
 export const NGINX_BINARY = '/usr/sbin/nginx';
 

@@ -14,7 +14,7 @@
 import https from 'node:https';
 import type http from 'node:http';
 import type net from 'node:net';
-import { createSelfSignedCertificate } from '@burrow/test-support';
+import { createSelfSignedCertificate } from './self-signed-certificate.ts';
 import { WebSocketServer } from 'ws';
 
 export interface KubernetesApiTarget {
