@@ -19,6 +19,9 @@ command -v systemd-analyze >/dev/null || missing+=(systemd)
 # their own instance (own config, pid file, loopback port). On a host with systemd, Debian's package
 # also starts its default site on :80 (`systemctl disable --now nginx` if unwanted).
 [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+# kubectl: the real client of the PAM Kubernetes tests. Debian's kubernetes-client (1.20) speaks
+# SPDY for `kubectl exec`; the tests' API server speaks the WebSocket exec of kubectl >= 1.30.
+command -v kubectl >/dev/null || missing+=(kubernetes-client)
 # stunnel: the outer and inner TLS of the bench's openssh-openssl comparison path (pnpm bench).
 command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || missing+=(stunnel4)
 # asciinema: the independent player of the SSH recordings' asciicast export (asciinema cat); tmux
