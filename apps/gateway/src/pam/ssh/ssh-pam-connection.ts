@@ -90,6 +90,8 @@ export class SshPamConnection implements PamConnection {
   /** Open person channels with a stderr, for notices and the end-of-session message. */
   private readonly channels = new Set<ServerChannel>();
   private readonly pendingNotices: string[] = [];
+  /** The recorder of each open person channel, once its target channel is being set up. */
+  private readonly recorders = new Map<ServerChannel, SshChannelRecorder>();
   private handshakeTimer: NodeJS.Timeout | undefined;
   private ending = false;
 
@@ -122,16 +124,23 @@ export class SshPamConnection implements PamConnection {
   terminate(reason: string): void {
     if (this.ending) return;
     this.ending = true;
-    const closing = [...this.channels].map((channel) => {
+    const text = Buffer.from(`\r\nburrow: ${reason}\r\n`);
+    const closing = [...this.channels].map(async (channel) => {
       const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
-      writeQuietly(channel.stderr, `\r\nburrow: ${reason}\r\n`);
+      // The gateway's own words are recorded like the target's (best effort: the recording may be
+      // why the connection ends).
+      await this.recorders
+        .get(channel)
+        ?.output(text, 'stderr')
+        .catch(() => undefined);
+      writeQuietly(channel.stderr, text);
       try {
         channel.exit(GATEWAY_FAILURE_EXIT);
       } catch {
         // already closed
       }
       channel.end();
-      return closed;
+      await closed;
     });
     this.targetClient?.end();
     // The person's ssh gets the message and the exit status before the connection goes.
@@ -260,8 +269,10 @@ export class SshPamConnection implements PamConnection {
     if (!channel) return;
     channel.pause();
     this.channels.add(channel);
-    channel.once('close', () => this.channels.delete(channel));
-    this.flushNotices();
+    channel.once('close', () => {
+      this.channels.delete(channel);
+      this.recorders.delete(channel);
+    });
     const refuse = (reason: string): void => {
       writeQuietly(channel.stderr, `burrow: ${reason}\r\n`);
       channel.exit(GATEWAY_FAILURE_EXIT);
@@ -284,6 +295,8 @@ export class SshPamConnection implements PamConnection {
       this.context.nextChannelId(),
       type,
     );
+    this.recorders.set(channel, recorder);
+    this.flushNotices();
     try {
       if (request.pty && type !== 'sftp') {
         await recorder.event('pty', {
@@ -437,11 +450,20 @@ export class SshPamConnection implements PamConnection {
     this.flushNotices();
   }
 
+  /** Notices go to the first channel with a recording: recorded (as `notice` and output), then shown. */
   private flushNotices(): void {
-    const channel = [...this.channels][0];
-    if (!channel) return;
+    const entry = [...this.recorders.entries()].find(([channel]) => this.channels.has(channel));
+    if (!entry) return;
+    const [channel, recorder] = entry;
     for (const message of this.pendingNotices.splice(0)) {
-      writeQuietly(channel.stderr, `burrow: ${message}\r\n`);
+      const text = Buffer.from(`burrow: ${message}\r\n`);
+      void recorder
+        .event('notice', { message })
+        .then(() => recorder.output(text, 'stderr'))
+        .then(
+          () => writeQuietly(channel.stderr, text),
+          (error: unknown) => this.failClosed(error),
+        );
     }
   }
 
@@ -545,7 +567,7 @@ function writeWithBackpressure(stream: Writable, data: Buffer): Promise<void> {
   });
 }
 
-function writeQuietly(stream: Writable, text: string): void {
+function writeQuietly(stream: Writable, text: string | Buffer): void {
   if (stream.destroyed || stream.writableEnded) return;
   try {
     stream.write(text);

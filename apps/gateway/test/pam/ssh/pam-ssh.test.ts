@@ -62,6 +62,7 @@ interface SshEvent {
   direction?: string;
   cols?: number;
   rows?: number;
+  message?: string;
 }
 
 let dir: string;
@@ -483,7 +484,11 @@ test('agent forwarding, -L and -R forwarding are refused with a message; the tar
       /burrow: port forwarding to 127\.0\.0\.1:\d+ \(-L\) is refused by the Burrow gateway/,
     ),
   });
-  await endAndCollect(session);
+  // What the person was told is in the recording too.
+  const events = await endAndCollect(session);
+  const notices = events.filter((e) => e.eventType === 'notice').map((e) => e.message);
+  expect(notices).toContain('agent forwarding (-A) is refused by the Burrow gateway');
+  expect(notices).toContainEqual(expect.stringMatching(/^port forwarding to .* \(-L\) is refused/));
 });
 
 test('a target that refuses the account (wrong password) gives a clear message; an admin cancellation ends a live shell with its reason', async () => {
@@ -513,6 +518,9 @@ test('a target that refuses the account (wrong password) gives a clear message; 
   expect(await exited).toBe(255);
   expect(stdout + stderr).toContain(`burrow: the PAM session ${session.sessionId} was cancelled`);
   expect(decoded(events, 'output', 'terminal')).toContain('live-6');
+  expect(decoded(events, 'output', 'terminal')).toContain(
+    `burrow: the PAM session ${session.sessionId} was cancelled`,
+  );
 });
 
 test('a session without activity for the idle timeout is ended, the live shell told why', async () => {
