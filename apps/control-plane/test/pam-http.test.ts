@@ -85,7 +85,10 @@ describe('http and kubernetes resources and accounts', () => {
     for (const [details, message] of [
       [{ url: 'https://intranet.internal/app' }, /must be an http\(s\) origin/],
       [{ url: 'https://user:pw@intranet.internal' }, /must be an http\(s\) origin/],
-      [{ url: 'https://x.internal', host: 'x', port: 1 }, /host, port are not a setting of a http resource/],
+      [
+        { url: 'https://x.internal', host: 'x', port: 1 },
+        /host, port are not a setting of a http resource/,
+      ],
       [{}, /connectionDetails.url is required/],
     ] as const) {
       const res = await call(admin.token, 'POST', '/api/v1/pam/resources', {
