@@ -39,7 +39,10 @@ export interface FakePamControlPlane {
   readonly apiUrl: string;
   readonly key: Buffer;
   /** Session -> credentials (postgres, ssh, or any other type's object), or an HTTP status. */
-  readonly sessions: Map<string, FakeCredentials | FakeSshCredentials | Record<string, unknown> | number>;
+  readonly sessions: Map<
+    string,
+    FakeCredentials | FakeSshCredentials | Record<string, unknown> | number
+  >;
   /** Session -> the answer's top-level policyRules. */
   readonly policyRules: Map<string, unknown>;
   /** Stored events per session, in order (event batches by offset, then chunks by index). */
