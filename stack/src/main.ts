@@ -117,6 +117,10 @@ function statusScreen(
     rows.push(
       `  ${'demo PostgreSQL'.padEnd(24)} pid ${String(pamDemo.postgres.pid).padEnd(8)} log ${pamDemo.postgres.logFile}`,
     );
+  if (pamDemo.sshd)
+    rows.push(
+      `  ${'demo sshd'.padEnd(24)} pid ${String(pamDemo.sshd.pid).padEnd(8)} 127.0.0.1:${pamDemo.sshd.port}`,
+    );
   const recordings = [...stack.gateways.values()].map(
     (g) => `  PAM recordings of gateway ${g.name}: ${g.recordingDir}`,
   );

@@ -88,3 +88,72 @@ export async function getPamSession(
   const { session } = await api.call(routes.getPamSession, { params: { sessionId } });
   return session as PamSessionRecord;
 }
+
+/** An ssh target: where it is and its pinned host keys (`ssh-ed25519 AAAA…` lines). */
+export async function createSshResource(
+  api: PlatformClient,
+  resource: {
+    name: string;
+    gatewayId: string;
+    host: string;
+    port: number;
+    hostKeys?: string[];
+    hostCertificateAuthorities?: string[];
+  },
+): Promise<PamResource> {
+  const { resource: created } = await api.call(routes.createPamResource, {
+    body: {
+      name: resource.name,
+      resourceType: 'ssh',
+      gatewayId: resource.gatewayId,
+      connectionDetails: {
+        host: resource.host,
+        port: resource.port,
+        ...(resource.hostKeys ? { hostKeys: resource.hostKeys } : {}),
+        ...(resource.hostCertificateAuthorities
+          ? { hostCertificateAuthorities: resource.hostCertificateAuthorities }
+          : {}),
+      },
+    },
+  });
+  return created;
+}
+
+/** How the gateway logs in to an ssh account's target. */
+export type SshAccountLogin =
+  | { authMethod: 'password'; password: string }
+  | { authMethod: 'public-key'; privateKey: string }
+  | { authMethod: 'certificate' };
+
+/** An ssh account (its password or key kept encrypted by the control plane). */
+export async function createSshAccount(
+  api: PlatformClient,
+  account: {
+    resourceId: string;
+    name: string;
+    folderPath?: string;
+    username: string;
+    login: SshAccountLogin;
+    policyRules?: {
+      'command-blocking'?: { patterns: string[] };
+      'session-log-masking'?: { patterns: string[] };
+    };
+  },
+): Promise<PamAccount> {
+  const { account: created } = await api.call(routes.createPamAccount, {
+    body: {
+      resourceId: account.resourceId,
+      name: account.name,
+      ...(account.folderPath ? { folderPath: account.folderPath } : {}),
+      credentials: { username: account.username, ...account.login },
+      ...(account.policyRules ? { policyRules: account.policyRules } : {}),
+    },
+  });
+  return created;
+}
+
+/** The organization's PAM SSH user CA (`ssh-ed25519 AAAA…`), for the target's TrustedUserCAKeys. */
+export async function pamSshCaPublicKey(api: PlatformClient, accountId: string): Promise<string> {
+  const { publicKey } = await api.call(routes.pamAccountSshCaPublicKey, { params: { accountId } });
+  return publicKey;
+}

@@ -6,31 +6,37 @@ import { setUpDynamicSecretDemo } from './dynamic-secret-demo.ts';
 import type { LocalStack } from './local-stack.ts';
 import { createPamAccount, createPostgresResource, grantPamAccess } from './pam-admin.ts';
 import { createUniversalAuthIdentity } from './universal-auth-identity.ts';
+import { setUpSshDemo, type SshDemo } from './pam-ssh-demo.ts';
 import {
   findPostgresBinDir,
   findPsql,
   startPostgres,
   type PostgresServer,
+  type RunningSshd,
 } from '@burrow/test-support';
 
 /**
- * The PAM part of `burrow-stack`: when PostgreSQL is installed (initdb and psql found), a demo
- * database "orders" on a free loopback port with a SCRAM role whose random password only the
- * control plane learns, registered as resource `orders-pg` with account `prod/orders-db` behind
- * the stack's gateway, and a member identity "you" to log in with; on the same database the
- * dynamic secret `orders-ro` (dynamic-secret-demo.ts), granted to "you". Returns the lines to
- * print (the README's "Access a private PostgreSQL" and "Dynamic secrets" flows, ready to paste).
+ * The PAM part of `burrow-stack`: a member identity "you" with a grant on `prod/` to log in with,
+ * and behind the stack's gateway
+ * - when PostgreSQL is installed (initdb and psql found), a demo database "orders" on a free
+ *   loopback port with a SCRAM role whose random password only the control plane learns,
+ *   registered as resource `orders-pg` with account `prod/orders-db`;
+ * - when OpenSSH's sshd is installed, a demo sshd and account `prod/demo-shell` (pam-ssh-demo.ts).
+ * Returns the lines to print (the README's "Access a private PostgreSQL" and "Access a private
+ * Linux server over SSH" flows, ready to paste); on the same database the dynamic secret
+ * `orders-ro` (dynamic-secret-demo.ts), granted to "you" (the "Dynamic secrets" flow).
  *
- * Without PostgreSQL it says how to get it and the rest of the stack runs as before. When `signal`
- * is aborted while the server starts, the server is stopped again and the call rejects.
+ * Without either it says how to get them and the rest of the stack runs as before. When `signal`
+ * is aborted while a server starts, what was started is stopped again and the call rejects.
  *
  * @example
- *   const demo = await setUpPamDemo(stack, gatewayId);
+ *   const demo = await setUpPamDemo(stack, gatewayId, say);
  *   process.stdout.write(demo.instructions);
  *   await demo.stop();
  */
 export interface PamDemo {
   postgres?: PostgresServer;
+  sshd?: RunningSshd;
   instructions: string;
   stop(): Promise<void>;
 }
@@ -41,10 +47,75 @@ export async function setUpPamDemo(
   say: (message: string) => void,
   signal?: AbortSignal,
 ): Promise<PamDemo> {
+  const burrow = burrowOnPath()
+    ? 'burrow'
+    : `node ${path.relative(process.cwd(), BURROW_CLI) || BURROW_CLI}`;
+  const postgresDemo = await setUpPostgresDemo(stack, gatewayId, say, burrow, signal);
+  let sshDemo: SshDemo;
+  try {
+    sshDemo = await setUpSshDemo(stack, gatewayId, say, burrow, signal);
+  } catch (error) {
+    await postgresDemo.stop();
+    throw error;
+  }
+  const stop = async (): Promise<void> => {
+    await Promise.allSettled([postgresDemo.stop(), sshDemo.stop()]);
+  };
+  const servers = {
+    ...(postgresDemo.postgres ? { postgres: postgresDemo.postgres } : {}),
+    ...(sshDemo.sshd ? { sshd: sshDemo.sshd } : {}),
+  };
+  if (!servers.postgres && !servers.sshd) {
+    return { instructions: postgresDemo.instructions + sshDemo.instructions, stop };
+  }
+  try {
+    const you = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'you');
+    await grantPamAccess(stack.api, you.identityId, 'prod/');
+    const secretFile = path.join(stack.workDir, 'you-client-secret');
+    fs.writeFileSync(secretFile, `${you.clientSecret}\n`, { mode: 0o600 });
+    const configDir = path.join(stack.workDir, 'burrow-config');
+    const dynamicSecrets = servers.postgres
+      ? await setUpDynamicSecretDemo(
+          stack,
+          gatewayId,
+          servers.postgres,
+          you.identityId,
+          burrow,
+        ).catch(
+          (error: unknown) => `\nDynamic secrets demo not available: ${(error as Error).message}\n`,
+        )
+      : '';
+    return {
+      ...servers,
+      instructions: `
+Try PAM as "you", a member with a grant on prod/: log in once
+  export BURROW_CONFIG_DIR=${configDir}
+  INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=$(cat ${secretFile}) \\
+    ${burrow} login --domain ${stack.apiUrl} --client-id ${you.clientId}
+${postgresDemo.instructions}${sshDemo.instructions}
+Afterwards, the recordings:
+  ${burrow} pam sessions list                         # then: pam sessions show <session-id>
+${burrow === 'burrow' ? '' : '  (./scripts/install-cli.sh puts `burrow` on PATH)\n'}${dynamicSecrets}`,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The PostgreSQL part: the database, its resource and account; the lines to print. */
+async function setUpPostgresDemo(
+  stack: LocalStack,
+  gatewayId: string,
+  say: (message: string) => void,
+  burrow: string,
+  signal?: AbortSignal,
+): Promise<{ postgres?: PostgresServer; instructions: string; stop(): Promise<void> }> {
   if (!findPostgresBinDir() || !findPsql()) {
     return {
       instructions:
-        '\nPAM demo skipped: PostgreSQL is not installed (initdb/psql not found; apt-get install postgresql).\n',
+        '\nPAM PostgreSQL demo skipped: PostgreSQL is not installed (initdb/psql not found; apt-get install postgresql).\n',
       stop: async () => undefined,
     };
   }
@@ -69,38 +140,19 @@ export async function setUpPamDemo(
       username: 'orders_app',
       password,
     });
-    const you = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'you');
-    await grantPamAccess(stack.api, you.identityId, 'prod/');
-    const secretFile = path.join(stack.workDir, 'you-client-secret');
-    fs.writeFileSync(secretFile, `${you.clientSecret}\n`, { mode: 0o600 });
-    const configDir = path.join(stack.workDir, 'burrow-config');
-    const burrow = burrowOnPath()
-      ? 'burrow'
-      : `node ${path.relative(process.cwd(), BURROW_CLI) || BURROW_CLI}`;
-    const dynamicSecrets = await setUpDynamicSecretDemo(
-      stack,
-      gatewayId,
-      postgres,
-      you.identityId,
-      burrow,
-    );
     return {
       postgres,
       instructions: `
-Try PAM: a private PostgreSQL on 127.0.0.1:${postgres.port} whose password only the control plane knows.
-  export BURROW_CONFIG_DIR=${configDir}
-  INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=$(cat ${secretFile}) \\
-    ${burrow} login --domain ${stack.apiUrl} --client-id ${you.clientId}
+Try PAM with PostgreSQL: a private database on 127.0.0.1:${postgres.port} whose password only the control plane knows.
   ${burrow} pam access prod/orders-db --duration 1h    # prints a psql command; Ctrl-C ends the session
-  ${burrow} pam sessions list                         # then: pam sessions show <session-id>
-${burrow === 'burrow' ? '' : '  (./scripts/install-cli.sh puts `burrow` on PATH)\n'}${dynamicSecrets}`,
+`,
       stop: () => postgres.stop(),
     };
   } catch (error) {
     await postgres.stop();
     if (signal?.aborted) throw error;
     return {
-      instructions: `\nPAM demo not available: ${(error as Error).message}\n`,
+      instructions: `\nPAM PostgreSQL demo not available: ${(error as Error).message}\n`,
       stop: async () => undefined,
     };
   }

@@ -1,5 +1,10 @@
 import { humanDuration } from './duration.ts';
-import { formatRecordedEvent, terminalSafeLine } from '@burrow/session-recorder';
+import {
+  eventsToCommandLog,
+  formatRecordedEvent,
+  isTerminalRecording,
+  terminalSafeLine,
+} from '@burrow/session-recorder';
 import type {
   getPamSession,
   listGateways,
@@ -226,6 +231,17 @@ export function formatSessionDetails(session: PamSessionRecord): string {
     header.push(`WARNING  the recording is incomplete: ${terminalSafeLine(problem)}`);
   }
   if (events.length === 0) return [...header, '', 'No recorded events.'].join('\n');
+  // A terminal (SSH) session: its commands, execs, sftp operations and exits, one per line; the
+  // terminal itself replays with `export --format asciicast`.
+  if (isTerminalRecording(events)) {
+    return [
+      ...header,
+      '',
+      eventsToCommandLog(events).trimEnd() || '(no commands: only terminal output)',
+      '',
+      `Replay the terminal: burrow pam sessions export ${safe(session.id)} --format asciicast | asciinema cat -`,
+    ].join('\n');
+  }
   return [
     ...header,
     '',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { CliError } from '../src/cli-error.ts';
-import { formatSessionEventsJsonLines } from '../src/output-format.ts';
+import { formatSessionDetails, formatSessionEventsJsonLines } from '../src/output-format.ts';
 import { exportPamSession } from '../src/pam-sessions-command.ts';
 import { ControlPlaneError, type ControlPlane } from '../src/control-plane.ts';
 import type { PamSessionRecord } from '../src/output-format.ts';
@@ -115,5 +115,71 @@ describe('exportPamSession', () => {
     const error = await exportPamSession(platform, 'nope').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CliError);
     expect((error as Error).message).toBe('PAM session nope not found');
+  });
+});
+
+describe('terminal (SSH) sessions', () => {
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const SSH_EVENTS = [
+    {
+      timestamp: '2026-01-01T10:00:00.000Z',
+      eventType: 'exec',
+      channelType: 'exec',
+      channelId: 0,
+      command: 'echo hi',
+      elapsedTime: 0,
+    },
+    {
+      timestamp: '2026-01-01T10:00:00.100Z',
+      eventType: 'output',
+      channelType: 'exec',
+      channelId: 0,
+      data: b64('hi\n'),
+      elapsedTime: 0.1,
+    },
+    {
+      timestamp: '2026-01-01T10:00:00.200Z',
+      eventType: 'exit',
+      channelType: 'exec',
+      channelId: 0,
+      exitCode: 0,
+      elapsedTime: 0.2,
+    },
+  ];
+  const session: PamSessionRecord = {
+    id: 's-2',
+    status: 'ended',
+    accountPath: 'ops/web-1',
+    resourceType: 'ssh',
+    events: SSH_EVENTS,
+  };
+
+  it('asciicast v2 that starts with the header and carries the output', async () => {
+    const { platform } = platformWith({ session });
+    const { lines } = await exportPamSession(platform, 's-2', 'asciicast');
+    const [header, ...frames] = lines.split('\n').map((line) => JSON.parse(line) as unknown);
+    expect(header).toMatchObject({
+      version: 2,
+      width: 80,
+      height: 24,
+      title: 'Burrow PAM session s-2',
+    });
+    expect(frames).toEqual([[0.1, 'o', 'hi\n']]);
+  });
+
+  it('the command log', async () => {
+    const { platform } = platformWith({ session });
+    const { lines } = await exportPamSession(platform, 's-2', 'commands');
+    expect(lines).toBe(
+      '2026-01-01T10:00:00.000Z [exec#0] exec echo hi\n2026-01-01T10:00:00.200Z [exec#0] exit 0',
+    );
+  });
+
+  it('sessions show prints the command log and how to replay the terminal', () => {
+    const text = formatSessionDetails(session);
+    expect(text).toContain('Account  ops/web-1 (ssh)');
+    expect(text).toContain('2026-01-01T10:00:00.000Z [exec#0] exec echo hi');
+    expect(text).toContain('2026-01-01T10:00:00.200Z [exec#0] exit 0');
+    expect(text).toContain('burrow pam sessions export s-2 --format asciicast | asciinema cat -');
   });
 });
