@@ -142,10 +142,11 @@ export class SshPamConnection implements PamConnection {
       channel.end();
       await closed;
     });
-    this.targetClient?.end();
-    // The person's ssh gets the message and the exit status before the connection goes.
+    // The person's ssh gets the message and the exit status before the connection goes; the
+    // target is let go only then (its close would otherwise close the channels first).
     const grace = new Promise<void>((resolve) => setTimeout(resolve, TERMINATE_GRACE_MS).unref());
     void Promise.race([Promise.all(closing), grace]).then(() => {
+      this.targetClient?.end();
       this.person?.end();
       setTimeout(() => this.caller.destroy(), TERMINATE_GRACE_MS).unref();
     });
