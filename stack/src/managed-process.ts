@@ -125,13 +125,20 @@ export class ManagedProcess {
     return this.lines.slice(-count).join('\n');
   }
 
-  /** Sends `signal` to the process and waits for its exit. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  /**
+   * Sends `signal` to the process and waits for its exit; SIGKILL after `graceMs` (default
+   * STOP_GRACE_MS). A process that drains on SIGTERM gets its own drain deadline as `graceMs`,
+   * so that the test waits for its exit, not for a guess of how long the drain takes.
+   */
+  async stop(
+    signal: NodeJS.Signals = 'SIGTERM',
+    { graceMs = STOP_GRACE_MS }: { graceMs?: number } = {},
+  ): Promise<number | null> {
     if (this.running && this.pid !== undefined) {
       process.kill(this.pid, signal);
       const timer = setTimeout(() => {
         if (this.running && this.pid !== undefined) process.kill(this.pid, 'SIGKILL');
-      }, STOP_GRACE_MS);
+      }, graceMs);
       const code = await this.exited;
       clearTimeout(timer);
       return code;

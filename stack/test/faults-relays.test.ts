@@ -10,12 +10,16 @@
  *   2. black-hole gateway <-> relay-b -> both sides notice within 15 s; recover when it returns
  *   3. slowloris on relay-a's :8443 and :2222 -> other callers unaffected, memory bounded
  *   4. SIGTERM relay-b with an open stream -> it finishes; no new stream fails meanwhile
- *   5. 1,000 concurrent streams while relay-a restarts -> each completes or errors; none hangs;
- *      some of those started after the kill succeed through relay-b. The goal is >= 95 % (issue
- *      13; 500/500 in an unloaded CI run) and under load it is NOT met: the handshake burst starves
- *      the gateway's event loop, its SSH keepalive replies lag past the deadline and it drops relay-b too
- *      (gateway_not_connected / channel_open_failed at relay-b). The share is printed, not
- *      asserted, until that is fixed.
+ *   5. 1,000 streams, 25 at a time, while relay-a is killed and restarted -> none hangs; those
+ *      moving bytes through relay-a when it died fail with a clear error; >= 95 % of those started
+ *      after the kill succeed (issue 13). It used to fail under load because the gateway dropped
+ *      the surviving relay-b: its SSH keepalive counted only ping replies, which queue behind the
+ *      channel data relay-b forwards (relay-connection.ts now counts any byte, as OpenSSH does).
+ *      25 at a time, as a caller's pool would, not all at once: on a loaded 2-core machine an
+ *      open-ended burst (2,000 TLS handshakes on the callers' side alone, in this process, which
+ *      also runs the fault proxy) misses the 15 s dial deadline before the kill as much as after
+ *      it; that measures capacity, not failover. Measured at load ~15: 100 at a time gave 412/500
+ *      after the kill (441/500 before it), 25 at a time 500/500.
  *
  * The tests run in this order on one stack (each leaves both relays up for the next).
  */
@@ -26,6 +30,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   dialGateway,
   GATEWAY_DIAL_DEADLINE_MS,
+  RELAY_DRAIN_TIMEOUT_MS,
   RelayFailureMemory,
   type DialGatewayOptions,
 } from '@burrow/tunnel-protocol';
@@ -90,7 +95,7 @@ beforeAll(async () => {
   gatewayId = (await stack.waitForHealthyGateway('gateway-ha')).id;
   await waitForMetric(gatewayMetricsPort, /burrow_gateway_relay_tunnel_up\{relay="relay-b"\} 1/);
   await waitForMetric(gatewayMetricsPort, /burrow_gateway_relay_tunnel_up\{relay="relay-a"\} 1/);
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await stack?.stop();
@@ -138,6 +143,9 @@ async function routeThrough(relayName: 'relay-a' | 'relay-b'): Promise<DialGatew
   return route;
 }
 
+/** What transfer() writes, over and over (random, so nothing on the way can compress it). */
+const PAYLOAD = crypto.randomBytes(1024 * 1024);
+
 /** Writes `total` bytes through an echo stream and reads them back; resolves with the outcome. */
 function transfer(
   socket: tls.TLSSocket,
@@ -164,10 +172,10 @@ function transfer(
     socket.on('close', () =>
       settle(received < total ? `closed after ${received} bytes` : undefined),
     );
-    const chunk = crypto.randomBytes(1024 * 1024);
     let sent = 0;
     const pump = (): void => {
       while (sent < total && !socket.destroyed) {
+        const chunk = PAYLOAD.subarray(0, Math.min(PAYLOAD.length, total - sent));
         sent += chunk.length;
         if (!socket.write(chunk)) return void socket.once('drain', pump);
       }
@@ -314,37 +322,47 @@ describe('faults', () => {
         socket.write(text);
       });
     expect(await echo('before')).toBe('before');
+    const gatewayLine = gateway.process.lineCount;
     const line = relayB.process.lineCount;
-    const exited = relayB.process.stop('SIGTERM');
+    // The relay drains for up to RELAY_DRAIN_TIMEOUT_MS, then exits on its own: the test waits for
+    // that exit (an event), not for a guess (a loaded machine took longer than 5 s to get here).
+    const exited = relayB.process.stop('SIGTERM', { graceMs: RELAY_DRAIN_TIMEOUT_MS + 15_000 });
     await relayB.process.waitFor(/Draining/, 10_000, line);
     // New streams during the drain: every one succeeds (through relay-a).
     const results = await Promise.all(Array.from({ length: 10 }, () => reachable()));
     expect(results.every(Boolean)).toBe(true);
     expect(await echo('during the drain')).toBe('during the drain');
-    await gateway.process.waitFor(/relay is draining/, 10_000);
+    await gateway.process.waitFor(/"relay":"relay-b".*relay is draining/, 10_000, gatewayLine);
     socket.end();
     expect(await exited).toBe(0);
     await relayB.process.waitFor(/Drained: every stream finished/, 1_000, line);
     await startRelayB();
     await waitForMetric(gatewayMetricsPort, /burrow_gateway_relay_tunnel_up\{relay="relay-b"\} 1/);
-  }, 90_000);
+  }, 240_000);
 
-  it('1,000 concurrent streams while a relay restarts: each completes or errors, none hangs; those started after the kill go through the other relay', async () => {
+  it('1,000 streams, 25 at a time, while a relay is killed and restarted: none hangs; those in flight on it fail clearly; >= 95 % of those started after the kill succeed', async () => {
     // Callers as the control plane and the access CLI are: a relay that failed goes last for
     // 30 s (RelayFailureMemory), one deadline for the whole dial however many relays it tries,
-    // TLS sessions resumed.
+    // TLS sessions resumed. At most STREAMS_IN_FLIGHT at once, as a caller's pool would: a
+    // larger burst measures how many handshakes a starved machine completes in 15 s, not whether
+    // streams fail over (see the note at the top).
     const routes = [await routeThrough('relay-a'), await routeThrough('relay-b')].map((route) => ({
       ...route,
       sessions: {},
     }));
+    const relayAHost = routes[0]!.relayHost;
     const memory = new RelayFailureMemory();
     // Every stage of a stream has a deadline in the product: the dial GATEWAY_DIAL_DEADLINE_MS,
     // then the gateway's side (its inner handshake and the target connect, 10 s each, counted
     // from when the relay opened the channel); the 64 KiB echo then moves or fails. Past this, a
     // stream is hung: a bug.
     const HUNG_AFTER_MS = GATEWAY_DIAL_DEADLINE_MS + 15_000;
+    const STREAMS = 1_000;
+    const STREAMS_IN_FLIGHT = 25;
+    const KILL_AT = 500;
     const relayA = stack.relays.get('relay-a')!;
-    const outcomes: Promise<'ok' | 'error' | 'hung'>[] = [];
+    /** `error`: the message, or for a hung stream the stage it hung in. */
+    type Outcome = { kind: 'ok' | 'error' | 'hung'; error?: string };
     const errors = new Map<string, number>();
     const noteError = (message: string): void => {
       const key = message.replace(/\d+/g, 'N').slice(0, 80);
@@ -352,17 +370,22 @@ describe('faults', () => {
     };
     // Where each stream is, so that a hung one says which stage never ended.
     const stages: string[] = [];
-    const one = async (index: number): Promise<'ok' | 'error' | 'hung'> => {
-      const work = (async () => {
+    let killed = false;
+    /** Streams that were moving bytes through relay-a when it was killed. */
+    const inFlightOnKilled = new Set<number>();
+    const one = async (index: number): Promise<Outcome> => {
+      const work = (async (): Promise<Outcome> => {
         const preferred = [routes[index % 2]!, routes[(index + 1) % 2]!];
         const deadlineAt = Date.now() + GATEWAY_DIAL_DEADLINE_MS;
         let socket: tls.TLSSocket | undefined;
+        let through = '';
         let lastError: unknown;
         for (const route of memory.order(preferred, (r) => r.relayHost)) {
           stages[index] = `dial ${route.relayHost}`;
           try {
             socket = await dialGateway({ ...route, deadlineAt });
             memory.markWorked(route.relayHost);
+            through = route.relayHost;
             break;
           } catch (error) {
             memory.markFailed(route.relayHost);
@@ -370,17 +393,20 @@ describe('faults', () => {
           }
         }
         if (socket === undefined) {
-          noteError(`dial: ${(lastError as Error).message}`);
-          return 'error';
+          const error = `dial: ${(lastError as Error).message}`;
+          noteError(error);
+          return { kind: 'error', error };
         }
-        stages[index] = 'transfer';
+        stages[index] = `transfer ${through}`;
         const result = await transfer(socket, 64 * 1024);
-        if (result.error !== undefined) noteError(`transfer: ${result.error}`);
-        return result.error === undefined ? 'ok' : 'error';
+        if (result.error === undefined) return { kind: 'ok' };
+        const error = `transfer: ${result.error}`;
+        noteError(error);
+        return { kind: 'error', error };
       })();
       let timer: NodeJS.Timeout | undefined;
-      const hung = new Promise<'hung'>((resolve) => {
-        timer = setTimeout(() => resolve('hung'), HUNG_AFTER_MS);
+      const hung = new Promise<Outcome>((resolve) => {
+        timer = setTimeout(() => resolve({ kind: 'hung', error: stages[index] }), HUNG_AFTER_MS);
       });
       try {
         return await Promise.race([work, hung]);
@@ -389,27 +415,41 @@ describe('faults', () => {
       }
     };
     const started = Date.now();
-    const KILL_AT = 500;
-    for (let i = 0; i < 1_000; i++) {
+    const outcomes: Promise<Outcome>[] = [];
+    let restarted: Promise<void> = Promise.resolve();
+    const slots = new Set<Promise<Outcome>>();
+    for (let i = 0; i < STREAMS; i++) {
+      while (slots.size >= STREAMS_IN_FLIGHT) await Promise.race(slots);
       if (i === KILL_AT) {
-        void relayA.process.stop('SIGKILL').then(() => startRelayA());
+        stages.forEach((stage, index) => {
+          if (stage === `transfer ${relayAHost}`) inFlightOnKilled.add(index);
+        });
+        killed = true;
+        restarted = relayA.process.stop('SIGKILL').then(() => startRelayA());
       }
-      outcomes.push(one(i));
-      if (i % 50 === 49) await sleep(150); // ~330 streams/s
+      const outcome = one(i);
+      outcomes.push(outcome);
+      slots.add(outcome);
+      void outcome.then(() => {
+        stages[i] = 'done';
+        slots.delete(outcome);
+      });
     }
     const settled = await Promise.all(outcomes);
+    expect(killed).toBe(true);
     const count = (kind: string, from = 0): number =>
-      settled.slice(from).filter((o) => o === kind).length;
+      settled.slice(from).filter((o) => o.kind === kind).length;
     const afterKill = settled.length - KILL_AT;
+    const okAfterKill = count('ok', KILL_AT);
     process.stdout.write(
-      `1,000 streams during a restart: ${count('ok')} ok, ${count('error')} errors, ${count('hung')} hung, ${Date.now() - started} ms; started after the kill: ${count('ok', KILL_AT)}/${afterKill} ok\n`,
+      `1,000 streams (${STREAMS_IN_FLIGHT} at a time) during a restart: ${count('ok')} ok, ${count('error')} errors, ${count('hung')} hung, ${Date.now() - started} ms; started after the kill: ${okAfterKill}/${afterKill} ok; in flight on the killed relay: ${inFlightOnKilled.size}\n`,
     );
     process.stdout.write(`errors: ${JSON.stringify([...errors])}\n`);
     const hungStages = new Map<string, number>();
-    settled.forEach((outcome, index) => {
-      if (outcome === 'hung')
-        hungStages.set(stages[index]!, (hungStages.get(stages[index]!) ?? 0) + 1);
-    });
+    for (const outcome of settled) {
+      if (outcome.kind === 'hung')
+        hungStages.set(outcome.error!, (hungStages.get(outcome.error!) ?? 0) + 1);
+    }
     if (hungStages.size > 0) process.stdout.write(`hung in: ${JSON.stringify([...hungStages])}\n`);
     // Why the relays closed callers, and whether the gateway lost a relay meanwhile.
     for (const name of ['relay-a', 'relay-b']) {
@@ -424,9 +464,15 @@ describe('faults', () => {
       .filter((line) => line.startsWith('burrow_gateway_reconnects_total{'));
     process.stdout.write(`gateway: ${reconnects.join(', ')}\n`);
     expect(count('hung')).toBe(0);
-    // Failover happens: streams started after the kill go through relay-b (the share is printed
-    // above; >= 95 % is the goal, not yet met — see the note at the top).
-    expect(count('ok', KILL_AT)).toBeGreaterThan(0);
+    // A stream cut by the kill ends with an error that says the connection went away (or had
+    // finished just before), never a timeout or a silent short stream.
+    for (const index of inFlightOnKilled) {
+      const outcome = settled[index]!;
+      if (outcome.kind === 'error')
+        expect(outcome.error).toMatch(/closed after \d+ bytes|ECONNRESET|socket hang up|EPIPE/);
+    }
+    expect(okAfterKill / afterKill).toBeGreaterThanOrEqual(0.95);
+    await restarted;
     await waitForMetric(gatewayMetricsPort, /burrow_gateway_relay_tunnel_up\{relay="relay-a"\} 1/);
-  }, 180_000);
+  }, 300_000);
 });
