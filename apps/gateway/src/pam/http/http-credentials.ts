@@ -13,6 +13,8 @@
  * `url` is an origin: http(s), host, optional port; no path, query or user.
  */
 import { httpTargetOrigin } from '@burrow/tunnel-protocol';
+import type { CredentialFields } from '../credential-fields.ts';
+import { credentialsObject, requiredText, targetTlsSettings } from '../credential-fields.ts';
 
 export const HTTP_RESOURCE_TYPE = 'http';
 export const KUBERNETES_RESOURCE_TYPE = 'kubernetes';
@@ -42,12 +44,12 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  *   const credentials = parseHttpCredentials(answer.credentials);
  */
 export function parseHttpCredentials(raw: unknown): HttpTargetCredentials {
-  const c = record(raw);
+  const c = credentialsObject(raw);
   const base = target(c);
   const method = c.authMethod;
   if (method === 'basic') {
-    const username = text(c, 'username');
-    const password = text(c, 'password');
+    const username = requiredText(c, 'username');
+    const password = requiredText(c, 'password');
     if (username.includes(':')) throw new Error('credentials.username must not contain ":"');
     const value = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
     return {
@@ -69,7 +71,7 @@ export function parseHttpCredentials(raw: unknown): HttpTargetCredentials {
     };
   }
   if (method === 'header') {
-    const name = text(c, 'headerName');
+    const name = requiredText(c, 'headerName');
     if (!TOKEN.test(name)) throw new Error('credentials.headerName is not a valid header name');
     const token = headerValue(c, 'token');
     return {
@@ -88,7 +90,7 @@ export function parseHttpCredentials(raw: unknown): HttpTargetCredentials {
  *   const credentials = parseKubernetesCredentials(answer.credentials);
  */
 export function parseKubernetesCredentials(raw: unknown): HttpTargetCredentials {
-  const c = record(raw);
+  const c = credentialsObject(raw);
   if (c.authMethod !== undefined && c.authMethod !== 'service-account-token') {
     throw new Error('credentials.authMethod must be service-account-token');
   }
@@ -102,16 +104,10 @@ export function parseKubernetesCredentials(raw: unknown): HttpTargetCredentials 
   };
 }
 
-function record(raw: unknown): Record<string, unknown> {
-  if (!raw || typeof raw !== 'object')
-    throw new Error('credentials answer has no credentials object');
-  return raw as Record<string, unknown>;
-}
-
 function target(
-  c: Record<string, unknown>,
+  c: CredentialFields,
 ): Pick<HttpTargetCredentials, 'origin' | 'sslRejectUnauthorized' | 'sslCertificate'> {
-  const url = text(c, 'url');
+  const url = requiredText(c, 'url');
   let origin: URL;
   try {
     origin = httpTargetOrigin(url, 0);
@@ -120,27 +116,12 @@ function target(
   }
   if (!/^https?:\/\//i.test(url))
     throw new Error('credentials.url must start with http:// or https://');
-  return {
-    origin,
-    sslRejectUnauthorized: c.sslRejectUnauthorized !== false,
-    sslCertificate:
-      typeof c.sslCertificate === 'string' && c.sslCertificate.trim() !== ''
-        ? c.sslCertificate
-        : undefined,
-  };
-}
-
-function text(c: Record<string, unknown>, key: string): string {
-  const value = c[key];
-  if (typeof value !== 'string' || value === '') {
-    throw new Error(`credentials.${key} is missing or not a string`);
-  }
-  return value;
+  return { origin, ...targetTlsSettings(c) };
 }
 
 /** A value that goes into a header: no CR, LF or NUL (header injection). */
-function headerValue(c: Record<string, unknown>, key: string): string {
-  const value = text(c, key);
+function headerValue(c: CredentialFields, key: string): string {
+  const value = requiredText(c, key);
   if (/[\r\n\0]/.test(value)) throw new Error(`credentials.${key} holds a line break`);
   return value;
 }

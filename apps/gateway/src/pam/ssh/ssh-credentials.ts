@@ -15,6 +15,7 @@ import type { SshCertificate } from '@burrow/pki';
 import { parseSshCertificate, parseSshPublicKeyLine } from '@burrow/pki';
 import { loadSshPrivateKey } from '@burrow/ssh-transport';
 import type { ParsedKey } from 'ssh2';
+import { credentialsObject, portNumber, requiredText } from '../credential-fields.ts';
 
 export type SshLogin =
   | { readonly method: 'password'; readonly password: string }
@@ -42,21 +43,9 @@ export interface SshCredentials {
  *   const credentials = parseSshCredentials(answer.credentials);
  */
 export function parseSshCredentials(raw: unknown): SshCredentials {
-  if (!raw || typeof raw !== 'object') {
-    throw new Error('credentials answer has no credentials object');
-  }
-  const c = raw as Record<string, unknown>;
-  const text = (key: string): string => {
-    const value = c[key];
-    if (typeof value !== 'string' || value === '') {
-      throw new Error(`credentials.${key} is missing or not a string`);
-    }
-    return value;
-  };
-  const port = typeof c.port === 'string' ? Number(c.port) : c.port;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error('credentials.port is not a port number');
-  }
+  const c = credentialsObject(raw);
+  const text = (key: string): string => requiredText(c, key);
+  const port = portNumber(c);
   const hostKeys = keyLines(c.hostKeys, 'hostKeys').map((line, i) =>
     publicKeyBlob(line, `credentials.hostKeys[${i}]`),
   );
