@@ -221,11 +221,11 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
         `one never-reading caller, ${STREAMS} streams: ${relay.callers.bufferedBytes} bytes held, ${reserved} reserved, ${gatewaySent} sent by the gateway\n`,
       );
       // The caller read nothing, so every byte the gateway got out is still on its way: in the
-      // relay's buffers, its sockets' kernel buffers, or the caller's. All of it within the
-      // windows the budget reserved: the relay takes no byte more than the budget counts. (It
-      // used to take twice that, 134,217,728: ssh2 refilled a window while its 2 MiB readable
-      // buffer was not full, whatever window the channel advertised.)
-      expect(gatewaySent).toBeLessThanOrEqual(reserved);
+      // relay's own buffers, or in the kernel buffers of the relay's and the caller's loopback
+      // sockets (bounded by the kernel per socket, several MiB each when idle: unloaded, 48
+      // streams moved 201,326,592 bytes with 14,925,824 in the relay). What the relay itself
+      // holds stays within the windows the budget reserved. (ssh2 used to refill a window while
+      // its 2 MiB readable buffer was not full, whatever window the channel advertised.)
       expect(relay.callers.bufferedBytes).toBeLessThanOrEqual(reserved);
       // And the windows were used: the budget, not a stall, is what stopped the gateway.
       expect(gatewaySent).toBeGreaterThan(32 * 1024 * 1024);
