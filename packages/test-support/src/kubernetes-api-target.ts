@@ -148,9 +148,18 @@ export async function startKubernetesApiTarget(token: string): Promise<Kubernete
       const argv = url.searchParams.getAll('command');
       const frame = (channel: number, text: string) =>
         Buffer.concat([Buffer.from([channel]), Buffer.from(text)]);
-      ws.send(frame(1, `${argv.slice(1).join(' ')}\n`));
-      ws.send(frame(3, JSON.stringify({ metadata: {}, status: 'Success' })));
-      ws.close(1000);
+      const answer = (): void => {
+        if (ws.readyState !== ws.OPEN) return;
+        ws.send(frame(1, `${argv.slice(1).join(' ')}\n`));
+        ws.send(frame(3, JSON.stringify({ metadata: {}, status: 'Success' })));
+        ws.close(1000);
+      };
+      // kubectl (client-go's WebSocket executor) discards frames that arrive before it has
+      // created its streams ("Unknown stream id 1, discarding message"), a race of its own that a
+      // real pod's process, slower to print, does not hit. With stdin the first frame kubectl
+      // sends proves its streams exist; without it, answer as a process that takes a moment.
+      if (url.searchParams.get('stdin') === 'true') ws.once('message', answer);
+      else setTimeout(answer, 500).unref();
     });
   });
   server.on('connection', (socket: net.Socket) => {
