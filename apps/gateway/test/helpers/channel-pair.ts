@@ -27,7 +27,8 @@ export async function createChannelPair(): Promise<ChannelPair> {
   return { channel: asChannel(gatewaySide), caller };
 }
 
-function asChannel(socket: net.Socket): Duplex {
+/** Wraps a socket as a plain Duplex with half-close, as an ssh2 channel is. */
+export function asChannel(socket: net.Socket): Duplex {
   const channel = new Duplex({
     allowHalfOpen: true,
     read() {

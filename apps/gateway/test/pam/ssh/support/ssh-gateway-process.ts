@@ -9,7 +9,6 @@
  *   stdout  "READY <port> <sshHostKeyLine>\n" once serving
  */
 import net from 'node:net';
-import { Duplex } from 'node:stream';
 import { createLogger } from '@burrow/observability';
 import { PlatformClient } from '@burrow/platform-api';
 import { ALPN } from '@burrow/tunnel-protocol';
@@ -23,6 +22,7 @@ import { createSshPamProtocol } from '../../../../src/pam/ssh/ssh-pam-protocol.t
 import { createPamPlatformClient } from '../../../../src/platform/pam-platform-client.ts';
 import type { InnerTlsCredentials } from '../../../../src/tunnel/inner-tls-server.ts';
 import { InnerTlsServer } from '../../../../src/tunnel/inner-tls-server.ts';
+import { asChannel } from '../../../helpers/channel-pair.ts';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as {
   apiUrl: string;
@@ -74,30 +74,3 @@ process.on('SIGTERM', () => {
   server.close();
   void sessions.stop().then(() => process.exit(0));
 });
-
-/** A relay channel is a Duplex, not a net.Socket (as in test/helpers/channel-pair.ts). */
-function asChannel(socket: net.Socket): Duplex {
-  const channel = new Duplex({
-    allowHalfOpen: true,
-    read() {
-      socket.resume();
-    },
-    write(chunk: Buffer, _encoding, callback) {
-      socket.write(chunk, (error) => callback(error ?? null));
-    },
-    final(callback) {
-      socket.end(() => callback());
-    },
-    destroy(error, callback) {
-      socket.destroy();
-      callback(error);
-    },
-  });
-  socket.on('data', (chunk: Buffer) => {
-    if (!channel.push(chunk)) socket.pause();
-  });
-  socket.on('end', () => channel.push(null));
-  socket.on('error', (error) => channel.destroy(error));
-  socket.on('close', () => channel.destroy());
-  return channel;
-}
