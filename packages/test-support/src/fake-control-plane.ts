@@ -10,12 +10,18 @@ import { Compile } from 'typebox/compile';
  *
  *   routes    only the routes it is given, matched by method and path template (`:id` segments);
  *             any other request answers 404 `{message: "no route …"}`
- *   requests  every request is recorded (method, path with query, params, authorization, body)
- *             before its handler runs; a body that is not JSON answers 400
+ *   tokens    with `{tokens}`, a route that is not `auth: 'none'` answers 401
+ *             `{message: "access token is not valid"}` unless `Authorization: Bearer <one of them>`
+ *             (the handler does not run); without, any caller is let in
+ *   requests  every request is recorded (method, path with query, params, query, authorization,
+ *             body) before its handler runs; a body that is not JSON answers 400
  *   answers   a handler returns the route's 2xx answer, or `fakeAnswer(status, body)` for any
  *             other (e.g. 401, 404 `{message}`); a 2xx answer is checked against the route's
  *             response schema first — one that does not match is the test's bug: 500 with the
- *             mismatch, and recorded in `mistakes`
+ *             mismatch, and recorded in `mistakes`. A route with `responseType: 'bytes'` answers
+ *             the handler's Buffer as application/octet-stream. `fakeAnswer` is sent unchecked:
+ *             that is how a test serves a malformed answer (a Buffer body goes out as it is, so
+ *             it can be bytes that are not JSON at all)
  *
  * @example
  *   const platform = await startFakeControlPlane([
@@ -30,12 +36,14 @@ export interface FakeRequest {
   /** The path as sent, query included: `/api/v2/gateways/abc`. */
   path: string;
   params: Record<string, string>;
+  /** The query string's parameters (the last one of a repeated name). */
+  query: Record<string, string>;
   authorization: string | undefined;
   headers: http.IncomingHttpHeaders;
   body: unknown;
 }
 
-/** An answer other than the route's 2xx one: its status and JSON body. */
+/** An answer sent unchecked: its status and JSON body (a Buffer: those bytes, as they are). */
 export interface FakeAnswer {
   readonly [FAKE_ANSWER]: true;
   status: number;
@@ -72,7 +80,16 @@ export interface FakeControlPlane {
   close(): Promise<void>;
 }
 
-export async function startFakeControlPlane(served: FakeRoute[]): Promise<FakeControlPlane> {
+export interface FakeControlPlaneOptions {
+  /** The bearer tokens let in on routes that are not `auth: 'none'`; absent: anyone. */
+  tokens?: readonly string[];
+}
+
+export async function startFakeControlPlane(
+  served: FakeRoute[],
+  options: FakeControlPlaneOptions = {},
+): Promise<FakeControlPlane> {
+  const allowed = options.tokens?.map((token) => `Bearer ${token}`);
   const requests: FakeRequest[] = [];
   const mistakes: string[] = [];
   const matchers = served.map(({ route, handler }) => ({
@@ -88,10 +105,11 @@ export async function startFakeControlPlane(served: FakeRoute[]): Promise<FakeCo
     request.on('end', () => {
       const reply = (status: number, body: unknown): void => {
         response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(body === undefined ? '' : JSON.stringify(body));
+        response.end(body === undefined ? '' : Buffer.isBuffer(body) ? body : JSON.stringify(body));
       };
       const path = request.url ?? '/';
-      const pathname = path.split('?')[0] as string;
+      const url = new URL(path, 'http://fake.invalid');
+      const pathname = url.pathname;
       const text = Buffer.concat(chunks).toString('utf8');
       let body: unknown;
       try {
@@ -119,6 +137,7 @@ export async function startFakeControlPlane(served: FakeRoute[]): Promise<FakeCo
         method: request.method ?? '',
         path,
         params,
+        query: Object.fromEntries(url.searchParams),
         authorization: request.headers.authorization,
         headers: request.headers,
         body,
@@ -129,12 +148,25 @@ export async function startFakeControlPlane(served: FakeRoute[]): Promise<FakeCo
         return;
       }
       const { route, check } = found;
+      if (
+        allowed !== undefined &&
+        route.auth !== 'none' &&
+        !allowed.includes(request.headers.authorization ?? '')
+      ) {
+        reply(401, { message: 'access token is not valid' });
+        return;
+      }
       Promise.resolve()
         .then(() => found.handler(recorded))
         .then(
           (answer) => {
             if (isFakeAnswer(answer)) {
               reply(answer.status, answer.body);
+              return;
+            }
+            if (route.responseType === 'bytes') {
+              response.writeHead(200, { 'content-type': 'application/octet-stream' });
+              response.end(answer as unknown as Buffer);
               return;
             }
             const mismatch = check(answer);

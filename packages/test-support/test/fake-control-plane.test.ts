@@ -92,4 +92,63 @@ describe('startFakeControlPlane', () => {
     });
     expect(bad.status).toBe(400);
   });
+
+  it('answers a bytes route with the Buffer, as application/octet-stream', async () => {
+    const key = Buffer.from(
+      '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
+      'hex',
+    );
+    fake = await startFakeControlPlane([fakeRoute(routes.gatewayPamSessionKey, () => key)]);
+    expect(await clientOf(fake).call(routes.gatewayPamSessionKey)).toEqual(key);
+    const response = await fetch(`${fake.apiUrl}/v2/gateways/pam-session-key`);
+    expect(response.headers.get('content-type')).toBe('application/octet-stream');
+  });
+
+  it('records the query string', async () => {
+    fake = await startFakeControlPlane([
+      fakeRoute(routes.uploadPamSessionEvents, ({ query }) => ({
+        acknowledgedEvents: Number(query.startOffset),
+      })),
+    ]);
+    const answer = await clientOf(fake).call(routes.uploadPamSessionEvents, {
+      params: { sessionId: SESSION_ID },
+      query: { startOffset: 12 },
+      body: [],
+    });
+    expect(answer).toEqual({ acknowledgedEvents: 12 });
+    expect(fake.requests[0]).toMatchObject({
+      path: `/api/v1/pam/sessions/${SESSION_ID}/event-batches?startOffset=12`,
+      query: { startOffset: '12' },
+    });
+  });
+
+  it('with tokens, lets in only those bearers on authenticated routes; the handler does not run', async () => {
+    let handled = 0;
+    fake = await startFakeControlPlane(
+      [
+        fakeRoute(routes.listGateways, () => {
+          handled += 1;
+          return [];
+        }),
+      ],
+      { tokens: ['t0ken'] },
+    );
+    expect(await clientOf(fake).call(routes.listGateways)).toEqual([]);
+    const stranger = new PlatformClient({ apiUrl: fake.apiUrl, token: () => 'other', retries: 0 });
+    await expect(stranger.call(routes.listGateways)).rejects.toMatchObject({
+      status: 401,
+      serverMessage: 'access token is not valid',
+    });
+    expect(handled).toBe(1);
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('a fakeAnswer with a Buffer body sends those bytes: an answer that is not JSON', async () => {
+    fake = await startFakeControlPlane([
+      fakeRoute(routes.listGateways, () => fakeAnswer(200, Buffer.from('{"half'))),
+    ]);
+    const response = await fetch(`${fake.apiUrl}/v2/gateways`);
+    expect(await response.text()).toBe('{"half');
+    await expect(clientOf(fake).call(routes.listGateways)).rejects.toBeInstanceOf(PlatformError);
+  });
 });

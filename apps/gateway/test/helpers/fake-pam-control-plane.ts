@@ -1,14 +1,18 @@
 /**
- * The control plane's PAM routes as the gateway uses them (docs/pam-contract.md), on node:http:
- * credentials per session (or an error status) with the session's recording secrets, the
- * gateway's session key, the recording intake (chunks checked with the session's key and stored
- * once per index; event batches once per byte offset), and session end. Tests read back what
- * arrived.
+ * The control plane's PAM routes as the gateway uses them (docs/pam-contract.md), served by
+ * @burrow/test-support's fake control plane (so every answer is checked against platform-api's
+ * route schemas): credentials per session (or an error status) with the session's recording
+ * secrets, the gateway's session key, the recording intake (chunks checked with the session's key
+ * and stored once per index; event batches once per byte offset), and session end. Only the
+ * bearer `gateway-token` is let in. Tests read back what arrived.
  */
 import { randomBytes } from 'node:crypto';
 import { openChunk } from '@burrow/session-recorder';
-import http from 'node:http';
-import type net from 'node:net';
+import { GATEWAY_UPLOAD_TOKEN_HEADER, routes, type RouteResponse } from '@burrow/platform-api';
+import { fakeAnswer, fakeRoute, startFakeControlPlane } from '@burrow/test-support';
+
+/** The bearer token the fake lets in. */
+export const GATEWAY_TOKEN = 'gateway-token';
 
 export interface FakeCredentials {
   host: string;
@@ -100,78 +104,48 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
   };
   const ended = new Map<string, number>();
   const credentialFetches = new Map<string, number>();
-  const requests: string[] = [];
   const endWaiters: { sessionId: string; resolve: () => void }[] = [];
 
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const url = new URL(request.url ?? '/', 'http://localhost');
-      requests.push(`${request.method} ${url.pathname}`);
-      const json = (status: number, body: unknown): void => {
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(body));
-      };
-      if (request.headers.authorization !== 'Bearer gateway-token') {
-        json(401, { message: 'no token' });
-        return;
-      }
-      if (request.method === 'GET' && url.pathname === '/api/v2/gateways/pam-session-key') {
-        response.writeHead(200, { 'content-type': 'application/octet-stream' });
-        response.end(key);
-        return;
-      }
-      const match =
-        /^\/api\/v1\/pam\/sessions\/([^/]+)\/(credentials|event-batches|chunks|end)$/.exec(
-          url.pathname,
-        );
-      if (!match) {
-        json(404, { message: 'not found' });
-        return;
-      }
-      const sessionId = decodeURIComponent(match[1]!);
-      const route = match[2];
-      if (route === 'credentials' && request.method === 'GET') {
+  const fake = await startFakeControlPlane(
+    [
+      fakeRoute(routes.gatewayPamSessionKey, () => key),
+      fakeRoute(routes.pamSessionCredentials, ({ params }) => {
+        const sessionId = params.sessionId as string;
         credentialFetches.set(sessionId, (credentialFetches.get(sessionId) ?? 0) + 1);
         const entry = sessions.get(sessionId);
-        if (entry === undefined) json(403, { message: 'not your session' });
-        else if (typeof entry === 'number') json(entry, { message: `status ${entry}` });
-        else {
-          json(200, {
-            credentials:
-              'url' in entry
-                ? { sslRejectUnauthorized: true, ...entry }
-                : 'database' in entry
-                  ? { sslEnabled: false, sslRejectUnauthorized: true, ...entry }
-                  : entry,
-            ...(policyRules.has(sessionId) ? { policyRules: policyRules.get(sessionId) } : {}),
-            expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
-            recording: {
-              sessionKey: secretsOf(sessionId).key.toString('base64'),
-              uploadToken: secretsOf(sessionId).uploadToken,
-              storageBackend: 'postgres',
-              projectId: 'org-1',
-              sessionId,
-            },
-          });
-        }
-        return;
-      }
-      if (route === 'event-batches' && request.method === 'POST') {
-        const startOffset = Number(url.searchParams.get('startOffset'));
-        const batch = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown[];
-        store(batches, sessionId, startOffset, batch);
-        json(200, { acknowledgedEvents: events.get(sessionId)?.length ?? 0 });
-        return;
-      }
-      if (route === 'chunks' && request.method === 'POST') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string>;
-        const chunkIndex = Number(body.chunkIndex);
+        if (entry === undefined) return fakeAnswer(403, { message: 'not your session' });
+        if (typeof entry === 'number') return fakeAnswer(entry, { message: `status ${entry}` });
+        const credentials =
+          'url' in entry
+            ? { sslRejectUnauthorized: true, ...entry }
+            : 'database' in entry
+              ? { sslEnabled: false, sslRejectUnauthorized: true, ...entry }
+              : entry;
+        return {
+          credentials,
+          ...(policyRules.has(sessionId) ? { policyRules: policyRules.get(sessionId) } : {}),
+          expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+          recording: {
+            sessionKey: secretsOf(sessionId).key.toString('base64'),
+            uploadToken: secretsOf(sessionId).uploadToken,
+            storageBackend: 'postgres',
+            projectId: 'org-1',
+            sessionId,
+          },
+        } as RouteResponse<typeof routes.pamSessionCredentials>;
+      }),
+      fakeRoute(routes.uploadPamSessionEvents, ({ params, query, body }) => {
+        const sessionId = params.sessionId as string;
+        store(batches, sessionId, Number(query.startOffset), body as unknown[]);
+        return { acknowledgedEvents: events.get(sessionId)?.length ?? 0 };
+      }),
+      fakeRoute(routes.recordPamSessionChunk, ({ params, headers, body }) => {
+        const sessionId = params.sessionId as string;
+        const chunk = body as Record<string, string>;
+        const chunkIndex = Number(chunk.chunkIndex);
         const session = secrets.get(sessionId);
-        if (!session || request.headers['x-gateway-upload-token'] !== session.uploadToken) {
-          json(400, { message: 'Invalid upload token' });
-          return;
+        if (!session || headers[GATEWAY_UPLOAD_TOKEN_HEADER] !== session.uploadToken) {
+          return fakeAnswer(400, { message: 'Invalid upload token' });
         }
         let list: unknown[];
         try {
@@ -179,22 +153,21 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
             session.key,
             { projectId: 'org-1', sessionId, chunkIndex, storageBackend: 'postgres' },
             {
-              iv: Buffer.from(String(body.iv), 'base64'),
-              ciphertext: Buffer.from(String(body.ciphertext), 'base64'),
-              sha256: Buffer.from(String(body.ciphertextSha256), 'base64'),
-              bytes: Number(body.ciphertextBytes),
+              iv: Buffer.from(String(chunk.iv), 'base64'),
+              ciphertext: Buffer.from(String(chunk.ciphertext), 'base64'),
+              sha256: Buffer.from(String(chunk.ciphertextSha256), 'base64'),
+              bytes: Number(chunk.ciphertextBytes),
             },
           );
         } catch (error) {
-          json(400, { message: (error as Error).message });
-          return;
+          return fakeAnswer(400, { message: (error as Error).message });
         }
         chunkUploads.set(sessionId, [...(chunkUploads.get(sessionId) ?? []), chunkIndex]);
         store(chunksBySession, sessionId, chunkIndex, list);
-        json(200, { ok: true, storageBackend: 'postgres' });
-        return;
-      }
-      if (route === 'end' && request.method === 'POST') {
+        return { ok: true as const, storageBackend: 'postgres' };
+      }),
+      fakeRoute(routes.endPamSession, ({ params }) => {
+        const sessionId = params.sessionId as string;
         ended.set(sessionId, (ended.get(sessionId) ?? 0) + 1);
         for (const waiter of [...endWaiters]) {
           if (waiter.sessionId === sessionId) {
@@ -202,30 +175,24 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
             waiter.resolve();
           }
         }
-        json(200, {
-          session: { id: sessionId, status: 'ended', endedAt: new Date().toISOString() },
-        });
-        return;
-      }
-      json(405, { message: 'method not allowed' });
-    });
-  });
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
+        return {
+          session: { id: sessionId, status: 'ended' as const, endedAt: new Date().toISOString() },
+        };
+      }),
+    ],
+    { tokens: [GATEWAY_TOKEN] },
+  );
   return {
-    apiUrl: `http://127.0.0.1:${port}/api`,
+    apiUrl: fake.apiUrl,
     key,
     sessions,
     events,
     chunkUploads,
     ended,
     credentialFetches,
-    requests,
+    get requests() {
+      return fake.requests.map(({ method, path }) => `${method} ${path.split('?')[0]}`);
+    },
     policyRules,
     waitForEnd(sessionId, timeoutMs = 10_000) {
       if (ended.has(sessionId)) return Promise.resolve(events.get(sessionId) ?? []);
@@ -243,9 +210,6 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
         });
       });
     },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => fake.close(),
   };
 }
