@@ -114,12 +114,12 @@ describe('gateway registration', () => {
     expect(again.ssh.clientCertificate).not.toBe(reply.ssh.clientCertificate);
   });
 
-  it('uses [gatewayId] only, host:port and relaySshPort for an instance relay on other ports', async () => {
+  it('uses [gatewayId] only, the bare host (as the reference gateway dials relayHost:2222) and relaySshPort for an instance relay on other ports', async () => {
     const other = await identityWithToken(cp, admin, 'gw-instance', 'gateway');
     const res = await register(other.token, { relayName: 'shared', name: 'gw-2' });
     expect(res.statusCode).toBe(200);
     const r = res.json<GatewayReply>();
-    expect(r.relayHost).toBe('127.0.0.1:8522');
+    expect(r.relayHost).toBe('127.0.0.1');
     expect(r.relaySshPort).toBe(2522);
     const info = sshCertificateInfo(r.ssh.clientCertificate);
     expect(info.keyId).toBe('client-shared');

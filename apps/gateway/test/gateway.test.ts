@@ -73,7 +73,7 @@ async function startControlPlane(next: ControlPlane['next']): Promise<ControlPla
         }
         reply(200, {
           gatewayId: GATEWAY_ID,
-          relayHost: '127.0.0.1:18443',
+          relayHost: '127.0.0.1',
           relaySshPort: 12222,
           pki: answer.pki.credentials,
           ssh: {

@@ -20,7 +20,9 @@ import {
 /**
  * What a gateway receives from `POST /api/v2/gateways` (reference §5.2):
  *
- *   gatewayId, relayHost        relayHost = "host" (TLS port 8443) or "host:tlsPort"
+ *   gatewayId, relayHost        relayHost = the relay's bare host, never with a port: the reference
+ *                               gateway dials `relayHost + ":2222"` (a port in it fails with "too
+ *                               many colons in address"), and the gateway never needs the TLS port
  *   pki.serverCertificate       inner-TLS server cert, O=<orgId>, CN=Gateway, SAN localhost (as the
  *                               reference) and URI urn:burrow:gateway:<gatewayId>, which Burrow
  *                               callers pin; 1 day
@@ -30,7 +32,8 @@ import {
  *                               [gatewayId, gatewayName] (org relay) / [gatewayId] (instance), 1 day
  *   ssh.clientPrivateKey        its OpenSSH private key
  *   ssh.serverCAPublicKey       the SSH CA that signed the relay's host certificate
- *   relaySshPort                Burrow extension, only when the relay's SSH port is not 2222
+ *   relaySshPort                Burrow extension, only when the relay's SSH port is not 2222 (a
+ *                               reference gateway ignores it and can only reach relays on 2222)
  */
 export interface GatewayRegistrationCredentials {
   gatewayId: string;
@@ -40,7 +43,11 @@ export interface GatewayRegistrationCredentials {
   ssh: { clientCertificate: string; clientPrivateKey: string; serverCAPublicKey: string };
 }
 
-/** `host` for the default TLS port, else `host:port` (`[v6]:port` for IPv6). */
+/**
+ * The relayHost of callers' answers (connection details, PAM access): `host` for the default TLS
+ * port, else `host:port` (`[v6]:port` for IPv6). Callers do carry a port there: the reference's
+ * CLI and platform dial `relayHost` and default to 8443 only when it has no `:port`.
+ */
 export function relayHostForClients(relay: Pick<Relay, 'host' | 'tlsPort'>): string {
   if (relay.tlsPort === RELAY_TLS_PORT) return relay.host;
   return relay.host.includes(':')
@@ -80,7 +87,7 @@ export async function issueGatewayCredentials(
   });
   return {
     gatewayId: gateway.id,
-    relayHost: relayHostForClients(relay),
+    relayHost: relay.host,
     ...(relay.sshPort !== RELAY_SSH_PORT ? { relaySshPort: relay.sshPort } : {}),
     pki: {
       serverCertificate: server.certificatePem,

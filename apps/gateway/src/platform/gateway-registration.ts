@@ -4,7 +4,8 @@
  * answers with everything the gateway needs to serve until the next renewal:
  *
  *   {
- *     gatewayId, relayHost,                 relayHost is "host" or "host:tlsPort"
+ *     gatewayId, relayHost,                 the relay's host (a Burrow control plane before issue
+ *                                           21 sent "host:tlsPort"; the port is ignored)
  *     pki: { serverCertificate,             inner TLS server cert (PEM, one cert)
  *            serverPrivateKey,              its PKCS#8 key
  *            clientCertificateChain },      PEM of the CAs whose client certs callers present

@@ -23,8 +23,18 @@ const Credential = Type.String({ minLength: 1 });
 
 export const GatewayRegistration = Type.Object({
   gatewayId: Type.String({ minLength: 1 }),
-  relayHost: Type.String({ minLength: 1 }),
-  relaySshPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  relayHost: Type.String({
+    minLength: 1,
+    description:
+      'The relay’s host without a port: the reference gateway dials relayHost + ":2222"',
+  }),
+  relaySshPort: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      description: 'Burrow extension: the relay’s SSH port, present only when it is not 2222',
+    }),
+  ),
   pki: Type.Object({
     serverCertificate: Credential,
     serverPrivateKey: Credential,
