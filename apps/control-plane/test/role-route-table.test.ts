@@ -67,6 +67,8 @@ const everyone = (status: number): Record<Caller, number> =>
   Object.fromEntries(CALLERS.map((caller) => [caller, status])) as Record<Caller, number>;
 
 const NOBODY = '00000000-0000-4000-8000-000000000000';
+/** The user bootstrap() creates. */
+const ADMIN_USER = { email: 'admin@example.com', password: 'correct horse battery' };
 
 let cp: TestControlPlane;
 let admin: Bootstrapped;
@@ -221,6 +223,38 @@ const TABLE = {
   createIdentity: {
     call: () => ({ payload: { name: unique('created'), organizationId: admin.orgId } }),
     // Another organization's admin is refused by organization, before the role is looked at.
+    expect: statuses({ admin: 200 }, 403),
+  },
+  listIdentities: {
+    call: () => ({ query: { organizationId: admin.orgId } }),
+    expect: statuses({ admin: 200 }, 403),
+  },
+  // A person's sign-in: the credentials are in the body, whoever calls.
+  userLogin: {
+    call: () => ({ payload: ADMIN_USER }),
+    expect: everyone(200),
+  },
+  consoleSignIn: {
+    call: () => ({ payload: ADMIN_USER }),
+    expect: everyone(200),
+  },
+  // Only a signed-in person has a console session (user-sign-in.test.ts); identities' tokens 403.
+  consoleSession: {
+    call: () => ({}),
+    expect: statuses({}, 403),
+  },
+  consoleSignOut: {
+    call: () => ({}),
+    expect: statuses({}, 403),
+  },
+  createUser: {
+    call: () => ({
+      payload: {
+        organizationId: admin.orgId,
+        email: `${unique('person')}@example.com`,
+        role: 'member',
+      },
+    }),
     expect: statuses({ admin: 200 }, 403),
   },
   getIdentity: {

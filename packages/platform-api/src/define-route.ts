@@ -21,7 +21,9 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /**
  * Who may call a route:
  * - `none`: anyone (login, bootstrap, health)
- * - `identity`: `Authorization: Bearer <machine identity access token>`
+ * - `identity`: `Authorization: Bearer <access token>` (a machine identity's, or a person's from
+ *   `POST /api/v1/auth/user/login`), or the console's session cookie (with `X-CSRF-Token` on
+ *   anything but GET)
  * - `relay-auth-secret`: `Authorization: Bearer <RELAY_AUTH_SECRET>` (instance relays)
  */
 export type RouteAuth = 'none' | 'identity' | 'relay-auth-secret';
@@ -33,6 +35,12 @@ export const SECURITY_SCHEMES = {
     scheme: 'bearer',
     description: 'machine identity access token',
   },
+  consoleSession: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'burrow_session',
+    description: 'console session cookie (changes also need the X-CSRF-Token header)',
+  },
   relayAuthSecret: {
     type: 'http',
     scheme: 'bearer',
@@ -42,7 +50,7 @@ export const SECURITY_SCHEMES = {
 
 const SECURITY: Record<RouteAuth, Array<Record<string, string[]>> | undefined> = {
   none: undefined,
-  identity: [{ bearerAuth: [] }],
+  identity: [{ bearerAuth: [] }, { consoleSession: [] }],
   'relay-auth-secret': [{ relayAuthSecret: [] }],
 };
 

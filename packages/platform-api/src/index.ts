@@ -38,6 +38,7 @@ export { routes, allRoutes, loginMethods } from './routes/index.ts';
 export * from './routes/health.ts';
 export * from './routes/admin.ts';
 export * from './routes/identities.ts';
+export * from './routes/user-sign-in.ts';
 export * from './routes/access-tokens.ts';
 export * from './routes/universal-auth.ts';
 export * from './routes/token-auth.ts';

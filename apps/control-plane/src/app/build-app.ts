@@ -1,4 +1,5 @@
 import { ErrorResponse, SECURITY_SCHEMES } from '@burrow/platform-api';
+import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -28,6 +29,7 @@ import { identitiesPlugin } from '../plugins/identities.ts';
 import { relaysPlugin } from '../plugins/relays.ts';
 import { tokenAuthPlugin } from '../plugins/token-auth.ts';
 import { universalAuthPlugin } from '../plugins/universal-auth.ts';
+import { userSignInPlugin } from '../plugins/user-sign-in.ts';
 import { requestAuthenticator } from '../plugins/authenticate.ts';
 import { bootstrapInstance } from '../services/instance-bootstrap.ts';
 import { startScheduleSweeper } from '../services/schedule-sweeper.ts';
@@ -90,6 +92,7 @@ export async function buildApp(
     });
   });
   app.addSchema(ErrorResponse);
+  await app.register(fastifyCookie);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -106,7 +109,7 @@ export async function buildApp(
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   const { services } = context;
-  const authenticate = requestAuthenticator(context.accessTokens);
+  const authenticate = requestAuthenticator(context.accessTokens, services.userAccounts);
   const providers = {
     secretBox: context.secretBox,
     jwks: context.jwks,
@@ -120,6 +123,13 @@ export async function buildApp(
     bootstrap: (input) => bootstrapInstance(context, input),
   });
   const { revocation } = services;
+  await app.register(userSignInPlugin, {
+    authenticate,
+    accounts: services.userAccounts,
+    accessTokens: context.accessTokens,
+    organizations: context.organizations,
+    revocation,
+  });
   await app.register(identitiesPlugin, {
     authenticate,
     directory: services.directory,

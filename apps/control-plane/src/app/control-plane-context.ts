@@ -29,6 +29,7 @@ import { RelayService } from '../services/relay-service.ts';
 import { Revocation } from '../services/revocation.ts';
 import { TokenAuthService } from '../services/token-auth-service.ts';
 import { UniversalAuthService } from '../services/universal-auth-service.ts';
+import { UserAccounts } from '../services/user-accounts.ts';
 import { AccessTokenStore } from '../stores/access-token-store.ts';
 import { AuditEventStore } from '../stores/audit-event-store.ts';
 import { DynamicSecretGrantStore } from '../stores/dynamic-secret-grant-store.ts';
@@ -45,6 +46,7 @@ import { createPamStores, type PamStores } from '../stores/pam-stores.ts';
 import { RelayStore } from '../stores/relay-store.ts';
 import { TokenAuthStore } from '../stores/token-auth-store.ts';
 import { UniversalAuthStore } from '../stores/universal-auth-store.ts';
+import { UserStore } from '../stores/user-store.ts';
 
 /**
  * What the composition root builds once per app: the stores over one database, the CAs, access
@@ -55,6 +57,7 @@ export interface ControlPlaneContext {
   db: Db;
   settings: InstanceSettingsStore;
   organizations: OrganizationStore;
+  users: UserStore;
   identities: IdentityStore;
   universalAuth: UniversalAuthStore;
   tokenAuth: TokenAuthStore;
@@ -95,6 +98,7 @@ export interface ControlPlaneServices {
   dynamicSecretLeases: DynamicSecretLeases;
   pamRotation: PamPasswordRotation;
   audit: AuditLog;
+  userAccounts: UserAccounts;
 }
 
 export interface ContextOptions {
@@ -111,6 +115,7 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
   const { db } = options;
   const identities = new IdentityStore(db);
   const organizations = new OrganizationStore(db);
+  const users = new UserStore(db);
   const relays = new RelayStore(db);
   const gateways = new GatewayStore(db);
   const universalAuth = new UniversalAuthStore(db);
@@ -150,6 +155,7 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
     db,
     settings: new InstanceSettingsStore(db),
     organizations,
+    users,
     identities,
     universalAuth,
     tokenAuth,
@@ -227,6 +233,7 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
         audit,
       }),
       audit,
+      userAccounts: new UserAccounts({ users, organizations, identities, accessTokens }),
     },
   };
 }

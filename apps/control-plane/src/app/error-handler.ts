@@ -33,6 +33,7 @@ const STATUS_OF: Record<DomainErrorKind, number> = {
   'not-found': 404,
   conflict: 409,
   gone: 410,
+  'too-many-attempts': 429,
 };
 
 export function errorHandler(

@@ -9,6 +9,7 @@
  *   NotFoundError        404   no such thing (in the caller's organization)
  *   ConflictError        409   the state does not allow it (name taken, gap in a sequence, …)
  *   GoneError            410   it existed but is over (ended or expired session)
+ *   TooManyAttemptsError 429   refused for a while after repeated failures (locked account)
  *
  * `details` are extra answer fields a client acts on (e.g. `acknowledgedEvents`). A `cause`
  * (what another host said, say) goes to the control plane's log, never to the caller.
@@ -18,7 +19,13 @@
  *   throw new ConflictError('startOffset 9 is after the 3 events stored', { acknowledgedEvents: 3 });
  */
 export type DomainErrorKind =
-  'invalid-request' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'gone';
+  | 'invalid-request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'gone'
+  | 'too-many-attempts';
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
@@ -58,4 +65,8 @@ export class ConflictError extends DomainError {
 
 export class GoneError extends DomainError {
   readonly kind = 'gone';
+}
+
+export class TooManyAttemptsError extends DomainError {
+  readonly kind = 'too-many-attempts';
 }

@@ -8,7 +8,7 @@ import { declaredRoute } from './declared-route.ts';
 import { isoTime } from './iso-time.ts';
 
 /**
- * Machine identities (contract: @burrow/platform-api routes/identities.ts): create, read and
+ * Identities (contract: @burrow/platform-api routes/identities.ts): create, list, read and
  * change the role, and delete (revoking everything the identity holds, revocation.ts). The caller
  * is an admin identity of that organization.
  */
@@ -55,6 +55,18 @@ export const identitiesPlugin: FastifyPluginAsyncTypebox<IdentitiesOptions> = as
       const identity = directory.create(authenticate(request), request.body);
       request.log.info({ identityId: identity.id, role: identity.role }, 'identity created');
       return { identity: identityJson(identity, directory.authMethodsOf(identity.id)) };
+    },
+  });
+
+  app.route({
+    ...declaredRoute(routes.listIdentities),
+    handler: async (request) => {
+      const identities = directory.list(authenticate(request), request.query.organizationId);
+      return {
+        identities: identities.map((identity) =>
+          identityJson(identity, directory.authMethodsOf(identity.id)),
+        ),
+      };
     },
   });
 

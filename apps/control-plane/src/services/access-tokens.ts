@@ -26,6 +26,8 @@ import type { Identity, IdentityStore } from '../stores/identity-store.ts';
 export interface AuthenticatedIdentity {
   identity: Identity;
   tokenId: string;
+  /** The signed-in user the token was issued to (user-password tokens), else null. */
+  userId: string | null;
 }
 
 export class AccessTokens {
@@ -43,7 +45,11 @@ export class AccessTokens {
     identityId: string,
     authMethod: AuthMethod,
     policy: AccessTokenPolicy,
-    options: { name?: string | undefined; clientSecretId?: string | undefined } = {},
+    options: {
+      name?: string | undefined;
+      clientSecretId?: string | undefined;
+      userId?: string | undefined;
+    } = {},
   ): AccessTokenGrant {
     const { record, grant } = issueAccessToken(policy, { now: this.#now() });
     this.#store.insert({ identityId, authMethod, record, ...options });
@@ -52,7 +58,11 @@ export class AccessTokens {
 
   /** Authenticates an `Authorization: Bearer <token>` header and counts the use. */
   authenticate(authorization: string | undefined, clientIp: string): AuthenticatedIdentity {
-    const token = bearerToken(authorization);
+    return this.authenticateToken(bearerToken(authorization), clientIp);
+  }
+
+  /** Authenticates a token (a bearer's, or a console session cookie's) and counts the use. */
+  authenticateToken(token: string, clientIp: string): AuthenticatedIdentity {
     const stored = this.#find(token);
     const now = this.#now();
     verifyAccessTokenUse(stored, { now, clientIp });
@@ -61,7 +71,7 @@ export class AccessTokens {
     }
     const identity = this.#identities.get(stored.identityId);
     if (!identity) throw new AuthError('INVALID_CREDENTIALS', 'access token is not valid');
-    return { identity, tokenId: stored.id };
+    return { identity, tokenId: stored.id, userId: stored.userId };
   }
 
   /** Renews a token from `clientIp`: refused like a use would be (trusted IPs, use limit). */

@@ -50,6 +50,13 @@ export class IdentityDirectory {
     return target;
   }
 
+  /** The organization's identities (admin of that organization). */
+  list(caller: Identity, organizationId: string): Identity[] {
+    requireOrg(caller, organizationId);
+    authorize(caller, 'identities.manage');
+    return this.#identities.listByOrg(organizationId);
+  }
+
   /** Gives a manageable identity another role. */
   setRole(caller: Identity, identityId: string, role: IdentityRole): Identity {
     const target = this.manageable(caller, identityId);

@@ -4,12 +4,14 @@ import type { Db } from '../db/database.ts';
 import { InvalidRequestError } from '../domain/errors.ts';
 import type { Identity, IdentityStore } from '../stores/identity-store.ts';
 import type { InstanceSettingsStore } from '../stores/instance-settings-store.ts';
-import type { Organization, OrganizationStore, User } from '../stores/organization-store.ts';
+import type { Organization, OrganizationStore } from '../stores/organization-store.ts';
 import type { TokenAuthStore } from '../stores/token-auth-store.ts';
+import type { User, UserStore } from '../stores/user-store.ts';
 import type { AccessTokens } from './access-tokens.ts';
 
 /**
- * First-run setup (`POST /api/v1/admin/bootstrap`): the instance admin user, the first
+ * First-run setup (`POST /api/v1/admin/bootstrap`): the instance admin user (who signs in to the
+ * console with the email and password given here, as its admin person identity), the first
  * organization, and an admin machine identity with token auth and one access token, so that
  * automation can continue with the API right away. Allowed exactly once per instance.
  */
@@ -30,6 +32,7 @@ export interface BootstrapDeps {
   db: Db;
   settings: InstanceSettingsStore;
   organizations: OrganizationStore;
+  users: UserStore;
   identities: IdentityStore;
   tokenAuth: TokenAuthStore;
   accessTokens: AccessTokens;
@@ -49,13 +52,14 @@ export async function bootstrapInstance(
     if (!context.settings.setOnce(BOOTSTRAP_SETTING, new Date().toISOString())) {
       refuseIfBootstrapped(context);
     }
-    const user = context.organizations.createUser({
-      email: input.email,
-      passwordHash,
-      superAdmin: true,
-    });
+    const user = context.users.create({ email: input.email, passwordHash, superAdmin: true });
     const organization = context.organizations.create({ name: input.organization });
-    context.organizations.addMember(organization.id, user.id, 'admin');
+    const person = context.identities.create({
+      orgId: organization.id,
+      name: input.email,
+      role: 'admin',
+    });
+    context.users.addMember(organization.id, user.id, 'admin', person.id);
     const identity = context.identities.create({
       orgId: organization.id,
       name: ADMIN_IDENTITY_NAME,

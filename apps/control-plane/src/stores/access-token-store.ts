@@ -17,13 +17,16 @@ export type AuthMethod =
   | 'gcp-auth'
   | 'azure-auth'
   | 'oidc-auth'
-  | 'jwt-auth';
+  | 'jwt-auth'
+  | 'user-password';
 
 export interface StoredAccessToken extends AccessTokenRecord {
   id: string;
   identityId: string;
   authMethod: AuthMethod;
   name: string | null;
+  /** The user it was issued to at sign-in (user-password tokens); null for machine logins. */
+  userId: string | null;
 }
 
 interface Row {
@@ -31,6 +34,7 @@ interface Row {
   identity_id: string;
   auth_method: AuthMethod;
   name: string | null;
+  user_id: string | null;
   token_digest: string;
   access_token_ttl: number;
   access_token_max_ttl: number;
@@ -55,6 +59,7 @@ export class AccessTokenStore {
     record: AccessTokenRecord;
     name?: string | undefined;
     clientSecretId?: string | undefined;
+    userId?: string | undefined;
   }): string {
     const id = randomUUID();
     const { record } = input;
@@ -63,8 +68,8 @@ export class AccessTokenStore {
         `INSERT INTO identity_access_tokens (id, identity_id, auth_method, name, token_digest,
            access_token_ttl, access_token_max_ttl, access_token_num_uses_limit,
            access_token_num_uses, access_token_trusted_ips, client_secret_id, is_revoked,
-           created_at, last_renewed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           created_at, last_renewed_at, user_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -81,6 +86,7 @@ export class AccessTokenStore {
         record.isRevoked ? 1 : 0,
         record.createdAt,
         record.lastRenewedAt,
+        input.userId ?? null,
       );
     return id;
   }
@@ -136,6 +142,7 @@ function toStored(row: Row): StoredAccessToken {
     identityId: row.identity_id,
     authMethod: row.auth_method,
     name: row.name,
+    userId: row.user_id,
     tokenDigest: row.token_digest,
     accessTokenTTL: row.access_token_ttl,
     accessTokenMaxTTL: row.access_token_max_ttl,

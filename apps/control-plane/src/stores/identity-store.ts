@@ -63,6 +63,16 @@ export class IdentityStore {
     return row && toIdentity(row);
   }
 
+  /** The organization's identities that are not deleted, oldest first. */
+  listByOrg(orgId: string): Identity[] {
+    return this.#db
+      .prepare<[string], IdentityRow>(
+        'SELECT * FROM identities WHERE org_id = ? AND deleted_at IS NULL ORDER BY created_at, id',
+      )
+      .all(orgId)
+      .map(toIdentity);
+  }
+
   /**
    * Marks the identity deleted (a tombstone: its sessions and recordings keep naming it); from
    * then on `get` does not find it, so none of its credentials authenticate. False when it was

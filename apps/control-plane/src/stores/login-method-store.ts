@@ -10,7 +10,10 @@ import type { AuthMethod } from './access-token-store.ts';
  *   store.attach(identityId, 'oidc-auth', oidcAuthConfig(body));
  *   const config = store.get<OidcAuthConfig>(identityId, 'oidc-auth');
  */
-export type IdentityLoginMethod = Exclude<AuthMethod, 'universal-auth' | 'token-auth'>;
+export type IdentityLoginMethod = Exclude<
+  AuthMethod,
+  'universal-auth' | 'token-auth' | 'user-password'
+>;
 
 export interface StoredLoginMethod<Config> {
   identityId: string;

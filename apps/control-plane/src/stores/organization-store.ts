@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 
 /**
- * Organizations and the users who belong to them.
+ * Organizations (their users and memberships: user-store.ts).
  *
  * @example
  *   const org = orgs.create({ name: 'Acme' }); // slug "acme"
@@ -11,13 +11,6 @@ export interface Organization {
   id: string;
   name: string;
   slug: string;
-  createdAt: number;
-}
-
-export interface User {
-  id: string;
-  email: string;
-  superAdmin: boolean;
   createdAt: number;
 }
 
@@ -55,27 +48,11 @@ export class OrganizationStore {
     return row && { id: row.id, name: row.name, slug: row.slug, createdAt: row.created_at };
   }
 
-  createUser(input: { email: string; passwordHash: string; superAdmin: boolean }): User {
-    const user: User = {
-      id: randomUUID(),
-      email: input.email,
-      superAdmin: input.superAdmin,
-      createdAt: Date.now(),
-    };
-    this.#db
-      .prepare(
-        'INSERT INTO users (id, email, password_hash, super_admin, created_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(user.id, user.email, input.passwordHash, user.superAdmin ? 1 : 0, user.createdAt);
-    return user;
-  }
-
-  addMember(orgId: string, userId: string, role: string): void {
-    this.#db
-      .prepare(
-        'INSERT INTO org_memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?)',
-      )
-      .run(orgId, userId, role, Date.now());
+  getBySlug(slug: string): Organization | undefined {
+    const row = this.#db
+      .prepare<[string], OrganizationRow>('SELECT * FROM organizations WHERE slug = ?')
+      .get(slug);
+    return row && this.get(row.id);
   }
 
   #uniqueSlug(base: string): string {

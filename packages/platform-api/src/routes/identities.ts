@@ -7,6 +7,7 @@ import { errorResponses, Uuid } from '../schemas/common.ts';
  *   POST  /api/v1/identities {name, organizationId, role?}  → {identity}
  *   GET   /api/v1/identities/:identityId                    → {identity}
  *   PATCH /api/v1/identities/:identityId {role}             → {identity}
+ *   GET   /api/v1/identities?organizationId=…               → {identities}  (admin)
  * The caller is an admin identity of that organization. Roles: admin, member (default), auditor,
  * relay (registers its org relay), gateway (registers its gateway); what each may do is the
  * control plane's permission table (README "Security model").
@@ -75,4 +76,14 @@ export const updateIdentity = defineRoute({
   params: Type.Object({ identityId: Uuid }),
   body: Type.Object({ role: IdentityRoleSchema }),
   response: { 200: Type.Object({ identity: IdentityJson }), ...errorResponses },
+});
+
+export const listIdentities = defineRoute({
+  method: 'GET',
+  path: '/api/v1/identities',
+  auth: 'identity',
+  tags: ['identities'],
+  summary: "List the organization's identities (machines and people)",
+  querystring: Type.Object({ organizationId: Uuid }),
+  response: { 200: Type.Object({ identities: Type.Array(IdentityJson) }), ...errorResponses },
 });

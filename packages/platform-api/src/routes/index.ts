@@ -1,7 +1,20 @@
 import type { RouteSpec } from '../define-route.ts';
 import { accessPamAccount } from './pam-access.ts';
 import { bootstrapInstance } from './admin.ts';
-import { createIdentity, deleteIdentity, getIdentity, updateIdentity } from './identities.ts';
+import {
+  createIdentity,
+  deleteIdentity,
+  getIdentity,
+  listIdentities,
+  updateIdentity,
+} from './identities.ts';
+import {
+  consoleSession,
+  consoleSignIn,
+  consoleSignOut,
+  createUser,
+  userLogin,
+} from './user-sign-in.ts';
 import {
   deleteGateway,
   gatewayConnectionDetails,
@@ -94,6 +107,12 @@ export const routes = {
   getIdentity,
   updateIdentity,
   deleteIdentity,
+  listIdentities,
+  userLogin,
+  consoleSignIn,
+  consoleSession,
+  consoleSignOut,
+  createUser,
   attachUniversalAuth,
   getUniversalAuth,
   createUniversalAuthClientSecret,

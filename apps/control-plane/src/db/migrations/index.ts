@@ -8,6 +8,7 @@ import { pamRecordingUploads } from './0007-pam-recording-uploads.ts';
 import { pamRecordedEvents } from './0008-pam-recorded-events.ts';
 import { pamSshAccounts } from './0009-pam-ssh-accounts.ts';
 import { dynamicSecrets } from './0010-dynamic-secrets.ts';
+import { userSignIn } from './0011-user-sign-in.ts';
 
 /** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
 export interface Migration {
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   pamRecordedEvents,
   pamSshAccounts,
   dynamicSecrets,
+  userSignIn,
 ];
