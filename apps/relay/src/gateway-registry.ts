@@ -16,6 +16,10 @@ export interface GatewaySession {
   readonly gatewayId: string;
   readonly gatewayName?: string | undefined;
   readonly remoteAddress: string;
+  /** The gateway's SSH software version ("Go" for the reference's gateway). */
+  readonly identSoftware: string;
+  /** Its identification comments, where a Burrow gateway lists capabilities. */
+  readonly identComments: string | undefined;
   /** Opens a `direct-tcpip` channel towards the gateway, with this receive window. */
   openChannel(options?: { receiveWindow?: number }): Promise<Duplex>;
   close(): void;
@@ -39,6 +43,7 @@ export class GatewayRegistry {
       gatewayId: key,
       gatewayName: session.gatewayName,
       remoteAddress: session.remoteAddress,
+      software: session.identSoftware,
     };
     session.once('close', () => {
       if (this.sessions.get(key) !== session) return; // already replaced

@@ -11,9 +11,9 @@
  *   5. every 6 h re-register and swap credentials; open connections keep the ones they started with
  *
  * `stop()` stops listening, closes every caller connection and gateway session, and ends the
- * background tasks. `drain(deadlineMs)` (SIGTERM) first stops accepting on both ports, sends every
- * gateway the drain notice (tunnel-protocol drain-notice.ts), lets open streams finish until the
- * deadline, then stops.
+ * background tasks. `drain(deadlineMs)` (SIGTERM) first stops accepting on both ports, sends the
+ * drain notice (tunnel-protocol drain-notice.ts) to every gateway that asked for it at connect
+ * time, lets open streams finish until the deadline, then stops.
  *
  * With `metricsListen`, `/healthz`, `/readyz` (listening, registered, not draining) and `/metrics`
  * (relay-metrics.ts) are served there.
@@ -28,6 +28,7 @@ import { MachineIdentitySession } from '@burrow/auth-methods';
 import { PlatformClient } from '@burrow/platform-api';
 import {
   CERTIFICATE_RENEWAL_INTERVAL_MS,
+  advertisesDrainNotice,
   DRAIN_NOTICE,
   RELAY_SSH_HANDSHAKE_TIMEOUT_MS,
   SSH_KEEPALIVE_COUNT_MAX,
@@ -73,7 +74,8 @@ export interface RunningRelay {
   readonly deleted: Promise<string>;
   stop(): Promise<void>;
   /**
-   * Graceful drain, then stop: no new callers or gateways, the drain notice to every gateway, open
+   * Graceful drain, then stop: no new callers or gateways, the drain notice to every gateway that
+   * asked for it (a reference gateway would take it for a caller and log a TLS error), open
    * streams finish until `deadlineMs`. Resolves with the number of streams cut at the deadline.
    */
   drain(deadlineMs: number): Promise<number>;
@@ -238,7 +240,12 @@ export async function startRelay(
         );
         await sshServer.stopAccepting();
         const draining_ = callers.drain(deadlineMs);
-        await Promise.all(gateways.all().map((session) => sendDrainNotice(session, logger)));
+        await Promise.all(
+          gateways
+            .all()
+            .filter((session) => advertisesDrainNotice(session.identComments))
+            .map((session) => sendDrainNotice(session, logger)),
+        );
         const cut = await draining_;
         logger.info(
           { cut },

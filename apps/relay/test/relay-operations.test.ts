@@ -11,7 +11,11 @@ import { freePort, ManualClock } from '@burrow/test-support';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { RelaySshConnection } from '@burrow/ssh-transport';
 import { connectToRelay } from '@burrow/ssh-transport';
-import { CERTIFICATE_RENEWAL_INTERVAL_MS, DRAIN_NOTICE } from '@burrow/tunnel-protocol';
+import {
+  CERTIFICATE_RENEWAL_INTERVAL_MS,
+  DRAIN_NOTICE,
+  GATEWAY_SSH_IDENT,
+} from '@burrow/tunnel-protocol';
 import type { RelayDependencies, RunningRelay } from '../src/relay.ts';
 import { startRelay } from '../src/relay.ts';
 import type { StubControlPlane } from './stub-control-plane.ts';
@@ -60,17 +64,28 @@ async function startHarness(deps: RelayDependencies = {}): Promise<Harness> {
   return harness;
 }
 
-/** A gateway that echoes every channel; channels whose first bytes are the drain notice go to `notices`. */
-async function connectEchoGateway(h: Harness, gatewayId: string, notices: string[] = []) {
+/**
+ * A gateway that echoes every channel; channels whose first bytes are the drain notice go to
+ * `notices`, the first bytes of every channel to `firstBytes`. It identifies as a Burrow gateway
+ * (asking for the drain notice) unless `ident` says otherwise.
+ */
+async function connectEchoGateway(
+  h: Harness,
+  gatewayId: string,
+  notices: string[] = [],
+  { ident = GATEWAY_SSH_IDENT, firstBytes = [] as string[] } = {},
+) {
   const connection = await connectToRelay({
     host: HOST,
     port: h.sshPort,
     username: gatewayId,
     ...h.controlPlane.gatewayCredentials(gatewayId, RELAY_NAME),
+    ident,
   });
   h.gateways.push(connection);
   connection.on('channel', (stream: Duplex) => {
     stream.once('data', (first: Buffer) => {
+      firstBytes.push(first.toString('latin1'));
       if (first.toString().startsWith('burrow-drain')) {
         notices.push(first.toString());
         stream.end();
@@ -182,6 +197,17 @@ describe('relay operations', () => {
     const gatewayId = randomUUID();
     const notices: string[] = [];
     await connectEchoGateway(h, gatewayId, notices);
+    // A gateway that did not ask for the notice (identifies as the reference's, "SSH-2.0-Go")
+    // must get no channel: it would take the notice for a caller and log a TLS handshake error.
+    const otherId = randomUUID();
+    const otherNotices: string[] = [];
+    const otherChannels: string[] = [];
+    await connectEchoGateway(h, otherId, otherNotices, { ident: 'Go', firstBytes: otherChannels });
+    expect(h.relay.gateways.get(otherId)?.identSoftware).toBe('Go');
+    const callerOfOther = await openStream(h, otherId);
+    expect(await callerOfOther.roundTrip('caller')).toBe('caller');
+    callerOfOther.socket.end();
+    await callerOfOther.closed;
     const open = await openStream(h, gatewayId);
     expect(await open.roundTrip('before')).toBe('before');
     const drained = h.relay.drain(10_000);
@@ -195,6 +221,9 @@ describe('relay operations', () => {
     open.socket.end();
     await open.closed;
     expect(await drained).toBe(0);
+    // Every notice was sent before the drain finished: the other gateway saw only its caller.
+    expect(otherChannels).toEqual(['caller']);
+    expect(otherNotices).toEqual([]);
     harness = { ...h, relay: { ...h.relay, stop: async () => undefined } };
   });
 

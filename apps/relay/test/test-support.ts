@@ -130,6 +130,8 @@ export class StubGatewaySession extends EventEmitter implements GatewaySession {
   readonly gatewayId: string;
   readonly gatewayName: string | undefined;
   readonly remoteAddress = '127.0.0.1';
+  readonly identSoftware = 'BurrowGateway';
+  readonly identComments = 'drain-notice@burrow';
   channelsOpened = 0;
   closed = false;
   private readonly onChannel: (gatewaySide: Duplex) => void;

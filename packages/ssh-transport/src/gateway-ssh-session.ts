@@ -32,6 +32,10 @@ export interface GatewaySshSession extends EventEmitter {
   readonly remotePort: number;
   /** The gateway's user certificate, as verified at login. */
   readonly certificate: SshCertificate;
+  /** Software version from the gateway's identification line ("Go" for the reference's). */
+  readonly identSoftware: string;
+  /** Comments after it (where a Burrow gateway lists capabilities), or undefined. */
+  readonly identComments: string | undefined;
   /** True once the connection has closed. */
   readonly closed: boolean;
   /**
@@ -50,6 +54,8 @@ export interface GatewaySshSessionInit {
   readonly certificate: SshCertificate;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly identSoftware: string;
+  readonly identComments: string | undefined;
 }
 
 /** Made by the relay SSH server on login; not constructed by users. */
@@ -59,6 +65,8 @@ export class GatewaySshSessionImpl extends EventEmitter implements GatewaySshSes
   readonly certificate: SshCertificate;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly identSoftware: string;
+  readonly identComments: string | undefined;
   readonly #conn: Connection;
   #closed = false;
 
@@ -70,6 +78,8 @@ export class GatewaySshSessionImpl extends EventEmitter implements GatewaySshSes
     this.certificate = init.certificate;
     this.remoteAddress = init.remoteAddress;
     this.remotePort = init.remotePort;
+    this.identSoftware = init.identSoftware;
+    this.identComments = init.identComments;
     conn.once('close', () => {
       this.#closed = true;
       this.emit('close');

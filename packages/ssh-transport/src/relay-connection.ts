@@ -73,6 +73,11 @@ export interface RelayConnectOptions {
   keepaliveIntervalMs?: number;
   /** Default SSH_KEEPALIVE_COUNT_MAX. */
   keepaliveCountMax?: number;
+  /**
+   * What follows "SSH-2.0-" in our identification line: software version, then comments (the
+   * gateway lists its capabilities there). Default ssh2's own.
+   */
+  ident?: string;
 }
 
 /** Events: `'channel'` (stream: Duplex), `'close'` (reason?: Error), once. */
@@ -148,6 +153,7 @@ export async function connectToRelay(options: RelayConnectOptions): Promise<Rela
       readyTimeout: dialTimeoutMs,
       keepaliveInterval: keepaliveIntervalMs,
       keepaliveCountMax: options.keepaliveCountMax ?? SSH_KEEPALIVE_COUNT_MAX,
+      ...(options.ident !== undefined ? { ident: options.ident } : {}),
     });
     client.setNoDelay(true);
   });

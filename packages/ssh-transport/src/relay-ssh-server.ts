@@ -13,6 +13,8 @@
  *               unanswered the socket is destroyed (a dead gateway goes within 15 s)
  *   channels    relay -> gateway direct-tcpip with an empty payload (`GatewaySshSession`);
  *               every channel the gateway opens, and every global request, is refused
+ *   ident       the gateway's identification line (software, comments) is kept on the session:
+ *               a Burrow gateway advertises capabilities in its comments
  *
  * Credentials rotate (`updateCredentials`): each set gets its own ssh2 `Server`; the TCP listener
  * hands each new socket to the current one, so connections keep the set they started with, as in
@@ -27,7 +29,7 @@ import {
   SSH_KEEPALIVE_INTERVAL_MS,
 } from '@burrow/tunnel-protocol';
 import ssh2 from 'ssh2';
-import type { AuthContext, Connection, ParsedKey, Server as Ssh2Server } from 'ssh2';
+import type { AuthContext, ClientInfo, Connection, ParsedKey, Server as Ssh2Server } from 'ssh2';
 import { parseCaPublicKeyLine } from './ca-public-key-line.ts';
 import { GatewaySshSessionImpl } from './gateway-ssh-session.ts';
 import { hostCertificateKeys } from './host-certificate-kex.ts';
@@ -191,7 +193,9 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
         'keepaliveCountMax',
       ),
     });
-    ssh2Server.on('connection', (conn) => this.#onSshConnection(conn, policy));
+    ssh2Server.on('connection', (conn, info: ClientInfo) =>
+      this.#onSshConnection(conn, info, policy),
+    );
     const handshakeTimeoutMs = positive(
       options.handshakeTimeoutMs ?? RELAY_SSH_HANDSHAKE_TIMEOUT_MS,
       'handshakeTimeoutMs',
@@ -235,7 +239,7 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
     credentials.ssh2Server.injectSocket(socket);
   }
 
-  #onSshConnection(conn: Connection, policy: UserCertificatePolicy): void {
+  #onSshConnection(conn: Connection, info: ClientInfo, policy: UserCertificatePolicy): void {
     const socket = incomingSocket(conn);
     const state = this.#connections.get(socket);
     if (state === undefined) {
@@ -258,6 +262,8 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
         certificate: identity.certificate,
         remoteAddress: state.remoteAddress,
         remotePort: state.remotePort,
+        identSoftware: info.header.versions.software,
+        identComments: info.header.comments,
       });
       state.session = session;
       this.emit('gateway', session);

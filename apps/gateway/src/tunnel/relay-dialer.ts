@@ -5,7 +5,7 @@
  * keepalives (a dead relay is noticed within seconds and the connection emits 'close').
  */
 import { connectToRelay } from '@burrow/ssh-transport';
-import { GATEWAY_SSH_DIAL_TIMEOUT_MS } from '@burrow/tunnel-protocol';
+import { GATEWAY_SSH_DIAL_TIMEOUT_MS, GATEWAY_SSH_IDENT } from '@burrow/tunnel-protocol';
 import type { GatewayRegistration } from '../platform/gateway-registration.ts';
 import type { RelayConnection } from './relay-tunnel.ts';
 
@@ -26,4 +26,6 @@ export const dialRelay: RelayDialer = (registration) =>
     serverCaPublicKey: registration.ssh.serverCAPublicKey,
     hostPrincipal: registration.relayHostPrincipal,
     dialTimeoutMs: GATEWAY_SSH_DIAL_TIMEOUT_MS,
+    // Asks for the relay's drain notice (tunnel-protocol drain-notice.ts).
+    ident: GATEWAY_SSH_IDENT,
   });

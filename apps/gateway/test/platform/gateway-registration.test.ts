@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { hostOf } from '../../src/platform/gateway-registration.ts';
 
 describe('hostOf (the relay host a registration names)', () => {
