@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system tools Burrow's tests use as independent judges and real targets:
 # OpenSSH client and server (ssh, ssh-keygen, sshd), OpenSSL, a PostgreSQL server and client, nginx,
-# curl, stunnel (the bench's OpenSSH + OpenSSL comparison path), asciinema and tmux (PAM SSH tests).
+# curl, stunnel (the bench's OpenSSH + OpenSSL comparison path), asciinema and tmux (PAM SSH tests),
+# Chromium (the web console's browser tests).
 # Only what is missing is installed; needs root (or sudo) for apt-get.
 set -euo pipefail
 
@@ -28,6 +29,8 @@ command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || missing+=(stu
 # drives an interactive ssh with a real terminal in the PAM SSH tests.
 command -v asciinema >/dev/null || missing+=(asciinema)
 command -v tmux >/dev/null || missing+=(tmux)
+# chromium: the web console's browser tests (headless, driven by playwright-core over loopback).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""

@@ -1,3 +1,4 @@
+import { base64Bytes } from './base64-bytes.ts';
 import { terminalSafeText } from './terminal-safe-text.ts';
 
 /**
@@ -60,8 +61,8 @@ export function formatHttpEvent(event: HttpEventFields, number: number): string 
     }
   }
   if (typeof event.body === 'string' && event.body !== '') {
-    const bytes = Buffer.from(event.body, 'base64');
-    const text = bytes.toString('utf8');
+    const bytes = base64Bytes(event.body);
+    const text = new TextDecoder('utf-8').decode(bytes);
     // Text unless it has NUL or other C0 controls (besides tab/newline/CR/FF) or invalid UTF-8.
     const printable = ![...text].some((char) => {
       const code = char.codePointAt(0) ?? 0;

@@ -18,10 +18,10 @@
  * signal and exit, each `<timestamp> [<channelType>#<channelId>] <what>`, every recorded string
  * made terminal-safe.
  *
- * Both are pure functions of the events: the CLI (`burrow pam sessions export --format
+ * Both are pure functions of the events (no Node built-ins, so the web console bundles them): the CLI (`burrow pam sessions export --format
  * asciicast|commands`) and the gateway (`burrow-gateway recordings export`) use them.
  */
-import { TextDecoder } from 'node:util';
+import { base64Bytes, base64Utf8 } from './base64-bytes.ts';
 import { terminalSafeLine } from './terminal-safe-text.ts';
 
 /** The fields of a terminal event this file reads (others are ignored). */
@@ -88,7 +88,7 @@ export function eventsToAsciicast(
     env: { TERM: typeof pty?.term === 'string' ? pty.term : 'xterm', SHELL: '/bin/sh' },
   };
   const lines = [JSON.stringify(header)];
-  const decoders = new Map<string, TextDecoder>();
+  const decoders = new Map<string, InstanceType<typeof TextDecoder>>();
   const decode = (key: string, data: unknown): string => {
     if (typeof data !== 'string') return '';
     let decoder = decoders.get(key);
@@ -96,7 +96,7 @@ export function eventsToAsciicast(
       decoder = new TextDecoder('utf-8');
       decoders.set(key, decoder);
     }
-    return decoder.decode(Buffer.from(data, 'base64'), { stream: true });
+    return decoder.decode(base64Bytes(data), { stream: true });
   };
   let last = 0;
   for (const event of terminal) {
@@ -141,7 +141,7 @@ export function eventsToCommandLog(events: readonly unknown[]): string {
       case 'input': {
         if (event.channelType !== 'terminal' || typeof event.data !== 'string') break;
         let current = typed.get(channel) ?? '';
-        for (const ch of stripEscapes(Buffer.from(event.data, 'base64').toString('utf8'))) {
+        for (const ch of stripEscapes(base64Utf8(event.data))) {
           if (ch === '\r' || ch === '\n') {
             if (current.trim() !== '') line(`$ ${terminalSafeLine(current)}`);
             current = '';

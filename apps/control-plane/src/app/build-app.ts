@@ -30,6 +30,7 @@ import { relaysPlugin } from '../plugins/relays.ts';
 import { tokenAuthPlugin } from '../plugins/token-auth.ts';
 import { universalAuthPlugin } from '../plugins/universal-auth.ts';
 import { userSignInPlugin } from '../plugins/user-sign-in.ts';
+import { consoleAssetsPlugin } from '../plugins/console-assets.ts';
 import { requestAuthenticator } from '../plugins/authenticate.ts';
 import { bootstrapInstance } from '../services/instance-bootstrap.ts';
 import { startScheduleSweeper } from '../services/schedule-sweeper.ts';
@@ -107,6 +108,7 @@ export async function buildApp(
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(consoleAssetsPlugin);
 
   const { services } = context;
   const authenticate = requestAuthenticator(context.accessTokens, services.userAccounts);

@@ -1,0 +1,115 @@
+import { useState } from 'preact/hooks';
+import { api, ApiError, type ConsoleSession } from '../api.ts';
+import { when } from '../format.ts';
+import { useApi } from '../use-api.ts';
+import { Loading, Problem, Section } from '../widgets.tsx';
+
+interface IdentityJson {
+  id: string;
+  name: string;
+  role: string;
+  authMethods: string[];
+  createdAt: string;
+}
+
+/** The organization's identities (machines and people) and adding a person (admin). */
+export function IdentitiesPage({ session }: { session: ConsoleSession }) {
+  const list = useApi<{ identities: IdentityJson[] }>(
+    `/api/v1/identities?organizationId=${session.organization.id}`,
+  );
+  return (
+    <>
+      <Section title="Identities">
+        <Loading when={list.loading && !list.data} />
+        <Problem message={list.error} />
+        {list.data && (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Role</th>
+                <th scope="col">Login methods</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.identities.map((identity) => (
+                <tr key={identity.id}>
+                  <td>
+                    <strong>{identity.name}</strong>
+                    <div class="muted small">{identity.id}</div>
+                  </td>
+                  <td>{identity.role}</td>
+                  <td>
+                    {identity.authMethods.join(', ') ||
+                      (identity.name.includes('@') ? 'email and password' : '—')}
+                  </td>
+                  <td>{when(identity.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+      {session.identity.role === 'admin' && (
+        <AddPerson organizationId={session.organization.id} onAdded={list.reload} />
+      )}
+    </>
+  );
+}
+
+function AddPerson({ organizationId, onAdded }: { organizationId: string; onAdded: () => void }) {
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState('member');
+  const [message, setMessage] = useState<string>();
+  const [error, setError] = useState<string>();
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setError(undefined);
+    setMessage(undefined);
+    try {
+      const answer = await api<{ user: { email: string }; initialPassword: string }>(
+        'POST',
+        '/api/v1/users',
+        { organizationId, email, role },
+      );
+      setMessage(
+        `${answer.user.email} can sign in with the password ${answer.initialPassword} (shown once: hand it over now).`,
+      );
+      setEmail('');
+      onAdded();
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure.message : String(failure));
+    }
+  };
+  return (
+    <Section title="Add a person">
+      <form class="row" onSubmit={submit}>
+        <label>
+          Email
+          <input
+            type="email"
+            required
+            value={email}
+            onInput={(e) => setEmail(e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          Role
+          <select value={role} onChange={(e) => setRole(e.currentTarget.value)}>
+            <option value="member">member</option>
+            <option value="auditor">auditor</option>
+            <option value="admin">admin</option>
+          </select>
+        </label>
+        <button type="submit">Add</button>
+      </form>
+      <Problem message={error} />
+      {message && (
+        <p class="result good" role="status">
+          {message}
+        </p>
+      )}
+    </Section>
+  );
+}
