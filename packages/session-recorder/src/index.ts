@@ -22,5 +22,9 @@ export * from './retry-backoff.ts';
 export * from './session-event.ts';
 export * from './terminal-recording-export.ts';
 export * from './terminal-safe-text.ts';
-export { openSessionRecording } from './session-recording.ts';
-export type { SessionRecording, SessionRecordingOptions } from './session-recording.ts';
+export { openSessionRecording, recordingWriteTotals } from './session-recording.ts';
+export type {
+  RecordingWriteTotals,
+  SessionRecording,
+  SessionRecordingOptions,
+} from './session-recording.ts';

@@ -5,7 +5,9 @@
  *
  * ```
  * file   <dir>/pam_session_<sessionId>_<resourceType>_expires_<unixSeconds>.enc   mode 0600
- *        = record*                                     (append-only, fsync after each record)
+ *        = record*                                     (append-only; a record is fsync'd before its
+ *                                                      append resolves; one fsync may cover several
+ *                                                      records queued together: group commit)
  * record = uint32 BE length ‖ body                     (length = byte length of body)
  * body   = nonce(12) ‖ AES-256-GCM(ciphertext ‖ tag(16))  of one event as UTF-8 JSON
  * key    = the gateway's PAM session key (32 bytes, GET /api/v2/gateways/pam-session-key)
@@ -34,8 +36,9 @@
  * <base>.ended  = empty marker: the gateway said the session ended (Burrow; survives restarts)
  * ```
  *
- * A record is written with one `write` of length ‖ body and then fsync'd, so after a crash the
- * file holds complete records followed by at most one torn record (or, after a power loss on
+ * Records queued together are written with one `write` of their length ‖ body pairs and then
+ * fsync'd (group commit, session-recording.ts), so after a crash the file holds complete records
+ * followed by at most one torn record (or, after a power loss on
  * some file systems, a zero-filled tail); readers detect and ignore that tail. The record index
  * is its position in the file, starting at 0: for events it is the event index of the
  * event-batch route (the seal, last, is not an event).

@@ -35,9 +35,11 @@ export interface SessionRecording {
   /** The `.enc` file. */
   readonly path: string;
   /**
-   * Encrypts the event, appends it as one record and fsyncs; resolves with the event's index
-   * once it is on disk. Appends of all connections of the session are serialised.
-   * Throws RecordingEndedError after markEnded.
+   * Queues the event as the session's next record; resolves with its index once it is encrypted,
+   * written and fsync'd. Records go to the file in the order of the append calls of every
+   * connection of the session (group commit: one write and one fsync cover every record queued
+   * while the previous fsync ran, so concurrent connections share fsyncs instead of waiting in
+   * line for one each). Throws RecordingEndedError after markEnded or close.
    */
   append(event: unknown): Promise<number>;
   /**
@@ -59,11 +61,41 @@ interface SharedRecordingFile {
   /** File size after the last complete record. */
   size: number;
   ended: boolean;
+  /** markEnded was called: appends from now on are refused. */
+  ending: boolean;
+  /** Serialises flushes, the seal and the final close of the handle. */
   lock: AsyncMutex;
+  /** Records waiting for the next flush, in append order. */
+  queue: QueuedRecord[];
+  /** A flush is queued on the lock and has not started yet (it will take the whole queue). */
+  flushQueued: boolean;
   /** 2 for new files; an older file keeps its format (recording-format.ts). */
   format: RecordingFormatVersion;
   /** Tag of the last complete record: the next record's previousTag (format 2). */
   previousTag: Buffer;
+}
+
+/** An append waiting for its flush. */
+interface QueuedRecord {
+  payload: unknown;
+  kind: 'event' | 'seal';
+  resolve(index: number): void;
+  reject(error: unknown): void;
+}
+
+/** What this process wrote to recordings since it started (every session's file). */
+export interface RecordingWriteTotals {
+  /** Records written and fsync'd (events and seals). */
+  records: number;
+  /** fsyncs that made them durable: with group commit, records / syncs is the batch size. */
+  syncs: number;
+}
+
+const writeTotals: RecordingWriteTotals = { records: 0, syncs: 0 };
+
+/** Totals of every recording this process wrote (gateway metrics, bench). */
+export function recordingWriteTotals(): RecordingWriteTotals {
+  return { ...writeTotals };
 }
 
 /** Open recording files of this process, by path (the per-file lock lives here). */
@@ -116,28 +148,46 @@ export async function openSessionRecording(
 
   return {
     path: filePath,
-    append: (event) =>
-      shared.lock.run(async () => {
-        if (shared.ended || closed) throw new RecordingEndedError(options.sessionId);
-        return appendRecord(shared, key, options.sessionId, event, 'event');
-      }),
+    append: (event) => {
+      if (shared.ended || shared.ending || closed) {
+        return Promise.reject(new RecordingEndedError(options.sessionId));
+      }
+      const appended = new Promise<number>((resolve, reject) =>
+        shared.queue.push({ payload: event, kind: 'event', resolve, reject }),
+      );
+      if (!shared.flushQueued) {
+        shared.flushQueued = true;
+        void shared.lock.run(() => flush(shared, key, options.sessionId));
+      }
+      return appended;
+    },
     markEnded: async () => {
-      await shared.lock.run(async () => {
-        if (shared.ended) return;
-        // The seal: nothing can follow it, and a recording cut short is one without it.
-        if (shared.format === 2) {
-          await appendRecord(
-            shared,
-            key,
-            options.sessionId,
-            { events: shared.recordCount },
-            'seal',
-          );
-        }
-        await writeFile(endedMarkerPath(filePath), '', { mode: RECORDING_FILE_MODE });
-        await syncDirectory(path.dirname(filePath));
-        shared.ended = true;
-      });
+      shared.ending = true;
+      try {
+        await shared.lock.run(async () => {
+          if (shared.ended) return;
+          // Appends made before markEnded are written first.
+          await flush(shared, key, options.sessionId);
+          // The seal: nothing can follow it, and a recording cut short is one without it.
+          if (shared.format === 2) {
+            const sealed = new Promise<number>((resolve, reject) =>
+              shared.queue.push({
+                payload: { events: shared.recordCount },
+                kind: 'seal',
+                resolve,
+                reject,
+              }),
+            );
+            await flush(shared, key, options.sessionId);
+            await sealed;
+          }
+          await writeFile(endedMarkerPath(filePath), '', { mode: RECORDING_FILE_MODE });
+          await syncDirectory(path.dirname(filePath));
+          shared.ended = true;
+        });
+      } finally {
+        shared.ending = shared.ended;
+      }
       await release();
     },
     close: release,
@@ -149,31 +199,52 @@ export function isRecordingOpen(filePath: string): boolean {
   return openFiles.has(path.resolve(filePath));
 }
 
-/** Seals, writes and fsyncs one record; resolves with its index. Call under the file's lock. */
-async function appendRecord(
-  shared: SharedRecordingFile,
-  key: Buffer,
-  sessionId: string,
-  payload: unknown,
-  kind: 'event' | 'seal',
-): Promise<number> {
-  const index = shared.recordCount;
-  const record =
-    shared.format === 2
-      ? sealRecord(key, payload, { sessionId, index, previousTag: shared.previousTag, kind })
-      : sealRecord(key, payload);
+/**
+ * Writes every queued record with one write and one fsync, then settles their appends. Call
+ * under the file's lock. Records are sealed here, in queue order, from the last durable record
+ * on: when the write or fsync fails, the file is cut back to the last complete record and every
+ * record of this flush is refused (their answers are withheld); the next flush chains from the
+ * durable state again. A record that cannot be sealed (too large) is refused alone.
+ */
+async function flush(shared: SharedRecordingFile, key: Buffer, sessionId: string): Promise<void> {
+  shared.flushQueued = false;
+  const batch = shared.queue.splice(0);
+  const written: { record: QueuedRecord; index: number }[] = [];
+  const bytes: Buffer[] = [];
+  let previousTag = shared.previousTag;
+  for (const record of batch) {
+    const index = shared.recordCount + written.length;
+    let sealed: Buffer;
+    try {
+      sealed =
+        shared.format === 2
+          ? sealRecord(key, record.payload, { sessionId, index, previousTag, kind: record.kind })
+          : sealRecord(key, record.payload);
+    } catch (error) {
+      record.reject(error);
+      continue;
+    }
+    previousTag = recordTag(sealed);
+    written.push({ record, index });
+    bytes.push(sealed);
+  }
+  if (written.length === 0) return;
+  const data = bytes.length === 1 ? (bytes[0] as Buffer) : Buffer.concat(bytes);
   try {
-    await writeFully(shared.handle, record);
+    await writeFully(shared.handle, data);
     await shared.handle.sync();
   } catch (error) {
     // Never leave a partial record for the next append to follow (disk full, I/O error).
     await shared.handle.truncate(shared.size).catch(() => undefined);
-    throw error;
+    for (const { record } of written) record.reject(error);
+    return;
   }
-  shared.size += record.length;
-  shared.recordCount += 1;
-  shared.previousTag = recordTag(record);
-  return index;
+  shared.size += data.length;
+  shared.recordCount += written.length;
+  shared.previousTag = previousTag;
+  writeTotals.records += written.length;
+  writeTotals.syncs += 1;
+  for (const { record, index } of written) record.resolve(index);
 }
 
 async function openSharedFile(
@@ -220,7 +291,10 @@ async function openSharedFile(
       recordCount: scan.nextIndex,
       size: scan.nextByteOffset,
       ended: false,
+      ending: false,
       lock: new AsyncMutex(),
+      queue: [],
+      flushQueued: false,
       format,
       previousTag,
     };
@@ -237,7 +311,7 @@ async function readTagBefore(handle: FileHandle, byteOffset: number): Promise<Bu
   return tag;
 }
 
-/** One record per write call when the kernel allows it; the rest appended (O_APPEND) if not. */
+/** One write call for the whole flush when the kernel allows it; the rest appended (O_APPEND) if not. */
 async function writeFully(handle: FileHandle, data: Buffer): Promise<void> {
   let written = 0;
   while (written < data.length) {

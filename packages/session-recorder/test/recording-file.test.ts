@@ -11,18 +11,22 @@ import {
   parseRecordingFileName,
   readRecordingEvents,
   recordingFileName,
+  recordingWriteTotals,
 } from '../src/index.ts';
 import { inAnHour, queryEvent, recordingFixture } from './support/recording-fixtures.ts';
 
 let fixture: Awaited<ReturnType<typeof recordingFixture>>;
+/** One expiry per test: it is part of the file name, so every open1() must use the same. */
+let sessionExpiresAt: Date;
 beforeEach(async () => {
   fixture = await recordingFixture();
+  sessionExpiresAt = inAnHour();
 });
 afterEach(async () => {
   await fixture.cleanup();
 });
 
-function open1(expiresAt = inAnHour()) {
+function open1(expiresAt = sessionExpiresAt) {
   return openSessionRecording({
     dir: fixture.dir,
     sessionId: fixture.sessionId,
@@ -171,6 +175,58 @@ describe('recording file', () => {
       const k = byIndex.get(index) as number;
       expect(event).toEqual(queryEvent(Math.floor(k / 25) * 100 + (k % 25), 'y'.repeat(5000)));
     });
+  });
+
+  it('group commit: appends queued together share one write and fsync, in call order, chained', async () => {
+    const connections = await Promise.all([open1(), open1(), open1(), open1()]);
+    const before = recordingWriteTotals();
+    // 40 appends in one turn of the event loop, round robin over the connections.
+    const appends = Array.from({ length: 40 }, (_, k) => connections[k % 4]!.append(queryEvent(k)));
+    expect(await Promise.all(appends)).toEqual(Array.from({ length: 40 }, (_, k) => k));
+    const after = recordingWriteTotals();
+    expect(after.records - before.records).toBe(40);
+    expect(after.syncs - before.syncs).toBe(1);
+    // Appends made while a flush may already run keep their order too.
+    const first = connections[0]!.append(queryEvent(40));
+    await Promise.resolve();
+    const second = connections[1]!.append(queryEvent(41));
+    expect(await Promise.all([first, second])).toEqual([40, 41]);
+    await connections[2]!.markEnded();
+    await Promise.all(connections.map((connection) => connection.close()));
+    // The reader verifies every record's place in the chain and the seal.
+    const read = await decryptRecordingFile(connections[0]!.path, fixture.key);
+    expect(read.events).toEqual(Array.from({ length: 42 }, (_, k) => queryEvent(k)));
+    expect(read.sealed).toBe(true);
+  });
+
+  it('an event that cannot be recorded is refused alone; the rest of its batch is written', async () => {
+    const recording = await open1();
+    const appends = [
+      recording.append(queryEvent(0)),
+      recording.append({ notJson: 1n }), // JSON.stringify throws on a BigInt
+      recording.append(queryEvent(1)),
+    ];
+    const [a, b, c] = await Promise.allSettled(appends);
+    expect(a).toEqual({ status: 'fulfilled', value: 0 });
+    expect(b?.status).toBe('rejected');
+    expect(c).toEqual({ status: 'fulfilled', value: 1 });
+    await recording.close();
+    const read = await decryptRecordingFile(recording.path, fixture.key);
+    expect(read.events).toEqual([queryEvent(0), queryEvent(1)]);
+  });
+
+  it('appends after markEnded are refused; those before it are written before the seal', async () => {
+    const a = await open1();
+    const b = await open1();
+    const before = a.append(queryEvent(0));
+    const ended = b.markEnded();
+    await expect(a.append(queryEvent(1))).rejects.toBeInstanceOf(RecordingEndedError);
+    expect(await before).toBe(0);
+    await ended;
+    await a.close();
+    const read = await decryptRecordingFile(a.path, fixture.key);
+    expect(read.events).toEqual([queryEvent(0)]);
+    expect(read.sealed).toBe(true);
   });
 
   it('one connection closing does not end the session; markEnded does, for everyone, also after reopening', async () => {

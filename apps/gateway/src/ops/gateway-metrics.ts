@@ -16,6 +16,10 @@
  *   burrow_gateway_recording_storage_max_bytes             gauge    --pam-session-recording-max-bytes
  *   burrow_gateway_pam_sessions_refused_total{reason}      counter  sessions refused by the gateway
  *                                                                   ("recording storage full")
+ *   burrow_gateway_recording_records_total                 counter  PAM recording records written
+ *   burrow_gateway_recording_fsyncs_total                  counter  fsyncs that made them durable
+ *                                                                   (group commit: records / fsyncs
+ *                                                                   = records per fsync)
  *   burrow_gateway_* process metrics                       prom-client defaults
  */
 import {
@@ -25,6 +29,7 @@ import {
   Registry,
   collectDefaultMetrics,
 } from '@burrow/observability';
+import { recordingWriteTotals } from '@burrow/session-recorder';
 
 /** What the PAM recorder reports about its upload backlog (a hook: set `recordingQueue`). */
 export interface RecordingQueueState {
@@ -155,6 +160,24 @@ export class GatewayMetrics {
       help: 'PAM sessions the gateway refused, by reason.',
       labelNames: ['reason'],
       registers,
+    });
+    new Counter({
+      name: 'burrow_gateway_recording_records_total',
+      help: 'PAM recording records written and fsynced by this process (every session).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(recordingWriteTotals().records);
+      },
+    });
+    new Counter({
+      name: 'burrow_gateway_recording_fsyncs_total',
+      help: 'fsyncs of PAM recordings by this process; one covers every record queued while the previous one ran.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(recordingWriteTotals().syncs);
+      },
     });
     new Gauge({
       name: 'burrow_gateway_recording_queue_oldest_seconds',

@@ -60,8 +60,10 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
   private secretsSaved: Promise<void> | undefined;
   private recordingPromise: Promise<SessionRecording> | undefined;
   private recording: SessionRecording | undefined;
-  /** Appends run one after another, in the order the events happened. */
-  private appendChain: Promise<void> = Promise.resolve();
+  /** Appends not settled yet (the session waits for them before it closes the recording). */
+  private readonly appending = new Set<Promise<void>>();
+  /** Appends made before the recording was open, still waiting for it (they keep their order). */
+  private waitingForRecording = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private lastActivity = Date.now();
@@ -161,21 +163,46 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
   /**
    * Appends an event (in order with every other connection's); resolves once it is on disk and
    * rejects when it could not be written — the caller must then withhold the answer it belongs
-   * to (fail closed). A failure does not stop later appends.
+   * to (fail closed). A failure does not stop later appends. Appends of all connections share
+   * the recording's fsyncs (group commit in @burrow/session-recorder): none waits for another's.
    */
   record(event: object): Promise<void> {
     this.lastActivity = Date.now();
-    const append = this.appendChain.then(async () => {
-      const recording = this.recording ?? (await this.recordingPromise);
-      if (!recording) throw new Error('the recording is not open');
-      await recording.append(event);
-    });
-    this.appendChain = append.catch(() => undefined);
-    return append.catch((error: unknown) => {
-      // The event itself is never logged: it may hold sensitive query text.
-      this.logger.error({ error: messageOf(error) }, 'could not append to the session recording');
-      throw error;
-    });
+    let appended: Promise<unknown>;
+    if (this.recording && this.waitingForRecording === 0) {
+      appended = this.recording.append(event);
+    } else {
+      this.waitingForRecording += 1;
+      appended = (
+        this.recordingPromise ?? Promise.reject(new Error('the recording is not open'))
+      ).then(
+        (recording) => {
+          this.waitingForRecording -= 1;
+          return recording.append(event); // queues it before a later direct append can
+        },
+        (error: unknown) => {
+          this.waitingForRecording -= 1;
+          throw error;
+        },
+      );
+    }
+    const append = appended.then(
+      () => undefined,
+      (error: unknown) => {
+        // The event itself is never logged: it may hold sensitive query text.
+        this.logger.error({ error: messageOf(error) }, 'could not append to the session recording');
+        throw error;
+      },
+    );
+    const settled = append.catch(() => undefined);
+    this.appending.add(settled);
+    void settled.then(() => this.appending.delete(settled));
+    return append;
+  }
+
+  /** Resolves when every append made so far has settled. */
+  private async appendsSettled(): Promise<void> {
+    await Promise.all([...this.appending]);
   }
 
   /**
@@ -196,7 +223,7 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
       return connection.closed;
     });
     await Promise.all(closing);
-    await this.appendChain;
+    await this.appendsSettled();
     await this.recording?.close().catch(() => undefined);
   }
 
@@ -216,7 +243,7 @@ export class PamSession<Credentials = unknown> implements PamSessionContext<Cred
       return connection.closed;
     });
     await Promise.all(closing);
-    await this.appendChain;
+    await this.appendsSettled();
     const recording = this.recording ?? (await this.recordingPromise?.catch(() => undefined));
     await this.options.recordings.finish(this.sessionId, recording);
     this.credentialsPromise = undefined;
