@@ -1,3 +1,5 @@
+import type { PamQueryConfig } from './pam-queries.ts';
+
 /** Sizes of one run: the full run the issue asks for, and `--quick` (tiny, for CI). */
 export interface BenchConfig {
   quick: boolean;
@@ -12,6 +14,7 @@ export interface BenchConfig {
   openStreams: number;
   /** Cap of every single measurement. */
   capMs: number;
+  pamQueries: PamQueryConfig;
 }
 
 const GiB = 1024 * 1024 * 1024;
@@ -27,6 +30,18 @@ export const FULL: BenchConfig = {
   swarmGateways: 200,
   openStreams: 500,
   capMs: 20_000,
+  pamQueries: {
+    scale: 5,
+    secondsPerRun: 5,
+    repetitions: 3,
+    modes: [
+      'select-only, 1 client',
+      'select-only, 16 clients',
+      'TPC-B-like, 1 client',
+      'TPC-B-like, 16 clients',
+      'select-only, new connection per transaction, 4 clients',
+    ],
+  },
 };
 
 export const QUICK: BenchConfig = {
@@ -39,4 +54,14 @@ export const QUICK: BenchConfig = {
   swarmGateways: 4,
   openStreams: 10,
   capMs: 5_000,
+  pamQueries: {
+    scale: 1,
+    secondsPerRun: 2,
+    repetitions: 1,
+    modes: [
+      'select-only, 1 client',
+      'select-only, 16 clients',
+      'select-only, new connection per transaction, 4 clients',
+    ],
+  },
 };

@@ -2,6 +2,7 @@
 import type { BenchConfig } from './bench-config.ts';
 import type { PathName } from './bench-path.ts';
 import type { MachineInfo } from './machine-info.ts';
+import type { PamQueryResults } from './pam-queries.ts';
 import type { PathMeasurements } from './path-measurements.ts';
 import type { RelayScaleResult } from './relay-scale.ts';
 
@@ -19,4 +20,6 @@ export interface BenchResults {
   /** Paths the run could not measure, with the reason. */
   notMeasured: Record<string, string>;
   relayScale?: RelayScaleResult;
+  /** pgbench straight to PostgreSQL and through `burrow pam access`. */
+  pamQueries?: PamQueryResults;
 }

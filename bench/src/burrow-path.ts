@@ -16,6 +16,7 @@ import type { BenchPath } from './bench-path.ts';
 export interface BurrowPath extends BenchPath {
   readonly stack: LocalStack;
   readonly relayName: string;
+  readonly gatewayId: string;
   readonly dialOptions: DialGatewayOptions;
 }
 
@@ -44,6 +45,7 @@ export async function startBurrowPath(
       name: 'burrow',
       stack,
       relayName: RELAY_NAME,
+      gatewayId,
       dialOptions,
       commands: [
         `node apps/control-plane/dist/main.js serve --host 127.0.0.1 --port <free> --data-dir <scratch>`,

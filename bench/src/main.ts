@@ -1,9 +1,10 @@
 /**
- * `pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow] [--no-scale] [--out=<dir>]`
+ * `pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow,pam] [--no-scale] [--out=<dir>]`
  *
  * Starts the bench target, then each path in turn on loopback (direct, openssh-openssl, burrow),
  * measures it (path-measurements.ts), stops it by PID, measures relay scale on the burrow relay,
- * and writes <out>/latest.json and <out>/latest.md (default out: bench/results; with --quick a
+ * runs pgbench direct vs through `burrow pam access` on the burrow stack (pam-queries.ts; `pam`
+ * alone starts that stack without measuring the burrow path), and writes <out>/latest.json and <out>/latest.md (default out: bench/results; with --quick a
  * scratch dir, so CI never overwrites the published numbers). Progress goes to stderr.
  */
 import fs from 'node:fs';
@@ -17,6 +18,7 @@ import { startBurrowPath, type BurrowPath } from './burrow-path.ts';
 import { directPath } from './direct-path.ts';
 import { machineInfo } from './machine-info.ts';
 import { startOpensshOpensslPath } from './openssh-openssl-path.ts';
+import { measurePamQueries, pamQueriesUnavailable } from './pam-queries.ts';
 import { measurePath } from './path-measurements.ts';
 import { measureRelayScale } from './relay-scale.ts';
 import { resultsMarkdown } from './results-markdown.ts';
@@ -29,13 +31,19 @@ const flag = (name: string): string | undefined =>
 const unknown = args.filter((arg) => !/^--(quick|paths=.+|no-scale|out=.+)$/.test(arg));
 if (unknown.length > 0) {
   console.error(
-    `bench: unknown argument ${unknown.join(' ')}\nusage: pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow] [--no-scale] [--out=<dir>]`,
+    `bench: unknown argument ${unknown.join(' ')}\nusage: pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow,pam] [--no-scale] [--out=<dir>]`,
   );
   process.exit(2);
 }
 const config = flag('quick') !== undefined ? QUICK : FULL;
-const selected = (flag('paths') ?? 'direct,openssh-openssl,burrow').split(',') as PathName[];
-const runScale = flag('no-scale') === undefined && selected.includes('burrow');
+const requested = (flag('paths') ?? 'direct,openssh-openssl,burrow,pam').split(',');
+const pamUnavailable = requested.includes('pam') ? pamQueriesUnavailable() : undefined;
+const runPam = requested.includes('pam') && !pamUnavailable;
+const selected = requested.filter((name) => name !== 'pam') as PathName[];
+// The PAM queries run on the burrow path's stack: start it even when only `pam` was asked for.
+const measureBurrow = selected.includes('burrow');
+if (runPam && !measureBurrow) selected.push('burrow');
+const runScale = flag('no-scale') === undefined && measureBurrow;
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-bench-'));
 const outDir =
   flag('out') ||
@@ -60,7 +68,8 @@ const results: BenchResults = {
   paths: {},
   notMeasured: {
     'burrow via access CLI listener':
-      'not measured: the access CLI listener only serves PAM accounts (PostgreSQL wire protocol), not a raw TCP echo target',
+      'not measured with the TCP echo: the access CLI listener only serves PAM accounts; see the PAM queries (pgbench) instead',
+    ...(pamUnavailable ? { 'PAM queries': `not measured: ${pamUnavailable}` } : {}),
   },
 };
 progress(`${config.quick ? 'QUICK run' : 'full run'}; scratch ${workDir}; results to ${outDir}`);
@@ -99,7 +108,17 @@ try {
     if (!current) throw new Error(`unknown path ${name}`);
     try {
       results.commands[name] = current.commands;
-      results.paths[name] = await measurePath(current, config, progress);
+      if (name !== 'burrow' || measureBurrow) {
+        results.paths[name] = await measurePath(current, config, progress);
+      }
+      if (name === 'burrow' && runPam) {
+        results.pamQueries = await measurePamQueries(
+          current as BurrowPath,
+          config.pamQueries,
+          workDir,
+          progress,
+        );
+      }
       if (name === 'burrow' && runScale) {
         results.relayScale = await measureRelayScale(
           current as BurrowPath,

@@ -24,3 +24,13 @@ export function percentiles(values: readonly number[]): Percentiles {
     mean: sorted.length === 0 ? NaN : sum / sorted.length,
   };
 }
+
+/** The median (mean of the two middle values for an even count); NaN for no values. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}

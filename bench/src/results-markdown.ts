@@ -130,6 +130,29 @@ export function resultsMarkdown(results: BenchResults): string {
   }
   lines.push('');
 
+  const pam = results.pamQueries;
+  if (pam) {
+    lines.push(
+      `## Database queries through PAM: pgbench straight to PostgreSQL and through \`burrow pam access\` (scale ${pam.config.scale}, ${pam.config.secondsPerRun} s per run, ${pam.config.repetitions} interleaved repetition${pam.config.repetitions === 1 ? '' : 's'})`,
+    );
+    lines.push('');
+    lines.push(
+      "pam = pgbench → access CLI listener → relay → gateway (credentials injected, every query recorded and fsync'd before its answer) → PostgreSQL. TPS and latency are medians over the repetitions; the ratio is pam / direct per repetition (median, min–max).",
+    );
+    lines.push('');
+    lines.push(
+      '| workload | direct TPS | pam TPS | pam / direct | latency added (ms per transaction) | pam CPU ms per transaction: access CLI / relay / gateway / PostgreSQL |',
+    );
+    lines.push('|---|---|---|---|---|---|');
+    for (const row of pam.summary) {
+      const c = row.pamCpuMsPerTransaction;
+      lines.push(
+        `| ${row.mode} | ${fmt(row.directTps, 0)} | ${fmt(row.pamTps, 0)} | ${fmt(row.ratio.median, 2)} × (${fmt(row.ratio.min, 2)}–${fmt(row.ratio.max, 2)}) | +${fmt(row.addedLatencyMs, 3)} | ${fmt(c['access-cli'], 3)} / ${fmt(c.relay, 3)} / ${fmt(c.gateway, 3)} / ${fmt(c.postgres, 3)} |`,
+      );
+    }
+    lines.push('');
+  }
+
   const scale = results.relayScale;
   if (scale) {
     const KiB = 1024;
@@ -172,8 +195,11 @@ export function resultsMarkdown(results: BenchResults): string {
   }
   lines.push('## Exact commands');
   lines.push('');
-  for (const name of PATHS) {
-    const commands = results.commands[name];
+  const commandLists: [string, string[] | undefined][] = [
+    ...PATHS.map((name): [string, string[] | undefined] => [name, results.commands[name]]),
+    ['PAM queries', pam?.commands],
+  ];
+  for (const [name, commands] of commandLists) {
     if (!commands) continue;
     lines.push(`**${name}**`);
     lines.push('');
