@@ -117,6 +117,30 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
   const streams = new Map<tls.TLSSocket, Duplex>();
   const streamsPerGateway = new Map<string, number>();
   const windows = new StreamWindowBudget(options.windowLimits);
+  // The channels open on each gateway session. When a gateway's SSH connection is lost, ssh2
+  // ends its channels as if the gateway had sent EOF (right after the session's 'close'); the
+  // splice would then end the callers' streams cleanly, and a caller cannot tell that from a
+  // complete stream (Node reports a TLS stream that ends without close_notify as a clean end).
+  // So each channel fails first (ssh2's destroy() takes no error: the error is emitted): the
+  // splice delivers what the relay holds for the caller, then resets its connection.
+  const channelsBySession = new Map<GatewaySession, Set<Duplex>>();
+  const trackChannel = (session: GatewaySession, channel: Duplex): (() => void) => {
+    let channels = channelsBySession.get(session);
+    if (channels === undefined) {
+      const open = new Set<Duplex>();
+      channels = open;
+      channelsBySession.set(session, open);
+      session.once('close', () => {
+        channelsBySession.delete(session);
+        for (const lost of open) lost.emit('error', new Error('the gateway connection was lost'));
+      });
+    }
+    const open = channels;
+    open.add(channel);
+    return () => {
+      open.delete(channel);
+    };
+  };
   let draining = false;
   // Every accepted TCP connection, still handshaking or spliced; destroying one destroys its TLS
   // socket too.
@@ -326,6 +350,7 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     metrics?.streamSetupSeconds.observe((performance.now() - acceptedAt) / 1000);
     metrics?.streamsOpen.inc();
     streams.set(socket, channel);
+    const untrackChannel = trackChannel(session, channel);
     let endedBy: string | undefined;
     // No byte either way for idleTimeoutMs: the caller socket sees both directions.
     socket.setTimeout(idleTimeoutMs, () => {
@@ -338,6 +363,7 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     void spliceStreams(socket, channel, { maxBufferedBytes: RELAY_STREAM_UNFLUSHED_BYTES }).then(
       (result) => {
         streams.delete(socket);
+        untrackChannel();
         releaseStream();
         metrics?.streamsOpen.dec();
         metrics?.streamBytes.inc({ direction: 'from_caller' }, result.bytesFromA);

@@ -10,8 +10,9 @@
  *                 writableHighWaterMark) plus one chunk are written into the destination and not
  *                 yet flushed by it (its write callback); past that the source is paused until the
  *                 destination catches up.
- * Half-close:     one side's EOF ('end') becomes end() on the other; the reverse direction keeps
- *                 flowing. Both streams must allow half-open connections (net/tls:
+ * Half-close:     one side's EOF ('end') becomes end() on the other, unless that side raised an
+ *                 error first (an SSH channel of a lost connection reports an end after the
+ *                 relay failed it: it was cut, see Close); the reverse direction keeps flowing. Both streams must allow half-open connections (net/tls:
  *                 `allowHalfOpen: true`), or the first EOF ends both directions.
  * Close:          when one side closes, the other gets nothing more from it and can give it
  *                 nothing more; its own incoming bytes have no reader left and are discarded (so
@@ -184,8 +185,10 @@ export function spliceStreams(
           from.stream.pause();
         }
       });
-      // EOF: pass it on, the other direction keeps flowing.
+      // EOF: pass it on, the other direction keeps flowing. Not after an error: a stream that
+      // failed and then reports an end (an SSH channel of a lost connection) was cut, not ended.
       const onEnd = (): void => {
+        if (from.failed) return;
         if (!to.closed && !to.stream.writableEnded && !to.stream.destroyed) to.stream.end();
       };
       // A stream whose EOF came before anyone read it may have reported 'end' already.
