@@ -20,7 +20,9 @@ const config = {
     ],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  testTimeout: 60_000,
+  // A hang detector, not a speed limit: on a loaded 2-core machine (load ~45 while other builds
+  // ran) starting a relay with its stub control plane alone took over 60 s.
+  testTimeout: 180_000,
   // Jest's transform cache lives in the repository (default: /tmp/jest_<uid>, left behind after
   // every run); node_modules/.cache is ignored by git and removed with node_modules.
   cacheDirectory: fileURLToPath(new URL('./node_modules/.cache/jest', import.meta.url)),

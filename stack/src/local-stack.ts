@@ -71,7 +71,11 @@ export interface LocalStackOptions {
   signal?: AbortSignal;
 }
 
-const STARTUP_TIMEOUT_MS = 60_000;
+/**
+ * How long a process of the stack may take to answer after it was started: a hang detector. A
+ * loaded 2-core machine (load ~40) took over 60 s to bring the control plane up.
+ */
+const STARTUP_TIMEOUT_MS = 150_000;
 
 /** A row of `GET /api/v2/gateways`. */
 export type GatewaySummary = RouteResponse<typeof routes.listGateways>[number];

@@ -95,7 +95,7 @@ beforeAll(async () => {
   gatewayId = (await stack.waitForHealthyGateway('gateway-ha')).id;
   await waitForMetric(gatewayMetricsPort, /burrow_gateway_relay_tunnel_up\{relay="relay-b"\} 1/);
   await waitForMetric(gatewayMetricsPort, /burrow_gateway_relay_tunnel_up\{relay="relay-a"\} 1/);
-}, 240_000);
+}, 600_000); // a hang detector: five processes to start on a loaded machine
 
 afterAll(async () => {
   await stack?.stop();

@@ -14,7 +14,8 @@ const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, ['--conditions=source', main, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
-    timeout: 30_000,
+    // A hang detector, far above a loaded machine's slowest start (jest's own timeout is above it).
+    timeout: 90_000,
   });
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-cp-cli-'));
@@ -80,17 +81,18 @@ describe('burrow-control-plane CLI', () => {
     );
     let serverStderr = '';
     server.stderr!.on('data', (chunk: Buffer) => (serverStderr += chunk.toString()));
+    // Waits for the line, or for an exit that will never print it; no guess of how long a start
+    // takes (20 s was not enough on a loaded machine; jest's timeout bounds a hang).
     const address = await new Promise<string>((resolve, reject) => {
       let buffered = '';
-      const timer = setTimeout(
-        () => reject(new Error(`no listening line in: ${buffered}`)),
-        20_000,
-      );
+      const onExit = (code: number | null): void =>
+        reject(new Error(`exited ${code} before listening: ${buffered}${serverStderr}`));
+      server!.once('exit', onExit);
       server!.stdout!.on('data', (chunk: Buffer) => {
         buffered += chunk.toString();
         for (const line of buffered.split('\n')) {
           if (!line.includes('Control plane listening')) continue;
-          clearTimeout(timer);
+          server!.off('exit', onExit);
           resolve((JSON.parse(line) as { address: string }).address);
         }
       });

@@ -7,18 +7,26 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { freePort, repeatedJsonKeys } from '@burrow/test-support';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { RELAY_SETTINGS } from '../src/relay-config.ts';
 import type { StubControlPlane } from './stub-control-plane.ts';
 import { REVOKED_TOKEN, startStubControlPlane } from './stub-control-plane.ts';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
+/**
+ * Bounds for a child that never ends (a bug, not a slow machine): a loaded 2-core machine takes
+ * seconds just to start node, so these are far above any run seen, and the tests wait on the
+ * child's own events (a line, its exit) up to them.
+ */
+const CHILD_HANG_MS = 90_000;
+jest.setTimeout(2 * CHILD_HANG_MS);
+
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync(process.execPath, [MAIN, ...args], {
     env: { PATH: process.env.PATH, ...env },
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: CHILD_HANG_MS,
   });
 }
 
@@ -109,7 +117,7 @@ describe('burrow-relay', () => {
       );
     });
 
-    it('starts, logs "Relay started successfully", and exits 0 soon after SIGTERM', async () => {
+    it('starts, logs "Relay started successfully", and exits 0 after SIGTERM', async () => {
       const [sshPort, tlsPort] = await Promise.all([freePort(), freePort()]);
       const child = spawn(process.execPath, [MAIN, 'start'], {
         env: {
@@ -125,9 +133,17 @@ describe('burrow-relay', () => {
       });
       let stdout = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      let exitCode: number | null | undefined;
+      const exited = new Promise<number | null>((resolve) =>
+        child.once('exit', (code) => resolve((exitCode = code))),
+      );
       try {
-        await waitFor(() => stdout.includes('Relay started successfully'), 20_000);
+        // The line, or an exit that will never print it (then the assertions below say why).
+        await waitFor(
+          () => stdout.includes('Relay started successfully') || exitCode !== undefined,
+          CHILD_HANG_MS,
+        );
+        expect(exitCode).toBeUndefined();
         const started = stdout
           .split('\n')
           .filter((line) => line.includes('Relay started successfully'))
@@ -145,9 +161,10 @@ describe('burrow-relay', () => {
         expect(stdout).not.toContain('cli-token');
         const signalledAt = Date.now();
         child.kill('SIGTERM');
+        // Exit code 0: it stopped on its own (its shutdown deadline would force exit code 1).
         expect(await exited).toBe(0);
-        expect(Date.now() - signalledAt).toBeLessThan(10_000);
         expect(stdout).toContain('Relay stopped');
+        process.stdout.write(`relay stopped ${Date.now() - signalledAt} ms after SIGTERM\n`);
       } finally {
         child.kill('SIGKILL');
       }
@@ -175,7 +192,7 @@ function startToExit(
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_HANG_MS);
     child.once('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });

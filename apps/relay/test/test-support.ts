@@ -96,6 +96,9 @@ export function callRelay(options: {
  * of a never-ending ClientHello record at that interval. Resolves with how long until the relay
  * dropped it.
  */
+/** How long slowClient waits to be dropped: beyond every deadline the tests give a listener. */
+const SLOW_CLIENT_GIVE_UP_MS = 90_000;
+
 export function slowClient(port: number, dripEveryMs?: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
@@ -118,7 +121,7 @@ export function slowClient(port: number, dripEveryMs?: number): Promise<number> 
       clearInterval(drip);
       socket.destroy();
       reject(new Error('the relay did not drop the slow client'));
-    }, 15_000).unref();
+    }, SLOW_CLIENT_GIVE_UP_MS).unref();
   });
 }
 

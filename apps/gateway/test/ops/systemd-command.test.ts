@@ -19,7 +19,7 @@ function run(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ['--conditions=source', '--no-warnings', MAIN, ...args], {
     env: { PATH: process.env.PATH, ...env },
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: 90_000, // a hang detector: a loaded 2-core machine takes seconds to start node
   });
 }
 

@@ -21,7 +21,7 @@ export interface OpensslResult {
  *   openssl(['verify', '-CAfile', 'root.pem', 'leaf.pem'], dir).status; // 0
  */
 export function openssl(args: readonly string[], cwd: string): OpensslResult {
-  const result = spawnSync('openssl', args, { cwd, encoding: 'utf8', timeout: 10_000 });
+  const result = spawnSync('openssl', args, { cwd, encoding: 'utf8', timeout: 90_000 }); // a hang detector
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -36,7 +36,7 @@ export async function makeTempDir(prefix = 'burrow-ssh-'): Promise<TempDir> {
 
 /** Runs ssh-keygen with the given arguments (10 s deadline). */
 export async function sshKeygen(args: readonly string[]): Promise<void> {
-  await execFileAsync(SSH_KEYGEN, ['-q', ...args], { timeout: 10_000 });
+  await execFileAsync(SSH_KEYGEN, ['-q', ...args], { timeout: 90_000 }); // a hang detector, not a speed limit
 }
 
 /** `ssh-keygen -t <type> -N '' -f <path>` (path must be new); returns { privateKey, publicKeyLine }. */
