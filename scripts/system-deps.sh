@@ -2,7 +2,7 @@
 # Installs the system tools Burrow's tests use as independent judges and real targets:
 # OpenSSH client and server (ssh, ssh-keygen, sshd), OpenSSL, a PostgreSQL server and client, nginx,
 # curl, stunnel (the bench's OpenSSH + OpenSSL comparison path), asciinema and tmux (PAM SSH tests),
-# Chromium (the web console's browser tests).
+# Chromium (the web console's browser tests), Go with x/crypto (the Go test peer).
 # Only what is missing is installed; needs root (or sudo) for apt-get.
 set -euo pipefail
 
@@ -31,6 +31,11 @@ command -v asciinema >/dev/null || missing+=(asciinema)
 command -v tmux >/dev/null || missing+=(tmux)
 # chromium: the web console's browser tests (headless, driven by playwright-core over loopback).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# Go and x/crypto/ssh: the Go test peer (packages/test-support/go/reference-gateway-peer) that
+# plays the reference's gateway on the wire; built at test time in GOPATH mode from Debian's sources
+# (no module downloads).
+command -v go >/dev/null || missing+=(golang-go)
+[ -d /usr/share/gocode/src/golang.org/x/crypto/ssh ] || missing+=(golang-golang-x-crypto-dev)
 
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""

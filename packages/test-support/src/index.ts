@@ -18,6 +18,7 @@
 export * from './asciinema-player.ts';
 export * from './fake-control-plane.ts';
 export * from './free-port.ts';
+export * from './go-reference-gateway-peer.ts';
 export * from './identity-providers/aws-sts-server.ts';
 export * from './identity-providers/azure-server.ts';
 export * from './identity-providers/google-cloud-server.ts';

@@ -1,0 +1,59 @@
+/**
+ * Builds Burrow's Go test peer (go/reference-gateway-peer/main.go: the reference gateway's
+ * behaviour on the wire, on Go's x/crypto/ssh and crypto/tls) into a directory, at test time.
+ *
+ * GOPATH mode on Debian's packages (golang-go, golang-golang-x-crypto-dev under /usr/share/gocode,
+ * installed by scripts/system-deps.sh): no module download, so it builds offline. The build cache
+ * is kept in the system temp dir between runs; the binary is never committed.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const SOURCE_DIR = path.resolve(import.meta.dirname, '..', 'go', 'reference-gateway-peer');
+const GOPATH = '/usr/share/gocode';
+/** A cold build compiles the standard library too: tens of seconds on a loaded machine. */
+const BUILD_TIMEOUT_MS = 240_000;
+
+/**
+ * Returns the path of the built peer in `outDir`; rejects with what `go` printed, or with how to
+ * install Go when it is missing.
+ *
+ * @example
+ *   const peer = await buildReferenceGatewayPeer(tmpDir);
+ *   spawn(peer, ['-relay-ssh-port', String(sshPort), 'go-gateway'], { env });
+ */
+export async function buildReferenceGatewayPeer(outDir: string): Promise<string> {
+  if (!fs.existsSync(path.join(GOPATH, 'src/golang.org/x/crypto/ssh'))) {
+    throw new Error(
+      'the Go test peer needs golang-go and golang-golang-x-crypto-dev: run scripts/system-deps.sh',
+    );
+  }
+  const binary = path.join(outDir, 'reference-gateway-peer');
+  await new Promise<void>((resolve, reject) => {
+    execFile(
+      'go',
+      ['build', '-o', binary, '.'],
+      {
+        cwd: SOURCE_DIR,
+        timeout: BUILD_TIMEOUT_MS,
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? os.tmpdir(),
+          GO111MODULE: 'off',
+          GOPATH,
+          GOFLAGS: '',
+          GOCACHE: path.join(os.tmpdir(), `burrow-go-cache-${process.getuid?.() ?? 0}`),
+        },
+      },
+      (error, _stdout, stderr) => {
+        if (error === null) resolve();
+        else if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          reject(new Error('go is not installed: run scripts/system-deps.sh'));
+        } else reject(new Error(`go build of the Go test peer failed: ${stderr || error.message}`));
+      },
+    );
+  });
+  return binary;
+}

@@ -1,0 +1,163 @@
+/**
+ * Burrow's relay, control plane and caller against a gateway built on Go's x/crypto/ssh and
+ * crypto/tls: Burrow's own Go test peer (@burrow/test-support go/reference-gateway-peer), which
+ * behaves on the wire as the reference gateway does — pinned SSH algorithms, a host-certificate
+ * check on the dial address, relay-opened direct-tcpip channels, the inner mTLS with the
+ * reference's ALPNs, and channels closed right after the reply without EOF (issue 21).
+ *
+ * The peer is built at test time (GOPATH mode on Debian's golang packages) into a temp dir; every
+ * process is stopped by its PID in afterAll.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { routes } from '@burrow/platform-api';
+import { buildReferenceGatewayPeer } from '@burrow/test-support';
+import { ALPN, dialGateway, RELAY_DRAIN_TIMEOUT_MS, type AlpnName } from '@burrow/tunnel-protocol';
+import {
+  createUniversalAuthIdentity,
+  gatewayRoutes,
+  LocalStack,
+  ManagedProcess,
+  startEchoTarget,
+  type RelayHandle,
+} from '../src/index.ts';
+
+const RELAY = 'relay-go';
+const GATEWAY = 'go-gateway';
+const BIG = 64 * 1024 * 1024;
+
+let stack: LocalStack;
+let target: Awaited<ReturnType<typeof startEchoTarget>>;
+let relay: RelayHandle;
+let peer: ManagedProcess;
+let gatewayId: string;
+let buildDir: string;
+
+beforeAll(async () => {
+  buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-go-peer-'));
+  const [binary, echo, started] = await Promise.all([
+    buildReferenceGatewayPeer(buildDir),
+    startEchoTarget(),
+    LocalStack.start(),
+  ]);
+  target = echo;
+  stack = started;
+  relay = await stack.startRelay(RELAY);
+  const identity = await createUniversalAuthIdentity(
+    stack.api,
+    stack.organizationId,
+    `${GATEWAY}-identity`,
+    'gateway',
+  );
+  peer = new ManagedProcess({
+    name: 'go gateway peer',
+    command: binary,
+    // The reference dials port 2222 always; the test's relay listens on a free port.
+    args: ['-relay-ssh-port', String(relay.sshPort), '-reconnect-delay', '1s', GATEWAY],
+    env: {
+      PATH: process.env.PATH,
+      INFISICAL_API_URL: stack.apiUrl,
+      INFISICAL_RELAY_NAME: RELAY,
+      INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: identity.clientId,
+      INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret,
+    },
+    logFile: path.join(stack.workDir, 'go-gateway-peer.log'),
+  });
+  await peer.waitFor(/peer: ssh connected/, 60_000);
+  gatewayId = (await stack.waitForHealthyGateway(GATEWAY)).id;
+}, 300_000);
+
+afterAll(async () => {
+  await peer?.stop();
+  await stack?.stop();
+  await target?.close();
+  if (buildDir) fs.rmSync(buildDir, { recursive: true, force: true });
+});
+
+async function dial(alpn: AlpnName): Promise<TLSSocket> {
+  const [route] = await gatewayRoutes(
+    stack.api,
+    gatewayId,
+    { host: '127.0.0.1', port: target.port },
+    alpn,
+  );
+  return dialGateway(route!);
+}
+
+/** Everything the gateway sends until the stream ends. */
+function readToEnd(socket: TLSSocket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
+  });
+}
+
+function tlsHandshakeFailures(): string[] {
+  return peer.output().filter((line) => line.includes('tls handshake failed'));
+}
+
+describe('a Go gateway (x/crypto/ssh, crypto/tls) behind Burrow’s relay', () => {
+  it('registers, logs in to the relay with its certificate, and is healthy: the control plane’s probe read its reply', async () => {
+    const row = (await stack.api.call(routes.listGateways)).find((g) => g.name === GATEWAY);
+    expect(row?.isHealthy).toBe(true);
+    // The probe offers [infisical-health, infisical-ping]; Go's crypto/tls picks by the SERVER's
+    // order, and the peer lists ping before health as the reference's table does, so the probe
+    // read "PONG\n" (closed without EOF) and recorded the reference backend's default TTL for it.
+    expect(row?.heartbeatTTL).toBe(1800);
+    await peer.waitFor(/peer: heartbeat ok/, 30_000);
+    // The relayHost it was given is a bare host: it dialled relayHost:port (reference §5.3).
+    expect(peer.output().join('\n')).toMatch(/peer: registered .*relayHost="127\.0\.0\.1"/);
+  });
+
+  it('answers a caller’s ping through the relay although it closes the channel without EOF', async () => {
+    expect(await readToEnd(await dial(ALPN.ping))).toBe('PONG\n');
+  });
+
+  it('passes the control plane’s test-connection to a TCP target', async () => {
+    const result = await stack.api.call(routes.testGatewayConnection, {
+      params: { id: gatewayId },
+      body: { targetHost: '127.0.0.1', targetPort: target.port },
+    });
+    expect(result.reachable).toBe(true);
+  });
+
+  it('carries 64 MiB through infisical-tcp-proxy intact (SHA-256 both ways)', async () => {
+    const payload = crypto.randomBytes(BIG);
+    const socket = await dial(ALPN.tcpProxy);
+    // The reference's tcp-proxy ends the stream as soon as either side ends: the caller half-closes
+    // only after the whole echo is back (an end() right after the payload loses its tail).
+    const received = crypto.createHash('sha256');
+    let count = 0;
+    await new Promise<void>((resolve, reject) => {
+      socket.on('data', (chunk: Buffer) => {
+        received.update(chunk);
+        count += chunk.length;
+        if (count >= BIG) resolve();
+      });
+      socket.on('error', reject);
+      socket.on('close', () => reject(new Error(`closed after ${count} bytes`)));
+      socket.write(payload);
+    });
+    socket.end();
+    expect(count).toBe(BIG);
+    expect(received.digest('hex')).toBe(crypto.createHash('sha256').update(payload).digest('hex'));
+  }, 120_000);
+
+  it('is not sent the drain notice when the relay drains (it would take it for a caller), and reconnects to the restarted relay', async () => {
+    const from = peer.lineCount;
+    await relay.process.stop('SIGTERM', { graceMs: RELAY_DRAIN_TIMEOUT_MS + 15_000 });
+    await peer.waitFor(/peer: relay connection ended/, 30_000, from);
+    expect(tlsHandshakeFailures()).toEqual([]);
+
+    relay = await stack.startRelay(RELAY);
+    await peer.waitFor(/peer: ssh connected/, 60_000, from);
+    expect(await readToEnd(await dial(ALPN.ping))).toBe('PONG\n');
+    expect(tlsHandshakeFailures()).toEqual([]);
+  }, 180_000);
+});
