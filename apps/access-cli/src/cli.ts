@@ -47,7 +47,7 @@ import {
   type SessionExportFormat,
 } from './pam-sessions-command.ts';
 import { terminalSafeLine } from '@burrow/session-recorder';
-import { ControlPlane } from './control-plane.ts';
+import { ControlPlane, customHeadersOf } from './control-plane.ts';
 
 /** What the commands need from the outside world; main.ts passes the real process. */
 export interface CliContext {
@@ -91,13 +91,16 @@ export function createCli(context: CliContext): Command {
     };
   };
   const platformFor = (command: Command): ControlPlane =>
-    new ControlPlane(requireLogin(globals(command).configDir));
+    new ControlPlane(requireLogin(globals(command).configDir), customHeadersOf(context.env));
 
   program
     .command('login')
     .description('log in with a machine identity and store the access token (file mode 0600)')
     .addOption(
-      new Option('--domain <url>', 'platform URL, with or without /api').env('INFISICAL_API_URL'),
+      new Option(
+        '--domain <url>',
+        'platform URL, with or without /api; INFISICAL_DOMAIN, when set, wins over INFISICAL_API_URL',
+      ).env('INFISICAL_API_URL'),
     )
     .addOption(
       new Option(
@@ -125,7 +128,8 @@ export function createCli(context: CliContext): Command {
       const { configDir } = globals(command);
       const result = await runLogin(
         {
-          domain: options.domain,
+          // INFISICAL_DOMAIN beats INFISICAL_API_URL (commander's fallback): both read from env.
+          domain: command.getOptionValueSource('domain') === 'cli' ? options.domain : undefined,
           method: options.method,
           clientId: options.clientId,
           clientSecret: options.clientSecret,

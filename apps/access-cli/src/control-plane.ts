@@ -6,13 +6,16 @@ import {
   type RouteResponse,
   type RouteSpec,
 } from '@burrow/platform-api';
+import { resolveCustomHeaders } from '@burrow/auth-methods';
+import { ConfigError } from '@burrow/observability';
 import { CliError, EXIT_CODES } from './cli-error.ts';
 import type { StoredCredentials } from './credentials-store.ts';
 
 /**
  * The control plane as `burrow` calls it: {@link PlatformClient} (routes and answers checked
  * against @burrow/platform-api) with the stored access token as bearer, user-agent `burrow-cli`,
- * no retries (a person is waiting and runs the command again). Every failure becomes a one-line
+ * no retries (a person is waiting and runs the command again), INFISICAL_CUSTOM_HEADERS on every
+ * request ({@link customHeadersOf}). Every failure becomes a one-line
  * {@link ControlPlaneError}:
  * - the platform cannot be reached → "cannot reach the control plane at <origin>: <reason>"
  * - 401 → "the control plane refused your login (<reason>): run burrow login again" (exit code 3)
@@ -27,10 +30,14 @@ export class ControlPlane {
   readonly apiUrl: string;
   private readonly client: PlatformClient;
 
-  constructor(credentials: Pick<StoredCredentials, 'apiUrl' | 'accessToken'>) {
+  constructor(
+    credentials: Pick<StoredCredentials, 'apiUrl' | 'accessToken'>,
+    headers: Readonly<Record<string, string>> = {},
+  ) {
     this.apiUrl = credentials.apiUrl;
     this.client = new PlatformClient({
       apiUrl: credentials.apiUrl,
+      headers,
       token: () => credentials.accessToken,
       userAgent: 'burrow-cli',
       retries: 0,
@@ -44,6 +51,19 @@ export class ControlPlane {
       if (error instanceof PlatformError) throw controlPlaneErrorOf(error, this.client.origin);
       throw error;
     }
+  }
+}
+
+/**
+ * INFISICAL_CUSTOM_HEADERS of `env`; a malformed value is a usage error naming the variable and
+ * the entry, never a value.
+ */
+export function customHeadersOf(env: NodeJS.ProcessEnv): Record<string, string> {
+  try {
+    return resolveCustomHeaders(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, EXIT_CODES.usage);
+    throw error;
   }
 }
 

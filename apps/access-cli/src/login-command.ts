@@ -1,13 +1,14 @@
 import {
   AuthConfigError,
   MachineIdentitySession,
-  normalizeApiUrl,
+  resolveApiUrl,
   resolveAuthFromEnv,
 } from '@burrow/auth-methods';
+import { ConfigError } from '@burrow/observability';
 import { CliError, EXIT_CODES } from './cli-error.ts';
 import { readCredentials, writeCredentials, type StoredCredentials } from './credentials-store.ts';
 import { routes } from '@burrow/platform-api';
-import { ControlPlane } from './control-plane.ts';
+import { ControlPlane, customHeadersOf } from './control-plane.ts';
 
 /**
  * `burrow login`: logs a machine identity in (reference §7) and stores the access token in
@@ -15,7 +16,9 @@ import { ControlPlane } from './control-plane.ts';
  * token (`--token`, checked against the platform before it is stored); the other methods of
  * @burrow/auth-methods work through their INFISICAL_* variables.
  *
- * The platform URL comes from `--domain` / `INFISICAL_API_URL`, else from the previous login.
+ * The platform URL comes from `--domain` (as typed), else INFISICAL_DOMAIN, else INFISICAL_API_URL
+ * (the reference's order), else from the previous login. INFISICAL_CUSTOM_HEADERS go on the login
+ * requests too.
  * Never prints the token or the client secret.
  *
  * @example
@@ -43,19 +46,14 @@ export async function runLogin(
   env: NodeJS.ProcessEnv,
 ): Promise<LoginResult> {
   const previous = safeRead(configDir);
-  const domain = flags.domain ?? env.INFISICAL_API_URL ?? env.INFISICAL_DOMAIN ?? previous?.apiUrl;
-  if (!domain) {
-    throw new CliError(
-      'no platform URL: set --domain or INFISICAL_API_URL (e.g. http://127.0.0.1:8080)',
-      EXIT_CODES.usage,
-    );
-  }
   let apiUrl: string;
   try {
-    apiUrl = normalizeApiUrl(domain);
+    apiUrl = resolveApiUrl(flags.domain, env, previous?.apiUrl);
   } catch (error) {
-    throw new CliError((error as Error).message, EXIT_CODES.usage);
+    if (error instanceof ConfigError) throw new CliError(error.message, EXIT_CODES.usage);
+    throw error;
   }
+  const headers = customHeadersOf(env);
   let options: ReturnType<typeof resolveAuthFromEnv>;
   try {
     options = resolveAuthFromEnv(
@@ -78,11 +76,11 @@ export async function runLogin(
   if (options.method === 'token') {
     accessToken = options.token;
     // A token is not exchanged for anything; make sure the platform accepts it before storing it.
-    await new ControlPlane({ apiUrl, accessToken }).call(routes.listGateways);
+    await new ControlPlane({ apiUrl, accessToken }, headers).call(routes.listGateways);
   } else {
     let session: MachineIdentitySession;
     try {
-      session = await MachineIdentitySession.login(apiUrl, options);
+      session = await MachineIdentitySession.login(apiUrl, options, headers);
     } catch (error) {
       const message = (error as Error).message;
       const refused = (error as { status?: number }).status !== undefined;

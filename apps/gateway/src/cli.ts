@@ -15,6 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { CONTROL_PLANE_ENVIRONMENT_HELP } from '@burrow/auth-methods';
 import type { GatewayConfig, GatewayFlags, GatewaySettingKey } from './ops/gateway-config.ts';
 import { GATEWAY_SETTINGS, resolveGatewayConfig } from './ops/gateway-config.ts';
 import { buildRecordingsCommand } from './ops/recordings-command.ts';
@@ -76,6 +77,8 @@ export function createCli(actions: CliActions, env: NodeJS.ProcessEnv = process.
   start.addHelpText(
     'after',
     `
+${CONTROL_PLANE_ENVIRONMENT_HELP}
+
 Not built yet: relay auto-selection (a relay name is required), gateway enrollment
 (--enroll-method, INFISICAL_GATEWAY_ACCESS_TOKEN), PAM resource types other than postgres, the HTTP proxy action.`,
   );
@@ -89,7 +92,8 @@ Not built yet: relay auto-selection (a relay name is required), gateway enrollme
       // INFISICAL_RELAY_NAME must not beat --relay typed on the command line.
       targetRelayName: fromCommandLine('targetRelayName'),
       relay: fromCommandLine('relay'),
-      domain: options.domain,
+      // INFISICAL_DOMAIN beats INFISICAL_API_URL (commander's fallback): both are read from env.
+      domain: fromCommandLine('domain'),
       authMethod: options.authMethod,
       token: options.token,
       clientId: options.clientId,

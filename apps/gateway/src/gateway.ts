@@ -80,7 +80,12 @@ export interface AccessTokenSource {
 }
 
 export interface GatewayDependencies {
-  login: (apiUrl: string, options: LoginOptions) => Promise<AccessTokenSource>;
+  /** `headers`: INFISICAL_CUSTOM_HEADERS, for the login requests too. */
+  login: (
+    apiUrl: string,
+    options: LoginOptions,
+    headers: Readonly<Record<string, string>>,
+  ) => Promise<AccessTokenSource>;
   dialRelay: RelayDialer;
 }
 
@@ -142,11 +147,15 @@ export class Gateway {
     this.config = config;
     this.logger = logger;
     this.dependencies = {
-      login: (apiUrl, options) => MachineIdentitySession.login(apiUrl, options),
+      login: (apiUrl, options, headers) => MachineIdentitySession.login(apiUrl, options, headers),
       ...dependencies,
     };
     this.tuning = tuning;
-    this.platform = new PlatformClient({ apiUrl: config.apiUrl, token: () => this.accessToken() });
+    this.platform = new PlatformClient({
+      apiUrl: config.apiUrl,
+      headers: config.customHeaders ?? {},
+      token: () => this.accessToken(),
+    });
     this.links = (config.relayNames ?? [config.relayName]).map((relayName) => ({
       relayName,
       tunnel: undefined,
@@ -176,7 +185,11 @@ export class Gateway {
       },
       'starting gateway',
     );
-    this.session = await this.dependencies.login(config.apiUrl, config.login);
+    this.session = await this.dependencies.login(
+      config.apiUrl,
+      config.login,
+      config.customHeaders ?? {},
+    );
     if (this.stopped) return;
 
     const registrations: GatewayRegistration[] = [];
@@ -514,7 +527,11 @@ export class Gateway {
       if (!(error instanceof PlatformError) || error.status !== 401) throw error;
       let fresh: AccessTokenSource;
       try {
-        fresh = await this.dependencies.login(this.config.apiUrl, this.config.login);
+        fresh = await this.dependencies.login(
+          this.config.apiUrl,
+          this.config.login,
+          this.config.customHeaders ?? {},
+        );
       } catch (loginError) {
         const message = `log in refused: ${errorMessage(loginError)}`;
         if (loginError instanceof PlatformError) throw new PlatformError(message, loginError);

@@ -14,7 +14,7 @@ import { createCli } from './cli.ts';
 import { CommandFailure } from './ops/command-failure.ts';
 import { Gateway } from './gateway.ts';
 import type { GatewayConfig } from './ops/gateway-config.ts';
-import { ConfigError } from './ops/gateway-config.ts';
+import { ConfigError } from '@burrow/observability';
 import { dialRelay } from './tunnel/relay-dialer.ts';
 
 /** A stop that takes longer than this (stuck socket, slow control plane) is cut short. */

@@ -5,12 +5,12 @@
  * Exit codes: 0 after a clean shutdown, 1 when the relay cannot start or stop cleanly, 2 for bad
  * configuration (one line on stderr naming the setting).
  */
-import { createLogger } from '@burrow/observability';
+import { CONTROL_PLANE_ENVIRONMENT_HELP } from '@burrow/auth-methods';
+import { ConfigError, createLogger } from '@burrow/observability';
 import { Command, CommanderError, Option } from 'commander';
 import type { Logger } from '@burrow/observability';
 import type { RelayFlags, RelaySettingKey } from './relay-config.ts';
 import {
-  ConfigError,
   DEFAULT_SSH_LISTEN_ADDRESS,
   DEFAULT_TLS_LISTEN_ADDRESS,
   RELAY_SETTINGS,
@@ -56,7 +56,11 @@ export function buildRelayProgram(version: string): Command {
     if (fallback !== undefined) option.default(fallback);
     start.addOption(option);
   }
-  start.action(async (flags: RelayFlags) => {
+  start.addHelpText('after', `\n${CONTROL_PLANE_ENVIRONMENT_HELP}`);
+  start.action(async (flags: RelayFlags, command: Command) => {
+    // INFISICAL_DOMAIN beats INFISICAL_API_URL, which commander folded into --domain: keep only
+    // a typed --domain, and let the config read both variables in the reference's order.
+    if (command.getOptionValueSource('domain') !== 'cli') delete flags.domain;
     await runStart(flags);
   });
   program.addCommand(buildRelaySystemdCommand());

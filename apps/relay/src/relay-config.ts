@@ -2,12 +2,30 @@
  * The configuration of `burrow-relay start`: flags and environment variables of the reference's
  * `infisical relay start` (§3.6), plus Burrow's listen-address overrides. Parsing is pure, so every
  * way a setting can be wrong is one unit test; a wrong setting becomes one {@link ConfigError}
- * whose message names the flag and its environment variable.
+ * (@burrow/observability) whose message names the flag and its environment variable.
+ *
+ * The control plane's address (--domain > INFISICAL_DOMAIN > INFISICAL_API_URL) and
+ * INFISICAL_CUSTOM_HEADERS are read as gateway and access CLI read them (@burrow/auth-methods'
+ * control-plane-settings).
  */
 import type { LoginOptions } from '@burrow/auth-methods';
-import { LOGIN_SETTINGS, normalizeApiUrl, resolveAuthFromEnv } from '@burrow/auth-methods';
-import type { ListenAddress } from '@burrow/observability';
-import { parseListenAddress, parseObservabilityListenAddress } from '@burrow/observability';
+import {
+  DOMAIN_SETTING,
+  LOGIN_SETTINGS,
+  resolveApiUrl,
+  resolveAuthFromEnv,
+  resolveCustomHeaders,
+} from '@burrow/auth-methods';
+import type { ListenAddress, LogLevel } from '@burrow/observability';
+import {
+  ConfigError,
+  ConfigProblems,
+  nonEmpty,
+  parseListenSetting,
+  parseLogLevel,
+  parseMetricsListenSetting,
+  settingLabel,
+} from '@burrow/observability';
 import { RELAY_SSH_PORT, RELAY_TLS_PORT } from '@burrow/tunnel-protocol';
 
 /** Every setting: its flag, value placeholder, environment variable, and the line `--help` shows. */
@@ -30,12 +48,7 @@ export const RELAY_SETTINGS = {
     env: 'INFISICAL_RELAY_NAME',
     help: 'relay name, a slug (required)',
   },
-  domain: {
-    flag: '--domain',
-    value: '<url>',
-    env: 'INFISICAL_API_URL',
-    help: 'control plane URL, e.g. https://burrow.example.com (/api is appended); also read from INFISICAL_DOMAIN',
-  },
+  domain: DOMAIN_SETTING,
   authMethod: {
     flag: '--auth-method',
     value: '<method>',
@@ -77,19 +90,20 @@ export const RELAY_SETTINGS = {
     flag: '--log-level',
     value: '<level>',
     env: 'BURROW_LOG_LEVEL',
-    help: 'pino log level',
+    help: 'pino log level: fatal, error, warn, info, debug, trace or silent',
   },
 } as const;
 
 export type RelaySettingKey = keyof typeof RELAY_SETTINGS;
 
-/** Values as they come from the command line (commander already folded in the env vars). */
+/**
+ * Values as they come from the command line (commander already folded in the env vars), except
+ * `domain`: only what was typed, since INFISICAL_DOMAIN beats INFISICAL_API_URL (read from `env`).
+ */
 export type RelayFlags = Partial<Record<RelaySettingKey, string>>;
 
 export const RELAY_TYPES = ['org', 'instance'] as const;
 export type RelayType = (typeof RELAY_TYPES)[number];
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const DEFAULT_SSH_LISTEN_ADDRESS = `0.0.0.0:${RELAY_SSH_PORT}`;
 export const DEFAULT_TLS_LISTEN_ADDRESS = `0.0.0.0:${RELAY_TLS_PORT}`;
@@ -104,27 +118,17 @@ export interface RelayConfig {
   readonly name: string;
   /** Control plane API base URL, ending in /api. */
   readonly apiUrl: string;
+  /**
+   * INFISICAL_CUSTOM_HEADERS, sent on every control plane request; may hold secrets, never logged
+   * (the parser always sets it; absent means none).
+   */
+  readonly customHeaders?: Readonly<Record<string, string>>;
   readonly auth: RelayAuth;
   readonly sshListen: ListenAddress;
   readonly tlsListen: ListenAddress;
   /** Health and metrics server; undefined = off. */
   readonly metricsListen?: ListenAddress | undefined;
-  readonly logLevel: (typeof LOG_LEVELS)[number];
-}
-
-/** A bad setting. The message is one line that names the flag and its environment variable. */
-export class ConfigError extends Error {
-  readonly setting: RelaySettingKey | undefined;
-  constructor(setting: RelaySettingKey | undefined, problem: string) {
-    super(setting === undefined ? problem : `${settingLabel(setting)}: ${problem}`);
-    this.name = 'ConfigError';
-    this.setting = setting;
-  }
-}
-
-export function settingLabel(setting: RelaySettingKey): string {
-  const { flag, env } = RELAY_SETTINGS[setting];
-  return `${flag} (${env})`;
+  readonly logLevel: LogLevel;
 }
 
 /** Relay names are slugs, 1-32 characters, like the reference's `slugSchema({ max: 32 })`. */
@@ -147,40 +151,35 @@ export function parseRelayConfig(
   flags: RelayFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): RelayConfig {
-  const problems: ConfigError[] = [];
-  const check = <T>(parse: () => T): T | undefined => {
-    try {
-      return parse();
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems.push(error);
-      return undefined;
-    }
-  };
-  const type = check(() => parseRelayType(flags.type));
-  const host = check(() => parseHost(flags.host));
-  const name = check(() => parseName(flags.name));
-  const apiUrl = check(() => parseApiUrl(flags.domain ?? nonEmpty(env.INFISICAL_DOMAIN)));
-  const listen = check(() => parseListenAddresses(flags));
-  const metricsListen = check(() => parseMetricsAddress(flags.metricsListenAddress));
-  const logLevel = check(() => parseLogLevel(flags.logLevel));
+  const problems = new ConfigProblems();
+  const type = problems.check(() => parseRelayType(flags.type));
+  const host = problems.check(() => parseHost(flags.host));
+  const name = problems.check(() => parseName(flags.name));
+  const apiUrl = problems.check(() => resolveApiUrl(flags.domain, env));
+  const customHeaders = problems.check(() => resolveCustomHeaders(env));
+  const listen = problems.check(() => parseListenAddresses(flags));
+  const metricsListen = problems.check(() =>
+    parseMetricsListenSetting(RELAY_SETTINGS.metricsListenAddress, flags.metricsListenAddress),
+  );
+  const logLevel = problems.check(() => parseLogLevel(RELAY_SETTINGS.logLevel, flags.logLevel));
   const auth =
     type === undefined
       ? undefined
-      : check(() => (type === 'instance' ? instanceAuth(flags) : machineIdentityAuth(flags, env)));
-  if (problems.length === 1) throw problems[0] as ConfigError;
-  if (problems.length > 1)
-    throw new ConfigError(undefined, problems.map((problem) => problem.message).join('\n'));
+      : problems.check(() =>
+          type === 'instance' ? instanceAuth(flags) : machineIdentityAuth(flags, env),
+        );
+  problems.throwIfAny();
   return {
     type: type as RelayType,
     host: host as string,
     name: name as string,
     apiUrl: apiUrl as string,
+    customHeaders: customHeaders as Record<string, string>,
     auth: auth as RelayAuth,
     sshListen: (listen as { ssh: ListenAddress }).ssh,
     tlsListen: (listen as { tls: ListenAddress }).tls,
     metricsListen,
-    logLevel: logLevel as RelayConfig['logLevel'],
+    logLevel: logLevel as LogLevel,
   };
 }
 
@@ -188,7 +187,7 @@ function parseHost(value: string | undefined): string {
   const host = required('host', value);
   if (!HOST.test(host)) {
     throw new ConfigError(
-      'host',
+      RELAY_SETTINGS.host,
       `"${host}" is not a host name or IP address (no scheme, port or path)`,
     );
   }
@@ -199,7 +198,7 @@ function parseName(value: string | undefined): string {
   const name = required('name', value);
   if (name.length > MAX_RELAY_NAME_LENGTH || !RELAY_NAME.test(name)) {
     throw new ConfigError(
-      'name',
+      RELAY_SETTINGS.name,
       `"${name}" must be 1-${MAX_RELAY_NAME_LENGTH} lowercase letters, digits and single hyphens`,
     );
   }
@@ -207,12 +206,20 @@ function parseName(value: string | undefined): string {
 }
 
 function parseListenAddresses(flags: RelayFlags): { ssh: ListenAddress; tls: ListenAddress } {
-  const ssh = parseAddress('sshListenAddress', flags.sshListenAddress, DEFAULT_SSH_LISTEN_ADDRESS);
-  const tls = parseAddress('tlsListenAddress', flags.tlsListenAddress, DEFAULT_TLS_LISTEN_ADDRESS);
+  const ssh = parseListenSetting(
+    RELAY_SETTINGS.sshListenAddress,
+    flags.sshListenAddress,
+    DEFAULT_SSH_LISTEN_ADDRESS,
+  );
+  const tls = parseListenSetting(
+    RELAY_SETTINGS.tlsListenAddress,
+    flags.tlsListenAddress,
+    DEFAULT_TLS_LISTEN_ADDRESS,
+  );
   if (ssh.host === tls.host && ssh.port === tls.port) {
     throw new ConfigError(
-      'tlsListenAddress',
-      `must differ from ${settingLabel('sshListenAddress')} (both are ${ssh.host}:${ssh.port})`,
+      RELAY_SETTINGS.tlsListenAddress,
+      `must differ from ${settingLabel(RELAY_SETTINGS.sshListenAddress)} (both are ${ssh.host}:${ssh.port})`,
     );
   }
   return { ssh, tls };
@@ -221,62 +228,21 @@ function parseListenAddresses(flags: RelayFlags): { ssh: ListenAddress; tls: Lis
 function parseRelayType(value: string | undefined): RelayType {
   const type = nonEmpty(value) ?? 'org';
   if (!(RELAY_TYPES as readonly string[]).includes(type)) {
-    throw new ConfigError('type', `"${type}" is not a relay type (use org or instance)`);
-  }
-  return type as RelayType;
-}
-
-function parseApiUrl(value: string | undefined): string {
-  if (value === undefined) {
     throw new ConfigError(
-      'domain',
-      'is required: the control plane URL (or set INFISICAL_DOMAIN), e.g. https://burrow.example.com',
+      RELAY_SETTINGS.type,
+      `"${type}" is not a relay type (use org or instance)`,
     );
   }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError('domain', `"${value}" is not a URL (expected http(s)://host[:port])`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError('domain', `"${value}" must use http or https`);
-  }
-  return normalizeApiUrl(value);
-}
-
-function parseAddress(
-  setting: 'sshListenAddress' | 'tlsListenAddress',
-  value: string | undefined,
-  fallback: string,
-): ListenAddress {
-  const text = nonEmpty(value) ?? fallback;
-  const parsed = parseListenAddress(text);
-  if (typeof parsed === 'string') throw new ConfigError(setting, `"${text}": ${parsed}`);
-  return parsed;
-}
-
-function parseMetricsAddress(value: string | undefined): ListenAddress | undefined {
-  const text = nonEmpty(value);
-  if (text === undefined) return undefined;
-  const parsed = parseObservabilityListenAddress(text);
-  if (typeof parsed === 'string')
-    throw new ConfigError('metricsListenAddress', `"${text}": ${parsed}`);
-  return parsed;
-}
-
-function parseLogLevel(value: string | undefined): RelayConfig['logLevel'] {
-  const level = nonEmpty(value) ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    throw new ConfigError('logLevel', `"${level}" is not one of ${LOG_LEVELS.join(', ')}`);
-  }
-  return level as RelayConfig['logLevel'];
+  return type as RelayType;
 }
 
 function instanceAuth(flags: RelayFlags): RelayAuth {
   const secret = nonEmpty(flags.relayAuthSecret);
   if (secret === undefined) {
-    throw new ConfigError('relayAuthSecret', 'is required for an instance relay (--type instance)');
+    throw new ConfigError(
+      RELAY_SETTINGS.relayAuthSecret,
+      'is required for an instance relay (--type instance)',
+    );
   }
   return { kind: 'relay-auth-secret', secret };
 }
@@ -295,11 +261,6 @@ function machineIdentityAuth(flags: RelayFlags, env: NodeJS.ProcessEnv): RelayAu
 
 function required(setting: RelaySettingKey, value: string | undefined): string {
   const text = nonEmpty(value);
-  if (text === undefined) throw new ConfigError(setting, 'is required');
+  if (text === undefined) throw new ConfigError(RELAY_SETTINGS[setting], 'is required');
   return text;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const text = value?.trim();
-  return text === undefined || text === '' ? undefined : text;
 }

@@ -11,7 +11,8 @@
 import type { Command } from 'commander';
 import { buildSystemdCommand } from '@burrow/systemd-install';
 import type { RelayFlags, RelaySettingKey } from './relay-config.ts';
-import { ConfigError, RELAY_SETTINGS, parseRelayConfig } from './relay-config.ts';
+import { ConfigError } from '@burrow/observability';
+import { RELAY_SETTINGS, parseRelayConfig } from './relay-config.ts';
 
 /** Settings that install does not take as flags: the name is the argument. */
 const NOT_A_FLAG: ReadonlySet<RelaySettingKey> = new Set(['name']);

@@ -22,7 +22,7 @@ import type { Logger } from '@burrow/observability';
 import type { RelaySshServer } from '@burrow/ssh-transport';
 import { createRelaySshServer } from '@burrow/ssh-transport';
 import type { ObservabilityServer } from '@burrow/observability';
-import { formatListenAddress, startObservabilityServer } from '@burrow/observability';
+import { formatListenAddress, settingLabel, startObservabilityServer } from '@burrow/observability';
 import { parseSshCertificate } from '@burrow/pki';
 import { MachineIdentitySession } from '@burrow/auth-methods';
 import { PlatformClient } from '@burrow/platform-api';
@@ -43,7 +43,7 @@ import { createCallerListener, type CallerListener } from './caller-listener.ts'
 import type { GatewaySession } from './gateway-registry.ts';
 import { GatewayRegistry } from './gateway-registry.ts';
 import type { RelayConfig } from './relay-config.ts';
-import { settingLabel } from './relay-config.ts';
+import { RELAY_SETTINGS } from './relay-config.ts';
 import { RelayMetrics } from './relay-metrics.ts';
 import { checkListenAddressesFree } from './listen-address-check.ts';
 import { startRelayHeartbeat } from './relay-heartbeat.ts';
@@ -111,10 +111,15 @@ export async function startRelay(
   };
   try {
     await checkListenAddressesFree([
-      { label: settingLabel('sshListenAddress'), address: config.sshListen },
-      { label: settingLabel('tlsListenAddress'), address: config.tlsListen },
+      { label: settingLabel(RELAY_SETTINGS.sshListenAddress), address: config.sshListen },
+      { label: settingLabel(RELAY_SETTINGS.tlsListenAddress), address: config.tlsListen },
       ...(config.metricsListen
-        ? [{ label: settingLabel('metricsListenAddress'), address: config.metricsListen }]
+        ? [
+            {
+              label: settingLabel(RELAY_SETTINGS.metricsListenAddress),
+              address: config.metricsListen,
+            },
+          ]
         : []),
     ]);
     const client = await connectToControlPlane(config, logger, deps, cleanups);
@@ -267,16 +272,16 @@ async function connectToControlPlane(
   deps: RelayDependencies,
   cleanups: (() => void)[],
 ): Promise<PlatformClient> {
-  const { auth, apiUrl } = config;
+  const { auth, apiUrl, customHeaders: headers = {} } = config;
   if (auth.kind === 'relay-auth-secret') {
-    return new PlatformClient({ apiUrl, token: () => auth.secret });
+    return new PlatformClient({ apiUrl, headers, token: () => auth.secret });
   }
-  const session = await (deps.login ?? MachineIdentitySession.login)(apiUrl, auth.login);
+  const session = await (deps.login ?? MachineIdentitySession.login)(apiUrl, auth.login, headers);
   cleanups.push(() => session.close());
   session.on('error', (error: Error) =>
     logger.warn({ err: error.message }, 'Machine identity token renewal failed; will retry'),
   );
-  return new PlatformClient({ apiUrl, token: () => session.accessToken });
+  return new PlatformClient({ apiUrl, headers, token: () => session.accessToken });
 }
 
 function sshServerCredentials(ssh: RelaySshCredentials) {

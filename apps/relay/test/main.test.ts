@@ -43,6 +43,8 @@ describe('burrow-relay', () => {
       expect(help).toContain(setting.flag);
       expect(help).toContain(setting.env);
     }
+    expect(help).toContain('INFISICAL_DOMAIN');
+    expect(help).toContain('INFISICAL_CUSTOM_HEADERS');
   });
 
   it('refuses bad configuration with exit code 2 and one line naming each bad setting', () => {
@@ -70,6 +72,40 @@ describe('burrow-relay', () => {
     expect(badType.stderr).toContain('--type (INFISICAL_RELAY_TYPE)');
     const unknownFlag = run(['start', '--colour']);
     expect(unknownFlag.status).toBe(2);
+  });
+
+  it('INFISICAL_DOMAIN beats INFISICAL_API_URL, a typed --domain beats both (the reference’s order)', () => {
+    const env = {
+      INFISICAL_RELAY_NAME: 'r1',
+      INFISICAL_API_URL: 'http://cp',
+      INFISICAL_DOMAIN: 'not a url',
+      INFISICAL_TOKEN: 't',
+    };
+    const fromDomainEnv = run(['start', '--host', 'h'], env);
+    expect(fromDomainEnv.status).toBe(2);
+    expect(fromDomainEnv.stderr).toBe(
+      'burrow-relay start: INFISICAL_DOMAIN: "not a url" is not a URL (expected http(s)://host[:port])\n',
+    );
+    // With --domain typed, the bad INFISICAL_DOMAIN is not read: only the bad type is left.
+    const typed = run(['start', '--host', 'h', '--domain', 'http://cp', '--type', 'edge'], env);
+    expect(typed.status).toBe(2);
+    expect(typed.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^burrow-relay start: --type \(INFISICAL_RELAY_TYPE\): "edge"/),
+    ]);
+  });
+
+  it('refuses a malformed INFISICAL_CUSTOM_HEADERS naming the variable, never its values', () => {
+    const result = run(['start', '--host', 'h'], {
+      INFISICAL_RELAY_NAME: 'r1',
+      INFISICAL_API_URL: 'http://cp',
+      INFISICAL_TOKEN: 't',
+      INFISICAL_CUSTOM_HEADERS: 'X-Org=acme CF-Access-Client-Secret="s3cr3t',
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(
+      "burrow-relay start: INFISICAL_CUSTOM_HEADERS: entry 2 (CF-Access-Client-Secret): its value's opening quote is never closed\n",
+    );
+    expect(result.stdout + result.stderr).not.toContain('s3cr3t');
   });
 
   describe('start', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { RelayFlags } from '../src/relay-config.ts';
-import { ConfigError, parseRelayConfig } from '../src/relay-config.ts';
+import { ConfigError } from '@burrow/observability';
+import { parseRelayConfig } from '../src/relay-config.ts';
 
 const ORG: RelayFlags = {
   host: 'relay.example.com',
@@ -29,6 +30,7 @@ describe('parseRelayConfig', () => {
       host: 'relay.example.com',
       name: 'edge-1',
       apiUrl: 'https://cp.example.com/api',
+      customHeaders: {},
       auth: { kind: 'machine-identity', login: { method: 'token', token: 'identity-token' } },
       sshListen: { host: '0.0.0.0', port: 2222 },
       tlsListen: { host: '0.0.0.0', port: 8443 },
@@ -80,12 +82,47 @@ describe('parseRelayConfig', () => {
     );
   });
 
-  it('reads the domain from INFISICAL_DOMAIN when --domain/INFISICAL_API_URL is unset', () => {
-    const config = parseRelayConfig(
-      { ...ORG, domain: undefined },
-      { INFISICAL_DOMAIN: 'https://d.example' },
+  it('domain: --domain, then INFISICAL_DOMAIN, then INFISICAL_API_URL (the reference’s order)', () => {
+    const both = { INFISICAL_DOMAIN: 'https://d.example', INFISICAL_API_URL: 'https://a.example' };
+    expect(parseRelayConfig(ORG, both).apiUrl).toBe('https://cp.example.com/api');
+    expect(parseRelayConfig({ ...ORG, domain: undefined }, both).apiUrl).toBe(
+      'https://d.example/api',
     );
-    expect(config.apiUrl).toBe('https://d.example/api');
+    expect(
+      parseRelayConfig({ ...ORG, domain: undefined }, { INFISICAL_API_URL: 'https://a.example' })
+        .apiUrl,
+    ).toBe('https://a.example/api');
+    // A blank INFISICAL_DOMAIN counts as unset.
+    expect(
+      parseRelayConfig({ ...ORG, domain: undefined }, { ...both, INFISICAL_DOMAIN: ' ' }).apiUrl,
+    ).toBe('https://a.example/api');
+  });
+
+  it('a bad INFISICAL_DOMAIN is named as such, even with a good INFISICAL_API_URL', () => {
+    expect(
+      refusal(
+        { ...ORG, domain: undefined },
+        { INFISICAL_DOMAIN: 'd.example', INFISICAL_API_URL: 'https://a.example' },
+      ),
+    ).toBe('INFISICAL_DOMAIN: "d.example" is not a URL (expected http(s)://host[:port])');
+  });
+
+  it('INFISICAL_CUSTOM_HEADERS: parsed for every control plane request', () => {
+    const config = parseRelayConfig(ORG, {
+      INFISICAL_CUSTOM_HEADERS: 'X-Org=acme CF-Access-Client-Secret="s3 cr3t"',
+    });
+    expect(config.customHeaders).toEqual({ 'X-Org': 'acme', 'CF-Access-Client-Secret': 's3 cr3t' });
+  });
+
+  it('a bad INFISICAL_CUSTOM_HEADERS is refused naming the variable, never quoting a value', () => {
+    const message = refusal(ORG, { INFISICAL_CUSTOM_HEADERS: 'X-Org=acme X-Secret="s3cr3t' });
+    expect(message).toBe(
+      "INFISICAL_CUSTOM_HEADERS: entry 2 (X-Secret): its value's opening quote is never closed",
+    );
+    expect(refusal(ORG, { INFISICAL_CUSTOM_HEADERS: 's3cr3t' })).toMatch(
+      /^INFISICAL_CUSTOM_HEADERS: entry 1 has no "=" \(write name=value pairs/,
+    );
+    expect(refusal(ORG, { INFISICAL_CUSTOM_HEADERS: 's3cr3t' })).not.toContain('s3cr3t');
   });
 
   it.each<[string, RelayFlags, RegExp]>([

@@ -5,7 +5,7 @@
  * A **field** is secret when its name, lower-cased with `-` and `_` removed, ends with one of
  * {@link SECRET_FIELD_SUFFIXES} (so `password`, `dbPassword`, `accessToken`, `refresh_token`,
  * `clientSecret`, `relayAuthSecret`, `privateKey`, `serverPrivateKey`, `sessionKey`,
- * `Authorization`, `set-cookie`, `credentials`, …) or is one of {@link SECRET_FIELD_NAMES}. Its
+ * `Authorization`, `set-cookie`, `credentials`, `customHeaders`, …) or is one of {@link SECRET_FIELD_NAMES}. Its
  * value, whatever its type (string, object, array), becomes {@link REDACTED}. Fields are matched
  * at any depth, inside arrays too.
  *
@@ -39,6 +39,7 @@ export const SECRET_FIELD_SUFFIXES = [
   'cookie', // Cookie / Set-Cookie headers
   'credential',
   'credentials',
+  'customheaders', // customHeaders, INFISICAL_CUSTOM_HEADERS: may carry an access proxy's secret
 ] as const;
 
 /** Fields secret by their exact (normalised) name: `key` is what TLS options call a private key. */

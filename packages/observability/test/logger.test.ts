@@ -49,6 +49,8 @@ const SECRET_FIELDS = [
   'set-cookie',
   'credentials',
   'apiKey',
+  'customHeaders',
+  'INFISICAL_CUSTOM_HEADERS',
 ];
 
 const SECRET = 'S3CRET-VALUE';

@@ -29,6 +29,7 @@ export {
   type PlatformClientOptions,
   type TokenSupplier,
 } from './platform-client.ts';
+export { CLIENT_OWNED_HEADERS, parseCustomHeaders } from './custom-headers.ts';
 export { PlatformError, type PlatformErrorKind, type PlatformErrorInit } from './platform-error.ts';
 export * from './schemas/common.ts';
 export * from './schemas/pam.ts';

@@ -18,6 +18,9 @@ import { PlatformError, type PlatformErrorKind } from './platform-error.ts';
  *   route paths are the server's full paths, so `/api/v2/gateways` is `<apiUrl>/v2/gateways`.
  * - Routes with `auth` other than `none` carry `Authorization: Bearer <token()>`; the supplier is
  *   asked before every attempt, so a renewed machine-identity token is used as soon as it exists.
+ * - `headers` (INFISICAL_CUSTOM_HEADERS, see custom-headers.ts) go on every request, login
+ *   included; a call's own headers replace them, and neither replaces the bearer token, `accept`,
+ *   `content-type` or `user-agent`. Like the token, they are never logged or quoted in errors.
  * - Every call has a deadline (`timeoutMs`, default 30 s) covering all of its attempts.
  * - Idempotent methods (GET, HEAD, PUT, DELETE) are retried on no answer or a 5xx, at most
  *   `retries` times (default 2) after 250 ms, 500 ms, ... (at most 2 s); POST never is.
@@ -37,6 +40,8 @@ export interface PlatformClientOptions {
   token?: TokenSupplier;
   /** Default `cli`, what the reference's CLI sends (reference §3.2). */
   userAgent?: string;
+  /** Sent on every request: INFISICAL_CUSTOM_HEADERS, as parseCustomHeaders reads them. */
+  headers?: Readonly<Record<string, string>>;
   /** Deadline of one call, retries included. */
   timeoutMs?: number;
   /** Extra attempts of an idempotent call after no answer or a 5xx. */
@@ -243,7 +248,9 @@ export class PlatformClient {
     const headers: Record<string, string> = {
       // Only the token supplier sets the bearer credential.
       ...Object.fromEntries(
-        Object.entries(extraHeaders).filter(([name]) => name.toLowerCase() !== 'authorization'),
+        Object.entries({ ...lowerCased(this.options.headers), ...lowerCased(extraHeaders) }).filter(
+          ([name]) => name !== 'authorization',
+        ),
       ),
       accept: route.responseType === 'bytes' ? 'application/octet-stream' : 'application/json',
       'user-agent': this.options.userAgent ?? 'cli',
@@ -279,6 +286,13 @@ export class PlatformClient {
   private relativeToApi(path: string): string {
     return this.apiUrl.endsWith('/api') && path.startsWith('/api/') ? path.slice(4) : path;
   }
+}
+
+/** The same headers with lower-case names, so that one given twice in two spellings is sent once. */
+function lowerCased(headers: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+  );
 }
 
 /** `/api/v2/gateways/:id` with {id} → `/api/v2/gateways/<id, URL-encoded>`. */

@@ -108,6 +108,61 @@ describe('PlatformClient', () => {
     expect(received[0]?.headers.authorization).toBe('Bearer secret-token');
   });
 
+  test('custom headers (INFISICAL_CUSTOM_HEADERS) go on every request, login routes included', async () => {
+    const client = new PlatformClient({
+      apiUrl,
+      token: () => 'secret-token',
+      headers: { 'CF-Access-Client-Secret': 'proxy-secret', 'X-Org': 'acme' },
+    });
+    handler = () => registration;
+    await client.call(routes.registerOrgRelay, { body: { host: 'h', name: 'n' } });
+    handler = () => ({ pong: true });
+    await client.call(publicPing); // auth: none, like a login route
+    expect(received).toHaveLength(2);
+    for (const request of received) {
+      expect(request.headers['cf-access-client-secret']).toBe('proxy-secret');
+      expect(request.headers['x-org']).toBe('acme');
+    }
+    expect(received[0]?.headers.authorization).toBe('Bearer secret-token');
+    expect(received[1]?.headers.authorization).toBeUndefined();
+  });
+
+  test('custom headers replace neither the bearer token nor the client’s own headers; a call’s headers replace them', async () => {
+    handler = () => registration;
+    const client = new PlatformClient({
+      apiUrl,
+      token: () => 'secret-token',
+      headers: {
+        Authorization: 'Bearer forged',
+        'User-Agent': 'forged',
+        'Content-Type': 'text/plain',
+        'X-Gateway-Upload-Token': 'from-custom-headers',
+      },
+    });
+    await client.call(routes.registerOrgRelay, {
+      body: { host: 'h', name: 'n' },
+      headers: { 'x-gateway-upload-token': 'from-the-call' },
+    });
+    expect(received[0]?.headers.authorization).toBe('Bearer secret-token');
+    expect(received[0]?.headers['user-agent']).toBe('cli');
+    expect(received[0]?.headers['content-type']).toBe('application/json');
+    expect(received[0]?.headers['x-gateway-upload-token']).toBe('from-the-call');
+  });
+
+  test('a refused call never quotes a custom header in its error', async () => {
+    handler = (_request, reply) => reply.code(403).send({ message: 'no' });
+    const client = new PlatformClient({
+      apiUrl,
+      token: () => 't',
+      headers: { 'CF-Access-Client-Secret': 'proxy-secret' },
+    });
+    const error = (await client.call(publicPing).catch((e: unknown) => e)) as PlatformError;
+    expect(error).toBeInstanceOf(PlatformError);
+    expect(JSON.stringify({ ...error, message: error.message, stack: error.stack })).not.toContain(
+      'proxy-secret',
+    );
+  });
+
   test('fills path parameters (encoded) and the query string', async () => {
     handler = () => ({ id: 'a/b' });
     const client = new PlatformClient({ apiUrl, token: () => 't' });

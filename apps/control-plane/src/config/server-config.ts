@@ -3,6 +3,7 @@ import {
   identityProviderEndpointsFromEnv,
   type IdentityProviderEndpoints,
 } from '@burrow/auth-methods';
+import { LOG_LEVELS, type LogLevel } from '@burrow/observability';
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm, type SshKeyType } from '@burrow/pki';
 import { ConfigError } from './config-error.ts';
 
@@ -46,16 +47,8 @@ export interface ServerConfig {
   refusePrivateIdpAddresses: boolean;
 }
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-const LOG_LEVELS: readonly LogLevel[] = [
-  'fatal',
-  'error',
-  'warn',
-  'info',
-  'debug',
-  'trace',
-  'silent',
-];
+/** pino's levels, as relay and gateway take them (@burrow/observability). */
+export type { LogLevel };
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8080;

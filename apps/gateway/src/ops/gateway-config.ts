@@ -9,7 +9,8 @@
  *          makes the gateway hold a live tunnel to each of those relays at once (Burrow HA;
  *          the reference takes one name).
  *   metrics --metrics-listen-address > BURROW_GATEWAY_METRICS_LISTEN_ADDRESS  (off when unset)
- *   domain --domain > INFISICAL_API_URL > INFISICAL_DOMAIN                  (required)
+ *   domain --domain > INFISICAL_DOMAIN > INFISICAL_API_URL                  (required)
+ *   headers INFISICAL_CUSTOM_HEADERS (no flag), sent on every control plane request
  *   login  --auth-method / --token / --client-id / --client-secret / --organization-slug /
  *          --machine-identity-id / --service-account-token-path / --service-account-key-file-path /
  *          --jwt and their environment variables, resolved by @burrow/auth-methods (all nine
@@ -17,19 +18,29 @@
  *
  * Parsing is pure: the flags come in with commander's environment fallback already applied, and
  * the few settings commander cannot map come from `env`. A bad setting becomes one
- * {@link ConfigError} whose one-line message names the flag and its environment variable.
+ * {@link ConfigError} (@burrow/observability) whose one-line message names the flag and its
+ * environment variable. Domain and custom headers are read as the relay and the access CLI read
+ * them (@burrow/auth-methods' control-plane-settings).
  */
 import path from 'node:path';
 import { DEFAULT_PAM_SESSION_RECORDING_MAX_BYTES } from '../pam/recording-storage.ts';
 import type { LoginOptions } from '@burrow/auth-methods';
 import {
+  DOMAIN_SETTING,
   LOGIN_SETTINGS,
-  normalizeApiUrl,
+  resolveApiUrl,
   resolveAuthFromEnv,
+  resolveCustomHeaders,
   SUPPORTED_AUTH_METHODS,
 } from '@burrow/auth-methods';
-import type { ListenAddress } from '@burrow/observability';
-import { parseObservabilityListenAddress } from '@burrow/observability';
+import type { ListenAddress, LogLevel } from '@burrow/observability';
+import {
+  ConfigError,
+  ConfigProblems,
+  nonEmpty,
+  parseLogLevel,
+  parseMetricsListenSetting,
+} from '@burrow/observability';
 
 /** Every setting: its flag, its environment variable, and the line `--help` shows. */
 export const GATEWAY_SETTINGS = {
@@ -48,11 +59,7 @@ export const GATEWAY_SETTINGS = {
     env: 'INFISICAL_RELAY_NAME',
     help: 'alias of --target-relay-name (which wins when both are given)',
   },
-  domain: {
-    flag: '--domain',
-    env: 'INFISICAL_API_URL',
-    help: 'control plane URL, e.g. https://burrow.example.com (/api is appended); also read from INFISICAL_DOMAIN',
-  },
+  domain: DOMAIN_SETTING,
   authMethod: LOGIN_SETTINGS.authMethod,
   token: LOGIN_SETTINGS.token,
   clientId: LOGIN_SETTINGS.clientId,
@@ -88,8 +95,9 @@ export type GatewaySettingKey = keyof typeof GATEWAY_SETTINGS;
 
 /**
  * Values as they come from the command line. commander folds in each flag's environment variable,
- * except for `relay`/`targetRelayName`, which share INFISICAL_RELAY_NAME: those two carry only what
- * was typed on the command line, and the environment variable comes from `env`.
+ * except for `relay`/`targetRelayName`, which share INFISICAL_RELAY_NAME, and `domain`, which
+ * INFISICAL_DOMAIN beats: those carry only what was typed on the command line, and the
+ * environment variables come from `env`.
  */
 export interface GatewayFlags {
   /** The positional argument of `start`. */
@@ -116,9 +124,6 @@ export interface GatewayFlags {
 /** Login methods this gateway accepts: all nine of the reference (see @burrow/auth-methods). */
 export { SUPPORTED_AUTH_METHODS };
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
 export interface GatewayConfig {
   readonly name: string;
   /** The first of `relayNames` (what a single-relay gateway dials). */
@@ -132,27 +137,17 @@ export interface GatewayConfig {
   readonly metricsListen?: ListenAddress | undefined;
   /** Control plane API base URL, ending in /api. */
   readonly apiUrl: string;
+  /**
+   * INFISICAL_CUSTOM_HEADERS, sent on every control plane request; may hold secrets, never logged
+   * (the parser always sets it; absent means none).
+   */
+  readonly customHeaders?: Readonly<Record<string, string>>;
   readonly login: LoginOptions;
   readonly logLevel: LogLevel;
   /** PAM recordings directory (absolute); undefined = the default with its fallback. */
   readonly pamSessionRecordingPath?: string | undefined;
   /** Disk space the local PAM recordings may take before new sessions are refused. */
   readonly pamSessionRecordingMaxBytes?: number;
-}
-
-/** A bad setting. The message is one line that names the flag and its environment variable. */
-export class ConfigError extends Error {
-  readonly setting: GatewaySettingKey | undefined;
-  constructor(setting: GatewaySettingKey | undefined, problem: string) {
-    super(setting === undefined ? problem : `${settingLabel(setting)}: ${problem}`);
-    this.name = 'ConfigError';
-    this.setting = setting;
-  }
-}
-
-export function settingLabel(setting: GatewaySettingKey): string {
-  const { flag, env } = GATEWAY_SETTINGS[setting];
-  return `${flag} (${env})`;
 }
 
 /** Gateway and relay names are slugs of 1-32 characters (reference §5.2). */
@@ -171,28 +166,20 @@ export function resolveGatewayConfig(
   flags: GatewayFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): GatewayConfig {
-  const problems: ConfigError[] = [];
-  const check = <T>(parse: () => T): T | undefined => {
-    try {
-      return parse();
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems.push(error);
-      return undefined;
-    }
-  };
-  const name = check(() =>
+  const problems = new ConfigProblems();
+  const name = problems.check(() =>
     slug('name', nonEmpty(flags.positionalName) ?? nonEmpty(flags.name), 'the argument of start'),
   );
-  const relayNames = check(() => parseRelayNames(flags, env));
-  const metricsListen = check(() => parseMetricsAddress(flags.metricsListenAddress));
-  const apiUrl = check(() => parseApiUrl(nonEmpty(flags.domain) ?? nonEmpty(env.INFISICAL_DOMAIN)));
-  const login = check(() => parseLogin(flags, env));
-  const logLevel = check(() => parseLogLevel(flags.logLevel));
-  const recordingMaxBytes = check(() => parseByteSize(flags.pamSessionRecordingMaxBytes));
-  if (problems.length === 1) throw problems[0] as ConfigError;
-  if (problems.length > 1)
-    throw new ConfigError(undefined, problems.map((problem) => problem.message).join('\n'));
+  const relayNames = problems.check(() => parseRelayNames(flags, env));
+  const metricsListen = problems.check(() =>
+    parseMetricsListenSetting(GATEWAY_SETTINGS.metricsListenAddress, flags.metricsListenAddress),
+  );
+  const apiUrl = problems.check(() => resolveApiUrl(flags.domain, env));
+  const customHeaders = problems.check(() => resolveCustomHeaders(env));
+  const login = problems.check(() => parseLogin(flags, env));
+  const logLevel = problems.check(() => parseLogLevel(GATEWAY_SETTINGS.logLevel, flags.logLevel));
+  const recordingMaxBytes = problems.check(() => parseByteSize(flags.pamSessionRecordingMaxBytes));
+  problems.throwIfAny();
   const recordingPath = nonEmpty(flags.pamSessionRecordingPath);
   return {
     name: name as string,
@@ -200,6 +187,7 @@ export function resolveGatewayConfig(
     relayNames: relayNames as string[],
     ...(metricsListen !== undefined ? { metricsListen } : {}),
     apiUrl: apiUrl as string,
+    customHeaders: customHeaders as Record<string, string>,
     login: login as LoginOptions,
     logLevel: logLevel as LogLevel,
     pamSessionRecordingMaxBytes: recordingMaxBytes as number,
@@ -232,14 +220,14 @@ export function parseByteSize(text: string | undefined): number {
   const unit = match ? BYTE_UNITS[(match[2] as string).toLowerCase()] : undefined;
   if (!match || unit === undefined) {
     throw new ConfigError(
-      'pamSessionRecordingMaxBytes',
+      GATEWAY_SETTINGS.pamSessionRecordingMaxBytes,
       `${JSON.stringify(value)} is not a size (write e.g. 10GiB, 500MiB or a number of bytes)`,
     );
   }
   const bytes = Math.floor(Number(match[1]) * unit);
   if (bytes < MIN_PAM_SESSION_RECORDING_MAX_BYTES) {
     throw new ConfigError(
-      'pamSessionRecordingMaxBytes',
+      GATEWAY_SETTINGS.pamSessionRecordingMaxBytes,
       `${value} is less than the smallest allowed, 1MiB`,
     );
   }
@@ -264,19 +252,12 @@ function parseRelayNames(flags: GatewayFlags, env: NodeJS.ProcessEnv): string[] 
   ];
 }
 
-function parseMetricsAddress(value: string | undefined): ListenAddress | undefined {
-  const text = nonEmpty(value);
-  if (text === undefined) return undefined;
-  const parsed = parseObservabilityListenAddress(text);
-  if (typeof parsed === 'string')
-    throw new ConfigError('metricsListenAddress', `"${text}": ${parsed}`);
-  return parsed;
-}
-
 /** What talking to the control plane as the gateway's identity takes: where, and how to log in. */
 export interface ControlPlaneConfig {
   /** Control plane API base URL, ending in /api. */
   readonly apiUrl: string;
+  /** INFISICAL_CUSTOM_HEADERS (may hold secrets, never logged). */
+  readonly customHeaders: Readonly<Record<string, string>>;
   readonly login: LoginOptions;
 }
 
@@ -291,8 +272,16 @@ export function resolveControlPlaneConfig(
   flags: GatewayFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): ControlPlaneConfig {
-  const apiUrl = parseApiUrl(nonEmpty(flags.domain) ?? nonEmpty(env.INFISICAL_DOMAIN));
-  return { apiUrl, login: parseLogin(flags, env) };
+  const problems = new ConfigProblems();
+  const apiUrl = problems.check(() => resolveApiUrl(flags.domain, env));
+  const customHeaders = problems.check(() => resolveCustomHeaders(env));
+  const login = problems.check(() => parseLogin(flags, env));
+  problems.throwIfAny();
+  return {
+    apiUrl: apiUrl as string,
+    customHeaders: customHeaders as Record<string, string>,
+    login: login as LoginOptions,
+  };
 }
 
 function slug(
@@ -300,43 +289,22 @@ function slug(
   value: string | undefined,
   hint: string,
 ): string {
-  if (value === undefined) throw new ConfigError(setting, `is required (${hint})`);
+  if (value === undefined)
+    throw new ConfigError(GATEWAY_SETTINGS[setting], `is required (${hint})`);
   if (value.length > MAX_SLUG_LENGTH || !SLUG.test(value)) {
     throw new ConfigError(
-      setting,
+      GATEWAY_SETTINGS[setting],
       `${JSON.stringify(value)} must be 1-${MAX_SLUG_LENGTH} lowercase letters, digits and single hyphens`,
     );
   }
   return value;
 }
 
-function parseApiUrl(value: string | undefined): string {
-  if (value === undefined) {
-    throw new ConfigError(
-      'domain',
-      'is required: the control plane URL (or set INFISICAL_DOMAIN), e.g. https://burrow.example.com',
-    );
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(
-      'domain',
-      `${JSON.stringify(value)} is not a URL (expected http(s)://host[:port])`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError('domain', `${JSON.stringify(value)} must use http or https`);
-  }
-  return normalizeApiUrl(value);
-}
-
 function parseLogin(flags: GatewayFlags, env: NodeJS.ProcessEnv): LoginOptions {
   const method = nonEmpty(flags.authMethod);
   if (method !== undefined && !(SUPPORTED_AUTH_METHODS as readonly string[]).includes(method)) {
     throw new ConfigError(
-      'authMethod',
+      GATEWAY_SETTINGS.authMethod,
       `${JSON.stringify(method)} is not a login method (use one of ${SUPPORTED_AUTH_METHODS.join(', ')})`,
     );
   }
@@ -347,20 +315,4 @@ function parseLogin(flags: GatewayFlags, env: NodeJS.ProcessEnv): LoginOptions {
     // The auth package's messages already name the flag and the environment variable.
     throw new ConfigError(undefined, error instanceof Error ? error.message : String(error));
   }
-}
-
-function parseLogLevel(value: string | undefined): LogLevel {
-  const level = nonEmpty(value) ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    throw new ConfigError(
-      'logLevel',
-      `${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`,
-    );
-  }
-  return level as LogLevel;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const text = value?.trim();
-  return text === undefined || text === '' ? undefined : text;
 }

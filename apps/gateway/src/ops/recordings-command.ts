@@ -20,7 +20,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { LoginOptions } from '@burrow/auth-methods';
-import { MachineIdentitySession } from '@burrow/auth-methods';
+import { CONTROL_PLANE_ENVIRONMENT_HELP, MachineIdentitySession } from '@burrow/auth-methods';
 import {
   RecordingFormatError,
   RecordingIntegrityError,
@@ -29,7 +29,7 @@ import {
 import { Command, Option } from 'commander';
 import { CommandFailure } from './command-failure.ts';
 import type { AccessTokenSource } from '../gateway.ts';
-import type { GatewayFlags, GatewaySettingKey } from './gateway-config.ts';
+import type { ControlPlaneConfig, GatewayFlags, GatewaySettingKey } from './gateway-config.ts';
 import { GATEWAY_SETTINGS, resolveControlPlaneConfig } from './gateway-config.ts';
 import { findLocalRecordings, listLocalRecordings } from '../pam/local-recordings.ts';
 import { createPamPlatformClient } from '../platform/pam-platform-client.ts';
@@ -57,7 +57,11 @@ const LOGIN_SETTINGS: readonly GatewaySettingKey[] = [
 export interface RecordingsCommandIo {
   stdout: Writable;
   stderr: Writable;
-  login: (apiUrl: string, options: LoginOptions) => Promise<AccessTokenSource>;
+  login: (
+    apiUrl: string,
+    options: LoginOptions,
+    headers: Readonly<Record<string, string>>,
+  ) => Promise<AccessTokenSource>;
   now: () => Date;
 }
 
@@ -75,7 +79,7 @@ export function buildRecordingsCommand(
   const { stdout, stderr, login, now }: RecordingsCommandIo = {
     stdout: process.stdout,
     stderr: process.stderr,
-    login: (apiUrl, options) => MachineIdentitySession.login(apiUrl, options),
+    login: (apiUrl, options, headers) => MachineIdentitySession.login(apiUrl, options, headers),
     now: () => new Date(),
     ...io,
   };
@@ -124,14 +128,27 @@ export function buildRecordingsCommand(
     const setting = GATEWAY_SETTINGS[key];
     exportCommand.addOption(new Option(`${setting.flag} <value>`, setting.help).env(setting.env));
   }
-  exportCommand.action(async (target: string, options: Record<string, string | undefined>) => {
-    const flags: GatewayFlags = Object.fromEntries(
-      LOGIN_SETTINGS.map((key) => [key, options[key]]),
-    );
+  exportCommand.addHelpText('after', `\n${CONTROL_PLANE_ENVIRONMENT_HELP}`);
+  exportCommand.action(
+    async (target: string, options: Record<string, string | undefined>, command: Command) => {
+      const flags: GatewayFlags = Object.fromEntries(
+        LOGIN_SETTINGS.map((key) => [key, options[key]]),
+      );
+      // INFISICAL_DOMAIN beats INFISICAL_API_URL, which commander folded into --domain.
+      if (command.getOptionValueSource('domain') !== 'cli') delete flags.domain;
+      await runExport(target, flags, options);
+    },
+  );
+
+  async function runExport(
+    target: string,
+    flags: GatewayFlags,
+    options: Record<string, string | undefined>,
+  ): Promise<void> {
     const controlPlane = resolveControlPlaneConfig(flags, env);
     const dirs = searchDirs(options.pamSessionRecordingPath);
     const file = await findOne(dirs, target);
-    const key = await fetchSessionKey(controlPlane.apiUrl, controlPlane.login, login);
+    const key = await fetchSessionKey(controlPlane, login);
     try {
       // Check every record first, so a tampered file prints no events at all.
       await exportOrFail(file, key, 'jsonl', discard());
@@ -152,7 +169,7 @@ export function buildRecordingsCommand(
     } finally {
       key.fill(0);
     }
-  });
+  }
   return recordings;
 }
 
@@ -178,18 +195,17 @@ async function findOne(dirs: string[], target: string): Promise<string> {
 }
 
 async function fetchSessionKey(
-  apiUrl: string,
-  options: LoginOptions,
+  { apiUrl, login: options, customHeaders: headers }: ControlPlaneConfig,
   login: RecordingsCommandIo['login'],
 ): Promise<Buffer> {
   let session: AccessTokenSource;
   try {
-    session = await login(apiUrl, options);
+    session = await login(apiUrl, options, headers);
   } catch (error) {
     throw new CommandFailure(`cannot log in to the control plane: ${message(error)}`);
   }
   try {
-    const platform = new PlatformClient({ apiUrl, token: () => session.accessToken });
+    const platform = new PlatformClient({ apiUrl, headers, token: () => session.accessToken });
     return await createPamPlatformClient(platform).fetchSessionKey();
   } catch (error) {
     throw new CommandFailure(`cannot fetch the gateway's PAM session key: ${message(error)}`);

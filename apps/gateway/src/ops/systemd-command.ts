@@ -11,7 +11,8 @@
 import type { Command } from 'commander';
 import { buildSystemdCommand as buildServiceCommand } from '@burrow/systemd-install';
 import type { GatewayFlags, GatewaySettingKey } from './gateway-config.ts';
-import { ConfigError, GATEWAY_SETTINGS, resolveGatewayConfig } from './gateway-config.ts';
+import { ConfigError } from '@burrow/observability';
+import { GATEWAY_SETTINGS, resolveGatewayConfig } from './gateway-config.ts';
 
 /** The settings install takes as flags (the name is the argument; --relay is a start-only alias). */
 const INSTALL_SETTINGS: readonly GatewaySettingKey[] = [

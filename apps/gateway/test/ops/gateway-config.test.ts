@@ -2,7 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { CommanderError } from 'commander';
 import { createCli } from '../../src/cli.ts';
 import type { GatewayConfig } from '../../src/ops/gateway-config.ts';
-import { ConfigError, resolveGatewayConfig } from '../../src/ops/gateway-config.ts';
+import { ConfigError } from '@burrow/observability';
+import {
+  GATEWAY_SETTINGS,
+  resolveControlPlaneConfig,
+  resolveGatewayConfig,
+} from '../../src/ops/gateway-config.ts';
 
 const complete = {
   positionalName: 'gw-1',
@@ -29,6 +34,7 @@ describe('resolveGatewayConfig', () => {
       relayName: 'edge-1',
       relayNames: ['edge-1'],
       apiUrl: 'http://127.0.0.1:8080/api',
+      customHeaders: {},
       login: { method: 'token', token: 'identity-token' },
       logLevel: 'info',
       pamSessionRecordingMaxBytes: 10 * 1024 ** 3,
@@ -70,7 +76,7 @@ describe('resolveGatewayConfig', () => {
     const error = configError(() =>
       resolveGatewayConfig({ ...complete, positionalName: undefined }, {}),
     );
-    expect(error.setting).toBe('name');
+    expect(error.setting).toBe(GATEWAY_SETTINGS.name);
     expect(error.message).toMatch(/^--name \(INFISICAL_GATEWAY_NAME\): is required/);
     expect(error.message).not.toContain('\n');
   });
@@ -91,7 +97,7 @@ describe('resolveGatewayConfig', () => {
     expect(
       configError(() => resolveGatewayConfig({ ...complete, positionalName: 'a'.repeat(33) }, {}))
         .setting,
-    ).toBe('name');
+    ).toBe(GATEWAY_SETTINGS.name);
   });
 
   it('relay: --target-relay-name > --relay > INFISICAL_RELAY_NAME', () => {
@@ -114,7 +120,39 @@ describe('resolveGatewayConfig', () => {
     expect(error.message).toMatch(/auto-selection is not built yet/);
   });
 
-  it('domain: required, must be an http(s) URL, INFISICAL_DOMAIN is the fallback', () => {
+  it('domain: --domain, then INFISICAL_DOMAIN, then INFISICAL_API_URL (the reference’s order)', () => {
+    const both = { INFISICAL_DOMAIN: 'https://d.example', INFISICAL_API_URL: 'https://a.example' };
+    const noDomainFlag = { ...complete, domain: undefined };
+    expect(resolveGatewayConfig(complete, both).apiUrl).toBe('http://127.0.0.1:8080/api');
+    expect(resolveGatewayConfig(noDomainFlag, both).apiUrl).toBe('https://d.example/api');
+    expect(
+      resolveGatewayConfig(noDomainFlag, { INFISICAL_API_URL: 'https://a.example' }).apiUrl,
+    ).toBe('https://a.example/api');
+    // A bad INFISICAL_DOMAIN is named as such, not as --domain (INFISICAL_API_URL).
+    expect(
+      configError(() => resolveGatewayConfig(noDomainFlag, { ...both, INFISICAL_DOMAIN: 'x' }))
+        .message,
+    ).toBe('INFISICAL_DOMAIN: "x" is not a URL (expected http(s)://host[:port])');
+    // `recordings export` reads the control plane the same way.
+    expect(resolveControlPlaneConfig(noDomainFlag, both).apiUrl).toBe('https://d.example/api');
+  });
+
+  it('INFISICAL_CUSTOM_HEADERS: for every control plane request; bad ones named, values never quoted', () => {
+    const env = { INFISICAL_CUSTOM_HEADERS: 'X-Org=acme CF-Access-Client-Secret="s3 cr3t"' };
+    const headers = { 'X-Org': 'acme', 'CF-Access-Client-Secret': 's3 cr3t' };
+    expect(resolveGatewayConfig(complete, env).customHeaders).toEqual(headers);
+    expect(resolveControlPlaneConfig(complete, env).customHeaders).toEqual(headers);
+    const bad = { INFISICAL_CUSTOM_HEADERS: 'X-Org=acme Authorization="Bearer s3cr3t"' };
+    for (const resolve of [resolveGatewayConfig, resolveControlPlaneConfig]) {
+      const error = configError(() => resolve(complete, bad));
+      expect(error.message).toBe(
+        'INFISICAL_CUSTOM_HEADERS: entry 2 (Authorization): Authorization is set by Burrow itself and cannot be replaced',
+      );
+      expect(error.message).not.toContain('s3cr3t');
+    }
+  });
+
+  it('domain: required, must be an http(s) URL', () => {
     expect(
       configError(() => resolveGatewayConfig({ ...complete, domain: undefined }, {})).message,
     ).toMatch(/^--domain \(INFISICAL_API_URL\): is required/);
@@ -203,6 +241,7 @@ describe('burrow-gateway CLI', () => {
     'INFISICAL_RELAY_NAME',
     'INFISICAL_API_URL',
     'INFISICAL_DOMAIN',
+    'INFISICAL_CUSTOM_HEADERS',
     'INFISICAL_TOKEN',
     'INFISICAL_AUTH_METHOD',
     'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID',
@@ -266,6 +305,21 @@ describe('burrow-gateway CLI', () => {
     }
     expect(output).toContain('--relay');
     expect(output).toMatch(/auto-selection is not built yet/);
+    expect(output).toContain('INFISICAL_DOMAIN');
+    expect(output).toContain('INFISICAL_CUSTOM_HEADERS');
+  });
+
+  it('INFISICAL_DOMAIN beats INFISICAL_API_URL; a typed --domain beats both', async () => {
+    Object.assign(process.env, {
+      INFISICAL_RELAY_NAME: 'edge-env',
+      INFISICAL_API_URL: 'http://127.0.0.1:9000',
+      INFISICAL_DOMAIN: 'http://127.0.0.1:9001',
+      INFISICAL_TOKEN: 'tok',
+    });
+    expect((await parse(['start', 'gw-1'])).config?.apiUrl).toBe('http://127.0.0.1:9001/api');
+    expect(
+      (await parse(['start', 'gw-1', '--domain', 'http://127.0.0.1:9002'])).config?.apiUrl,
+    ).toBe('http://127.0.0.1:9002/api');
   });
 
   it('reads everything from the reference environment variables', async () => {
@@ -283,6 +337,7 @@ describe('burrow-gateway CLI', () => {
       relayName: 'edge-env',
       relayNames: ['edge-env'],
       apiUrl: 'http://127.0.0.1:9000/api',
+      customHeaders: {},
       login: { method: 'universal-auth', clientId: 'cid', clientSecret: 'csecret' },
       logLevel: 'info',
       pamSessionRecordingMaxBytes: 10 * 1024 ** 3,

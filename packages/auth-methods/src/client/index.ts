@@ -4,6 +4,7 @@ export { pickSetting, type AuthFlags } from './auth-flags.ts';
 export * from './aws-credentials.ts';
 export * from './aws-iam-auth.ts';
 export * from './azure-auth.ts';
+export * from './control-plane-settings.ts';
 export * from './gcp-iam-auth.ts';
 export * from './gcp-id-token-auth.ts';
 export * from './jwt-auth.ts';

@@ -52,8 +52,17 @@ export class MachineIdentitySession extends EventEmitter {
     this.schedule();
   }
 
-  static async login(apiUrl: string, options: LoginOptions): Promise<MachineIdentitySession> {
-    const platform = new PlatformClient({ apiUrl, timeoutMs: REQUEST_TIMEOUT_MS });
+  /** `headers`: INFISICAL_CUSTOM_HEADERS, sent with every login and renewal (resolveCustomHeaders). */
+  static async login(
+    apiUrl: string,
+    options: LoginOptions,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<MachineIdentitySession> {
+    const platform = new PlatformClient({
+      apiUrl,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      ...(headers ? { headers } : {}),
+    });
     return new MachineIdentitySession(platform, options, await loginOnce(platform, options));
   }
 
