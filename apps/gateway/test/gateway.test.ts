@@ -1,19 +1,24 @@
 /**
- * The whole gateway against a fake control plane (node:http on loopback) and a fake relay dialer
+ * The whole gateway against a fake control plane (@burrow/test-support's, on loopback) and a fake relay dialer
  * that hands it channels: login, registration, "Gateway started successfully", heartbeats,
  * channels served with the registered certificates, reconnect with re-registration, renewal, stop.
- * (The real SSH dial is @burrow/ssh-transport's; the full cross-app run lives in e2e/.)
+ * (The real SSH dial is @burrow/ssh-transport's; the full cross-app run lives in stack/test/.)
  */
 import { EventEmitter } from 'node:events';
-import http from 'node:http';
 import net from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { ManualClock, repeatedJsonKeys } from '@burrow/test-support';
+import {
+  ManualClock,
+  fakeAnswer,
+  fakeRoute,
+  repeatedJsonKeys,
+  startFakeControlPlane,
+} from '@burrow/test-support';
 import { ALPN, PING_REPLY, ReconnectBackoff, healthReply } from '@burrow/tunnel-protocol';
 import { Gateway, type GatewayTuning } from '../src/gateway.ts';
 import type { GatewayConfig } from '../src/ops/gateway-config.ts';
 import type { GatewayRegistration } from '../src/platform/gateway-registration.ts';
-import { PlatformError } from '@burrow/platform-api';
+import { PlatformError, routes } from '@burrow/platform-api';
 import type { RelayConnection } from '../src/tunnel/relay-tunnel.ts';
 import { createChannelPair } from './helpers/channel-pair.ts';
 import { connectCaller, runCaller } from './helpers/inner-tls-client.ts';
@@ -47,52 +52,39 @@ interface ControlPlane {
 }
 
 async function startControlPlane(next: ControlPlane['next']): Promise<ControlPlane> {
-  const plane: ControlPlane = {
-    apiUrl: '',
-    next,
-    registrations: [],
-    heartbeats: [],
-    close: async () => undefined,
-  };
-  const server = http.createServer((request, response) => {
-    let text = '';
-    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    request.on('end', () => {
-      const body = text ? (JSON.parse(text) as unknown) : undefined;
-      const record = { authorization: request.headers.authorization, body };
-      const reply = (status: number, json: unknown) => {
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(json));
-      };
-      if (request.method === 'POST' && request.url === '/api/v2/gateways') {
-        plane.registrations.push(record);
-        const answer = plane.next();
-        if ('status' in answer) {
-          reply(answer.status, { message: `refused with ${answer.status}` });
-          return;
-        }
-        reply(200, {
-          gatewayId: GATEWAY_ID,
-          relayHost: '127.0.0.1',
-          relaySshPort: 12222,
-          pki: answer.pki.credentials,
-          ssh: {
-            clientCertificate: 'ssh-ed25519-cert-v01@openssh.com AAAA gateway',
-            clientPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\n...',
-            serverCAPublicKey: 'ssh-ed25519 AAAA ca',
-          },
-        });
-      } else if (request.method === 'POST' && request.url === '/api/v2/gateways/heartbeat') {
-        plane.heartbeats.push(record);
-        reply(200, { message: 'ok', heartbeatTTL: 180 });
-      } else {
-        reply(404, { message: 'not found' });
+  const registrations: ControlPlane['registrations'] = [];
+  const heartbeats: ControlPlane['heartbeats'] = [];
+  const fake = await startFakeControlPlane([
+    fakeRoute(routes.registerGateway, ({ authorization, body }) => {
+      registrations.push({ authorization, body });
+      const answer = plane.next();
+      if ('status' in answer) {
+        return fakeAnswer(answer.status, { message: `refused with ${answer.status}` });
       }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  plane.apiUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/api`;
-  plane.close = () => new Promise((resolve) => server.close(() => resolve()));
+      return {
+        gatewayId: GATEWAY_ID,
+        relayHost: '127.0.0.1',
+        relaySshPort: 12222,
+        pki: answer.pki.credentials,
+        ssh: {
+          clientCertificate: 'ssh-ed25519-cert-v01@openssh.com AAAA gateway',
+          clientPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\n...',
+          serverCAPublicKey: 'ssh-ed25519 AAAA ca',
+        },
+      };
+    }),
+    fakeRoute(routes.gatewayHeartbeat, ({ authorization, body }) => {
+      heartbeats.push({ authorization, body });
+      return { message: 'ok', heartbeatTTL: 180 };
+    }),
+  ]);
+  const plane: ControlPlane = {
+    apiUrl: fake.apiUrl,
+    next,
+    registrations,
+    heartbeats,
+    close: () => fake.close(),
+  };
   return plane;
 }
 

@@ -1,6 +1,11 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { routes } from '@burrow/platform-api';
+import {
+  fakeAnswer,
+  fakeRoute,
+  startFakeControlPlane,
+  type FakeControlPlane,
+} from '@burrow/test-support';
 import {
   AuthConfigError,
   MachineIdentitySession,
@@ -61,55 +66,36 @@ describe('normalizeApiUrl', () => {
 });
 
 describe('MachineIdentitySession', () => {
-  const calls: string[] = [];
-  let server: http.Server;
+  let platform: FakeControlPlane;
   let apiUrl: string;
   let issued = 0;
 
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        calls.push(req.url ?? '');
-        const json = JSON.parse(body) as Record<string, string>;
-        res.setHeader('content-type', 'application/json');
-        if (req.url === '/api/v1/auth/universal-auth/login') {
-          if (json.clientSecret !== 'right') {
-            res.statusCode = 401;
-            res.end(JSON.stringify({ message: 'Invalid credentials' }));
-            return;
-          }
-          issued += 1;
-          // expiresIn 6 s => renewal due after 1 s; max TTL 8 s => at ~1 s 7 s remain (renew), at
-          // ~2 s less than 6 s remain (re-login). A max TTL of 7 s sat on the boundary.
-          res.end(
-            JSON.stringify({
-              accessToken: `login-${issued}`,
-              expiresIn: 6,
-              accessTokenMaxTTL: 8,
-              tokenType: 'Bearer',
-            }),
-          );
-        } else if (req.url === '/api/v1/auth/token/renew') {
-          res.end(
-            JSON.stringify({
-              accessToken: `${json.accessToken}-renewed`,
-              expiresIn: 6,
-              accessTokenMaxTTL: 8,
-              tokenType: 'Bearer',
-            }),
-          );
-        } else {
-          res.statusCode = 404;
-          res.end('{}');
+    platform = await startFakeControlPlane([
+      fakeRoute(routes.universalAuthLogin, ({ body }) => {
+        if ((body as { clientSecret: string }).clientSecret !== 'right') {
+          return fakeAnswer(401, { message: 'Invalid credentials' });
         }
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+        issued += 1;
+        // expiresIn 6 s => renewal due after 1 s; max TTL 8 s => at ~1 s 7 s remain (renew), at
+        // ~2 s less than 6 s remain (re-login). A max TTL of 7 s sat on the boundary.
+        return {
+          accessToken: `login-${issued}`,
+          expiresIn: 6,
+          accessTokenMaxTTL: 8,
+          tokenType: 'Bearer' as const,
+        };
+      }),
+      fakeRoute(routes.renewAccessToken, ({ body }) => ({
+        accessToken: `${(body as { accessToken: string }).accessToken}-renewed`,
+        expiresIn: 6,
+        accessTokenMaxTTL: 8,
+        tokenType: 'Bearer' as const,
+      })),
+    ]);
+    apiUrl = platform.apiUrl;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => platform.close());
 
   it('reports a refused login with the status and the platform message', async () => {
     await expect(
@@ -132,7 +118,7 @@ describe('MachineIdentitySession', () => {
   });
 
   it('renews before expiry, then logs in again when the max TTL would be passed', async () => {
-    calls.length = 0;
+    const before = platform.requests.length;
     const session = await MachineIdentitySession.login(apiUrl, {
       method: 'universal-auth',
       clientId: 'id',
@@ -146,7 +132,7 @@ describe('MachineIdentitySession', () => {
     expect(session.accessToken).toMatch(/^login-\d+$/);
     expect(session.accessToken).not.toBe(first);
     session.close();
-    expect(calls).toEqual([
+    expect(platform.requests.slice(before).map(({ path }) => path)).toEqual([
       '/api/v1/auth/universal-auth/login',
       '/api/v1/auth/token/renew',
       '/api/v1/auth/universal-auth/login',
@@ -163,31 +149,27 @@ describe('MachineIdentitySession', () => {
 describe('MachineIdentitySession with a long-lived token', () => {
   it('does not renew a 30-day token early (setTimeout would overflow to 1 ms)', async () => {
     let renewals = 0;
-    const server = http.createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        if (req.url?.endsWith('/renew')) renewals += 1;
-        res.setHeader('content-type', 'application/json');
-        res.end(
-          JSON.stringify({
-            accessToken: 't',
-            expiresIn: 30 * 24 * 3600,
-            accessTokenMaxTTL: 60 * 24 * 3600,
-            tokenType: 'Bearer',
-          }),
-        );
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
-    const session = await MachineIdentitySession.login(url, {
+    const grant = {
+      accessToken: 't',
+      expiresIn: 30 * 24 * 3600,
+      accessTokenMaxTTL: 60 * 24 * 3600,
+      tokenType: 'Bearer' as const,
+    };
+    const platform = await startFakeControlPlane([
+      fakeRoute(routes.universalAuthLogin, () => grant),
+      fakeRoute(routes.renewAccessToken, () => {
+        renewals += 1;
+        return grant;
+      }),
+    ]);
+    const session = await MachineIdentitySession.login(platform.apiUrl, {
       method: 'universal-auth',
       clientId: 'a',
       clientSecret: 'b',
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     session.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await platform.close();
     expect(renewals).toBe(0);
   });
 });
