@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PlatformClient, routes } from '@burrow/platform-api';
 import { loadCompose } from '../src/compose-file.ts';
 import { parseDotEnv } from '../src/compose-interpolation.ts';
 import { ComposeLoopbackStack } from '../src/compose-loopback-stack.ts';
@@ -25,33 +26,19 @@ const variables: Record<string, string> = {
 const compose = loadCompose(COMPOSE_FILE, variables);
 const gatewayName = variables.GATEWAY_NAME ?? 'gateway-1';
 let stack: ComposeLoopbackStack;
-let apiUrl: string;
-let adminToken: string;
 
-async function api<T>(method: string, route: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${apiUrl}${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${adminToken}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(30_000),
+/** The admin's client of the compose stack's control plane (set once the stack is up). */
+let platform: PlatformClient;
+
+function listGateways() {
+  return platform.call(routes.listGateways);
+}
+
+function testConnection(gatewayId: string, targetHost: string, targetPort: number) {
+  return platform.call(routes.testGatewayConnection, {
+    params: { id: gatewayId },
+    body: { targetHost, targetPort },
   });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
-interface Gateway {
-  id: string;
-  name: string;
-  isHealthy?: boolean;
-}
-
-async function listGateways(): Promise<Gateway[]> {
-  const result = await api<{ gateways?: Gateway[] } | Gateway[]>('GET', '/v2/gateways');
-  return Array.isArray(result) ? result : (result.gateways ?? []);
 }
 
 beforeAll(async () => {
@@ -61,11 +48,13 @@ beforeAll(async () => {
   }
   stack = await ComposeLoopbackStack.plan(compose);
   await stack.start();
-  apiUrl = `http://127.0.0.1:${stack.rewriter.port('control-plane', 8080)}/api`;
   const admin = parseDotEnv(
     fs.readFileSync(path.join(stack.volumeDirs.get('bootstrap')!, 'admin.env'), 'utf8'),
   );
-  adminToken = admin.INFISICAL_TOKEN!;
+  platform = new PlatformClient({
+    apiUrl: `http://127.0.0.1:${stack.rewriter.port('control-plane', 8080)}/api`,
+    token: () => admin.INFISICAL_TOKEN,
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -107,7 +96,7 @@ describe('compose.yaml as processes on loopback', () => {
   it('the gateway is healthy in GET /api/v2/gateways', async () => {
     const name = gatewayName;
     const deadline = Date.now() + 60_000;
-    let gateway: Gateway | undefined;
+    let gateway: { name: string; isHealthy: boolean } | undefined;
     while (Date.now() < deadline) {
       gateway = (await listGateways()).find((candidate) => candidate.name === name);
       if (gateway?.isHealthy) break;
@@ -120,27 +109,13 @@ describe('compose.yaml as processes on loopback', () => {
     const [gateway] = (await listGateways()).filter((candidate) => candidate.name === gatewayName);
     // "postgres:5432" as the gateway would dial it in compose, mapped like every other setting.
     const [host, port] = stack.rewriter.rewrite('gateway', 'postgres:5432', []).split(':');
-    const result = await api<{ reachable: boolean; error?: string }>(
-      'POST',
-      `/v2/gateways/${gateway!.id}/test-connection`,
-      {
-        targetHost: host,
-        targetPort: Number(port),
-      },
-    );
+    const result = await testConnection(gateway!.id, host!, Number(port));
     expect(result).toMatchObject({ reachable: true });
   }, 60_000);
 
   it('and reports a target that is not there as unreachable', async () => {
     const [gateway] = (await listGateways()).filter((candidate) => candidate.name === gatewayName);
-    const result = await api<{ reachable: boolean }>(
-      'POST',
-      `/v2/gateways/${gateway!.id}/test-connection`,
-      {
-        targetHost: '127.0.0.1',
-        targetPort: 1,
-      },
-    );
+    const result = await testConnection(gateway!.id, '127.0.0.1', 1);
     expect(result.reachable).toBe(false);
   }, 60_000);
 });

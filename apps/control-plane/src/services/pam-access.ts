@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { issueGatewayPamClientCertificate, serverCertificateChainPem } from '@burrow/pki';
+import type { RouteResponse, routes } from '@burrow/platform-api';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../domain/errors.ts';
 import type { GatewayStore } from '../stores/gateway-store.ts';
 import type { Identity } from '../stores/identity-store.ts';
@@ -27,35 +28,18 @@ import { parseSessionDuration } from './pam-session-duration.ts';
  *                        …100.2 {type:"identity", id, name}, …100.3 {sessionId, resourceType};
  *                        lifetime = duration (the gateway ends the session at its NotAfter)
  *
- * Answer: {sessionId, accountType, resourceType, metadata, relayHost, relayClientCertificate,
- * relayClientPrivateKey, relayServerCertificateChain, gatewayClientCertificate,
- * gatewayClientPrivateKey, gatewayServerCertificateChain, relays}. No password in it. `relays`
+ * Answer (platform-api's PamAccessGrant; every field filled): {sessionId, accountType,
+ * resourceType, metadata, relayHost, relayClientCertificate, relayClientPrivateKey,
+ * relayServerCertificateChain, gatewayClientCertificate, gatewayClientPrivateKey,
+ * gatewayServerCertificateChain, relays}. No password in it. `relays`
  * (Burrow HA, additive) lists every relay that holds the gateway with a relay client certificate
  * for each, in the order to try them; the first is the one in relayHost/relayClient*.
  */
-export interface PamAccessGrant {
-  sessionId: string;
-  accountType: string;
-  resourceType: string;
-  /** `database`: postgres resources only. */
-  metadata: { username: string; database?: string; accountName: string; resourceName: string };
-  relayHost: string;
-  relayClientCertificate: string;
-  relayClientPrivateKey: string;
-  relayServerCertificateChain: string;
-  gatewayClientCertificate: string;
-  gatewayClientPrivateKey: string;
-  gatewayServerCertificateChain: string;
-  relays: PamRelayRoute[];
-}
+/** The answer, as platform-api declares it. */
+export type PamAccessGrant = RouteResponse<typeof routes.accessPamAccount>;
 
 /** One relay the access CLI can reach the gateway through. */
-export interface PamRelayRoute {
-  relayHost: string;
-  relayClientCertificate: string;
-  relayClientPrivateKey: string;
-  relayServerCertificateChain: string;
-}
+type PamRelayRoute = NonNullable<PamAccessGrant['relays']>[number];
 
 export interface PamAccessDeps {
   grants: PamGrantService;
