@@ -1,13 +1,11 @@
 /**
  * `burrow-gateway recordings list` and `recordings export` as an operator runs them: the real
  * process (src/main.ts with type stripping), recordings written by @burrow/session-recorder, and
- * a fake control plane on node:http that logs the gateway in and serves its PAM session key.
+ * a fake control plane (@burrow/test-support's) that logs the gateway in and serves its PAM session key.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +15,8 @@ import {
   openSessionRecording,
   writeAcknowledgedCount,
 } from '@burrow/session-recorder';
+import { routes } from '@burrow/platform-api';
+import { fakeAnswer, fakeRoute, startFakeControlPlane } from '@burrow/test-support';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
@@ -54,53 +54,36 @@ function run(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<Run> 
 interface FakeControlPlane {
   url: string;
   key: Buffer;
-  requests: string[];
+  /** Every request line, e.g. "GET /api/v2/gateways/pam-session-key". */
+  readonly requests: string[];
   close(): Promise<void>;
 }
 
 async function startControlPlane(key: Buffer): Promise<FakeControlPlane> {
-  const requests: string[] = [];
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      requests.push(`${request.method} ${request.url}`);
-      const json = (status: number, body: unknown): void => {
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(body));
-      };
-      if (request.method === 'POST' && request.url === '/api/v1/auth/universal-auth/login') {
-        const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, string>;
-        if (body.clientId === 'gw-client' && body.clientSecret === 'gw-secret') {
-          json(200, {
-            accessToken: 'ua-token',
-            expiresIn: 3600,
-            accessTokenMaxTTL: 0,
-            tokenType: 'Bearer',
-          });
-        } else json(401, { message: 'invalid client credentials' });
-        return;
-      }
-      const auth = request.headers.authorization;
-      if (auth !== 'Bearer gateway-token' && auth !== 'Bearer ua-token') {
-        json(401, { message: 'token is not valid' });
-        return;
-      }
-      if (request.method === 'GET' && request.url === '/api/v2/gateways/pam-session-key') {
-        response.writeHead(200, { 'content-type': 'application/octet-stream' });
-        response.end(key);
-        return;
-      }
-      json(404, { message: 'not found' });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
+  const fake = await startFakeControlPlane(
+    [
+      fakeRoute(routes.universalAuthLogin, ({ body }) => {
+        const { clientId, clientSecret } = body as { clientId: string; clientSecret: string };
+        return clientId === 'gw-client' && clientSecret === 'gw-secret'
+          ? {
+              accessToken: 'ua-token',
+              expiresIn: 3600,
+              accessTokenMaxTTL: 0,
+              tokenType: 'Bearer' as const,
+            }
+          : fakeAnswer(401, { message: 'invalid client credentials' });
+      }),
+      fakeRoute(routes.gatewayPamSessionKey, () => key),
+    ],
+    { tokens: ['gateway-token', 'ua-token'] },
+  );
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: fake.apiUrl.replace(/\/api$/, ''),
     key,
-    requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    get requests() {
+      return fake.requests.map(({ method, path }) => `${method} ${path}`);
+    },
+    close: () => fake.close(),
   };
 }
 
@@ -391,7 +374,7 @@ describe('burrow-gateway recordings', () => {
     expect(refused.status).toBe(1);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toBe(
-      "burrow-gateway: cannot fetch the gateway's PAM session key: GET /v2/gateways/pam-session-key answered 401: token is not valid\n",
+      "burrow-gateway: cannot fetch the gateway's PAM session key: GET /v2/gateways/pam-session-key answered 401: access token is not valid\n",
     );
 
     const unknown = await run([
