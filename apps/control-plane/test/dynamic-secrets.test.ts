@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { tokenAuthConfig } from '@burrow/auth-methods';
 import { startPostgres, type PostgresServer } from '@burrow/test-support';
 import { createControlPlane, type ControlPlane } from '../src/index.ts';
-import { FakeRelayGateway, type PkiMaterial } from './support/fake-relay-gateway.ts';
+import { FakeRelayGateway } from './support/fake-relay-gateway.ts';
+import { registerFakeRelayGateway } from './support/org-setup.ts';
 import { eventually, psqlAs } from './support/psql-login.ts';
 import {
   auth,
@@ -160,25 +161,14 @@ beforeAll(async () => {
   cp = await openControlPlane();
   admin = await bootstrap(cp);
   fake = await FakeRelayGateway.start();
-  relayIdentity = await identityWithToken(cp, admin, 'relay', 'relay');
-  gatewayIdentity = await identityWithToken(cp, admin, 'gateway', 'gateway');
+  ({
+    relay: relayIdentity,
+    gateway: gatewayIdentity,
+    gatewayId,
+  } = await registerFakeRelayGateway(cp, admin, fake, 'vpc-gateway'));
   member = await identityWithToken(cp, admin, 'order-service', 'member');
   otherMember = await identityWithToken(cp, admin, 'billing-service', 'member');
   auditor = await identityWithToken(cp, admin, 'auditor', 'auditor');
-  const relay = await call('POST', '/api/v1/relays/register-org-relay', relayIdentity.token, {
-    host: '127.0.0.1',
-    name: 'fake-relay',
-    sshPort: 2299,
-    tlsPort: fake.port,
-  });
-  fake.useRelayCertificates(relay.json<{ pki: PkiMaterial }>().pki);
-  const gateway = await call('POST', '/api/v2/gateways', gatewayIdentity.token, {
-    relayName: 'fake-relay',
-    name: 'vpc-gateway',
-  });
-  const registered = gateway.json<{ gatewayId: string; pki: PkiMaterial }>();
-  gatewayId = registered.gatewayId;
-  fake.useGatewayCertificates(registered.pki);
   const created = await call(
     'POST',
     '/api/v1/dynamic-secrets',

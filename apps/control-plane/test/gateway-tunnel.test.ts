@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { freePort } from '@burrow/test-support';
 import { ALPN, dialGateway } from '@burrow/tunnel-protocol';
 import { FakeRelayGateway, type PkiMaterial } from './support/fake-relay-gateway.ts';
+import { registerFakeRelayGateway } from './support/org-setup.ts';
 import {
   auth,
   bootstrap,
@@ -31,25 +32,14 @@ beforeAll(async () => {
   cp = await startTestControlPlane();
   admin = await bootstrap(cp);
   fake = await FakeRelayGateway.start();
-  relayIdentity = await identityWithToken(cp, admin, 'relay', 'relay');
-  gatewayIdentity = await identityWithToken(cp, admin, 'gateway', 'gateway');
-  const relay = await cp.app.inject({
-    method: 'POST',
-    url: '/api/v1/relays/register-org-relay',
-    headers: auth(relayIdentity.token),
-    payload: { host: '127.0.0.1', name: 'fake-relay', sshPort: 2299, tlsPort: fake.port },
-  });
-  fake.useRelayCertificates(relay.json<{ pki: PkiMaterial }>().pki);
-  const gateway = await cp.app.inject({
-    method: 'POST',
-    url: '/api/v2/gateways',
-    headers: auth(gatewayIdentity.token),
-    payload: { relayName: 'fake-relay', name: 'fake-gw' },
-  });
-  const registered = gateway.json<{ gatewayId: string; relayHost: string; pki: PkiMaterial }>();
-  expect(registered.relayHost).toBe(`127.0.0.1:${fake.port}`);
-  gatewayId = registered.gatewayId;
-  fake.useGatewayCertificates(registered.pki);
+  let relayHost: string;
+  ({
+    relay: relayIdentity,
+    gateway: gatewayIdentity,
+    gatewayId,
+    relayHost,
+  } = await registerFakeRelayGateway(cp, admin, fake, 'fake-gw'));
+  expect(relayHost).toBe(`127.0.0.1:${fake.port}`);
   echo = net.createServer((socket) => socket.pipe(socket));
   banner = net.createServer((socket) => socket.end('SSH-2.0-banner\r\n'));
   await Promise.all([listen(echo), listen(banner)]);

@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { tokenAuthConfig } from '@burrow/auth-methods';
 import {
   auth,
   bootstrap,
-  identityWithToken,
   memberWithToken,
   startTestControlPlane,
   type Bootstrapped,
   type TestControlPlane,
 } from './support/test-control-plane.ts';
+import {
+  grantPam,
+  otherOrgGatewayToken,
+  registerGateway,
+  registerOrgRelay,
+} from './support/org-setup.ts';
 
 /**
  * PAM web applications and Kubernetes in the control plane (issue 16): what is saved, what the
@@ -37,35 +41,13 @@ function call(token: string, method: 'GET' | 'POST', url: string, payload?: obje
 beforeAll(async () => {
   cp = await startTestControlPlane();
   admin = await bootstrap(cp);
-  const relay = await identityWithToken(cp, admin, 'relay', 'relay');
-  await call(relay.token, 'POST', '/api/v1/relays/register-org-relay', {
-    host: '127.0.0.1',
-    name: 'org-relay',
-  });
-  gw = await identityWithToken(cp, admin, 'gw-identity', 'gateway');
-  gatewayId = (
-    await call(gw.token, 'POST', '/api/v2/gateways', { relayName: 'org-relay', name: 'gw-1' })
-  ).json<{ gatewayId: string }>().gatewayId;
-  otherGateway = await identityWithToken(cp, admin, 'gw-2-identity', 'gateway');
-  await call(otherGateway.token, 'POST', '/api/v2/gateways', {
-    relayName: 'org-relay',
-    name: 'gw-2',
-  });
+  await registerOrgRelay(cp, admin);
+  ({ identity: gw, gatewayId } = await registerGateway(cp, admin, 'gw-identity', 'gw-1'));
+  ({ identity: otherGateway } = await registerGateway(cp, admin, 'gw-2-identity', 'gw-2'));
   alice = await memberWithToken(cp, admin, 'alice');
   bob = await memberWithToken(cp, admin, 'bob');
-  await call(admin.token, 'POST', '/api/v1/pam/grants', {
-    identityId: alice.identityId,
-    path: 'web/',
-  });
-  const other = cp.context.organizations.create({ name: 'Globex' });
-  const globex = cp.context.identities.create({
-    orgId: other.id,
-    name: 'globex-gw',
-    role: 'gateway',
-  });
-  const policy = tokenAuthConfig();
-  cp.context.tokenAuth.attach(globex.id, policy);
-  otherOrgGateway = cp.context.accessTokens.issue(globex.id, 'token-auth', policy).accessToken;
+  await grantPam(cp, admin, alice.identityId, 'web/');
+  otherOrgGateway = otherOrgGatewayToken(cp);
 });
 
 afterAll(async () => {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { startPostgres, type PostgresServer } from '@burrow/test-support';
-import { FakeRelayGateway, type PkiMaterial } from './support/fake-relay-gateway.ts';
+import { FakeRelayGateway } from './support/fake-relay-gateway.ts';
+import { registerFakeRelayGateway } from './support/org-setup.ts';
 import { eventually, psqlAs } from './support/psql-login.ts';
 import {
   auth,
@@ -94,23 +95,10 @@ beforeAll(async () => {
   cp = await startTestControlPlane();
   admin = await bootstrap(cp);
   fake = await FakeRelayGateway.start();
-  const relayIdentity = await identityWithToken(cp, admin, 'relay', 'relay');
-  gatewayIdentity = await identityWithToken(cp, admin, 'gateway', 'gateway');
+  const registered = await registerFakeRelayGateway(cp, admin, fake, 'vpc-gateway');
+  gatewayIdentity = registered.gateway;
   member = await identityWithToken(cp, admin, 'alice', 'member');
   auditor = await identityWithToken(cp, admin, 'auditor', 'auditor');
-  const relay = await call('POST', '/api/v1/relays/register-org-relay', relayIdentity.token, {
-    host: '127.0.0.1',
-    name: 'fake-relay',
-    sshPort: 2299,
-    tlsPort: fake.port,
-  });
-  fake.useRelayCertificates(relay.json<{ pki: PkiMaterial }>().pki);
-  const gateway = await call('POST', '/api/v2/gateways', gatewayIdentity.token, {
-    relayName: 'fake-relay',
-    name: 'vpc-gateway',
-  });
-  const registered = gateway.json<{ gatewayId: string; pki: PkiMaterial }>();
-  fake.useGatewayCertificates(registered.pki);
   const resource = await call('POST', '/api/v1/pam/resources', admin.token, {
     name: 'orders',
     resourceType: 'postgres',

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { tokenAuthConfig } from '@burrow/auth-methods';
 import { repeatedJsonKeys } from '@burrow/test-support';
 import { run, sshCertificateInfo, sshFingerprintOf, withFiles } from './support/cli-tools.ts';
 import {
@@ -15,6 +14,12 @@ import {
   type Bootstrapped,
   type TestControlPlane,
 } from './support/test-control-plane.ts';
+import {
+  grantPam,
+  otherOrgGatewayToken,
+  registerGateway,
+  registerOrgRelay,
+} from './support/org-setup.ts';
 
 /**
  * SSH PAM in the control plane (issue 15, SSH-CONTRACT.md): ssh resources with pinned host keys,
@@ -129,55 +134,15 @@ beforeAll(async () => {
   logStream.on('data', (chunk: Buffer) => (logs += chunk.toString()));
   cp = await startTestControlPlane({ logStream, logLevel: 'debug' });
   admin = await bootstrap(cp);
-  relayIdentity = await identityWithToken(cp, admin, 'relay', 'relay');
-  expect(
-    (
-      await call(relayIdentity.token, 'POST', '/api/v1/relays/register-org-relay', {
-        host: '127.0.0.1',
-        name: 'org-relay',
-      })
-    ).statusCode,
-  ).toBe(200);
-  gw = await identityWithToken(cp, admin, 'gw-identity', 'gateway');
-  const registered = await call(gw.token, 'POST', '/api/v2/gateways', {
-    relayName: 'org-relay',
-    name: 'gw-1',
-  });
-  gatewayId = registered.json<{ gatewayId: string }>().gatewayId;
-  otherGateway = await identityWithToken(cp, admin, 'gw-2-identity', 'gateway');
-  expect(
-    (
-      await call(otherGateway.token, 'POST', '/api/v2/gateways', {
-        relayName: 'org-relay',
-        name: 'gw-2',
-      })
-    ).statusCode,
-  ).toBe(200);
+  ({ identity: relayIdentity } = await registerOrgRelay(cp, admin));
+  ({ identity: gw, gatewayId } = await registerGateway(cp, admin, 'gw-identity', 'gw-1'));
+  ({ identity: otherGateway } = await registerGateway(cp, admin, 'gw-2-identity', 'gw-2'));
   alice = await memberWithToken(cp, admin, 'alice');
   bob = await memberWithToken(cp, admin, 'bob');
   auditor = await identityWithToken(cp, admin, 'auditor', 'auditor');
-  expect(
-    (
-      await call(admin.token, 'POST', '/api/v1/pam/grants', {
-        identityId: alice.identityId,
-        path: 'ops/',
-      })
-    ).statusCode,
-  ).toBe(200);
+  await grantPam(cp, admin, alice.identityId, 'ops/');
   // Another organization's gateway identity.
-  const other = cp.context.organizations.create({ name: 'Globex' });
-  const globexGateway = cp.context.identities.create({
-    orgId: other.id,
-    name: 'globex-gw',
-    role: 'gateway',
-  });
-  const policy = tokenAuthConfig();
-  cp.context.tokenAuth.attach(globexGateway.id, policy);
-  otherOrgGateway = cp.context.accessTokens.issue(
-    globexGateway.id,
-    'token-auth',
-    policy,
-  ).accessToken;
+  otherOrgGateway = otherOrgGatewayToken(cp);
 });
 afterAll(async () => {
   await cp.close();

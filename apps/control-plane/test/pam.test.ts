@@ -8,12 +8,12 @@ import { repeatedJsonKeys } from '@burrow/test-support';
 import {
   auth,
   bootstrap,
-  identityWithToken,
   memberWithToken,
   startTestControlPlane,
   type Bootstrapped,
   type TestControlPlane,
 } from './support/test-control-plane.ts';
+import { grantPam, registerGateway, registerOrgRelay } from './support/org-setup.ts';
 
 const PASSWORD = 'pg-secret-Tr0ub4dor&3';
 const HOUR = 3_600_000;
@@ -57,26 +57,11 @@ beforeAll(async () => {
   logStream.on('data', (chunk: Buffer) => (logs += chunk.toString()));
   cp = await startTestControlPlane({ logStream, logLevel: 'debug' });
   admin = await bootstrap(cp);
-  const relayIdentity = await identityWithToken(cp, admin, 'relay', 'relay');
-  const relay = await call(relayIdentity.token, 'POST', '/api/v1/relays/register-org-relay', {
-    host: '127.0.0.1',
-    name: 'org-relay',
-  });
-  expect(relay.statusCode).toBe(200);
-  gw = await identityWithToken(cp, admin, 'gw-identity', 'gateway');
-  const registered = await call(gw.token, 'POST', '/api/v2/gateways', {
-    relayName: 'org-relay',
-    name: 'gw-1',
-  });
-  expect(registered.statusCode).toBe(200);
-  gatewayId = registered.json<{ gatewayId: string }>().gatewayId;
+  await registerOrgRelay(cp, admin);
+  ({ identity: gw, gatewayId } = await registerGateway(cp, admin, 'gw-identity', 'gw-1'));
   user = await memberWithToken(cp, admin, 'alice');
   other = await memberWithToken(cp, admin, 'bob');
-  const granted = await call(admin.token, 'POST', '/api/v1/pam/grants', {
-    identityId: user.identityId,
-    path: 'prod/',
-  });
-  expect(granted.statusCode).toBe(200);
+  await grantPam(cp, admin, user.identityId, 'prod/');
 });
 afterAll(async () => {
   await cp.close();
