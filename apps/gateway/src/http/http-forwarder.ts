@@ -135,18 +135,12 @@ export function forwardRequest(
   const headers = outgoingHeaders(request, options, false);
   const fail = (error: unknown): void => sendError(response, error, upstream.origin, logger);
 
-  const upstreamRequest = (upstream.origin.protocol === 'https:' ? https : http).request({
-    protocol: upstream.origin.protocol,
-    hostname: bareHostname(upstream.origin),
-    port: upstream.origin.port || (upstream.origin.protocol === 'https:' ? 443 : 80),
-    method: request.method,
-    path: request.url,
-    headers: flatHeaders(headers),
-    agent: upstream.agent,
-    maxHeaderSize: HTTP_PROXY_MAX_HEADER_BYTES,
-    timeout: options.idleTimeoutMs ?? HTTP_PROXY_IDLE_TIMEOUT_MS,
-    setHost: false,
-  });
+  const upstreamRequest = requestUpstream(
+    upstream,
+    request,
+    headers,
+    options.idleTimeoutMs ?? HTTP_PROXY_IDLE_TIMEOUT_MS,
+  );
   const connectTimer = armConnectTimeout(upstreamRequest);
   let headersTimer: NodeJS.Timeout | undefined;
   upstreamRequest.on('timeout', () =>
@@ -267,17 +261,7 @@ export function forwardUpgrade(
     : Promise.resolve();
   recorded.catch(() => undefined);
 
-  const upstreamRequest = (upstream.origin.protocol === 'https:' ? https : http).request({
-    protocol: upstream.origin.protocol,
-    hostname: bareHostname(upstream.origin),
-    port: upstream.origin.port || (upstream.origin.protocol === 'https:' ? 443 : 80),
-    method: request.method,
-    path: request.url,
-    headers: flatHeaders(headers),
-    agent: upstream.agent,
-    maxHeaderSize: HTTP_PROXY_MAX_HEADER_BYTES,
-    setHost: false,
-  });
+  const upstreamRequest = requestUpstream(upstream, request, headers);
   const connectTimer = armConnectTimeout(upstreamRequest);
   const headersTimer = setTimeout(
     () =>
@@ -383,6 +367,31 @@ function outgoingHeaders(
   );
   fields.unshift({ name: 'Host', value: options.upstream.origin.host });
   return options.rewriteRequestHeaders ? options.rewriteRequestHeaders(fields) : fields;
+}
+
+/**
+ * The caller's request sent on to the upstream origin with `headers` (Host among them: node must
+ * not set its own); `idleTimeoutMs`: the socket's idle timeout, none when absent.
+ */
+function requestUpstream(
+  upstream: HttpUpstream,
+  request: http.IncomingMessage,
+  headers: readonly HeaderField[],
+  idleTimeoutMs?: number,
+): http.ClientRequest {
+  const { origin, agent } = upstream;
+  return (origin.protocol === 'https:' ? https : http).request({
+    protocol: origin.protocol,
+    hostname: bareHostname(origin),
+    port: origin.port || (origin.protocol === 'https:' ? 443 : 80),
+    method: request.method,
+    path: request.url,
+    headers: flatHeaders(headers),
+    agent,
+    maxHeaderSize: HTTP_PROXY_MAX_HEADER_BYTES,
+    ...(idleTimeoutMs === undefined ? {} : { timeout: idleTimeoutMs }),
+    setHost: false,
+  });
 }
 
 /** Node's client has no connect timeout of its own. */
