@@ -56,7 +56,7 @@ export const QUICK: BenchConfig = {
   capMs: 5_000,
   pamQueries: {
     scale: 1,
-    secondsPerRun: 1,
+    secondsPerRun: 2,
     repetitions: 1,
     modes: [
       'select-only, 1 client',
