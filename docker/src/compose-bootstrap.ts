@@ -180,6 +180,9 @@ async function main(): Promise<void> {
     console.log(`bootstrap: identity ${name}-identity -> ${path.join(dir, `${name}.env`)}`);
   }
   console.log(`bootstrap: organization "${organization}" ready (${organizationId})`);
+  console.log(
+    `bootstrap: web console http://127.0.0.1:8080/console/ (8080 = CONTROL_PLANE_PORT's default); sign in as ${email} with BURROW_ADMIN_PASSWORD from docker/.env`,
+  );
 }
 
 try {

@@ -90,6 +90,8 @@ export class LocalStack {
   readonly api: PlatformClient;
   /** That admin identity's access token (what the status screen's curl examples use). */
   readonly adminToken: string;
+  /** The first admin's sign-in for the web console (`<control plane>/console/`). */
+  readonly adminUser: { email: string; password: string };
   controlPlane: ManagedProcess;
   readonly organizationId: string;
   readonly relayAuthSecret: string;
@@ -104,6 +106,7 @@ export class LocalStack {
     ownsWorkDir: boolean;
     apiUrl: string;
     adminToken: string;
+    adminUser: { email: string; password: string };
     controlPlane: ManagedProcess;
     organizationId: string;
     relayAuthSecret: string;
@@ -114,6 +117,7 @@ export class LocalStack {
     this.ownsWorkDir = init.ownsWorkDir;
     this.apiUrl = init.apiUrl;
     this.adminToken = init.adminToken;
+    this.adminUser = init.adminUser;
     this.api = this.clientWith(init.adminToken);
     this.controlPlane = init.controlPlane;
     this.organizationId = init.organizationId;
@@ -175,12 +179,12 @@ export class LocalStack {
       );
       progress('bootstrapping organization "burrow-local"');
       const bootstrap = new PlatformClient({ apiUrl, userAgent: STACK_USER_AGENT });
+      const adminUser = {
+        email: 'admin@burrow.local',
+        password: crypto.randomBytes(12).toString('base64url'),
+      };
       const { organization, identity } = await bootstrap.call(routes.bootstrapInstance, {
-        body: {
-          email: 'admin@burrow.local',
-          password: crypto.randomBytes(12).toString('base64url'),
-          organization: 'burrow-local',
-        },
+        body: { ...adminUser, organization: 'burrow-local' },
       });
       signal?.throwIfAborted();
       return new LocalStack({
@@ -188,6 +192,7 @@ export class LocalStack {
         ownsWorkDir,
         apiUrl,
         adminToken: identity.credentials.token,
+        adminUser,
         controlPlane,
         organizationId: organization.id,
         relayAuthSecret,

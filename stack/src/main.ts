@@ -80,8 +80,12 @@ async function main(): Promise<number> {
 
     const tokenFile = path.join(stack.workDir, 'admin-token');
     fs.writeFileSync(tokenFile, `${stack.adminToken}\n`, { mode: 0o600 });
+    const passwordFile = path.join(stack.workDir, 'admin-password');
+    fs.writeFileSync(passwordFile, `${stack.adminUser.password}\n`, { mode: 0o600 });
     pamDemo = await setUpPamDemo(stack, summary.id, say, aborted.signal);
-    process.stdout.write(statusScreen(stack, target.port, summary.id, tokenFile, pamDemo));
+    process.stdout.write(
+      statusScreen(stack, target.port, summary.id, { tokenFile, passwordFile }, pamDemo),
+    );
     process.stdout.write(pamDemo.instructions);
   };
   startup = run();
@@ -107,9 +111,10 @@ function statusScreen(
   stack: LocalStack,
   targetPort: number,
   gatewayId: string,
-  tokenFile: string,
+  files: { tokenFile: string; passwordFile: string },
   pamDemo: PamDemo,
 ): string {
+  const { tokenFile, passwordFile } = files;
   const rows = stack
     .processes()
     .map((p) => `  ${p.name.padEnd(24)} pid ${String(p.pid).padEnd(8)} log ${p.logFile}`);
@@ -131,6 +136,8 @@ function statusScreen(
   return `
 Burrow is running on loopback.
   control plane  ${stack.apiUrl}  (OpenAPI: ${stack.apiUrl.replace(/\/api$/, '')}/docs)
+  web console    ${stack.apiUrl.replace(/\/api$/, '')}/console/
+                 sign in as ${stack.adminUser.email}, password in ${passwordFile}
 ${relays.join('\n')}
   demo target    127.0.0.1:${targetPort} (echo)
 Processes:

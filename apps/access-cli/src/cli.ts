@@ -3,6 +3,7 @@
  *
  *   burrow login [--domain <url>] [--method universal-auth|token|…] [--client-id <id>]
  *                [--client-secret <secret>] [--token <token>] [--organization-slug <slug>]
+ *   burrow login --email <email> [--domain <url>]   (a person; password asked or BURROW_PASSWORD)
  *   burrow logout
  *   burrow pam accounts list
  *   burrow pam access <path> [--duration 1h] [--port 0] [--reason <text>]
@@ -35,6 +36,7 @@ import {
 } from './dynamic-secret-leases-command.ts';
 import { listGateways } from './gateways-command.ts';
 import { runLogin } from './login-command.ts';
+import { readPassword } from './read-password.ts';
 import { formatAccessReady } from './output-format.ts';
 import { listPamAccounts } from './pam-accounts-command.ts';
 import { PamAccessSession } from './pam-access-session.ts';
@@ -95,7 +97,9 @@ export function createCli(context: CliContext): Command {
 
   program
     .command('login')
-    .description('log in with a machine identity and store the access token (file mode 0600)')
+    .description(
+      'log in as a person (--email; password asked, piped in or BURROW_PASSWORD) or with a machine identity, and store the access token (file mode 0600)',
+    )
     .addOption(
       new Option(
         '--domain <url>',
@@ -124,6 +128,12 @@ export function createCli(context: CliContext): Command {
         'INFISICAL_AUTH_ORGANIZATION_SLUG',
       ),
     )
+    .addOption(
+      new Option(
+        '--email <email>',
+        "a person's email (the console's users); the password is asked, read from stdin or BURROW_PASSWORD",
+      ).env('BURROW_EMAIL'),
+    )
     .action(async (options: Record<string, string | undefined>, command: Command) => {
       const { configDir } = globals(command);
       const result = await runLogin(
@@ -135,6 +145,11 @@ export function createCli(context: CliContext): Command {
           clientSecret: options.clientSecret,
           token: options.token,
           organizationSlug: options.organizationSlug,
+          email: options.email,
+          password: () =>
+            context.env.BURROW_PASSWORD !== undefined
+              ? Promise.resolve(context.env.BURROW_PASSWORD)
+              : readPassword('Password: '),
         },
         configDir,
         context.env,

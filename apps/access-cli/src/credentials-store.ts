@@ -29,6 +29,8 @@ export interface StoredCredentials {
   authMethod: string;
   /** Universal auth: the client ID (not secret), for the re-login hint. */
   clientId?: string;
+  /** A person's login (`burrow login --email`): the email, for the re-login hint. */
+  email?: string;
 }
 
 export const CREDENTIALS_FILE = 'credentials.json';

@@ -16,6 +16,13 @@ import { ControlPlane, customHeadersOf } from './control-plane.ts';
  * token (`--token`, checked against the platform before it is stored); the other methods of
  * @burrow/auth-methods work through their INFISICAL_* variables.
  *
+ * A person logs in with `--email` and a password (`POST /api/v1/auth/user/login`, the console's
+ * users): the token acts as the person's identity in its organization, so `pam access` needs no
+ * machine identity. The reference's user login (browser or SRP) is not part of the protocol
+ * Burrow follows; this one answers the same access-token grant as the machine logins. The
+ * password comes from BURROW_PASSWORD or standard input (a prompt without echo on a terminal),
+ * never from a flag (shell history).
+ *
  * The platform URL comes from `--domain` (as typed), else INFISICAL_DOMAIN, else INFISICAL_API_URL
  * (the reference's order), else from the previous login. INFISICAL_CUSTOM_HEADERS go on the login
  * requests too.
@@ -31,6 +38,9 @@ export interface LoginFlags {
   clientSecret?: string | undefined;
   token?: string | undefined;
   organizationSlug?: string | undefined;
+  email?: string | undefined;
+  /** The person's password (from BURROW_PASSWORD or stdin; see cli.ts). */
+  password?: (() => Promise<string>) | undefined;
 }
 
 export interface LoginResult {
@@ -54,6 +64,7 @@ export async function runLogin(
     throw error;
   }
   const headers = customHeadersOf(env);
+  if (flags.email !== undefined) return loginPerson(apiUrl, flags, configDir, headers);
   let options: ReturnType<typeof resolveAuthFromEnv>;
   try {
     options = resolveAuthFromEnv(
@@ -109,6 +120,47 @@ export async function runLogin(
     credentials,
     file,
     message: `Logged in to ${apiUrl} with ${options.method}${who}${until}. Saved to ${file}.`,
+  };
+}
+
+async function loginPerson(
+  apiUrl: string,
+  flags: LoginFlags,
+  configDir: string,
+  headers: ReturnType<typeof customHeadersOf>,
+): Promise<LoginResult> {
+  const email = flags.email as string;
+  const password = flags.password ? await flags.password() : '';
+  if (password === '') {
+    throw new CliError(
+      'no password: type it when asked, or pipe it in / set BURROW_PASSWORD',
+      EXIT_CODES.usage,
+    );
+  }
+  const grant = await new ControlPlane({ apiUrl, accessToken: '' }, headers).call(
+    routes.userLogin,
+    {
+      body: {
+        email,
+        password,
+        ...(flags.organizationSlug ? { organizationSlug: flags.organizationSlug } : {}),
+      },
+    },
+  );
+  const expiresAt = grant.expiresIn > 0 ? new Date(Date.now() + grant.expiresIn * 1000) : null;
+  const credentials: StoredCredentials = {
+    apiUrl,
+    accessToken: grant.accessToken,
+    expiresAt: expiresAt ? expiresAt.toISOString() : null,
+    authMethod: 'user-password',
+    email,
+  };
+  const file = writeCredentials(configDir, credentials);
+  const until = expiresAt ? `; the login is valid until ${expiresAt.toISOString()}` : '';
+  return {
+    credentials,
+    file,
+    message: `Logged in to ${apiUrl} as ${email}${until}. Saved to ${file}.`,
   };
 }
 
