@@ -219,12 +219,12 @@ export class DynamicSecretService {
   ): { grant: DynamicSecretGrant; secret: DynamicSecret } {
     authorize(caller, 'dynamic-secrets.manage');
     const secret = this.#find(caller, name);
-    const grantee = this.#directory.inOrganization(caller, identityId);
-    if (!can(grantee, 'dynamic-secrets.lease')) {
-      throw new InvalidRequestError(
-        `An identity with the ${grantee.role} role cannot lease dynamic secrets; a grant would not change that`,
-      );
-    }
+    const grantee = this.#directory.grantee(
+      caller,
+      identityId,
+      'dynamic-secrets.lease',
+      'lease dynamic secrets',
+    );
     const grant = this.#grants.create({
       orgId: caller.orgId,
       dynamicSecretId: secret.id,

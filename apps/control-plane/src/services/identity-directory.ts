@@ -1,5 +1,5 @@
-import { NotFoundError } from '../domain/errors.ts';
-import { authorize, requireOrg } from '../domain/permissions.ts';
+import { InvalidRequestError, NotFoundError } from '../domain/errors.ts';
+import { authorize, can, requireOrg, type Action } from '../domain/permissions.ts';
 import type { Identity, IdentityRole, IdentityStore } from '../stores/identity-store.ts';
 import type { TokenAuthStore } from '../stores/token-auth-store.ts';
 import type { UniversalAuthStore } from '../stores/universal-auth-store.ts';
@@ -70,6 +70,21 @@ export class IdentityDirectory {
       throw new NotFoundError(`Identity ${identityId} not found`);
     }
     return target;
+  }
+
+  /**
+   * The grantee of a new grant: `identityId` in the caller's organization, whose role has
+   * `permission` — a grant on top of a role without it would change nothing, so it is refused
+   * (`doing` says what the role cannot do).
+   */
+  grantee(caller: Identity, identityId: string, permission: Action, doing: string): Identity {
+    const grantee = this.inOrganization(caller, identityId);
+    if (!can(grantee, permission)) {
+      throw new InvalidRequestError(
+        `An identity with the ${grantee.role} role cannot ${doing}; a grant would not change that`,
+      );
+    }
+    return grantee;
   }
 
   /** Whether the identity exists (logins check it before verifying a credential). */

@@ -1,9 +1,4 @@
-import {
-  ConflictError,
-  ForbiddenError,
-  InvalidRequestError,
-  NotFoundError,
-} from '../domain/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.ts';
 import { grantCovers, normalizeAccountPath } from '../domain/pam-grant-path.ts';
 import { authorize, can } from '../domain/permissions.ts';
 import type { Identity } from '../stores/identity-store.ts';
@@ -34,12 +29,12 @@ export class PamGrantService {
 
   create(caller: Identity, input: { identityId: string; path: string }): PamGrant {
     authorize(caller, 'pam.grants.manage');
-    const grantee = this.#directory.inOrganization(caller, input.identityId);
-    if (!can(grantee, 'pam.access')) {
-      throw new InvalidRequestError(
-        `An identity with the ${grantee.role} role cannot access PAM accounts; a grant would not change that`,
-      );
-    }
+    const grantee = this.#directory.grantee(
+      caller,
+      input.identityId,
+      'pam.access',
+      'access PAM accounts',
+    );
     const grant = this.#grants.create({
       orgId: caller.orgId,
       identityId: grantee.id,
