@@ -23,10 +23,19 @@
 #      with the bootstrap job's env files (BURROW_ENV_FILE, read-only volume), all sharing the
 #      control plane's network namespace (--network container:<cp>) instead of a bridge network,
 #      and a gateway test-connection through relay and gateway to a TCP target in that namespace.
-#   5. On exit (trap) the containers and dockerd (by its PID) are stopped and the scratch
-#      directory is removed. The debootstrap rootfs tarball is cached in $BURROW_DOCKER_CACHE.
+#   5. The demo target of compose.yaml, built the same way since postgres:16-bookworm cannot be
+#      pulled: docker/local-images/postgres.Dockerfile (Debian's PostgreSQL 15, the official image's
+#      POSTGRES_* contract) -> burrow-local/postgres:15-bookworm.
+#   6. dockerd is stopped and docker/compose-netns.sh runs docker/compose.yaml with docker-compose
+#      against the same data root (the images are not built twice), with a dockerd that has bridge
+#      networking and iptables inside a network namespace of its own. Exit 4: the images passed but
+#      this machine cannot run that namespace (reported by .ci/run as a skip of the compose part).
+#   7. On exit (trap) the containers and dockerd (by its PID) are stopped and the scratch
+#      directory is removed (kept, and its path printed, with BURROW_DOCKER_KEEP=1: then
+#      `bash docker/compose-netns.sh <dir>/data` re-runs the compose part alone). The debootstrap
+#      rootfs tarball is cached in $BURROW_DOCKER_CACHE.
 #
-# .ci/run runs it after the tests (about 4-5 minutes warm; more on a cold machine).
+# .ci/run runs it after the tests (about 6-8 minutes warm; more on a cold machine).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,6 +44,7 @@ APPS=(control-plane relay gateway access-cli)
 TAG=local
 NODE_IMAGE=burrow-local/node:24-slim
 BUILD_IMAGE=burrow-local/node:24-build
+POSTGRES_IMAGE=burrow-local/postgres:15-bookworm
 MIRROR="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
 MIRROR="${MIRROR:-http://deb.debian.org/debian}"
 
@@ -56,6 +66,10 @@ NODE_PREFIX="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
 missing=()
 [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
+# For the compose part (docker/compose-netns.sh): Debian's docker-compose (1.29), ip and iptables.
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+command -v ip >/dev/null || missing+=(iproute2)
+[ -x /usr/sbin/iptables ] || missing+=(iptables)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]} from apt"
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null ||
@@ -67,17 +81,26 @@ DOCKER=/usr/bin/docker   # the docker.io client matches the docker.io engine (20
 WORK="$(mktemp -d /tmp/bdk.XXXXXX)"   # short: the exec root holds unix sockets
 DOCKERD_PID=
 CONTAINERS=()
-cleanup() {
-  local rc=$?
-  set +e
+stop_dockerd() {
   if [ -n "$DOCKERD_PID" ]; then
     for c in "${CONTAINERS[@]}"; do "$DOCKER" rm -f "$c" >/dev/null 2>&1; done
+    CONTAINERS=()
     kill "$DOCKERD_PID" 2>/dev/null
     for _ in $(seq 1 30); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 1; done
     kill -9 "$DOCKERD_PID" 2>/dev/null
+    DOCKERD_PID=
   fi
-  # Anything dockerd left mounted under the scratch tree (overlay layers, shm) before removing it.
+  # Anything dockerd left mounted under the scratch tree (overlay layers, shm).
   grep -o " $WORK[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
+}
+cleanup() {
+  local rc=$?
+  set +e
+  stop_dockerd
+  if [ "${BURROW_DOCKER_KEEP:-}" = 1 ]; then
+    log "exit $rc: dockerd stopped, $WORK kept (BURROW_DOCKER_KEEP=1; data root $WORK/data)"
+    exit $rc
+  fi
   rm -rf "$WORK"
   [ $rc = 0 ] && log "done: dockerd stopped, $WORK removed" || log "exit $rc: dockerd stopped, $WORK removed"
   exit $rc
@@ -159,6 +182,10 @@ $CA_LINES
 EOF
 log "building $BUILD_IMAGE (python3 make g++ from apt; --network host)"
 DOCKER_BUILDKIT=0 "$DOCKER" build -q --pull=false --network host -t "$BUILD_IMAGE" "$WORK/build-ctx" >/dev/null
+log "building $POSTGRES_IMAGE (docker/local-images/postgres.Dockerfile; --network host)"
+DOCKER_BUILDKIT=0 "$DOCKER" build -q --pull=false --network host \
+  --build-arg BASE_IMAGE=burrow-local/debian:bookworm-minbase -t "$POSTGRES_IMAGE" \
+  -f docker/local-images/postgres.Dockerfile docker/local-images >/dev/null
 "$DOCKER" image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' 'burrow-local/*' >&2
 
 # ---------------------------------------------------------------- the app images
@@ -251,11 +278,13 @@ for i in $(seq 1 60); do
 done
 echo "relay: SSH listener accepts connections (compose healthcheck command)" >&2
 
+# Relay and gateway share one namespace here, so the gateway's loopback metrics port (the images'
+# HEALTHCHECK target, 127.0.0.1:9464 in both) moves to 9465.
 log "gateway: burrow/gateway:$TAG start gateway-1"
 CONTAINERS+=("$GATEWAY")
 "$DOCKER" run -d --pull never --network "container:$CP" --name "$GATEWAY" \
   -e BURROW_ENV_FILE=/var/lib/burrow/bootstrap/gateway.env -e INFISICAL_API_URL=http://127.0.0.1:8080 \
-  -e INFISICAL_RELAY_NAME=relay-1 \
+  -e INFISICAL_RELAY_NAME=relay-1 -e BURROW_GATEWAY_METRICS_LISTEN_ADDRESS=127.0.0.1:9465 \
   -v burrow-bootstrap:/var/lib/burrow/bootstrap:ro "burrow/gateway:$TAG" start gateway-1 >/dev/null
 
 # Ask the control plane, as the admin identity, for the gateway and a test connection through it
@@ -286,3 +315,15 @@ EOF
 
 log "all images built and run:"
 for app in "${APPS[@]}"; do echo "  burrow/$app:$TAG" >&2; done
+"$DOCKER" image ls --filter dangling=false --format '  {{.Repository}}:{{.Tag}}  {{.Size}}' >&2
+
+# ---------------------------------------------------------------- compose, in a network namespace
+log "stopping this dockerd; docker/compose-netns.sh runs compose.yaml on the same data root"
+stop_dockerd || true # its last steps (kill -9, the unmount loop) fail harmlessly when nothing is left
+status=0
+BURROW_TAG="$TAG" POSTGRES_IMAGE="$POSTGRES_IMAGE" bash "$ROOT/docker/compose-netns.sh" "$WORK/data" || status=$?
+if [ "$status" = 3 ]; then
+  printf '[build-images] COMPOSE SKIPPED: this machine cannot run the compose stack in a network namespace (see above)\n' >&2
+  exit 4
+fi
+[ "$status" = 0 ] || die "docker/compose-netns.sh (exit $status)"

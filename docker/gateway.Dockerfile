@@ -42,15 +42,20 @@ RUN groupadd --system --gid 10001 burrow \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
       --shell /usr/sbin/nologin burrow \
  && chmod 0755 /usr/local/bin/burrow-entrypoint \
- && mkdir -p /var/lib/burrow/bootstrap \
- && chown 10001:10001 /var/lib/burrow/bootstrap \
- && chmod 0700 /var/lib/burrow/bootstrap
+ && mkdir -p /var/lib/burrow/bootstrap /var/lib/infisical/session_recordings \
+ && chown 10001:10001 /var/lib/burrow/bootstrap /var/lib/infisical/session_recordings \
+ && chmod 0700 /var/lib/burrow/bootstrap /var/lib/infisical/session_recordings
 COPY --from=build /out /app
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+    BURROW_GATEWAY_METRICS_LISTEN_ADDRESS=127.0.0.1:9464
 USER 10001:10001
 WORKDIR /app
 
-# No HEALTHCHECK: the gateway serves /healthz and /readyz only on the opt-in metrics address
-# (--metrics-listen-address, README "Operations").
+# Ready = GET /readyz answers 200 (at least one relay tunnel up),
+# served on the metrics address, which the image binds to loopback only: the probe runs inside the
+# container and nothing outside it can reach the listener.
+# node:http, not fetch: fetch's first use costs seconds of start-up on a busy host.
+HEALTHCHECK --interval=5s --timeout=10s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "require('node:http').get('http://'+process.env.BURROW_GATEWAY_METRICS_LISTEN_ADDRESS+'/readyz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
 ENTRYPOINT ["/usr/local/bin/burrow-entrypoint", "/app/dist/main.js"]
 CMD ["start"]

@@ -46,12 +46,17 @@ RUN groupadd --system --gid 10001 burrow \
  && chown 10001:10001 /var/lib/burrow/bootstrap \
  && chmod 0700 /var/lib/burrow/bootstrap
 COPY --from=build /out /app
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+    BURROW_RELAY_METRICS_LISTEN_ADDRESS=127.0.0.1:9464
 USER 10001:10001
 WORKDIR /app
 EXPOSE 2222 8443
 
-# No HEALTHCHECK: the relay serves /healthz and /readyz only on the opt-in metrics address
-# (--metrics-listen-address, README "Operations"). compose.yaml probes its SSH port instead.
+# Ready = GET /readyz answers 200 (listening and registered with the control plane),
+# served on the metrics address, which the image binds to loopback only: the probe runs inside the
+# container and nothing outside it can reach the listener.
+# node:http, not fetch: fetch's first use costs seconds of start-up on a busy host.
+HEALTHCHECK --interval=5s --timeout=10s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "require('node:http').get('http://'+process.env.BURROW_RELAY_METRICS_LISTEN_ADDRESS+'/readyz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
 ENTRYPOINT ["/usr/local/bin/burrow-entrypoint", "/app/dist/main.js"]
 CMD ["start"]

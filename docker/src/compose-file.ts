@@ -29,10 +29,12 @@ export interface ComposeService {
   healthcheck?: ComposeHealthcheck;
   profiles?: string[];
   restart?: string;
+  read_only?: boolean;
+  user?: string;
+  tmpfs?: string[] | string;
 }
 
 export interface ComposeFile {
-  name?: string;
   services: Record<string, ComposeService>;
   networks?: Record<string, { internal?: boolean } | null>;
   volumes?: Record<string, unknown>;

@@ -17,7 +17,7 @@ import {
 import { ChildProcessHandle } from './child-process.ts';
 import type { ComposeFile } from './compose-file.ts';
 import type { ProcessSpec } from './compose-process-plan.ts';
-import { planServices, startOrder } from './compose-process-plan.ts';
+import { loopbackListenPorts, planServices, startOrder } from './compose-process-plan.ts';
 import { LoopbackRewriter } from './loopback-rewriter.ts';
 
 /** Upper bound for one service to become healthy or finish (compose: interval x retries). */
@@ -52,6 +52,9 @@ export class ComposeLoopbackStack {
     const ports = new Map<string, number>();
     for (const [name, service] of Object.entries(compose.services)) {
       for (const port of service.expose ?? []) ports.set(`${name}:${port}`, await freePort());
+    }
+    for (const { service, port } of loopbackListenPorts(compose)) {
+      ports.set(`${service}:${port}`, await freePort());
     }
     const rewriter = new LoopbackRewriter(Object.keys(compose.services), ports);
     const volumeDirs = new Map<string, string>();

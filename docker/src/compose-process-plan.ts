@@ -60,6 +60,29 @@ export function imagePaths(model: DockerfileModel): PathMapping[] {
   return mappings;
 }
 
+/**
+ * Ports a service listens on inside its container on loopback only (`127.0.0.1:<port>` settings in
+ * its image ENV or compose environment, e.g. the metrics address its healthcheck asks): as plain
+ * processes they share one loopback, so each needs a free port of its own.
+ */
+export function loopbackListenPorts(compose: ComposeFile): { service: string; port: string }[] {
+  const found: { service: string; port: string }[] = [];
+  for (const [name, service] of Object.entries(compose.services)) {
+    const dockerfile = dockerfileOf(compose, name);
+    const imageEnv =
+      dockerfile === undefined
+        ? {}
+        : parseDockerfile(fs.readFileSync(dockerfile, 'utf8')).final.env;
+    const ports = new Set<string>();
+    for (const value of Object.values({ ...imageEnv, ...serviceEnvironment(service) })) {
+      const match = /^127\.0\.0\.1:(\d+)$/.exec(value);
+      if (match) ports.add(match[1] as string);
+    }
+    for (const port of ports) found.push({ service: name, port });
+  }
+  return found;
+}
+
 export function planServices(
   compose: ComposeFile,
   rewriter: LoopbackRewriter,

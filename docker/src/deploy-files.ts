@@ -12,13 +12,13 @@ export const ENV_EXAMPLE_FILE = path.join(DOCKER_DIR, '.env.example');
 export interface ImageSpec {
   app: string;
   dockerfile: string;
-  /** Whether the app serves a health endpoint (control plane: GET /healthz). */
+  /** Whether the app serves a health endpoint (control plane /healthz; relay, gateway /readyz). */
   healthEndpoint: boolean;
 }
 
 export const IMAGES: readonly ImageSpec[] = [
   { app: 'control-plane', dockerfile: 'control-plane.Dockerfile', healthEndpoint: true },
-  { app: 'relay', dockerfile: 'relay.Dockerfile', healthEndpoint: false },
-  { app: 'gateway', dockerfile: 'gateway.Dockerfile', healthEndpoint: false },
+  { app: 'relay', dockerfile: 'relay.Dockerfile', healthEndpoint: true },
+  { app: 'gateway', dockerfile: 'gateway.Dockerfile', healthEndpoint: true },
   { app: 'access-cli', dockerfile: 'access-cli.Dockerfile', healthEndpoint: false },
 ];

@@ -6,7 +6,9 @@
  *   context or the app's `pnpm deploy` output) becomes the matching host path;
  * - `<service>:<port>` (in URLs and host:port values) becomes `127.0.0.1:<free port>` for every
  *   port a service declares in `expose:`;
- * - the service's own `0.0.0.0:<port>` listen address becomes `127.0.0.1:<its free port>`;
+ * - the service's own `0.0.0.0:<port>` or `127.0.0.1:<port>` listen address becomes
+ *   `127.0.0.1:<its free port>` (for ports it exposes, and loopback-only ones such as the metrics
+ *   address its healthcheck asks);
  * - a whole value that is `0.0.0.0` or a service name becomes `127.0.0.1`, and a whole value that
  *   is one of the service's own exposed ports becomes its free port.
  *
@@ -44,10 +46,13 @@ export class LoopbackRewriter {
     if (value === '0.0.0.0' || this.services.includes(value)) return '127.0.0.1';
     const own = this.ports.get(`${service}:${value}`);
     if (own !== undefined) return String(own);
-    let result = value.replace(/(?<![\w.-])0\.0\.0\.0:(\d+)\b/g, (match, port: string) => {
-      const mapped = this.ports.get(`${service}:${port}`);
-      return mapped === undefined ? match : `127.0.0.1:${mapped}`;
-    });
+    let result = value.replace(
+      /(?<![\w.-])(?:0\.0\.0\.0|127\.0\.0\.1):(\d+)\b/g,
+      (match, port: string) => {
+        const mapped = this.ports.get(`${service}:${port}`);
+        return mapped === undefined ? match : `127.0.0.1:${mapped}`;
+      },
+    );
     for (const [key, hostPort] of this.ports) {
       const [name, port] = key.split(':') as [string, string];
       const pattern = new RegExp(`(?<![\\w.-])${escapeRegExp(name)}:${port}(?!\\d)`, 'g');

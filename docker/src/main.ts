@@ -17,6 +17,7 @@ const PLACEHOLDER_SECRETS = {
   ENCRYPTION_KEY: '0'.repeat(64),
   BURROW_ADMIN_PASSWORD: 'placeholder-password',
   POSTGRES_PASSWORD: 'placeholder-password',
+  RELAY_HOST: '192.0.2.10',
 };
 
 const findings: string[] = [];

@@ -22,6 +22,8 @@ const variables: Record<string, string> = {
   ENCRYPTION_KEY: 'c0ffee'.repeat(10) + 'c0ff',
   BURROW_ADMIN_PASSWORD: 'compose-test-password',
   POSTGRES_PASSWORD: 'compose-test-password',
+  // The relay's public address: on one loopback, every service and the caller reach it there.
+  RELAY_HOST: '127.0.0.1',
 };
 const compose = loadCompose(COMPOSE_FILE, variables);
 const gatewayName = variables.GATEWAY_NAME ?? 'gateway-1';

@@ -16,6 +16,7 @@ const secrets = {
   ENCRYPTION_KEY: 'ab'.repeat(32),
   BURROW_ADMIN_PASSWORD: 'pw-12345678',
   POSTGRES_PASSWORD: 'pw',
+  RELAY_HOST: '192.0.2.10',
 };
 const compose = loadCompose(COMPOSE_FILE, { ...example, ...secrets });
 
@@ -55,9 +56,11 @@ describe('compose.yaml', () => {
       relay: { condition: 'service_healthy' },
     });
     for (const name of ['relay', 'gateway']) {
-      expect(serviceVolumes(compose.services[name]!)).toEqual([
-        { source: 'bootstrap', target: '/var/lib/burrow/bootstrap', readOnly: true },
-      ]);
+      expect(serviceVolumes(compose.services[name]!)).toContainEqual({
+        source: 'bootstrap',
+        target: '/var/lib/burrow/bootstrap',
+        readOnly: true,
+      });
     }
     expect(compose.services.bootstrap?.restart).toBe('no');
   });
@@ -66,8 +69,34 @@ describe('compose.yaml', () => {
     expect(Object.keys(compose.volumes ?? {}).sort()).toEqual([
       'bootstrap',
       'control-plane-data',
+      'gateway-recordings',
       'postgres-data',
     ]);
+    expect(serviceVolumes(compose.services.gateway!)).toContainEqual({
+      source: 'gateway-recordings',
+      target: '/var/lib/infisical/session_recordings',
+      readOnly: false,
+    });
+  });
+
+  it('runs every service on a read-only root filesystem, postgres as its own user', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (name === 'access-cli') continue; // a command-line tool run on demand
+      expect([name, service.read_only]).toEqual([name, true]);
+    }
+    expect(compose.services.postgres?.user).toBe('postgres');
+  });
+
+  it('publishes the relay on the address it registers, and nothing of postgres or the gateway', () => {
+    expect(compose.services.relay?.ports).toEqual(['2222:2222', '8443:8443']);
+    expect(compose.services.relay?.environment).toMatchObject({
+      INFISICAL_RELAY_HOST: '192.0.2.10',
+    });
+  });
+
+  it("has no top-level name: Debian's docker-compose 1.29 refuses it (COMPOSE_PROJECT_NAME in .env)", () => {
+    expect(parse(fs.readFileSync(COMPOSE_FILE, 'utf8'))).not.toHaveProperty('name');
+    expect(example.COMPOSE_PROJECT_NAME).toBe('burrow');
   });
 
   it('has no secret in the file: required secrets come from .env', () => {

@@ -1,0 +1,318 @@
+#!/usr/bin/env bash
+# docker/compose.yaml run as its users run it — `docker-compose up -d` — with a real engine whose
+# bridge networks, published ports and iptables rules live in a network namespace of its own, then
+# checked from outside the containers.
+#
+#   bash docker/compose-netns.sh <data-root>    (as root; build-images.sh calls it)
+#
+# <data-root> is a stopped engine's data root holding burrow/<app>:$BURROW_TAG (default local) and
+# $POSTGRES_IMAGE (default burrow-local/postgres:15-bookworm), as docker/build-images.sh leaves it:
+# the images are not built again.
+#
+#   1. Snapshot of the host's networking: `ip addr`, `ip route` (all tables), `ip rule`,
+#      `iptables -S` (filter and nat), `ip netns list`.
+#   2. `ip netns add burrow-compose-<pid>`, loopback up with 198.18.77.1 added to it: the
+#      namespace's "machine address" (RELAY_HOST), as a LAN IP is on a real host (an address on lo
+#      is as local as any other; this kernel has no dummy interfaces).
+#   3. The private dockerd runs in that namespace (nsenter --net: `ip netns exec` would remount
+#      /sys without the cgroup tree dockerd needs) with its defaults — bridge networking, iptables,
+#      userland proxy — so every interface, route and rule it makes is inside the namespace.
+#   4. docker/.env from docker/.env.example with the secrets filled in, then
+#      `docker-compose up -d --no-build` (Debian's docker-compose 1.29; the images exist already)
+#      and a wait on every service's health.
+#   5. Checks, from outside the containers: control plane /healthz through its published port;
+#      relay and gateway healthy (their HEALTHCHECK) and the gateway healthy in GET /api/v2/gateways;
+#      the gateway reaches postgres (test-connection) while the control plane's container, the
+#      namespace's host side and postgres itself (outwards) cannot cross the `internal` network;
+#      docker/src/compose-demo.ts makes postgres a PAM account, then `burrow login` and
+#      `burrow pam access demo/postgres` from the namespace's host side through the published relay
+#      port and a psql session through it, found again in `burrow pam sessions show`;
+#      `docker-compose restart relay` and the gateway reconnects by itself (not restarted);
+#      non-root processes and read-only root filesystems; JSON log lines on stdout;
+#      `docker-compose stop` drains on SIGTERM within its timeout (no exit 137);
+#      `docker-compose down -v` leaves no container, volume, network, interface or rule behind.
+#   6. On every exit (trap): compose down, dockerd stopped by its PID, the namespace deleted, the
+#      scratch tree removed; then the host snapshot is taken again and must be identical.
+#
+# Exit 0 passed, 1 failed, 3 this machine cannot run it (no network namespace, or no dockerd in one).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DATA_ROOT="${1:?usage: bash docker/compose-netns.sh <docker data root with the burrow images>}"
+TAG="${BURROW_TAG:-local}"
+POSTGRES_IMAGE="${POSTGRES_IMAGE:-burrow-local/postgres:15-bookworm}"
+NS="burrow-compose-$$"
+MACHINE_IP=198.18.77.1
+DOCKER=/usr/bin/docker
+
+log() { printf '\n[compose-netns %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[compose-netns] FAILED: %s\n' "$*" >&2; exit 1; }
+cannot_run() { printf '[compose-netns] CANNOT RUN HERE: %s\n' "$*" >&2; exit 3; }
+
+[ "$(id -u)" = 0 ] || die "run as root (ip netns and dockerd need it)"
+[ -d "$DATA_ROOT" ] || die "$DATA_ROOT is not a directory"
+for tool in ip nsenter iptables docker-compose curl psql; do
+  command -v "$tool" >/dev/null || cannot_run "$tool is not installed"
+done
+cd "$ROOT"
+# shellcheck source=../scripts/toolchain.sh
+. scripts/toolchain.sh
+for app in access-cli; do
+  [ -f "apps/$app/dist/main.js" ] || die "apps/$app/dist/main.js is missing: run pnpm build first"
+done
+
+host_state() {
+  ip -o addr show | sed -E 's/ +(valid|preferred)_lft +[^ ]+//g'
+  ip route show table all
+  ip rule show
+  iptables -S
+  iptables -t nat -S
+  ip netns list
+}
+in_ns() { ip netns exec "$NS" "$@"; }
+
+WORK="$(mktemp -d /tmp/bcn.XXXXXX)" # short: the exec root holds unix sockets
+host_state >"$WORK/host-before.txt" 2>&1
+NS_CREATED=
+DOCKERD_PID=
+COMPOSE_UP=
+ACCESS_PID=
+cleanup() {
+  local rc=$?
+  set +e
+  [ -n "$ACCESS_PID" ] && kill "$ACCESS_PID" 2>/dev/null && wait "$ACCESS_PID" 2>/dev/null
+  if [ -n "$COMPOSE_UP" ]; then
+    compose down -v --timeout 10 >/dev/null 2>&1
+  fi
+  if [ -n "$DOCKERD_PID" ]; then
+    kill "$DOCKERD_PID" 2>/dev/null
+    for _ in $(seq 1 30); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 1; done
+    kill -9 "$DOCKERD_PID" 2>/dev/null
+  fi
+  [ -n "$NS_CREATED" ] && ip netns delete "$NS"
+  grep -o -e " $WORK[^ ]*" -e " $DATA_ROOT[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
+  host_state >"$WORK/host-after.txt" 2>&1
+  if ! diff -u "$WORK/host-before.txt" "$WORK/host-after.txt" >&2; then
+    printf '[compose-netns] FAILED: the host networking changed (diff above)\n' >&2
+    rc=1
+  else
+    printf '[compose-netns] host networking unchanged: ip addr, ip route (all tables), ip rule, iptables -S (filter, nat), ip netns list compared before and after\n' >&2
+  fi
+  rm -rf "$WORK"
+  log "exit $rc: compose down, dockerd stopped, namespace $NS deleted, $WORK removed"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- namespace and engine
+log "network namespace $NS (loopback up, with the machine address $MACHINE_IP)"
+ip netns add "$NS" 2>"$WORK/netns.err" || cannot_run "ip netns add: $(cat "$WORK/netns.err")"
+NS_CREATED=1
+ip -n "$NS" link set lo up
+ip -n "$NS" addr add "$MACHINE_IP/32" dev lo
+
+mkdir -p "$WORK/exec"
+export DOCKER_HOST="unix://$WORK/docker.sock"
+log "dockerd in $NS: bridge networking and iptables on (inside the namespace), data root $DATA_ROOT"
+nsenter --net="/run/netns/$NS" /usr/sbin/dockerd --data-root "$DATA_ROOT" --exec-root "$WORK/exec" \
+  --pidfile "$WORK/dockerd.pid" -H "$DOCKER_HOST" >"$WORK/dockerd.log" 2>&1 &
+DOCKERD_PID=$!
+for i in $(seq 1 60); do
+  "$DOCKER" version >/dev/null 2>&1 && break
+  kill -0 "$DOCKERD_PID" 2>/dev/null || { tail -20 "$WORK/dockerd.log" >&2; DOCKERD_PID=; cannot_run "dockerd exited in the namespace"; }
+  [ "$i" = 60 ] && { tail -20 "$WORK/dockerd.log" >&2; cannot_run "dockerd not ready after 60 s in the namespace"; }
+  sleep 1
+done
+"$DOCKER" info --format 'engine {{.ServerVersion}}, storage {{.Driver}}, networks: {{.Plugins.Network}}' >&2
+docker-compose version --short | sed 's/^/docker-compose /' >&2
+for image in "burrow/control-plane:$TAG" "burrow/relay:$TAG" "burrow/gateway:$TAG" "$POSTGRES_IMAGE"; do
+  "$DOCKER" image inspect "$image" >/dev/null 2>&1 || die "$image is not in $DATA_ROOT"
+done
+in_ns ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort >"$WORK/ns-links-before.txt"
+{ in_ns iptables -S; in_ns iptables -t nat -S; } >"$WORK/ns-rules-before.txt"
+
+# ---------------------------------------------------------------- docker/.env, as a user fills it in
+ENV_FILE="$WORK/compose.env"
+cp docker/.env.example "$ENV_FILE"
+set_env() {
+  if grep -q "^$1=" "$ENV_FILE"; then sed -i "s|^$1=.*|$1=$2|" "$ENV_FILE"; else echo "$1=$2" >>"$ENV_FILE"; fi
+}
+set_env ENCRYPTION_KEY "$(openssl rand -hex 32)"
+set_env BURROW_ADMIN_PASSWORD "$(openssl rand -hex 16)"
+set_env POSTGRES_PASSWORD "$(openssl rand -hex 16)"
+set_env RELAY_HOST "$MACHINE_IP"
+set_env BURROW_VERSION "$TAG"
+set_env POSTGRES_IMAGE "$POSTGRES_IMAGE"
+chmod 600 "$ENV_FILE"
+compose() { docker-compose --ansi never -f "$ROOT/docker/compose.yaml" --env-file "$ENV_FILE" "$@"; }
+env_value() { sed -n "s/^$1=//p" "$ENV_FILE" | tail -n 1; }
+CP_PORT="$(env_value CONTROL_PLANE_PORT)"
+
+# ---------------------------------------------------------------- up
+log "docker-compose -f docker/compose.yaml --env-file docker/.env up -d --no-build"
+COMPOSE_UP=1
+start=$SECONDS
+compose up -d --no-build 2>&1 | sed 's/^/  /' >&2 || { compose logs --no-color --tail 30 >&2; die "docker-compose up"; }
+declare -A CID
+for service in control-plane bootstrap relay gateway postgres; do CID[$service]="$(compose ps -q "$service")"; done
+cid() { echo "${CID[$1]}"; }
+health() { "$DOCKER" inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}no healthcheck{{end}}' "$(cid "$1")"; }
+wait_healthy() { # Docker's own health status, within 180 s
+  local service=$1 status deadline=$((SECONDS + 180))
+  while :; do
+    status="$(health "$service")"
+    [ "$status" = healthy ] && return 0
+    [ "$("$DOCKER" inspect -f '{{.State.Running}}' "$(cid "$service")")" = true ] ||
+      { compose logs --no-color --tail 30 "$service" >&2; die "$service is not running"; }
+    [ $SECONDS -lt "$deadline" ] || break
+    sleep 1
+  done
+  "$DOCKER" inspect -f '{{json .State.Health}}' "$(cid "$service")" >&2
+  compose logs --no-color --tail 30 "$service" >&2
+  die "$service not healthy after 180 s (status $status)"
+}
+for service in control-plane relay postgres gateway; do wait_healthy "$service"; done
+[ "$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$(cid bootstrap)")" = 0 ] || die "the bootstrap job did not exit 0"
+echo "  all services healthy $((SECONDS - start)) s after up (bootstrap job exited 0)" >&2
+compose ps >&2
+
+# ---------------------------------------------------------------- checks from outside
+log "control plane: GET /healthz through its published port 127.0.0.1:$CP_PORT (namespace host side)"
+healthz="$(in_ns curl -fsS --max-time 10 "http://127.0.0.1:$CP_PORT/healthz")" || die "control plane /healthz"
+echo "  GET /healthz: $healthz" >&2
+echo "  Docker health: control-plane $(health control-plane), relay $(health relay), gateway $(health gateway), postgres $(health postgres)" >&2
+
+compose run --rm --no-deps --entrypoint cat bootstrap /var/lib/burrow/bootstrap/admin.env 2>/dev/null |
+  sed -n 's/^INFISICAL_TOKEN=//p' >"$WORK/admin-token"
+[ -s "$WORK/admin-token" ] || die "no admin token in the bootstrap volume"
+api() { # api METHOD ROUTE [JSON]: the admin's call through the published control-plane port
+  in_ns curl -sS --max-time 30 -X "$1" -H "authorization: Bearer $(cat "$WORK/admin-token")" \
+    ${3:+-H 'content-type: application/json' --data "$3"} "http://127.0.0.1:$CP_PORT/api$2"
+}
+json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=eval("JSON.parse(s)"+process.argv[1]);console.log(typeof v==="object"?JSON.stringify(v):v)})' "$1"; }
+GATEWAY_NAME="$(env_value GATEWAY_NAME)"
+gateway_json="$(api GET /v2/gateways | json ".find(g=>g.name==='$GATEWAY_NAME')")"
+echo "  GET /api/v2/gateways: $gateway_json" >&2
+[ "$(echo "$gateway_json" | json .isHealthy)" = true ] || die "gateway not healthy in GET /api/v2/gateways"
+GATEWAY_ID="$(echo "$gateway_json" | json .id)"
+test_connection() { api POST "/v2/gateways/$GATEWAY_ID/test-connection" "{\"targetHost\":\"$1\",\"targetPort\":$2}"; }
+
+log "the private network: the gateway reaches postgres, nothing else crosses it"
+answer="$(test_connection postgres 5432)"
+echo "  gateway -> postgres:5432 (test-connection through relay and gateway): $answer" >&2
+[ "$(echo "$answer" | json .reachable)" = true ] || die "the gateway does not reach postgres"
+PG_IP="$("$DOCKER" inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$(cid postgres)")"
+CP_IP="$("$DOCKER" inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$(cid control-plane)")"
+probe='const [h,p]=process.argv.slice(1);const s=require("node:net").connect(+p,h);s.setTimeout(3000);s.on("connect",()=>{console.log("connected");process.exit(0)}).on("timeout",()=>{console.log("timed out");process.exit(1)}).on("error",e=>{console.log(e.code);process.exit(1)})'
+for target in postgres "$PG_IP"; do
+  if out="$(compose exec -T control-plane node -e "$probe" "$target" 5432)"; then
+    die "the control plane's container reached $target:5432 ($out)"
+  fi
+  echo "  control-plane container (public network) -> $target:5432: not reached ($out)" >&2
+done
+if out="$(in_ns node -e "$probe" "$PG_IP" 5432)"; then
+  die "the namespace's host side reached postgres at $PG_IP:5432 ($out)"
+fi
+echo "  namespace host side -> $PG_IP:5432: not reached ($out)" >&2
+for target in "$MACHINE_IP/8443" "$CP_IP/8080"; do
+  if compose exec -T postgres timeout 5 bash -c "echo >/dev/tcp/$target" 2>/dev/null; then
+    die "postgres reached $target outside its network"
+  fi
+  echo "  postgres container -> ${target/\//:}: no route out" >&2
+done
+
+log "PAM: docker/src/compose-demo.ts, then burrow login and burrow pam access from the namespace's host side"
+compose run --rm --no-deps --entrypoint cat bootstrap /var/lib/burrow/bootstrap/admin.env 2>/dev/null |
+  in_ns node docker/src/compose-demo.ts --env-file "$ENV_FILE" --out "$WORK/developer.env" >&2 ||
+  die "compose-demo.ts"
+export BURROW_CONFIG_DIR="$WORK/burrow-cli"
+burrow() { in_ns env $(grep -v '^#' "$WORK/developer.env") node "$ROOT/apps/access-cli/dist/main.js" "$@"; }
+burrow login >&2 || die "burrow login"
+# Not through a shell function: $! must be node itself (ip netns exec execs it), to signal it.
+ip netns exec "$NS" node "$ROOT/apps/access-cli/dist/main.js" \
+  pam access demo/postgres --duration 10m --reason "compose CI" >"$WORK/access.log" 2>&1 &
+ACCESS_PID=$!
+for i in $(seq 1 60); do
+  grep -q 'Listening on' "$WORK/access.log" && break
+  kill -0 "$ACCESS_PID" 2>/dev/null || { cat "$WORK/access.log" >&2; ACCESS_PID=; die "burrow pam access exited"; }
+  [ "$i" = 60 ] && { cat "$WORK/access.log" >&2; die "burrow pam access not listening after 60 s"; }
+  sleep 1
+done
+sed 's/^/  /' "$WORK/access.log" >&2
+PAM_PORT="$(sed -n 's/.*Listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/access.log" | head -n 1)"
+SESSION_ID="$(sed -n 's/.*PAM session \([^ ]*\) for.*/\1/p' "$WORK/access.log" | head -n 1)"
+PG_USER="$(env_value POSTGRES_USER)"
+PG_DB="$(env_value POSTGRES_DB)"
+marker="compose-ci-$$"
+in_ns psql "host=127.0.0.1 port=$PAM_PORT user=$PG_USER dbname=$PG_DB sslmode=disable" -X -v ON_ERROR_STOP=1 \
+  -c 'CREATE TABLE orders (id int PRIMARY KEY, item text)' -c "INSERT INTO orders VALUES (1, '$marker')" \
+  -c 'SELECT id, item FROM orders' >"$WORK/psql.out" 2>&1 || { cat "$WORK/psql.out" >&2; die "psql through burrow pam access"; }
+sed 's/^/  psql: /' "$WORK/psql.out" >&2
+grep -q "$marker" "$WORK/psql.out" || die "psql did not read back the row"
+# SIGTERM ends the session as Ctrl-C does (a background job of a script ignores SIGINT).
+kill -TERM "$ACCESS_PID"
+wait "$ACCESS_PID" || die "burrow pam access exited $? after SIGTERM"
+ACCESS_PID=
+tail -n 2 "$WORK/access.log" | sed 's/^/  /' >&2
+for i in $(seq 1 60); do
+  burrow pam sessions show "$SESSION_ID" >"$WORK/session.txt" 2>&1 && grep -q "$marker" "$WORK/session.txt" && break
+  [ "$i" = 60 ] && { cat "$WORK/session.txt" >&2; die "the recording of session $SESSION_ID lacks the INSERT"; }
+  sleep 1
+done
+echo "  burrow pam sessions show $SESSION_ID:" >&2
+sed 's/^/    /' "$WORK/session.txt" >&2
+
+log "docker-compose restart relay: the gateway reconnects by itself"
+gw_started="$("$DOCKER" inspect -f '{{.State.StartedAt}}' "$(cid gateway)")"
+compose restart relay 2>&1 | sed 's/^/  /' >&2
+wait_healthy relay
+for i in $(seq 1 90); do
+  answer="$(test_connection postgres 5432)"
+  [ "$(echo "$answer" | json .reachable)" = true ] && break
+  [ "$i" = 90 ] && { compose logs --no-color --tail 30 gateway >&2; die "no round trip through the restarted relay after 90 s: $answer"; }
+  sleep 1
+done
+wait_healthy gateway
+[ "$("$DOCKER" inspect -f '{{.State.StartedAt}}' "$(cid gateway)")" = "$gw_started" ] || die "the gateway container was restarted"
+echo "  relay healthy again, gateway healthy and not restarted, test-connection to postgres:5432: $answer" >&2
+
+log "container hygiene: users, read-only root filesystems, JSON logs"
+for service in control-plane relay gateway postgres; do
+  c="$(cid "$service")"
+  ro="$("$DOCKER" inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$c")"
+  uids="$("$DOCKER" top "$c" -eo pid,uid | awk 'NR > 1 {print $2}' | sort -u | tr '\n' ' ')"
+  echo "  $service: read-only root filesystem $ro, process uids: $uids" >&2
+  [ "$ro" = true ] || die "$service: root filesystem is writable"
+  case " $uids" in *" 0 "*) die "$service runs a process as root" ;; esac
+done
+for service in control-plane relay gateway; do
+  "$DOCKER" logs "$(cid "$service")" 2>/dev/null >"$WORK/$service.stdout"
+  bad="$(node -e 'const l=require("fs").readFileSync(process.argv[1],"utf8").split("\n").filter(Boolean);const b=l.filter(x=>{try{return typeof JSON.parse(x)!=="object"}catch{return true}});console.log(l.length+" "+b.length+(b.length?" first: "+b[0]:""))' "$WORK/$service.stdout")"
+  echo "  $service stdout: ${bad%% *} lines, non-JSON: ${bad#* }" >&2
+  [ "${bad#* }" = 0 ] || die "$service writes non-JSON lines on stdout"
+done
+
+log "docker-compose stop: SIGTERM, drained within the 10 s timeout"
+start=$SECONDS
+compose stop --timeout 10 2>&1 | sed 's/^/  /' >&2
+echo "  stopped in $((SECONDS - start)) s" >&2
+for service in control-plane relay gateway postgres; do
+  code="$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$(cid "$service")")"
+  echo "  $service exit code $code" >&2
+  [ "$code" != 137 ] || die "$service did not stop on SIGTERM (killed after the timeout)"
+done
+
+log "docker-compose down -v"
+compose down -v 2>&1 | sed 's/^/  /' >&2
+COMPOSE_UP=
+left="$("$DOCKER" ps -aq)$("$DOCKER" volume ls -q)"
+[ -z "$left" ] || die "left behind: $left"
+networks="$("$DOCKER" network ls --format '{{.Name}}' | sort | tr '\n' ' ')"
+[ "$networks" = "bridge host none " ] || die "networks left: $networks"
+in_ns ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort >"$WORK/ns-links-after.txt"
+{ in_ns iptables -S; in_ns iptables -t nat -S; } >"$WORK/ns-rules-after.txt"
+diff -u "$WORK/ns-links-before.txt" "$WORK/ns-links-after.txt" >&2 || die "interfaces left in the namespace"
+diff -u "$WORK/ns-rules-before.txt" "$WORK/ns-rules-after.txt" >&2 || die "iptables rules left in the namespace"
+echo "  no container, volume or network left; the namespace's interfaces and iptables rules are as before up" >&2
+log "compose stack passed"
