@@ -276,7 +276,7 @@ for i in $(seq 1 60); do
   [ "$i" = 60 ] && { "$DOCKER" logs "$RELAY" >&2; die "relay SSH port not open after 60 s"; }
   sleep 1
 done
-echo "relay: SSH listener accepts connections (compose healthcheck command)" >&2
+echo "relay: SSH listener accepts connections" >&2
 
 # Relay and gateway share one namespace here, so the gateway's loopback metrics port (the images'
 # HEALTHCHECK target, 127.0.0.1:9464 in both) moves to 9465.
