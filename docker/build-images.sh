@@ -85,6 +85,7 @@ stop_dockerd() {
   if [ -n "$DOCKERD_PID" ]; then
     for c in "${CONTAINERS[@]}"; do "$DOCKER" rm -f "$c" >/dev/null 2>&1; done
     CONTAINERS=()
+    "$DOCKER" volume rm burrow-bootstrap >/dev/null 2>&1
     kill "$DOCKERD_PID" 2>/dev/null
     for _ in $(seq 1 30); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 1; done
     kill -9 "$DOCKERD_PID" 2>/dev/null

@@ -129,6 +129,12 @@ docker-compose version --short | sed 's/^/docker-compose /' >&2
 for image in "burrow/control-plane:$TAG" "burrow/relay:$TAG" "burrow/gateway:$TAG" "$POSTGRES_IMAGE"; do
   "$DOCKER" image inspect "$image" >/dev/null 2>&1 || die "$image is not in $DATA_ROOT"
 done
+engine_state() { # containers, volumes and networks, by name
+  "$DOCKER" ps -a --format 'container {{.Names}}'
+  "$DOCKER" volume ls --format 'volume {{.Name}}'
+  "$DOCKER" network ls --format 'network {{.Name}}'
+}
+engine_state | sort >"$WORK/engine-before.txt"
 in_ns ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort >"$WORK/ns-links-before.txt"
 { in_ns iptables -S; in_ns iptables -t nat -S; } >"$WORK/ns-rules-before.txt"
 
@@ -306,13 +312,11 @@ done
 log "docker-compose down -v"
 compose down -v 2>&1 | sed 's/^/  /' >&2
 COMPOSE_UP=
-left="$("$DOCKER" ps -aq)$("$DOCKER" volume ls -q)"
-[ -z "$left" ] || die "left behind: $left"
-networks="$("$DOCKER" network ls --format '{{.Name}}' | sort | tr '\n' ' ')"
-[ "$networks" = "bridge host none " ] || die "networks left: $networks"
+engine_state | sort >"$WORK/engine-after.txt"
+diff -u "$WORK/engine-before.txt" "$WORK/engine-after.txt" >&2 || die "containers, volumes or networks left behind"
 in_ns ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort >"$WORK/ns-links-after.txt"
 { in_ns iptables -S; in_ns iptables -t nat -S; } >"$WORK/ns-rules-after.txt"
 diff -u "$WORK/ns-links-before.txt" "$WORK/ns-links-after.txt" >&2 || die "interfaces left in the namespace"
 diff -u "$WORK/ns-rules-before.txt" "$WORK/ns-rules-after.txt" >&2 || die "iptables rules left in the namespace"
-echo "  no container, volume or network left; the namespace's interfaces and iptables rules are as before up" >&2
+echo "  containers, volumes, networks, the namespace's interfaces and iptables rules: as before up" >&2
 log "compose stack passed"
