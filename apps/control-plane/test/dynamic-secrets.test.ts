@@ -2,11 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { tokenAuthConfig } from '@burrow/auth-methods';
 import { startPostgres, type PostgresServer } from '@burrow/test-support';
 import { createControlPlane, type ControlPlane } from '../src/index.ts';
 import { FakeRelayGateway } from './support/fake-relay-gateway.ts';
-import { registerFakeRelayGateway } from './support/org-setup.ts';
+import { otherOrgIdentity, registerFakeRelayGateway } from './support/org-setup.ts';
 import { eventually, psqlAs } from './support/psql-login.ts';
 import {
   auth,
@@ -565,7 +564,7 @@ describe('who may lease which secret', () => {
   it("another organization's admin finds neither the secret nor its leases", async () => {
     const { lease: created } = await lease('orders-ro', admin.token, '10m');
     // The instance is bootstrapped once; a second organization comes from the stores.
-    const otherAdmin = otherOrgAdminToken();
+    const otherAdmin = otherOrgIdentity(cp, 'admin').token;
     expect(
       (
         await call('POST', '/api/v1/dynamic-secrets/leases', otherAdmin, {
@@ -684,15 +683,3 @@ describe('the audit log', () => {
     }
   });
 });
-
-function otherOrgAdminToken(): string {
-  const org = cp.context.organizations.create({ name: 'Globex' });
-  const identity = cp.context.identities.create({
-    orgId: org.id,
-    name: 'globex-admin',
-    role: 'admin',
-  });
-  const policy = tokenAuthConfig();
-  cp.context.tokenAuth.attach(identity.id, policy);
-  return cp.context.accessTokens.issue(identity.id, 'token-auth', policy).accessToken;
-}

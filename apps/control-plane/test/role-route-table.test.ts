@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
-import { tokenAuthConfig } from '@burrow/auth-methods';
 import { formatSshPublicKeyLine, generateSshKeyPair } from '@burrow/pki';
 import { routes } from '@burrow/platform-api';
 import { startPostgres, type PostgresServer } from '@burrow/test-support';
 import { FakeRelayGateway, type PkiMaterial } from './support/fake-relay-gateway.ts';
+import { otherOrgIdentity } from './support/org-setup.ts';
 import {
   auth,
   bootstrap,
@@ -645,20 +645,9 @@ beforeAll(async () => {
     ids[role] = made.identityId;
   }
   // Another organization and its admin (bootstrap makes only the first organization).
-  const other = cp.context.organizations.create({ name: 'Globex' });
-  const otherAdmin = cp.context.identities.create({
-    orgId: other.id,
-    name: 'globex-admin',
-    role: 'admin',
-  });
-  const policy = tokenAuthConfig();
-  cp.context.tokenAuth.attach(otherAdmin.id, policy);
-  tokens.otherOrgAdmin = cp.context.accessTokens.issue(
-    otherAdmin.id,
-    'token-auth',
-    policy,
-  ).accessToken;
-  ids.otherOrgAdmin = otherAdmin.id;
+  const otherAdmin = otherOrgIdentity(cp, 'admin');
+  tokens.otherOrgAdmin = otherAdmin.token;
+  ids.otherOrgAdmin = otherAdmin.identityId;
 
   fake = await FakeRelayGateway.start();
   echo = net.createServer((socket) => socket.pipe(socket));

@@ -95,15 +95,24 @@ export async function grantPam(
   await post(cp, admin.token, '/api/v1/pam/grants', { identityId, path });
 }
 
-/** A token of a gateway identity in another organization, Globex (made in the stores). */
-export function otherOrgGatewayToken(cp: ControlPlane): string {
+/**
+ * An identity with `role` (named globex-<role>) and a token in a new organization, Globex, made in
+ * the stores: bootstrap makes only the first organization.
+ */
+export function otherOrgIdentity(cp: ControlPlane, role: 'admin' | 'gateway'): IdentityToken {
   const other = cp.context.organizations.create({ name: 'Globex' });
-  const gateway = cp.context.identities.create({
+  const identity = cp.context.identities.create({
     orgId: other.id,
-    name: 'globex-gw',
-    role: 'gateway',
+    name: `globex-${role}`,
+    role,
   });
   const policy = tokenAuthConfig();
-  cp.context.tokenAuth.attach(gateway.id, policy);
-  return cp.context.accessTokens.issue(gateway.id, 'token-auth', policy).accessToken;
+  cp.context.tokenAuth.attach(identity.id, policy);
+  const { accessToken } = cp.context.accessTokens.issue(identity.id, 'token-auth', policy);
+  return { identityId: identity.id, token: accessToken };
+}
+
+/** A token of a gateway identity in another organization, Globex. */
+export function otherOrgGatewayToken(cp: ControlPlane): string {
+  return otherOrgIdentity(cp, 'gateway').token;
 }
