@@ -25,8 +25,7 @@ export const GatewayRegistration = Type.Object({
   gatewayId: Type.String({ minLength: 1 }),
   relayHost: Type.String({
     minLength: 1,
-    description:
-      'The relay’s host without a port: the reference gateway dials relayHost + ":2222"',
+    description: 'The relay’s host without a port: the reference gateway dials relayHost + ":2222"',
   }),
   relaySshPort: Type.Optional(
     Type.Integer({
