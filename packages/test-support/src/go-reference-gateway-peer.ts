@@ -44,7 +44,11 @@ export async function buildReferenceGatewayPeer(outDir: string): Promise<string>
           GO111MODULE: 'off',
           GOPATH,
           GOFLAGS: '',
-          GOCACHE: path.join(os.tmpdir(), `burrow-go-cache-${process.getuid?.() ?? 0}`),
+          // Go's own build cache (~/.cache/go-build): reused between runs, and not left in /tmp.
+          GOCACHE: path.join(
+            process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'),
+            'go-build',
+          ),
         },
       },
       (error, _stdout, stderr) => {
