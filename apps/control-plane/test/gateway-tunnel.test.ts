@@ -39,7 +39,8 @@ beforeAll(async () => {
     gatewayId,
     relayHost,
   } = await registerFakeRelayGateway(cp, admin, fake, 'fake-gw'));
-  expect(relayHost).toBe(`127.0.0.1:${fake.port}`);
+  // The relay's bare host, as the reference gateway expects (it appends :2222 itself).
+  expect(relayHost).toBe('127.0.0.1');
   echo = net.createServer((socket) => socket.pipe(socket));
   banner = net.createServer((socket) => socket.end('SSH-2.0-banner\r\n'));
   await Promise.all([listen(echo), listen(banner)]);

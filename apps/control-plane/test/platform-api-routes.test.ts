@@ -4,8 +4,12 @@ import { startTestControlPlane } from './support/test-control-plane.ts';
 
 /**
  * The control plane serves exactly the routes of @burrow/platform-api: none missing, none extra
- * (apart from the OpenAPI UI under /docs and the HEAD fastify adds to every GET).
+ * (apart from the OpenAPI UI under /docs, the web console's static files under /console, and the
+ * HEAD fastify adds to every GET).
  */
+
+/** The web console's pages and assets: files, not part of the API contract. */
+const CONSOLE_STATIC_ROUTES = new Set(['GET /console', 'GET /console*']);
 
 /** "METHOD /path" for every route in fastify's printRoutes() tree. */
 function servedRoutes(tree: string): string[] {
@@ -29,6 +33,7 @@ describe('platform-api routes', () => {
     try {
       const served = servedRoutes(cp.app.printRoutes({ commonPrefix: false }))
         .filter((route) => !route.startsWith('HEAD ') && !/^[A-Z]+ \/docs/.test(route))
+        .filter((route) => !CONSOLE_STATIC_ROUTES.has(route))
         .sort();
       const declared = allRoutes.map((route) => `${route.method} ${route.path}`).sort();
       expect(served).toEqual(declared);
