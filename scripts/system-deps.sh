@@ -31,9 +31,9 @@ command -v asciinema >/dev/null || missing+=(asciinema)
 command -v tmux >/dev/null || missing+=(tmux)
 # chromium: the web console's browser tests (headless, driven by playwright-core over loopback).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-# Go and x/crypto/ssh: the Go test peer (packages/test-support/go/reference-gateway-peer) that
-# plays the reference's gateway on the wire; built at test time in GOPATH mode from Debian's sources
-# (no module downloads).
+# Go and x/crypto/ssh: the Go test peers (packages/test-support/go/reference-{gateway,relay}-peer)
+# that play the reference's gateway and relay on the wire; built at test time in GOPATH mode from
+# Debian's sources (no module downloads).
 command -v go >/dev/null || missing+=(golang-go)
 [ -d /usr/share/gocode/src/golang.org/x/crypto/ssh ] || missing+=(golang-golang-x-crypto-dev)
 

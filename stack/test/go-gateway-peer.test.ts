@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { routes } from '@burrow/platform-api';
-import { buildReferenceGatewayPeer } from '@burrow/test-support';
+import { buildGoTestPeer } from '@burrow/test-support';
 import { ALPN, dialGateway, RELAY_DRAIN_TIMEOUT_MS, type AlpnName } from '@burrow/tunnel-protocol';
 import {
   createUniversalAuthIdentity,
@@ -40,7 +40,7 @@ let buildDir: string;
 beforeAll(async () => {
   buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-go-peer-'));
   const [binary, echo, started] = await Promise.all([
-    buildReferenceGatewayPeer(buildDir),
+    buildGoTestPeer('reference-gateway-peer', buildDir),
     startEchoTarget(),
     LocalStack.start(),
   ]);
