@@ -6,9 +6,11 @@
  * install takes the same settings as `start` (flags or their environment variables; passing
  * secrets through the environment keeps them out of `ps` and shell history), checks them exactly
  * as `start` would, and writes the ones given into the env file under their environment variable
- * names. The unit runs `<node> <this main.js> start`.
+ * names, with the control plane's INFISICAL_DOMAIN and INFISICAL_CUSTOM_HEADERS (no flags) taken
+ * from install's environment. The unit runs `<node> <this main.js> start`.
  */
 import type { Command } from 'commander';
+import { controlPlaneEnvironment } from '@burrow/auth-methods';
 import { buildSystemdCommand } from '@burrow/systemd-install';
 import type { RelayFlags, RelaySettingKey } from './relay-config.ts';
 import { ConfigError } from '@burrow/observability';
@@ -28,17 +30,19 @@ export function buildRelaySystemdCommand(): Command {
         help: setting.help,
         env: setting.env,
       })),
-    environment(name, options) {
-      const flags: RelayFlags = { ...settingsOnly(options), name };
+    environment(name, options, { env, typed }) {
+      const { domain, ...flags }: RelayFlags = { ...settingsOnly(options), name };
       flags.type ??= 'org';
-      parseRelayConfig(flags, {}); // refuse what `start` would refuse, before writing anything
+      const controlPlane = controlPlaneEnvironment(typed('domain') ? domain : undefined, env);
+      // refuse what `start` would refuse with this env file, before writing anything
+      parseRelayConfig(flags, controlPlane);
       const environment: Record<string, string> = {};
       for (const [key, value] of Object.entries(flags)) {
         if (value !== undefined && value !== '') {
           environment[RELAY_SETTINGS[key as RelaySettingKey].env] = value;
         }
       }
-      return environment;
+      return { ...environment, ...controlPlane };
     },
     isSettingError: (error) => error instanceof ConfigError,
   });

@@ -77,6 +77,51 @@ describe('burrow-relay systemd', () => {
     expect(fs.existsSync(other)).toBe(false);
   });
 
+  it('install carries INFISICAL_DOMAIN and INFISICAL_CUSTOM_HEADERS (no flags) into the env file; a typed --domain beats them', () => {
+    const other = path.join(scratch, 'control-plane-env');
+    const env = {
+      INFISICAL_DOMAIN: 'https://burrow.example.com',
+      INFISICAL_API_URL: 'https://stale.example.com',
+      INFISICAL_CUSTOM_HEADERS: 'X-Org=acme X-Note="two words"',
+      INFISICAL_TOKEN: 'token-1',
+    };
+    const args = ['systemd', 'install', 'edge-3', '--root', other, '--host', 'relay.example.com'];
+    const written = () =>
+      parseEnvFile(
+        fs.readFileSync(path.join(other, 'etc/infisical/relays/edge-3.env.conf'), 'utf8'),
+      );
+    const fromEnv = run(args, env);
+    expect(fromEnv.stderr).toBe('');
+    expect(written()).toEqual({
+      INFISICAL_RELAY_NAME: 'edge-3',
+      INFISICAL_RELAY_TYPE: 'org',
+      INFISICAL_RELAY_HOST: 'relay.example.com',
+      INFISICAL_DOMAIN: 'https://burrow.example.com',
+      INFISICAL_CUSTOM_HEADERS: 'X-Org=acme X-Note="two words"',
+      INFISICAL_TOKEN: 'token-1',
+    });
+    const typed = run([...args, '--domain', 'https://typed.example.com'], env);
+    expect(typed.stderr).toBe('');
+    expect(written()).toMatchObject({ INFISICAL_API_URL: 'https://typed.example.com' });
+    expect(written()).not.toHaveProperty('INFISICAL_DOMAIN');
+  });
+
+  it('refuses malformed INFISICAL_CUSTOM_HEADERS with exit 2, never quoting a value', () => {
+    const other = path.join(scratch, 'bad-headers');
+    const result = run(
+      ['systemd', 'install', 'edge-4', '--root', other, '--host', 'relay.example.com'],
+      {
+        INFISICAL_DOMAIN: 'https://burrow.example.com',
+        INFISICAL_CUSTOM_HEADERS: 'no-equals-sign-secret-9c1',
+        INFISICAL_TOKEN: 'token-1',
+      },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^burrow-relay systemd: INFISICAL_CUSTOM_HEADERS/);
+    expect(result.stderr).not.toContain('secret-9c1');
+    expect(fs.existsSync(other)).toBe(false);
+  });
+
   it('uninstall removes what install wrote', () => {
     const result = run(['systemd', 'uninstall', 'edge-1', '--root', root]);
     expect(result.status).toBe(0);

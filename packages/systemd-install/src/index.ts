@@ -14,7 +14,7 @@ export { installService, uninstallService } from './service-install.ts';
 export type { ServiceKind, ServiceLayout } from './service-layout.ts';
 export { assertServiceName, envFilePath, serviceLayout, underRoot } from './service-layout.ts';
 export type { Systemctl } from './systemctl.ts';
-export type { InstallSetting, SystemdCommandSpec } from './systemd-command.ts';
+export type { InstallContext, InstallSetting, SystemdCommandSpec } from './systemd-command.ts';
 export { buildSystemdCommand } from './systemd-command.ts';
 export { runSystemctl } from './systemctl.ts';
 export type { UnitFileOptions } from './unit-file.ts';

@@ -25,6 +25,13 @@ export interface InstallSetting {
   readonly env: string;
 }
 
+export interface InstallContext {
+  /** The environment install runs in. */
+  readonly env: NodeJS.ProcessEnv;
+  /** Whether the option `key` was typed on the command line (not taken from its variable). */
+  typed(key: string): boolean;
+}
+
 export interface SystemdCommandSpec {
   readonly kind: ServiceKind;
   /** The program name that starts error lines, e.g. `burrow-relay`. */
@@ -32,11 +39,14 @@ export interface SystemdCommandSpec {
   readonly settings: readonly InstallSetting[];
   /**
    * Checks the options of install (keyed as commander keys them) as `start` would, throwing for
-   * a bad one, and returns what goes into the env file.
+   * a bad one, and returns what goes into the env file. `context` carries what the options alone
+   * cannot say: the installing shell's environment (settings with no flag, such as
+   * INFISICAL_DOMAIN) and whether an option was typed or filled in from its variable.
    */
   environment(
     name: string,
     options: Readonly<Record<string, string | undefined>>,
+    context: InstallContext,
   ): Record<string, string>;
   /** Whether `error` is a bad setting (exit 2). */
   isSettingError(error: unknown): boolean;
@@ -73,7 +83,10 @@ export function buildSystemdCommand(spec: SystemdCommandSpec): Command {
     )
     .action(async (name: string, options: Record<string, string | undefined>) => {
       await run(spec, async () => {
-        const environment = spec.environment(name, options);
+        const environment = spec.environment(name, options, {
+          env: process.env,
+          typed: (key) => install.getOptionValueSource(key) === 'cli',
+        });
         const installed = await installService({
           kind,
           name,

@@ -23,9 +23,15 @@ const command = () =>
     kind: 'gateway',
     program: 'burrow-test',
     settings: [{ flags: '--colour <value>', help: 'a colour', env: 'TEST_COLOUR' }],
-    environment(name, options) {
+    environment(name, options, { env, typed }) {
       if (options.colour === 'plaid') throw new BadSetting('--colour (TEST_COLOUR): no plaid');
-      return { TEST_NAME: name, ...(options.colour ? { TEST_COLOUR: options.colour } : {}) };
+      return {
+        TEST_NAME: name,
+        ...(options.colour ? { TEST_COLOUR: options.colour } : {}),
+        ...(options.colour ? { TEST_COLOUR_TYPED: String(typed('colour')) } : {}),
+        // a setting without a flag, read from install's environment
+        ...(env.TEST_SHADE ? { TEST_SHADE: env.TEST_SHADE } : {}),
+      };
     },
     isSettingError: (error) => error instanceof BadSetting,
   });
@@ -59,6 +65,28 @@ describe('buildSystemdCommand', () => {
     expect(parseEnvFile(fs.readFileSync(envPath, 'utf8'))).toEqual({
       TEST_NAME: 'gw-1',
       TEST_COLOUR: 'teal',
+      TEST_COLOUR_TYPED: 'true',
+    });
+  });
+
+  it("the environment callback sees install's environment and which options were typed", async () => {
+    const other = path.join(scratch, 'from-env');
+    process.env.TEST_COLOUR = 'navy';
+    process.env.TEST_SHADE = 'dark';
+    try {
+      const { stderr } = await run(['install', 'gw-3', '--root', other]);
+      expect(stderr).toBe('');
+    } finally {
+      delete process.env.TEST_COLOUR;
+      delete process.env.TEST_SHADE;
+    }
+    expect(
+      parseEnvFile(fs.readFileSync(path.join(other, 'etc/infisical/gateways/gw-3.conf'), 'utf8')),
+    ).toEqual({
+      TEST_NAME: 'gw-3',
+      TEST_COLOUR: 'navy',
+      TEST_COLOUR_TYPED: 'false',
+      TEST_SHADE: 'dark',
     });
   });
 

@@ -6,9 +6,11 @@
  * install takes the settings of `start` (flags or their environment variables; secrets passed
  * through the environment stay out of `ps` and shell history), checks them as `start` would, and
  * writes the ones given into the env file under their environment variable names, with the name as
- * INFISICAL_GATEWAY_NAME. The unit runs `<node> <this main.js> start`.
+ * INFISICAL_GATEWAY_NAME, and the control plane's INFISICAL_DOMAIN and INFISICAL_CUSTOM_HEADERS
+ * (no flags) taken from install's environment. The unit runs `<node> <this main.js> start`.
  */
 import type { Command } from 'commander';
+import { controlPlaneEnvironment } from '@burrow/auth-methods';
 import { buildSystemdCommand as buildServiceCommand } from '@burrow/systemd-install';
 import type { GatewayFlags, GatewaySettingKey } from './gateway-config.ts';
 import { ConfigError } from '@burrow/observability';
@@ -34,17 +36,22 @@ export function buildSystemdCommand(): Command {
       const setting = GATEWAY_SETTINGS[key];
       return { flags: `${setting.flag} <value>`, help: setting.help, env: setting.env };
     }),
-    environment(name, options) {
+    environment(name, options, { env, typed }) {
       const flags: GatewayFlags = { positionalName: name };
       const environment: Record<string, string> = { [GATEWAY_SETTINGS.name.env]: name };
       for (const key of INSTALL_SETTINGS) {
         const value = options[key]?.trim();
-        if (value === undefined || value === '') continue;
+        if (key === 'domain' || value === undefined || value === '') continue;
         flags[key] = value;
         environment[GATEWAY_SETTINGS[key].env] = value;
       }
-      resolveGatewayConfig(flags, {}); // refuse what `start` would refuse, before writing anything
-      return environment;
+      const controlPlane = controlPlaneEnvironment(
+        typed('domain') ? options.domain : undefined,
+        env,
+      );
+      // refuse what `start` would refuse with this env file, before writing anything
+      resolveGatewayConfig(flags, controlPlane);
+      return { ...environment, ...controlPlane };
     },
     isSettingError: (error) => error instanceof ConfigError,
   });

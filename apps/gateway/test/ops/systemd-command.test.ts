@@ -72,6 +72,29 @@ describe('burrow-gateway systemd', () => {
     expect(fs.existsSync(other)).toBe(false);
   });
 
+  it('install carries INFISICAL_DOMAIN and INFISICAL_CUSTOM_HEADERS (no flags) into the env file', () => {
+    const other = path.join(scratch, 'control-plane-env');
+    const result = run(
+      ['systemd', 'install', 'gw-3', '--root', other, '--target-relay-name', 'edge-1'],
+      {
+        INFISICAL_DOMAIN: 'https://burrow.example.com',
+        INFISICAL_CUSTOM_HEADERS: 'X-Org=acme',
+        INFISICAL_TOKEN: 'token-1',
+      },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(
+      parseEnvFile(fs.readFileSync(path.join(other, 'etc/infisical/gateways/gw-3.conf'), 'utf8')),
+    ).toEqual({
+      INFISICAL_GATEWAY_NAME: 'gw-3',
+      INFISICAL_RELAY_NAME: 'edge-1',
+      INFISICAL_DOMAIN: 'https://burrow.example.com',
+      INFISICAL_CUSTOM_HEADERS: 'X-Org=acme',
+      INFISICAL_TOKEN: 'token-1',
+    });
+  });
+
   it('uninstall removes what install wrote', () => {
     const result = run(['systemd', 'uninstall', 'gw-1', '--root', root]);
     expect(result.status).toBe(0);

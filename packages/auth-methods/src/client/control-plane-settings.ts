@@ -87,3 +87,30 @@ export function resolveCustomHeaders(env: NodeJS.ProcessEnv): Record<string, str
   if (typeof parsed === 'string') throw new ConfigError(CUSTOM_HEADERS_SETTING, parsed);
   return parsed;
 }
+
+/**
+ * The control plane's settings as a service's env file holds them (`systemd install`), so that
+ * `start` finds what install was given: the address once, under the variable that carried it (a
+ * typed `--domain` and INFISICAL_API_URL as INFISICAL_API_URL, else INFISICAL_DOMAIN: writing both
+ * would let a stale INFISICAL_DOMAIN beat a typed `--domain`), and INFISICAL_CUSTOM_HEADERS as given.
+ * Checks nothing: pass the result as `env` to the program's own parser.
+ *
+ * @example
+ *   controlPlaneEnvironment(undefined, { INFISICAL_DOMAIN: 'https://a', INFISICAL_API_URL: 'https://b' });
+ *   // { INFISICAL_DOMAIN: 'https://a' }
+ */
+export function controlPlaneEnvironment(
+  domainFlag: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Record<string, string> {
+  const environment: Record<string, string> = {};
+  const fromFlag = nonEmpty(domainFlag);
+  const fromDomainEnv = nonEmpty(env.INFISICAL_DOMAIN);
+  const fromApiUrlEnv = nonEmpty(env.INFISICAL_API_URL);
+  if (fromFlag !== undefined) environment.INFISICAL_API_URL = fromFlag;
+  else if (fromDomainEnv !== undefined) environment.INFISICAL_DOMAIN = fromDomainEnv;
+  else if (fromApiUrlEnv !== undefined) environment.INFISICAL_API_URL = fromApiUrlEnv;
+  const headers = nonEmpty(env.INFISICAL_CUSTOM_HEADERS);
+  if (headers !== undefined) environment.INFISICAL_CUSTOM_HEADERS = headers;
+  return environment;
+}
