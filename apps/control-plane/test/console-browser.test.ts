@@ -16,11 +16,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
-import { FakeRelayGateway, type PkiMaterial } from './support/fake-relay-gateway.ts';
+import { FakeRelayGateway } from './support/fake-relay-gateway.ts';
+import { registerFakeRelayGateway } from './support/org-setup.ts';
 import {
   auth,
   bootstrap,
-  identityWithToken,
   startTestControlPlane,
   type Bootstrapped,
   type TestControlPlane,
@@ -71,25 +71,16 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${address.port}`;
 
   // A relay and a gateway (stand-ins holding the certificates the control plane issued).
-  const relayIdentity = await identityWithToken(cp, admin, 'relay-eu', 'relay');
-  const gatewayIdentity = await identityWithToken(cp, admin, 'gateway-eu', 'gateway');
   fake = await FakeRelayGateway.start();
   echo = net.createServer((socket) => socket.pipe(socket));
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
-  const relay = await ok<{ pki: PkiMaterial }>(
-    relayIdentity.token,
-    'POST',
-    '/api/v1/relays/register-org-relay',
-    { host: '127.0.0.1', name: 'relay-eu', sshPort: 2299, tlsPort: fake.port },
+  const { gateway: gatewayIdentity, ...registered } = await registerFakeRelayGateway(
+    cp,
+    admin,
+    fake,
+    'gateway-eu',
+    { relayName: 'relay-eu', relayIdentity: 'relay-eu', gatewayIdentity: 'gateway-eu' },
   );
-  fake.useRelayCertificates(relay.pki);
-  const registered = await ok<{ gatewayId: string; pki: PkiMaterial }>(
-    gatewayIdentity.token,
-    'POST',
-    '/api/v2/gateways',
-    { relayName: 'relay-eu', name: 'gateway-eu' },
-  );
-  fake.useGatewayCertificates(registered.pki);
   await ok(gatewayIdentity.token, 'POST', '/api/v2/gateways/heartbeat', {});
 
   // Two recorded sessions whose text a hostile target wrote.

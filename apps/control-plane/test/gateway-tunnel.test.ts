@@ -1,13 +1,12 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { freePort } from '@burrow/test-support';
-import { ALPN, dialGateway } from '@burrow/tunnel-protocol';
-import { FakeRelayGateway, type PkiMaterial } from './support/fake-relay-gateway.ts';
+import { ALPN, RELAY_SSH_PORT, dialGateway } from '@burrow/tunnel-protocol';
+import { FakeRelayGateway } from './support/fake-relay-gateway.ts';
 import { registerFakeRelayGateway } from './support/org-setup.ts';
 import {
   auth,
   bootstrap,
-  identityWithToken,
   startTestControlPlane,
   type Bootstrapped,
   type TestControlPlane,
@@ -272,26 +271,16 @@ describe('gateways that only speak infisical-ping', () => {
   it('falls back to ping and uses the reference default TTL', async () => {
     const old = await FakeRelayGateway.start(['infisical-ping']);
     try {
-      const relayToken = (await identityWithToken(cp, admin, 'old-relay', 'relay')).token;
-      const gwToken = (await identityWithToken(cp, admin, 'old-gateway', 'gateway')).token;
-      const relay = await cp.app.inject({
-        method: 'POST',
-        url: '/api/v1/relays/register-org-relay',
-        headers: auth(relayToken),
-        payload: { host: '127.0.0.1', name: 'old-relay', tlsPort: old.port },
+      const { gateway } = await registerFakeRelayGateway(cp, admin, old, 'old-gw', {
+        relayName: 'old-relay',
+        relayIdentity: 'old-relay',
+        gatewayIdentity: 'old-gateway',
+        sshPort: RELAY_SSH_PORT, // the first fake relay claimed 2299
       });
-      old.useRelayCertificates(relay.json<{ pki: PkiMaterial }>().pki);
-      const gw = await cp.app.inject({
-        method: 'POST',
-        url: '/api/v2/gateways',
-        headers: auth(gwToken),
-        payload: { relayName: 'old-relay', name: 'old-gw' },
-      });
-      old.useGatewayCertificates(gw.json<{ pki: PkiMaterial }>().pki);
       const res = await cp.app.inject({
         method: 'POST',
         url: '/api/v2/gateways/heartbeat',
-        headers: auth(gwToken),
+        headers: auth(gateway.token),
         payload: {},
       });
       expect(res.statusCode).toBe(200);

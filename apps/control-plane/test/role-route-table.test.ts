@@ -3,8 +3,8 @@ import net from 'node:net';
 import { formatSshPublicKeyLine, generateSshKeyPair } from '@burrow/pki';
 import { routes } from '@burrow/platform-api';
 import { startPostgres, type PostgresServer } from '@burrow/test-support';
-import { FakeRelayGateway, type PkiMaterial } from './support/fake-relay-gateway.ts';
-import { otherOrgIdentity } from './support/org-setup.ts';
+import { FakeRelayGateway } from './support/fake-relay-gateway.ts';
+import { otherOrgIdentity, registerFakeRelayGateway } from './support/org-setup.ts';
 import {
   auth,
   bootstrap,
@@ -652,21 +652,10 @@ beforeAll(async () => {
   fake = await FakeRelayGateway.start();
   echo = net.createServer((socket) => socket.pipe(socket));
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
-  const relay = await ok<{ pki: PkiMaterial }>(
-    tokens.relay,
-    'POST',
-    '/api/v1/relays/register-org-relay',
-    { host: '127.0.0.1', name: 'fake-relay', sshPort: 2299, tlsPort: fake.port },
-  );
-  fake.useRelayCertificates(relay.pki);
-  const registered = await ok<{ gatewayId: string; pki: PkiMaterial }>(
-    tokens.gateway,
-    'POST',
-    '/api/v2/gateways',
-    { relayName: 'fake-relay', name: 'fake-gw' },
-  );
-  gatewayId = registered.gatewayId;
-  fake.useGatewayCertificates(registered.pki);
+  ({ gatewayId } = await registerFakeRelayGateway(cp, admin, fake, 'fake-gw', {
+    relayIdentity: { identityId: ids.relay, token: tokens.relay },
+    gatewayIdentity: { identityId: ids.gateway, token: tokens.gateway },
+  }));
 
   ({
     resource: { id: resourceId },

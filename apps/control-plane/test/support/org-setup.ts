@@ -27,17 +27,31 @@ async function post<T>(cp: ControlPlane, token: string, url: string, payload: ob
   return res.json<T>();
 }
 
+/** Who registers: the name of an identity to make with the needed role, or one already made. */
+export type Registrant = string | IdentityToken;
+
+async function registrant(
+  cp: ControlPlane,
+  admin: Bootstrapped,
+  who: Registrant,
+  role: 'relay' | 'gateway',
+): Promise<IdentityToken> {
+  return typeof who === 'string' ? identityWithToken(cp, admin, who, role) : who;
+}
+
 /**
- * A relay identity and its org relay on 127.0.0.1, named `name`; `ports` are what it announces
- * (a FakeRelayGateway's port, for tests that tunnel).
+ * An org relay on 127.0.0.1 named `name`, registered by `identity` (made with the relay role when
+ * a name); `sshPort` / `tlsPort` are what it announces (a FakeRelayGateway's port, for tests that
+ * tunnel).
  */
 export async function registerOrgRelay(
   cp: ControlPlane,
   admin: Bootstrapped,
   name = 'org-relay',
-  ports: { sshPort?: number; tlsPort?: number } = {},
+  options: { sshPort?: number; tlsPort?: number; identity?: Registrant } = {},
 ): Promise<{ identity: IdentityToken; pki: PkiMaterial }> {
-  const identity = await identityWithToken(cp, admin, 'relay', 'relay');
+  const { identity: who = 'relay', ...ports } = options;
+  const identity = await registrant(cp, admin, who, 'relay');
   const { pki } = await post<{ pki: PkiMaterial }>(
     cp,
     identity.token,
@@ -47,39 +61,55 @@ export async function registerOrgRelay(
   return { identity, pki };
 }
 
-/** A gateway identity named `identityName` that registers gateway `name` on relay `relayName`. */
+/** Gateway `name` on relay `relayName`, registered by `identity` (made with the gateway role when a name). */
 export async function registerGateway(
   cp: ControlPlane,
   admin: Bootstrapped,
-  identityName: string,
+  identity: Registrant,
   name: string,
   relayName = 'org-relay',
 ): Promise<{ identity: IdentityToken; gatewayId: string; relayHost: string; pki: PkiMaterial }> {
-  const identity = await identityWithToken(cp, admin, identityName, 'gateway');
+  const registered = await registrant(cp, admin, identity, 'gateway');
   const { gatewayId, relayHost, pki } = await post<{
     gatewayId: string;
     relayHost: string;
     pki: PkiMaterial;
-  }>(cp, identity.token, '/api/v2/gateways', { relayName, name });
-  return { identity, gatewayId, relayHost, pki };
+  }>(cp, registered.token, '/api/v2/gateways', { relayName, name });
+  return { identity: registered, gatewayId, relayHost, pki };
 }
 
 /**
- * Relay `fake-relay` and gateway `gatewayName`, both played by `fake` with the certificates the
- * control plane issued them: the control plane's tunnels reach the fake's targets.
+ * Relay `relayName` and gateway `gatewayName`, both played by `fake` with the certificates the
+ * control plane issued them: the control plane's tunnels reach the fake's targets. The relay and
+ * gateway identities are made (`relay`, `gateway` unless named) or given. The relay announces the
+ * fake's TLS port and `sshPort` (2299 unless given; nothing serves it, but two relays on
+ * 127.0.0.1 may not claim the same port).
  */
 export async function registerFakeRelayGateway(
   cp: ControlPlane,
   admin: Bootstrapped,
   fake: FakeRelayGateway,
   gatewayName: string,
+  options: {
+    relayName?: string;
+    relayIdentity?: Registrant;
+    gatewayIdentity?: Registrant;
+    sshPort?: number;
+  } = {},
 ): Promise<{ relay: IdentityToken; gateway: IdentityToken; gatewayId: string; relayHost: string }> {
-  const relay = await registerOrgRelay(cp, admin, 'fake-relay', {
-    sshPort: 2299,
+  const {
+    relayName = 'fake-relay',
+    relayIdentity = 'relay',
+    gatewayIdentity = 'gateway',
+    sshPort = 2299,
+  } = options;
+  const relay = await registerOrgRelay(cp, admin, relayName, {
+    sshPort,
     tlsPort: fake.port,
+    identity: relayIdentity,
   });
   fake.useRelayCertificates(relay.pki);
-  const gateway = await registerGateway(cp, admin, 'gateway', gatewayName, 'fake-relay');
+  const gateway = await registerGateway(cp, admin, gatewayIdentity, gatewayName, relayName);
   fake.useGatewayCertificates(gateway.pki);
   const { identity, gatewayId, relayHost } = gateway;
   return { relay: relay.identity, gateway: identity, gatewayId, relayHost };
