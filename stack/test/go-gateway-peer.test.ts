@@ -36,14 +36,26 @@ let relay: RelayHandle;
 let peer: ManagedProcess;
 let gatewayId: string;
 let buildDir: string;
+let binary: string;
+
+function peerEnv(identity: { clientId: string; clientSecret: string }): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    INFISICAL_API_URL: stack.apiUrl,
+    INFISICAL_RELAY_NAME: RELAY,
+    INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: identity.clientId,
+    INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret,
+  };
+}
 
 beforeAll(async () => {
   buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-go-peer-'));
-  const [binary, echo, started] = await Promise.all([
+  const [built, echo, started] = await Promise.all([
     buildGoTestPeer('reference-gateway-peer', buildDir),
     startEchoTarget(),
     LocalStack.start(),
   ]);
+  binary = built;
   target = echo;
   stack = started;
   relay = await stack.startRelay(RELAY);
@@ -58,13 +70,7 @@ beforeAll(async () => {
     command: binary,
     // The reference dials port 2222 always; the test's relay listens on a free port.
     args: ['-relay-ssh-port', String(relay.sshPort), '-reconnect-delay', '1s', GATEWAY],
-    env: {
-      PATH: process.env.PATH,
-      INFISICAL_API_URL: stack.apiUrl,
-      INFISICAL_RELAY_NAME: RELAY,
-      INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: identity.clientId,
-      INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret,
-    },
+    env: peerEnv(identity),
     logFile: path.join(stack.workDir, 'go-gateway-peer.log'),
   });
   await peer.waitFor(/peer: ssh connected/, 60_000);
@@ -107,13 +113,38 @@ describe('a Go gateway (x/crypto/ssh, crypto/tls) behind Burrow’s relay', () =
     const row = (await stack.api.call(routes.listGateways)).find((g) => g.name === GATEWAY);
     expect(row?.isHealthy).toBe(true);
     // The probe offers [infisical-health, infisical-ping]; Go's crypto/tls picks by the SERVER's
-    // order, and the peer lists ping before health as the reference's table does, so the probe
-    // read "PONG\n" (closed without EOF) and recorded the reference backend's default TTL for it.
-    expect(row?.heartbeatTTL).toBe(1800);
+    // order, and the reference gateway lists health before ping: the probe read the health JSON.
+    expect(row?.heartbeatTTL).toBe(180);
     await peer.waitFor(/peer: heartbeat ok/, 30_000);
+    expect(peer.output().join('\n')).toMatch(/peer: stream alpn="infisical-health"/);
     // The relayHost it was given is a bare host: it dialled relayHost:port (reference §5.3).
     expect(peer.output().join('\n')).toMatch(/peer: registered .*relayHost="127\.0\.0\.1"/);
   });
+
+  it('an older gateway without infisical-health is probed healthy through the ping fallback (PONG, TTL 1800)', async () => {
+    const name = 'go-gateway-old';
+    const identity = await createUniversalAuthIdentity(
+      stack.api,
+      stack.organizationId,
+      `${name}-identity`,
+      'gateway',
+    );
+    const old = new ManagedProcess({
+      name: 'older go gateway peer',
+      command: binary,
+      args: ['-relay-ssh-port', String(relay.sshPort), '-without-health', name],
+      env: peerEnv(identity),
+      logFile: path.join(stack.workDir, 'go-gateway-peer-old.log'),
+    });
+    try {
+      const row = await stack.waitForHealthyGateway(name);
+      // The backend's DEFAULT_HEARTBEAT_TTL for a PONG reply (reference §5.7).
+      expect(row.heartbeatTTL).toBe(1800);
+      expect(old.output().join('\n')).toMatch(/peer: stream alpn="infisical-ping"/);
+    } finally {
+      await old.stop();
+    }
+  }, 120_000);
 
   it('answers a caller’s ping through the relay although it closes the channel without EOF', async () => {
     expect(await readToEnd(await dial(ALPN.ping))).toBe('PONG\n');

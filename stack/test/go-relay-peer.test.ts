@@ -20,7 +20,13 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { routes } from '@burrow/platform-api';
 import { buildGoTestPeer, freePort } from '@burrow/test-support';
-import { ALPN, dialGateway, type AlpnName, type DialGatewayOptions } from '@burrow/tunnel-protocol';
+import {
+  ALPN,
+  dialGateway,
+  SSH_KEEPALIVE_COUNT_MAX,
+  type AlpnName,
+  type DialGatewayOptions,
+} from '@burrow/tunnel-protocol';
 import {
   createUniversalAuthIdentity,
   gatewayRoutes,
@@ -120,6 +126,15 @@ function readToEnd(socket: TLSSocket): Promise<string> {
   });
 }
 
+/** Waits until `condition` holds, polling the processes' output (no fixed sleep decides). */
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 function relayLines(pattern: RegExp): string[] {
   return relay.output().filter((line) => pattern.test(line));
 }
@@ -212,6 +227,19 @@ describe('Burrow’s gateway behind a Go relay (x/crypto/ssh, crypto/tls), RSA-2
     await expect(attempt).rejects.toMatchObject({ stage: 'gateway-tls' });
     await relay.waitFor(/peer: caller refused reason="gateway not connected"/, 30_000);
   });
+
+  it('keeps Burrow’s gateway connected although every keepalive@openssh.com is answered false', async () => {
+    // More refusals than SSH_KEEPALIVE_COUNT_MAX: were a false reply counted as no reply, the
+    // gateway would have dropped the connection by now.
+    const keepalives = new RegExp(
+      `peer: global request refused gatewayId="${gatewayId}" type="keepalive@openssh.com"`,
+    );
+    await until(() => relayLines(keepalives).length > SSH_KEEPALIVE_COUNT_MAX + 1, 60_000);
+    expect(gateway.process.output().filter((l) => l.includes('relay connection lost'))).toEqual([]);
+    expect(relayLines(new RegExp(`peer: gateway disconnected gatewayId="${gatewayId}"`))).toEqual(
+      [],
+    );
+  }, 90_000);
 
   it('reconnects to the restarted Go relay and carries a test connection again', async () => {
     const from = gateway.process.lineCount;

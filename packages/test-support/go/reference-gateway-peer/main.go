@@ -16,7 +16,8 @@
 //	channels   only "direct-tcpip" opened by the relay is accepted (x/crypto rejects every other
 //	           type without telling us); each becomes an inner TLS server: pki.serverCertificate,
 //	           client certificates required and verified against pki.clientCertificateChain,
-//	           TLS >= 1.2, the reference's ALPN list
+//	           TLS >= 1.2, the reference's ALPN list in the reference gateway's order (health
+//	           before ping; -without-health plays an older gateway that lists no health)
 //	actions    infisical-ping -> "PONG\n"; infisical-health -> {"status":"ok","heartbeatTTL":180}\n;
 //	           infisical-tcp-proxy -> dial targetHost:targetPort of the caller certificate's
 //	           extension 1.3.6.1.4.1.12345.100.1 (raw JSON) and copy both ways until either ends;
@@ -52,10 +53,13 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
+// The order matters: crypto/tls picks the first of the SERVER's protocols the client offers, and
+// the reference gateway lists infisical-health before infisical-ping, so the platform's probe
+// (offering both) reads the health JSON. The reference doc's ALPN table is in another order.
 var referenceALPNs = []string{
-	"infisical-tcp-proxy", "infisical-http-proxy", "infisical-ping", "infisical-health",
-	"infisical-pam-proxy", "infisical-pam-rdp-browser", "infisical-pam-capabilities",
-	"infisical-pam-session-cancellation", "infisical-adcs", "infisical-discovery",
+	"infisical-http-proxy", "infisical-tcp-proxy", "infisical-health", "infisical-ping",
+	"infisical-pam-proxy", "infisical-pam-rdp-browser", "infisical-pam-session-cancellation",
+	"infisical-pam-capabilities", "infisical-adcs", "infisical-discovery",
 	"infisical-connection-test", "infisical-winrm",
 }
 
@@ -97,7 +101,17 @@ func logf(event string, kv ...interface{}) {
 func main() {
 	sshPort := flag.Int("relay-ssh-port", 2222, "the relay's SSH port (the reference always dials 2222)")
 	delay := flag.Duration("reconnect-delay", 10*time.Second, "pause between reconnect rounds")
+	withoutHealth := flag.Bool("without-health", false, "play an older gateway: no infisical-health")
 	flag.Parse()
+	if *withoutHealth {
+		served := referenceALPNs[:0:0]
+		for _, alpn := range referenceALPNs {
+			if alpn != "infisical-health" {
+				served = append(served, alpn)
+			}
+		}
+		referenceALPNs = served
+	}
 	p := &peer{
 		apiURL:         strings.TrimRight(os.Getenv("INFISICAL_API_URL"), "/"),
 		name:           flag.Arg(0),

@@ -316,6 +316,7 @@ func (r *relay) handleGateway(conn net.Conn, config *ssh.ServerConfig) {
 		"clientVersion", string(sshConn.ClientVersion()))
 	go func() {
 		for req := range requests {
+			logf("global request refused", "gatewayId", gatewayID, "type", req.Type)
 			if req.WantReply {
 				req.Reply(false, nil)
 			}
