@@ -200,9 +200,12 @@ async function openPamAccess(
     { configDir, env: { INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: member.clientSecret } },
   );
   if (login.code !== 0) throw new Error(`burrow login failed: ${login.stderr.trim()}`);
+  // BENCH_CPU_PROF_DIR profiles the access CLI too, like every process of the burrow path.
+  const profileDir = process.env.BENCH_CPU_PROF_DIR;
   const access = startBurrow(['pam', 'access', 'bench/bench-db', '--port', '0'], {
     configDir,
     logFile: path.join(workDir, 'pam-access.log'),
+    ...(profileDir ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } } : {}),
   });
   try {
     const line = await access.waitFor(/psql "host=127\.0\.0\.1 port=\d+/, 60_000);

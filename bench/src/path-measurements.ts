@@ -17,10 +17,20 @@ export interface ThroughputMeasurement extends TransferResult {
   cpuSecondsPerGiB: Record<Role, number>;
 }
 
+/** New-stream setup latency, with the CPU each role spent per stream opened. */
+export type SetupMeasurement = Percentiles & {
+  capped: boolean;
+  /**
+   * CPU milliseconds per stream, per role (/proc ticks of 10 ms over the whole series, so a short
+   * `--quick` series is coarse). Unlike latency this barely moves with the machine's load.
+   */
+  cpuMsPerStream: Record<Role, number>;
+};
+
 export interface PathMeasurements {
   throughput: ThroughputMeasurement[];
-  setupFull: Percentiles & { capped: boolean };
-  setupResumed: Percentiles & { capped: boolean };
+  setupFull: SetupMeasurement;
+  setupResumed: SetupMeasurement;
   requestResponse: Percentiles & { ratePerSecond: number };
 }
 
@@ -57,19 +67,36 @@ export async function measurePath(
   }
 
   progress(`${path.name}: ${config.setupStreams} new streams, full handshakes`);
-  const setupFull = await setupLatency(full, config.setupStreams, config.capMs);
+  const setupFull = await measureSetup(path, full, config);
   const resumed = path.dialer({ resume: true });
   await setupLatency(resumed, 1, config.capMs); // the first stream fetches the tickets
   progress(`${path.name}: ${config.setupStreams} new streams, resumed`);
-  const setupResumed = await setupLatency(resumed, config.setupStreams, config.capMs);
+  const setupResumed = await measureSetup(path, resumed, config);
+  const cpu = (s: SetupMeasurement): string =>
+    `relay ${s.cpuMsPerStream.relay.toFixed(2)}, gateway ${s.cpuMsPerStream.gateway.toFixed(2)}, caller ${s.cpuMsPerStream.caller.toFixed(2)}`;
   progress(
-    `${path.name}: setup p50 ${setupFull.p50.toFixed(2)} ms full, ${setupResumed.p50.toFixed(2)} ms resumed`,
+    `${path.name}: setup p50 ${setupFull.p50.toFixed(2)} ms full, ${setupResumed.p50.toFixed(2)} ms resumed; ` +
+      `CPU-ms per stream full: ${cpu(setupFull)}; resumed: ${cpu(setupResumed)}`,
   );
   progress(
     `${path.name}: request/response, ${config.requests} x 1 KiB at ${config.requestRatePerSecond}/s`,
   );
   const rr = await requestResponse(resumed, config.requestRatePerSecond, config.requests);
   return { throughput, setupFull, setupResumed, requestResponse: rr };
+}
+
+async function measureSetup(
+  path: BenchPath,
+  dial: Parameters<typeof setupLatency>[0],
+  config: BenchConfig,
+): Promise<SetupMeasurement> {
+  const before = sampleRoles(path);
+  const latency = await setupLatency(dial, config.setupStreams, config.capMs);
+  const after = sampleRoles(path);
+  const cpuMsPerStream = Object.fromEntries(
+    ROLES.map((role) => [role, ((after[role] - before[role]) * 1000) / Math.max(1, latency.count)]),
+  ) as Record<Role, number>;
+  return { ...latency, cpuMsPerStream };
 }
 
 function sampleRoles(path: BenchPath): Record<Role, number> {

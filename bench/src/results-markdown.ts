@@ -94,8 +94,10 @@ export function resultsMarkdown(results: BenchResults): string {
     `## New-stream setup: connect to first echoed byte, ${config.setupStreams} sequential streams (ms)`,
   );
   lines.push('');
-  lines.push('| path | handshakes | p50 | p90 | p99 | max |');
-  lines.push('|---|---|---|---|---|---|');
+  lines.push(
+    '| path | handshakes | p50 | p90 | p99 | max | CPU ms per stream: relay | gateway | caller |',
+  );
+  lines.push('|---|---|---|---|---|---|---|---|---|');
   for (const name of PATHS) {
     const m = results.paths[name];
     if (!m) continue;
@@ -104,10 +106,10 @@ export function resultsMarkdown(results: BenchResults): string {
       ['resumed', m.setupResumed],
     ] as const)
       lines.push(
-        `| ${name} | ${mode}${s.capped ? ` (capped at ${s.count})` : ''} | ${fmt(s.p50, 2)} | ${fmt(s.p90, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.max, 2)} |`,
+        `| ${name} | ${mode}${s.capped ? ` (capped at ${s.count})` : ''} | ${fmt(s.p50, 2)} | ${fmt(s.p90, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.max, 2)} | ${fmt(s.cpuMsPerStream?.relay, 2)} | ${fmt(s.cpuMsPerStream?.gateway, 2)} | ${fmt(s.cpuMsPerStream?.caller, 2)} |`,
       );
   }
-  lines.push(`| ${ACCESS_CLI} | – | ${NOT_MEASURED} | | | |`);
+  lines.push(`| ${ACCESS_CLI} | – | ${NOT_MEASURED} | | | | | | |`);
   lines.push('');
   lines.push(
     `Ratios burrow / openssh-openssl: full p50 ${ratio(burrow?.setupFull.p50, results.paths['openssh-openssl']?.setupFull.p50)}, resumed p50 ${ratio(burrow?.setupResumed.p50, results.paths['openssh-openssl']?.setupResumed.p50)}; burrow / direct resumed p50 ${ratio(burrow?.setupResumed.p50, results.paths.direct?.setupResumed.p50)}.`,

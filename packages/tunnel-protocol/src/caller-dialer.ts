@@ -4,6 +4,7 @@ import { parseCertificateChainPem, readGatewayIdentities } from '@burrow/pki';
 import type { AlpnName } from './alpn.ts';
 import { INNER_TLS_HANDSHAKE_TIMEOUT_MS, RELAY_TLS_HANDSHAKE_TIMEOUT_MS } from './limits.ts';
 import { RELAY_TLS_PORT } from './ports.ts';
+import { secureContextFor } from './tls-context-cache.ts';
 
 /**
  * The caller side of a tunnel: used by the control plane (health probes, test connections) and
@@ -135,10 +136,7 @@ export function dialRelay(options: DialGatewayOptions): Promise<tls.TLSSocket> {
       port,
       // SNI must be a DNS name (RFC 6066); for an IP address the SAN is checked against `host`.
       ...(net.isIP(options.relayHost) ? {} : { servername: options.relayHost }),
-      ca: options.relay.serverCertificateChain,
-      cert: options.relay.certificate,
-      key: options.relay.privateKey,
-      minVersion: 'TLSv1.2',
+      secureContext: secureContextFor(options.relay),
       ...(options.sessions?.relay ? { session: options.sessions.relay } : {}),
     });
     rememberSessions(socket, options.sessions, 'relay');
@@ -180,11 +178,8 @@ export async function dialGateway(options: DialGatewayOptions): Promise<tls.TLSS
       const socket = tls.connect({
         socket: outer,
         servername: 'localhost', // the gateway server certificate's SAN (reference §2.2)
-        ca: options.gateway.serverCertificateChain,
-        cert: options.gateway.certificate,
-        key: options.gateway.privateKey,
+        secureContext: secureContextFor(options.gateway),
         ALPNProtocols: alpn,
-        minVersion: 'TLSv1.2',
         ...(offered ? { session: offered } : {}),
       });
       socket.on('session', (ticket: Buffer) => tickets.receive(ticket));
@@ -214,47 +209,28 @@ export async function dialGateway(options: DialGatewayOptions): Promise<tls.TLSS
 }
 
 /**
- * Certificates already read, so a caller dialing often (the control plane, a bench, a soak) parses
- * each relay and gateway certificate once. Bounded: cleared when full.
+ * The gateway IDs the peer's certificate names; none when it names none or cannot be read.
+ * (`@burrow/pki` caches parsed certificates, so a caller dialing often parses each one once.)
  */
-const MAX_CACHED_CERTIFICATES = 64;
-const relayGatewayIds = new Map<string, string | undefined>();
-const presentedIds = new Map<string, string[]>();
-
-function remember<T>(cache: Map<string, T>, key: string, value: T): T {
-  if (cache.size >= MAX_CACHED_CERTIFICATES) cache.clear();
-  cache.set(key, value);
-  return value;
-}
-
-/** The gateway IDs the peer's certificate names; none when it names none or cannot be read. */
 function presentedGatewayIds(socket: tls.TLSSocket): string[] {
   const certificate = socket.getPeerX509Certificate();
   if (!certificate) return [];
-  const key = certificate.raw.toString('base64');
-  const known = presentedIds.get(key);
-  if (known) return known;
-  let ids: string[];
   try {
-    ids = readGatewayIdentities(certificate.raw);
+    return readGatewayIdentities(certificate.raw);
   } catch {
-    ids = [];
+    return [];
   }
-  return remember(presentedIds, key, ids);
 }
 
 /** The CN of the relay client certificate: the gateway the relay routes this dial to. */
 function gatewayIdOfRelayCertificate(pem: string): string | undefined {
-  if (relayGatewayIds.has(pem)) return relayGatewayIds.get(pem);
-  let gatewayId: string | undefined;
   try {
     const [leaf] = parseCertificateChainPem(pem); // the leaf comes first
     const commonNames = leaf?.subjectName.getField('CN') ?? [];
-    gatewayId = commonNames.length === 1 && commonNames[0] !== '' ? commonNames[0] : undefined;
+    return commonNames.length === 1 && commonNames[0] !== '' ? commonNames[0] : undefined;
   } catch {
-    gatewayId = undefined;
+    return undefined;
   }
-  return remember(relayGatewayIds, pem, gatewayId);
 }
 
 /** Holds a stream's session tickets until its gateway passed the identity check. */

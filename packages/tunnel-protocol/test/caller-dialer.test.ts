@@ -183,6 +183,18 @@ describe('dialGateway', () => {
     ).toBe('relay-tls');
   });
 
+  it('trusts the chain it is given, not a context cached for other credentials', async () => {
+    // The same certificate and key, first with the right chain (context cached), then with a
+    // chain that did not sign the relay: the second dial must fail, then the first work again.
+    const first = await dialGateway(options);
+    first.destroy();
+    const wrongChain = serverCertificateChainPem(otherRoot);
+    const wrong = { ...options, relay: { ...options.relay, serverCertificateChain: wrongChain } };
+    expect(await stageOf(dialGateway(wrong))).toBe('relay-tls');
+    const again = await dialGateway({ ...options });
+    again.destroy();
+  });
+
   it('names the gateway-tls stage when the gateway serves none of the offered ALPNs', async () => {
     expect(await stageOf(dialGateway({ ...options, alpn: ALPN.health }))).toBe('gateway-tls');
   });

@@ -11,6 +11,7 @@ import { X509Certificate as NodeX509Certificate } from 'node:crypto';
 
 import { CertificateError } from '../certificate-error.ts';
 import * as x509 from './peculiar-x509.ts';
+import { cachedParse } from './parsed-certificate-cache.ts';
 
 /**
  * Largest certificate we parse. Ours are < 2 KiB; TLS stacks cap whole chains near 100 KiB.
@@ -33,6 +34,11 @@ export function parseCertificateDer(der: Uint8Array | ArrayBuffer): x509.X509Cer
     throw new CertificateError('MALFORMED', 'certificate DER is not a byte array');
   }
   checkDerFraming(bytes);
+  return cachedParse(bytes, parseStrictly);
+}
+
+/** The strict parse itself; its result is cached by the exact bytes (parsed-certificate-cache). */
+function parseStrictly(bytes: Uint8Array): x509.X509Certificate {
   let certificate: x509.X509Certificate;
   try {
     certificate = new x509.X509Certificate(bytes);
