@@ -48,11 +48,17 @@ let page: Page;
 let postgresSessionId: string;
 let sshSessionId: string;
 
-async function ok<T>(token: string, method: string, url: string, payload?: unknown): Promise<T> {
+async function ok<T>(
+  token: string,
+  method: string,
+  url: string,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   const res = await cp.app.inject({
     method: method as 'GET',
     url,
-    headers: auth(token),
+    headers: { ...auth(token), ...headers },
     ...(payload === undefined ? {} : { payload: payload as object }),
   });
   if (res.statusCode !== 200) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
@@ -81,7 +87,16 @@ beforeAll(async () => {
     'gateway-eu',
     { relayName: 'relay-eu', relayIdentity: 'relay-eu', gatewayIdentity: 'gateway-eu' },
   );
-  await ok(gatewayIdentity.token, 'POST', '/api/v2/gateways/heartbeat', {});
+  // Its heartbeat carries the version burrow-gateway sends (shown on the gateways page).
+  await ok(
+    gatewayIdentity.token,
+    'POST',
+    '/api/v2/gateways/heartbeat',
+    {},
+    {
+      'x-burrow-agent-version': 'burrow-gateway/0.1.0',
+    },
+  );
 
   // Two recorded sessions whose text a hostile target wrote.
   const db = await ok<{ resource: { id: string } }>(admin.token, 'POST', '/api/v1/pam/resources', {
@@ -227,6 +242,8 @@ describe('web console in Chromium', () => {
     const row = page.getByRole('row').filter({ hasText: 'gateway-eu' });
     await expectVisible(row.getByText('healthy', { exact: true }));
     await expectVisible(row.getByText('relay-eu (127.0.0.1)'));
+    await expectVisible(row.getByText('burrow-gateway/0.1.0'));
+    await expectVisible(row.getByText(/^in 2[34] h$/));
     await expectVisible(page.getByRole('row').filter({ hasText: 'SSH 2299' }));
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === 'burrow_session')).toMatchObject({

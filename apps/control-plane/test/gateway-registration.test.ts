@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { serverCertificateChainPem } from '@burrow/pki';
 import { run, sshCertificateInfo, sshFingerprintOf, withFiles } from './support/cli-tools.ts';
@@ -158,6 +159,47 @@ describe('gateway registration', () => {
         isHealthy: false,
       }),
     );
+  });
+
+  it('lists the version the gateway sends (a well-formed one only) and when its certificates expire', async () => {
+    const versioned = await identityWithToken(cp, admin, 'gw-versioned', 'gateway');
+    const registerAs = (version: string) =>
+      cp.app.inject({
+        method: 'POST',
+        url: '/api/v2/gateways',
+        headers: { ...auth(versioned.token), 'x-burrow-agent-version': version },
+        payload: { relayName: 'org-relay', name: 'gw-versioned' },
+      });
+    const listed = async () => {
+      const res = await cp.app.inject({
+        method: 'GET',
+        url: '/api/v2/gateways',
+        headers: auth(admin.token),
+      });
+      return res
+        .json<{ name: string; version: string | null; certificatesExpireAt: string | null }[]>()
+        .find((g) => g.name === 'gw-versioned');
+    };
+    const before = Date.now();
+    const first = await registerAs('burrow-gateway/1.2.3');
+    expect(first.statusCode).toBe(200);
+    const registered = first.json<GatewayReply>();
+    const gateway = await listed();
+    expect(gateway?.version).toBe('burrow-gateway/1.2.3');
+    // The earlier of the inner-TLS server certificate and the SSH certificate: both a day.
+    const serverNotAfter = new X509Certificate(registered.pki.serverCertificate).validToDate;
+    const expiresAt = new Date(gateway?.certificatesExpireAt ?? 0).getTime();
+    expect(expiresAt).toBeLessThanOrEqual(serverNotAfter.getTime());
+    expect(expiresAt).toBeGreaterThanOrEqual(before + DAY - 60_000);
+    // A header that is not <program>/<version> (it would be shown on the console) is not stored.
+    expect((await registerAs('<img src=x onerror=alert(1)>/1')).statusCode).toBe(200);
+    expect((await listed())?.version).toBe('burrow-gateway/1.2.3');
+    // A gateway that sends none (the reference's) keeps what was known.
+    expect(
+      (await register(versioned.token, { relayName: 'org-relay', name: 'gw-versioned' }))
+        .statusCode,
+    ).toBe(200);
+    expect((await listed())?.version).toBe('burrow-gateway/1.2.3');
   });
 
   it('deletes a gateway (admin only); a deleted gateway gets no new certificates', async () => {

@@ -13,11 +13,11 @@
  * Every flag has an environment variable (shown in `--help`); see gateway-config.ts for the
  * precedence and the validation.
  */
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { CONTROL_PLANE_ENVIRONMENT_HELP } from '@burrow/auth-methods';
 import type { GatewayConfig, GatewayFlags, GatewaySettingKey } from './ops/gateway-config.ts';
 import { GATEWAY_SETTINGS, resolveGatewayConfig } from './ops/gateway-config.ts';
+import { packageVersion } from './ops/package-version.ts';
 import { buildRecordingsCommand } from './ops/recordings-command.ts';
 import { buildSystemdCommand } from './ops/systemd-command.ts';
 
@@ -113,13 +113,4 @@ Not built yet: relay auto-selection (a relay name is required), gateway enrollme
   program.addCommand(buildSystemdCommand());
   program.addCommand(buildRecordingsCommand(env));
   return program;
-}
-
-function packageVersion(): string {
-  try {
-    const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
-    return (JSON.parse(text) as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }

@@ -57,6 +57,7 @@ import type { GatewayConfig } from './ops/gateway-config.ts';
 import { sniffDrainNotice } from './tunnel/drain-notice-sniffer.ts';
 import { GatewayHeartbeat } from './platform/gateway-heartbeat.ts';
 import { GatewayMetrics } from './ops/gateway-metrics.ts';
+import { packageVersion } from './ops/package-version.ts';
 import type { GatewayRegistration } from './platform/gateway-registration.ts';
 import { registerGateway } from './platform/gateway-registration.ts';
 import { InnerTlsServer } from './tunnel/inner-tls-server.ts';
@@ -155,6 +156,7 @@ export class Gateway {
       apiUrl: config.apiUrl,
       headers: config.customHeaders ?? {},
       token: () => this.accessToken(),
+      agentVersion: `burrow-gateway/${packageVersion()}`,
     });
     this.links = (config.relayNames ?? [config.relayName]).map((relayName) => ({
       relayName,

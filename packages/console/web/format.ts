@@ -23,3 +23,14 @@ export function duration(fromIso: string, toIso: string | null, now = Date.now()
   if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
+
+/** How long until `iso` ("in 23 h"), or how long ago it passed ("expired 2 h ago"). */
+export function until(iso: string, now = Date.now()): string {
+  const ms = new Date(iso).getTime() - now;
+  if (ms <= 0) return `expired ${ago(iso, now)}`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 90) return `in ${seconds} s`;
+  if (seconds < 5400) return `in ${Math.round(seconds / 60)} min`;
+  if (seconds < 172800) return `in ${Math.round(seconds / 3600)} h`;
+  return `in ${Math.round(seconds / 86400)} days`;
+}

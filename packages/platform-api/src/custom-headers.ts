@@ -35,6 +35,7 @@ export const CLIENT_OWNED_HEADERS: ReadonlySet<string> = new Set([
   'te',
   'trailer',
   'user-agent',
+  'x-burrow-agent-version',
 ]);
 
 /** RFC 9110 token: what an HTTP field name is made of. */

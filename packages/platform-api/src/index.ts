@@ -19,6 +19,7 @@ export {
 } from './define-route.ts';
 export {
   PlatformClient,
+  AGENT_VERSION_HEADER,
   PLATFORM_REQUEST_TIMEOUT_MS,
   PLATFORM_REQUEST_RETRIES,
   FIRST_RETRY_DELAY_MS,

@@ -40,6 +40,11 @@ export interface PlatformClientOptions {
   token?: TokenSupplier;
   /** Default `cli`, what the reference's CLI sends (reference §3.2). */
   userAgent?: string;
+  /**
+   * This program's version, sent as {@link AGENT_VERSION_HEADER} on every request (the console
+   * shows it). A separate header, so the user-agent stays the reference's `cli`.
+   */
+  agentVersion?: string;
   /** Sent on every request: INFISICAL_CUSTOM_HEADERS, as parseCustomHeaders reads them. */
   headers?: Readonly<Record<string, string>>;
   /** Deadline of one call, retries included. */
@@ -51,6 +56,13 @@ export interface PlatformClientOptions {
   /** An undici dispatcher (connection pool, TLS options); default undici's global one. */
   dispatcher?: Dispatcher;
 }
+
+/**
+ * Burrow extension: `<program>/<version>` of the calling relay or gateway (e.g.
+ * `burrow-gateway/0.1.0`). The reference sends no such header; a control plane that does not know
+ * it ignores it, and Burrow's shows "unknown" for a peer that does not send it.
+ */
+export const AGENT_VERSION_HEADER = 'x-burrow-agent-version';
 
 /** A control plane that does not answer within this is treated as down; callers retry later. */
 export const PLATFORM_REQUEST_TIMEOUT_MS = 30_000;
@@ -254,6 +266,7 @@ export class PlatformClient {
       ),
       accept: route.responseType === 'bytes' ? 'application/octet-stream' : 'application/json',
       'user-agent': this.options.userAgent ?? 'cli',
+      ...(this.options.agentVersion ? { [AGENT_VERSION_HEADER]: this.options.agentVersion } : {}),
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (token) headers.authorization = `Bearer ${token}`;

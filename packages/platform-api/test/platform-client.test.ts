@@ -95,6 +95,15 @@ describe('PlatformClient', () => {
     expect(received[0]?.headers.authorization).toBe('Bearer secret-token');
     expect(received[0]?.headers['user-agent']).toBe('cli');
     expect(received[0]?.headers['content-type']).toBe('application/json');
+    expect(received[0]?.headers['x-burrow-agent-version']).toBeUndefined();
+  });
+
+  test('a program that gives its version sends it beside the reference user-agent', async () => {
+    handler = () => registration;
+    const client = new PlatformClient({ apiUrl, agentVersion: 'burrow-gateway/0.1.0' });
+    await client.call(routes.registerOrgRelay, { body: { host: 'relay.example.com', name: 'e' } });
+    expect(received[0]?.headers['x-burrow-agent-version']).toBe('burrow-gateway/0.1.0');
+    expect(received[0]?.headers['user-agent']).toBe('cli');
   });
 
   test('extra headers a route needs are sent; they cannot replace the bearer token', async () => {

@@ -8,6 +8,7 @@ import {
   type GatewayView,
 } from '../services/gateway-service.ts';
 import type { Revocation } from '../services/revocation.ts';
+import { agentVersionOf } from './agent-version.ts';
 import type { Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
 import { isoTime } from './iso-time.ts';
@@ -31,6 +32,8 @@ function gatewayJson({ gateway, relay, identity }: GatewayView, now = Date.now()
     heartbeatTTL: gateway.heartbeatTTL,
     isHealthy: isGatewayHealthy(gateway, now),
     capabilities: gateway.capabilities,
+    version: gateway.version,
+    certificatesExpireAt: isoTime(gateway.certificatesExpireAt),
     createdAt: isoTime(gateway.createdAt) as string,
     updatedAt: isoTime(gateway.updatedAt) as string,
   };
@@ -57,7 +60,11 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<GatewaysOptions> = async 
   app.route({
     ...declaredRoute(routes.registerGateway),
     handler: async (request) => {
-      const { gateway, credentials } = await gateways.register(authenticate(request), request.body);
+      const { gateway, credentials } = await gateways.register(
+        authenticate(request),
+        request.body,
+        agentVersionOf(request),
+      );
       request.log.info(
         { gatewayId: gateway.id, gatewayName: gateway.name, relayId: gateway.relayId },
         'gateway registered',
@@ -72,6 +79,7 @@ export const gatewaysPlugin: FastifyPluginAsyncTypebox<GatewaysOptions> = async 
       const { gateway, heartbeatTTL } = await gateways.heartbeat(
         authenticate(request),
         request.body.capabilities,
+        agentVersionOf(request),
       );
       request.log.info({ gatewayId: gateway.id, heartbeatTTL }, 'gateway heartbeat');
       return { message: `Gateway ${gateway.name} is reachable`, heartbeatTTL };

@@ -55,12 +55,13 @@ export function relayHostForClients(relay: Pick<Relay, 'host' | 'tlsPort'>): str
     : `${relay.host}:${relay.tlsPort}`;
 }
 
+/** The credentials and when the first of them expires (the gateway must register again by then). */
 export async function issueGatewayCredentials(
   cas: CertificateAuthorities,
   gateway: Gateway,
   relay: Relay,
   now = Date.now(),
-): Promise<GatewayRegistrationCredentials> {
+): Promise<{ credentials: GatewayRegistrationCredentials; expiresAt: number }> {
   const [serverCa, clientCa] = await Promise.all([
     cas.x509(gateway.orgId, 'gateway-server'),
     cas.x509(gateway.orgId, 'gateway-client'),
@@ -76,6 +77,7 @@ export async function issueGatewayCredentials(
   const sshClientCa = cas.ssh(scope, 'ssh-client');
   const sshServerCa = cas.ssh(scope, 'ssh-server');
   const userKey = generateSshKeyPair(cas.sshKeyType);
+  const sshValidWindow = sshValidity(now, GATEWAY_SSH_CERT_LIFETIME_MS);
   const userCertificate = signSshCertificate({
     caPrivateKey: sshClientCa.keyPair.privateKey,
     publicKey: userKey.publicKeyBlob,
@@ -83,9 +85,13 @@ export async function issueGatewayCredentials(
     keyId: `client-${relay.name}`,
     serial: randomSshSerial(),
     principals: relay.orgId ? [gateway.id, gateway.name] : [gateway.id],
-    ...sshValidity(now, GATEWAY_SSH_CERT_LIFETIME_MS),
+    ...sshValidWindow,
   });
-  return {
+  const expiresAt = Math.min(
+    server.certificate.notAfter.getTime(),
+    sshValidWindow.validBefore.getTime(),
+  );
+  const credentials = {
     gatewayId: gateway.id,
     relayHost: relay.host,
     ...(relay.sshPort !== RELAY_SSH_PORT ? { relaySshPort: relay.sshPort } : {}),
@@ -100,4 +106,5 @@ export async function issueGatewayCredentials(
       serverCAPublicKey: sshServerCa.publicKeyLine,
     },
   };
+  return { credentials, expiresAt };
 }

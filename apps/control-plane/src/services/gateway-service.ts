@@ -64,6 +64,7 @@ export class GatewayService {
   async register(
     identity: Identity,
     input: { relayName: string; name: string },
+    version?: string,
   ): Promise<{ gateway: Gateway; credentials: GatewayRegistrationCredentials }> {
     authorize(identity, 'gateways.register');
     const existing = this.#gateways.findByIdentity(identity.id);
@@ -87,16 +88,21 @@ export class GatewayService {
       relayId: relay.id,
     });
     this.#gateways.recordRelay(gateway.id, relay.id);
-    return { gateway, credentials: await issueGatewayCredentials(this.#cas, gateway, relay) };
+    this.#gateways.setVersion(gateway.id, version);
+    const { credentials, expiresAt } = await issueGatewayCredentials(this.#cas, gateway, relay);
+    this.#gateways.setCertificatesExpireAt(gateway.id, expiresAt);
+    return { gateway, credentials };
   }
 
   async heartbeat(
     identity: Identity,
     capabilities: Record<string, unknown> | undefined,
+    version?: string,
   ): Promise<{ gateway: Gateway; heartbeatTTL: number }> {
     authorize(identity, 'gateways.register');
     const gateway = this.#liveGatewayOf(identity);
     this.#gateways.setCapabilities(gateway.id, capabilities);
+    this.#gateways.setVersion(gateway.id, version);
     try {
       const { heartbeatTTL } = await probeGatewayHealth(this.#tunnel, gateway.id);
       const now = Date.now();

@@ -18,6 +18,10 @@ export interface Gateway {
   heartbeat: number | null;
   heartbeatTTL: number | null;
   capabilities: Record<string, unknown> | null;
+  /** `<program>/<version>` the gateway last sent (x-burrow-agent-version), if any. */
+  version: string | null;
+  /** When the certificates of its last registration expire (ms). */
+  certificatesExpireAt: number | null;
   deletedAt: number | null;
   createdAt: number;
   updatedAt: number;
@@ -32,6 +36,8 @@ interface Row {
   heartbeat: number | null;
   heartbeat_ttl: number | null;
   capabilities: string | null;
+  version: string | null;
+  certificates_expire_at: number | null;
   deleted_at: number | null;
   created_at: number;
   updated_at: number;
@@ -136,6 +142,16 @@ export class GatewayStore {
       .run(JSON.stringify(capabilities), id);
   }
 
+  /** Kept when the gateway sends no version (an older Burrow or the reference's gateway). */
+  setVersion(id: string, version: string | undefined): void {
+    if (version === undefined) return;
+    this.#db.prepare('UPDATE gateways SET version = ? WHERE id = ?').run(version, id);
+  }
+
+  setCertificatesExpireAt(id: string, at: number): void {
+    this.#db.prepare('UPDATE gateways SET certificates_expire_at = ? WHERE id = ?').run(at, id);
+  }
+
   setHeartbeat(id: string, heartbeat: number | null, heartbeatTTL: number): void {
     if (heartbeat === null) {
       this.#db.prepare('UPDATE gateways SET heartbeat_ttl = ? WHERE id = ?').run(heartbeatTTL, id);
@@ -167,6 +183,8 @@ function toGateway(row: Row): Gateway {
     heartbeatTTL: row.heartbeat_ttl,
     capabilities:
       row.capabilities === null ? null : (JSON.parse(row.capabilities) as Record<string, unknown>),
+    version: row.version,
+    certificatesExpireAt: row.certificates_expire_at,
     deletedAt: row.deleted_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

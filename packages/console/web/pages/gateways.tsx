@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api.ts';
-import { ago, when } from '../format.ts';
+import { DataTable } from '../data-table.tsx';
+import { ago, until, when } from '../format.ts';
 import { useApi } from '../use-api.ts';
-import { Badge, Loading, Problem, Section } from '../widgets.tsx';
+import { Badge, Section } from '../widgets.tsx';
 
 interface Gateway {
   id: string;
@@ -13,6 +14,8 @@ interface Gateway {
   heartbeat: string | null;
   heartbeatTTL: number | null;
   isHealthy: boolean;
+  version?: string | null;
+  certificatesExpireAt?: string | null;
   createdAt: string;
 }
 
@@ -32,98 +35,103 @@ interface TestResult {
   error?: string;
 }
 
-/** Gateways (health from heartbeats, which relay, last seen) with a connection test; relays. */
+/** Certificates this close to expiry are flagged: a gateway re-registers well before. */
+const EXPIRY_WARNING_MS = 2 * 60 * 60 * 1000;
+
+/**
+ * Gateways (health from heartbeats, which relay, last seen, version, when its certificates
+ * expire) with a connection test; relays and the gateways on each.
+ */
 export function GatewaysPage() {
   const gateways = useApi<Gateway[]>('/api/v2/gateways');
   const relays = useApi<Relay[]>('/api/v1/relays');
-  const relayList = relays.data ?? [];
   return (
     <>
       <Section title="Gateways">
-        <Loading when={gateways.loading && !gateways.data} />
-        <Problem message={gateways.error} />
-        {gateways.data && gateways.data.length === 0 && (
-          <p class="muted">No gateway has registered yet. Start one with burrow-gateway start.</p>
-        )}
-        {gateways.data && gateways.data.length > 0 && (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Gateway</th>
-                <th scope="col">Health</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Relay</th>
-                <th scope="col">Registered</th>
-                <th scope="col">Test a connection</th>
-              </tr>
-            </thead>
-            <tbody>
-              {gateways.data.map((gateway) => (
-                <tr key={gateway.id}>
-                  <td>
-                    <strong>{gateway.name}</strong>
-                    <div class="muted small">{gateway.id}</div>
-                  </td>
-                  <td>
-                    {gateway.isHealthy ? (
-                      <Badge tone="good">healthy</Badge>
-                    ) : (
-                      <Badge tone="bad">unhealthy</Badge>
-                    )}
-                  </td>
-                  <td title={when(gateway.heartbeat)}>{ago(gateway.heartbeat)}</td>
-                  <td>{gateway.relay ? `${gateway.relay.name} (${gateway.relay.host})` : '—'}</td>
-                  <td>{when(gateway.createdAt)}</td>
-                  <td>
-                    <ConnectionTest gatewayId={gateway.id} gatewayName={gateway.name} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          list={gateways}
+          rows={(list) => list}
+          empty="No gateway has registered yet. Start one with burrow-gateway start."
+          columns={[
+            {
+              title: 'Gateway',
+              cell: (g) => (
+                <>
+                  <strong>{g.name}</strong>
+                  <div class="muted small">{g.id}</div>
+                </>
+              ),
+            },
+            {
+              title: 'Health',
+              cell: (g) =>
+                g.isHealthy ? (
+                  <Badge tone="good">healthy</Badge>
+                ) : (
+                  <Badge tone="bad">unhealthy</Badge>
+                ),
+            },
+            {
+              title: 'Last seen',
+              cell: (g) => <span title={when(g.heartbeat)}>{ago(g.heartbeat)}</span>,
+            },
+            {
+              title: 'Relay',
+              cell: (g) => (g.relay ? `${g.relay.name} (${g.relay.host})` : '—'),
+            },
+            { title: 'Version', cell: (g) => g.version ?? <span class="muted">unknown</span> },
+            { title: 'Certificates expire', cell: (g) => <Expiry at={g.certificatesExpireAt} /> },
+            {
+              title: 'Test a connection',
+              cell: (g) => <ConnectionTest gatewayId={g.id} gatewayName={g.name} />,
+            },
+          ]}
+        />
         <button type="button" class="secondary" onClick={gateways.reload}>
           Refresh
         </button>
       </Section>
       <Section title="Relays">
-        <Problem message={relays.error} />
-        {relays.data && relayList.length === 0 && <p class="muted">No relay has registered yet.</p>}
-        {relayList.length > 0 && (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Relay</th>
-                <th scope="col">Address</th>
-                <th scope="col">Last heartbeat</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Gateways on it</th>
-              </tr>
-            </thead>
-            <tbody>
-              {relayList.map((relay) => (
-                <tr key={relay.id}>
-                  <td>
-                    <strong>{relay.name}</strong>
-                  </td>
-                  <td>
-                    {relay.host} · SSH {relay.sshPort} · TLS {relay.tlsPort}
-                  </td>
-                  <td title={when(relay.heartbeat)}>{ago(relay.heartbeat)}</td>
-                  <td>{relay.orgId ? 'organization relay' : 'instance relay'}</td>
-                  <td>
-                    {(gateways.data ?? [])
-                      .filter((g) => g.relayId === relay.id)
-                      .map((g) => g.name)
-                      .join(', ') || '—'}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          list={relays}
+          rows={(list) => list}
+          empty="No relay has registered yet."
+          columns={[
+            { title: 'Relay', cell: (r) => <strong>{r.name}</strong> },
+            {
+              title: 'Address',
+              cell: (r) => `${r.host} · SSH ${r.sshPort} · TLS ${r.tlsPort}`,
+            },
+            {
+              title: 'Last heartbeat',
+              cell: (r) => <span title={when(r.heartbeat)}>{ago(r.heartbeat)}</span>,
+            },
+            {
+              title: 'Kind',
+              cell: (r) => (r.orgId ? 'organization relay' : 'instance relay'),
+            },
+            {
+              title: 'Gateways on it',
+              cell: (r) =>
+                (gateways.data ?? [])
+                  .filter((g) => g.relayId === r.id)
+                  .map((g) => g.name)
+                  .join(', ') || '—',
+            },
+          ]}
+        />
       </Section>
     </>
+  );
+}
+
+function Expiry({ at }: { at: string | null | undefined }) {
+  if (!at) return <span class="muted">unknown</span>;
+  const left = new Date(at).getTime() - Date.now();
+  return (
+    <span title={when(at)}>
+      {left < EXPIRY_WARNING_MS ? <Badge tone="bad">{until(at)}</Badge> : until(at)}
+    </span>
   );
 }
 

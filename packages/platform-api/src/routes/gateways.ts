@@ -74,6 +74,18 @@ export const GatewayJson = Type.Object({
   heartbeatTTL: Type.Union([Type.Integer(), Type.Null()]),
   isHealthy: Type.Boolean(),
   capabilities: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  version: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], {
+      description:
+        'Burrow extension: `<program>/<version>` from the gateway’s x-burrow-agent-version header; null when it sent none',
+    }),
+  ),
+  certificatesExpireAt: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], {
+      description:
+        'Burrow extension: when the certificates of its last registration expire (ISO time); it must register again before',
+    }),
+  ),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });

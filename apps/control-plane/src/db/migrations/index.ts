@@ -9,6 +9,7 @@ import { pamRecordedEvents } from './0008-pam-recorded-events.ts';
 import { pamSshAccounts } from './0009-pam-ssh-accounts.ts';
 import { dynamicSecrets } from './0010-dynamic-secrets.ts';
 import { userSignIn } from './0011-user-sign-in.ts';
+import { gatewayVersionAndExpiry } from './0012-gateway-version-and-expiry.ts';
 
 /** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
 export interface Migration {
@@ -29,4 +30,5 @@ export const MIGRATIONS: readonly Migration[] = [
   pamSshAccounts,
   dynamicSecrets,
   userSignIn,
+  gatewayVersionAndExpiry,
 ];
