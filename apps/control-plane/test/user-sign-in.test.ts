@@ -1,7 +1,8 @@
 /**
  * People's sign-in (issue 19) as an attacker sees it, at the API (app.inject): the console's
- * cookie (HttpOnly, Secure, SameSite=Strict) and its CSRF token, the lock after wrong passwords,
- * a deleted or locked user's cookie, another organization's user, sign-out, and `burrow login
+ * cookie (HttpOnly, Secure, SameSite=Strict) and its CSRF token, the lock after wrong passwords
+ * (new sign-ins only: a stranger's guesses must not sign the owner out), a deleted user's cookie,
+ * another organization's user, sign-out, and `burrow login
  * --email`'s token, which keeps the person to its role's permissions.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -157,44 +158,81 @@ describe('CSRF', () => {
 });
 
 describe('lock after repeated wrong passwords', () => {
-  it('locks the account: the right password and its existing cookie are refused until the lock passes', async () => {
+  it('locks new sign-ins, even with the right password, until the lock passes', async () => {
     const person = await newUser('member');
-    const before = await signIn(person);
-    for (let i = 1; i < MAX_FAILED_SIGN_INS; i++) {
-      const res = await cp.app.inject({
-        method: 'POST',
-        url: '/api/v1/console/sign-in',
-        payload: { email: person.email, password: `guess-${i}` },
-      });
-      expect(res.statusCode).toBe(401);
-    }
-    const last = await cp.app.inject({
-      method: 'POST',
-      url: '/api/v1/console/sign-in',
-      payload: { email: person.email, password: 'guess-last' },
-    });
-    expect(last.statusCode).toBe(429);
-    expect(last.json<{ message: string }>().message).toMatch(
-      /Too many wrong passwords: this account is locked until \S+Z \(about 15 min\)/,
-    );
+    await lockOut(person);
     const right = await cp.app.inject({
       method: 'POST',
       url: '/api/v1/auth/user/login',
       payload: { email: person.email, password: person.password },
     });
     expect(right.statusCode).toBe(429);
-    const cookie = await withCookie(before, 'GET', '/api/v2/gateways');
-    expect(cookie.statusCode).toBe(401);
-    expect(cookie.json<{ message: string }>().message).toMatch(/locked/);
+    const consoleSignIn = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/console/sign-in',
+      payload: { email: person.email, password: person.password },
+    });
+    expect(consoleSignIn.statusCode).toBe(429);
 
     // The lock passes (moved into the past here): the right password works, the count restarts.
     cp.context.db
       .prepare('UPDATE users SET locked_until = ? WHERE email = ?')
       .run(Date.now() - 1000, person.email);
     await signIn(person);
-    expect((await withCookie(before, 'GET', '/api/v2/gateways')).statusCode).toBe(200);
+  });
+
+  it('does not end the sessions the user already has: knowing an email is not enough to sign its owner out', async () => {
+    const victim = await newUser('admin');
+    const browser = await signIn(victim);
+    const cli = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/user/login',
+      payload: { email: victim.email, password: victim.password },
+    });
+    const cliToken = cli.json<{ accessToken: string }>().accessToken;
+
+    // The attacker knows only the email and types wrong passwords until the lock.
+    await lockOut(victim);
+
+    // The victim's console session still reads and still changes (with its CSRF token).
+    expect((await withCookie(browser, 'GET', '/api/v2/gateways')).statusCode).toBe(200);
+    const change = await withCookie(browser, 'POST', '/api/v1/identities', {
+      payload: { organizationId: admin.orgId, name: 'made-while-locked', role: 'member' },
+      csrf: browser.csrfToken,
+    });
+    expect(change.statusCode).toBe(200);
+    const session = await withCookie(browser, 'GET', '/api/v1/console/session');
+    expect(session.statusCode).toBe(200);
+    // And `burrow login --email`'s token too.
+    const cliUse = await cp.app.inject({
+      method: 'GET',
+      url: '/api/v2/gateways',
+      headers: auth(cliToken),
+    });
+    expect(cliUse.statusCode).toBe(200);
   });
 });
+
+/** Wrong passwords until the account locks; the last answer is 429 naming the lock. */
+async function lockOut(person: { email: string }): Promise<void> {
+  for (let i = 1; i < MAX_FAILED_SIGN_INS; i++) {
+    const res = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/console/sign-in',
+      payload: { email: person.email, password: `guess-${i}` },
+    });
+    expect(res.statusCode).toBe(401);
+  }
+  const last = await cp.app.inject({
+    method: 'POST',
+    url: '/api/v1/console/sign-in',
+    payload: { email: person.email, password: 'guess-last' },
+  });
+  expect(last.statusCode).toBe(429);
+  expect(last.json<{ message: string }>().message).toMatch(
+    /Too many wrong passwords: this account is locked until \S+Z \(about 15 min\)/,
+  );
+}
 
 describe('a deleted user', () => {
   it('is refused with its cookie and its CLI token once its identity is deleted, and cannot sign in again', async () => {

@@ -12,7 +12,7 @@ import { CSRF_HEADER, csrfTokenMatches, isSafeMethod, SESSION_COOKIE } from './s
  * The token comes from `Authorization: Bearer <access token>` or, when that header is absent,
  * from the console's session cookie; a cookie-authenticated request that changes something must
  * carry the session's CSRF token (session-cookie.ts). A token issued at a user's sign-in also
- * needs the user to exist and not be locked. Either way the caller is an identity, so every route
+ * needs the user to still exist (a lock refuses new sign-ins only, not the sessions a user has). Either way the caller is an identity, so every route
  * keeps its one permission check (domain/permissions.ts).
  *
  * @example
@@ -28,7 +28,7 @@ const userOfRequest = new WeakMap<FastifyRequest, string>();
 
 export function requestAuthenticator(
   accessTokens: AccessTokens,
-  userAccounts: Pick<UserAccounts, 'assertActive'>,
+  userAccounts: Pick<UserAccounts, 'assertExists'>,
 ): Authenticate {
   return (request) => {
     const cookie = request.headers.authorization ? undefined : request.cookies?.[SESSION_COOKIE];
@@ -48,7 +48,7 @@ export function requestAuthenticator(
       authenticated = accessTokens.authenticate(request.headers.authorization, request.ip);
     }
     if (authenticated.userId !== null) {
-      userAccounts.assertActive(authenticated.userId);
+      userAccounts.assertExists(authenticated.userId);
       userOfRequest.set(request, authenticated.userId);
     }
     const { identity, tokenId } = authenticated;

@@ -25,13 +25,14 @@ import type { AccessTokens } from './access-tokens.ts';
  * `burrow login --email` keeps it like a machine identity's token.
  *
  * Lock: MAX_FAILED_SIGN_INS consecutive wrong passwords lock the account for LOCK_MS. While
- * locked, sign-in is refused even with the right password and every token of the user is
- * refused (the lock may mean the password is being guessed; a session must not outlive that
- * decision). A correct password after the lock has passed starts the count afresh.
+ * locked, new sign-ins are refused, even with the right password. Sessions and tokens the user
+ * already holds keep working: wrong passwords need nothing but the email, so if the lock ended
+ * sessions, anyone knowing an address could sign its owner out at will. A correct password after
+ * the lock has passed starts the count afresh.
  *
  * @example
  *   const { grant, identity } = await accounts.signIn({ email, password }, 'console');
- *   accounts.assertActive(userId); // on each use of a user's token
+ *   accounts.assertExists(userId); // on each use of a user's token
  */
 export const MAX_FAILED_SIGN_INS = 5;
 export const LOCK_MS = 15 * 60_000;
@@ -120,15 +121,13 @@ export class UserAccounts {
     return { user, organization, identity, grant };
   }
 
-  /** Throws 401 unless the user still exists and is not locked (each use of a user's token). */
-  assertActive(userId: string): void {
-    const user = this.#users.get(userId);
-    if (!user) throw new UnauthorizedError('This user no longer exists; sign in again');
-    const now = this.#now();
-    if (user.lockedUntil !== null && user.lockedUntil > now) {
-      throw new UnauthorizedError(
-        `This account is locked after too many wrong passwords until ${new Date(user.lockedUntil).toISOString()}; sign in again after that`,
-      );
+  /**
+   * Throws 401 unless the user still exists (each use of a user's token). A lock is not checked
+   * here: it refuses new sign-ins only (see the class comment).
+   */
+  assertExists(userId: string): void {
+    if (!this.#users.get(userId)) {
+      throw new UnauthorizedError('This user no longer exists; sign in again');
     }
   }
 

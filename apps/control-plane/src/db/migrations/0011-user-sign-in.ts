@@ -10,9 +10,10 @@ import type { Migration } from './index.ts';
  *   and console sessions stop at once. NULL on instances set up before this migration: created at
  *   the user's next sign-in.
  * - users.failed_sign_ins / locked_until: consecutive wrong passwords; at the limit the account is
- *   locked for a while (sign-ins and the user's existing sessions are refused until then).
+ *   locked for a while (new sign-ins are refused until then; issue 19 later kept the user's
+ *   existing sessions working, see services/user-accounts.ts).
  * - identity_access_tokens.user_id: the user a token was issued to at sign-in (NULL for machine
- *   logins), so each use checks that the user is not locked.
+ *   logins), so each use checks that the user still exists.
  */
 export const userSignIn: Migration = {
   version: 11,
