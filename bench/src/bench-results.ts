@@ -1,5 +1,6 @@
 /** The shape of bench/results/latest.json. */
 import type { BenchConfig } from './bench-config.ts';
+import type { CryptoFloor } from './crypto-floor.ts';
 import type { PathName } from './bench-path.ts';
 import type { MachineInfo } from './machine-info.ts';
 import type { PamQueryResults } from './pam-queries.ts';
@@ -20,6 +21,8 @@ export interface BenchResults {
   /** Paths the run could not measure, with the reason. */
   notMeasured: Record<string, string>;
   relayScale?: RelayScaleResult;
+  /** AES-GCM cost on this machine, for the relay paths' floor (crypto-floor.ts). */
+  cryptoFloor?: CryptoFloor;
   /** pgbench straight to PostgreSQL and through `burrow pam access`. */
   pamQueries?: PamQueryResults;
 }

@@ -16,6 +16,7 @@ import type { BenchPath, PathName } from './bench-path.ts';
 import type { BenchResults } from './bench-results.ts';
 import { startBurrowPath, type BurrowPath } from './burrow-path.ts';
 import { directPath } from './direct-path.ts';
+import { measureCryptoFloor } from './crypto-floor.ts';
 import { machineInfo } from './machine-info.ts';
 import { startOpensshOpensslPath } from './openssh-openssl-path.ts';
 import { measurePamQueries, pamQueriesUnavailable } from './pam-queries.ts';
@@ -73,6 +74,11 @@ const results: BenchResults = {
   },
 };
 progress(`${config.quick ? 'QUICK run' : 'full run'}; scratch ${workDir}; results to ${outDir}`);
+if (selected.some((name) => name !== 'direct')) {
+  progress('the floor: openssl speed -evp aes-128-gcm');
+  results.cryptoFloor = measureCryptoFloor(config.quick ? 1 : 3);
+  progress(`the floor: ${results.cryptoFloor.opensslSpeedLine ?? 'openssl speed failed'}`);
+}
 
 const target = new ManagedProcess({
   name: 'bench-target',

@@ -1,8 +1,13 @@
 /** bench/results/latest.md: the results of one run as Markdown tables. */
 import type { BenchResults } from './bench-results.ts';
-import type { PathName } from './bench-path.ts';
+import type { PathName, Role } from './bench-path.ts';
 import { ROLES } from './path-measurements.ts';
 import { checkTargets, fmt } from './targets.ts';
+import {
+  RELAY_PATH_CIPHER_PASSES,
+  RELAY_PATH_LOOPBACK_HOPS,
+  relayPathFloor,
+} from './crypto-floor.ts';
 
 const PATHS: PathName[] = ['direct', 'openssh-openssl', 'burrow'];
 const ACCESS_CLI = 'burrow via access CLI listener';
@@ -89,6 +94,8 @@ export function resultsMarkdown(results: BenchResults): string {
     }
   }
   lines.push('');
+
+  lines.push(...floorSection(results));
 
   lines.push(
     `## New-stream setup: connect to first echoed byte, ${config.setupStreams} sequential streams (ms)`,
@@ -209,4 +216,35 @@ export function resultsMarkdown(results: BenchResults): string {
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** "The limit on this machine": each relay path's CPU per GiB next to its floor (crypto-floor.ts). */
+function floorSection(results: BenchResults): string[] {
+  const aes = results.cryptoFloor?.aesGcmCpuSecondsPerGiB;
+  if (aes === undefined) return [];
+  const all = (c: Record<Role, number>): number => c.caller + c.relay + c.gateway + c.target;
+  const lines = [
+    '## The limit on this machine',
+    '',
+    `AES-128-GCM: ${fmt(aes, 3)} CPU-s/GiB per pass (\`${results.cryptoFloor?.opensslSpeedLine ?? ''}\`, openssl speed, 16 KiB blocks). ` +
+      `A relay path encrypts and decrypts every byte in three layers (${RELAY_PATH_CIPHER_PASSES} passes) and moves it over ${RELAY_PATH_LOOPBACK_HOPS} loopback hops, ` +
+      'each costing what the direct path costs in all (caller + target): floor = 6 × AES + 3 × direct. Measured = every role including the target.',
+    '',
+    '| path | transfer | measured CPU-s/GiB | floor | measured / floor |',
+    '|---|---|---|---|---|',
+  ];
+  for (const name of ['burrow', 'openssh-openssl'] as const) {
+    for (const t of results.paths[name]?.throughput ?? []) {
+      const direct = results.paths.direct?.throughput.find(
+        (d) => d.direction === t.direction && d.streams === t.streams,
+      );
+      const floor = relayPathFloor(aes, direct ? all(direct.cpuSecondsPerGiB) : undefined);
+      const measured = all(t.cpuSecondsPerGiB);
+      lines.push(
+        `| ${name} | ${t.direction} × ${t.streams} | ${fmt(measured, 2)} | ${fmt(floor, 2)} | ${floor ? `${fmt(measured / floor, 2)} ×` : 'n/a (no direct path)'} |`,
+      );
+    }
+  }
+  lines.push('');
+  return lines;
 }
