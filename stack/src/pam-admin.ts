@@ -23,16 +23,28 @@ export type PamSessionRecord = Omit<
   'events'
 > & { events: DatabaseSessionEvent[] };
 
+/** Where a postgres resource is: the body of `POST /api/v1/pam/resources` for postgres. */
+export interface PostgresResourceInput {
+  name: string;
+  gatewayId: string;
+  host: string;
+  port: number;
+  database: string;
+  sslEnabled?: boolean;
+}
+
+/** A PAM account: `<folderPath>/<name>`, the username and password the gateway logs in with. */
+export interface PostgresAccountInput {
+  resourceId: string;
+  name: string;
+  folderPath?: string;
+  username: string;
+  password: string;
+}
+
 export async function createPostgresResource(
   api: PlatformClient,
-  resource: {
-    name: string;
-    gatewayId: string;
-    host: string;
-    port: number;
-    database: string;
-    sslEnabled?: boolean;
-  },
+  resource: PostgresResourceInput,
 ): Promise<PamResource> {
   const { resource: created } = await api.call(routes.createPamResource, {
     body: {
@@ -52,13 +64,7 @@ export async function createPostgresResource(
 
 export async function createPamAccount(
   api: PlatformClient,
-  account: {
-    resourceId: string;
-    name: string;
-    folderPath?: string;
-    username: string;
-    password: string;
-  },
+  account: PostgresAccountInput,
 ): Promise<PamAccount> {
   const { account: created } = await api.call(routes.createPamAccount, {
     body: {
@@ -69,6 +75,25 @@ export async function createPamAccount(
     },
   });
   return created;
+}
+
+/**
+ * A postgres resource and its accounts, in order: the README's PostgreSQL flow in one call.
+ *
+ * @example
+ *   await createPostgresAccounts(stack.api, { name: 'orders-pg', gatewayId, host: '127.0.0.1', port, database: 'orders' },
+ *     [{ name: 'orders-db', folderPath: 'prod', username: 'app', password }]);
+ */
+export async function createPostgresAccounts(
+  api: PlatformClient,
+  resource: PostgresResourceInput,
+  accounts: readonly Omit<PostgresAccountInput, 'resourceId'>[],
+): Promise<{ resource: PamResource; accounts: PamAccount[] }> {
+  const created = await createPostgresResource(api, resource);
+  const made: PamAccount[] = [];
+  for (const account of accounts)
+    made.push(await createPamAccount(api, { ...account, resourceId: created.id }));
+  return { resource: created, accounts: made };
 }
 
 /** Grants `identityId` PAM access to an account path or a folder (`prod/`). */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { BURROW_CLI } from './burrow-cli.ts';
 import { setUpDynamicSecretDemo } from './dynamic-secret-demo.ts';
 import type { LocalStack } from './local-stack.ts';
-import { createPamAccount, createPostgresResource, grantPamAccess } from './pam-admin.ts';
+import { createPostgresAccounts, grantPamAccess } from './pam-admin.ts';
 import { createUniversalAuthIdentity } from './universal-auth-identity.ts';
 import { setUpSshDemo, type SshDemo } from './pam-ssh-demo.ts';
 import {
@@ -126,20 +126,11 @@ async function setUpPostgresDemo(
     const password = crypto.randomBytes(18).toString('base64url');
     await postgres.createLoginRole('orders_app', password, 'scram-sha-256');
     await postgres.sql('CREATE DATABASE orders OWNER orders_app');
-    const resource = await createPostgresResource(stack.api, {
-      name: 'orders-pg',
-      gatewayId,
-      host: '127.0.0.1',
-      port: postgres.port,
-      database: 'orders',
-    });
-    await createPamAccount(stack.api, {
-      resourceId: resource.id,
-      name: 'orders-db',
-      folderPath: 'prod',
-      username: 'orders_app',
-      password,
-    });
+    await createPostgresAccounts(
+      stack.api,
+      { name: 'orders-pg', gatewayId, host: '127.0.0.1', port: postgres.port, database: 'orders' },
+      [{ name: 'orders-db', folderPath: 'prod', username: 'orders_app', password }],
+    );
     return {
       postgres,
       instructions: `

@@ -20,11 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { findPsql, startPostgres, type PostgresServer } from '@burrow/test-support';
 import { routes } from '@burrow/platform-api';
 import {
-  createUniversalAuthIdentity,
   LocalStack,
-  createPamAccount,
-  createPostgresResource,
-  grantPamAccess,
   runBurrow,
   sleep,
   startBurrow,
@@ -32,6 +28,7 @@ import {
   type ManagedProcess,
   type RelayHandle,
 } from '../src/index.ts';
+import { createOrdersDatabase, createPamMember, loginWithBurrow } from './support/pam-setup.ts';
 
 const PASSWORD = `orders-Pw-${crypto.randomBytes(12).toString('hex')}`;
 const testDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-authz-test-'));
@@ -52,13 +49,12 @@ let bob: Person;
 let relayAsPerson: Person;
 let gatewayAsPerson: Person;
 
-async function loggedIn(name: string, clientId: string, clientSecret: string): Promise<Person> {
+async function loggedIn(
+  name: string,
+  identity: { clientId: string; clientSecret: string },
+): Promise<Person> {
   const configDir = path.join(testDir, `${name}-config`);
-  const result = await runBurrow(['login', '--domain', stack.apiUrl, '--client-id', clientId], {
-    configDir,
-    env: { INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: clientSecret },
-  });
-  expect(result.code).toBe(0);
+  await loginWithBurrow(stack, identity, configDir);
   return { name, configDir };
 }
 
@@ -109,30 +105,22 @@ beforeAll(async () => {
   relayA = await stack.startRelay('relay-a');
   const gateway = await stack.startGateway('gateway-a', 'relay-a');
   const gatewayId = (await stack.waitForHealthyGateway('gateway-a')).id;
-  const resource = await createPostgresResource(stack.api, {
-    name: 'orders-pg',
+  await createOrdersDatabase(
+    stack,
     gatewayId,
-    host: '127.0.0.1',
-    port: postgres.port,
-    database: 'orders',
-  });
-  for (const folderPath of ['prod', 'staging']) {
-    await createPamAccount(stack.api, {
-      resourceId: resource.id,
+    postgres.port,
+    ['prod', 'staging'].map((folderPath) => ({
       name: 'orders-db',
       folderPath,
       username: 'orders_app',
       password: PASSWORD,
-    });
-  }
-  const aliceIdentity = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'alice');
-  await grantPamAccess(stack.api, aliceIdentity.identityId, 'prod/');
-  const bobIdentity = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'bob');
-  alice = await loggedIn('alice', aliceIdentity.clientId, aliceIdentity.clientSecret);
-  bob = await loggedIn('bob', bobIdentity.clientId, bobIdentity.clientSecret);
+    })),
+  );
+  alice = await loggedIn('alice', await createPamMember(stack, 'alice', ['prod/']));
+  bob = await loggedIn('bob', await createPamMember(stack, 'bob', []));
   // The relay's and the gateway's own identities, logged in with `burrow` as an attacker would.
-  relayAsPerson = await loggedIn('relay-identity', relayA.clientId, relayA.clientSecret);
-  gatewayAsPerson = await loggedIn('gateway-identity', gateway.clientId, gateway.clientSecret);
+  relayAsPerson = await loggedIn('relay-identity', relayA);
+  gatewayAsPerson = await loggedIn('gateway-identity', gateway);
 }, 180_000);
 
 afterAll(async () => {

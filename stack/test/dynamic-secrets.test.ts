@@ -19,16 +19,13 @@ import pg from 'pg';
 import { routes } from '@burrow/platform-api';
 import {
   LocalStack,
-  createPamAccount,
-  createPostgresResource,
-  createUniversalAuthIdentity,
-  grantPamAccess,
   runBurrow,
   sleep,
   startBurrow,
   type BurrowResult,
   type ManagedProcess,
 } from '../src/index.ts';
+import { createOrdersDatabase, createPamMember, loginWithBurrow } from './support/pam-setup.ts';
 import { findPsql, startPostgres, type PostgresServer } from '@burrow/test-support';
 
 const ADMIN_PASSWORD = `vault-${crypto.randomBytes(12).toString('hex')}`;
@@ -83,44 +80,18 @@ beforeAll(async () => {
       maxTTL: '24h',
     },
   });
-  const resource = await createPostgresResource(stack.api, {
-    name: 'orders-pg',
-    gatewayId,
-    host: '127.0.0.1',
-    port: postgres.port,
-    database: 'orders',
-  });
-  accountId = (
-    await createPamAccount(stack.api, {
-      resourceId: resource.id,
-      name: 'orders-app',
-      folderPath: 'prod',
-      username: 'orders_app',
-      password: APP_PASSWORD,
-    })
-  ).id;
+  const [account] = await createOrdersDatabase(stack, gatewayId, postgres.port, [
+    { name: 'orders-app', username: 'orders_app', password: APP_PASSWORD },
+  ]);
+  accountId = (account as { id: string }).id;
   // The Order Processing Service: a member with a grant on the secret and on prod/ PAM accounts.
-  service = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'order-service');
+  service = await createPamMember(stack, 'order-service', ['prod/']);
   await stack.api.call(routes.createDynamicSecretGrant, {
     params: { name: 'orders-ro' },
     body: { identityId: service.identityId },
   });
-  await grantPamAccess(stack.api, service.identityId, 'prod/');
-  const login = await burrow(
-    [
-      'login',
-      '--domain',
-      stack.apiUrl,
-      '--method',
-      'universal-auth',
-      '--client-id',
-      service.clientId,
-    ],
-    {
-      INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: service.clientSecret,
-    },
-  );
-  expect(login.code).toBe(0);
+  const login = await loginWithBurrow(stack, service, configDir);
+  transcripts.push(login.stdout, login.stderr);
 }, 180_000);
 
 afterAll(async () => {

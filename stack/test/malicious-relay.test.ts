@@ -23,15 +23,13 @@ import { routes } from '@burrow/platform-api';
 import {
   createUniversalAuthIdentity,
   LocalStack,
-  createPamAccount,
-  createPostgresResource,
-  grantPamAccess,
   gatewayRoutes,
   runBurrow,
   startEchoTarget,
   type RelayHandle,
 } from '../src/index.ts';
 import { startImpostorRelay, type ImpostorRelay } from './support/impostor-relay.ts';
+import { createOrdersDatabase, createPamMember, loginWithBurrow } from './support/pam-setup.ts';
 
 const testDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-malicious-relay-'));
 const configDir = path.join(testDir, 'burrow-config');
@@ -58,35 +56,14 @@ beforeAll(async () => {
   gatewayId = (await stack.waitForHealthyGateway('gateway-a')).id;
 
   // A PAM account on gateway G, and a person logged in with `burrow`.
-  const resource = await createPostgresResource(stack.api, {
-    name: 'orders-pg',
-    gatewayId,
-    host: '127.0.0.1',
-    port: target.port,
-    database: 'orders',
-  });
-  await createPamAccount(stack.api, {
-    resourceId: resource.id,
-    name: 'orders-db',
-    folderPath: 'prod',
-    username: 'app',
-    password: `pw-${crypto.randomBytes(12).toString('hex')}`,
-  });
-  const person = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'alice');
-  await grantPamAccess(stack.api, person.identityId, 'prod/');
-  const loggedIn = await runBurrow(
-    [
-      'login',
-      '--domain',
-      stack.apiUrl,
-      '--method',
-      'universal-auth',
-      '--client-id',
-      person.clientId,
-    ],
-    { configDir, env: { INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: person.clientSecret } },
-  );
-  expect(loggedIn.code).toBe(0);
+  await createOrdersDatabase(stack, gatewayId, target.port, [
+    {
+      name: 'orders-db',
+      username: 'app',
+      password: `pw-${crypto.randomBytes(12).toString('hex')}`,
+    },
+  ]);
+  await loginWithBurrow(stack, await createPamMember(stack, 'alice', ['prod/']), configDir);
 
   // The attacker: an identity that may register a gateway gets a gateway certificate and key...
   const mallory = await createUniversalAuthIdentity(

@@ -18,15 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PlatformError, routes } from '@burrow/platform-api';
-import {
-  LocalStack,
-  createUniversalAuthIdentity,
-  grantPamAccess,
-  runBurrow,
-  sleep,
-  startBurrow,
-  type ManagedProcess,
-} from '../src/index.ts';
+import { LocalStack, runBurrow, sleep, startBurrow, type ManagedProcess } from '../src/index.ts';
 import {
   createSelfSignedCertificate,
   freePort,
@@ -37,6 +29,7 @@ import {
   type NginxTarget,
   type PostgresServer,
 } from '@burrow/test-support';
+import { createPamMember, loginWithBurrow } from './support/pam-setup.ts';
 
 const NGINX_PASSWORD = `nginx-Pw-${crypto.randomBytes(8).toString('hex')}`;
 const PG_PASSWORD = `pg-Pw-${crypto.randomBytes(8).toString('hex')}`;
@@ -165,8 +158,6 @@ describe('connection test before saving (testConnection)', () => {
 });
 
 describe('a web application (http) through burrow pam access', () => {
-  let identity: { identityId: string; clientId: string; clientSecret: string };
-
   beforeAll(async () => {
     const resource = await post('/v1/pam/resources', {
       name: 'intranet',
@@ -222,22 +213,8 @@ describe('a web application (http) through burrow pam access', () => {
     });
     expect(viewer.status).toBe(200);
 
-    identity = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'alice');
-    await grantPamAccess(stack.api, identity.identityId, 'web/');
-    await grantPamAccess(stack.api, identity.identityId, 'k8s/');
-    const login = await runBurrow(
-      [
-        'login',
-        '--domain',
-        stack.apiUrl,
-        '--method',
-        'universal-auth',
-        '--client-id',
-        identity.clientId,
-      ],
-      { configDir, env: { INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret } },
-    );
-    expect(login.code).toBe(0);
+    const alice = await createPamMember(stack, 'alice', ['web/', 'k8s/']);
+    await loginWithBurrow(stack, alice, configDir);
   }, 120_000);
 
   it('gives a local URL; curl reads the private page; the password never shows; sessions show lists the exchange', async () => {

@@ -16,11 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { routes } from '@burrow/platform-api';
 import {
-  createUniversalAuthIdentity,
   LocalStack,
-  createPamAccount,
-  createPostgresResource,
-  grantPamAccess,
   getPamSession,
   runBurrow,
   sleep,
@@ -31,6 +27,8 @@ import {
   type PamSessionRecord,
 } from '../src/index.ts';
 import { findPsql, freePort, startPostgres, type PostgresServer } from '@burrow/test-support';
+import { createOrdersDatabase, createPamMember, loginWithBurrow } from './support/pam-setup.ts';
+import { waitForPamSession } from './support/pam-session.ts';
 
 const run = crypto.randomBytes(4).toString('hex');
 const SCRAM_PASSWORD = `scram-Pw-${crypto.randomBytes(12).toString('hex')}`;
@@ -62,40 +60,28 @@ beforeAll(async () => {
   gateway = await stack.startGateway('gateway-a', 'relay-a');
   gatewayId = (await stack.waitForHealthyGateway('gateway-a')).id;
 
-  const orders = await createPostgresResource(stack.api, {
-    name: 'orders-pg',
-    gatewayId,
-    host: '127.0.0.1',
-    port: postgres.port,
-    database: 'orders',
-  });
-  const closedPort = await freePort();
-  const down = await createPostgresResource(stack.api, {
-    name: 'down-pg',
-    gatewayId,
-    host: '127.0.0.1',
-    port: closedPort,
-    database: 'orders',
-  });
-  const accounts: [string, string, string, string][] = [
-    [orders.id, 'orders-db', 'app_scram', SCRAM_PASSWORD],
-    [orders.id, 'orders-legacy', 'legacy_app', MD5_PASSWORD],
-    [orders.id, 'orders-wrong-password', 'app_scram', WRONG_PASSWORD],
-    [down.id, 'orders-down', 'app_scram', SCRAM_PASSWORD],
+  const accounts = [
+    ...(await createOrdersDatabase(stack, gatewayId, postgres.port, [
+      { name: 'orders-db', username: 'app_scram', password: SCRAM_PASSWORD },
+      { name: 'orders-legacy', username: 'legacy_app', password: MD5_PASSWORD },
+      { name: 'orders-wrong-password', username: 'app_scram', password: WRONG_PASSWORD },
+    ])),
+    ...(await createOrdersDatabase(
+      stack,
+      gatewayId,
+      await freePort(),
+      [{ name: 'orders-down', username: 'app_scram', password: SCRAM_PASSWORD }],
+      'down-pg',
+    )),
   ];
-  for (const [resourceId, name, username, password] of accounts) {
-    const account = await createPamAccount(stack.api, {
-      resourceId,
-      name,
-      folderPath: 'prod',
-      username,
-      password,
-    });
-    expect(account.path).toBe(`prod/${name}`);
-  }
+  expect(accounts.map((account) => account.path)).toEqual([
+    'prod/orders-db',
+    'prod/orders-legacy',
+    'prod/orders-wrong-password',
+    'prod/orders-down',
+  ]);
   // The person: a machine identity with the member role (not an admin).
-  identity = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'alice');
-  await grantPamAccess(stack.api, identity.identityId, 'prod/');
+  identity = await createPamMember(stack, 'alice', ['prod/']);
 }, 120_000);
 
 afterAll(async () => {
@@ -173,42 +159,13 @@ async function waitForExit(
   return processToWatch.stop(); // already exited: resolves with its exit code
 }
 
-/** Polls the control plane until `done(session)`. */
-async function waitForSession(
-  sessionId: string,
-  done: (session: PamSessionRecord) => boolean,
-  timeoutMs = 45_000,
-): Promise<PamSessionRecord> {
-  const deadline = Date.now() + timeoutMs;
-  let last: PamSessionRecord | undefined;
-  while (Date.now() < deadline) {
-    last = await getPamSession(stack.api, sessionId);
-    if (done(last)) return last;
-    await sleep(500);
-  }
-  throw new Error(
-    `session ${sessionId} not as expected after ${timeoutMs} ms: ${JSON.stringify(last)}`,
-  );
-}
-
 const inputs = (session: PamSessionRecord): string[] => (session.events ?? []).map((e) => e.input);
 
 describe('burrow login', () => {
   it('logs in with universal auth and stores the token with mode 0600, printing no secret', async () => {
-    const result = await burrow(
-      [
-        'login',
-        '--domain',
-        stack.apiUrl,
-        '--method',
-        'universal-auth',
-        '--client-id',
-        identity.clientId,
-      ],
-      { INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret },
-    );
+    const result = await loginWithBurrow(stack, identity, configDir); // throws unless exit code 0
+    transcripts.push(result.stdout, result.stderr);
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
       /^Logged in to http:\/\/127\.0\.0\.1:\d+\/api with universal-auth/,
     );
@@ -323,7 +280,7 @@ describe('burrow pam access to PostgreSQL', () => {
     expect(result.stdout.trim()).toBe('legacy_app|4');
     expect(await legacy.process.stop('SIGINT')).toBe(0);
     expect(legacy.process.output().join('\n')).toContain(`Session ${legacy.sessionId} ended.`);
-    await waitForSession(legacy.sessionId, (s) => s.status === 'ended');
+    await waitForPamSession(stack, legacy.sessionId, (s) => s.status === 'ended');
   });
 
   it('a wrong stored password: psql shows the server refusal; the gateway keeps serving', async () => {
@@ -369,7 +326,7 @@ describe('burrow pam access to PostgreSQL', () => {
     const result = await running;
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/FATAL: .*(cancel|ended|terminat)/i);
-    await waitForSession(cancelled.sessionId, (s) => s.status === 'ended');
+    await waitForPamSession(stack, cancelled.sessionId, (s) => s.status === 'ended');
     expect((await psql(main.conninfo, `SELECT '${marker('after-cancel')}'`)).code).toBe(0);
   });
 
@@ -393,7 +350,8 @@ describe('burrow pam access to PostgreSQL', () => {
 
   it('Ctrl-C ends the session; the recording reaches the control plane complete, in order, once', async () => {
     expect(await main.process.stop('SIGINT')).toBe(0);
-    const ended = await waitForSession(
+    const ended = await waitForPamSession(
+      stack,
       main.sessionId,
       (s) =>
         s.status === 'ended' && inputs(s).some((input) => input.includes(marker('after-restart'))),

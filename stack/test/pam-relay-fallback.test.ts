@@ -17,19 +17,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  createUniversalAuthIdentity,
-  LocalStack,
-  createPamAccount,
-  createPostgresResource,
-  grantPamAccess,
-  getPamSession,
-  runBurrow,
-  sleep,
-  startBurrow,
-  type ManagedProcess,
-} from '../src/index.ts';
+import { LocalStack, startBurrow, type ManagedProcess } from '../src/index.ts';
 import { findPsql, startPostgres, type PostgresServer } from '@burrow/test-support';
+import { createOrdersDatabase, createPamMember, loginWithBurrow } from './support/pam-setup.ts';
+import { waitForPamSession } from './support/pam-session.ts';
 
 const PASSWORD = `scram-Pw-${crypto.randomBytes(12).toString('hex')}`;
 const testDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-pam-relay-fallback-'));
@@ -54,28 +45,12 @@ beforeAll(async () => {
   await gateway.process.waitFor(/"relay":"relay-b".*(started successfully|connected to relay)/);
   const gatewayId = (await stack.waitForHealthyGateway('gateway-ha')).id;
 
-  const resource = await createPostgresResource(stack.api, {
-    name: 'orders-pg',
-    gatewayId,
-    host: '127.0.0.1',
-    port: postgres.port,
-    database: 'orders',
-  });
-  await createPamAccount(stack.api, {
-    resourceId: resource.id,
-    name: 'orders-db',
-    folderPath: 'prod',
-    username: 'app_scram',
-    password: PASSWORD,
-  });
-  const identity = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'alice');
-  await grantPamAccess(stack.api, identity.identityId, 'prod/');
-  const login = await runBurrow(
-    ['login', '--domain', stack.apiUrl, '--client-id', identity.clientId],
-    { configDir, env: { INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret } },
-  );
+  await createOrdersDatabase(stack, gatewayId, postgres.port, [
+    { name: 'orders-db', username: 'app_scram', password: PASSWORD },
+  ]);
+  const identity = await createPamMember(stack, 'alice', ['prod/']);
+  const login = await loginWithBurrow(stack, identity, configDir);
   transcripts.push(login.stdout, login.stderr);
-  expect(login.code).toBe(0);
 }, 90_000);
 
 afterAll(async () => {
@@ -176,11 +151,7 @@ describe('burrow pam access with a gateway on two relays', () => {
     // Ctrl-C: no relay left for the cancellation tunnel, so the session ends at the control plane.
     expect(await access.stop('SIGINT')).toBe(0);
     expect(access.output().join('\n')).toMatch(/Session ended at the control plane/);
-    const deadline = Date.now() + 10_000;
-    while ((await getPamSession(stack.api, sessionId)).status !== 'ended') {
-      if (Date.now() > deadline) throw new Error(`session ${sessionId} did not end`);
-      await sleep(200);
-    }
+    await waitForPamSession(stack, sessionId, (s) => s.status === 'ended', 10_000);
     expect(Date.now() - started).toBeLessThan(40_000);
     const everything = [...transcripts, ...access.output()].join('\n');
     expect(everything).not.toContain(PASSWORD);

@@ -22,17 +22,14 @@ import {
   burrowEnv,
   createSshAccount,
   createSshResource,
-  createUniversalAuthIdentity,
-  getPamSession,
-  grantPamAccess,
   pamSshCaPublicKey,
   runBurrow,
-  sleep,
   startBurrow,
   type BurrowResult,
   type ManagedProcess,
-  type PamSessionRecord,
 } from '../src/index.ts';
+import { createPamMember, loginWithBurrow } from './support/pam-setup.ts';
+import { waitForPamSession } from './support/pam-session.ts';
 
 const suffix = crypto.randomBytes(4).toString('hex');
 const USER = `bs${suffix}`;
@@ -136,15 +133,9 @@ beforeAll(async () => {
     { passwordAuthentication: true },
   );
 
-  identity = await createUniversalAuthIdentity(stack.api, stack.organizationId, 'alice');
-  await grantPamAccess(stack.api, identity.identityId, 'ops/');
-  const login = await burrow(
-    ['login', '--domain', stack.apiUrl, '--client-id', identity.clientId],
-    {
-      INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret,
-    },
-  );
-  expect(login.code).toBe(0);
+  identity = await createPamMember(stack, 'alice', ['ops/']);
+  const login = await loginWithBurrow(stack, identity, configDir);
+  transcripts.push(login.stdout, login.stderr);
 }, 180_000);
 
 afterAll(async () => {
@@ -225,24 +216,6 @@ function runPrinted(words: string[], extra: string[]): Promise<CommandResult> {
   });
 }
 
-/** Polls the control plane until `done(session)`. */
-async function waitForSession(
-  sessionId: string,
-  done: (session: PamSessionRecord) => boolean,
-  timeoutMs = 60_000,
-): Promise<PamSessionRecord> {
-  const deadline = Date.now() + timeoutMs;
-  let last: PamSessionRecord | undefined;
-  while (Date.now() < deadline) {
-    last = await getPamSession(stack.api, sessionId);
-    if (done(last)) return last;
-    await sleep(500);
-  }
-  throw new Error(
-    `session ${sessionId} not as expected after ${timeoutMs} ms: ${JSON.stringify(last)}`,
-  );
-}
-
 const sessions: Record<string, SshAccess> = {};
 
 describe.each([
@@ -319,9 +292,11 @@ describe('the same session', () => {
       expect(fs.existsSync(path.dirname(access.knownHostsFile))).toBe(false);
     }
     const access = sessions['ops/web-pw'] as SshAccess;
-    const session = await waitForSession(
+    const session = await waitForPamSession(
+      stack,
       access.sessionId,
       (s) => s.status === 'ended' && (s.eventCount ?? 0) > 0,
+      60_000,
     );
     expect(session).toMatchObject({
       accountPath: 'ops/web-pw',

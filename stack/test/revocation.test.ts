@@ -23,17 +23,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { routes } from '@burrow/platform-api';
 import {
-  createUniversalAuthIdentity,
   LocalStack,
-  createPamAccount,
-  createPostgresResource,
-  grantPamAccess,
   runBurrow,
   startBurrow,
   type GatewayHandle,
   type ManagedProcess,
 } from '../src/index.ts';
 import { findPsql, startPostgres, type PostgresServer } from '@burrow/test-support';
+import { createOrdersDatabase, createPamMember, loginWithBurrow } from './support/pam-setup.ts';
 
 /** The bound the issue sets for every revocation to reach live connections. */
 const BOUND_MS = 5_000;
@@ -55,20 +52,9 @@ beforeAll(async () => {
   await stack.startRelay('relay-r');
   gateway = await stack.startGateway('gateway-r', 'relay-r');
   gatewayId = (await stack.waitForHealthyGateway('gateway-r')).id;
-  const resource = await createPostgresResource(stack.api, {
-    name: 'orders-pg',
-    gatewayId,
-    host: '127.0.0.1',
-    port: postgres.port,
-    database: 'orders',
-  });
-  await createPamAccount(stack.api, {
-    resourceId: resource.id,
-    name: 'orders-db',
-    folderPath: 'prod',
-    username: 'app_scram',
-    password: PASSWORD,
-  });
+  await createOrdersDatabase(stack, gatewayId, postgres.port, [
+    { name: 'orders-db', username: 'app_scram', password: PASSWORD },
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -88,22 +74,9 @@ interface Person {
 
 /** A member with a grant on prod/, logged in with the burrow CLI in its own config dir. */
 async function person(name: string): Promise<Person> {
-  const identity = await createUniversalAuthIdentity(stack.api, stack.organizationId, name);
-  await grantPamAccess(stack.api, identity.identityId, 'prod/');
+  const identity = await createPamMember(stack, name, ['prod/']);
   const configDir = path.join(testDir, `${name}-config`);
-  const login = await runBurrow(
-    [
-      'login',
-      '--domain',
-      stack.apiUrl,
-      '--method',
-      'universal-auth',
-      '--client-id',
-      identity.clientId,
-    ],
-    { configDir, env: { INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: identity.clientSecret } },
-  );
-  expect(login.code).toBe(0);
+  await loginWithBurrow(stack, identity, configDir);
   const credentials = path.join(configDir, 'credentials.json');
   return {
     identityId: identity.identityId,
