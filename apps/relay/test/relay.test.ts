@@ -49,10 +49,17 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
     await controlPlane?.close();
   });
 
-  /** Connects a gateway that answers every channel with `reply` and then echoes. */
+  /** What a test gateway does with each channel the relay opens (a caller's stream). */
+  type ServeChannel = (channel: Duplex & { close(): void }, connection: RelaySshConnection) => void;
+
+  /**
+   * Gateway `gatewayId` connected to the relay with the certificates the stub control plane issues
+   * (`keyId` to forge another relay's); `serve` handles its channels, or a string is said first
+   * and the rest echoed.
+   */
   const connectGateway = async (
     gatewayId: string,
-    reply: string,
+    serve: string | ServeChannel,
     keyId?: string,
   ): Promise<RelaySshConnection> => {
     const credentials = controlPlane.gatewayCredentials(gatewayId, RELAY_NAME, keyId);
@@ -63,9 +70,10 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
       ...credentials,
     });
     gatewayConnections.push(connection);
-    connection.on('channel', (stream: Duplex) => {
-      stream.write(reply);
-      stream.pipe(stream);
+    connection.on('channel', (channel: Duplex & { close(): void }) => {
+      if (typeof serve !== 'string') return serve(channel, connection);
+      channel.write(serve);
+      channel.pipe(channel);
     });
     return connection;
   };
@@ -119,15 +127,7 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
       // the gateway never reads), throwing away the reply still queued on the caller socket.
       const gatewayId = randomUUID();
       const reply = randomBytes(1024 * 1024);
-      const credentials = controlPlane.gatewayCredentials(gatewayId, RELAY_NAME);
-      const connection = await connectToRelay({
-        host: HOST,
-        port: sshPort,
-        username: gatewayId,
-        ...credentials,
-      });
-      gatewayConnections.push(connection);
-      connection.on('channel', (channel: Duplex & { close(): void }) => {
+      await connectGateway(gatewayId, (channel) => {
         // Reads nothing; answers once its window (4 MiB) is full, so that the rest of the upload
         // is still queued in the relay's channel when the channel closes.
         channel.pause();
@@ -161,15 +161,7 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
     // that ends without close_notify as a clean end (the inner TLS to the gateway never got one).
     const gatewayId = randomUUID();
     const part = randomBytes(64 * 1024);
-    const credentials = controlPlane.gatewayCredentials(gatewayId, RELAY_NAME);
-    const connection = await connectToRelay({
-      host: HOST,
-      port: sshPort,
-      username: gatewayId,
-      ...credentials,
-    });
-    gatewayConnections.push(connection);
-    connection.on('channel', (channel: Duplex) => {
+    await connectGateway(gatewayId, (channel, connection) => {
       channel.on('error', () => undefined);
       // The first part of a longer reply, then the gateway's connection goes.
       channel.write(part, () => connection.close());
@@ -192,17 +184,9 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
     // window budget (64 MiB, then 64 KiB windows) bounds what it takes in.
     const STREAMS = 48;
     const gatewayId = randomUUID();
-    const credentials = controlPlane.gatewayCredentials(gatewayId, RELAY_NAME);
-    const connection = await connectToRelay({
-      host: HOST,
-      port: sshPort,
-      username: gatewayId,
-      ...credentials,
-    });
-    gatewayConnections.push(connection);
     const chunk = randomBytes(256 * 1024);
     let gatewaySent = 0; // bytes the relay's windows let through (write callbacks)
-    connection.on('channel', (channel: Duplex) => {
+    await connectGateway(gatewayId, (channel) => {
       channel.on('error', () => undefined);
       let sent = 0;
       const pump = (): void => {
