@@ -1,9 +1,4 @@
-import {
-  AuthConfigError,
-  MachineIdentitySession,
-  resolveApiUrl,
-  resolveAuthFromEnv,
-} from '@burrow/auth-methods';
+import { MachineIdentitySession, resolveApiUrl, resolveAuthFromEnv } from '@burrow/auth-methods';
 import { ConfigError } from '@burrow/observability';
 import { CliError, EXIT_CODES } from './cli-error.ts';
 import { readCredentials, writeCredentials, type StoredCredentials } from './credentials-store.ts';
@@ -78,7 +73,7 @@ export async function runLogin(
       env,
     );
   } catch (error) {
-    if (error instanceof AuthConfigError) throw new CliError(error.message, EXIT_CODES.usage);
+    if (error instanceof ConfigError) throw new CliError(error.message, EXIT_CODES.usage);
     throw error;
   }
 

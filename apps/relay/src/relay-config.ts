@@ -250,13 +250,8 @@ function instanceAuth(flags: RelayFlags): RelayAuth {
 function machineIdentityAuth(flags: RelayFlags, env: NodeJS.ProcessEnv): RelayAuth {
   // resolveAuthFromEnv names the missing setting of the chosen method; the methods' own sources
   // (AWS_*, BURROW_GCP_METADATA_URL, BURROW_AZURE_IMDS_URL, ...) come from `env`.
-  try {
-    // Blank flags count as unset there (pickSetting), as nonEmpty does here.
-    const login = resolveAuthFromEnv(flags, env);
-    return { kind: 'machine-identity', login };
-  } catch (error) {
-    throw new ConfigError(undefined, error instanceof Error ? error.message : String(error));
-  }
+  // Blank flags count as unset there (pickSetting), as nonEmpty does here; its errors are ConfigErrors.
+  return { kind: 'machine-identity', login: resolveAuthFromEnv(flags, env) };
 }
 
 function required(setting: RelaySettingKey, value: string | undefined): string {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ConfigError } from '@burrow/observability';
 import { routes } from '@burrow/platform-api';
 import {
   fakeAnswer,
@@ -6,12 +7,7 @@ import {
   startFakeControlPlane,
   type FakeControlPlane,
 } from '@burrow/test-support';
-import {
-  AuthConfigError,
-  MachineIdentitySession,
-  normalizeApiUrl,
-  resolveAuthFromEnv,
-} from '../src/index.ts';
+import { MachineIdentitySession, normalizeApiUrl, resolveAuthFromEnv } from '../src/index.ts';
 
 describe('resolveAuthFromEnv', () => {
   it('uses universal auth from the reference env vars', () => {
@@ -52,7 +48,7 @@ describe('resolveAuthFromEnv', () => {
       resolveAuthFromEnv({ authMethod: 'jwt-auth', machineIdentityId: 'x' }, {}),
     ).toThrow(/INFISICAL_JWT/);
     expect(() => resolveAuthFromEnv({ authMethod: 'ldap-auth' }, {})).toThrow(/not built/);
-    expect(() => resolveAuthFromEnv({ authMethod: 'magic' }, {})).toThrow(AuthConfigError);
+    expect(() => resolveAuthFromEnv({ authMethod: 'magic' }, {})).toThrow(ConfigError);
   });
 });
 

@@ -308,11 +308,7 @@ function parseLogin(flags: GatewayFlags, env: NodeJS.ProcessEnv): LoginOptions {
       `${JSON.stringify(method)} is not a login method (use one of ${SUPPORTED_AUTH_METHODS.join(', ')})`,
     );
   }
-  try {
-    // Blank flags count as unset there (pickSetting), as in every other setting here.
-    return resolveAuthFromEnv(flags, env);
-  } catch (error) {
-    // The auth package's messages already name the flag and the environment variable.
-    throw new ConfigError(undefined, error instanceof Error ? error.message : String(error));
-  }
+  // The auth package's ConfigErrors name the flag and the environment variable; blank flags
+  // count as unset there (pickSetting), as in every other setting here.
+  return resolveAuthFromEnv(flags, env);
 }

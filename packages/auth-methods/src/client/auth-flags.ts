@@ -1,3 +1,5 @@
+import { nonEmpty } from '@burrow/observability';
+
 /**
  * Login settings as relay and gateway take them from their command line (reference §3.6, §5.9).
  * Each also has an environment variable, read by {@link resolveAuthFromEnv}; flags win.
@@ -18,7 +20,11 @@ export interface AuthFlags {
   jwt?: string | undefined;
 }
 
-/** First value that is set and not blank, trimmed. */
+/** First value that is set and not blank, trimmed (a blank setting counts as unset: {@link nonEmpty}). */
 export function pickSetting(...values: (string | undefined)[]): string | undefined {
-  return values.find((v) => v !== undefined && v.trim() !== '')?.trim();
+  for (const value of values) {
+    const text = nonEmpty(value);
+    if (text !== undefined) return text;
+  }
+  return undefined;
 }

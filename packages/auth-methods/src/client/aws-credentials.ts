@@ -1,5 +1,5 @@
 import { pickSetting } from './auth-flags.ts';
-import { AuthConfigError } from './auth-config-error.ts';
+import { ConfigError } from '@burrow/observability';
 import { fetchCredentialJson } from './login-request.ts';
 
 /**
@@ -38,7 +38,8 @@ export async function resolveAwsCredentials(
     };
   }
   if (pickSetting(env.AWS_EC2_METADATA_DISABLED)?.toLowerCase() === 'true') {
-    throw new AuthConfigError(
+    throw new ConfigError(
+      undefined,
       'aws-iam auth found no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run on EC2 with an instance role',
     );
   }
@@ -66,7 +67,8 @@ async function fromInstanceMetadata(
     if (!response.ok) throw new Error(`answered ${response.status}`);
     imdsToken = (await response.text()).trim();
   } catch (error) {
-    throw new AuthConfigError(
+    throw new ConfigError(
+      undefined,
       `aws-iam auth found no AWS credentials in the environment (AWS_ACCESS_KEY_ID) and ${what} failed: ${(error as Error).message}`,
     );
   }
@@ -77,7 +79,7 @@ async function fromInstanceMetadata(
   });
   const role = (await roleResponse.text()).split('\n')[0]?.trim();
   if (!roleResponse.ok || !role) {
-    throw new AuthConfigError(`${what} has no instance role (no IAM role attached?)`);
+    throw new ConfigError(undefined, `${what} has no instance role (no IAM role attached?)`);
   }
   const answer = (await fetchCredentialJson(
     what,

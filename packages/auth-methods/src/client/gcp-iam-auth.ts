@@ -2,7 +2,7 @@ import { routes } from '@burrow/platform-api';
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { SignJWT } from 'jose';
-import { AuthConfigError } from './auth-config-error.ts';
+import { ConfigError } from '@burrow/observability';
 import { pickSetting, type AuthFlags } from './auth-flags.ts';
 import { fetchCredentialJson, type LoginRequest } from './login-request.ts';
 import { machineIdentityId } from './machine-identity-id.ts';
@@ -41,7 +41,8 @@ export function resolveGcpIamLogin(flags: AuthFlags, env: NodeJS.ProcessEnv): Gc
     env.INFISICAL_GCP_SERVICE_ACCOUNT_KEY_FILE_PATH,
   );
   if (!serviceAccountKeyFilePath) {
-    throw new AuthConfigError(
+    throw new ConfigError(
+      undefined,
       'gcp-iam auth needs a service account key file: set --service-account-key-file-path or INFISICAL_GCP_IAM_SERVICE_ACCOUNT_KEY_FILE_PATH',
     );
   }
@@ -67,13 +68,14 @@ async function readServiceAccountKey(file: string): Promise<ServiceAccountKey> {
   try {
     parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<ServiceAccountKey>;
   } catch (error) {
-    throw new AuthConfigError(
+    throw new ConfigError(
+      undefined,
       `cannot read the GCP service account key file ${file} (--service-account-key-file-path): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
   for (const field of ['client_email', 'private_key', 'token_uri'] as const) {
     if (typeof parsed[field] !== 'string' || parsed[field] === '') {
-      throw new AuthConfigError(`the GCP service account key file ${file} has no ${field}`);
+      throw new ConfigError(undefined, `the GCP service account key file ${file} has no ${field}`);
     }
   }
   return parsed as ServiceAccountKey;

@@ -1,5 +1,4 @@
 export * from './api-url.ts';
-export * from './auth-config-error.ts';
 export { pickSetting, type AuthFlags } from './auth-flags.ts';
 export * from './aws-credentials.ts';
 export * from './aws-iam-auth.ts';

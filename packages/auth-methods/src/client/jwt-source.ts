@@ -1,4 +1,4 @@
-import { AuthConfigError } from './auth-config-error.ts';
+import { ConfigError } from '@burrow/observability';
 import { pickSetting, type AuthFlags } from './auth-flags.ts';
 
 /**
@@ -7,6 +7,7 @@ import { pickSetting, type AuthFlags } from './auth-flags.ts';
  */
 export function jwtFromSettings(flags: AuthFlags, env: NodeJS.ProcessEnv, method: string): string {
   const jwt = pickSetting(flags.jwt, env.INFISICAL_JWT, env.INFISICAL_OIDC_AUTH_JWT);
-  if (!jwt) throw new AuthConfigError(`${method} auth needs a JWT: set --jwt or INFISICAL_JWT`);
+  if (!jwt)
+    throw new ConfigError(undefined, `${method} auth needs a JWT: set --jwt or INFISICAL_JWT`);
   return jwt;
 }

@@ -1,6 +1,6 @@
 import { routes } from '@burrow/platform-api';
 import { readFile } from 'node:fs/promises';
-import { AuthConfigError } from './auth-config-error.ts';
+import { ConfigError } from '@burrow/observability';
 import { pickSetting, type AuthFlags } from './auth-flags.ts';
 import type { LoginRequest } from './login-request.ts';
 import { machineIdentityId } from './machine-identity-id.ts';
@@ -42,12 +42,14 @@ export async function kubernetesLoginRequest(options: KubernetesLogin): Promise<
   try {
     jwt = (await readFile(options.serviceAccountTokenPath, 'utf8')).trim();
   } catch (error) {
-    throw new AuthConfigError(
+    throw new ConfigError(
+      undefined,
       `cannot read the Kubernetes service account token ${options.serviceAccountTokenPath} (--service-account-token-path / INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
   if (jwt === '') {
-    throw new AuthConfigError(
+    throw new ConfigError(
+      undefined,
       `the Kubernetes service account token file ${options.serviceAccountTokenPath} is empty`,
     );
   }

@@ -1,4 +1,4 @@
-import { AuthConfigError } from './auth-config-error.ts';
+import { ConfigError } from '@burrow/observability';
 import { pickSetting, type AuthFlags } from './auth-flags.ts';
 import { resolveAwsIamLogin, type AwsIamLogin } from './aws-iam-auth.ts';
 import { resolveAzureLogin, type AzureLogin } from './azure-auth.ts';
@@ -82,7 +82,7 @@ export function resolveAuthFromEnv(
 
   if (method === 'token' || method === 'token-auth') {
     if (!token)
-      throw new AuthConfigError('token auth needs a token: set --token or INFISICAL_TOKEN');
+      throw new ConfigError(undefined, 'token auth needs a token: set --token or INFISICAL_TOKEN');
     return { method: 'token', token };
   }
   if (method === 'universal-auth') {
@@ -92,12 +92,14 @@ export function resolveAuthFromEnv(
       env.INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET,
     );
     if (!clientId) {
-      throw new AuthConfigError(
+      throw new ConfigError(
+        undefined,
         'universal auth needs a client ID: set --client-id or INFISICAL_UNIVERSAL_AUTH_CLIENT_ID (or give a token with --token / INFISICAL_TOKEN)',
       );
     }
     if (!clientSecret) {
-      throw new AuthConfigError(
+      throw new ConfigError(
+        undefined,
         'universal auth needs a client secret: set --client-secret or INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET',
       );
     }
@@ -115,11 +117,13 @@ export function resolveAuthFromEnv(
   const resolver = RESOLVERS[method as keyof typeof RESOLVERS];
   if (resolver) return resolver(flags, env);
   if (KNOWN_NOT_BUILT.includes(method)) {
-    throw new AuthConfigError(
+    throw new ConfigError(
+      undefined,
       `auth method ${method} is not built in Burrow; use one of: ${SUPPORTED_AUTH_METHODS.join(', ')} (INFISICAL_AUTH_METHOD)`,
     );
   }
-  throw new AuthConfigError(
+  throw new ConfigError(
+    undefined,
     `unknown auth method ${JSON.stringify(method)}; use one of: ${SUPPORTED_AUTH_METHODS.join(', ')} (INFISICAL_AUTH_METHOD)`,
   );
 }

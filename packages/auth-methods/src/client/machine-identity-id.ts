@@ -1,4 +1,4 @@
-import { AuthConfigError } from './auth-config-error.ts';
+import { ConfigError } from '@burrow/observability';
 import { pickSetting, type AuthFlags } from './auth-flags.ts';
 
 /**
@@ -21,7 +21,8 @@ export function machineIdentityId(
     sdkFallbackEnv ? env[sdkFallbackEnv] : undefined,
   );
   if (!id) {
-    throw new AuthConfigError(
+    throw new ConfigError(
+      undefined,
       `${method} auth needs the machine identity ID: set --machine-identity-id or INFISICAL_MACHINE_IDENTITY_ID`,
     );
   }
