@@ -29,7 +29,7 @@ let resourceId: string;
 
 function call(
   token: string,
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   url: string,
   payload?: unknown,
   headers: Record<string, string> = {},
@@ -310,6 +310,81 @@ describe('PAM access', () => {
       duration: '1h',
     });
     expect(unknown.statusCode).toBe(404);
+  });
+});
+
+describe('PAM inventory changes: edit a resource, delete what holds no evidence', () => {
+  it('replaces a resource’s settings (admin; checked against its type)', async () => {
+    const url = `/api/v1/pam/resources/${resourceId}`;
+    const details = { host: 'db2.internal', port: 5433, database: 'orders' };
+    const bad = await call(admin.token, 'PATCH', url, { connectionDetails: { host: 'db2' } });
+    expect(bad.statusCode).toBe(400);
+    expect((await call(user.token, 'PATCH', url, { connectionDetails: details })).statusCode).toBe(
+      403,
+    );
+    const res = await call(admin.token, 'PATCH', url, { connectionDetails: details });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ resource: { id: resourceId, connectionDetails: details } });
+    // Back as it was: the session tests below expect the first settings.
+    const original = { host: 'db.internal', port: 5432, database: 'orders' };
+    expect(
+      (await call(admin.token, 'PATCH', url, { connectionDetails: original })).statusCode,
+    ).toBe(200);
+  });
+
+  it('keeps a resource that has accounts and an account that has sessions (their recordings are evidence)', async () => {
+    const resource = await call(admin.token, 'DELETE', `/api/v1/pam/resources/${resourceId}`);
+    expect(resource.statusCode).toBe(409);
+    expect(resource.json<{ message: string }>().message).toMatch(/still has \d+ accounts?/);
+    const accounts = await call(admin.token, 'GET', '/api/v1/pam/accounts');
+    const used = accounts
+      .json<{ accounts: { id: string; path: string }[] }>()
+      .accounts.find((a) => a.path === 'prod/orders-db');
+    const account = await call(admin.token, 'DELETE', `/api/v1/pam/accounts/${used?.id}`);
+    expect(account.statusCode).toBe(409);
+    expect(account.json<{ message: string }>().message).toMatch(
+      /prod\/orders-db has \d+ recorded sessions?, which are evidence/,
+    );
+  });
+
+  it('deletes an unused account with the grants on exactly its path, then its resource', async () => {
+    const created = await call(admin.token, 'POST', '/api/v1/pam/resources', {
+      name: 'scratch',
+      resourceType: 'postgres',
+      gatewayId,
+      connectionDetails: { host: 'scratch.internal', port: 5432, database: 'scratch' },
+    });
+    const scratchId = created.json<{ resource: { id: string } }>().resource.id;
+    const account = await call(admin.token, 'POST', '/api/v1/pam/accounts', {
+      resourceId: scratchId,
+      name: 'tmp',
+      folderPath: 'scratch',
+      credentials: { username: 'app', password: 'pw' },
+    });
+    const accountId = account.json<{ account: { id: string } }>().account.id;
+    await grantPam(cp, admin, other.identityId, 'scratch/tmp');
+    await grantPam(cp, admin, other.identityId, 'scratch/');
+    expect(
+      (await call(other.token, 'DELETE', `/api/v1/pam/accounts/${accountId}`)).statusCode,
+    ).toBe(403);
+    const deleted = await call(admin.token, 'DELETE', `/api/v1/pam/accounts/${accountId}`);
+    expect(deleted.statusCode).toBe(200);
+    expect(deleted.json()).toMatchObject({ account: { id: accountId, path: 'scratch/tmp' } });
+    const grants = await call(admin.token, 'GET', '/api/v1/pam/grants');
+    const bobs = grants
+      .json<{ grants: { identityId: string; path: string }[] }>()
+      .grants.filter((g) => g.identityId === other.identityId)
+      .map((g) => g.path);
+    expect(bobs).toEqual(['scratch/']);
+    expect(
+      (await call(admin.token, 'DELETE', `/api/v1/pam/accounts/${accountId}`)).statusCode,
+    ).toBe(404);
+    const gone = await call(admin.token, 'DELETE', `/api/v1/pam/resources/${scratchId}`);
+    expect(gone.statusCode).toBe(200);
+    const left = await call(admin.token, 'GET', '/api/v1/pam/resources');
+    expect(left.json<{ resources: { id: string }[] }>().resources.map((r) => r.id)).not.toContain(
+      scratchId,
+    );
   });
 });
 

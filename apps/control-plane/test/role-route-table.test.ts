@@ -150,6 +150,37 @@ async function freshGrant(): Promise<string> {
   return grant.id;
 }
 
+async function freshResource(): Promise<string> {
+  const { resource } = await ok<{ resource: { id: string } }>(
+    admin.token,
+    'POST',
+    '/api/v1/pam/resources',
+    {
+      name: unique('fresh-res'),
+      resourceType: 'postgres',
+      gatewayId,
+      connectionDetails: { host: 'db.internal', port: 5432, database: 'orders' },
+    },
+  );
+  return resource.id;
+}
+
+/** An account without sessions (one with sessions is kept: their recordings are evidence). */
+async function freshAccount(): Promise<string> {
+  const { account } = await ok<{ account: { id: string } }>(
+    admin.token,
+    'POST',
+    '/api/v1/pam/accounts',
+    {
+      resourceId,
+      name: unique('fresh-acc'),
+      folderPath: 'staging',
+      credentials: { username: 'app', password: 'pw' },
+    },
+  );
+  return account.id;
+}
+
 /** A configuration each login method accepts (every one binds a principal). */
 const LOGIN_CONFIGS = {
   kubernetes: { kubernetesHost: 'https://k8s.example', allowedNamespaces: 'burrow' },
@@ -434,6 +465,21 @@ const TABLE = {
     expect: statuses({ admin: 200 }, 404),
   },
   listPamResources: { call: () => ({}), expect: statuses({ admin: 200, auditor: 200 }, 200) },
+  updatePamResource: {
+    call: () => ({
+      params: { resourceId },
+      payload: { connectionDetails: { host: 'db.internal', port: 5432, database: 'orders' } },
+    }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  deletePamResource: {
+    call: async () => ({ params: { resourceId: await freshResource() } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  deletePamAccount: {
+    call: async () => ({ params: { accountId: await freshAccount() } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
   createPamAccount: {
     call: () => ({
       payload: {

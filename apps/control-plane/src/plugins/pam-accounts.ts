@@ -8,7 +8,7 @@ import { isoTime } from './iso-time.ts';
 /**
  * PAM accounts (contract: @burrow/platform-api routes/pam-accounts.ts): create (admin) at
  * `<folderPath>/<name>`, rotate its secret or replace its policy rules (admin; new sessions
- * only), list (member), the PAM SSH CA public key for an ssh account's target (admin, auditor).
+ * only), delete one without sessions (admin), list (member), the PAM SSH CA public key for an ssh account's target (admin, auditor).
  * Passwords and private keys are sealed at rest and never answered or logged.
  */
 function pamAccountJson({ account, resourceType }: PamAccountView) {
@@ -59,6 +59,18 @@ export const pamAccountsPlugin: FastifyPluginAsyncTypebox<{
           policyRulesChanged: policyRules !== undefined,
         },
         'PAM account updated (new sessions only)',
+      );
+      return { account: pamAccountJson(view) };
+    },
+  });
+
+  app.route({
+    ...declaredRoute(routes.deletePamAccount),
+    handler: async (request) => {
+      const view = catalog.deleteAccount(authenticate(request), request.params.accountId);
+      request.log.info(
+        { accountId: view.account.id, path: view.account.path },
+        'PAM account deleted (and its grants on exactly its path)',
       );
       return { account: pamAccountJson(view) };
     },

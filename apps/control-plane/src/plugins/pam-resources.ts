@@ -8,7 +8,8 @@ import { isoTime } from './iso-time.ts';
 
 /**
  * PAM resources (contract: @burrow/platform-api routes/pam-resources.ts): create (admin; settings
- * checked against the type: domain/pam-connection-details.ts), list (admin, auditor).
+ * checked against the type: domain/pam-connection-details.ts), replace its settings and delete
+ * one without accounts (admin), list (admin, auditor).
  */
 export function pamResourceJson(resource: PamResource) {
   return {
@@ -37,6 +38,31 @@ export const pamResourcesPlugin: FastifyPluginAsyncTypebox<{
           gatewayId: resource.gatewayId,
         },
         'PAM resource created',
+      );
+      return { resource: pamResourceJson(resource) };
+    },
+  });
+
+  app.route({
+    ...declaredRoute(routes.updatePamResource),
+    handler: async (request) => {
+      const resource = await catalog.updateResource(
+        authenticate(request),
+        request.params.resourceId,
+        request.body,
+      );
+      request.log.info({ resourceId: resource.id }, 'PAM resource settings replaced');
+      return { resource: pamResourceJson(resource) };
+    },
+  });
+
+  app.route({
+    ...declaredRoute(routes.deletePamResource),
+    handler: async (request) => {
+      const resource = catalog.deleteResource(authenticate(request), request.params.resourceId);
+      request.log.info(
+        { resourceId: resource.id, resourceName: resource.name },
+        'PAM resource deleted',
       );
       return { resource: pamResourceJson(resource) };
     },

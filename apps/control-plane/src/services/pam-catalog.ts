@@ -130,6 +130,79 @@ export class PamCatalog {
     );
   }
 
+  /**
+   * Replaces a resource's connection settings (admin), checked against its type as at create;
+   * sessions opened from now on use them.
+   */
+  async updateResource(
+    caller: Identity,
+    resourceId: string,
+    input: { connectionDetails: PamConnectionDetailsInput; testConnection?: boolean | undefined },
+  ): Promise<PamResource> {
+    authorize(caller, 'pam.inventory.manage');
+    const resource = this.#resourceOfOrg(caller, resourceId);
+    const connectionDetails = checkConnectionDetails(
+      resource.resourceType,
+      input.connectionDetails,
+    );
+    if (input.testConnection) {
+      await this.#check(
+        resource.gatewayId,
+        resource.resourceType,
+        connectionDetails,
+        resourceReachability(resource.resourceType, connectionDetails),
+        `resource ${resource.name}`,
+        false,
+      );
+    }
+    this.#resources.setConnectionDetails(resource.id, connectionDetails);
+    return this.#resources.get(resource.id) as PamResource;
+  }
+
+  /** Deletes a resource that no account uses (admin); 409 naming how many still do. */
+  deleteResource(caller: Identity, resourceId: string): PamResource {
+    authorize(caller, 'pam.inventory.manage');
+    const resource = this.#resourceOfOrg(caller, resourceId);
+    const accounts = this.#accounts.countOfResource(resource.id);
+    if (accounts > 0) {
+      throw new ConflictError(
+        `PAM resource ${resource.name} still has ${accounts} account${accounts === 1 ? '' : 's'}; delete them first`,
+      );
+    }
+    this.#resources.delete(resource.id);
+    return resource;
+  }
+
+  /**
+   * Deletes an account that has no sessions (admin), with the grants on exactly its path. An
+   * account with sessions stays: their recordings are evidence and would be deleted with it
+   * (rotate its password or revoke its grants instead).
+   */
+  deleteAccount(caller: Identity, accountId: string): PamAccountView {
+    authorize(caller, 'pam.inventory.manage');
+    const account = this.#accounts.get(accountId);
+    if (!account || account.orgId !== caller.orgId) {
+      throw new NotFoundError(`PAM account ${accountId} not found`);
+    }
+    const sessions = this.#accounts.sessionCount(account.id);
+    if (sessions > 0) {
+      throw new ConflictError(
+        `PAM account ${account.path} has ${sessions} recorded session${sessions === 1 ? '' : 's'}, which are evidence and would be deleted with it; revoke its grants or rotate its password instead`,
+      );
+    }
+    const view = this.#view(account);
+    this.#accounts.delete(account);
+    return view;
+  }
+
+  #resourceOfOrg(caller: Identity, resourceId: string): PamResource {
+    const resource = this.#resources.get(resourceId);
+    if (!resource || resource.orgId !== caller.orgId) {
+      throw new NotFoundError(`PAM resource ${resourceId} not found`);
+    }
+    return resource;
+  }
+
   /** Resources name internal hosts and ports: inventory readers only (admin, auditor). */
   listResources(caller: Identity): PamResource[] {
     authorize(caller, 'pam.inventory.read');

@@ -141,6 +141,41 @@ export class PamAccountStore {
       .map(toAccount);
   }
 
+  /** How many accounts use the resource (a resource with accounts is not deleted). */
+  countOfResource(resourceId: string): number {
+    return (
+      this.#db
+        .prepare<[string], { n: number }>(
+          'SELECT count(*) AS n FROM pam_accounts WHERE resource_id = ?',
+        )
+        .get(resourceId)?.n ?? 0
+    );
+  }
+
+  /** How many PAM sessions were opened on the account (their recordings hang on it). */
+  sessionCount(id: string): number {
+    return (
+      this.#db
+        .prepare<[string], { n: number }>(
+          'SELECT count(*) AS n FROM pam_sessions WHERE account_id = ?',
+        )
+        .get(id)?.n ?? 0
+    );
+  }
+
+  /**
+   * Deletes the account (its rotation schedule goes with it) and the grants on exactly its path,
+   * in one transaction: a later account at that path is not opened to them.
+   */
+  delete(account: Pick<PamAccount, 'id' | 'orgId' | 'path'>): void {
+    this.#db.transaction(() => {
+      this.#db
+        .prepare('DELETE FROM pam_grants WHERE org_id = ? AND path = ?')
+        .run(account.orgId, account.path);
+      this.#db.prepare('DELETE FROM pam_accounts WHERE id = ?').run(account.id);
+    })();
+  }
+
   /** Replaces the account's login method and sealed secret (rotation); false when there is no such account. */
   setLogin(id: string, login: PamAccountLogin): boolean {
     return (

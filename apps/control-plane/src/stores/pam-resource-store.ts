@@ -100,6 +100,16 @@ export class PamResourceStore {
     return row && toResource(row);
   }
 
+  setConnectionDetails(id: string, details: PamConnectionDetails): void {
+    this.#db
+      .prepare('UPDATE pam_resources SET connection_details = ? WHERE id = ?')
+      .run(JSON.stringify(details), id);
+  }
+
+  delete(id: string): void {
+    this.#db.prepare('DELETE FROM pam_resources WHERE id = ?').run(id);
+  }
+
   list(orgId: string): PamResource[] {
     return this.#db
       .prepare<[string], PamResourceRow>(

@@ -52,12 +52,18 @@ import {
 } from './pam-account-rotation.ts';
 import {
   createPamAccount,
+  deletePamAccount,
   listPamAccounts,
   pamAccountSshCaPublicKey,
   updatePamAccount,
 } from './pam-accounts.ts';
 import { createPamGrant, deletePamGrant, listPamGrants } from './pam-grants.ts';
-import { createPamResource, listPamResources } from './pam-resources.ts';
+import {
+  createPamResource,
+  deletePamResource,
+  listPamResources,
+  updatePamResource,
+} from './pam-resources.ts';
 import {
   endPamSession,
   getPamSession,
@@ -155,12 +161,15 @@ export const routes = {
   gatewayPamSessionKey,
   createPamResource,
   listPamResources,
+  updatePamResource,
+  deletePamResource,
   createPamAccount,
   listPamAccounts,
   createPamGrant,
   listPamGrants,
   deletePamGrant,
   updatePamAccount,
+  deletePamAccount,
   pamAccountSshCaPublicKey,
   accessPamAccount,
   pamSessionCredentials,

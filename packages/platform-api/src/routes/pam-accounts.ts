@@ -34,6 +34,9 @@ import {
  *        rotates the secret the gateway logs in with (or, ssh, switches the method) and/or
  *        replaces the policy rules: sessions opened from now on get them; sessions already
  *        running keep the credentials their gateway fetched
+ *   DELETE /api/v1/pam/accounts/:accountId (admin) → {account}; its grants on exactly its path
+ *        go with it (a later account at that path is not opened to them); 409 while it has
+ *        sessions: their recordings are evidence and would go with the account
  * Passwords and private keys are sealed at rest and never answered or logged.
  */
 
@@ -97,6 +100,20 @@ export const updatePamAccount = defineRoute({
     policyRules: Type.Optional(PamPolicyRulesJson),
   }),
   response: { 200: Type.Object({ account: PamAccountJson }), ...errorResponses },
+});
+
+export const deletePamAccount = defineRoute({
+  method: 'DELETE',
+  path: '/api/v1/pam/accounts/:accountId',
+  auth: 'identity',
+  tags: ['pam'],
+  summary: 'Delete a PAM account that has no sessions, with its grants on exactly its path',
+  params: Type.Object({ accountId: Uuid }),
+  response: {
+    200: Type.Object({ account: PamAccountJson }),
+    409: ErrorResponseRef,
+    ...errorResponses,
+  },
 });
 
 export const listPamAccounts = defineRoute({
