@@ -10,12 +10,20 @@
  * become markup or run. Screenshots of each page go to .burrow/console-screenshots/ (looked at
  * by people; the assertions are on visible content). The browser is stopped by its PID.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { startPostgres, type PostgresServer } from '@burrow/test-support';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserServer,
+  type Page,
+} from 'playwright-core';
+import { psqlAs } from './support/psql-login.ts';
 import { FakeRelayGateway } from './support/fake-relay-gateway.ts';
 import { registerFakeRelayGateway } from './support/org-setup.ts';
 import {
@@ -47,6 +55,7 @@ let browserPid: number | undefined;
 let page: Page;
 let postgresSessionId: string;
 let sshSessionId: string;
+let gatewayId: string;
 
 async function ok<T>(
   token: string,
@@ -65,8 +74,8 @@ async function ok<T>(
   return res.json<T>();
 }
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+async function shot(name: string, of: Page = page): Promise<void> {
+  await of.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
 beforeAll(async () => {
@@ -97,6 +106,8 @@ beforeAll(async () => {
       'x-burrow-agent-version': 'burrow-gateway/0.1.0',
     },
   );
+
+  gatewayId = registered.gatewayId;
 
   // Two recorded sessions whose text a hostile target wrote.
   const db = await ok<{ resource: { id: string } }>(admin.token, 'POST', '/api/v1/pam/resources', {
@@ -270,7 +281,7 @@ describe('web console in Chromium', () => {
     await expectVisible(page.getByText('email and password'));
     await shot('03-identities');
     await page.getByRole('link', { name: 'PAM' }).click();
-    await expectVisible(page.getByRole('cell', { name: 'prod/orders-db' }));
+    await expectVisible(page.getByRole('cell', { name: 'prod/orders-db', exact: true }));
     await expectVisible(page.getByRole('cell', { name: 'deploy (password)' }));
     await shot('04-pam');
     const text = await page.locator('body').innerText();
@@ -319,6 +330,281 @@ describe('web console in Chromium', () => {
     expect(session).toBe(401);
   });
 });
+
+describe('PAM inventory from the console (admin), against a real PostgreSQL', () => {
+  const P0 = 'scratch-initial-password';
+  let postgres: PostgresServer;
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    await postgres.sql('CREATE DATABASE scratch');
+    await postgres.sql(
+      [
+        `CREATE ROLE scratch_app WITH LOGIN PASSWORD '${P0}';`,
+        `CREATE ROLE vault_admin WITH LOGIN CREATEROLE PASSWORD '${P0}-admin';`,
+        'GRANT pg_signal_backend TO vault_admin;',
+      ].join('\n'),
+      'scratch',
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await postgres?.stop();
+  });
+
+  it('adds a resource and an account, grants it, edits, rotates the password in the database and deletes them', async () => {
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.getByRole('link', { name: 'PAM' }).click();
+
+    const addResource = page.getByRole('form', { name: 'Add a resource' });
+    await addResource.getByLabel('Name', { exact: true }).fill('scratch');
+    await addResource.getByLabel('Gateway').selectOption({ label: 'gateway-eu' });
+    await addResource.getByLabel('Host').fill('127.0.0.1');
+    await addResource.getByLabel('Port').fill(String(postgres.port));
+    await addResource.getByLabel('Database').fill('scratch');
+    await addResource.getByRole('button', { name: 'Add resource' }).click();
+    await expectVisible(page.getByText('Resource scratch added.'));
+    await expectVisible(page.getByRole('cell', { name: `127.0.0.1:${postgres.port} / scratch` }));
+
+    const addAccount = page.getByRole('form', { name: 'Add an account' });
+    await addAccount.getByLabel('Resource').selectOption({ label: 'scratch (postgres)' });
+    await addAccount.getByLabel('Folder').fill('lab');
+    await addAccount.getByLabel('Name', { exact: true }).fill('scratch-app');
+    await addAccount.getByLabel('Username').fill('scratch_app');
+    await addAccount.getByLabel('Password').fill(P0);
+    await addAccount.getByRole('button', { name: 'Add account' }).click();
+    await expectVisible(page.getByText('Account lab/scratch-app added.'));
+
+    const grant = page.getByRole('form', { name: 'Grant access' });
+    await grant.getByLabel('Identity').selectOption({ label: `${ADMIN.email} (admin)` });
+    await grant.getByLabel('Account or folder').fill('lab/scratch-app');
+    await grant.getByRole('button', { name: 'Grant' }).click();
+    await expectVisible(page.getByText(`${ADMIN.email} may now open lab/scratch-app.`));
+    await expectVisible(page.getByRole('row').filter({ hasText: 'lab/scratch-app' }).nth(1));
+
+    // A resource that still has accounts is kept, and the page says why.
+    await page.getByRole('button', { name: 'Delete orders', exact: true }).click();
+    await expectVisible(
+      page.getByRole('alert').filter({ hasText: 'PAM resource orders still has 1 account' }),
+    );
+
+    // Rotate: the control plane changes the password in PostgreSQL through the gateway.
+    await page.getByRole('button', { name: 'Rotate the password of lab/scratch-app' }).click();
+    await expectVisible(page.getByText('Password of lab/scratch-app rotated in the database.'));
+    const oldPassword = await psqlAs(postgres.port, 'scratch', 'scratch_app', P0, 'SELECT 1');
+    expect(oldPassword.code).not.toBe(0);
+    expect(oldPassword.stderr).toMatch(/password authentication failed/);
+    await shot('08-pam-admin');
+
+    // Edit the resource's target (new sessions only).
+    await page.getByRole('button', { name: 'Edit scratch' }).click();
+    const edit = page.getByRole('form', { name: 'Edit scratch' });
+    await edit.getByLabel('Database').fill('postgres');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await expectVisible(page.getByRole('cell', { name: `127.0.0.1:${postgres.port} / postgres` }));
+
+    // Delete the account (its grant on exactly that path goes too), then the resource.
+    await page.getByRole('button', { name: 'Delete lab/scratch-app' }).click();
+    await expectVisible(page.getByText('Account lab/scratch-app deleted'));
+    await page.getByRole('button', { name: 'Delete scratch' }).click();
+    await expectVisible(page.getByText('Resource scratch deleted.'));
+    const grants = await ok<{ grants: { path: string }[] }>(
+      admin.token,
+      'GET',
+      '/api/v1/pam/grants',
+    );
+    expect(grants.grants.map((g) => g.path)).not.toContain('lab/scratch-app');
+    expect(await page.locator('body').innerText()).not.toContain(P0);
+  });
+
+  it('shows dynamic-secret leases and the audit log (read-only)', async () => {
+    await ok(admin.token, 'POST', '/api/v1/dynamic-secrets', {
+      name: 'scratch-ro',
+      provider: {
+        type: 'sql-database',
+        inputs: {
+          client: 'postgres',
+          gatewayId,
+          host: '127.0.0.1',
+          port: postgres.port,
+          database: 'scratch',
+          username: 'vault_admin',
+          password: `${P0}-admin`,
+        },
+      },
+      defaultTTL: '10m',
+      maxTTL: '1h',
+    });
+    const { lease } = await ok<{ lease: { externalEntityId: string } }>(
+      admin.token,
+      'POST',
+      '/api/v1/dynamic-secrets/leases',
+      { dynamicSecretName: 'scratch-ro' },
+    );
+    await page.getByRole('link', { name: 'Leases' }).click();
+    const row = page.getByRole('row').filter({ hasText: lease.externalEntityId });
+    await expectVisible(row.getByText('active', { exact: true }));
+    await expectVisible(row.getByText(/^in 10 min$/));
+    await shot('09-leases');
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    const rotation = page
+      .getByRole('row')
+      .filter({ hasText: 'rotate-pam-account-password' })
+      .filter({ hasText: 'lab/scratch-app' });
+    await expectVisible(rotation.getByText('success', { exact: true }));
+    await expectVisible(
+      page.getByRole('row').filter({ hasText: 'create-dynamic-secret-lease' }).first(),
+    );
+    await shot('10-audit-log');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expectVisible(page.getByRole('heading', { name: 'Sign in to Burrow' }));
+  });
+});
+
+describe('roles in the browser: an auditor and a member (no grant) see what their role allows; the server refuses the rest', () => {
+  let people: Record<'auditor' | 'member', { email: string; password: string }>;
+  let context: BrowserContext;
+  let other: Page;
+
+  beforeAll(async () => {
+    const make = async (role: 'auditor' | 'member') => {
+      const email = `${role}@example.com`;
+      const { initialPassword } = await ok<{ initialPassword: string }>(
+        admin.token,
+        'POST',
+        '/api/v1/users',
+        { organizationId: admin.orgId, email, role },
+      );
+      return { email, password: initialPassword };
+    };
+    people = { auditor: await make('auditor'), member: await make('member') };
+  });
+
+  beforeEach(async () => {
+    context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+    other = await context.newPage();
+    other.setDefaultTimeout(20_000);
+  });
+
+  afterEach(async () => {
+    await context.close();
+  });
+
+  it('an auditor reads inventory, every session and the audit log, with no button that changes anything', async () => {
+    await signIn(other, people.auditor.email, people.auditor.password);
+    const nav = other.getByRole('navigation', { name: 'Pages' });
+    await expectVisible(nav.getByRole('link', { name: 'Audit log' }));
+    expect(await nav.getByRole('link', { name: 'Identities' }).count()).toBe(0);
+    await expectVisible(
+      other.getByRole('row').filter({ hasText: 'gateway-eu' }).filter({ hasText: 'healthy' }),
+    );
+    expect(await other.getByRole('button', { name: 'Test' }).count()).toBe(0);
+
+    await other.getByRole('link', { name: 'PAM' }).click();
+    await expectVisible(other.getByRole('cell', { name: 'prod/orders-db', exact: true }));
+    await expectVisible(other.getByRole('heading', { name: 'Resources' }));
+    expect(await other.getByRole('form').count()).toBe(0);
+    expect(await other.getByRole('button', { name: /Delete|Rotate|Revoke|Edit/ }).count()).toBe(0);
+    expect(await other.locator('body').innerText()).not.toContain('never-shown');
+    await shot('11-pam-auditor', other);
+
+    await other.getByRole('link', { name: 'Sessions' }).click();
+    await expectVisible(other.getByRole('row').filter({ hasText: 'prod/orders-db' }));
+    expect(await other.getByRole('button', { name: /End/ }).count()).toBe(0);
+
+    // The same changes, sent straight to the API with the auditor's cookie and CSRF token.
+    expect(
+      await attack(other, 'POST', '/api/v1/pam/resources', {
+        name: 'sneaky',
+        resourceType: 'postgres',
+        gatewayId,
+        connectionDetails: { host: '127.0.0.1', port: 5432, database: 'x' },
+      }),
+    ).toBe(403);
+    expect(await attack(other, 'POST', `/api/v1/pam/sessions/${postgresSessionId}/end`, {})).toBe(
+      403,
+    );
+  });
+
+  it('a member without a grant sees no account, no resource and no one else’s session; its direct POSTs get 403', async () => {
+    await signIn(other, people.member.email, people.member.password);
+    const nav = other.getByRole('navigation', { name: 'Pages' });
+    expect(await nav.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+    expect(await nav.getByRole('link', { name: 'Identities' }).count()).toBe(0);
+
+    await other.getByRole('link', { name: 'PAM' }).click();
+    await expectVisible(other.getByText('No account is granted to you. Ask an admin for a grant.'));
+    expect(await other.getByRole('heading', { name: 'Resources' }).count()).toBe(0);
+    expect(await other.getByText('prod/orders-db').count()).toBe(0);
+    await shot('12-pam-member', other);
+
+    await other.getByRole('link', { name: 'Sessions' }).click();
+    await expectVisible(other.getByText('No PAM session yet.'));
+    expect(await other.getByText('prod/orders-db').count()).toBe(0);
+
+    // The attack: a valid cookie and CSRF token, the admin's requests typed by hand.
+    const me = await other.evaluate(
+      "fetch('/api/v1/console/session').then((r) => r.json()).then((s) => s.identity.id)",
+    );
+    expect(
+      await attack(other, 'POST', '/api/v1/pam/grants', { identityId: me, path: 'prod/' }),
+    ).toBe(403);
+    const accounts = await ok<{ accounts: { id: string; path: string }[] }>(
+      admin.token,
+      'GET',
+      '/api/v1/pam/accounts',
+    );
+    const orders = accounts.accounts.find((a) => a.path === 'prod/orders-db');
+    expect(await attack(other, 'DELETE', `/api/v1/pam/accounts/${orders?.id}`)).toBe(403);
+    expect(
+      await attack(other, 'POST', '/api/v1/users', {
+        organizationId: admin.orgId,
+        email: 'mallory@example.com',
+        role: 'admin',
+      }),
+    ).toBe(403);
+    // Still there, still the admin's only.
+    const after = await ok<{ grants: { identityId: string }[] }>(
+      admin.token,
+      'GET',
+      '/api/v1/pam/grants',
+    );
+    expect(after.grants.map((g) => g.identityId)).not.toContain(me);
+  });
+});
+
+async function signIn(target: Page, email: string, password: string): Promise<void> {
+  await target.goto(`${baseUrl}/console/`);
+  await target.getByLabel('Email').fill(email);
+  await target.getByLabel('Password').fill(password);
+  await target.getByRole('button', { name: 'Sign in' }).click();
+  await expectVisible(target.getByRole('button', { name: 'Sign out' }));
+}
+
+/**
+ * A request typed by hand in the signed-in page: the browser sends the session cookie, the
+ * X-CSRF-Token is the session's own. Resolves with the HTTP status.
+ */
+async function attack(target: Page, method: string, url: string, body?: unknown): Promise<number> {
+  return target.evaluate(
+    async ({ method, url, body }) => {
+      const session = (await (await fetch('/api/v1/console/session')).json()) as {
+        csrfToken: string;
+      };
+      const answer = await fetch(url, {
+        method,
+        headers: {
+          'x-csrf-token': session.csrfToken,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return answer.status;
+    },
+    { method, url, body },
+  );
+}
 
 async function expectVisible(locator: ReturnType<Page['locator']>): Promise<void> {
   await locator.waitFor({ state: 'visible' });

@@ -14,6 +14,8 @@ export interface Column<T> {
   title: string;
   /** The header is read by screen readers only (e.g. "Actions"). */
   hiddenTitle?: boolean;
+  /** Keep the cell on one line (times, versions, event names). */
+  nowrap?: boolean;
   cell: (row: T) => ComponentChildren;
 }
 
@@ -59,7 +61,9 @@ export function DataTable<D, T extends { id: string }>({
             {items.map((item) => (
               <tr key={item.id}>
                 {columns.map((column) => (
-                  <td key={column.title}>{column.cell(item)}</td>
+                  <td key={column.title} class={column.nowrap ? 'nowrap' : undefined}>
+                    {column.cell(item)}
+                  </td>
                 ))}
               </tr>
             ))}

@@ -1,8 +1,10 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, setCsrfToken, type ConsoleSession } from './api.ts';
+import { AuditLogPage } from './pages/audit-log.tsx';
 import { GatewaysPage } from './pages/gateways.tsx';
 import { IdentitiesPage } from './pages/identities.tsx';
+import { LeasesPage } from './pages/leases.tsx';
 import { PamPage } from './pages/pam.tsx';
 import { RecordingPage } from './pages/recording.tsx';
 import { SessionsPage } from './pages/sessions.tsx';
@@ -11,15 +13,20 @@ import './style.css';
 
 /**
  * The console: sign-in, then one page per hash route (#/gateways, #/identities, #/pam,
- * #/sessions, #/sessions/<id>). Every page calls the control plane's API as the signed-in
- * person's identity, so it shows exactly what that role may read; refusals are shown in words.
+ * #/sessions, #/sessions/<id>, #/leases, #/audit). Every page calls the control plane's API as
+ * the signed-in person's identity, so it shows exactly what that role may read; the navigation
+ * offers only the pages the role can read, and refusals are shown in words.
  */
-const PAGES = [
-  { route: 'gateways', title: 'Gateways & relays' },
-  { route: 'identities', title: 'Identities' },
-  { route: 'pam', title: 'PAM' },
-  { route: 'sessions', title: 'Sessions' },
-] as const;
+type Role = 'admin' | 'member' | 'auditor';
+
+const PAGES: { route: string; title: string; roles: readonly Role[] }[] = [
+  { route: 'gateways', title: 'Gateways & relays', roles: ['admin', 'member', 'auditor'] },
+  { route: 'identities', title: 'Identities', roles: ['admin'] },
+  { route: 'pam', title: 'PAM', roles: ['admin', 'member', 'auditor'] },
+  { route: 'sessions', title: 'Sessions', roles: ['admin', 'member', 'auditor'] },
+  { route: 'leases', title: 'Leases', roles: ['admin', 'member', 'auditor'] },
+  { route: 'audit', title: 'Audit log', roles: ['admin', 'auditor'] },
+];
 
 function currentRoute(): string[] {
   return window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
@@ -62,6 +69,8 @@ function App() {
     setSession(null);
   };
   const [page = 'gateways', detail] = route;
+  const pages = PAGES.filter((p) => p.roles.includes(session.identity.role as Role));
+  const isAdmin = session.identity.role === 'admin';
   return (
     <div class="shell">
       <header>
@@ -69,7 +78,7 @@ function App() {
           Burrow
         </a>
         <nav aria-label="Pages">
-          {PAGES.map((p) => (
+          {pages.map((p) => (
             <a href={`#/${p.route}`} aria-current={page === p.route ? 'page' : undefined}>
               {p.title}
             </a>
@@ -85,12 +94,16 @@ function App() {
         </div>
       </header>
       <main class="page">
-        {page === 'gateways' && <GatewaysPage />}
-        {page === 'identities' && <IdentitiesPage session={session} />}
+        {page === 'gateways' && <GatewaysPage canTest={isAdmin} />}
+        {page === 'identities' && isAdmin && <IdentitiesPage session={session} />}
         {page === 'pam' && <PamPage session={session} />}
         {page === 'sessions' && !detail && <SessionsPage session={session} />}
         {page === 'sessions' && detail && <RecordingPage sessionId={detail} />}
-        {!PAGES.some((p) => p.route === page) && <p>No such page. Pick one above.</p>}
+        {page === 'leases' && <LeasesPage session={session} />}
+        {page === 'audit' && <AuditLogPage />}
+        {!pages.some((p) => p.route === page) && (
+          <p>No such page for your role ({session.identity.role}). Pick one above.</p>
+        )}
       </main>
     </div>
   );

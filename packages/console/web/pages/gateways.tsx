@@ -42,7 +42,7 @@ const EXPIRY_WARNING_MS = 2 * 60 * 60 * 1000;
  * Gateways (health from heartbeats, which relay, last seen, version, when its certificates
  * expire) with a connection test; relays and the gateways on each.
  */
-export function GatewaysPage() {
+export function GatewaysPage({ canTest }: { canTest: boolean }) {
   const gateways = useApi<Gateway[]>('/api/v2/gateways');
   const relays = useApi<Relay[]>('/api/v1/relays');
   return (
@@ -73,18 +73,31 @@ export function GatewaysPage() {
             },
             {
               title: 'Last seen',
+              nowrap: true,
               cell: (g) => <span title={when(g.heartbeat)}>{ago(g.heartbeat)}</span>,
             },
             {
               title: 'Relay',
               cell: (g) => (g.relay ? `${g.relay.name} (${g.relay.host})` : '—'),
             },
-            { title: 'Version', cell: (g) => g.version ?? <span class="muted">unknown</span> },
-            { title: 'Certificates expire', cell: (g) => <Expiry at={g.certificatesExpireAt} /> },
             {
-              title: 'Test a connection',
-              cell: (g) => <ConnectionTest gatewayId={g.id} gatewayName={g.name} />,
+              title: 'Version',
+              nowrap: true,
+              cell: (g) => g.version ?? <span class="muted">unknown</span>,
             },
+            {
+              title: 'Certificates expire',
+              nowrap: true,
+              cell: (g) => <Expiry at={g.certificatesExpireAt} />,
+            },
+            ...(canTest
+              ? [
+                  {
+                    title: 'Test a connection',
+                    cell: (g: Gateway) => <ConnectionTest gatewayId={g.id} gatewayName={g.name} />,
+                  },
+                ]
+              : []),
           ]}
         />
         <button type="button" class="secondary" onClick={gateways.reload}>

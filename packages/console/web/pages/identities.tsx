@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, type ConsoleSession } from '../api.ts';
 import { when } from '../format.ts';
 import { useApi } from '../use-api.ts';
-import { Loading, Problem, Section } from '../widgets.tsx';
+import { DataTable } from '../data-table.tsx';
+import { Problem, Section } from '../widgets.tsx';
 
 interface IdentityJson {
   id: string;
@@ -20,36 +21,30 @@ export function IdentitiesPage({ session }: { session: ConsoleSession }) {
   return (
     <>
       <Section title="Identities">
-        <Loading when={list.loading && !list.data} />
-        <Problem message={list.error} />
-        {list.data && (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Login methods</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.identities.map((identity) => (
-                <tr key={identity.id}>
-                  <td>
-                    <strong>{identity.name}</strong>
-                    <div class="muted small">{identity.id}</div>
-                  </td>
-                  <td>{identity.role}</td>
-                  <td>
-                    {identity.authMethods.join(', ') ||
-                      (identity.name.includes('@') ? 'email and password' : '—')}
-                  </td>
-                  <td>{when(identity.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          list={list}
+          rows={(d) => d.identities}
+          empty="No identity yet."
+          columns={[
+            {
+              title: 'Name',
+              cell: (identity) => (
+                <>
+                  <strong>{identity.name}</strong>
+                  <div class="muted small">{identity.id}</div>
+                </>
+              ),
+            },
+            { title: 'Role', cell: (identity) => identity.role },
+            {
+              title: 'Login methods',
+              cell: (identity) =>
+                identity.authMethods.join(', ') ||
+                (identity.name.includes('@') ? 'email and password' : '—'),
+            },
+            { title: 'Created', cell: (identity) => when(identity.createdAt) },
+          ]}
+        />
       </Section>
       {session.identity.role === 'admin' && (
         <AddPerson organizationId={session.organization.id} onAdded={list.reload} />

@@ -1,21 +1,29 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, type ConsoleSession } from '../api.ts';
+import { DataTable } from '../data-table.tsx';
 import { when } from '../format.ts';
 import { useApi } from '../use-api.ts';
-import { Loading, Problem, Section } from '../widgets.tsx';
+import { Problem, Section } from '../widgets.tsx';
 
 interface Resource {
   id: string;
   name: string;
   resourceType: string;
   gatewayId: string;
-  connectionDetails: { host?: string; port?: number; url?: string; database?: string };
+  connectionDetails: {
+    host?: string;
+    port?: number;
+    url?: string;
+    database?: string;
+    hostKeys?: string[];
+  };
   createdAt: string;
 }
 
 interface Account {
   id: string;
   path: string;
+  resourceId: string;
   resourceType: string;
   username: string;
   authMethod?: string;
@@ -29,86 +37,601 @@ interface Grant {
   createdAt: string;
 }
 
-/** PAM resources, accounts (never their secrets) and grants; admins grant and revoke here. */
+interface Rotation {
+  rotationStatus: 'success' | 'failed' | null;
+  lastRotationMessage: string | null;
+  lastRotatedAt: string | null;
+}
+
+/** The outcome of an admin's change, shown under the section it was made in. */
+type Outcome = { tone: 'good' | 'bad'; text: string } | undefined;
+
+/** Runs a change; its refusal (403, 409, 400 …) or failure becomes words. */
+async function change(
+  run: () => Promise<unknown>,
+  done: string,
+  show: (outcome: Outcome) => void,
+  after: () => void,
+): Promise<void> {
+  show(undefined);
+  try {
+    await run();
+    show({ tone: 'good', text: done });
+    after();
+  } catch (failure) {
+    show({
+      tone: 'bad',
+      text: failure instanceof ApiError ? failure.message : String(failure),
+    });
+  }
+}
+
+function OutcomeLine({ outcome }: { outcome: Outcome }) {
+  if (!outcome) return null;
+  if (outcome.tone === 'bad') return <Problem message={outcome.text} />;
+  return (
+    <p class="result good" role="status">
+      {outcome.text}
+    </p>
+  );
+}
+
+function target(r: Resource): string {
+  const d = r.connectionDetails;
+  if (d.url) return d.url;
+  return `${d.host}:${d.port}${d.database ? ` / ${d.database}` : ''}`;
+}
+
+/**
+ * PAM resources and accounts (never their secrets) and grants. Admins create, edit, rotate and
+ * delete here through the same API routes as every other client; auditors read; a member sees
+ * the accounts its grants cover. The server decides: a refused change is shown in words.
+ */
 export function PamPage({ session }: { session: ConsoleSession }) {
-  const resources = useApi<{ resources: Resource[] }>('/api/v1/pam/resources');
+  const role = session.identity.role;
+  const isAdmin = role === 'admin';
+  const readsInventory = role === 'admin' || role === 'auditor';
+  const resources = useApi<{ resources: Resource[] }>(
+    readsInventory ? '/api/v1/pam/resources' : undefined,
+  );
   const accounts = useApi<{ accounts: Account[] }>('/api/v1/pam/accounts');
-  const isAdmin = session.identity.role === 'admin';
+  const reloadAll = () => {
+    resources.reload();
+    accounts.reload();
+  };
   return (
     <>
-      <Section title="Resources">
-        <Loading when={resources.loading && !resources.data} />
-        <Problem message={resources.error} />
-        {resources.data && resources.data.resources.length === 0 && (
-          <p class="muted">
-            No PAM resource yet (burrow-control-plane API: POST /api/v1/pam/resources).
-          </p>
-        )}
-        {resources.data && resources.data.resources.length > 0 && (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">Target</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {resources.data.resources.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    <strong>{r.name}</strong>
-                  </td>
-                  <td>{r.resourceType}</td>
-                  <td>
-                    {r.connectionDetails.url ??
-                      `${r.connectionDetails.host}:${r.connectionDetails.port}${
-                        r.connectionDetails.database ? ` / ${r.connectionDetails.database}` : ''
-                      }`}
-                  </td>
-                  <td>{when(r.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Section>
-      <Section title="Accounts">
-        <Loading when={accounts.loading && !accounts.data} />
-        <Problem message={accounts.error} />
-        {accounts.data && accounts.data.accounts.length === 0 && (
-          <p class="muted">No account you may see.</p>
-        )}
-        {accounts.data && accounts.data.accounts.length > 0 && (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Path</th>
-                <th scope="col">Type</th>
-                <th scope="col">Logs in as</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {accounts.data.accounts.map((a) => (
-                <tr key={a.id}>
-                  <td>
-                    <code>{a.path}</code>
-                  </td>
-                  <td>{a.resourceType}</td>
-                  <td>
-                    {a.username}
-                    {a.authMethod ? ` (${a.authMethod})` : ''}
-                  </td>
-                  <td>{when(a.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Section>
+      {readsInventory && (
+        <Resources resources={resources} isAdmin={isAdmin} onChanged={reloadAll} />
+      )}
+      <Accounts
+        accounts={accounts}
+        resources={resources.data?.resources ?? []}
+        isAdmin={isAdmin}
+        isMember={role === 'member'}
+        onChanged={reloadAll}
+      />
       {isAdmin ? <Grants session={session} /> : null}
+    </>
+  );
+}
+
+function Resources({
+  resources,
+  isAdmin,
+  onChanged,
+}: {
+  resources: ReturnType<typeof useApi<{ resources: Resource[] }>>;
+  isAdmin: boolean;
+  onChanged: () => void;
+}) {
+  const [outcome, setOutcome] = useState<Outcome>();
+  const [editing, setEditing] = useState<string>();
+  return (
+    <Section title="Resources">
+      <DataTable
+        list={resources}
+        rows={(d) => d.resources}
+        empty={isAdmin ? 'No PAM resource yet: add one below.' : 'No PAM resource yet.'}
+        columns={[
+          { title: 'Name', cell: (r) => <strong>{r.name}</strong> },
+          { title: 'Type', cell: (r) => r.resourceType },
+          {
+            title: 'Target',
+            cell: (r) =>
+              editing === r.id ? (
+                <EditTarget
+                  resource={r}
+                  onDone={(text) => {
+                    setEditing(undefined);
+                    setOutcome({ tone: 'good', text });
+                    onChanged();
+                  }}
+                  onCancel={() => setEditing(undefined)}
+                />
+              ) : (
+                target(r)
+              ),
+          },
+          { title: 'Created', cell: (r) => when(r.createdAt) },
+          ...(isAdmin
+            ? [
+                {
+                  title: 'Actions',
+                  hiddenTitle: true,
+                  cell: (r: Resource) => (
+                    <div class="actions">
+                      {editing !== r.id && (
+                        <button
+                          type="button"
+                          class="secondary"
+                          aria-label={`Edit ${r.name}`}
+                          onClick={() => setEditing(r.id)}
+                        >
+                          Edit
+                        </button>
+                      )}
+                      <button
+                        type="button"
+                        class="danger"
+                        aria-label={`Delete ${r.name}`}
+                        onClick={() =>
+                          change(
+                            () => api('DELETE', `/api/v1/pam/resources/${r.id}`),
+                            `Resource ${r.name} deleted.`,
+                            setOutcome,
+                            onChanged,
+                          )
+                        }
+                      >
+                        Delete
+                      </button>
+                    </div>
+                  ),
+                },
+              ]
+            : []),
+        ]}
+      />
+      <OutcomeLine outcome={outcome} />
+      {isAdmin && <AddResource onAdded={onChanged} />}
+    </Section>
+  );
+}
+
+/** Replaces a resource's host and port (and database), or its URL. */
+function EditTarget({
+  resource,
+  onDone,
+  onCancel,
+}: {
+  resource: Resource;
+  onDone: (text: string) => void;
+  onCancel: () => void;
+}) {
+  const d = resource.connectionDetails;
+  const [host, setHost] = useState(d.host ?? '');
+  const [port, setPort] = useState(String(d.port ?? ''));
+  const [database, setDatabase] = useState(d.database ?? '');
+  const [url, setUrl] = useState(d.url ?? '');
+  const [error, setError] = useState<string>();
+  const save = async (event: Event) => {
+    event.preventDefault();
+    setError(undefined);
+    // Everything else (TLS settings, an ssh resource's host keys) stays as it was.
+    const connectionDetails = d.url
+      ? { ...d, url }
+      : { ...d, host, port: Number(port), ...(d.database === undefined ? {} : { database }) };
+    try {
+      await api('PATCH', `/api/v1/pam/resources/${resource.id}`, { connectionDetails });
+      onDone(`Resource ${resource.name} now points at the new target (new sessions only).`);
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure.message : String(failure));
+    }
+  };
+  return (
+    <form class="inline" onSubmit={save} aria-label={`Edit ${resource.name}`}>
+      {d.url ? (
+        <label>
+          URL
+          <input required value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
+        </label>
+      ) : (
+        <>
+          <label>
+            Host
+            <input required value={host} onInput={(e) => setHost(e.currentTarget.value)} />
+          </label>
+          <label>
+            Port
+            <input
+              required
+              inputMode="numeric"
+              size={6}
+              value={port}
+              onInput={(e) => setPort(e.currentTarget.value)}
+            />
+          </label>
+          {d.database !== undefined && (
+            <label>
+              Database
+              <input
+                required
+                value={database}
+                onInput={(e) => setDatabase(e.currentTarget.value)}
+              />
+            </label>
+          )}
+        </>
+      )}
+      <button type="submit">Save</button>
+      <button type="button" class="secondary" onClick={onCancel}>
+        Cancel
+      </button>
+      <Problem message={error} />
+    </form>
+  );
+}
+
+function AddResource({ onAdded }: { onAdded: () => void }) {
+  const gateways = useApi<{ id: string; name: string }[]>('/api/v2/gateways');
+  const [form, setForm] = useState({
+    name: '',
+    resourceType: 'postgres',
+    gatewayId: '',
+    host: '',
+    port: '5432',
+    database: '',
+    url: '',
+    hostKey: '',
+  });
+  const [outcome, setOutcome] = useState<Outcome>();
+  const set = (field: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
+    setForm({ ...form, [field]: e.currentTarget.value });
+  const details = () => {
+    if (form.resourceType === 'http') return { url: form.url };
+    if (form.resourceType === 'ssh') {
+      return { host: form.host, port: Number(form.port), hostKeys: [form.hostKey.trim()] };
+    }
+    return { host: form.host, port: Number(form.port), database: form.database };
+  };
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void change(
+      () =>
+        api('POST', '/api/v1/pam/resources', {
+          name: form.name,
+          resourceType: form.resourceType,
+          gatewayId: form.gatewayId,
+          connectionDetails: details(),
+        }),
+      `Resource ${form.name} added.`,
+      setOutcome,
+      onAdded,
+    );
+  };
+  return (
+    <>
+      <h3>Add a resource</h3>
+      <form class="row" onSubmit={submit} aria-label="Add a resource">
+        <label>
+          Name
+          <input required placeholder="orders" value={form.name} onInput={set('name')} />
+        </label>
+        <label>
+          Type
+          <select value={form.resourceType} onChange={set('resourceType')}>
+            <option value="postgres">postgres</option>
+            <option value="ssh">ssh</option>
+            <option value="http">http</option>
+          </select>
+        </label>
+        <label>
+          Gateway
+          <select required value={form.gatewayId} onChange={set('gatewayId')}>
+            <option value="">Choose…</option>
+            {(gateways.data ?? []).map((g) => (
+              <option value={g.id}>{g.name}</option>
+            ))}
+          </select>
+        </label>
+        {form.resourceType === 'http' ? (
+          <label>
+            URL
+            <input
+              required
+              placeholder="https://api.internal"
+              value={form.url}
+              onInput={set('url')}
+            />
+          </label>
+        ) : (
+          <>
+            <label>
+              Host
+              <input required placeholder="db.internal" value={form.host} onInput={set('host')} />
+            </label>
+            <label>
+              Port
+              <input
+                required
+                inputMode="numeric"
+                size={6}
+                value={form.port}
+                onInput={set('port')}
+              />
+            </label>
+          </>
+        )}
+        {form.resourceType === 'postgres' && (
+          <label>
+            Database
+            <input required value={form.database} onInput={set('database')} />
+          </label>
+        )}
+        {form.resourceType === 'ssh' && (
+          <label>
+            Host key (ssh-keyscan line)
+            <input
+              required
+              placeholder="ssh-ed25519 AAAA…"
+              value={form.hostKey}
+              onInput={set('hostKey')}
+            />
+          </label>
+        )}
+        <button type="submit">Add resource</button>
+      </form>
+      <OutcomeLine outcome={outcome} />
+    </>
+  );
+}
+
+function Accounts({
+  accounts,
+  resources,
+  isAdmin,
+  isMember,
+  onChanged,
+}: {
+  accounts: ReturnType<typeof useApi<{ accounts: Account[] }>>;
+  resources: Resource[];
+  isAdmin: boolean;
+  isMember: boolean;
+  onChanged: () => void;
+}) {
+  const [outcome, setOutcome] = useState<Outcome>();
+  const [changing, setChanging] = useState<string>();
+  const rotate = async (a: Account) => {
+    setOutcome(undefined);
+    try {
+      const { rotation } = await api<{ rotation: Rotation }>(
+        'POST',
+        `/api/v1/pam/accounts/${a.id}/rotate`,
+      );
+      setOutcome(
+        rotation.rotationStatus === 'success'
+          ? { tone: 'good', text: `Password of ${a.path} rotated in the database.` }
+          : {
+              tone: 'bad',
+              text: `Rotation of ${a.path} failed, the old password still works: ${rotation.lastRotationMessage ?? 'no reason given'}`,
+            },
+      );
+      onChanged();
+    } catch (failure) {
+      setOutcome({
+        tone: 'bad',
+        text: failure instanceof ApiError ? failure.message : String(failure),
+      });
+    }
+  };
+  return (
+    <Section title="Accounts">
+      <DataTable
+        list={accounts}
+        rows={(d) => d.accounts}
+        empty={
+          isMember
+            ? 'No account is granted to you. Ask an admin for a grant.'
+            : 'No PAM account yet.'
+        }
+        columns={[
+          { title: 'Path', cell: (a) => <code>{a.path}</code> },
+          { title: 'Type', cell: (a) => a.resourceType },
+          {
+            title: 'Logs in as',
+            cell: (a) => `${a.username}${a.authMethod ? ` (${a.authMethod})` : ''}`,
+          },
+          { title: 'Created', cell: (a) => when(a.createdAt) },
+          ...(isAdmin
+            ? [
+                {
+                  title: 'Actions',
+                  hiddenTitle: true,
+                  cell: (a: Account) =>
+                    changing === a.id ? (
+                      <NewPassword
+                        account={a}
+                        onDone={(text) => {
+                          setChanging(undefined);
+                          setOutcome({ tone: 'good', text });
+                          onChanged();
+                        }}
+                        onCancel={() => setChanging(undefined)}
+                      />
+                    ) : (
+                      <div class="actions">
+                        {a.resourceType === 'postgres' && (
+                          <button
+                            type="button"
+                            aria-label={`Rotate the password of ${a.path}`}
+                            onClick={() => rotate(a)}
+                          >
+                            Rotate
+                          </button>
+                        )}
+                        {(a.authMethod === undefined ||
+                          a.authMethod === 'password' ||
+                          a.authMethod === 'basic') && (
+                          <button
+                            type="button"
+                            class="secondary"
+                            aria-label={`Set the password of ${a.path}`}
+                            onClick={() => setChanging(a.id)}
+                          >
+                            Set password
+                          </button>
+                        )}
+                        <button
+                          type="button"
+                          class="danger"
+                          aria-label={`Delete ${a.path}`}
+                          onClick={() =>
+                            change(
+                              () => api('DELETE', `/api/v1/pam/accounts/${a.id}`),
+                              `Account ${a.path} deleted, with its grants on exactly that path.`,
+                              setOutcome,
+                              onChanged,
+                            )
+                          }
+                        >
+                          Delete
+                        </button>
+                      </div>
+                    ),
+                },
+              ]
+            : []),
+        ]}
+      />
+      <OutcomeLine outcome={outcome} />
+      {isAdmin && <AddAccount resources={resources} onAdded={onChanged} />}
+    </Section>
+  );
+}
+
+/** Stores a password someone changed on the target (PATCH credentials; new sessions only). */
+function NewPassword({
+  account,
+  onDone,
+  onCancel,
+}: {
+  account: Account;
+  onDone: (text: string) => void;
+  onCancel: () => void;
+}) {
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string>();
+  const save = async (event: Event) => {
+    event.preventDefault();
+    setError(undefined);
+    try {
+      await api('PATCH', `/api/v1/pam/accounts/${account.id}`, { credentials: { password } });
+      onDone(`New password of ${account.path} stored (sessions opened from now on use it).`);
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure.message : String(failure));
+    }
+  };
+  return (
+    <form class="inline" onSubmit={save}>
+      <label>
+        New password for {account.path}
+        <input
+          type="password"
+          autocomplete="new-password"
+          required
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
+      </label>
+      <button type="submit">Save</button>
+      <button type="button" class="secondary" onClick={onCancel}>
+        Cancel
+      </button>
+      <Problem message={error} />
+    </form>
+  );
+}
+
+function AddAccount({ resources, onAdded }: { resources: Resource[]; onAdded: () => void }) {
+  const [form, setForm] = useState({
+    resourceId: '',
+    folderPath: '',
+    name: '',
+    username: '',
+    password: '',
+  });
+  const [outcome, setOutcome] = useState<Outcome>();
+  const set = (field: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
+    setForm({ ...form, [field]: e.currentTarget.value });
+  const resourceType = resources.find((r) => r.id === form.resourceId)?.resourceType;
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const authMethod =
+      resourceType === 'ssh' ? 'password' : resourceType === 'http' ? 'basic' : undefined;
+    const path = form.folderPath ? `${form.folderPath}/${form.name}` : form.name;
+    void change(
+      () =>
+        api('POST', '/api/v1/pam/accounts', {
+          resourceId: form.resourceId,
+          name: form.name,
+          ...(form.folderPath ? { folderPath: form.folderPath } : {}),
+          credentials: {
+            username: form.username,
+            password: form.password,
+            ...(authMethod ? { authMethod } : {}),
+          },
+        }),
+      `Account ${path} added.`,
+      (next) => {
+        setOutcome(next);
+        if (next?.tone === 'good') setForm({ ...form, name: '', username: '', password: '' });
+      },
+      onAdded,
+    );
+  };
+  return (
+    <>
+      <h3>Add an account</h3>
+      <form class="row" onSubmit={submit} aria-label="Add an account">
+        <label>
+          Resource
+          <select required value={form.resourceId} onChange={set('resourceId')}>
+            <option value="">Choose…</option>
+            {resources
+              .filter((r) => r.resourceType !== 'kubernetes')
+              .map((r) => (
+                <option value={r.id}>
+                  {r.name} ({r.resourceType})
+                </option>
+              ))}
+          </select>
+        </label>
+        <label>
+          Folder
+          <input placeholder="prod" value={form.folderPath} onInput={set('folderPath')} />
+        </label>
+        <label>
+          Name
+          <input required placeholder="orders-db" value={form.name} onInput={set('name')} />
+        </label>
+        <label>
+          Username
+          <input required value={form.username} onInput={set('username')} />
+        </label>
+        <label>
+          Password
+          <input
+            type="password"
+            autocomplete="new-password"
+            required
+            value={form.password}
+            onInput={set('password')}
+          />
+        </label>
+        <button type="submit">Add account</button>
+      </form>
+      <OutcomeLine outcome={outcome} />
     </>
   );
 }
@@ -120,63 +643,55 @@ function Grants({ session }: { session: ConsoleSession }) {
   );
   const [identityId, setIdentityId] = useState('');
   const [path, setPath] = useState('');
-  const [error, setError] = useState<string>();
+  const [outcome, setOutcome] = useState<Outcome>();
   const nameOf = (id: string) => identities.data?.identities.find((i) => i.id === id)?.name ?? id;
   const people = (identities.data?.identities ?? []).filter(
     (i) => i.role === 'member' || i.role === 'auditor' || i.role === 'admin',
   );
-  const act = async (change: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await change();
-      grants.reload();
-    } catch (failure) {
-      setError(failure instanceof ApiError ? failure.message : String(failure));
-    }
-  };
   return (
     <Section title="Grants">
-      <Problem message={grants.error} />
-      {grants.data && grants.data.grants.length === 0 && <p class="muted">No grant yet.</p>}
-      {grants.data && grants.data.grants.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Identity</th>
-              <th scope="col">Path</th>
-              <th scope="col">Granted</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {grants.data.grants.map((g) => (
-              <tr key={g.id}>
-                <td>{nameOf(g.identityId)}</td>
-                <td>
-                  <code>{g.path}</code>
-                </td>
-                <td>{when(g.createdAt)}</td>
-                <td>
-                  <button
-                    type="button"
-                    class="danger"
-                    onClick={() => act(() => api('DELETE', `/api/v1/pam/grants/${g.id}`))}
-                  >
-                    Revoke
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        list={grants}
+        rows={(d) => d.grants}
+        empty="No grant yet."
+        columns={[
+          { title: 'Identity', cell: (g) => nameOf(g.identityId) },
+          { title: 'Path', cell: (g) => <code>{g.path}</code> },
+          { title: 'Granted', cell: (g) => when(g.createdAt) },
+          {
+            title: 'Actions',
+            hiddenTitle: true,
+            cell: (g) => (
+              <button
+                type="button"
+                class="danger"
+                aria-label={`Revoke ${g.path} from ${nameOf(g.identityId)}`}
+                onClick={() =>
+                  change(
+                    () => api('DELETE', `/api/v1/pam/grants/${g.id}`),
+                    `Grant on ${g.path} revoked.`,
+                    setOutcome,
+                    grants.reload,
+                  )
+                }
+              >
+                Revoke
+              </button>
+            ),
+          },
+        ]}
+      />
       <form
         class="row"
+        aria-label="Grant access"
         onSubmit={(event) => {
           event.preventDefault();
-          void act(() => api('POST', '/api/v1/pam/grants', { identityId, path }));
+          void change(
+            () => api('POST', '/api/v1/pam/grants', { identityId, path }),
+            `${nameOf(identityId)} may now open ${path}.`,
+            setOutcome,
+            grants.reload,
+          );
         }}
       >
         <label>
@@ -205,7 +720,7 @@ function Grants({ session }: { session: ConsoleSession }) {
         </label>
         <button type="submit">Grant</button>
       </form>
-      <Problem message={error} />
+      <OutcomeLine outcome={outcome} />
     </Section>
   );
 }

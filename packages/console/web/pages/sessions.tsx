@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, type ConsoleSession } from '../api.ts';
 import { duration, when } from '../format.ts';
 import { useApi } from '../use-api.ts';
-import { Badge, Loading, Problem, Section } from '../widgets.tsx';
+import { DataTable } from '../data-table.tsx';
+import { Badge, Problem, Section } from '../widgets.tsx';
 
 export interface PamSession {
   id: string;
@@ -43,57 +44,59 @@ export function SessionsPage({ session }: { session: ConsoleSession }) {
   const canEnd = session.identity.role === 'admin' || session.identity.role === 'member';
   return (
     <Section title="Sessions">
-      <Loading when={sessions.loading && !sessions.data} />
-      <Problem message={sessions.error} />
       <Problem message={error} />
-      {sessions.data && sessions.data.sessions.length === 0 && (
-        <p class="muted">No PAM session yet. People open one with burrow pam access.</p>
-      )}
-      {sessions.data && sessions.data.sessions.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Account</th>
-              <th scope="col">Who</th>
-              <th scope="col">Started</th>
-              <th scope="col">Duration</th>
-              <th scope="col">Status</th>
-              <th scope="col">Recording</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.data.sessions.map((s) => (
-              <tr key={s.id}>
-                <td>
-                  <code>{s.accountPath}</code> <span class="muted">{s.resourceType}</span>
-                  {s.reason && <div class="muted small">reason: {s.reason}</div>}
-                </td>
-                <td>{who(s.identityId)}</td>
-                <td>{when(s.createdAt)}</td>
-                <td>{duration(s.createdAt, s.endedAt)}</td>
-                <td>
-                  <Badge tone={s.status === 'active' ? 'good' : 'neutral'}>{s.status}</Badge>
-                </td>
-                <td>
-                  <a href={`#/sessions/${s.id}`}>
-                    Review {s.eventCount} event{s.eventCount === 1 ? '' : 's'}
-                  </a>
-                </td>
-                <td>
-                  {s.status === 'active' && canEnd && (
-                    <button type="button" class="danger" onClick={() => end(s.id)}>
-                      End session
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        list={sessions}
+        rows={(d) => d.sessions}
+        empty="No PAM session yet. People open one with burrow pam access."
+        columns={[
+          {
+            title: 'Account',
+            cell: (s) => (
+              <>
+                <code>{s.accountPath}</code> <span class="muted">{s.resourceType}</span>
+                {s.reason && <div class="muted small">reason: {s.reason}</div>}
+              </>
+            ),
+          },
+          { title: 'Who', cell: (s) => who(s.identityId) },
+          { title: 'Started', cell: (s) => when(s.createdAt) },
+          { title: 'Duration', cell: (s) => duration(s.createdAt, s.endedAt) },
+          {
+            title: 'Status',
+            cell: (s) => (
+              <Badge tone={s.status === 'active' ? 'good' : 'neutral'}>{s.status}</Badge>
+            ),
+          },
+          {
+            title: 'Recording',
+            cell: (s) => (
+              <a href={`#/sessions/${s.id}`}>
+                Review {s.eventCount} event{s.eventCount === 1 ? '' : 's'}
+              </a>
+            ),
+          },
+          ...(canEnd
+            ? [
+                {
+                  title: 'Actions',
+                  hiddenTitle: true,
+                  cell: (s: PamSession) =>
+                    s.status === 'active' && (
+                      <button
+                        type="button"
+                        class="danger"
+                        aria-label={`End the session on ${s.accountPath}`}
+                        onClick={() => end(s.id)}
+                      >
+                        End session
+                      </button>
+                    ),
+                },
+              ]
+            : []),
+        ]}
+      />
       <button type="button" class="secondary" onClick={sessions.reload}>
         Refresh
       </button>
