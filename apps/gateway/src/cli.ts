@@ -79,8 +79,7 @@ export function createCli(actions: CliActions, env: NodeJS.ProcessEnv = process.
     `
 ${CONTROL_PLANE_ENVIRONMENT_HELP}
 
-Not built yet: relay auto-selection (a relay name is required), gateway enrollment
-(--enroll-method, INFISICAL_GATEWAY_ACCESS_TOKEN).`,
+Not built yet: gateway enrollment (--enroll-method, INFISICAL_GATEWAY_ACCESS_TOKEN).`,
   );
   start.action(async (positionalName: string | undefined, _options: unknown, command: Command) => {
     const options = command.opts<Record<string, string | undefined>>();

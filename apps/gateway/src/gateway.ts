@@ -6,6 +6,8 @@
  *                                                    credentials (a 4xx at start is fatal: the
  *                                                    relay name or the identity is wrong; other
  *                                                    failures are retried with backoff)
+ *   no relay named                                -> select one (tunnel/relay-selection.ts), and
+ *                                                    again before each re-dial: failover
  *   dial the relay, serve its channels            -> RelayTunnel (reconnects with backoff,
  *                                                    re-registering before each new dial); with
  *                                                    several relays (--target-relay-name a,b) one
@@ -21,6 +23,7 @@
  *   refused by the control plane (standing)       -> see checkStanding(): its gateway deleted or
  *                                                    its identity gone -> stop (revoked); one relay
  *                                                    unknown -> close the tunnel to that relay
+ *                                                    (an auto-selected one: select another)
  *   stop()                                        -> close the relay connection, every stream and
  *                                                    every timer
  *
@@ -55,6 +58,7 @@ import { createHttpProxyHandler } from './actions/http-proxy.ts';
 import { createConnectionTestHandler } from './actions/connection-test.ts';
 import type { GatewayConfig } from './ops/gateway-config.ts';
 import { sniffDrainNotice } from './tunnel/drain-notice-sniffer.ts';
+import { selectRelay } from './tunnel/relay-selection.ts';
 import { GatewayHeartbeat } from './platform/gateway-heartbeat.ts';
 import { GatewayMetrics } from './ops/gateway-metrics.ts';
 import { packageVersion } from './ops/package-version.ts';
@@ -105,7 +109,10 @@ export interface GatewayTuning {
 
 /** One relay the gateway holds a tunnel to. */
 interface RelayLink {
-  readonly relayName: string;
+  /** Changes only for an auto-selected link, when it fails over to another relay. */
+  relayName: string;
+  /** No relay was named: this link selects its relay and fails over (reference §5.8). */
+  readonly autoSelect: boolean;
   tunnel: RelayTunnel<GatewayRegistration> | undefined;
   /** The relay sent its drain notice on the current connection. */
   draining: boolean;
@@ -158,11 +165,16 @@ export class Gateway {
       token: () => this.accessToken(),
       agentVersion: `burrow-gateway/${packageVersion()}`,
     });
-    this.links = (config.relayNames ?? [config.relayName]).map((relayName) => ({
-      relayName,
-      tunnel: undefined,
-      draining: false,
-    }));
+    const named = config.relayNames ?? (config.relayName !== undefined ? [config.relayName] : []);
+    this.links =
+      named.length > 0
+        ? named.map((relayName) => ({
+            relayName,
+            autoSelect: false,
+            tunnel: undefined,
+            draining: false,
+          }))
+        : [{ relayName: '', autoSelect: true, tunnel: undefined, draining: false }];
     this.metrics.relayStates = () =>
       this.links.map((link) => ({
         relay: link.relayName,
@@ -181,7 +193,7 @@ export class Gateway {
     logger.info(
       {
         gatewayName: config.name,
-        relays: this.links.map((link) => link.relayName),
+        relays: this.links.map((link) => (link.autoSelect ? '(auto-select)' : link.relayName)),
         apiUrl: config.apiUrl,
         authMethod: config.login.method,
       },
@@ -196,7 +208,7 @@ export class Gateway {
 
     const registrations: GatewayRegistration[] = [];
     for (const link of this.links) {
-      const registered = await this.registerAtStart(link.relayName);
+      const registered = await this.registerAtStart(link);
       if (this.stopped || registered === undefined) return;
       registrations.push(registered);
     }
@@ -279,7 +291,10 @@ export class Gateway {
     const heartbeat = this.heartbeat;
     this.links.forEach((link, index) => {
       const tunnel = new RelayTunnel<GatewayRegistration>({
-        register: (signal) => this.register(link.relayName, signal),
+        register: async (signal) => {
+          if (link.autoSelect) await this.failOver(link);
+          return this.register(link.relayName, signal);
+        },
         dial: this.dependencies.dialRelay,
         onChannel: (channel) =>
           sniffDrainNotice(
@@ -308,7 +323,10 @@ export class Gateway {
             heartbeat.soon();
           }
         },
-        logger: logger.child({ component: 'relay-tunnel', relay: link.relayName }),
+        logger: logger.child({
+          component: 'relay-tunnel',
+          relay: link.autoSelect ? '(auto-selected)' : link.relayName,
+        }),
         ...(this.tuning.backoff ? { backoff: this.tuning.backoff } : {}),
       });
       link.tunnel = tunnel;
@@ -404,11 +422,19 @@ export class Gateway {
    * The first registration. A client error (unknown relay, bad name, identity not allowed) will
    * not fix itself: it is fatal. An unreachable or failing control plane is retried with backoff.
    */
-  private async registerAtStart(relayName: string): Promise<GatewayRegistration | undefined> {
+  private async registerAtStart(link: RelayLink): Promise<GatewayRegistration | undefined> {
     const backoff = this.tuning.backoff ?? new ReconnectBackoff();
     for (let attempt = 1; ; attempt++) {
       try {
-        const registration = await this.register(relayName);
+        if (link.autoSelect) {
+          const selected = await this.selectRelay();
+          if (selected === undefined) {
+            throw new Error('no relay to select: none has sent a heartbeat within the hour');
+          }
+          link.relayName = selected;
+          this.logger.info({ relay: selected }, 'relay selected (none was named)');
+        }
+        const registration = await this.register(link.relayName);
         backoff.reset();
         return registration;
       } catch (error) {
@@ -422,6 +448,34 @@ export class Gateway {
         await sleep(delayMs, this.stopController.signal);
         if (this.stopped) return undefined;
       }
+    }
+  }
+
+  /** The relay auto-selection picks now (undefined: none healthy). */
+  private async selectRelay(): Promise<string | undefined> {
+    const relays = await this.platform.call(routes.listRelays, {
+      signal: this.stopController.signal,
+    });
+    return selectRelay(relays, { now: Date.now() });
+  }
+
+  /**
+   * Before an auto-selected link dials again (its connection was lost or its dial failed):
+   * select again and switch when another relay wins (the reference's failover). A failed
+   * selection keeps the current relay.
+   */
+  private async failOver(link: RelayLink): Promise<void> {
+    try {
+      const selected = await this.selectRelay();
+      if (selected === undefined || selected === link.relayName || this.stopped) return;
+      this.logger.info({ from: link.relayName, to: selected }, 'relay failover: switching relay');
+      link.relayName = selected;
+    } catch (error) {
+      if (this.stopped) return;
+      this.logger.warn(
+        { relay: link.relayName, error: errorMessage(error) },
+        'relay selection failed; dialing the current relay again',
+      );
     }
   }
 
@@ -510,6 +564,10 @@ export class Gateway {
             { relay: link.relayName, reason: error.message },
             'the control plane no longer knows this relay: closing the tunnel to it',
           );
+          if (link.autoSelect) {
+            link.tunnel.dropConnection(); // the re-dial selects another relay
+            continue;
+          }
           const tunnel = link.tunnel;
           link.tunnel = undefined;
           await tunnel.stop();

@@ -52,7 +52,6 @@ describe('burrow-gateway process', () => {
     expect(nothingSet.status).toBe(2);
     expect(nothingSet.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^burrow-gateway: --name \(INFISICAL_GATEWAY_NAME\): is required/),
-      expect.stringMatching(/^burrow-gateway: --target-relay-name \(INFISICAL_RELAY_NAME\)/),
       expect.stringMatching(/^burrow-gateway: --domain \(INFISICAL_API_URL\): is required/),
       expect.stringMatching(/^burrow-gateway: universal auth needs a client ID/),
     ]);

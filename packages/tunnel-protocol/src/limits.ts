@@ -40,6 +40,14 @@ export const SSH_KEEPALIVE_COUNT_MAX = 2;
 export const RECONNECT_BACKOFF_BASE_MS = 500;
 export const RECONNECT_BACKOFF_CAP_MS = 30_000;
 
+/**
+ * Relay auto-selection (a gateway given no relay name, reference §5.8): a relay counts as healthy
+ * when its last heartbeat is this recent (the reference's window; relays heartbeat every 30 min),
+ * and each candidate's :8443 gets this long to accept the TCP connection that measures it.
+ */
+export const RELAY_SELECTION_HEALTHY_WINDOW_MS = 60 * 60 * 1000;
+export const RELAY_SELECTION_PROBE_TIMEOUT_MS = 5_000;
+
 /** Gateway and relay re-register (fresh certificates) this often; certificates live 1 day. */
 export const CERTIFICATE_RENEWAL_INTERVAL_MS = 6 * 60 * 60 * 1000;
 

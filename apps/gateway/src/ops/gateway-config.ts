@@ -4,10 +4,10 @@
  *
  * Precedence (reference §5.1):
  *   name   positional argument > --name > INFISICAL_GATEWAY_NAME            (required)
- *   relay  --target-relay-name > --relay > INFISICAL_RELAY_NAME             (required for now:
- *          relay auto-selection is not built yet). A comma-separated list (`edge-1,edge-2`)
- *          makes the gateway hold a live tunnel to each of those relays at once (Burrow HA;
- *          the reference takes one name).
+ *   relay  --target-relay-name > --relay > INFISICAL_RELAY_NAME             (none: the gateway
+ *          selects a relay itself and fails over between relays, tunnel/relay-selection.ts).
+ *          A comma-separated list (`edge-1,edge-2`) makes the gateway hold a live tunnel to
+ *          each of those relays at once (Burrow HA; the reference takes one name).
  *   metrics --metrics-listen-address > BURROW_GATEWAY_METRICS_LISTEN_ADDRESS  (off when unset)
  *   domain --domain > INFISICAL_DOMAIN > INFISICAL_API_URL                  (required)
  *   headers INFISICAL_CUSTOM_HEADERS (no flag), sent on every control plane request
@@ -52,7 +52,7 @@ export const GATEWAY_SETTINGS = {
   targetRelayName: {
     flag: '--target-relay-name',
     env: 'INFISICAL_RELAY_NAME',
-    help: 'name of the relay to dial out to, or several comma-separated (a tunnel to each at once, for HA); required for now: relay auto-selection is not built yet',
+    help: 'name of the relay to dial out to, or several comma-separated (a tunnel to each at once, for HA); none: the gateway selects the fastest healthy relay itself and fails over to another when it is lost',
   },
   relay: {
     flag: '--relay',
@@ -126,11 +126,12 @@ export { SUPPORTED_AUTH_METHODS };
 
 export interface GatewayConfig {
   readonly name: string;
-  /** The first of `relayNames` (what a single-relay gateway dials). */
-  readonly relayName: string;
+  /** The first of `relayNames` (what a single-relay gateway dials); undefined: auto-select. */
+  readonly relayName?: string | undefined;
   /**
    * Every relay the gateway holds a tunnel to, in the order given, without duplicates (the
-   * parser always sets it; absent means just `relayName`).
+   * parser always sets it; absent means just `relayName`). Empty: the gateway selects one relay
+   * itself and fails over between relays (reference §5.8).
    */
   readonly relayNames?: readonly string[];
   /** Health and metrics server; undefined = off. */
@@ -183,7 +184,7 @@ export function resolveGatewayConfig(
   const recordingPath = nonEmpty(flags.pamSessionRecordingPath);
   return {
     name: name as string,
-    relayName: (relayNames as string[])[0] as string,
+    relayName: (relayNames as string[])[0],
     relayNames: relayNames as string[],
     ...(metricsListen !== undefined ? { metricsListen } : {}),
     apiUrl: apiUrl as string,
@@ -237,17 +238,12 @@ export function parseByteSize(text: string | undefined): number {
 function parseRelayNames(flags: GatewayFlags, env: NodeJS.ProcessEnv): string[] {
   const relayText =
     nonEmpty(flags.targetRelayName) ?? nonEmpty(flags.relay) ?? nonEmpty(env.INFISICAL_RELAY_NAME);
+  if (relayText === undefined) return []; // auto-selection
   return [
     ...new Set(
-      (relayText ?? '')
+      relayText
         .split(',')
-        .map((part) =>
-          slug(
-            'targetRelayName',
-            relayText === undefined ? undefined : part.trim(),
-            '--target-relay-name / --relay (relay auto-selection is not built yet)',
-          ),
-        ),
+        .map((part) => slug('targetRelayName', part.trim(), '--target-relay-name / --relay')),
     ),
   ];
 }

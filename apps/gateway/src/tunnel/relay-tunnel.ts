@@ -87,6 +87,11 @@ export class RelayTunnel<R> {
     return this.connection !== undefined;
   }
 
+  /** Closes the current connection; the loop registers again and dials as after a loss. */
+  dropConnection(): void {
+    this.connection?.close();
+  }
+
   /** Stops the loop and closes the connection; resolves when the loop has ended. */
   async stop(): Promise<void> {
     this.stopController.abort();

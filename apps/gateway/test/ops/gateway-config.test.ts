@@ -84,7 +84,6 @@ describe('resolveGatewayConfig', () => {
   it('nothing set: every missing setting at once, one line each', () => {
     expect(configError(() => resolveGatewayConfig({}, {})).message.split('\n')).toEqual([
       '--name (INFISICAL_GATEWAY_NAME): is required (the argument of start)',
-      '--target-relay-name (INFISICAL_RELAY_NAME): is required (--target-relay-name / --relay (relay auto-selection is not built yet))',
       '--domain (INFISICAL_API_URL): is required: the control plane URL (or set INFISICAL_DOMAIN), e.g. https://burrow.example.com',
       'universal auth needs a client ID: set --client-id or INFISICAL_UNIVERSAL_AUTH_CLIENT_ID (or give a token with --token / INFISICAL_TOKEN)',
     ]);
@@ -112,12 +111,17 @@ describe('resolveGatewayConfig', () => {
     );
   });
 
-  it('relay missing: required for now, because auto-selection is not built', () => {
+  it('relay missing: no relay names, the gateway selects one itself (reference §5.8)', () => {
+    const config = resolveGatewayConfig({ ...complete, targetRelayName: undefined }, {});
+    expect(config.relayName).toBeUndefined();
+    expect(config.relayNames).toEqual([]);
+  });
+
+  it('relay list with an empty entry: refused naming the setting, not read as auto-selection', () => {
     const error = configError(() =>
-      resolveGatewayConfig({ ...complete, targetRelayName: undefined }, {}),
+      resolveGatewayConfig({ ...complete, targetRelayName: 'edge-1,' }, {}),
     );
-    expect(error.message).toMatch(/^--target-relay-name \(INFISICAL_RELAY_NAME\): is required/);
-    expect(error.message).toMatch(/auto-selection is not built yet/);
+    expect(error.message).toMatch(/^--target-relay-name \(INFISICAL_RELAY_NAME\): "" must be/);
   });
 
   it('domain: --domain, then INFISICAL_DOMAIN, then INFISICAL_API_URL (the reference’s order)', () => {
@@ -304,7 +308,7 @@ describe('burrow-gateway CLI', () => {
       expect(output).toContain(`env: ${env}`);
     }
     expect(output).toContain('--relay');
-    expect(output).toMatch(/auto-selection is not built yet/);
+    expect(output).toMatch(/none: the gateway selects the fastest healthy relay itself/);
     expect(output).toContain('INFISICAL_DOMAIN');
     expect(output).toContain('INFISICAL_CUSTOM_HEADERS');
   });
