@@ -25,6 +25,7 @@ import {
   startEchoTarget,
   type RelayHandle,
 } from '../src/index.ts';
+import { readToEnd } from './support/read-to-end.ts';
 
 const RELAY = 'relay-go';
 const GATEWAY = 'go-gateway';
@@ -92,16 +93,6 @@ async function dial(alpn: AlpnName): Promise<TLSSocket> {
     alpn,
   );
   return dialGateway(route!);
-}
-
-/** Everything the gateway sends until the stream ends. */
-function readToEnd(socket: TLSSocket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
-  });
 }
 
 function tlsHandshakeFailures(): string[] {

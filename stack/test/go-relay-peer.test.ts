@@ -16,7 +16,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { routes } from '@burrow/platform-api';
 import { buildGoTestPeer, freePort } from '@burrow/test-support';
@@ -35,6 +34,7 @@ import {
   startEchoTarget,
   type GatewayHandle,
 } from '../src/index.ts';
+import { readToEnd } from './support/read-to-end.ts';
 
 const RELAY = 'relay-go';
 const GATEWAY = 'burrow-gw';
@@ -114,16 +114,6 @@ async function route(id: string, alpn: AlpnName): Promise<DialGatewayOptions> {
     alpn,
   );
   return first!;
-}
-
-/** Everything the gateway sends until the stream ends. */
-function readToEnd(socket: TLSSocket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
-  });
 }
 
 /** Waits until `condition` holds, polling the processes' output (no fixed sleep decides). */

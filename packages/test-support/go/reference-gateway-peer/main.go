@@ -29,7 +29,7 @@
 //	reconnect  on a lost connection: register again and dial up to 6 times, attempt*2 s apart,
 //	           then -reconnect-delay between rounds
 //
-// Every event is one line on stderr, "peer: <event> key=value ...", for the tests to wait on.
+// Every event is one line on stderr, "peer: <event> key=value ..." (../peerapi), for the tests.
 package main
 
 import (
@@ -43,14 +43,14 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"../peerapi"
 )
 
 // The order matters: crypto/tls picks the first of the SERVER's protocols the client offers, and
@@ -81,21 +81,11 @@ type registration struct {
 }
 
 type peer struct {
-	apiURL, name, relayName, clientID, clientSecret string
-	sshPort                                         int
-	reconnectDelay                                  time.Duration
-	http                                            *http.Client
-	token                                           string
-	heartbeatOnce                                   sync.Once
-}
-
-func logf(event string, kv ...interface{}) {
-	var b strings.Builder
-	b.WriteString("peer: " + event)
-	for i := 0; i+1 < len(kv); i += 2 {
-		fmt.Fprintf(&b, " %v=%q", kv[i], fmt.Sprint(kv[i+1]))
-	}
-	fmt.Fprintln(os.Stderr, b.String())
+	api                                     *peerapi.Client
+	name, relayName, clientID, clientSecret string
+	sshPort                                 int
+	reconnectDelay                          time.Duration
+	heartbeatOnce                           sync.Once
 }
 
 func main() {
@@ -113,71 +103,34 @@ func main() {
 		referenceALPNs = served
 	}
 	p := &peer{
-		apiURL:         strings.TrimRight(os.Getenv("INFISICAL_API_URL"), "/"),
+		api:            peerapi.NewClient(os.Getenv("INFISICAL_API_URL")),
 		name:           flag.Arg(0),
 		relayName:      os.Getenv("INFISICAL_RELAY_NAME"),
 		clientID:       os.Getenv("INFISICAL_UNIVERSAL_AUTH_CLIENT_ID"),
 		clientSecret:   os.Getenv("INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"),
 		sshPort:        *sshPort,
 		reconnectDelay: *delay,
-		http:           &http.Client{Timeout: 30 * time.Second},
 	}
-	if p.apiURL == "" || p.name == "" || p.relayName == "" || p.clientID == "" || p.clientSecret == "" {
+	if p.api.APIURL == "" || p.name == "" || p.relayName == "" || p.clientID == "" || p.clientSecret == "" {
 		fmt.Fprintln(os.Stderr, "usage: INFISICAL_API_URL INFISICAL_RELAY_NAME INFISICAL_UNIVERSAL_AUTH_CLIENT_ID/_SECRET reference-gateway-peer [-relay-ssh-port N] <name>")
 		os.Exit(2)
 	}
-	if err := p.login(); err != nil {
-		logf("login failed", "err", err)
+	if err := p.api.LoginUniversalAuth(p.clientID, p.clientSecret); err != nil {
+		peerapi.Logf("login failed", "err", err)
 		os.Exit(1)
 	}
 	for {
 		err := p.connectAndServe()
-		logf("relay connection ended", "err", err)
+		peerapi.Logf("relay connection ended", "err", err)
 		time.Sleep(p.reconnectDelay)
 	}
 }
 
-func (p *peer) call(path string, body interface{}, token string, out interface{}) error {
-	data, _ := json.Marshal(body)
-	req, err := http.NewRequest("POST", p.apiURL+path, bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "cli")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := p.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	text, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	if res.StatusCode != 200 {
-		return fmt.Errorf("%s: HTTP %d %s", path, res.StatusCode, strings.TrimSpace(string(text)))
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(text, out)
-}
-
-func (p *peer) login() error {
-	var grant struct {
-		AccessToken string `json:"accessToken"`
-	}
-	err := p.call("/v1/auth/universal-auth/login",
-		map[string]string{"clientId": p.clientID, "clientSecret": p.clientSecret}, "", &grant)
-	p.token = grant.AccessToken
-	return err
-}
-
 func (p *peer) register() (*registration, error) {
 	var r registration
-	err := p.call("/v2/gateways", map[string]string{"relayName": p.relayName, "name": p.name}, p.token, &r)
+	err := p.api.Post("/v2/gateways", map[string]string{"relayName": p.relayName, "name": p.name}, &r)
 	if err == nil {
-		logf("registered", "gatewayId", r.GatewayID, "relayHost", r.RelayHost)
+		peerapi.Logf("registered", "gatewayId", r.GatewayID, "relayHost", r.RelayHost)
 	}
 	return &r, err
 }
@@ -197,7 +150,7 @@ func (p *peer) connectAndServe() error {
 		if client, err = dialRelay(reg, p.sshPort); err == nil {
 			break
 		}
-		logf("ssh dial failed", "attempt", attempt, "err", err)
+		peerapi.Logf("ssh dial failed", "attempt", attempt, "err", err)
 		time.Sleep(time.Duration(attempt) * 2 * time.Second)
 	}
 	if client == nil {
@@ -208,7 +161,7 @@ func (p *peer) connectAndServe() error {
 		client.Close()
 		return err
 	}
-	logf("ssh connected", "relay", client.RemoteAddr(), "serverVersion", string(client.ServerVersion()))
+	peerapi.Logf("ssh connected", "relay", client.RemoteAddr(), "serverVersion", string(client.ServerVersion()))
 	p.heartbeatOnce.Do(func() { go p.heartbeat() })
 	go keepalive(client)
 	for newChannel := range client.HandleChannelOpen("direct-tcpip") {
@@ -287,10 +240,10 @@ func innerTLSConfig(reg *registration) (*tls.Config, error) {
 func (p *peer) heartbeat() {
 	interval := 10 * time.Second
 	for {
-		if err := p.call("/v2/gateways/heartbeat", map[string]string{}, p.token, nil); err != nil {
-			logf("heartbeat failed", "err", err)
+		if err := p.api.Post("/v2/gateways/heartbeat", map[string]string{}, nil); err != nil {
+			peerapi.Logf("heartbeat failed", "err", err)
 		} else {
-			logf("heartbeat ok")
+			peerapi.Logf("heartbeat ok")
 			interval = 3 * time.Minute
 		}
 		time.Sleep(interval)
@@ -311,7 +264,7 @@ func keepalive(client *ssh.Client) {
 				return // the connection is gone; Wait() returns
 			}
 		case <-time.After(15 * time.Second):
-			logf("keepalive unanswered")
+			peerapi.Logf("keepalive unanswered")
 			client.Close()
 			return
 		}
@@ -334,7 +287,7 @@ func (channelConn) SetWriteDeadline(time.Time) error { return nil }
 func serveChannel(newChannel ssh.NewChannel, config *tls.Config) {
 	channel, requests, err := newChannel.Accept()
 	if err != nil {
-		logf("channel accept failed", "err", err)
+		peerapi.Logf("channel accept failed", "err", err)
 		return
 	}
 	go ssh.DiscardRequests(requests)
@@ -342,12 +295,12 @@ func serveChannel(newChannel ssh.NewChannel, config *tls.Config) {
 	defer channel.Close()
 	conn := tls.Server(channelConn{channel}, config)
 	if err := conn.Handshake(); err != nil {
-		logf("tls handshake failed", "err", err)
+		peerapi.Logf("tls handshake failed", "err", err)
 		return
 	}
 	state := conn.ConnectionState()
 	alpn := state.NegotiatedProtocol
-	logf("stream", "alpn", alpn, "client", state.PeerCertificates[0].Subject.CommonName)
+	peerapi.Logf("stream", "alpn", alpn, "client", state.PeerCertificates[0].Subject.CommonName)
 	switch alpn {
 	case "infisical-ping":
 		conn.Write([]byte("PONG\n"))
@@ -356,7 +309,7 @@ func serveChannel(newChannel ssh.NewChannel, config *tls.Config) {
 	case "infisical-tcp-proxy":
 		proxy(conn, state.PeerCertificates[0])
 	default:
-		logf("alpn not served by the peer", "alpn", alpn)
+		peerapi.Logf("alpn not served by the peer", "alpn", alpn)
 	}
 }
 
@@ -372,12 +325,12 @@ func proxy(conn *tls.Conn, leaf *x509.Certificate) {
 		}
 	}
 	if !found {
-		logf("no routing extension")
+		peerapi.Logf("no routing extension")
 		return
 	}
 	upstream, err := net.DialTimeout("tcp", net.JoinHostPort(target.TargetHost, strconv.Itoa(target.TargetPort)), 10*time.Second)
 	if err != nil {
-		logf("target dial failed", "err", err)
+		peerapi.Logf("target dial failed", "err", err)
 		return
 	}
 	defer upstream.Close()

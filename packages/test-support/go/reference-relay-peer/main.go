@@ -26,7 +26,7 @@
 //	heartbeat  POST <api>/v1/relays/heartbeat-org-relay {name} every 10 s until the first success,
 //	           then every 30 min.
 //
-// Every event is one line on stderr, "peer: <event> key=value ...", for the tests to wait on.
+// Every event is one line on stderr, "peer: <event> key=value ..." (../peerapi), for the tests.
 package main
 
 import (
@@ -40,14 +40,14 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"../peerapi"
 )
 
 const heartbeatCN = "00000000-0000-0000-0000-000000000000"
@@ -68,26 +68,16 @@ type registration struct {
 }
 
 type relay struct {
-	apiURL, name, host, clientID, clientSecret string
-	sshPort, tlsPort                           int
-	http                                       *http.Client
-	token                                      string
+	api                                *peerapi.Client
+	name, host, clientID, clientSecret string
+	sshPort, tlsPort                   int
 
 	mu      sync.Mutex
 	tunnels map[string]*ssh.ServerConn
 }
 
-func logf(event string, kv ...interface{}) {
-	var b strings.Builder
-	b.WriteString("peer: " + event)
-	for i := 0; i+1 < len(kv); i += 2 {
-		fmt.Fprintf(&b, " %v=%q", kv[i], fmt.Sprint(kv[i+1]))
-	}
-	fmt.Fprintln(os.Stderr, b.String())
-}
-
 func fail(event string, err error) {
-	logf(event, "err", err)
+	peerapi.Logf(event, "err", err)
 	os.Exit(1)
 }
 
@@ -96,21 +86,20 @@ func main() {
 	tlsPort := flag.Int("tls-port", 8443, "TLS port for callers (the reference always uses 8443)")
 	flag.Parse()
 	r := &relay{
-		apiURL:       strings.TrimRight(os.Getenv("INFISICAL_API_URL"), "/"),
+		api:          peerapi.NewClient(os.Getenv("INFISICAL_API_URL")),
 		name:         os.Getenv("INFISICAL_RELAY_NAME"),
 		host:         os.Getenv("INFISICAL_RELAY_HOST"),
 		clientID:     os.Getenv("INFISICAL_UNIVERSAL_AUTH_CLIENT_ID"),
 		clientSecret: os.Getenv("INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"),
 		sshPort:      *sshPort,
 		tlsPort:      *tlsPort,
-		http:         &http.Client{Timeout: 30 * time.Second},
 		tunnels:      map[string]*ssh.ServerConn{},
 	}
-	if r.apiURL == "" || r.name == "" || r.host == "" || r.clientID == "" || r.clientSecret == "" {
+	if r.api.APIURL == "" || r.name == "" || r.host == "" || r.clientID == "" || r.clientSecret == "" {
 		fmt.Fprintln(os.Stderr, "usage: INFISICAL_API_URL INFISICAL_RELAY_NAME INFISICAL_RELAY_HOST INFISICAL_UNIVERSAL_AUTH_CLIENT_ID/_SECRET reference-relay-peer [-ssh-port N] [-tls-port N]")
 		os.Exit(2)
 	}
-	if err := r.login(); err != nil {
+	if err := r.api.LoginUniversalAuth(r.clientID, r.clientSecret); err != nil {
 		fail("login failed", err)
 	}
 	reg, err := r.register()
@@ -135,63 +124,27 @@ func main() {
 	}
 	go r.serveSSH(sshListener, sshConfig)
 	go r.serveTLS(tlsListener, tlsConfig)
-	logf("listening", "ssh", sshListener.Addr(), "tls", tlsListener.Addr())
+	peerapi.Logf("listening", "ssh", sshListener.Addr(), "tls", tlsListener.Addr())
 	r.heartbeat()
-}
-
-func (r *relay) call(path string, body interface{}, token string, out interface{}) error {
-	data, _ := json.Marshal(body)
-	req, err := http.NewRequest("POST", r.apiURL+path, bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "cli")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := r.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	text, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	if res.StatusCode != 200 {
-		return fmt.Errorf("%s: HTTP %d %s", path, res.StatusCode, strings.TrimSpace(string(text)))
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(text, out)
-}
-
-func (r *relay) login() error {
-	var grant struct {
-		AccessToken string `json:"accessToken"`
-	}
-	err := r.call("/v1/auth/universal-auth/login",
-		map[string]string{"clientId": r.clientID, "clientSecret": r.clientSecret}, "", &grant)
-	r.token = grant.AccessToken
-	return err
 }
 
 func (r *relay) register() (*registration, error) {
 	var reg registration
 	body := map[string]interface{}{"host": r.host, "name": r.name, "sshPort": r.sshPort, "tlsPort": r.tlsPort}
-	if err := r.call("/v1/relays/register-org-relay", body, r.token, &reg); err != nil {
+	if err := r.api.Post("/v1/relays/register-org-relay", body, &reg); err != nil {
 		return nil, err
 	}
-	logf("registered", "name", r.name, "host", r.host)
+	peerapi.Logf("registered", "name", r.name, "host", r.host)
 	return &reg, nil
 }
 
 func (r *relay) heartbeat() {
 	interval := 10 * time.Second
 	for {
-		if err := r.call("/v1/relays/heartbeat-org-relay", map[string]string{"name": r.name}, r.token, nil); err != nil {
-			logf("heartbeat failed", "err", err)
+		if err := r.api.Post("/v1/relays/heartbeat-org-relay", map[string]string{"name": r.name}, nil); err != nil {
+			peerapi.Logf("heartbeat failed", "err", err)
 		} else {
-			logf("heartbeat ok")
+			peerapi.Logf("heartbeat ok")
 			interval = 30 * time.Minute
 		}
 		time.Sleep(interval)
@@ -253,7 +206,7 @@ func (r *relay) sshServerConfig(reg *registration) (*ssh.ServerConfig, error) {
 		},
 	}
 	config.AddHostKey(hostSigner)
-	logf("host key", "type", hostCert.Type(), "keyType", hostCert.Key.Type())
+	peerapi.Logf("host key", "type", hostCert.Type(), "keyType", hostCert.Key.Type())
 	return config, nil
 }
 
@@ -270,7 +223,7 @@ func tlsServerConfig(reg *registration) (*tls.Config, error) {
 	if !pool.AppendCertsFromPEM([]byte(reg.PKI.ClientCertificateChain)) {
 		return nil, errors.New("pki.clientCertificateChain holds no certificate")
 	}
-	logf("tls certificate", "keyAlgorithm", leaf.PublicKeyAlgorithm, "bits", rsaBits(leaf))
+	peerapi.Logf("tls certificate", "keyAlgorithm", leaf.PublicKeyAlgorithm, "bits", rsaBits(leaf))
 	return &tls.Config{
 		Certificates: []tls.Certificate{pair},
 		ClientCAs:    pool,
@@ -293,7 +246,7 @@ func (r *relay) handleGateway(conn net.Conn, config *ssh.ServerConfig) {
 	conn.SetDeadline(time.Now().Add(30 * time.Second))
 	sshConn, channels, requests, err := ssh.NewServerConn(conn, config)
 	if err != nil {
-		logf("gateway refused", "err", err)
+		peerapi.Logf("gateway refused", "err", err)
 		conn.Close()
 		return
 	}
@@ -306,17 +259,17 @@ func (r *relay) handleGateway(conn net.Conn, config *ssh.ServerConfig) {
 	}
 	r.mu.Unlock()
 	if taken {
-		logf("duplicate gateway connection closed", "gatewayId", gatewayID)
+		peerapi.Logf("duplicate gateway connection closed", "gatewayId", gatewayID)
 		sshConn.Close()
 		return
 	}
-	logf("gateway connected", "gatewayId", gatewayID,
+	peerapi.Logf("gateway connected", "gatewayId", gatewayID,
 		"gatewayName", sshConn.Permissions.Extensions["gateway-name"],
 		"keyType", sshConn.Permissions.Extensions["key-type"],
 		"clientVersion", string(sshConn.ClientVersion()))
 	go func() {
 		for req := range requests {
-			logf("global request refused", "gatewayId", gatewayID, "type", req.Type)
+			peerapi.Logf("global request refused", "gatewayId", gatewayID, "type", req.Type)
 			if req.WantReply {
 				req.Reply(false, nil)
 			}
@@ -333,7 +286,7 @@ func (r *relay) handleGateway(conn net.Conn, config *ssh.ServerConfig) {
 		delete(r.tunnels, gatewayID)
 	}
 	r.mu.Unlock()
-	logf("gateway disconnected", "gatewayId", gatewayID, "err", err)
+	peerapi.Logf("gateway disconnected", "gatewayId", gatewayID, "err", err)
 }
 
 func (r *relay) serveTLS(listener net.Listener, config *tls.Config) {
@@ -350,14 +303,14 @@ func (r *relay) handleCaller(conn *tls.Conn) {
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(5 * time.Second))
 	if err := conn.Handshake(); err != nil {
-		logf("caller handshake failed", "err", err)
+		peerapi.Logf("caller handshake failed", "err", err)
 		return
 	}
 	conn.SetDeadline(time.Time{})
 	leaf := conn.ConnectionState().PeerCertificates[0]
 	gatewayID := leaf.Subject.CommonName
 	if gatewayID == heartbeatCN {
-		logf("heartbeat probe")
+		peerapi.Logf("heartbeat probe")
 		return
 	}
 	gatewayName := ""
@@ -367,7 +320,7 @@ func (r *relay) handleCaller(conn *tls.Conn) {
 				Name string `json:"name"`
 			}
 			if err := json.Unmarshal(ext.Value, &named); err != nil {
-				logf("caller refused", "reason", "malformed gateway name extension")
+				peerapi.Logf("caller refused", "reason", "malformed gateway name extension")
 				return
 			}
 			gatewayName = named.Name
@@ -378,17 +331,17 @@ func (r *relay) handleCaller(conn *tls.Conn) {
 	r.mu.Unlock()
 	if sshConn == nil {
 		// No plaintext: the caller is about to start its inner TLS handshake.
-		logf("caller refused", "reason", "gateway not connected", "gatewayId", gatewayID)
+		peerapi.Logf("caller refused", "reason", "gateway not connected", "gatewayId", gatewayID)
 		return
 	}
 	channel, requests, err := sshConn.OpenChannel("direct-tcpip", nil)
 	if err != nil {
-		logf("channel open failed", "gatewayId", gatewayID, "err", err)
+		peerapi.Logf("channel open failed", "gatewayId", gatewayID, "err", err)
 		return
 	}
 	go ssh.DiscardRequests(requests)
 	defer channel.Close()
-	logf("caller routed", "gatewayId", gatewayID, "gatewayName", gatewayName,
+	peerapi.Logf("caller routed", "gatewayId", gatewayID, "gatewayName", gatewayName,
 		"keyAlgorithm", leaf.PublicKeyAlgorithm, "bits", rsaBits(leaf))
 	go func() {
 		io.Copy(channel, conn)
