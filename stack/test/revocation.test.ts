@@ -5,7 +5,8 @@
  * effect within 5 s: the psql connection is closed by the gateway, and the credentials involved
  * are refused at their next request.
  *
- *   an admin ends someone else's PAM session    POST /api/v1/pam/sessions/:id/end
+ *   an admin ends someone else's PAM session    POST /api/v1/pam/sessions/:id/end, and the
+ *                                               same from the web console (End session, Chromium)
  *   the person's token is revoked               POST /api/v1/auth/token/revoke
  *   the person's identity is deleted            DELETE /api/v1/identities/:identityId
  *   the gateway is deleted                      DELETE /api/v2/gateways/:id (the gateway stops)
@@ -22,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { routes } from '@burrow/platform-api';
+import { chromium, type Browser } from 'playwright-core';
 import {
   LocalStack,
   runBurrow,
@@ -154,6 +156,40 @@ async function expectCutOff(psql: LivePsql, revoke: () => Promise<void>): Promis
   return stderr;
 }
 
+/**
+ * Debian's Chromium, headless and off the network, driven by playwright-core; stop() ends it by
+ * its PID.
+ */
+async function startChromium(): Promise<{ browser: Browser; stop: () => Promise<void> }> {
+  const server = await chromium.launchServer({
+    executablePath: process.env.BURROW_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--no-proxy-server',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+    ],
+  });
+  const pid = server.process().pid;
+  const browser = await chromium.connect(server.wsEndpoint());
+  return {
+    browser,
+    stop: async () => {
+      await browser.close().catch(() => undefined);
+      await server.close().catch(() => undefined);
+      try {
+        if (pid !== undefined) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
 async function statusOf(token: string): Promise<number> {
   const response = await fetch(`${stack.apiUrl}/v2/gateways`, {
     headers: { authorization: `Bearer ${token}` },
@@ -175,6 +211,32 @@ describe('revocation reaches live psql connections within 5 s', () => {
     const ended = await gateway.process.waitFor(/"msg":"PAM session ended"/, BOUND_MS);
     expect(ended).toContain(sessionId);
     expect(ended).toContain('"reason":"cancelled"');
+  }, 90_000);
+
+  it('an admin ends it from the web console in Chromium: the same, by pressing End session', async () => {
+    const erin = await person('erin');
+    const { sessionId, psql } = await connect(erin);
+    const chromium = await startChromium();
+    try {
+      const page = await chromium.browser.newPage();
+      page.setDefaultTimeout(20_000);
+      await page.goto(new URL('/console/', stack.apiUrl).href);
+      await page.getByLabel('Email').fill(stack.adminUser.email);
+      await page.getByLabel('Password').fill(stack.adminUser.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('link', { name: 'Sessions' }).click();
+      const row = page.getByRole('row').filter({ hasText: 'erin' });
+      await row.getByText('active', { exact: true }).waitFor();
+      const stderr = await expectCutOff(psql, async () => {
+        await row.getByRole('button', { name: 'End the session on prod/orders-db' }).click();
+      });
+      expect(stderr).toMatch(/was cancelled|terminat|closed/i);
+      await row.getByText('ended', { exact: true }).waitFor();
+      const session = await stack.api.call(routes.getPamSession, { params: { sessionId } });
+      expect(session.session.status).toBe('ended');
+    } finally {
+      await chromium.stop();
+    }
   }, 90_000);
 
   it('revoking the person’s token: refused at the next request, its session closed', async () => {
