@@ -17,6 +17,7 @@
  */
 export * from './asciinema-player.ts';
 export * from './fake-control-plane.ts';
+export * from './fake-recording-intake.ts';
 export * from './free-port.ts';
 export * from './go-test-peer.ts';
 export * from './identity-providers/aws-sts-server.ts';

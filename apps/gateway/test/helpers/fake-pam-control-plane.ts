@@ -2,14 +2,21 @@
  * The control plane's PAM routes as the gateway uses them (docs/pam-contract.md), served by
  * @burrow/test-support's fake control plane (so every answer is checked against platform-api's
  * route schemas): credentials per session (or an error status) with the session's recording
- * secrets, the gateway's session key, the recording intake (chunks checked with the session's key
- * and stored once per index; event batches once per byte offset), and session end. Only the
+ * secrets, the gateway's session key, the recording intake (test-support's FakeRecordingIntake:
+ * chunks checked with the session's key and stored once per index; event batches once per byte
+ * offset), and session end. Only the
  * bearer `gateway-token` is let in. Tests read back what arrived.
  */
 import { randomBytes } from 'node:crypto';
 import { openChunk } from '@burrow/session-recorder';
 import { GATEWAY_UPLOAD_TOKEN_HEADER, routes, type RouteResponse } from '@burrow/platform-api';
-import { fakeAnswer, fakeRoute, startFakeControlPlane } from '@burrow/test-support';
+import {
+  FakeRecordingIntake,
+  fakeAnswer,
+  fakeRoute,
+  startFakeControlPlane,
+  type SealedChunkUpload,
+} from '@burrow/test-support';
 
 /** The bearer token the fake lets in. */
 export const GATEWAY_TOKEN = 'gateway-token';
@@ -71,37 +78,9 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
     FakeCredentials | FakeSshCredentials | Record<string, unknown> | number
   >();
   const policyRules = new Map<string, unknown>();
+  const intake = new FakeRecordingIntake(openChunk, 'org-1');
   const events = new Map<string, unknown[]>();
   const chunkUploads = new Map<string, number[]>();
-  const chunksBySession = new Map<string, Map<number, unknown[]>>();
-  const batches = new Map<string, Map<number, unknown[]>>();
-  const secrets = new Map<string, { key: Buffer; uploadToken: string }>();
-  const secretsOf = (sessionId: string) => {
-    let entry = secrets.get(sessionId);
-    if (!entry) {
-      entry = { key: randomBytes(32), uploadToken: randomBytes(16).toString('hex') };
-      secrets.set(sessionId, entry);
-    }
-    return entry;
-  };
-  const inOrder = (map: Map<number, unknown[]> | undefined): unknown[] =>
-    [...(map ?? new Map<number, unknown[]>()).entries()]
-      .sort(([a], [b]) => a - b)
-      .flatMap(([, list]) => list);
-  const store = (
-    into: Map<string, Map<number, unknown[]>>,
-    sessionId: string,
-    at: number,
-    list: unknown[],
-  ): void => {
-    const stored = into.get(sessionId) ?? new Map<number, unknown[]>();
-    into.set(sessionId, stored);
-    if (!stored.has(at)) stored.set(at, list);
-    events.set(sessionId, [
-      ...inOrder(batches.get(sessionId)),
-      ...inOrder(chunksBySession.get(sessionId)),
-    ]);
-  };
   const ended = new Map<string, number>();
   const credentialFetches = new Map<string, number>();
   const endWaiters: { sessionId: string; resolve: () => void }[] = [];
@@ -126,8 +105,8 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
           ...(policyRules.has(sessionId) ? { policyRules: policyRules.get(sessionId) } : {}),
           expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
           recording: {
-            sessionKey: secretsOf(sessionId).key.toString('base64'),
-            uploadToken: secretsOf(sessionId).uploadToken,
+            sessionKey: intake.secretsOf(sessionId).key.toString('base64'),
+            uploadToken: intake.secretsOf(sessionId).uploadToken,
             storageBackend: 'postgres',
             projectId: 'org-1',
             sessionId,
@@ -136,34 +115,20 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
       }),
       fakeRoute(routes.uploadPamSessionEvents, ({ params, query, body }) => {
         const sessionId = params.sessionId as string;
-        store(batches, sessionId, Number(query.startOffset), body as unknown[]);
+        intake.storeBatch(sessionId, Number(query.startOffset), body as unknown[]);
+        events.set(sessionId, intake.events(sessionId));
         return { acknowledgedEvents: events.get(sessionId)?.length ?? 0 };
       }),
       fakeRoute(routes.recordPamSessionChunk, ({ params, headers, body }) => {
         const sessionId = params.sessionId as string;
-        const chunk = body as Record<string, string>;
-        const chunkIndex = Number(chunk.chunkIndex);
-        const session = secrets.get(sessionId);
-        if (!session || headers[GATEWAY_UPLOAD_TOKEN_HEADER] !== session.uploadToken) {
-          return fakeAnswer(400, { message: 'Invalid upload token' });
-        }
-        let list: unknown[];
+        const chunk = body as SealedChunkUpload;
         try {
-          list = openChunk(
-            session.key,
-            { projectId: 'org-1', sessionId, chunkIndex, storageBackend: 'postgres' },
-            {
-              iv: Buffer.from(String(chunk.iv), 'base64'),
-              ciphertext: Buffer.from(String(chunk.ciphertext), 'base64'),
-              sha256: Buffer.from(String(chunk.ciphertextSha256), 'base64'),
-              bytes: Number(chunk.ciphertextBytes),
-            },
-          );
+          intake.storeChunk(sessionId, String(headers[GATEWAY_UPLOAD_TOKEN_HEADER]), chunk);
         } catch (error) {
           return fakeAnswer(400, { message: (error as Error).message });
         }
-        chunkUploads.set(sessionId, [...(chunkUploads.get(sessionId) ?? []), chunkIndex]);
-        store(chunksBySession, sessionId, chunkIndex, list);
+        chunkUploads.set(sessionId, [...(chunkUploads.get(sessionId) ?? []), chunk.chunkIndex]);
+        events.set(sessionId, intake.events(sessionId));
         return { ok: true as const, storageBackend: 'postgres' };
       }),
       fakeRoute(routes.endPamSession, ({ params }) => {

@@ -1,14 +1,15 @@
+import { FakeRecordingIntake } from '@burrow/test-support';
 import { openChunk } from '../../src/index.ts';
 import type { ChunkUploadBody } from '../../src/index.ts';
 
 /**
- * The control plane's recording intake as the contract describes it, in memory: chunks checked
- * with the session's key and bound to (project, session, index), stored once per index; event
- * batches stored once per byte offset; end is idempotent.
+ * The control plane's recording intake as the contract describes it (test-support's
+ * FakeRecordingIntake: chunks checked with the session's key and bound to (project, session,
+ * index), stored once per index; event batches stored once per byte offset), plus what the
+ * uploader's tests steer: failing uploads and end calls; end is idempotent.
  */
 export class FakeControlPlane {
-  readonly chunks = new Map<string, Map<number, unknown[]>>();
-  readonly batches = new Map<string, Map<number, unknown[]>>();
+  private readonly intake = new FakeRecordingIntake(openChunk);
   readonly ended = new Set<string>();
   /** Every upload attempt, in order. */
   readonly uploads: Array<{
@@ -18,7 +19,7 @@ export class FakeControlPlane {
     count: number;
   }> = [];
   /** The recording secrets each session got. */
-  readonly secrets = new Map<string, { key: Buffer; uploadToken: string; projectId: string }>();
+  readonly secrets = this.intake.secrets;
   endCalls = 0;
   /** Fail the next n uploads / end calls. */
   failUploads = 0;
@@ -33,28 +34,13 @@ export class FakeControlPlane {
       this.failUploads -= 1;
       throw new Error('503 Service Unavailable');
     }
-    const secrets = this.secrets.get(sessionId);
-    if (!secrets || secrets.uploadToken !== uploadToken)
-      throw new Error('400 Invalid upload token');
-    const events = openChunk(
-      secrets.key,
-      {
-        projectId: secrets.projectId,
-        sessionId,
-        chunkIndex: body.chunkIndex,
-        storageBackend: 'postgres',
-      },
-      {
-        iv: Buffer.from(body.iv, 'base64'),
-        ciphertext: Buffer.from(body.ciphertext, 'base64'),
-        sha256: Buffer.from(body.ciphertextSha256, 'base64'),
-        bytes: body.ciphertextBytes,
-      },
-    );
+    let events: unknown[];
+    try {
+      events = this.intake.storeChunk(sessionId, uploadToken, body);
+    } catch (error) {
+      throw new Error(`400 ${(error as Error).message}`);
+    }
     this.uploads.push({ sessionId, kind: 'chunk', at: body.chunkIndex, count: events.length });
-    const stored = this.chunks.get(sessionId) ?? new Map<number, unknown[]>();
-    this.chunks.set(sessionId, stored);
-    if (!stored.has(body.chunkIndex)) stored.set(body.chunkIndex, events);
   };
 
   uploadEvents = async (
@@ -67,18 +53,12 @@ export class FakeControlPlane {
       throw new Error('503 Service Unavailable');
     }
     this.uploads.push({ sessionId, kind: 'batch', at: startOffset, count: events.length });
-    const stored = this.batches.get(sessionId) ?? new Map<number, unknown[]>();
-    this.batches.set(sessionId, stored);
-    if (!stored.has(startOffset)) stored.set(startOffset, events);
+    this.intake.storeBatch(sessionId, startOffset, events);
   };
 
   /** The session's recording as a reader gets it: batches by offset, then chunks by index. */
   events(sessionId: string): unknown[] {
-    const inOrder = (map: Map<number, unknown[]> | undefined) =>
-      [...(map ?? new Map<number, unknown[]>()).entries()]
-        .sort(([a], [b]) => a - b)
-        .flatMap(([, events]) => events);
-    return [...inOrder(this.batches.get(sessionId)), ...inOrder(this.chunks.get(sessionId))];
+    return this.intake.events(sessionId);
   }
 
   /** What the gateway said it recorded, per session. */
