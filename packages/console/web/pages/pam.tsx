@@ -76,6 +76,35 @@ function OutcomeLine({ outcome }: { outcome: Outcome }) {
   );
 }
 
+/** A red button that DELETEs `path` and says what happened (or why it was refused). */
+function DeleteButton({
+  label,
+  name,
+  path,
+  done,
+  show,
+  after,
+}: {
+  label: string;
+  /** What screen readers hear, e.g. "Delete prod/orders-db". */
+  name: string;
+  path: string;
+  done: string;
+  show: (outcome: Outcome) => void;
+  after: () => void;
+}) {
+  return (
+    <button
+      type="button"
+      class="danger"
+      aria-label={name}
+      onClick={() => change(() => api('DELETE', path), done, show, after)}
+    >
+      {label}
+    </button>
+  );
+}
+
 function target(r: Resource): string {
   const d = r.connectionDetails;
   if (d.url) return d.url;
@@ -171,21 +200,14 @@ function Resources({
                           Edit
                         </button>
                       )}
-                      <button
-                        type="button"
-                        class="danger"
-                        aria-label={`Delete ${r.name}`}
-                        onClick={() =>
-                          change(
-                            () => api('DELETE', `/api/v1/pam/resources/${r.id}`),
-                            `Resource ${r.name} deleted.`,
-                            setOutcome,
-                            onChanged,
-                          )
-                        }
-                      >
-                        Delete
-                      </button>
+                      <DeleteButton
+                        label="Delete"
+                        name={`Delete ${r.name}`}
+                        path={`/api/v1/pam/resources/${r.id}`}
+                        done={`Resource ${r.name} deleted.`}
+                        show={setOutcome}
+                        after={onChanged}
+                      />
                     </div>
                   ),
                 },
@@ -482,21 +504,14 @@ function Accounts({
                             Set password
                           </button>
                         )}
-                        <button
-                          type="button"
-                          class="danger"
-                          aria-label={`Delete ${a.path}`}
-                          onClick={() =>
-                            change(
-                              () => api('DELETE', `/api/v1/pam/accounts/${a.id}`),
-                              `Account ${a.path} deleted, with its grants on exactly that path.`,
-                              setOutcome,
-                              onChanged,
-                            )
-                          }
-                        >
-                          Delete
-                        </button>
+                        <DeleteButton
+                          label="Delete"
+                          name={`Delete ${a.path}`}
+                          path={`/api/v1/pam/accounts/${a.id}`}
+                          done={`Account ${a.path} deleted, with its grants on exactly that path.`}
+                          show={setOutcome}
+                          after={onChanged}
+                        />
                       </div>
                     ),
                 },
@@ -662,21 +677,14 @@ function Grants({ session }: { session: ConsoleSession }) {
             title: 'Actions',
             hiddenTitle: true,
             cell: (g) => (
-              <button
-                type="button"
-                class="danger"
-                aria-label={`Revoke ${g.path} from ${nameOf(g.identityId)}`}
-                onClick={() =>
-                  change(
-                    () => api('DELETE', `/api/v1/pam/grants/${g.id}`),
-                    `Grant on ${g.path} revoked.`,
-                    setOutcome,
-                    grants.reload,
-                  )
-                }
-              >
-                Revoke
-              </button>
+              <DeleteButton
+                label="Revoke"
+                name={`Revoke ${g.path} from ${nameOf(g.identityId)}`}
+                path={`/api/v1/pam/grants/${g.id}`}
+                done={`Grant on ${g.path} revoked.`}
+                show={setOutcome}
+                after={grants.reload}
+              />
             ),
           },
         ]}
