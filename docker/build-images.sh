@@ -13,6 +13,8 @@
 #      are added under /usr/local as in the official node images -> burrow-local/node:24-slim
 #      (NODE_IMAGE). The build image adds python3, make and g++ from apt, and the host's CA bundle
 #      (NODE_EXTRA_CA_CERTS) when the host has one -> burrow-local/node:24-build (BUILD_IMAGE).
+#      The imported Debian itself is the runtime base (RUNTIME_IMAGE): the app images copy only
+#      Node's binary onto it. The image sizes are printed after the builds.
 #   3. Each docker/<app>.Dockerfile is built from the repository root with those two build args,
 #      --pull=false, and --network host (the build stage's `pnpm install` needs the npm registry;
 #      host networking creates no interface, route or rule). The classic builder is used
@@ -44,6 +46,7 @@ APPS=(control-plane relay gateway access-cli)
 TAG=local
 NODE_IMAGE=burrow-local/node:24-slim
 BUILD_IMAGE=burrow-local/node:24-build
+RUNTIME_IMAGE=burrow-local/debian:bookworm-minbase
 POSTGRES_IMAGE=burrow-local/postgres:15-bookworm
 MIRROR="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
 MIRROR="${MIRROR:-http://deb.debian.org/debian}"
@@ -136,8 +139,8 @@ if [ ! -s "$ROOTFS_TAR" ]; then
   tar -C "$WORK/rootfs" --numeric-owner -cf "$ROOTFS_TAR.tmp" . && mv "$ROOTFS_TAR.tmp" "$ROOTFS_TAR"
   rm -rf "$WORK/rootfs"
 fi
-log "docker import $ROOTFS_TAR -> burrow-local/debian:bookworm-minbase"
-"$DOCKER" import --change 'CMD ["bash"]' "$ROOTFS_TAR" burrow-local/debian:bookworm-minbase >/dev/null
+log "docker import $ROOTFS_TAR -> $RUNTIME_IMAGE"
+"$DOCKER" import --change 'CMD ["bash"]' "$ROOTFS_TAR" "$RUNTIME_IMAGE" >/dev/null
 
 # Node 24 + npm under /usr/local, as the official node images lay them out.
 NPM_VERSION="$(npm --version)"
@@ -196,12 +199,14 @@ for app in "${APPS[@]}"; do
   start=$SECONDS
   DOCKER_BUILDKIT=0 "$DOCKER" build --pull=false --network host \
     --build-arg NODE_IMAGE="$NODE_IMAGE" --build-arg BUILD_IMAGE="$BUILD_IMAGE" \
-    --build-arg REVISION="$REVISION" \
+    --build-arg RUNTIME_IMAGE="$RUNTIME_IMAGE" --build-arg REVISION="$REVISION" \
     -f "docker/$app.Dockerfile" -t "burrow/$app:$TAG" . >"$WORK/build-$app.log" 2>&1 ||
     { tail -40 "$WORK/build-$app.log" >&2; die "docker build of $app"; }
   log "built burrow/$app:$TAG in $((SECONDS - start)) s"
 done
-"$DOCKER" image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' 'burrow/*' >&2
+mb() { echo $(($("$DOCKER" image inspect -f '{{.Size}}' "$1") / 1000000)); }
+log "image sizes (MB; the runtime base $RUNTIME_IMAGE is $(mb "$RUNTIME_IMAGE") MB, Node's binary adds $(($(stat -c %s "$NODE_PREFIX/bin/node") / 1000000)) MB)"
+for app in "${APPS[@]}"; do printf '  burrow/%-14s %4s MB\n' "$app:$TAG" "$(mb "burrow/$app:$TAG")" >&2; done
 
 run() { "$DOCKER" run --rm --pull never --network none "$@"; }
 

@@ -17,16 +17,19 @@
 #   3. The private dockerd runs in that namespace (nsenter --net: `ip netns exec` would remount
 #      /sys without the cgroup tree dockerd needs) with its defaults — bridge networking, iptables,
 #      userland proxy — so every interface, route and rule it makes is inside the namespace.
-#   4. docker/.env from docker/.env.example with the secrets filled in, then
-#      `docker-compose up -d --no-build` (Debian's docker-compose 1.29; the images exist already)
-#      and a wait on every service's health.
+#   4. The two commands docker/README.md gives a developer, exactly, in docker/ without a
+#      docker/.env (BURROW_VERSION and POSTGRES_IMAGE from the environment name the images built
+#      here; Debian's docker-compose 1.29):
+#        docker-compose up -d              then a wait on every service's health
+#        docker-compose run --rm access    with SQL on stdin (psql runs it as a script)
 #   5. Checks, from outside the containers: control plane /healthz through its published port;
 #      relay and gateway healthy (their HEALTHCHECK) and the gateway healthy in GET /api/v2/gateways;
 #      the gateway reaches postgres (test-connection) while the control plane's container, the
 #      namespace's host side and postgres itself (outwards) cannot cross the `internal` network;
-#      docker/src/compose-demo.ts makes postgres a PAM account, then `burrow login` and
-#      `burrow pam access demo/postgres` from the namespace's host side through the published relay
-#      port and a psql session through it, found again in `burrow pam sessions show`;
+#      the access command's psql read back its own row, and the PAM session it printed holds that
+#      INSERT in its recording (GET /api/v1/pam/sessions/:id as the admin); every generated secret
+#      is a 0600 file of uid 10001 and appears in no container's log nor in the access output;
+#      a second `docker-compose up -d` finds the bootstrap and demo jobs' work done;
 #      `docker-compose restart relay` and the gateway reconnects by itself (not restarted);
 #      non-root processes and read-only root filesystems; JSON log lines on stdout;
 #      `docker-compose stop` drains on SIGTERM within its timeout (no exit 137);
@@ -51,15 +54,12 @@ cannot_run() { printf '[compose-netns] CANNOT RUN HERE: %s\n' "$*" >&2; exit 3; 
 
 [ "$(id -u)" = 0 ] || die "run as root (ip netns and dockerd need it)"
 [ -d "$DATA_ROOT" ] || die "$DATA_ROOT is not a directory"
-for tool in ip nsenter iptables docker-compose curl psql; do
+for tool in ip nsenter iptables docker-compose curl; do
   command -v "$tool" >/dev/null || cannot_run "$tool is not installed"
 done
 cd "$ROOT"
 # shellcheck source=../scripts/toolchain.sh
 . scripts/toolchain.sh
-for app in access-cli; do
-  [ -f "apps/$app/dist/main.js" ] || die "apps/$app/dist/main.js is missing: run pnpm build first"
-done
 
 host_state() {
   ip -o addr show | sed -E 's/ +(valid|preferred)_lft +[^ ]+//g'
@@ -76,11 +76,9 @@ host_state >"$WORK/host-before.txt" 2>&1
 NS_CREATED=
 DOCKERD_PID=
 COMPOSE_UP=
-ACCESS_PID=
 cleanup() {
   local rc=$?
   set +e
-  [ -n "$ACCESS_PID" ] && kill "$ACCESS_PID" 2>/dev/null && wait "$ACCESS_PID" 2>/dev/null
   if [ -n "$COMPOSE_UP" ]; then
     compose down -v --timeout 10 >/dev/null 2>&1
   fi
@@ -126,7 +124,7 @@ for i in $(seq 1 60); do
 done
 "$DOCKER" info --format 'engine {{.ServerVersion}}, storage {{.Driver}}, networks: {{.Plugins.Network}}' >&2
 docker-compose version --short | sed 's/^/docker-compose /' >&2
-for image in "burrow/control-plane:$TAG" "burrow/relay:$TAG" "burrow/gateway:$TAG" "$POSTGRES_IMAGE"; do
+for image in "burrow/control-plane:$TAG" "burrow/relay:$TAG" "burrow/gateway:$TAG" "burrow/access-cli:$TAG" "$POSTGRES_IMAGE"; do
   "$DOCKER" image inspect "$image" >/dev/null 2>&1 || die "$image is not in $DATA_ROOT"
 done
 engine_state() { # containers, volumes and networks, by name
@@ -138,30 +136,21 @@ engine_state | sort >"$WORK/engine-before.txt"
 in_ns ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort >"$WORK/ns-links-before.txt"
 { in_ns iptables -S; in_ns iptables -t nat -S; } >"$WORK/ns-rules-before.txt"
 
-# ---------------------------------------------------------------- docker/.env, as a user fills it in
-ENV_FILE="$WORK/compose.env"
-cp docker/.env.example "$ENV_FILE"
-set_env() {
-  if grep -q "^$1=" "$ENV_FILE"; then sed -i "s|^$1=.*|$1=$2|" "$ENV_FILE"; else echo "$1=$2" >>"$ENV_FILE"; fi
-}
-set_env ENCRYPTION_KEY "$(openssl rand -hex 32)"
-set_env BURROW_ADMIN_PASSWORD "$(openssl rand -hex 16)"
-set_env POSTGRES_PASSWORD "$(openssl rand -hex 16)"
-set_env RELAY_HOST "$MACHINE_IP"
-set_env BURROW_VERSION "$TAG"
-set_env POSTGRES_IMAGE "$POSTGRES_IMAGE"
-chmod 600 "$ENV_FILE"
-compose() { docker-compose --ansi never -f "$ROOT/docker/compose.yaml" --env-file "$ENV_FILE" "$@"; }
-env_value() { sed -n "s/^$1=//p" "$ENV_FILE" | tail -n 1; }
-CP_PORT="$(env_value CONTROL_PLANE_PORT)"
+# ---------------------------------------------------------------- the two commands, as a user types them
+# In docker/, with no docker/.env: the defaults are what a developer gets. Only the image names
+# come from the environment (compose reads it as it reads docker/.env): the images built here.
+[ ! -e docker/.env ] || die "docker/.env exists: CI runs compose.yaml with its defaults (move the file away)"
+export BURROW_VERSION="$TAG" POSTGRES_IMAGE
+compose() { (cd "$ROOT/docker" && docker-compose --ansi never "$@"); }
+CP_PORT=8080 # CONTROL_PLANE_PORT's default
 
-# ---------------------------------------------------------------- up
-log "docker-compose -f docker/compose.yaml --env-file docker/.env up -d --no-build"
+log "cd docker && docker-compose up -d"
 COMPOSE_UP=1
 start=$SECONDS
-compose up -d --no-build 2>&1 | sed 's/^/  /' >&2 || { compose logs --no-color --tail 30 >&2; die "docker-compose up"; }
+(cd docker && docker-compose up -d) 2>&1 | sed 's/^/  /' >&2 || { compose logs --no-color --tail 30 >&2; die "docker-compose up -d"; }
+echo "  docker-compose up -d returned after $((SECONDS - start)) s" >&2
 declare -A CID
-for service in control-plane bootstrap relay gateway postgres; do CID[$service]="$(compose ps -q "$service")"; done
+for service in control-plane bootstrap relay gateway postgres demo; do CID[$service]="$(compose ps -q "$service")"; done
 cid() { echo "${CID[$1]}"; }
 health() { "$DOCKER" inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}no healthcheck{{end}}' "$(cid "$1")"; }
 wait_healthy() { # Docker's own health status, within 180 s
@@ -197,7 +186,7 @@ api() { # api METHOD ROUTE [JSON]: the admin's call through the published contro
     ${3:+-H 'content-type: application/json' --data "$3"} "http://127.0.0.1:$CP_PORT/api$2"
 }
 json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=eval("JSON.parse(s)"+process.argv[1]);console.log(typeof v==="object"?JSON.stringify(v):v)})' "$1"; }
-GATEWAY_NAME="$(env_value GATEWAY_NAME)"
+GATEWAY_NAME=gateway-1 # GATEWAY_NAME's default
 gateway_json="$(api GET /v2/gateways | json ".find(g=>g.name==='$GATEWAY_NAME')")"
 echo "  GET /api/v2/gateways: $gateway_json" >&2
 [ "$(echo "$gateway_json" | json .isHealthy)" = true ] || die "gateway not healthy in GET /api/v2/gateways"
@@ -228,46 +217,60 @@ for target in "$MACHINE_IP/8443" "$CP_IP/8080"; do
   echo "  postgres container -> ${target/\//:}: no route out" >&2
 done
 
-log "PAM: docker/src/compose-demo.ts, then burrow login and burrow pam access from the namespace's host side"
-compose run --rm --no-deps --entrypoint cat bootstrap /var/lib/burrow/bootstrap/admin.env 2>/dev/null |
-  in_ns node docker/src/compose-demo.ts --env-file "$ENV_FILE" --out "$WORK/developer.env" >&2 ||
-  die "compose-demo.ts"
-export BURROW_CONFIG_DIR="$WORK/burrow-cli"
-burrow() { in_ns env $(grep -v '^#' "$WORK/developer.env") node "$ROOT/apps/access-cli/dist/main.js" "$@"; }
-burrow login >&2 || die "burrow login"
-# Not through a shell function: $! must be node itself (ip netns exec execs it), to signal it.
-ip netns exec "$NS" node "$ROOT/apps/access-cli/dist/main.js" \
-  pam access demo/postgres --duration 10m --reason "compose CI" >"$WORK/access.log" 2>&1 &
-ACCESS_PID=$!
-for i in $(seq 1 60); do
-  grep -q 'Listening on' "$WORK/access.log" && break
-  kill -0 "$ACCESS_PID" 2>/dev/null || { cat "$WORK/access.log" >&2; ACCESS_PID=; die "burrow pam access exited"; }
-  [ "$i" = 60 ] && { cat "$WORK/access.log" >&2; die "burrow pam access not listening after 60 s"; }
-  sleep 1
-done
-sed 's/^/  /' "$WORK/access.log" >&2
-PAM_PORT="$(sed -n 's/.*Listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/access.log" | head -n 1)"
-SESSION_ID="$(sed -n 's/.*PAM session \([^ ]*\) for.*/\1/p' "$WORK/access.log" | head -n 1)"
-PG_USER="$(env_value POSTGRES_USER)"
-PG_DB="$(env_value POSTGRES_DB)"
+log "cd docker && docker-compose run --rm access   (SQL on stdin: psql runs it as a script)"
 marker="compose-ci-$$"
-in_ns psql "host=127.0.0.1 port=$PAM_PORT user=$PG_USER dbname=$PG_DB sslmode=disable" -X -v ON_ERROR_STOP=1 \
-  -c 'CREATE TABLE orders (id int PRIMARY KEY, item text)' -c "INSERT INTO orders VALUES (1, '$marker')" \
-  -c 'SELECT id, item FROM orders' >"$WORK/psql.out" 2>&1 || { cat "$WORK/psql.out" >&2; die "psql through burrow pam access"; }
-sed 's/^/  psql: /' "$WORK/psql.out" >&2
+cat >"$WORK/demo.sql" <<SQL
+\\set ON_ERROR_STOP on
+CREATE TABLE orders (id int PRIMARY KEY, item text);
+INSERT INTO orders VALUES (1, '$marker');
+SELECT id, item FROM orders;
+SQL
+start=$SECONDS
+(cd docker && docker-compose run --rm access) <"$WORK/demo.sql" >"$WORK/psql.out" 2>"$WORK/access.err" ||
+  { cat "$WORK/access.err" "$WORK/psql.out" >&2; compose logs --no-color --tail 30 demo gateway >&2; die "docker-compose run --rm access (exit $?)"; }
+echo "  returned after $((SECONDS - start)) s; what the user sees on stderr:" >&2
+sed 's/^/    /' "$WORK/access.err" >&2
+echo "  and psql on stdout:" >&2
+sed 's/^/    /' "$WORK/psql.out" >&2
 grep -q "$marker" "$WORK/psql.out" || die "psql did not read back the row"
-# SIGTERM ends the session as Ctrl-C does (a background job of a script ignores SIGINT).
-kill -TERM "$ACCESS_PID"
-wait "$ACCESS_PID" || die "burrow pam access exited $? after SIGTERM"
-ACCESS_PID=
-tail -n 2 "$WORK/access.log" | sed 's/^/  /' >&2
+CID[demo]="$(compose ps -q demo)"
+[ "$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$(cid demo)")" = 0 ] || die "the demo job did not exit 0"
+SESSION_ID="$(sed -n 's/.*PAM session \([^ ]*\) for.*/\1/p' "$WORK/access.err" | head -n 1)"
+[ -n "$SESSION_ID" ] || die "no PAM session ID in the access output"
 for i in $(seq 1 60); do
-  burrow pam sessions show "$SESSION_ID" >"$WORK/session.txt" 2>&1 && grep -q "$marker" "$WORK/session.txt" && break
-  [ "$i" = 60 ] && { cat "$WORK/session.txt" >&2; die "the recording of session $SESSION_ID lacks the INSERT"; }
+  api GET "/v1/pam/sessions/$SESSION_ID" >"$WORK/session.json" 2>&1 && grep -q "$marker" "$WORK/session.json" && break
+  [ "$i" = 60 ] && { head -c 2000 "$WORK/session.json" >&2; die "the recording of session $SESSION_ID lacks the INSERT"; }
   sleep 1
 done
-echo "  burrow pam sessions show $SESSION_ID:" >&2
-sed 's/^/    /' "$WORK/session.txt" >&2
+echo "  GET /api/v1/pam/sessions/$SESSION_ID (as the admin): the recording holds the INSERT of $marker" >&2
+
+log "secrets: 0600 files of uid 10001 in their volumes, never in a log"
+compose run --rm --no-deps --entrypoint sh demo -c \
+  'stat -c "%a %u %n" /var/lib/burrow/bootstrap/* /var/lib/burrow/postgres-secret/* /var/lib/burrow/access/*' \
+  2>/dev/null >"$WORK/secret-files.txt"
+sed 's/^/  /' "$WORK/secret-files.txt" >&2
+grep -q ' /var/lib/burrow/access/developer.env$' "$WORK/secret-files.txt" || die "no developer.env in the access volume"
+grep -q ' /var/lib/burrow/postgres-secret/password$' "$WORK/secret-files.txt" || die "no generated postgres password"
+grep -q ' /var/lib/burrow/bootstrap/admin-password$' "$WORK/secret-files.txt" || die "no generated admin password"
+if grep -v '^600 10001 ' "$WORK/secret-files.txt" >&2; then die "secret files above are not 0600 uid 10001"; fi
+compose run --rm --no-deps --entrypoint sh demo -c \
+  'cat /var/lib/burrow/bootstrap/* /var/lib/burrow/postgres-secret/* /var/lib/burrow/access/*' 2>/dev/null |
+  sed -n 's/^[A-Z_]*\(TOKEN\|SECRET\)=//p; /^[^#=]*$/p' | awk 'length($0) >= 16' >"$WORK/secret-values.txt"
+[ "$(wc -l <"$WORK/secret-values.txt")" -ge 5 ] || die "expected at least 5 secret values, found $(wc -l <"$WORK/secret-values.txt")"
+compose logs --no-color >"$WORK/all-logs.txt" 2>&1
+cat "$WORK/access.err" "$WORK/psql.out" >>"$WORK/all-logs.txt"
+if grep -F -f "$WORK/secret-values.txt" "$WORK/all-logs.txt" >/dev/null; then die "a secret appears in the logs or the access output"; fi
+echo "  $(wc -l <"$WORK/secret-values.txt") secret values (tokens, client secrets, passwords): none in docker-compose logs or the access output" >&2
+
+log "docker-compose up -d again: the bootstrap and demo jobs find their work done"
+(cd docker && docker-compose up -d) 2>&1 | sed 's/^/  /' >&2 || die "second docker-compose up -d"
+for job in bootstrap demo; do
+  "$DOCKER" wait "$(cid "$job")" >/dev/null
+  [ "$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$(cid "$job")")" = 0 ] || die "$job exited non-zero on the second up"
+  last="$("$DOCKER" logs --tail 1 "$(cid "$job")" 2>&1)"
+  echo "  $job: $last" >&2
+  case "$last" in *"already done"*) ;; *) die "$job did not find its work done" ;; esac
+done
 
 log "docker-compose restart relay: the gateway reconnects by itself"
 gw_started="$("$DOCKER" inspect -f '{{.State.StartedAt}}' "$(cid gateway)")"

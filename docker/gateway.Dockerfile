@@ -3,8 +3,13 @@
 # The base images are build arguments so the image can be built from a locally made base where no
 # registry can be reached (docker build --build-arg NODE_IMAGE=... --build-arg BUILD_IMAGE=...).
 # The build image needs Node 24 with its headers, python3, make and a C++ compiler (native modules).
+# The runtime is RUNTIME_IMAGE (the Debian that NODE_IMAGE is built on) with only Node's binary
+# copied in from NODE_IMAGE: no npm, yarn, corepack or C headers in the final image.
 ARG NODE_IMAGE=node:24-bookworm-slim
 ARG BUILD_IMAGE=node:24-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
+
+FROM ${NODE_IMAGE} AS node
 
 FROM ${BUILD_IMAGE} AS build
 # The app, as a workspace path; its production dependencies are deployed to /out.
@@ -23,8 +28,9 @@ RUN pnpm install --no-frozen-lockfile --prefer-frozen-lockfile --reporter=append
  && pnpm --filter "{./${APP_DIR}}..." run build \
  && pnpm --filter "./${APP_DIR}" deploy --prod /out
 
-FROM ${NODE_IMAGE} AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 ARG NODE_IMAGE
+ARG RUNTIME_IMAGE
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG SOURCE=https://example.invalid/burrow
@@ -34,7 +40,8 @@ LABEL org.opencontainers.image.title="burrow-gateway" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.vendor="Burrow" \
-      org.opencontainers.image.base.name="${NODE_IMAGE}"
+      org.opencontainers.image.base.name="${RUNTIME_IMAGE}"
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
 COPY docker/entrypoint.sh /usr/local/bin/burrow-entrypoint
 # A fixed non-root uid/gid shared by every Burrow image, so files on shared volumes (the bootstrap
 # job's 0600 env files) are readable by the services that need them and by no one else.

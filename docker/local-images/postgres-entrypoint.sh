@@ -1,10 +1,14 @@
 #!/bin/sh
 # Entrypoint of the local postgres stand-in (postgres.Dockerfile): on first start, creates the
-# cluster in $PGDATA with superuser $POSTGRES_USER (password $POSTGRES_PASSWORD, scram-sha-256 from
-# the network) and database $POSTGRES_DB, as the official image does; then runs postgres in the
-# foreground as PID 1 (SIGINT = fast shutdown, the image's STOPSIGNAL).
+# cluster in $PGDATA with superuser $POSTGRES_USER (password $POSTGRES_PASSWORD, or the content of
+# $POSTGRES_PASSWORD_FILE; scram-sha-256 from the network) and database $POSTGRES_DB, as the
+# official image does; then runs postgres in the foreground as PID 1 (SIGINT = fast shutdown, the
+# image's STOPSIGNAL).
 set -eu
-: "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD is required}"
+if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+  POSTGRES_PASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"
+fi
+: "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE is required}"
 user="${POSTGRES_USER:-postgres}"
 db="${POSTGRES_DB:-$user}"
 if [ ! -s "$PGDATA/PG_VERSION" ]; then

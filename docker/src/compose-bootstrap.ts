@@ -8,20 +8,26 @@
  *        scoped to what it runs: `relay` for a name starting with "relay", `gateway` for one
  *        starting with "gateway", else `member`
  *   3. write to BURROW_BOOTSTRAP_DIR (a volume shared read-only with relay and gateway), mode 0600:
- *        admin.env     INFISICAL_TOKEN (the admin identity's token), BURROW_ORGANIZATION_ID
- *        <name>.env    INFISICAL_AUTH_METHOD=universal-auth, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID,
- *                      INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET
+ *        admin.env       INFISICAL_TOKEN (the admin identity's token), BURROW_ORGANIZATION_ID
+ *        admin-password  only when BURROW_ADMIN_PASSWORD is empty: a generated one (the web
+ *                        console's sign-in), never printed
+ *        <name>.env      INFISICAL_AUTH_METHOD=universal-auth, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID,
+ *                        INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET
+ *   0. first of all, when BURROW_POSTGRES_PASSWORD_FILE is set and that file does not exist yet: a
+ *      generated password for the demo PostgreSQL (mode 0600; its own volume, which postgres reads
+ *      as POSTGRES_PASSWORD_FILE and the demo job hands to the PAM account), never printed.
  *
  * Each service then points BURROW_ENV_FILE at its file (see entrypoint.sh). Running it again is a
  * no-op once every file exists; a control plane that was bootstrapped but whose files are gone
  * (volume removed) is an error, since the secrets cannot be shown again.
  *
- * Settings (environment): INFISICAL_API_URL, BURROW_ADMIN_EMAIL, BURROW_ADMIN_PASSWORD,
- * BURROW_ORGANIZATION (as `burrow-control-plane bootstrap`), BURROW_BOOTSTRAP_DIR,
- * BURROW_BOOTSTRAP_IDENTITIES. Exit 0 done, 1 failed, 2 bad settings.
+ * Settings (environment): INFISICAL_API_URL, BURROW_ADMIN_EMAIL, BURROW_ADMIN_PASSWORD (empty =
+ * generated), BURROW_ORGANIZATION (as `burrow-control-plane bootstrap`), BURROW_BOOTSTRAP_DIR,
+ * BURROW_BOOTSTRAP_IDENTITIES, BURROW_POSTGRES_PASSWORD_FILE. Exit 0 done, 1 failed, 2 bad settings.
  *
  * Plain Node (fetch, fs) and erasable TypeScript only: the image runs this file as it is.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -56,6 +62,19 @@ function writeSecretFile(file: string, text: string): void {
   fs.writeFileSync(temporary, text, { mode: 0o600 });
   fs.chmodSync(temporary, 0o600);
   fs.renameSync(temporary, file);
+}
+
+/** A random secret of `bytes` bytes, as characters that need no quoting anywhere. */
+function generatedSecret(bytes: number): string {
+  return crypto.randomBytes(bytes).toString('base64url');
+}
+
+/** Writes a generated password to `file` unless it exists; true when it wrote one. */
+function ensureGeneratedPassword(file: string): boolean {
+  if (fs.existsSync(file)) return false;
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeSecretFile(file, `${generatedSecret(24)}\n`);
+  return true;
 }
 
 async function api<T>(
@@ -118,7 +137,7 @@ async function main(): Promise<void> {
     .replace(/\/api$/, '');
   const apiBase = `${origin}/api`;
   const email = setting('BURROW_ADMIN_EMAIL');
-  const password = setting('BURROW_ADMIN_PASSWORD');
+  const givenPassword = process.env.BURROW_ADMIN_PASSWORD?.trim() ?? '';
   const organization = setting('BURROW_ORGANIZATION');
   const dir = setting('BURROW_BOOTSTRAP_DIR');
   const names = setting('BURROW_BOOTSTRAP_IDENTITIES', 'relay gateway')
@@ -129,6 +148,10 @@ async function main(): Promise<void> {
       throw new SettingError(`BURROW_BOOTSTRAP_IDENTITIES: "${name}" is not a slug`);
     }
   }
+  const postgresPasswordFile = process.env.BURROW_POSTGRES_PASSWORD_FILE?.trim();
+  if (postgresPasswordFile && ensureGeneratedPassword(postgresPasswordFile)) {
+    console.log(`bootstrap: demo PostgreSQL password generated -> ${postgresPasswordFile} (0600)`);
+  }
   const files = ['admin', ...names].map((name) => path.join(dir, `${name}.env`));
   if (files.every((file) => fs.existsSync(file))) {
     console.log(`bootstrap: already done (${files.join(', ')} exist)`);
@@ -136,6 +159,7 @@ async function main(): Promise<void> {
   }
 
   await waitForControlPlane(origin);
+  const password = givenPassword === '' ? generatedSecret(18) : givenPassword;
   const bootstrap = await api<{
     organization: { id: string };
     identity: { credentials: { token: string } };
@@ -143,6 +167,8 @@ async function main(): Promise<void> {
   const token = bootstrap.identity.credentials.token;
   const organizationId = bootstrap.organization.id;
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const passwordFile = path.join(dir, 'admin-password');
+  if (givenPassword === '') writeSecretFile(passwordFile, `${password}\n`);
   writeSecretFile(
     path.join(dir, 'admin.env'),
     envFileText({ INFISICAL_TOKEN: token, BURROW_ORGANIZATION_ID: organizationId }),
@@ -180,8 +206,12 @@ async function main(): Promise<void> {
     console.log(`bootstrap: identity ${name}-identity -> ${path.join(dir, `${name}.env`)}`);
   }
   console.log(`bootstrap: organization "${organization}" ready (${organizationId})`);
+  const signIn =
+    givenPassword === ''
+      ? `the generated password in ${passwordFile} (docker-compose run --rm --no-deps --entrypoint cat bootstrap ${passwordFile})`
+      : 'BURROW_ADMIN_PASSWORD from docker/.env';
   console.log(
-    `bootstrap: web console http://127.0.0.1:8080/console/ (8080 = CONTROL_PLANE_PORT's default); sign in as ${email} with BURROW_ADMIN_PASSWORD from docker/.env`,
+    `bootstrap: web console http://127.0.0.1:8080/console/ (8080 = CONTROL_PLANE_PORT's default); sign in as ${email} with ${signIn}`,
   );
 }
 

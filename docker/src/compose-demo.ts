@@ -1,33 +1,35 @@
-#!/usr/bin/env node
 /**
- * After `docker-compose up -d`: makes the compose stack's demo PostgreSQL a PAM account a person can
- * open, and that person. Runs on the Docker host with the repository's Node 24; reads the admin
- * token from stdin (the `admin.env` the bootstrap job wrote), so it never appears on a command line:
+ * The compose stack's one-shot demo job (control-plane image, after the gateway is healthy): makes
+ * the demo PostgreSQL a PAM account and a person who may open it, so that
+ * `docker-compose run --rm access` needs nothing else. As the bootstrap job's admin identity:
  *
- *   docker-compose -f docker/compose.yaml --env-file docker/.env run --rm --no-deps \
- *     --entrypoint cat bootstrap /var/lib/burrow/bootstrap/admin.env |
- *     node docker/src/compose-demo.ts --env-file docker/.env --out developer.env
+ *   1. waits for the gateway GATEWAY_NAME to be healthy          GET  /api/v2/gateways
+ *   2. the postgres service as a PAM resource behind it           POST /api/v1/pam/resources
+ *      (BURROW_DEMO_TARGET host:port, POSTGRES_DB: the gateway reaches it on the private network)
+ *   3. account demo/postgres: POSTGRES_USER and the password in    POST /api/v1/pam/accounts
+ *      POSTGRES_PASSWORD_FILE (the bootstrap job generated it; only the gateway ever sees it again)
+ *   4. identity `developer` (role member), a grant on `demo/`, universal auth, one client secret
+ *   5. writes BURROW_DEMO_LOGIN_FILE (mode 0600, a volume only the access service mounts):
+ *      INFISICAL_AUTH_METHOD, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID, INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET
+ *      — what `burrow login` reads.
  *
- * As the admin, through the control plane's published port:
- *   1. waits for the gateway (GATEWAY_NAME) to be healthy       GET  /api/v2/gateways
- *   2. the postgres service as a PAM resource behind it          POST /api/v1/pam/resources
- *      (host `postgres`, port 5432, POSTGRES_DB: the gateway resolves it on the private network)
- *   3. account demo/postgres with POSTGRES_USER/POSTGRES_PASSWORD POST /api/v1/pam/accounts
- *   4. identity `developer` (member), a grant on `demo/`, universal auth and one client secret
- *   5. writes --out (mode 0600): INFISICAL_API_URL, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID,
- *      INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET — what `burrow login` reads — and prints the two
- *      commands to type next. Running it again is refused (the resource exists: 409).
+ * Running it again is a no-op once that file exists. No secret is ever printed.
+ * Settings (environment): INFISICAL_API_URL, INFISICAL_TOKEN (from the bootstrap job's admin.env,
+ * loaded through BURROW_ENV_FILE), GATEWAY_NAME, BURROW_DEMO_TARGET, POSTGRES_USER, POSTGRES_DB,
+ * POSTGRES_PASSWORD_FILE, BURROW_DEMO_LOGIN_FILE. Exit 0 done, 1 failed, 2 bad settings.
  *
- * Settings: --env-file (compose's docker/.env: POSTGRES_*, GATEWAY_NAME, CONTROL_PLANE_PORT),
- * environment variables win; INFISICAL_API_URL defaults to http://127.0.0.1:<CONTROL_PLANE_PORT>.
- * Exit 0 done, 1 failed, 2 bad settings.
+ * Plain Node (fetch, fs) and erasable TypeScript only: the image runs this file as it is.
  */
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
-import { parseDotEnv } from './compose-interpolation.ts';
+import path from 'node:path';
 
+/** The gateway starts after the relay is healthy; compose starts this job once it is healthy too. */
 const GATEWAY_WAIT_MS = 120_000;
+/** One API call; the control plane answers in milliseconds when healthy. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** The account a developer opens: folder `demo`, name `postgres`. */
+const FOLDER = 'demo';
+const ACCOUNT = 'postgres';
 
 class SettingError extends Error {}
 
@@ -38,39 +40,36 @@ interface Gateway {
   isHealthy?: boolean;
 }
 
-/** A path `.` (the shell's source command) finds: relative ones need a directory part. */
-function sourceable(file: string): string {
-  return file.includes('/') ? file : `./${file}`;
+function setting(name: string, fallback?: string): string {
+  const value = process.env[name]?.trim() || fallback;
+  if (value === undefined || value === '') throw new SettingError(`${name} is required`);
+  return value;
 }
 
-function settingsFrom(envFile: string | undefined): Record<string, string | undefined> {
-  const file = envFile === undefined ? {} : parseDotEnv(fs.readFileSync(envFile, 'utf8'));
-  return { ...file, ...process.env };
+/** `host:port` of the demo target as the gateway dials it. */
+function target(value: string): { host: string; port: number } {
+  const match = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  if (match === null) throw new SettingError(`BURROW_DEMO_TARGET: "${value}" is not host:port`);
+  return { host: match[1] as string, port: Number(match[2]) };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { 'env-file': { type: 'string' }, out: { type: 'string' } },
-  });
-  if (values.out === undefined) throw new SettingError('--out <file> is required');
-  const settings = settingsFrom(values['env-file']);
-  const required = (name: string, fallback?: string): string => {
-    const value = settings[name]?.trim() || fallback;
-    if (value === undefined || value === '') throw new SettingError(`${name} is required`);
-    return value;
-  };
-  const origin = required(
-    'INFISICAL_API_URL',
-    `http://127.0.0.1:${settings.CONTROL_PLANE_PORT || '8080'}`,
-  )
+  const origin = setting('INFISICAL_API_URL')
     .replace(/\/+$/, '')
     .replace(/\/api$/, '');
-  const token = parseDotEnv(fs.readFileSync(0, 'utf8')).INFISICAL_TOKEN;
-  if (!token) throw new SettingError('no INFISICAL_TOKEN on stdin (pipe the bootstrap admin.env)');
-  const gatewayName = required('GATEWAY_NAME', 'gateway-1');
-  const database = required('POSTGRES_DB', 'app');
-  const username = required('POSTGRES_USER', 'app');
-  const password = required('POSTGRES_PASSWORD');
+  const token = setting('INFISICAL_TOKEN');
+  const gatewayName = setting('GATEWAY_NAME', 'gateway-1');
+  const { host, port } = target(setting('BURROW_DEMO_TARGET', 'postgres:5432'));
+  const username = setting('POSTGRES_USER', 'app');
+  const database = setting('POSTGRES_DB', 'app');
+  const passwordFile = setting('POSTGRES_PASSWORD_FILE');
+  const out = setting('BURROW_DEMO_LOGIN_FILE');
+  if (fs.existsSync(out)) {
+    console.log(`demo: already done (${out} exists)`);
+    return;
+  }
+  const password = fs.readFileSync(passwordFile, 'utf8').trim();
+  if (password === '') throw new SettingError(`POSTGRES_PASSWORD_FILE ${passwordFile} is empty`);
 
   const api = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${origin}/api${route}`, {
@@ -84,7 +83,13 @@ async function main(): Promise<void> {
     });
     const text = await response.text();
     if (!response.ok) {
-      throw new Error(`${method} /api${route} -> ${response.status}: ${text.slice(0, 300)}`);
+      let message = text.slice(0, 300);
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? message;
+      } catch {
+        // not JSON
+      }
+      throw new Error(`${method} /api${route} -> ${response.status}: ${message}`);
     }
     return JSON.parse(text) as T;
   };
@@ -106,12 +111,12 @@ async function main(): Promise<void> {
     name: 'demo-postgres',
     resourceType: 'postgres',
     gatewayId: gateway.id,
-    connectionDetails: { host: 'postgres', port: 5432, database },
+    connectionDetails: { host, port, database },
   });
   await api('POST', '/v1/pam/accounts', {
     resourceId: resource.id,
-    name: 'postgres',
-    folderPath: 'demo',
+    name: ACCOUNT,
+    folderPath: FOLDER,
     credentials: { username, password },
   });
   const { identity } = await api<{ identity: { id: string } }>('POST', '/v1/identities', {
@@ -119,7 +124,7 @@ async function main(): Promise<void> {
     organizationId: gateway.orgId,
     role: 'member',
   });
-  await api('POST', '/v1/pam/grants', { identityId: identity.id, path: 'demo/' });
+  await api('POST', '/v1/pam/grants', { identityId: identity.id, path: `${FOLDER}/` });
   const { identityUniversalAuth } = await api<{ identityUniversalAuth: { clientId: string } }>(
     'POST',
     `/v1/auth/universal-auth/identities/${identity.id}`,
@@ -131,29 +136,29 @@ async function main(): Promise<void> {
     { description: 'developer (compose demo)' },
   );
   const lines = [
-    '# Written by docker/src/compose-demo.ts: the developer identity. Secret: keep mode 0600.',
-    `INFISICAL_API_URL=${origin}`,
+    '# Written by the Burrow compose demo job: the developer identity. Secret: keep mode 0600.',
+    'INFISICAL_AUTH_METHOD=universal-auth',
     `INFISICAL_UNIVERSAL_AUTH_CLIENT_ID=${identityUniversalAuth.clientId}`,
     `INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=${clientSecret}`,
   ];
-  fs.writeFileSync(values.out, `${lines.join('\n')}\n`, { mode: 0o600 });
-  fs.chmodSync(values.out, 0o600);
-  process.stdout.write(
-    [
-      `demo: PAM account demo/postgres (${username}@postgres:5432/${database}) behind ${gatewayName}`,
-      `demo: identity "developer" may open demo/*; its login is in ${values.out} (0600)`,
-      'next:',
-      `  set -a; . ${sourceable(values.out)}; set +a; burrow login`,
-      '  burrow pam access demo/postgres',
-      '',
-    ].join('\n'),
+  // Created 0600 under a temporary name, then renamed: never readable by others, never half-written.
+  const temporary = path.join(path.dirname(out), `.${path.basename(out)}.tmp-${process.pid}`);
+  fs.writeFileSync(temporary, `${lines.join('\n')}\n`, { mode: 0o600 });
+  fs.chmodSync(temporary, 0o600);
+  fs.renameSync(temporary, out);
+  console.log(
+    `demo: PAM account ${FOLDER}/${ACCOUNT} (${username}@${host}:${port}/${database}) behind ${gatewayName}`,
   );
+  console.log(
+    `demo: identity "developer" (member, grant on ${FOLDER}/); its login -> ${out} (0600)`,
+  );
+  console.log('demo: open it with: docker-compose run --rm access');
 }
 
 try {
   await main();
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`compose-demo: ${message}\n`);
+  process.stderr.write(`demo: ${message}\n`);
   process.exit(error instanceof SettingError ? 2 : 1);
 }

@@ -80,9 +80,10 @@ export class ComposeLoopbackStack {
     return spec;
   }
 
-  /** Starts every service in order, honouring each depends_on condition. */
+  /** Starts every service `compose up` starts, in order, honouring each depends_on condition. */
   async start(onProgress: (message: string) => void = () => {}): Promise<void> {
     for (const spec of startOrder(this.specs)) {
+      if (spec.onDemand) continue; // `compose run <service>` only
       for (const [dependency, condition] of Object.entries(spec.dependsOn)) {
         onProgress(`${spec.service}: waiting for ${dependency} (${condition})`);
         await this.waitFor(dependency, condition);
@@ -119,7 +120,8 @@ export class ComposeLoopbackStack {
       superuser: user,
       trustTcp: true,
     });
-    if (database !== 'postgres' && database !== user)
+    // As the official image: POSTGRES_DB (default: the user's name) is created unless it is postgres.
+    if (database !== 'postgres')
       await this.postgres.sql(`CREATE DATABASE ${quoteIdentifier(database)}`);
   }
 

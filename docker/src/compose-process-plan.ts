@@ -26,6 +26,8 @@ export interface ProcessSpec {
   dependsOn: Record<string, string>;
   /** The service's environment as compose.yaml gives it, before rewriting. */
   composeEnv: Record<string, string>;
+  /** In a profile: not started by a plain `compose up`, only by `compose run <service>`. */
+  onDemand: boolean;
 }
 
 /** The Dockerfile that builds `name`'s image: its own build, or another service's with the same image. */
@@ -91,7 +93,6 @@ export function planServices(
 ): ProcessSpec[] {
   const specs: ProcessSpec[] = [];
   for (const [name, service] of Object.entries(compose.services)) {
-    if ((service.profiles ?? []).length > 0) continue; // not started by a plain `compose up`
     const dockerfile = dockerfileOf(compose, name);
     const model =
       dockerfile === undefined ? undefined : parseDockerfile(fs.readFileSync(dockerfile, 'utf8'));
@@ -121,6 +122,7 @@ export function planServices(
       healthcheck: test?.[0] === 'CMD' ? test.slice(1).map(rewrite) : undefined,
       dependsOn: serviceDependencies(service),
       composeEnv,
+      onDemand: (service.profiles ?? []).length > 0,
     });
   }
   return specs;

@@ -5,14 +5,15 @@
  * plus the image rules of issue 7, checked on the parsed file:
  *
  * - multi-stage (a build stage and a runtime stage), base image as build arguments defaulting to
- *   the official Node 24 images, the runtime stage FROM `${NODE_IMAGE}`
+ *   the official Node 24 images, the runtime stage FROM `${NODE_IMAGE}` — or FROM `${RUNTIME_IMAGE}`
+ *   with Node's binary copied from a `${NODE_IMAGE}` stage (smaller: no npm or headers)
  * - production dependencies only (`pnpm ... deploy --prod`)
  * - a non-root USER in the runtime stage, exec-form ENTRYPOINT
  * - the OCI labels title, description, version, revision, source
  * - HEALTHCHECK exactly where the app has a health endpoint
  */
 import { validate } from 'dockerfile-utils';
-import { parseDockerfile } from './dockerfile-model.ts';
+import { parseDockerfile, type DockerfileModel } from './dockerfile-model.ts';
 
 export const REQUIRED_LABELS = [
   'org.opencontainers.image.title',
@@ -42,8 +43,10 @@ export function lintDockerfile(text: string, expectations: DockerfileExpectation
     findings.push('ARG BUILD_IMAGE must default to an official Node 24 image (node:24-...)');
   }
   if (model.stages.length < 2) findings.push('must be multi-stage (build and runtime)');
-  if (model.stages.at(-1)?.from !== '${NODE_IMAGE}') {
-    findings.push('the runtime stage must start FROM ${NODE_IMAGE}');
+  if (!runsNodeFromNodeImage(model)) {
+    findings.push(
+      'the runtime stage must start FROM ${NODE_IMAGE}, or FROM ${RUNTIME_IMAGE} with /usr/local/bin/node copied from a stage FROM ${NODE_IMAGE}',
+    );
   }
   if (!/pnpm [^\n]*deploy --prod/.test(text)) {
     findings.push('production dependencies only: expected `pnpm ... deploy --prod`');
@@ -64,4 +67,20 @@ export function lintDockerfile(text: string, expectations: DockerfileExpectation
     findings.push('HEALTHCHECK without a health endpoint in the app');
   }
   return findings;
+}
+
+/** Node in the final stage comes from NODE_IMAGE: its base, or its binary copied onto RUNTIME_IMAGE. */
+function runsNodeFromNodeImage(model: DockerfileModel): boolean {
+  const runtime = model.stages.at(-1)?.from;
+  if (runtime === '${NODE_IMAGE}') return true;
+  if (runtime !== '${RUNTIME_IMAGE}' || model.args.get('RUNTIME_IMAGE') === undefined) return false;
+  const nodeStages = model.stages
+    .filter((stage) => stage.from === '${NODE_IMAGE}')
+    .map((stage) => stage.name);
+  return model.final.copies.some(
+    (copy) =>
+      copy.from !== undefined &&
+      nodeStages.includes(copy.from) &&
+      copy.sources.includes('/usr/local/bin/node'),
+  );
 }

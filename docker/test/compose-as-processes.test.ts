@@ -3,11 +3,13 @@
  * the environment compose.yaml and its image give it, service names and container ports mapped to
  * 127.0.0.1 and free ports, volumes to scratch directories, PostgreSQL as a throwaway local
  * cluster — in compose's health-gated order (the healthchecks themselves decide). Then the access
- * flow works through them: the gateway is healthy in GET /api/v2/gateways and the control plane
- * reaches the postgres service through relay and gateway (POST /api/v2/gateways/:id/test-connection).
- * So the compose file's commands and variables are exactly the ones that work.
+ * flow works through them: the gateway is healthy in GET /api/v2/gateways, the control plane
+ * reaches the postgres service through relay and gateway (POST /api/v2/gateways/:id/test-connection),
+ * and the access service's command (`docker-compose run --rm access`) gives a psql session through
+ * them that the recording holds. So the compose file's commands and variables are exactly the ones
+ * that work.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -17,14 +19,8 @@ import { parseDotEnv } from '../src/compose-interpolation.ts';
 import { ComposeLoopbackStack } from '../src/compose-loopback-stack.ts';
 import { COMPOSE_FILE, ENV_EXAMPLE_FILE, IMAGES, REPO_ROOT } from '../src/deploy-files.ts';
 
-const variables: Record<string, string> = {
-  ...parseDotEnv(fs.readFileSync(ENV_EXAMPLE_FILE, 'utf8')),
-  ENCRYPTION_KEY: 'c0ffee'.repeat(10) + 'c0ff',
-  BURROW_ADMIN_PASSWORD: 'compose-test-password',
-  POSTGRES_PASSWORD: 'compose-test-password',
-  // The relay's public address: on one loopback, every service and the caller reach it there.
-  RELAY_HOST: '127.0.0.1',
-};
+// docker/.env is optional: the example's values are compose's defaults, secrets left empty.
+const variables: Record<string, string> = parseDotEnv(fs.readFileSync(ENV_EXAMPLE_FILE, 'utf8'));
 const compose = loadCompose(COMPOSE_FILE, variables);
 const gatewayName = variables.GATEWAY_NAME ?? 'gateway-1';
 let stack: ComposeLoopbackStack;
@@ -43,6 +39,29 @@ function testConnection(gatewayId: string, targetHost: string, targetPort: numbe
   });
 }
 
+/** Runs argv to its end with `input` on stdin; killed (by its PID) after `ms`. */
+function runToEnd(
+  argv: string[],
+  env: Record<string, string>,
+  input: string,
+  ms: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
 beforeAll(async () => {
   for (const app of ['control-plane', 'relay', 'gateway']) {
     const main = path.join(REPO_ROOT, 'apps', app, 'dist/main.js');
@@ -50,6 +69,10 @@ beforeAll(async () => {
   }
   stack = await ComposeLoopbackStack.plan(compose);
   await stack.start();
+  // As `docker-compose run --rm access` does: its dependencies met first (the demo job done).
+  for (const [dependency, condition] of Object.entries(stack.spec('access').dependsOn)) {
+    await stack.waitFor(dependency, condition);
+  }
   const admin = parseDotEnv(
     fs.readFileSync(path.join(stack.volumeDirs.get('bootstrap')!, 'admin.env'), 'utf8'),
   );
@@ -73,12 +96,31 @@ describe('compose.yaml as processes on loopback', () => {
     }
   });
 
-  it('the bootstrap job completed and left its secrets in 0600 files only', () => {
+  it('the bootstrap and demo jobs completed and left their secrets in 0600 files only', () => {
     const dir = stack.volumeDirs.get('bootstrap')!;
-    expect(fs.readdirSync(dir).sort()).toEqual(['admin.env', 'gateway.env', 'relay.env']);
-    for (const file of fs.readdirSync(dir)) {
-      expect(fs.statSync(path.join(dir, file)).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      'admin-password',
+      'admin.env',
+      'gateway.env',
+      'relay.env',
+    ]);
+    expect(fs.readdirSync(stack.volumeDirs.get('postgres-secret')!)).toEqual(['password']);
+    expect(fs.readdirSync(stack.volumeDirs.get('access')!)).toEqual(['developer.env']);
+    for (const volume of ['bootstrap', 'postgres-secret', 'access']) {
+      const volumeDir = stack.volumeDirs.get(volume)!;
+      for (const file of fs.readdirSync(volumeDir)) {
+        expect([file, fs.statSync(path.join(volumeDir, file)).mode & 0o777]).toEqual([file, 0o600]);
+      }
     }
+    const developer = parseDotEnv(
+      fs.readFileSync(path.join(stack.volumeDirs.get('access')!, 'developer.env'), 'utf8'),
+    );
+    expect(Object.keys(developer).sort()).toEqual([
+      'INFISICAL_AUTH_METHOD',
+      'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID',
+      'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET',
+    ]);
+    expect(stack.processes.get('demo')?.code).toBe(0);
     const relay = parseDotEnv(fs.readFileSync(path.join(dir, 'relay.env'), 'utf8'));
     expect(Object.keys(relay).sort()).toEqual([
       'INFISICAL_AUTH_METHOD',
@@ -88,12 +130,64 @@ describe('compose.yaml as processes on loopback', () => {
     expect(stack.processes.get('bootstrap')?.code).toBe(0);
   });
 
-  it('running the bootstrap job again is a no-op', () => {
-    const spec = stack.spec('bootstrap');
+  it.each(['bootstrap', 'demo'])('running the %s job again is a no-op', (job) => {
+    const spec = stack.spec(job);
     const again = spawnSync(spec.argv[0]!, spec.argv.slice(1), { env: spec.env, encoding: 'utf8' });
     expect(again.status).toBe(0);
     expect(again.stdout).toContain('already done');
   });
+
+  it('no job printed a secret: generated passwords, tokens and client secrets stay in their files', () => {
+    const secrets: string[] = [];
+    for (const volume of ['bootstrap', 'postgres-secret', 'access']) {
+      const volumeDir = stack.volumeDirs.get(volume)!;
+      for (const file of fs.readdirSync(volumeDir)) {
+        const text = fs.readFileSync(path.join(volumeDir, file), 'utf8');
+        if (file.endsWith('.env')) {
+          const env = parseDotEnv(text);
+          secrets.push(
+            ...Object.entries(env)
+              .filter(([key]) => /TOKEN|SECRET/.test(key))
+              .map(([, value]) => value),
+          );
+        } else secrets.push(text.trim());
+      }
+    }
+    expect(secrets.length).toBe(6); // admin token and password, relay, gateway, developer, postgres
+    for (const name of ['control-plane', 'bootstrap', 'relay', 'gateway', 'demo']) {
+      const output = fs.readFileSync(stack.processes.get(name)!.logFile, 'utf8');
+      for (const secret of secrets) expect([name, output.includes(secret)]).toEqual([name, false]);
+    }
+  });
+
+  it('`docker-compose run --rm access` with SQL on stdin: psql through relay and gateway, recorded', async () => {
+    const spec = stack.spec('access');
+    expect(spec.onDemand).toBe(true);
+    const marker = `compose-loopback-${process.pid}`;
+    const sql = [
+      '\\set ON_ERROR_STOP on',
+      'CREATE TABLE orders (id int PRIMARY KEY, item text);',
+      `INSERT INTO orders VALUES (1, '${marker}');`,
+      'SELECT id, item FROM orders;',
+      '',
+    ].join('\n');
+    const run = await runToEnd(spec.argv, spec.env, sql, 120_000);
+    expect([run.code, run.stderr]).toEqual([0, expect.stringContaining('PAM session ')]);
+    expect(run.stdout).toContain(marker);
+    const sessionId = /PAM session (\S+) for demo\/postgres/.exec(run.stderr)?.[1];
+    expect(sessionId).toBeDefined();
+    const deadline = Date.now() + 60_000;
+    let recorded = '';
+    while (Date.now() < deadline) {
+      const { session } = await platform.call(routes.getPamSession, {
+        params: { sessionId: sessionId! },
+      });
+      recorded = JSON.stringify(session.events ?? []);
+      if (recorded.includes(marker)) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(recorded).toContain(`INSERT INTO orders VALUES (1, '${marker}')`);
+  }, 180_000);
 
   it('the gateway is healthy in GET /api/v2/gateways', async () => {
     const name = gatewayName;

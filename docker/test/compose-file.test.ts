@@ -6,19 +6,18 @@ import fs from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import type { ComposeFile } from '../src/compose-file.ts';
-import { loadCompose, serviceNetworks, serviceVolumes } from '../src/compose-file.ts';
+import {
+  loadCompose,
+  serviceEnvironment,
+  serviceNetworks,
+  serviceVolumes,
+} from '../src/compose-file.ts';
 import { interpolate, parseDotEnv } from '../src/compose-interpolation.ts';
 import { referenceFindings, schemaFindings } from '../src/compose-validation.ts';
 import { COMPOSE_FILE, ENV_EXAMPLE_FILE } from '../src/deploy-files.ts';
 
 const example = parseDotEnv(fs.readFileSync(ENV_EXAMPLE_FILE, 'utf8'));
-const secrets = {
-  ENCRYPTION_KEY: 'ab'.repeat(32),
-  BURROW_ADMIN_PASSWORD: 'pw-12345678',
-  POSTGRES_PASSWORD: 'pw',
-  RELAY_HOST: '192.0.2.10',
-};
-const compose = loadCompose(COMPOSE_FILE, { ...example, ...secrets });
+const compose = loadCompose(COMPOSE_FILE, example);
 
 describe('compose.yaml', () => {
   it('is valid against the Compose Specification schema', () => {
@@ -62,15 +61,52 @@ describe('compose.yaml', () => {
         readOnly: true,
       });
     }
+    expect(compose.services.postgres?.depends_on).toEqual({
+      bootstrap: { condition: 'service_completed_successfully' },
+    });
+    expect(compose.services.demo?.depends_on).toEqual({
+      gateway: { condition: 'service_healthy' },
+    });
+    expect(compose.services.access?.depends_on).toEqual({
+      demo: { condition: 'service_completed_successfully' },
+    });
     expect(compose.services.bootstrap?.restart).toBe('no');
+    expect(compose.services.demo?.restart).toBe('no');
+  });
+
+  it('mounts each secrets volume only where it is needed, writable only by the job that fills it', () => {
+    const mounts = (volume: string): string[] =>
+      Object.entries(compose.services)
+        .flatMap(([name, service]) =>
+          serviceVolumes(service)
+            .filter((mount) => mount.source === volume)
+            .map((mount) => `${name}${mount.readOnly ? ':ro' : ''}`),
+        )
+        .sort();
+    expect(mounts('bootstrap')).toEqual(['bootstrap', 'demo:ro', 'gateway:ro', 'relay:ro']);
+    expect(mounts('postgres-secret')).toEqual(['bootstrap', 'demo:ro', 'postgres:ro']);
+    expect(mounts('access')).toEqual(['access:ro', 'demo']);
+  });
+
+  it('the access command is not started by up: `docker-compose run --rm access` runs psql through burrow', () => {
+    expect(compose.services.access?.profiles).toEqual(['tools']);
+    expect(compose.services.access?.entrypoint).toEqual([
+      '/usr/local/bin/burrow-pam-psql',
+      'demo/postgres',
+    ]);
+    expect(compose.services.access?.environment).toMatchObject({
+      BURROW_ENV_FILE: '/var/lib/burrow/access/developer.env',
+    });
   });
 
   it('keeps data in named volumes', () => {
     expect(Object.keys(compose.volumes ?? {}).sort()).toEqual([
+      'access',
       'bootstrap',
       'control-plane-data',
       'gateway-recordings',
       'postgres-data',
+      'postgres-secret',
     ]);
     expect(serviceVolumes(compose.services.gateway!)).toContainEqual({
       source: 'gateway-recordings',
@@ -79,19 +115,19 @@ describe('compose.yaml', () => {
     });
   });
 
-  it('runs every service on a read-only root filesystem, postgres as its own user', () => {
+  it('runs every service on a read-only root filesystem, postgres as uid 10001', () => {
     for (const [name, service] of Object.entries(compose.services)) {
-      if (name === 'access-cli') continue; // a command-line tool run on demand
       expect([name, service.read_only]).toEqual([name, true]);
     }
-    expect(compose.services.postgres?.user).toBe('postgres');
+    // The uid of the secrets files: postgres reads its generated password (0600).
+    expect(compose.services.postgres?.user).toBe('10001:10001');
   });
 
-  it('publishes the relay on the address it registers, and nothing of postgres or the gateway', () => {
+  it('registers the relay as `relay` by default, RELAY_HOST otherwise, published on 2222 and 8443', () => {
     expect(compose.services.relay?.ports).toEqual(['2222:2222', '8443:8443']);
-    expect(compose.services.relay?.environment).toMatchObject({
-      INFISICAL_RELAY_HOST: '192.0.2.10',
-    });
+    expect(compose.services.relay?.environment).toMatchObject({ INFISICAL_RELAY_HOST: 'relay' });
+    const lan = loadCompose(COMPOSE_FILE, { ...example, RELAY_HOST: '192.0.2.10' });
+    expect(lan.services.relay?.environment).toMatchObject({ INFISICAL_RELAY_HOST: '192.0.2.10' });
   });
 
   it("has no top-level name: Debian's docker-compose 1.29 refuses it (COMPOSE_PROJECT_NAME in .env)", () => {
@@ -99,11 +135,20 @@ describe('compose.yaml', () => {
     expect(example.COMPOSE_PROJECT_NAME).toBe('burrow');
   });
 
-  it('has no secret in the file: required secrets come from .env', () => {
-    expect(() => loadCompose(COMPOSE_FILE, example)).toThrow(/ENCRYPTION_KEY/);
+  it('runs without docker/.env, and has no secret in the file: empty ones are generated', () => {
+    const bare = loadCompose(COMPOSE_FILE, {});
+    const env = (name: string) => serviceEnvironment(bare.services[name]!);
+    expect(env('control-plane')).toMatchObject({ ENCRYPTION_KEY: '' });
+    expect(env('bootstrap')).toMatchObject({ BURROW_ADMIN_PASSWORD: '' });
+    for (const name of Object.keys(bare.services)) {
+      expect([name, env(name).POSTGRES_PASSWORD]).toEqual([name, undefined]);
+    }
+    expect(env('postgres')).toMatchObject({
+      POSTGRES_PASSWORD_FILE: '/var/lib/burrow/postgres-secret/password',
+    });
     const text = fs.readFileSync(COMPOSE_FILE, 'utf8');
-    expect(text).toMatch(/ENCRYPTION_KEY: \$\{ENCRYPTION_KEY:\?/);
-    expect(text).toMatch(/POSTGRES_PASSWORD: \$\{POSTGRES_PASSWORD:\?/);
+    expect(text).toMatch(/ENCRYPTION_KEY: \$\{ENCRYPTION_KEY:-\}/);
+    expect(text).toMatch(/BURROW_ADMIN_PASSWORD: \$\{BURROW_ADMIN_PASSWORD:-\}/);
   });
 
   it('.env.example names every variable compose.yaml reads', () => {

@@ -59,6 +59,11 @@ describe('the linter', () => {
     ],
     ['dev dependencies in the image', good.replace('deploy --prod', 'deploy'), /deploy --prod/],
     [
+      'a runtime base without Node from NODE_IMAGE',
+      good.replace('COPY --from=node /usr/local/bin/node /usr/local/bin/node\n', ''),
+      /RUNTIME_IMAGE/,
+    ],
+    [
       'a missing HEALTHCHECK',
       good.replace(/HEALTHCHECK[^\n]*\\\n[^\n]*\n/, ''),
       /add a HEALTHCHECK/,
