@@ -52,7 +52,7 @@ RUN apt-get update -qq \
  && apt-get download -qq postgresql-client-15 2>/dev/null \
  && dpkg-deb -x postgresql-client-15_*.deb /tmp/postgresql-client \
  && cp /tmp/postgresql-client/usr/lib/postgresql/15/bin/psql /usr/local/bin/psql \
- && rm -rf /tmp/postgresql-client /tmp/*.deb /var/lib/apt/lists/* \
+ && rm -rf /tmp/postgresql-client /tmp/*.deb /var/lib/apt/lists/* /var/cache/apt/* \
  && psql --version
 # A fixed non-root uid/gid shared by every Burrow image, so files on shared volumes (the bootstrap
 # job's 0600 env files) are readable by the services that need them and by no one else.

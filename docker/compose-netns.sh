@@ -12,8 +12,8 @@
 #   1. Snapshot of the host's networking: `ip addr`, `ip route` (all tables), `ip rule`,
 #      `iptables -S` (filter and nat), `ip netns list`.
 #   2. `ip netns add burrow-compose-<pid>`, loopback up with 198.18.77.1 added to it: the
-#      namespace's "machine address" (RELAY_HOST), as a LAN IP is on a real host (an address on lo
-#      is as local as any other; this kernel has no dummy interfaces).
+#      namespace's "machine address", as a LAN IP is on a real host (an address on lo is as local
+#      as any other; this kernel has no dummy interfaces), which postgres must not reach.
 #   3. The private dockerd runs in that namespace (nsenter --net: `ip netns exec` would remount
 #      /sys without the cgroup tree dockerd needs) with its defaults — bridge networking, iptables,
 #      userland proxy — so every interface, route and rule it makes is inside the namespace.
@@ -255,8 +255,9 @@ grep -q ' /var/lib/burrow/bootstrap/admin-password$' "$WORK/secret-files.txt" ||
 if grep -v '^600 10001 ' "$WORK/secret-files.txt" >&2; then die "secret files above are not 0600 uid 10001"; fi
 compose run --rm --no-deps --entrypoint sh demo -c \
   'cat /var/lib/burrow/bootstrap/* /var/lib/burrow/postgres-secret/* /var/lib/burrow/access/*' 2>/dev/null |
-  sed -n 's/^[A-Z_]*\(TOKEN\|SECRET\)=//p; /^[^#=]*$/p' | awk 'length($0) >= 16' >"$WORK/secret-values.txt"
-[ "$(wc -l <"$WORK/secret-values.txt")" -ge 5 ] || die "expected at least 5 secret values, found $(wc -l <"$WORK/secret-values.txt")"
+  sed -n 's/^[A-Z_]*\(TOKEN\|SECRET\)=//p; t; /^[^#=]*$/p' | awk 'length($0) >= 16' >"$WORK/secret-values.txt"
+# The admin token and password, relay/gateway/developer client secrets, the database password.
+[ "$(wc -l <"$WORK/secret-values.txt")" = 6 ] || die "expected 6 secret values, found $(wc -l <"$WORK/secret-values.txt")"
 compose logs --no-color >"$WORK/all-logs.txt" 2>&1
 cat "$WORK/access.err" "$WORK/psql.out" >>"$WORK/all-logs.txt"
 if grep -F -f "$WORK/secret-values.txt" "$WORK/all-logs.txt" >/dev/null; then die "a secret appears in the logs or the access output"; fi
@@ -268,7 +269,7 @@ for job in bootstrap demo; do
   "$DOCKER" wait "$(cid "$job")" >/dev/null
   [ "$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$(cid "$job")")" = 0 ] || die "$job exited non-zero on the second up"
   last="$("$DOCKER" logs --tail 1 "$(cid "$job")" 2>&1)"
-  echo "  $job: $last" >&2
+  echo "  $last" >&2
   case "$last" in *"already done"*) ;; *) die "$job did not find its work done" ;; esac
 done
 
