@@ -1,7 +1,10 @@
 /**
  * The compose stack's one-shot bootstrap job (runs in the control-plane image, after the control
- * plane is healthy and before the relay and gateway start):
+ * plane is healthy and before the relay, gateway and postgres start):
  *
+ *   0. first of all, when BURROW_POSTGRES_PASSWORD_FILE is set and that file does not exist yet: a
+ *      generated password for the demo PostgreSQL (mode 0600; its own volume, which postgres reads
+ *      as POSTGRES_PASSWORD_FILE and the demo job hands to the PAM account), never printed.
  *   1. POST /api/v1/admin/bootstrap       admin user, organization, admin identity token
  *   2. for each name in BURROW_BOOTSTRAP_IDENTITIES ("relay gateway"):
  *        POST /api/v1/identities, universal auth, one client secret; the identity's role is
@@ -13,9 +16,6 @@
  *                        console's sign-in), never printed
  *        <name>.env      INFISICAL_AUTH_METHOD=universal-auth, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID,
  *                        INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET
- *   0. first of all, when BURROW_POSTGRES_PASSWORD_FILE is set and that file does not exist yet: a
- *      generated password for the demo PostgreSQL (mode 0600; its own volume, which postgres reads
- *      as POSTGRES_PASSWORD_FILE and the demo job hands to the PAM account), never printed.
  *
  * Each service then points BURROW_ENV_FILE at its file (see entrypoint.sh). Running it again is a
  * no-op once every file exists; a control plane that was bootstrapped but whose files are gone
