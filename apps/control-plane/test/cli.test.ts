@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { freePort } from '@burrow/test-support';
 
 /**
  * The `burrow-control-plane` CLI, run from source (Node 24 strips the types; workspace packages
@@ -122,6 +123,13 @@ describe('burrow-control-plane CLI', () => {
     const second = await runAsync(args);
     expect(second.status).toBe(1);
     expect(second.stderr).toMatch(/bootstrap failed \(400\): Instance has already been set up/);
+    // No control plane there: one clear line, not a stack trace.
+    const nobody = await runAsync([
+      ...args.slice(0, -1),
+      `http://127.0.0.1:${await freePort()}/api`,
+    ]);
+    expect(nobody.status).toBe(1);
+    expect(nobody.stderr).toMatch(/^bootstrap failed \(no answer\): .+\n$/);
 
     const exited = new Promise<number | null>((resolve) =>
       server!.once('exit', (code) => resolve(code)),

@@ -1,8 +1,10 @@
 import { Command, Option } from 'commander';
+import { PlatformClient, PlatformError, routes, type RouteResponse } from '@burrow/platform-api';
 
 /**
  * `burrow-control-plane bootstrap --email --password --organization [--api-url]`: calls
- * `POST /api/v1/admin/bootstrap` on a running control plane and prints the JSON answer (which
+ * `POST /api/v1/admin/bootstrap` (platform-api's bootstrapInstance, through PlatformClient) on a
+ * running control plane and prints the JSON answer (which
  * contains the admin identity's token: keep it out of shell history and logs).
  */
 export function bootstrapCommand(): Command {
@@ -31,28 +33,26 @@ export function bootstrapCommand(): Command {
     .action(
       async (flags: { email: string; password: string; organization: string; apiUrl: string }) => {
         const base = flags.apiUrl.replace(/\/+$/, '').replace(/\/api$/, '');
-        const response = await fetch(`${base}/api/v1/admin/bootstrap`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            email: flags.email,
-            password: flags.password,
-            organization: flags.organization,
-          }),
-        });
-        const text = await response.text();
-        if (!response.ok) {
-          let message = text;
-          try {
-            message = (JSON.parse(text) as { message?: string }).message ?? text;
-          } catch {
-            // not JSON: print as is
-          }
-          process.stderr.write(`bootstrap failed (${response.status}): ${message}\n`);
+        const api = new PlatformClient({ apiUrl: `${base}/api` });
+        let answer: RouteResponse<typeof routes.bootstrapInstance>;
+        try {
+          answer = await api.call(routes.bootstrapInstance, {
+            body: {
+              email: flags.email,
+              password: flags.password,
+              organization: flags.organization,
+            },
+          });
+        } catch (error) {
+          if (!(error instanceof PlatformError)) throw error;
+          const status = error.status === undefined ? 'no answer' : String(error.status);
+          process.stderr.write(
+            `bootstrap failed (${status}): ${error.serverMessage ?? error.message}\n`,
+          );
           process.exitCode = 1;
           return;
         }
-        process.stdout.write(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
       },
     );
 }
