@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { RouteBody, routes } from '@burrow/platform-api';
 import { RecordingChunkError, openChunk } from '@burrow/session-recorder';
 import { ForbiddenError, InvalidRequestError, NotFoundError } from '../domain/errors.ts';
 import { authorize } from '../domain/permissions.ts';
@@ -21,15 +22,7 @@ import type { PamSession, PamSessionStore } from '../stores/pam-session-store.ts
 export const RECORDING_STORAGE_BACKEND = 'postgres';
 
 /** The chunk body of the route. */
-export interface ChunkUpload {
-  chunkIndex: number;
-  startElapsedMs: number;
-  endElapsedMs: number;
-  ciphertextSha256: string;
-  ciphertextBytes: number;
-  iv: string;
-  ciphertext?: string | undefined;
-}
+export type ChunkUpload = RouteBody<typeof routes.recordPamSessionChunk>;
 
 /** What a session's gateway gets to upload with (credentials answer `recording`). */
 export interface RecordingSecretsJson {

@@ -16,20 +16,17 @@
  *   const relay = await selectRelay(await platform.call(routes.listRelays), { now: Date.now() });
  */
 import net from 'node:net';
+import type { RouteResponse, routes } from '@burrow/platform-api';
 import {
   RELAY_SELECTION_HEALTHY_WINDOW_MS,
   RELAY_SELECTION_PROBE_TIMEOUT_MS,
 } from '@burrow/tunnel-protocol';
 
-/** The fields of a `GET /api/v1/relays` row that selection reads. */
-export interface RelayCandidate {
-  name: string;
-  host: string;
-  tlsPort: number;
-  /** null for an instance relay. */
-  orgId: string | null;
-  heartbeat: string | null;
-}
+/** The fields of a `GET /api/v1/relays` row that selection reads (`orgId` null: an instance relay). */
+export type RelayCandidate = Pick<
+  RouteResponse<typeof routes.listRelays>[number],
+  'name' | 'host' | 'tlsPort' | 'orgId' | 'heartbeat'
+>;
 
 export interface RelaySelectionOptions {
   /** Epoch ms. */
