@@ -24,7 +24,7 @@
  */
 import path from 'node:path';
 import { DEFAULT_PAM_SESSION_RECORDING_MAX_BYTES } from '../pam/recording-storage.ts';
-import type { LoginOptions } from '@burrow/auth-methods';
+import type { AuthFlags, LoginOptions } from '@burrow/auth-methods';
 import {
   DOMAIN_SETTING,
   LOGIN_SETTINGS,
@@ -97,24 +97,15 @@ export type GatewaySettingKey = keyof typeof GATEWAY_SETTINGS;
  * Values as they come from the command line. commander folds in each flag's environment variable,
  * except for `relay`/`targetRelayName`, which share INFISICAL_RELAY_NAME, and `domain`, which
  * INFISICAL_DOMAIN beats: those carry only what was typed on the command line, and the
- * environment variables come from `env`.
+ * environment variables come from `env`. The login flags are @burrow/auth-methods' AuthFlags.
  */
-export interface GatewayFlags {
+export interface GatewayFlags extends AuthFlags {
   /** The positional argument of `start`. */
   positionalName?: string | undefined;
   name?: string | undefined;
   targetRelayName?: string | undefined;
   relay?: string | undefined;
   domain?: string | undefined;
-  authMethod?: string | undefined;
-  token?: string | undefined;
-  clientId?: string | undefined;
-  clientSecret?: string | undefined;
-  organizationSlug?: string | undefined;
-  machineIdentityId?: string | undefined;
-  serviceAccountTokenPath?: string | undefined;
-  serviceAccountKeyFilePath?: string | undefined;
-  jwt?: string | undefined;
   pamSessionRecordingPath?: string | undefined;
   pamSessionRecordingMaxBytes?: string | undefined;
   metricsListenAddress?: string | undefined;
