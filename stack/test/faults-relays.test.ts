@@ -10,16 +10,17 @@
  *   2. black-hole gateway <-> relay-b -> both sides notice within 15 s; recover when it returns
  *   3. slowloris on relay-a's :8443 and :2222 -> other callers unaffected, memory bounded
  *   4. SIGTERM relay-b with an open stream -> it finishes; no new stream fails meanwhile
- *   5. 1,000 streams, 25 at a time, while relay-a is killed and restarted -> none hangs; those
- *      moving bytes through relay-a when it died fail with a clear error; >= 95 % of those started
- *      after the kill succeed (issue 13). It used to fail under load because the gateway dropped
- *      the surviving relay-b: its SSH keepalive counted only ping replies, which queue behind the
- *      channel data relay-b forwards (relay-connection.ts now counts any byte, as OpenSSH does).
- *      25 at a time, as a caller's pool would, not all at once: on a loaded 2-core machine an
- *      open-ended burst (2,000 TLS handshakes on the callers' side alone, in this process, which
- *      also runs the fault proxy) misses the 15 s dial deadline before the kill as much as after
- *      it; that measures capacity, not failover. Measured at load ~15: 100 at a time gave 412/500
- *      after the kill (441/500 before it), 25 at a time 500/500.
+ *   5. 1,000 streams, 100 at a time, while relay-a is killed and restarted -> none hangs (every
+ *      stream ends, ok or with an error); those moving bytes through relay-a when it died fail
+ *      with a clear error; >= 95 % of those started after the kill succeed (issue 13). It used to
+ *      fail under load because the gateway dropped the surviving relay-b: its SSH keepalive
+ *      counted only ping replies, which queue behind the channel data relay-b forwards
+ *      (relay-connection.ts now counts any byte, as OpenSSH does). And because 100 dials at once
+ *      on a loaded 2-core machine started 100 TLS handshakes at once on each hop: they shared the
+ *      CPU and all missed the caller's 5 s relay stage together (412/500 after the kill at load
+ *      ~15). The dialer now runs CALLER_DIALS_AT_ONCE dials at once and the relay
+ *      RELAY_TLS_HANDSHAKES_AT_ONCE handshakes (the rest wait their turn), and the relay stage
+ *      has the time the relay may take (tunnel-protocol limits.ts).
  *
  * The tests run in this order on one stack (each leaves both relays up for the next).
  */
@@ -29,6 +30,7 @@ import type tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   dialGateway,
+  DialError,
   GATEWAY_DIAL_DEADLINE_MS,
   RELAY_DRAIN_TIMEOUT_MS,
   RelayFailureMemory,
@@ -340,25 +342,25 @@ describe('faults', () => {
     await waitForMetric(gatewayMetricsPort, /burrow_gateway_relay_tunnel_up\{relay="relay-b"\} 1/);
   }, 240_000);
 
-  it('1,000 streams, 25 at a time, while a relay is killed and restarted: none hangs; those in flight on it fail clearly; >= 95 % of those started after the kill succeed', async () => {
+  it('1,000 streams, 100 at a time, while a relay is killed and restarted: none hangs; those in flight on it fail clearly; >= 95 % of those started after the kill succeed', async () => {
     // Callers as the control plane and the access CLI are: a relay that failed goes last for
     // 30 s (RelayFailureMemory), one deadline for the whole dial however many relays it tries,
-    // TLS sessions resumed. At most STREAMS_IN_FLIGHT at once, as a caller's pool would: a
-    // larger burst measures how many handshakes a starved machine completes in 15 s, not whether
-    // streams fail over (see the note at the top).
+    // TLS sessions resumed, the dialer's own dial slots. STREAMS_IN_FLIGHT at once, as a busy
+    // caller's pool would.
     const routes = [await routeThrough('relay-a'), await routeThrough('relay-b')].map((route) => ({
       ...route,
       sessions: {},
     }));
     const relayAHost = routes[0]!.relayHost;
     const memory = new RelayFailureMemory();
-    // Every stage of a stream has a deadline in the product: the dial GATEWAY_DIAL_DEADLINE_MS,
-    // then the gateway's side (its inner handshake and the target connect, 10 s each, counted
-    // from when the relay opened the channel); the 64 KiB echo then moves or fails. Past this, a
-    // stream is hung: a bug.
-    const HUNG_AFTER_MS = GATEWAY_DIAL_DEADLINE_MS + 15_000;
+    // Every stage of a stream's dial has a deadline in the product (GATEWAY_DIAL_DEADLINE_MS);
+    // the 64 KiB echo then moves or fails (a relay that dies resets it). So every stream ends,
+    // and "none hangs" is asserted without a time: the test waits for every stream to end. Only
+    // to name what hung, should something hang, the wait gives up before jest's timeout (far
+    // beyond any deadline of the product: 1,000 streams took 40-80 s at load ~20).
+    const REPORT_HUNG_AFTER_MS = 240_000;
     const STREAMS = 1_000;
-    const STREAMS_IN_FLIGHT = 25;
+    const STREAMS_IN_FLIGHT = 100;
     const KILL_AT = 500;
     const relayA = stack.relays.get('relay-a')!;
     /** `error`: the message, or for a hung stream the stage it hung in. */
@@ -374,68 +376,81 @@ describe('faults', () => {
     /** Streams that were moving bytes through relay-a when it was killed. */
     const inFlightOnKilled = new Set<number>();
     const one = async (index: number): Promise<Outcome> => {
-      const work = (async (): Promise<Outcome> => {
-        const preferred = [routes[index % 2]!, routes[(index + 1) % 2]!];
-        const deadlineAt = Date.now() + GATEWAY_DIAL_DEADLINE_MS;
-        let socket: tls.TLSSocket | undefined;
-        let through = '';
-        let lastError: unknown;
-        for (const route of memory.order(preferred, (r) => r.relayHost)) {
-          stages[index] = `dial ${route.relayHost}`;
-          try {
-            socket = await dialGateway({ ...route, deadlineAt });
-            memory.markWorked(route.relayHost);
-            through = route.relayHost;
-            break;
-          } catch (error) {
-            memory.markFailed(route.relayHost);
-            lastError = error;
-          }
+      const preferred = [routes[index % 2]!, routes[(index + 1) % 2]!];
+      const deadlineAt = Date.now() + GATEWAY_DIAL_DEADLINE_MS;
+      let socket: tls.TLSSocket | undefined;
+      let through = '';
+      let lastError: unknown;
+      for (const route of memory.order(preferred, (r) => r.relayHost)) {
+        stages[index] = `dial ${route.relayHost}`;
+        try {
+          socket = await dialGateway({ ...route, deadlineAt });
+          memory.markWorked(route.relayHost);
+          through = route.relayHost;
+          break;
+        } catch (error) {
+          lastError = error;
+          // No dial slot before the deadline: not the relay's fault, and no time left to try.
+          if (error instanceof DialError && error.stage === 'dial-slot') break;
+          memory.markFailed(route.relayHost);
         }
-        if (socket === undefined) {
-          const error = `dial: ${(lastError as Error).message}`;
-          noteError(error);
-          return { kind: 'error', error };
-        }
-        stages[index] = `transfer ${through}`;
-        const result = await transfer(socket, 64 * 1024);
-        if (result.error === undefined) return { kind: 'ok' };
-        const error = `transfer: ${result.error}`;
+      }
+      if (socket === undefined) {
+        const error = `dial: ${(lastError as Error).message}`;
         noteError(error);
         return { kind: 'error', error };
-      })();
-      let timer: NodeJS.Timeout | undefined;
-      const hung = new Promise<Outcome>((resolve) => {
-        timer = setTimeout(() => resolve({ kind: 'hung', error: stages[index] }), HUNG_AFTER_MS);
-      });
-      try {
-        return await Promise.race([work, hung]);
-      } finally {
-        clearTimeout(timer);
       }
+      stages[index] = `transfer ${through}`;
+      const result = await transfer(socket, 64 * 1024);
+      if (result.error === undefined) return { kind: 'ok' };
+      const error = `transfer: ${result.error}`;
+      noteError(error);
+      return { kind: 'error', error };
     };
     const started = Date.now();
     const outcomes: Promise<Outcome>[] = [];
+    const ended: Outcome[] = [];
     let restarted: Promise<void> = Promise.resolve();
-    const slots = new Set<Promise<Outcome>>();
-    for (let i = 0; i < STREAMS; i++) {
-      while (slots.size >= STREAMS_IN_FLIGHT) await Promise.race(slots);
-      if (i === KILL_AT) {
-        stages.forEach((stage, index) => {
-          if (stage === `transfer ${relayAHost}`) inFlightOnKilled.add(index);
+    const run = async (): Promise<Outcome[]> => {
+      const slots = new Set<Promise<Outcome>>();
+      for (let i = 0; i < STREAMS; i++) {
+        while (slots.size >= STREAMS_IN_FLIGHT) await Promise.race(slots);
+        if (i === KILL_AT) {
+          stages.forEach((stage, index) => {
+            if (stage === `transfer ${relayAHost}`) inFlightOnKilled.add(index);
+          });
+          killed = true;
+          restarted = relayA.process.stop('SIGKILL').then(() => startRelayA());
+        }
+        const outcome = one(i);
+        outcomes.push(outcome);
+        slots.add(outcome);
+        void outcome.then((result) => {
+          ended[i] = result;
+          stages[i] = 'done';
+          slots.delete(outcome);
         });
-        killed = true;
-        restarted = relayA.process.stop('SIGKILL').then(() => startRelayA());
       }
-      const outcome = one(i);
-      outcomes.push(outcome);
-      slots.add(outcome);
-      void outcome.then(() => {
-        stages[i] = 'done';
-        slots.delete(outcome);
-      });
-    }
-    const settled = await Promise.all(outcomes);
+      return Promise.all(outcomes);
+    };
+    let giveUp: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      run(),
+      new Promise<Outcome[]>((resolve) => {
+        // What has not ended by now is hung, in the stage it is in (or never started).
+        giveUp = setTimeout(
+          () =>
+            resolve(
+              Array.from(
+                { length: STREAMS },
+                (_, index): Outcome =>
+                  ended[index] ?? { kind: 'hung', error: stages[index] ?? 'not started' },
+              ),
+            ),
+          REPORT_HUNG_AFTER_MS,
+        );
+      }),
+    ]).finally(() => clearTimeout(giveUp));
     expect(killed).toBe(true);
     const count = (kind: string, from = 0): number =>
       settled.slice(from).filter((o) => o.kind === kind).length;

@@ -1,7 +1,7 @@
 import type tls from 'node:tls';
 import {
+  CALLER_RELAY_STAGE_TIMEOUT_MS,
   INNER_TLS_HANDSHAKE_TIMEOUT_MS,
-  RELAY_TLS_HANDSHAKE_TIMEOUT_MS,
   RelayFailoverError,
   RelayFailureMemory,
   tryRelays,
@@ -108,7 +108,7 @@ export class RelayDialer {
         keyOf,
         memory: this.memory,
         deadlineMs:
-          (extra.relayHandshakeTimeoutMs ?? RELAY_TLS_HANDSHAKE_TIMEOUT_MS) +
+          (extra.relayHandshakeTimeoutMs ?? CALLER_RELAY_STAGE_TIMEOUT_MS) +
           (extra.innerHandshakeTimeoutMs ?? INNER_TLS_HANDSHAKE_TIMEOUT_MS),
         isRelayFailure: isRelayUnavailable,
         attempt: (route, deadlineAt) =>

@@ -65,6 +65,8 @@ export type AcceptRefusal = 'rate_limited' | 'too_many_pending' | 'too_many_sour
 export type Admission =
   | {
       readonly ok: true;
+      /** The source had authenticated before this connection (it is not metered). */
+      readonly known: boolean;
       /** The handshake authenticated: the token comes back and the source is known. */
       authenticated(): void;
       /** The handshake is over (authenticated, failed or abandoned). Idempotent. */
@@ -139,6 +141,7 @@ export class AcceptLimiter {
     let refunded = false;
     return {
       ok: true,
+      known: !charged,
       authenticated: () => {
         admitted.known = true;
         if (charged && !refunded) {

@@ -14,7 +14,11 @@
  * logging only; if it is present but malformed, the caller is refused like the reference does.
  *
  * Limits (tunnel-protocol limits.ts): the accept limiter (per-source rate and pending handshakes,
- * for unauthenticated work only) decides at TCP accept; the handshake has its deadline; at most MAX_STREAMS_PER_GATEWAY streams
+ * for unauthenticated work only) decides at TCP accept; then the connection waits, up to
+ * RELAY_HANDSHAKE_QUEUE_TIMEOUT_MS, for a handshake slot (RELAY_TLS_HANDSHAKES_AT_ONCE, one pool
+ * for sources that authenticated before and one for the others, at most
+ * RELAY_TLS_HANDSHAKES_AT_ONCE_PER_UNKNOWN_SOURCE per unknown source), and no TLS byte is read
+ * before it has one; the handshake has its deadline from then; at most MAX_STREAMS_PER_GATEWAY streams
  * per gateway; a stream idle (no byte either way) for STREAM_IDLE_TIMEOUT_MS is closed. Buffers:
  * each stream's SSH receive window comes out of a budget per caller certificate and per gateway
  * (stream-window-budget.ts), and the splice stops reading a side once RELAY_STREAM_UNFLUSHED_BYTES
@@ -24,19 +28,23 @@
  * Drain (`drain(deadlineMs)`): stop listening, let streams already spliced (and handshakes already
  * under way) finish until the deadline, then destroy what is left.
  */
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@burrow/observability';
 import {
+  HandshakeSlots,
   MAX_STREAMS_PER_GATEWAY,
+  RELAY_HANDSHAKE_QUEUE_TIMEOUT_MS,
   RELAY_STREAM_UNFLUSHED_BYTES,
+  RELAY_TLS_HANDSHAKES_AT_ONCE,
+  RELAY_TLS_HANDSHAKES_AT_ONCE_PER_UNKNOWN_SOURCE,
   RELAY_TLS_HANDSHAKE_TIMEOUT_MS,
   STREAM_IDLE_TIMEOUT_MS,
   routeCallerCommonName,
   spliceStreams,
 } from '@burrow/tunnel-protocol';
-import type { AcceptLimiter } from './accept-limiter.ts';
+import { sourceKey, type AcceptLimiter } from './accept-limiter.ts';
 import { readCallerGatewayName } from './caller-certificate.ts';
 import type { ClientCaChain } from './client-ca-chain.ts';
 import { parseClientCaChain } from './client-ca-chain.ts';
@@ -61,6 +69,10 @@ export interface CallerListenerOptions {
   findGateway: (gatewayId: string) => GatewaySession | undefined;
   logger: Logger;
   handshakeTimeoutMs?: number;
+  /** How long a connection may wait for a handshake slot (default RELAY_HANDSHAKE_QUEUE_TIMEOUT_MS). */
+  handshakeQueueTimeoutMs?: number;
+  /** Handshakes at once per pool (default RELAY_TLS_HANDSHAKES_AT_ONCE). */
+  handshakesAtOnce?: number;
   channelOpenTimeoutMs?: number;
   /** Per-source admission at accept; none = admit everything. */
   limiter?: AcceptLimiter;
@@ -108,6 +120,22 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
   const { logger, findGateway } = options;
   const channelOpenTimeoutMs = options.channelOpenTimeoutMs ?? CHANNEL_OPEN_TIMEOUT_MS;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? RELAY_TLS_HANDSHAKE_TIMEOUT_MS;
+  const handshakeQueueTimeoutMs =
+    options.handshakeQueueTimeoutMs ?? RELAY_HANDSHAKE_QUEUE_TIMEOUT_MS;
+  const handshakesAtOnce = options.handshakesAtOnce ?? RELAY_TLS_HANDSHAKES_AT_ONCE;
+  // Sources that authenticated before (accept-limiter.ts "known") and the others: a flood of
+  // handshakes that never finish only fills the second pool.
+  const knownSlots = new HandshakeSlots({ limit: handshakesAtOnce });
+  const unknownSlots = new HandshakeSlots({
+    limit: handshakesAtOnce,
+    maxPerKey: Math.max(
+      1,
+      Math.round(
+        (handshakesAtOnce * RELAY_TLS_HANDSHAKES_AT_ONCE_PER_UNKNOWN_SOURCE) /
+          RELAY_TLS_HANDSHAKES_AT_ONCE,
+      ),
+    ),
+  });
   const maxStreamsPerGateway = options.maxStreamsPerGateway ?? MAX_STREAMS_PER_GATEWAY;
   const idleTimeoutMs = options.idleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS;
   const { limiter, metrics } = options;
@@ -194,30 +222,68 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     setTimeout(() => socket.destroy(), ALERT_FLUSH_GRACE_MS).unref();
   });
 
-  server.on('connection', (raw: Socket) => {
-    const admission = limiter?.admit(raw.remoteAddress) ?? {
-      ok: true,
-      authenticated: () => {},
-      handshakeDone: () => {},
-    };
-    if (!admission.ok) {
-      metrics?.connectionsRefused.inc({ listener: 'tls', reason: admission.reason });
-      raw.destroy();
-      return;
-    }
-    const key = `${raw.remoteAddress}:${raw.remotePort}`;
-    accepted.set(key, {
-      at: performance.now(),
-      authenticated: admission.authenticated,
-      handshakeDone: admission.handshakeDone,
-    });
-    connections.add(raw);
-    raw.once('close', () => {
-      connections.delete(raw);
-      admission.handshakeDone();
-      accepted.delete(key);
-    });
-  });
+  // The port itself is a plain TCP server: a connection is admitted, then waits (paused: no byte
+  // is read) for a handshake slot, and only then is handed to the TLS server above, whose
+  // handshake deadline starts there.
+  const listener = net.createServer(
+    { allowHalfOpen: true, noDelay: true, pauseOnConnect: true },
+    (raw: Socket) => {
+      const admission = limiter?.admit(raw.remoteAddress) ?? {
+        ok: true,
+        known: true,
+        authenticated: () => {},
+        handshakeDone: () => {},
+      };
+      if (!admission.ok) {
+        metrics?.connectionsRefused.inc({ listener: 'tls', reason: admission.reason });
+        raw.destroy();
+        return;
+      }
+      const key = `${raw.remoteAddress}:${raw.remotePort}`;
+      const gone = new AbortController();
+      let releaseSlot = (): void => {};
+      const handshakeDone = (): void => {
+        admission.handshakeDone();
+        releaseSlot();
+      };
+      accepted.set(key, {
+        at: performance.now(),
+        authenticated: admission.authenticated,
+        handshakeDone,
+      });
+      connections.add(raw);
+      raw.on('error', () => undefined); // a reset while queued; the TLS socket reports its own
+      raw.once('close', () => {
+        connections.delete(raw);
+        gone.abort();
+        handshakeDone();
+        accepted.delete(key);
+      });
+      const slots = admission.known ? knownSlots : unknownSlots;
+      slots
+        .acquire({
+          deadlineAt: Date.now() + handshakeQueueTimeoutMs,
+          key: admission.known ? undefined : sourceKey(raw.remoteAddress),
+          signal: gone.signal,
+        })
+        .then(
+          (release) => {
+            releaseSlot = release;
+            if (raw.destroyed) return release();
+            server.emit('connection', raw);
+          },
+          () => {
+            if (raw.destroyed) return;
+            metrics?.connectionsRefused.inc({ listener: 'tls', reason: 'handshake_queue_timeout' });
+            logger.info(
+              { remoteAddress: raw.remoteAddress, handshakeQueueTimeoutMs },
+              'Caller waited too long for a TLS handshake slot: closing',
+            );
+            raw.destroy();
+          },
+        );
+    },
+  );
 
   server.on('secureConnection', (socket: tls.TLSSocket) => {
     // A reset before the splice takes over must not crash the relay.
@@ -387,10 +453,10 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
   return {
     listen(port, host) {
       return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve(server.address() as AddressInfo);
+        listener.once('error', reject);
+        listener.listen(port, host, () => {
+          listener.off('error', reject);
+          resolve(listener.address() as AddressInfo);
         });
       });
     },
@@ -402,7 +468,7 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     async drain(deadlineMs) {
       draining = true;
       // Stops listening at once (close()'s callback waits for open connections; close() does too).
-      server.close();
+      listener.close();
       const deadline = Date.now() + deadlineMs;
       // Handshakes under way become streams or fail within their deadline; wait for both.
       while ((streams.size > 0 || accepted.size > 0) && Date.now() < deadline) {
@@ -416,7 +482,7 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
       return cut;
     },
     async close() {
-      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const serverClosed = new Promise<void>((resolve) => listener.close(() => resolve()));
       const socketsClosed = [...connections].map(
         (socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())),
       );

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HEARTBEAT_PROBE_GATEWAY_ID } from '@burrow/tunnel-protocol';
+import { AcceptLimiter } from '../src/accept-limiter.ts';
 import type { CallerListener } from '../src/caller-listener.ts';
 import { createCallerListener } from '../src/caller-listener.ts';
 import type { GatewaySession } from '../src/gateway-registry.ts';
@@ -293,6 +294,73 @@ describe('caller listener', () => {
     // Dropped by close(), long before its handshake deadline would have dropped it.
     expect(await handshaking).toBeLessThan(60_000);
     expect(own.connectionCount).toBe(0);
+  });
+
+  /** Waits (on the jest timeout, no guess) until `own` has accepted `count` connections. */
+  const accepted = async (own: CallerListener, count: number): Promise<void> => {
+    while (own.connectionCount < count) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
+
+  it('runs a few handshakes at once: a flood of unfinished handshakes waits its turn and takes no slot of a source that authenticated before, nor of another source', async () => {
+    const limiter = new AcceptLimiter();
+    const own = createCallerListener({
+      credentials: pki.relay,
+      findGateway: () => undefined,
+      logger: captureLogger().logger,
+      limiter,
+      handshakesAtOnce: 4, // an unknown source may hold 1 of them
+      handshakeTimeoutMs: 60_000,
+      handshakeQueueTimeoutMs: 60_000,
+    });
+    const { port: ownPort } = await own.listen(0, '127.0.0.1');
+    const probe = async (localAddress: string): Promise<boolean> =>
+      (
+        await callRelay({
+          port: ownPort,
+          relayServerChain: pki.relayServerChain,
+          certificate: await pki.caller(HEARTBEAT_PROBE_GATEWAY_ID),
+          localAddress,
+        })
+      ).secureConnected;
+    expect(await probe('127.0.0.1')).toBe(true);
+    expect(limiter.isKnown('127.0.0.1')).toBe(true);
+    // Twelve handshakes that never finish (each would hold a slot for 60 s), from 127.0.0.3.
+    const flood = Array.from({ length: 12 }, () => slowClient(ownPort, undefined, '127.0.0.3'));
+    await accepted(own, 12);
+    // Were they sharing one pool, or could one source take all four, these would wait 60 s.
+    expect(await probe('127.0.0.1')).toBe(true);
+    expect(await probe('127.0.0.4')).toBe(true);
+    await own.close();
+    await Promise.all(flood);
+  });
+
+  it('closes a connection that waited for a handshake slot past the queue timeout', async () => {
+    const captured = captureLogger();
+    const own = createCallerListener({
+      credentials: pki.relay,
+      findGateway: () => undefined,
+      logger: captured.logger,
+      handshakesAtOnce: 1,
+      handshakeTimeoutMs: 60_000,
+      handshakeQueueTimeoutMs: 200,
+    });
+    const { port: ownPort } = await own.listen(0, '127.0.0.1');
+    const holder = slowClient(ownPort); // takes the only slot and keeps it
+    await accepted(own, 1);
+    const outcome = await callRelay({
+      port: ownPort,
+      relayServerChain: pki.relayServerChain,
+      certificate: await pki.caller(HEARTBEAT_PROBE_GATEWAY_ID),
+    });
+    expect(outcome.secureConnected).toBe(false);
+    expect(captured.events).toContainEqual(
+      expect.objectContaining({
+        msg: 'Caller waited too long for a TLS handshake slot: closing',
+        handshakeQueueTimeoutMs: 200,
+      }),
+    );
+    await own.close();
+    await holder;
   });
 });
 

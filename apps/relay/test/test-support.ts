@@ -55,6 +55,8 @@ export function callRelay(options: {
   maxVersion?: tls.SecureVersion;
   /** A slow reader: reads nothing for this long after the handshake. */
   readDelayMs?: number;
+  /** The caller's own address (another loopback address is another source to the relay). */
+  localAddress?: string;
 }): Promise<CallerOutcome> {
   return new Promise((resolve) => {
     const outcome: CallerOutcome = {
@@ -72,6 +74,7 @@ export function callRelay(options: {
         : {}),
       minVersion: 'TLSv1.2',
       ...(options.maxVersion ? { maxVersion: options.maxVersion } : {}),
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     });
     socket.on('secureConnect', () => {
       outcome.secureConnected = true;
@@ -99,10 +102,18 @@ export function callRelay(options: {
 /** How long slowClient waits to be dropped: beyond every deadline the tests give a listener. */
 const SLOW_CLIENT_GIVE_UP_MS = 90_000;
 
-export function slowClient(port: number, dripEveryMs?: number): Promise<number> {
+export function slowClient(
+  port: number,
+  dripEveryMs?: number,
+  localAddress?: string,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = net.connect({
+      port,
+      host: '127.0.0.1',
+      ...(localAddress ? { localAddress } : {}),
+    });
     // TLS record header: handshake (0x16), TLS 1.0 record version, length 0x4000; then filler.
     const record = Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x40, 0x00]), Buffer.alloc(64)]);
     let sent = 0;

@@ -2,7 +2,14 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { parseCertificateChainPem, readGatewayIdentities } from '@burrow/pki';
 import type { AlpnName } from './alpn.ts';
-import { INNER_TLS_HANDSHAKE_TIMEOUT_MS, RELAY_TLS_HANDSHAKE_TIMEOUT_MS } from './limits.ts';
+import { HandshakeSlots, HandshakeSlotTimeout } from './handshake-slots.ts';
+import {
+  CALLER_DIALS_AT_ONCE,
+  CALLER_RELAY_STAGE_TIMEOUT_MS,
+  GATEWAY_DIAL_DEADLINE_MS,
+  INNER_TLS_HANDSHAKE_TIMEOUT_MS,
+  RELAY_CONNECT_TIMEOUT_MS,
+} from './limits.ts';
 import { RELAY_TLS_PORT } from './ports.ts';
 import { secureContextFor } from './tls-context-cache.ts';
 
@@ -17,7 +24,22 @@ import { secureContextFor } from './tls-context-cache.ts';
  *
  * Resolves with the inner TLS socket once both handshakes completed, the gateway proved it is the
  * gateway this dial is for, and it agreed to the ALPN. Every stage has a deadline; a failure
- * rejects with a {@link DialError} naming the stage.
+ * rejects with a {@link DialError} naming the stage:
+ *
+ *   stage           ends when                          its own limit (all within `deadlineAt`,
+ *                                                      default GATEWAY_DIAL_DEADLINE_MS from now)
+ *   dial-slot       one of the process's dial slots    (the deadline) CALLER_DIALS_AT_ONCE dials
+ *                   is free                            run at once, the others wait in order
+ *   relay-connect   TCP to the relay is up             RELAY_CONNECT_TIMEOUT_MS
+ *   relay-tls       the outer handshake is done        CALLER_RELAY_STAGE_TIMEOUT_MS from connect
+ *                                                      start (the relay's queue + its handshake)
+ *   gateway-tls     the inner handshake is done        INNER_TLS_HANDSHAKE_TIMEOUT_MS
+ *   gateway-identity  checked at once, no wait
+ *
+ * The slot is held until the dial ends (both handshakes), and not by the stream afterwards: see
+ * {@link HandshakeSlots} for why bounding handshakes at once keeps a burst of streams on a loaded
+ * machine from missing every deadline together. A caller that tries several relays passes the same
+ * `deadlineAt` to each attempt, so the last relay gets what is left.
  *
  * Gateway pinning: every gateway server certificate is signed by the same org CA, so the CA check
  * alone would let anyone holding some gateway's certificate and key (a relay operator can register
@@ -64,16 +86,21 @@ export interface DialGatewayOptions {
   relay: TlsCredentials;
   gateway: TlsCredentials;
   alpn: AlpnName | AlpnName[];
+  /** The relay stage, TCP connect + outer TLS (default CALLER_RELAY_STAGE_TIMEOUT_MS). */
   relayHandshakeTimeoutMs?: number;
+  /** The gateway stage, the inner TLS handshake (default INNER_TLS_HANDSHAKE_TIMEOUT_MS). */
   innerHandshakeTimeoutMs?: number;
   /** TLS sessions to resume, updated with the tickets the relay and the gateway send. */
   sessions?: TlsSessionStore;
   /**
    * Epoch ms by which the whole dial must be done, whatever its stage timeouts say: a caller that
    * tries several relays gives every attempt the same deadline (GATEWAY_DIAL_DEADLINE_MS), so a
-   * fallback does not start a fresh one.
+   * fallback does not start a fresh one. Default: GATEWAY_DIAL_DEADLINE_MS from now (dialRelay
+   * alone: the relay stage's timeout from now).
    */
   deadlineAt?: number;
+  /** Where this dial waits for its turn (default: the slots every dial of this process shares). */
+  dialSlots?: HandshakeSlots;
   /**
    * The gateway this dial is for: its server certificate must name it. Default: the CN of
    * `relay.certificate` (reference §2.2: the relay client certificate's CN is the gateway ID).
@@ -89,7 +116,8 @@ export interface TlsSessionStore {
   gatewayId?: string;
 }
 
-export type DialStage = 'relay-connect' | 'relay-tls' | 'gateway-tls' | 'gateway-identity';
+export type DialStage =
+  'dial-slot' | 'relay-connect' | 'relay-tls' | 'gateway-tls' | 'gateway-identity';
 
 export class DialError extends Error {
   readonly stage: DialStage;
@@ -123,14 +151,40 @@ export class GatewayIdentityError extends DialError {
   }
 }
 
+/** The dial slots every dial of this process shares (see {@link CALLER_DIALS_AT_ONCE}). */
+export const callerDialSlots = new HandshakeSlots({ limit: CALLER_DIALS_AT_ONCE });
+
 /** Opens the outer TLS connection to the relay. */
-export function dialRelay(options: DialGatewayOptions): Promise<tls.TLSSocket> {
+export async function dialRelay(options: DialGatewayOptions): Promise<tls.TLSSocket> {
+  const deadlineAt =
+    options.deadlineAt ??
+    Date.now() + (options.relayHandshakeTimeoutMs ?? CALLER_RELAY_STAGE_TIMEOUT_MS);
+  const release = await takeDialSlot(options, deadlineAt);
+  try {
+    return await connectRelay(options, deadlineAt);
+  } finally {
+    release();
+  }
+}
+
+/** Waits for a dial slot until `deadlineAt`; a dial that gets none fails at stage `dial-slot`. */
+async function takeDialSlot(options: DialGatewayOptions, deadlineAt: number): Promise<() => void> {
+  try {
+    return await (options.dialSlots ?? callerDialSlots).acquire({ deadlineAt });
+  } catch (error) {
+    if (error instanceof HandshakeSlotTimeout) throw new DialError('dial-slot', error.message);
+    throw error;
+  }
+}
+
+function connectRelay(options: DialGatewayOptions, deadlineAt: number): Promise<tls.TLSSocket> {
   const port = options.relayPort ?? RELAY_TLS_PORT;
   const timeoutMs = withinDeadline(
-    options.relayHandshakeTimeoutMs ?? RELAY_TLS_HANDSHAKE_TIMEOUT_MS,
-    options.deadlineAt,
+    options.relayHandshakeTimeoutMs ?? CALLER_RELAY_STAGE_TIMEOUT_MS,
+    deadlineAt,
   );
-  return handshake('relay-tls', timeoutMs, () => {
+  const connectTimeoutMs = Math.min(RELAY_CONNECT_TIMEOUT_MS, timeoutMs);
+  return handshake('relay-tls', timeoutMs, connectTimeoutMs, () => {
     const socket = tls.connect({
       host: options.relayHost,
       port,
@@ -167,14 +221,30 @@ export async function dialGateway(options: DialGatewayOptions): Promise<tls.TLSS
     store.gateway = ticket;
     store.gatewayId = expectedGatewayId;
   });
-  const outer = await dialRelay(options);
+  const deadlineAt = options.deadlineAt ?? Date.now() + GATEWAY_DIAL_DEADLINE_MS;
+  const release = await takeDialSlot(options, deadlineAt);
+  try {
+    return await dialThroughRelay(options, deadlineAt, expectedGatewayId, offered, tickets);
+  } finally {
+    release();
+  }
+}
+
+async function dialThroughRelay(
+  options: DialGatewayOptions,
+  deadlineAt: number,
+  expectedGatewayId: string,
+  offered: Buffer | undefined,
+  tickets: VerifiedTickets,
+): Promise<tls.TLSSocket> {
+  const outer = await connectRelay(options, deadlineAt);
   const alpn = Array.isArray(options.alpn) ? options.alpn : [options.alpn];
   const timeoutMs = withinDeadline(
     options.innerHandshakeTimeoutMs ?? INNER_TLS_HANDSHAKE_TIMEOUT_MS,
-    options.deadlineAt,
+    deadlineAt,
   );
   try {
-    const inner = await handshake('gateway-tls', timeoutMs, () => {
+    const inner = await handshake('gateway-tls', timeoutMs, undefined, () => {
       const socket = tls.connect({
         socket: outer,
         servername: 'localhost', // the gateway server certificate's SAN (reference §2.2)
@@ -263,29 +333,45 @@ function rememberSessions(
 }
 
 /** A stage's timeout, cut to what is left until the dial's deadline (at least 1 ms). */
-function withinDeadline(timeoutMs: number, deadlineAt: number | undefined): number {
-  if (deadlineAt === undefined) return timeoutMs;
+function withinDeadline(timeoutMs: number, deadlineAt: number): number {
   return Math.max(1, Math.min(timeoutMs, deadlineAt - Date.now()));
 }
 
+/**
+ * Runs one handshake stage within `timeoutMs`; for the first hop (`connectTimeoutMs` given) the
+ * TCP connect must also be up within `connectTimeoutMs`.
+ */
 function handshake(
   stage: DialStage,
   timeoutMs: number,
+  connectTimeoutMs: number | undefined,
   connect: () => tls.TLSSocket,
 ): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = connect();
     // For the first hop, an error before the TCP connection exists is a connect failure.
-    let tcpConnected = stage !== 'relay-tls';
-    socket.once('connect', () => (tcpConnected = true));
+    let tcpConnected = connectTimeoutMs === undefined;
     const fail = (message: string, cause?: unknown): void => {
       clearTimeout(timer);
+      clearTimeout(connectTimer);
       socket.destroy();
       reject(new DialError(tcpConnected ? stage : 'relay-connect', message, cause));
     };
     const timer = setTimeout(() => fail(`handshake timed out after ${timeoutMs} ms`), timeoutMs);
+    const connectTimer =
+      connectTimeoutMs === undefined
+        ? undefined
+        : setTimeout(
+            () => fail(`no TCP connection within ${connectTimeoutMs} ms`),
+            connectTimeoutMs,
+          );
+    socket.once('connect', () => {
+      tcpConnected = true;
+      clearTimeout(connectTimer);
+    });
     socket.once('secureConnect', () => {
       clearTimeout(timer);
+      clearTimeout(connectTimer);
       socket.removeAllListeners('error');
       socket.removeAllListeners('close');
       resolve(socket);

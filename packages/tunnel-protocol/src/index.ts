@@ -7,6 +7,7 @@ export * from './alpn.ts';
 export * from './caller-dialer.ts';
 export * from './clock.ts';
 export * from './connection-test.ts';
+export * from './handshake-slots.ts';
 export * from './drain-notice.ts';
 export * from './heartbeat.ts';
 export * from './http-proxy.ts';

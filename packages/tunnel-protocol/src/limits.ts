@@ -3,8 +3,31 @@
  * slow or malicious peer only costs its own connection.
  */
 
-/** Outer TLS handshake on the relay's :8443 (the reference uses 5 s). */
+/**
+ * Outer TLS handshake on the relay's :8443, counted by the relay from when the handshake starts
+ * (the reference uses 5 s). Before it starts a connection may wait RELAY_HANDSHAKE_QUEUE_TIMEOUT_MS
+ * for one of the relay's handshake slots.
+ */
 export const RELAY_TLS_HANDSHAKE_TIMEOUT_MS = 5_000;
+
+/**
+ * TLS handshakes the relay runs at once on :8443, for sources that have authenticated before (the
+ * platform, access-CLI hosts) and, separately, for the others; more wait their turn (relay
+ * caller-listener.ts, {@link HandshakeSlots}). A handshake is a burst of CPU: a hundred started
+ * together on a starved machine all finish late together, past their deadline; a few at a time
+ * finish in time. Two pools, so that a flood of unauthenticated connections that never finish
+ * their handshake (each holds its slot up to RELAY_TLS_HANDSHAKE_TIMEOUT_MS) never takes the
+ * slots of callers that authenticated; one unauthenticated source holds at most a quarter of its
+ * pool.
+ */
+export const RELAY_TLS_HANDSHAKES_AT_ONCE = 32;
+export const RELAY_TLS_HANDSHAKES_AT_ONCE_PER_UNKNOWN_SOURCE = 8;
+
+/**
+ * How long an accepted :8443 connection may wait for a handshake slot before it is closed: about
+ * one handshake deadline, so a connection costs the relay at most queue + handshake = 10 s.
+ */
+export const RELAY_HANDSHAKE_QUEUE_TIMEOUT_MS = 5_000;
 
 /** SSH handshake + authentication of a gateway on the relay's :2222. */
 export const RELAY_SSH_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -13,12 +36,39 @@ export const RELAY_SSH_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const INNER_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
- * One stream's whole dial by a caller — relay TLS and gateway TLS, through every relay it tries:
- * the relay stage (5 s) plus the gateway stage (10 s) of one attempt. A fallback to another relay
- * uses what is left of it instead of starting over, so a stream that cannot be set up fails
- * within this time however many relays are down.
+ * A caller's TCP connect to a relay's :8443. A relay that does not answer a SYN in 5 s is down or
+ * unreachable; giving up leaves the rest of the dial for the next relay.
  */
-export const GATEWAY_DIAL_DEADLINE_MS = 15_000;
+export const RELAY_CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * A caller's whole relay stage — TCP connect and the outer TLS handshake — once it has a handshake
+ * slot of its own: what the relay may take, its queue plus its handshake
+ * (RELAY_HANDSHAKE_QUEUE_TIMEOUT_MS + RELAY_TLS_HANDSHAKE_TIMEOUT_MS). It used to be 5 s, the
+ * relay's handshake deadline alone: a loaded relay that queued the handshake, or merely ran it
+ * late, was given up on by every caller at once.
+ */
+export const CALLER_RELAY_STAGE_TIMEOUT_MS =
+  RELAY_HANDSHAKE_QUEUE_TIMEOUT_MS + RELAY_TLS_HANDSHAKE_TIMEOUT_MS;
+
+/**
+ * Dials (relay TLS + gateway TLS) one caller process runs at once; more wait their turn
+ * ({@link HandshakeSlots}, caller-dialer.ts). The control plane is one process dialing for
+ * everyone: without a bound, a burst of streams on a loaded machine started every handshake at
+ * once and all of them missed their deadlines together. Streams already dialed are not counted.
+ */
+export const CALLER_DIALS_AT_ONCE = 16;
+
+/**
+ * One stream's whole dial by a caller, through every relay it tries: its wait for a dial slot,
+ * then the relay stage (CALLER_RELAY_STAGE_TIMEOUT_MS) and the gateway stage
+ * (INNER_TLS_HANDSHAKE_TIMEOUT_MS) of one attempt. A fallback to another relay uses what is left
+ * of it instead of starting over, so a stream that cannot be set up fails within this time
+ * however many relays are down: a relay that is down refuses at once, and an unreachable one
+ * costs RELAY_CONNECT_TIMEOUT_MS, leaving the next relay 15 s.
+ */
+export const GATEWAY_DIAL_DEADLINE_MS =
+  CALLER_RELAY_STAGE_TIMEOUT_MS + INNER_TLS_HANDSHAKE_TIMEOUT_MS;
 
 /** TCP connect from the gateway to a target. */
 export const TARGET_CONNECT_TIMEOUT_MS = 10_000;

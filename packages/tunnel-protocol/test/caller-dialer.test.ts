@@ -17,6 +17,7 @@ import {
   dialGateway,
   DialError,
   GatewayIdentityError,
+  HandshakeSlots,
   type DialGatewayOptions,
   type TlsSessionStore,
 } from '../src/index.ts';
@@ -221,6 +222,19 @@ describe('dialGateway', () => {
     // Both attempts together: about the one deadline, far from two 5 s relay timeouts.
     expect(Date.now() - started).toBeLessThan(3_000);
     silent.close();
+  });
+
+  it('waits for a dial slot: a dial that gets none before its deadline fails at dial-slot, the next one gets the freed slot', async () => {
+    const dialSlots = new HandshakeSlots({ limit: 1 });
+    const held = await dialSlots.acquire(); // another dial of this process, under way
+    const waiting = dialGateway({ ...options, dialSlots, deadlineAt: Date.now() + 200 });
+    expect(await stageOf(waiting)).toBe('dial-slot');
+    await expect(waiting).rejects.toThrow(/no handshake slot free within \d+ ms/);
+    const next = dialGateway({ ...options, dialSlots });
+    held();
+    const socket = await next;
+    expect(dialSlots.active).toBe(0); // the stream does not keep the slot, only the dial did
+    socket.destroy();
   });
 });
 

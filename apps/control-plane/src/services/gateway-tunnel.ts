@@ -2,6 +2,7 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import {
   ALPN,
+  DialError,
   dialGateway,
   GATEWAY_DIAL_DEADLINE_MS,
   RelayFailoverError,
@@ -145,6 +146,8 @@ export class GatewayTunnelClient {
         label: (route) => `relay ${route.relay.name}`,
         memory: this.#relayFailures,
         deadlineMs: GATEWAY_DIAL_DEADLINE_MS,
+        // No dial slot free in this process before the deadline: not the relay's fault.
+        isRelayFailure: (error) => !(error instanceof DialError && error.stage === 'dial-slot'),
         attempt: ({ relay, credentials }, deadlineAt) =>
           dialGateway({
             deadlineAt,

@@ -1,4 +1,4 @@
-import { dialRelay, RELAY_TLS_HANDSHAKE_TIMEOUT_MS } from '@burrow/tunnel-protocol';
+import { dialRelay, CALLER_RELAY_STAGE_TIMEOUT_MS } from '@burrow/tunnel-protocol';
 import type { Relay } from '../stores/relay-store.ts';
 import type { CertificateAuthorities } from './certificate-authorities.ts';
 import { issueRelayProbeCredentials } from './caller-credentials.ts';
@@ -22,7 +22,7 @@ export const RELAY_PROBE_CLOSE_WAIT_MS = 2_000;
 export async function probeRelay(
   cas: CertificateAuthorities,
   relay: Relay,
-  timeoutMs = RELAY_TLS_HANDSHAKE_TIMEOUT_MS,
+  timeoutMs = CALLER_RELAY_STAGE_TIMEOUT_MS,
 ): Promise<void> {
   const credentials = await issueRelayProbeCredentials(cas, relay);
   const socket = await dialRelay({
