@@ -144,33 +144,34 @@ export class LocalStack {
     fs.mkdirSync(workDir, { recursive: true, mode: 0o700 });
     const extraEnv = options.extraEnv ?? {};
     const relayAuthSecret = crypto.randomBytes(24).toString('base64url');
-    const port = await freePort();
-    progress(
-      `starting control plane on 127.0.0.1:${port} (data in ${path.join(workDir, 'control-plane')})`,
-    );
-    const controlPlane = new ManagedProcess({
-      name: 'control-plane',
-      command: process.execPath,
-      args: [
-        BINARIES.controlPlane,
-        'serve',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--data-dir',
-        path.join(workDir, 'control-plane'),
-      ],
-      env: childEnv({
-        RELAY_AUTH_SECRET: relayAuthSecret,
-        ...extraEnv,
-        ...options.controlPlaneEnv,
-      }),
-      logFile: path.join(workDir, 'control-plane.log'),
-    });
-    const apiUrl = `http://127.0.0.1:${port}/api`;
     const signal = options.signal;
+    let controlPlane: ManagedProcess | undefined;
     try {
+      const port = await freePort();
+      progress(
+        `starting control plane on 127.0.0.1:${port} (data in ${path.join(workDir, 'control-plane')})`,
+      );
+      controlPlane = new ManagedProcess({
+        name: 'control-plane',
+        command: process.execPath,
+        args: [
+          BINARIES.controlPlane,
+          'serve',
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--data-dir',
+          path.join(workDir, 'control-plane'),
+        ],
+        env: childEnv({
+          RELAY_AUTH_SECRET: relayAuthSecret,
+          ...extraEnv,
+          ...options.controlPlaneEnv,
+        }),
+        logFile: path.join(workDir, 'control-plane.log'),
+      });
+      const apiUrl = `http://127.0.0.1:${port}/api`;
       await waitForHttp(
         `http://127.0.0.1:${port}/healthz`,
         controlPlane,
@@ -200,9 +201,13 @@ export class LocalStack {
         progress,
       });
     } catch (error) {
-      await controlPlane.stop();
-      // After a failure the scratch dir stays: the error names the log in it that explains it.
-      if (signal?.aborted && ownsWorkDir) fs.rmSync(workDir, { recursive: true, force: true });
+      // A failed start leaves nothing behind, as stop() would not: the control plane is stopped
+      // (by PID) and a scratch dir this call made is removed — it holds the admin token and the
+      // CA keys. What explains the failure is in the error (waitForHttp quotes the log's tail);
+      // BURROW_KEEP_STACK_DIR keeps the dir for a closer look.
+      await controlPlane?.stop();
+      if (ownsWorkDir && !process.env.BURROW_KEEP_STACK_DIR)
+        fs.rmSync(workDir, { recursive: true, force: true });
       throw error;
     }
   }
