@@ -20,8 +20,8 @@ export const RELAY_TLS_HANDSHAKE_TIMEOUT_MS = 5_000;
  * slots of callers that authenticated; one unauthenticated source holds at most a quarter of its
  * pool.
  */
-export const RELAY_TLS_HANDSHAKES_AT_ONCE = 32;
-export const RELAY_TLS_HANDSHAKES_AT_ONCE_PER_UNKNOWN_SOURCE = 8;
+export const RELAY_TLS_HANDSHAKES_AT_ONCE = 64;
+export const RELAY_TLS_HANDSHAKES_AT_ONCE_PER_UNKNOWN_SOURCE = 16;
 
 /**
  * How long an accepted :8443 connection may wait for a handshake slot before it is closed: about
@@ -56,8 +56,12 @@ export const CALLER_RELAY_STAGE_TIMEOUT_MS =
  * ({@link HandshakeSlots}, caller-dialer.ts). The control plane is one process dialing for
  * everyone: without a bound, a burst of streams on a loaded machine started every handshake at
  * once and all of them missed their deadlines together. Streams already dialed are not counted.
+ * Not lower: a dial is mostly waiting (round trips through relay and gateway, each a process
+ * waiting for a CPU on a busy machine), so fewer at once means fewer streams per second. The fault
+ * test (1,000 streams, 100 at a time, 2-core machine with stress-ng --cpu 2 and other test runs)
+ * took 127 s with 16 at once and 75 s with 48, all started after the kill succeeding.
  */
-export const CALLER_DIALS_AT_ONCE = 16;
+export const CALLER_DIALS_AT_ONCE = 64;
 
 /**
  * One stream's whole dial by a caller, through every relay it tries: its wait for a dial slot,
