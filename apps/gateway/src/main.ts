@@ -12,10 +12,8 @@ import { createLogger } from '@burrow/observability';
 import { CommanderError } from 'commander';
 import { createCli } from './cli.ts';
 import { CommandFailure } from './ops/command-failure.ts';
-import { Gateway } from './gateway.ts';
 import type { GatewayConfig } from './ops/gateway-config.ts';
 import { ConfigError } from '@burrow/observability';
-import { dialRelay } from './tunnel/relay-dialer.ts';
 
 /** A stop that takes longer than this (stuck socket, slow control plane) is cut short. */
 const SHUTDOWN_DEADLINE_MS = 9_000;
@@ -34,6 +32,13 @@ const EXIT_BAD_CONFIG = 2;
 
 async function runGateway(config: GatewayConfig): Promise<void> {
   const logger = createLogger({ name: 'burrow-gateway', level: config.logLevel });
+  // Loaded here, not at the top: the other commands (recordings, systemd, --help) then start
+  // without the gateway's runtime (ssh2, the PAM proxies, the HTTP forwarder): a third of the CPU
+  // of `recordings list`, many seconds of wall time on a loaded machine.
+  const [{ Gateway }, { dialRelay }] = await Promise.all([
+    import('./gateway.ts'),
+    import('./tunnel/relay-dialer.ts'),
+  ]);
   const gateway = new Gateway(config, logger, { dialRelay });
   let stopping = false;
   // Signals first, output second: the deadline is armed before anything is written (a write to a
