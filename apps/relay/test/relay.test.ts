@@ -206,46 +206,61 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
     await waitFor(() => relay.callers.streamCount === 0, 120_000);
     const caller = await controlPlane.pki.caller(gatewayId);
     const fingerprint = new X509Certificate(caller.certificate).fingerprint256;
-    const sockets = await Promise.all(
-      Array.from(
-        { length: STREAMS },
-        () =>
-          new Promise<tls.TLSSocket>((resolve, reject) => {
-            const socket = tls.connect({
-              host: HOST,
-              port: tlsPort,
-              ca: controlPlane.pki.relayServerChain,
-              cert: caller.certificate,
-              key: caller.privateKey,
-            });
-            socket.pause(); // never reads
-            socket.once('secureConnect', () => resolve(socket));
-            socket.once('error', reject);
-          }),
-      ),
-    );
+    const open = (): Promise<tls.TLSSocket> =>
+      new Promise<tls.TLSSocket>((resolve, reject) => {
+        const socket = tls.connect({
+          host: HOST,
+          port: tlsPort,
+          ca: controlPlane.pki.relayServerChain,
+          cert: caller.certificate,
+          key: caller.privateKey,
+        });
+        socket.pause(); // never reads
+        socket.once('secureConnect', () => resolve(socket));
+        socket.once('error', reject);
+      });
+    // Eight handshakes at a time, as a caller's dialer runs them (tunnel-protocol
+    // CALLER_DIALS_AT_ONCE): 48 at once from this starved process could each miss the relay's
+    // handshake deadline at load ~45, which is not what this test is about.
+    const sockets: tls.TLSSocket[] = [];
     try {
-      await waitFor(() => relay.callers.streamCount >= STREAMS, 120_000);
-      // Wait until nothing moves any more: the relay's buffers and what the gateway got out.
-      let last = '';
-      while (`${relay.callers.bufferedBytes}/${gatewaySent}` !== last) {
-        last = `${relay.callers.bufferedBytes}/${gatewaySent}`;
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      while (sockets.length < STREAMS) {
+        const batch = Math.min(8, STREAMS - sockets.length);
+        sockets.push(...(await Promise.all(Array.from({ length: batch }, open))));
       }
-      const reserved = relay.callers.windowReservedByCaller(fingerprint);
-      expect(reserved).toBeLessThanOrEqual(64 * 1024 * 1024 + STREAMS * 64 * 1024);
+      await waitFor(() => relay.callers.streamCount >= STREAMS, 120_000);
+      // What the relay holds stays within the windows the budget reserved — checked at every
+      // look while the gateway pushes, not once at a moment guessed to be the end. The wait ends
+      // on an event: the gateway got more than 32 MiB out, so the windows were used (the budget,
+      // not a stall, is what bounds the relay). It used to wait until nothing had moved for 1 s,
+      // which a starved machine (load 45+) also shows mid-transfer.
+      let reserved = 0;
+      let heldMost = 0;
+      let heldOverReserved = 0;
+      const look = (): boolean => {
+        reserved = relay.callers.windowReservedByCaller(fingerprint);
+        const held = relay.callers.bufferedBytes;
+        heldMost = Math.max(heldMost, held);
+        if (held > reserved) heldOverReserved = Math.max(heldOverReserved, held);
+        return gatewaySent > 32 * 1024 * 1024;
+      };
+      await waitFor(look, 120_000);
+      // A few more looks while the windows fill further (more looks, not a wait for an end).
+      for (let i = 0; i < 10; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        look();
+      }
       process.stdout.write(
-        `one never-reading caller, ${STREAMS} streams: ${relay.callers.bufferedBytes} bytes held, ${reserved} reserved, ${gatewaySent} sent by the gateway\n`,
+        `one never-reading caller, ${STREAMS} streams: at most ${heldMost} bytes held, ${reserved} reserved, ${gatewaySent} sent by the gateway\n`,
       );
+      expect(reserved).toBeLessThanOrEqual(64 * 1024 * 1024 + STREAMS * 64 * 1024);
       // The caller read nothing, so every byte the gateway got out is still on its way: in the
       // relay's own buffers, or in the kernel buffers of the relay's and the caller's loopback
       // sockets (bounded by the kernel per socket, several MiB each when idle: unloaded, 48
       // streams moved 201,326,592 bytes with 14,925,824 in the relay). What the relay itself
       // holds stays within the windows the budget reserved. (ssh2 used to refill a window while
       // its 2 MiB readable buffer was not full, whatever window the channel advertised.)
-      expect(relay.callers.bufferedBytes).toBeLessThanOrEqual(reserved);
-      // And the windows were used: the budget, not a stall, is what stopped the gateway.
-      expect(gatewaySent).toBeGreaterThan(32 * 1024 * 1024);
+      expect(heldOverReserved).toBe(0);
     } finally {
       for (const socket of sockets) socket.destroy();
     }
