@@ -10,7 +10,7 @@ import { readBurrowExtensions } from '@burrow/pki';
  * shape; the relay then refuses the caller, as the reference does.
  *
  * @example
- *   const gatewayName = readCallerGatewayName(socket.getPeerCertificate(true).raw);
+ *   const gatewayName = readCallerGatewayName(socket.getPeerCertificate().raw);
  */
 export function readCallerGatewayName(certificateDer: Buffer): string | undefined {
   return readBurrowExtensions(certificateDer).relayClient?.name;

@@ -322,7 +322,8 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
       );
       return;
     }
-    const peer = socket.getPeerCertificate(true);
+    // The leaf only: `getPeerCertificate(true)` would also build every issuer as a JS object.
+    const peer = socket.getPeerCertificate();
     if (!clientCaChain.issued(peer.raw)) {
       refuse(
         socket,
