@@ -1,3 +1,4 @@
+import textTable from 'text-table';
 import { humanDuration } from './duration.ts';
 import {
   eventsToCommandLog,
@@ -161,36 +162,21 @@ export function formatAccessReady(info: {
   return lines.join('\n');
 }
 
-/** Fixed-width columns; the last column is not padded. */
-export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const line = (cells: string[]): string =>
-    cells
-      .map((cell, column) =>
-        column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0),
-      )
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
-}
-
 /** `burrow pam accounts list`: path (what `pam access` takes), type and database user. */
 export function formatAccountList(accounts: PamAccountRecord[]): string {
   if (accounts.length === 0) return 'No PAM accounts in your organization.';
   const rows = [...accounts]
     .sort((a, b) => a.path.localeCompare(b.path))
     .map((a) => [a.path, a.resourceType, a.username ?? '-']);
-  return formatTable(['ACCOUNT', 'TYPE', 'USER'], rows);
+  return textTable([['ACCOUNT', 'TYPE', 'USER'], ...rows]);
 }
 
 /** `burrow pam sessions list`. */
 export function formatSessionList(sessions: PamSessionRecord[]): string {
   if (sessions.length === 0) return 'No PAM sessions.';
-  return formatTable(
+  return textTable([
     ['SESSION', 'ACCOUNT', 'TYPE', 'STATUS', 'STARTED', 'ENDED', 'EVENTS', 'REASON'],
-    sessions.map((s) =>
+    ...sessions.map((s) =>
       [
         s.id,
         s.accountPath ?? '-',
@@ -202,7 +188,7 @@ export function formatSessionList(sessions: PamSessionRecord[]): string {
         s.reason ?? '',
       ].map(terminalSafeLine),
     ),
-  );
+  ]);
 }
 
 /**
@@ -263,14 +249,14 @@ export function formatSessionEventsJsonLines(events: readonly unknown[]): string
 /** `burrow gateways list`. */
 export function formatGatewayList(gateways: GatewayRecord[]): string {
   if (gateways.length === 0) return 'No gateways.';
-  return formatTable(
+  return textTable([
     ['NAME', 'ID', 'RELAY', 'HEALTHY', 'LAST HEARTBEAT'],
-    gateways.map((g) => [
+    ...gateways.map((g) => [
       g.name,
       g.id,
       g.relayName ?? '-',
       g.isHealthy === undefined ? '-' : g.isHealthy ? 'yes' : 'no',
       g.heartbeat ?? '-',
     ]),
-  );
+  ]);
 }

@@ -7,8 +7,12 @@ import {
   GatewayIdentityError,
   readPamCapabilities,
   spliceStreams,
+  startPeriodicTask,
+  systemClock,
+  type Clock,
   type DialGatewayOptions,
   type PamCapabilities,
+  type PeriodicTask,
 } from '@burrow/tunnel-protocol';
 import type { Logger } from '@burrow/observability';
 import { routes, type accessPamAccount, type RouteResponse } from '@burrow/platform-api';
@@ -72,6 +76,8 @@ export interface PamAccessOptions {
   notice: (line: string) => void;
   /** Dialer, replaceable in tests. */
   dial?: (options: DialGatewayOptions) => Promise<tls.TLSSocket>;
+  /** The expiry check's clock; default the system clock (tests move a manual one). */
+  clock?: Clock;
 }
 
 /** The answer of `POST /api/v1/pam/accounts/access`: the session and its certificates. */
@@ -98,7 +104,7 @@ export class PamAccessSession {
   private readonly server: net.Server;
   private readonly dialer: RelayDialer;
   private readonly connections = new Set<net.Socket>();
-  private readonly expiryTimer: NodeJS.Timeout;
+  private readonly expiryCheck: PeriodicTask;
   private resolveFinished!: (reason: EndReason) => void;
   private ending: Promise<void> | undefined;
   private nextConnectionId = 1;
@@ -129,15 +135,27 @@ export class PamAccessSession {
     });
     this.relay = (this.dialer.routes[0] as RelayRoute).address;
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
-    this.expiryTimer = setInterval(() => {
-      if (Date.now() >= this.expiresAt.getTime()) void this.end('expired');
-    }, EXPIRY_CHECK_INTERVAL_MS);
+    // A check every second against the wall clock rather than one timer at expiresAt: a timer
+    // runs on the monotonic clock, which stands still while a laptop sleeps.
+    const clock = options.clock ?? systemClock;
+    this.expiryCheck = startPeriodicTask({
+      clock,
+      firstDelayMs: EXPIRY_CHECK_INTERVAL_MS,
+      delayAfter: () => EXPIRY_CHECK_INTERVAL_MS,
+      run: async () => {
+        if (clock.now() >= this.expiresAt.getTime()) void this.end('expired');
+      },
+      onError: () => undefined,
+    });
   }
 
   /** Requests access, checks the gateway and starts listening. Throws CliError on failure. */
   static async open(options: PamAccessOptions): Promise<PamAccessSession> {
     const access = await requestAccess(options);
-    const expiresAt = certificateNotAfter(access.gatewayClientCertificate, options.durationMs);
+    const expiresAt = certificateNotAfter(
+      access.gatewayClientCertificate,
+      (options.clock ?? systemClock).now() + options.durationMs,
+    );
     // Half-open: a client that shuts down its sending side still gets the rest of the answer.
     const server = net.createServer({ allowHalfOpen: true });
     const session = new PamAccessSession(options, access, server, expiresAt);
@@ -152,7 +170,7 @@ export class PamAccessSession {
       }
       return session;
     } catch (error) {
-      clearInterval(session.expiryTimer);
+      session.expiryCheck.stop();
       server.close();
       session.knownHosts?.remove();
       // The session exists at the platform; end it there rather than leave it open.
@@ -324,7 +342,7 @@ export class PamAccessSession {
 
   private async shutdown(reason: EndReason): Promise<void> {
     const { notice, log } = this.options;
-    clearInterval(this.expiryTimer);
+    this.expiryCheck.stop();
     this.server.close();
     if (reason === 'expired') {
       notice(`Session ${this.sessionId} expired at ${this.expiresAt.toISOString()}.`);
@@ -435,11 +453,11 @@ async function requestAccess(options: PamAccessOptions): Promise<PamAccess> {
 }
 
 /** The session ends when the gateway certificate does; without one, after the requested duration. */
-function certificateNotAfter(certificatePem: string, durationMs: number): Date {
+function certificateNotAfter(certificatePem: string, fallbackMs: number): Date {
   try {
     return new Date(new crypto.X509Certificate(certificatePem).validTo);
   } catch {
-    return new Date(Date.now() + durationMs);
+    return new Date(fallbackMs);
   }
 }
 

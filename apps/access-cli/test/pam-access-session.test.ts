@@ -10,6 +10,7 @@ import { routes } from '@burrow/platform-api';
 import {
   fakeAnswer,
   fakeRoute,
+  ManualClock,
   startFakeControlPlane,
   type FakeRequest,
 } from '@burrow/test-support';
@@ -156,7 +157,7 @@ async function fakeGateway(options: {
 async function open(
   platform: ControlPlane,
   dial: (o: DialGatewayOptions) => Promise<tls.TLSSocket>,
-  overrides: { path?: string; durationMs?: number } = {},
+  overrides: { path?: string; durationMs?: number; clock?: ManualClock } = {},
 ) {
   const notices: string[] = [];
   const session = await PamAccessSession.open({
@@ -168,6 +169,7 @@ async function open(
     log: createLogger({ level: 'silent' }),
     notice: (line) => notices.push(line),
     dial,
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
   });
   cleanups.push(() => session.end('interrupted'));
   return { session, notices };
@@ -327,10 +329,20 @@ describe('PamAccessSession', () => {
     expect(notices.join('\n')).toMatch(/ended at the control plane/);
   });
 
-  it('ends by itself when the session expires', async () => {
+  it('ends by itself when the session expires, on the wall clock', async () => {
     const { platform } = await fakePlatform();
     const gateway = await fakeGateway({});
-    const { session, notices } = await open(platform, gateway.dial, { durationMs: 1_200 });
+    const clock = new ManualClock(Date.now());
+    const { session, notices } = await open(platform, gateway.dial, { clock });
+    let ended = false;
+    void session.finished.then(() => (ended = true));
+    // One second short of the certificate's NotAfter: still open.
+    await clock.advance(session.expiresAt.getTime() - clock.now() - 1_000);
+    expect(ended).toBe(false);
+    expect(await roundTrip(session.port, Buffer.from('still open'))).toEqual(
+      Buffer.from('still open'),
+    );
+    await clock.advance(2_000);
     await expect(session.finished).resolves.toBe('expired');
     expect(notices.join('\n')).toMatch(/expired at/);
     await expect(

@@ -1,5 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { RouteBody, routes } from '@burrow/platform-api';
 import { AsyncMutex } from './async-mutex.ts';
 import {
   endedMarkerPath,
@@ -84,16 +85,8 @@ export interface RecordingUploaderOptions {
   onError?: (sessionId: string, error: unknown) => void;
 }
 
-/** The chunk route's body (base64 fields, ciphertext inline). */
-export interface ChunkUploadBody {
-  chunkIndex: number;
-  startElapsedMs: number;
-  endElapsedMs: number;
-  ciphertextSha256: string;
-  ciphertextBytes: number;
-  iv: string;
-  ciphertext: string;
-}
+/** The chunk route's body (base64 fields, ciphertext inline), as platform-api declares it. */
+export type ChunkUploadBody = RouteBody<typeof routes.recordPamSessionChunk>;
 
 /** Where one session's upload stands after a pass. */
 export interface SessionUploadStatus {

@@ -13,11 +13,8 @@ import type {
   PamSshResource,
 } from '../stores/pam-resource-store.ts';
 import type { PamSshCa } from './pam-ssh-ca.ts';
-import {
-  sessionStatus,
-  type PamSession,
-  type PamSessionStore,
-} from '../stores/pam-session-store.ts';
+import { sessionStatus } from '../domain/pam-session-status.ts';
+import type { PamSession, PamSessionStore } from '../stores/pam-session-store.ts';
 
 /**
  * PAM sessions after `pam access` opened them (reference §8.2): the session's gateway fetches the

@@ -7,8 +7,6 @@ import type { Db } from '../db/database.ts';
  * @example
  *   const session = store.get(sessionId);
  */
-export type PamSessionStatus = 'active' | 'ended' | 'expired';
-
 export interface PamSession {
   id: string;
   orgId: string;
@@ -40,12 +38,6 @@ interface PamSessionRow {
   ended_at: number | null;
   event_count: number;
   access_token_id: string | null;
-}
-
-/** ended once ended, else expired once past expiresAt, else active. */
-export function sessionStatus(session: PamSession, now = Date.now()): PamSessionStatus {
-  if (session.endedAt !== null) return 'ended';
-  return now >= session.expiresAt ? 'expired' : 'active';
 }
 
 export class PamSessionStore {

@@ -32,7 +32,7 @@ import {
 } from '@burrow/tunnel-protocol';
 import type { ActionContext } from './action.ts';
 import { endStream } from './close-stream.ts';
-import { serveHttpOnStream } from '../http/http-stream-server.ts';
+import { serveHttpOnStream } from './http/http-stream-server.ts';
 import { parsePostgresCredentials } from '../pam/postgres/postgres-credentials.ts';
 import { checkPostgresLogin } from '../pam/postgres/postgres-login-check.ts';
 import { ServerAuthenticationError } from '../pam/postgres/server-authentication.ts';

@@ -37,10 +37,10 @@ import {
 } from '@burrow/tunnel-protocol';
 import type { ActionContext } from './action.ts';
 import { endStream } from './close-stream.ts';
-import { readConfigLine } from '../http/config-line.ts';
-import type { HeaderField } from '../http/hop-by-hop-headers.ts';
-import { forwardRequest, forwardUpgrade, HttpUpstream } from '../http/http-forwarder.ts';
-import { serveHttpOnStream } from '../http/http-stream-server.ts';
+import { readConfigLine } from './http/config-line.ts';
+import type { HeaderField } from './http/hop-by-hop-headers.ts';
+import { forwardRequest, forwardUpgrade, HttpUpstream } from './http/http-forwarder.ts';
+import { serveHttpOnStream } from './http/http-stream-server.ts';
 
 /** Where a pod finds its own service account (Kubernetes mounts it there). */
 export const KUBERNETES_SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';

@@ -3,6 +3,7 @@
  * for operators, stable enough to grep. Event contents reach only the export's stdout; the key
  * never reaches these functions.
  */
+import textTable from 'text-table';
 import type { LocalRecording } from './local-recordings.ts';
 
 /**
@@ -35,24 +36,9 @@ export function formatRecordingList(
     }
     return [];
   });
-  const table = formatTable(
+  const table = textTable([
     ['SESSION', 'TYPE', 'EXPIRES', 'STORED', 'ACKED', 'ENDED', 'FILE'],
-    rows,
-  );
+    ...rows,
+  ]);
   return notes.length === 0 ? table : `${table}\n\n${notes.join('\n')}`;
-}
-
-/** Fixed-width columns; the last column is not padded. */
-function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const line = (cells: string[]): string =>
-    cells
-      .map((cell, column) =>
-        column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0),
-      )
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }

@@ -15,8 +15,8 @@ import type {
   ExchangeRecorder,
   RecordedRequest,
   RecordedResponse,
-} from '../../http/http-forwarder.ts';
-import type { HeaderField } from '../../http/hop-by-hop-headers.ts';
+} from '../../actions/http/http-forwarder.ts';
+import type { HeaderField } from '../../actions/http/hop-by-hop-headers.ts';
 import type { HttpTargetCredentials } from './http-credentials.ts';
 
 /** How much of each body is kept in the recording. */
