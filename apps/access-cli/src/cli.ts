@@ -20,8 +20,7 @@
  * Every flag has an environment variable, shown in `--help`. Output is plain text for people;
  * failures are one line `burrow: <message>` on stderr with the exit codes of cli-error.ts.
  */
-import { readFileSync } from 'node:fs';
-import { createLogger } from '@burrow/observability';
+import { createLogger, packageVersion } from '@burrow/observability';
 import { Command, Option } from 'commander';
 import { CliError, EXIT_CODES } from './cli-error.ts';
 import { resolveConfigDir } from './config-dir.ts';
@@ -74,7 +73,7 @@ export function createCli(context: CliContext): Command {
     .description(
       'Burrow access CLI: log in with a machine identity and reach private databases through a gateway, without ever seeing their passwords.',
     )
-    .version(packageVersion(), '-v, --version')
+    .version(packageVersion(new URL('../package.json', import.meta.url)), '-v, --version')
     .addOption(
       new Option('--config-dir <dir>', 'where the login is stored (default ~/.burrow)').env(
         'BURROW_CONFIG_DIR',
@@ -397,13 +396,4 @@ export function parsePort(text: string): number {
     );
   }
   return port;
-}
-
-function packageVersion(): string {
-  try {
-    const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
-    return (JSON.parse(text) as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }

@@ -107,6 +107,15 @@ beforeAll(async () => {
     },
   );
 
+  // And the relay's, with the version burrow-relay sends (shown beside its certificate expiry).
+  await ok(
+    registered.relay.token,
+    'POST',
+    '/api/v1/relays/heartbeat-org-relay',
+    { name: 'relay-eu' },
+    { 'x-burrow-agent-version': 'burrow-relay/0.1.0' },
+  );
+
   gatewayId = registered.gatewayId;
 
   // Two recorded sessions whose text a hostile target wrote.
@@ -250,12 +259,17 @@ describe('web console in Chromium', () => {
 
     await page.getByLabel('Password').fill(ADMIN.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    const row = page.getByRole('row').filter({ hasText: 'gateway-eu' });
+    const row = section('Gateways').getByRole('row').filter({ hasText: 'gateway-eu' });
     await expectVisible(row.getByText('healthy', { exact: true }));
     await expectVisible(row.getByText('relay-eu (127.0.0.1)'));
     await expectVisible(row.getByText('burrow-gateway/0.1.0'));
     await expectVisible(row.getByText(/^in 2[34] h$/));
-    await expectVisible(page.getByRole('row').filter({ hasText: 'SSH 2299' }));
+    // The relay: its version, when its certificates expire (the TLS one, a day) and its gateway.
+    const relayRow = section('Relays').getByRole('row').filter({ hasText: 'SSH 2299' });
+    await expectVisible(relayRow.getByText('relay-eu', { exact: true }));
+    await expectVisible(relayRow.getByText('burrow-relay/0.1.0'));
+    await expectVisible(relayRow.getByText(/^in 2[34] h$/));
+    await expectVisible(relayRow.getByRole('cell', { name: 'gateway-eu', exact: true }));
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === 'burrow_session')).toMatchObject({
       httpOnly: true,
@@ -604,6 +618,11 @@ async function attack(target: Page, method: string, url: string, body?: unknown)
     },
     { method, url, body },
   );
+}
+
+/** The page's section under the heading `title`. */
+function section(title: string, of: Page = page): ReturnType<Page['locator']> {
+  return of.locator('section', { has: of.getByRole('heading', { name: title, exact: true }) });
 }
 
 async function expectVisible(locator: ReturnType<Page['locator']>): Promise<void> {

@@ -75,6 +75,23 @@ describe('a gateway on several relays', () => {
     expect(body.relays[0]?.relayHost).toBe(body.relayHost);
   });
 
+  it('lists every relay that holds it (what the console shows), its latest relay as relayName', async () => {
+    const res = await cp.app.inject({
+      method: 'GET',
+      url: '/api/v2/gateways',
+      headers: auth(admin.token),
+    });
+    expect(res.statusCode).toBe(200);
+    const listed = res
+      .json<{ id: string; relayName: string; relays: { name: string; host: string }[] }[]>()
+      .find((gateway) => gateway.id === gatewayId);
+    expect(listed?.relayName).toBe('relay-b');
+    expect(listed?.relays.map((relay) => `${relay.name} ${relay.host}`)).toEqual([
+      'relay-b 127.0.0.1',
+      'relay-a 127.0.0.1',
+    ]);
+  });
+
   it('tries every relay, then reports each failure; a failed relay goes last for a while', async () => {
     const prepared = await cp.context.tunnel.prepare(gatewayId, { targetHost: 'x', targetPort: 1 });
     expect(prepared.routes.map((route) => route.relay.name)).toEqual(['relay-b', 'relay-a']);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { X509Certificate } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { freePort } from '@burrow/test-support';
 import { relayServerChainPem } from '../src/services/relay-credentials.ts';
@@ -210,6 +211,66 @@ describe('instance relay registration', () => {
       }),
       expect.objectContaining({ name: 'shared', orgId: null, sshPort: 2402, tlsPort: 8402 }),
     ]);
+  });
+});
+
+describe('what the console shows of a relay', () => {
+  type Listed = { name: string; version: string | null; certificatesExpireAt: string | null };
+  const listed = async (name: string) => {
+    const res = await cp.app.inject({
+      method: 'GET',
+      url: '/api/v1/relays',
+      headers: auth(admin.token),
+    });
+    return res.json<Listed[]>().find((relay) => relay.name === name);
+  };
+
+  it('lists the version an org relay sends (a well-formed one only) and when its certificates expire', async () => {
+    const versioned = await identityWithToken(cp, admin, 'relay-versioned', 'relay');
+    const registerAs = (version: string) =>
+      cp.app.inject({
+        method: 'POST',
+        url: '/api/v1/relays/register-org-relay',
+        headers: { ...auth(versioned.token), 'x-burrow-agent-version': version },
+        payload: { host: '127.0.0.5', name: 'versioned' },
+      });
+    const before = Date.now();
+    const first = await registerAs('burrow-relay/1.2.3');
+    expect(first.statusCode).toBe(200);
+    const relay = await listed('versioned');
+    expect(relay?.version).toBe('burrow-relay/1.2.3');
+    // The earlier of the TLS server certificate (a day) and the SSH host certificate (30 days).
+    const serverNotAfter = new X509Certificate(first.json<RelayReply>().pki.serverCertificate)
+      .validToDate;
+    expect(new Date(relay?.certificatesExpireAt ?? 0).getTime()).toBe(serverNotAfter.getTime());
+    expect(serverNotAfter.getTime()).toBeGreaterThanOrEqual(before + DAY - 60_000);
+    expect(serverNotAfter.getTime()).toBeLessThanOrEqual(Date.now() + DAY + 60_000);
+    // A header that is not <program>/<version> (it would be shown on the console) is not stored.
+    expect((await registerAs('<img src=x onerror=alert(1)>/1')).statusCode).toBe(200);
+    expect((await listed('versioned'))?.version).toBe('burrow-relay/1.2.3');
+    // A relay that sends none (the reference's) keeps what was known.
+    const plain = await registerOrg(versioned.token, { host: '127.0.0.5', name: 'versioned' });
+    expect(plain.statusCode).toBe(200);
+    expect((await listed('versioned'))?.version).toBe('burrow-relay/1.2.3');
+  });
+
+  it('an instance relay’s too; one that never sent a version is listed with null', async () => {
+    const res = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/relays/register-instance-relay',
+      headers: {
+        authorization: `Bearer ${RELAY_AUTH_SECRET}`,
+        'x-burrow-agent-version': 'burrow-relay/0.1.0',
+      },
+      payload: { host: '127.0.0.6', name: 'shared-versioned' },
+    });
+    expect(res.statusCode).toBe(200);
+    const relay = await listed('shared-versioned');
+    expect(relay?.version).toBe('burrow-relay/0.1.0');
+    expect(relay?.certificatesExpireAt).toBe(
+      new X509Certificate(res.json<RelayReply>().pki.serverCertificate).validToDate.toISOString(),
+    );
+    expect((await listed('edge-1'))?.version).toBeNull();
   });
 });
 

@@ -46,6 +46,7 @@ import type { RelayConfig } from './relay-config.ts';
 import { RELAY_SETTINGS } from './relay-config.ts';
 import { RelayMetrics } from './relay-metrics.ts';
 import { checkListenAddressesFree } from './listen-address-check.ts';
+import { packageVersion } from './package-version.ts';
 import { startRelayHeartbeat } from './relay-heartbeat.ts';
 import type { RelayCredentials, RelaySshCredentials } from './relay-registration.ts';
 import { registerRelay } from './relay-registration.ts';
@@ -273,15 +274,17 @@ async function connectToControlPlane(
   cleanups: (() => void)[],
 ): Promise<PlatformClient> {
   const { auth, apiUrl, customHeaders: headers = {} } = config;
+  // Beside the reference's user-agent: the console shows which relay runs which version.
+  const agentVersion = `burrow-relay/${packageVersion()}`;
   if (auth.kind === 'relay-auth-secret') {
-    return new PlatformClient({ apiUrl, headers, token: () => auth.secret });
+    return new PlatformClient({ apiUrl, headers, agentVersion, token: () => auth.secret });
   }
   const session = await (deps.login ?? MachineIdentitySession.login)(apiUrl, auth.login, headers);
   cleanups.push(() => session.close());
   session.on('error', (error: Error) =>
     logger.warn({ err: error.message }, 'Machine identity token renewal failed; will retry'),
   );
-  return new PlatformClient({ apiUrl, headers, token: () => session.accessToken });
+  return new PlatformClient({ apiUrl, headers, agentVersion, token: () => session.accessToken });
 }
 
 function sshServerCredentials(ssh: RelaySshCredentials) {

@@ -86,6 +86,9 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
       authorization: 'Bearer identity-token',
       body: { host: HOST, name: RELAY_NAME, sshPort, tlsPort },
     });
+    // Its version (the console shows it) beside the reference's user-agent.
+    expect(registration?.headers['x-burrow-agent-version']).toMatch(/^burrow-relay\/\d+\.\d+\.\d+/);
+    expect(registration?.headers['user-agent']).toBe('cli');
     expect(events).toContainEqual(
       expect.objectContaining({
         msg: 'Relay started successfully',
@@ -98,6 +101,7 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
     );
     const heartbeat = controlPlane.requests.find((r) => r.path.endsWith('/heartbeat-org-relay'));
     expect(heartbeat?.body).toEqual({ name: RELAY_NAME });
+    expect(heartbeat?.headers['x-burrow-agent-version']).toMatch(/^burrow-relay\//);
     expect(JSON.stringify(events)).not.toContain('identity-token');
   });
 

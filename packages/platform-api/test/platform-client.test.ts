@@ -106,6 +106,37 @@ describe('PlatformClient', () => {
     expect(received[0]?.headers['user-agent']).toBe('cli');
   });
 
+  test('a relay list with Burrow’s version and certificate expiry is read, and the reference’s without them', async () => {
+    const referenceRelay = {
+      id: 'r-1',
+      orgId: null,
+      identityId: null,
+      name: 'edge-1',
+      host: 'relay.example.com',
+      sshPort: 2222,
+      tlsPort: 8443,
+      heartbeat: null,
+      healthAlertedAt: null,
+      createdAt: '2026-12-01T00:00:00.000Z',
+      updatedAt: '2026-12-01T00:00:00.000Z',
+    };
+    const burrowRelay = {
+      ...referenceRelay,
+      name: 'edge-2',
+      version: 'burrow-relay/0.1.0',
+      certificatesExpireAt: '2026-12-02T00:00:00.000Z',
+    };
+    handler = () => [referenceRelay, burrowRelay];
+    const client = new PlatformClient({ apiUrl });
+    expect(await client.call(routes.listRelays)).toEqual([referenceRelay, burrowRelay]);
+    // The extension is typed: a version that is not a string is refused, not passed on.
+    handler = () => [{ ...burrowRelay, version: 12 }];
+    await expect(client.call(routes.listRelays)).rejects.toMatchObject({
+      kind: 'invalid-response',
+      message: expect.stringMatching(/^GET \/v1\/relays answered 200 .*\/0\/version must be/),
+    });
+  });
+
   test('extra headers a route needs are sent; they cannot replace the bearer token', async () => {
     handler = () => registration;
     const client = new PlatformClient({ apiUrl, token: () => 'secret-token' });

@@ -6,7 +6,7 @@ const AGENT_VERSION = /^[A-Za-z0-9._+-]{1,40}\/[A-Za-z0-9._+-]{1,40}$/;
 
 /**
  * The caller's x-burrow-agent-version, or undefined when it sent none or something else (the
- * value is shown on the console, so a gateway cannot put arbitrary text there).
+ * value is shown on the console, so a gateway or relay cannot put arbitrary text there).
  */
 export function agentVersionOf(request: FastifyRequest): string | undefined {
   const value = request.headers[AGENT_VERSION_HEADER];

@@ -8,6 +8,7 @@ import {
   type GatewayView,
 } from '../services/gateway-service.ts';
 import type { Revocation } from '../services/revocation.ts';
+import type { Relay } from '../stores/relay-store.ts';
 import { agentVersionOf } from './agent-version.ts';
 import type { Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
@@ -18,7 +19,7 @@ import { isoTime } from './iso-time.ts';
  * heartbeat, list, delete, a connection test through the gateway, and platform connection details
  * (5-minute certificates for one target, the reference's getPlatformConnectionDetailsByGatewayId).
  */
-function gatewayJson({ gateway, relay, identity }: GatewayView, now = Date.now()) {
+function gatewayJson({ gateway, relay, holdingRelays, identity }: GatewayView, now = Date.now()) {
   return {
     id: gateway.id,
     orgId: gateway.orgId,
@@ -26,7 +27,8 @@ function gatewayJson({ gateway, relay, identity }: GatewayView, now = Date.now()
     name: gateway.name,
     relayId: gateway.relayId,
     relayName: relay?.name ?? null,
-    relay: relay ? { id: relay.id, name: relay.name, host: relay.host } : null,
+    relay: relay ? relaySummary(relay) : null,
+    relays: holdingRelays.map(relaySummary),
     identity: identity ? { id: identity.id, name: identity.name } : null,
     heartbeat: isoTime(gateway.heartbeat),
     heartbeatTTL: gateway.heartbeatTTL,
@@ -37,6 +39,10 @@ function gatewayJson({ gateway, relay, identity }: GatewayView, now = Date.now()
     createdAt: isoTime(gateway.createdAt) as string,
     updatedAt: isoTime(gateway.updatedAt) as string,
   };
+}
+
+function relaySummary(relay: Relay) {
+  return { id: relay.id, name: relay.name, host: relay.host };
 }
 
 function tlsJson(credentials: CallerCredentials['relay']) {

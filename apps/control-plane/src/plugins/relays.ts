@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RelayService } from '../services/relay-service.ts';
 import type { Revocation } from '../services/revocation.ts';
 import type { Relay } from '../stores/relay-store.ts';
+import { agentVersionOf } from './agent-version.ts';
 import type { Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
 import { isoTime } from './iso-time.ts';
@@ -22,6 +23,8 @@ export function relayJson(relay: Relay) {
     tlsPort: relay.tlsPort,
     heartbeat: isoTime(relay.heartbeat),
     healthAlertedAt: isoTime(relay.healthAlertedAt),
+    version: relay.version,
+    certificatesExpireAt: isoTime(relay.certificatesExpireAt),
     createdAt: isoTime(relay.createdAt) as string,
     updatedAt: isoTime(relay.updatedAt) as string,
   };
@@ -48,6 +51,7 @@ export const relaysPlugin: FastifyPluginAsyncTypebox<RelaysOptions> = async (
       const { relay, credentials } = await relays.registerOrgRelay(
         authenticate(request),
         request.body,
+        agentVersionOf(request),
       );
       request.log.info({ relayId: relay.id, relayName: relay.name }, 'org relay registered');
       return { relayId: relay.id, ...credentials };
@@ -60,6 +64,7 @@ export const relaysPlugin: FastifyPluginAsyncTypebox<RelaysOptions> = async (
       const { relay, credentials } = await relays.registerInstanceRelay(
         request.headers.authorization,
         request.body,
+        agentVersionOf(request),
       );
       request.log.info({ relayId: relay.id, relayName: relay.name }, 'instance relay registered');
       return { relayId: relay.id, ...credentials };
@@ -69,7 +74,11 @@ export const relaysPlugin: FastifyPluginAsyncTypebox<RelaysOptions> = async (
   app.route({
     ...declaredRoute(routes.heartbeatOrgRelay),
     handler: async (request) => {
-      const alive = await relays.heartbeatOrgRelay(authenticate(request), request.body.name);
+      const alive = await relays.heartbeatOrgRelay(
+        authenticate(request),
+        request.body.name,
+        agentVersionOf(request),
+      );
       request.log.info({ relayId: alive.id }, 'relay heartbeat');
       return heartbeatJson(alive);
     },
@@ -81,6 +90,7 @@ export const relaysPlugin: FastifyPluginAsyncTypebox<RelaysOptions> = async (
       const alive = await relays.heartbeatInstanceRelay(
         request.headers.authorization,
         request.body.name,
+        agentVersionOf(request),
       );
       request.log.info({ relayId: alive.id }, 'relay heartbeat');
       return heartbeatJson(alive);

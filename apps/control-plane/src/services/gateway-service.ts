@@ -28,6 +28,8 @@ import { testTargetConnection, type ConnectionTestOutcome } from './target-conne
 export interface GatewayView {
   gateway: Gateway;
   relay: Relay | undefined;
+  /** Every relay that holds the gateway (Burrow HA), in the order callers try them. */
+  holdingRelays: Relay[];
   identity: Identity | undefined;
 }
 
@@ -185,6 +187,7 @@ export class GatewayService {
     return {
       gateway,
       relay: gateway.relayId ? this.#relays.get(gateway.relayId) : undefined,
+      holdingRelays: this.#tunnel.relaysOf(gateway),
       identity: this.#identities.get(gateway.identityId),
     };
   }

@@ -64,11 +64,12 @@ export function relayHostPrincipal(relay: Pick<Relay, 'host' | 'sshPort'>): stri
   return `${relay.host}:${relay.sshPort}`;
 }
 
+/** The credentials and when the first of them expires (the relay must register again by then). */
 export async function issueRelayCredentials(
   cas: CertificateAuthorities,
   relay: Relay,
   now = Date.now(),
-): Promise<RelayRegistrationCredentials> {
+): Promise<{ credentials: RelayRegistrationCredentials; expiresAt: number }> {
   const [serverCa, clientCa] = await Promise.all([
     relayServerCa(cas, relay),
     relayClientCa(cas, relay),
@@ -84,6 +85,7 @@ export async function issueRelayCredentials(
   const sshServerCa = cas.ssh(scope, 'ssh-server');
   const sshClientCa = cas.ssh(scope, 'ssh-client');
   const hostKey = generateSshKeyPair(cas.sshKeyType);
+  const sshValidWindow = sshValidity(now, RELAY_SSH_HOST_CERT_LIFETIME_MS);
   const hostCertificate = signSshCertificate({
     caPrivateKey: sshServerCa.keyPair.privateKey,
     publicKey: hostKey.publicKeyBlob,
@@ -91,9 +93,13 @@ export async function issueRelayCredentials(
     keyId: 'relay-server',
     serial: randomSshSerial(),
     principals: [relayHostPrincipal(relay)],
-    ...sshValidity(now, RELAY_SSH_HOST_CERT_LIFETIME_MS),
+    ...sshValidWindow,
   });
-  return {
+  const expiresAt = Math.min(
+    server.certificate.notAfter.getTime(),
+    sshValidWindow.validBefore.getTime(),
+  );
+  const credentials = {
     pki: {
       serverCertificate: server.certificatePem,
       serverPrivateKey: server.privateKeyPem,
@@ -105,4 +111,5 @@ export async function issueRelayCredentials(
       clientCAPublicKey: sshClientCa.publicKeyLine,
     },
   };
+  return { credentials, expiresAt };
 }

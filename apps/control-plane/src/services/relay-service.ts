@@ -57,6 +57,7 @@ export class RelayService {
   async registerOrgRelay(
     identity: Identity,
     input: RelayRegistrationInput,
+    version?: string,
   ): Promise<{ relay: Relay; credentials: RelayRegistrationCredentials }> {
     authorize(identity, 'relays.register');
     const address = relayAddress(input);
@@ -81,35 +82,40 @@ export class RelayService {
     }
     this.#refuseTakenAddress(address, own?.id);
     const relay = this.#relays.upsertOrgRelay(identity.orgId, identity.id, address);
-    return { relay, credentials: await issueRelayCredentials(this.#cas, relay) };
+    return this.#issue(relay, version);
   }
 
   /** `authorization` is the request's Authorization header: `Bearer <RELAY_AUTH_SECRET>`. */
   async registerInstanceRelay(
     authorization: string | undefined,
     input: RelayRegistrationInput,
+    version?: string,
   ): Promise<{ relay: Relay; credentials: RelayRegistrationCredentials }> {
     verifyRelayAuthSecret(this.#relayAuthSecret, authorization);
     const address = relayAddress(input);
     this.#refuseTakenAddress(address, this.#relays.findInstanceRelay(address.name)?.id);
     refuseDeleted(this.#relays.findInstanceRelay(address.name));
     const relay = this.#relays.upsertInstanceRelay(address);
-    return { relay, credentials: await issueRelayCredentials(this.#cas, relay) };
+    return this.#issue(relay, version);
   }
 
   /** The relay's own identity (or an admin) heartbeats an org relay. */
-  async heartbeatOrgRelay(identity: Identity, name: string): Promise<Relay> {
+  async heartbeatOrgRelay(identity: Identity, name: string, version?: string): Promise<Relay> {
     authorize(identity, 'relays.register');
     const relay = this.#relays.findOrgRelay(identity.orgId, name);
     if (relay && relay.identityId !== identity.id && identity.role !== 'admin') {
       throw new ForbiddenError(`Relay ${name} was registered by another identity`);
     }
-    return this.#heartbeat(relay, name);
+    return this.#heartbeat(relay, name, version);
   }
 
-  async heartbeatInstanceRelay(authorization: string | undefined, name: string): Promise<Relay> {
+  async heartbeatInstanceRelay(
+    authorization: string | undefined,
+    name: string,
+    version?: string,
+  ): Promise<Relay> {
     verifyRelayAuthSecret(this.#relayAuthSecret, authorization);
-    return this.#heartbeat(this.#relays.findInstanceRelay(name), name);
+    return this.#heartbeat(this.#relays.findInstanceRelay(name), name, version);
   }
 
   /** The org's relays and the instance relays: the ones the identity's gateways may use. */
@@ -118,7 +124,22 @@ export class RelayService {
     return this.#relays.listForOrg(identity.orgId);
   }
 
-  async #heartbeat(relay: Relay | undefined, name: string): Promise<Relay> {
+  /** Certificates for the relay; its version and when they expire are kept for the console. */
+  async #issue(
+    relay: Relay,
+    version: string | undefined,
+  ): Promise<{ relay: Relay; credentials: RelayRegistrationCredentials }> {
+    this.#relays.setVersion(relay.id, version);
+    const { credentials, expiresAt } = await issueRelayCredentials(this.#cas, relay);
+    this.#relays.setCertificatesExpireAt(relay.id, expiresAt);
+    return { relay, credentials };
+  }
+
+  async #heartbeat(
+    relay: Relay | undefined,
+    name: string,
+    version: string | undefined,
+  ): Promise<Relay> {
     if (!relay) throw new NotFoundError(`Relay ${name} not found`);
     // The relay learns of its deletion here and stops (relay-heartbeat.ts).
     if (relay.deletedAt !== null) throw new NotFoundError(`Relay ${name} was deleted`);
@@ -135,6 +156,7 @@ export class RelayService {
     }
     const now = Date.now();
     this.#relays.setHeartbeat(relay.id, now);
+    this.#relays.setVersion(relay.id, version);
     return { ...relay, heartbeat: now };
   }
 

@@ -21,6 +21,10 @@ export interface Relay {
   tlsPort: number;
   heartbeat: number | null;
   healthAlertedAt: number | null;
+  /** `<program>/<version>` the relay last sent (x-burrow-agent-version), if any. */
+  version: string | null;
+  /** When the certificates of its last registration expire (ms). */
+  certificatesExpireAt: number | null;
   createdAt: number;
   updatedAt: number;
   deletedAt: number | null;
@@ -36,6 +40,8 @@ interface Row {
   tls_port: number;
   heartbeat: number | null;
   health_alerted_at: number | null;
+  version: string | null;
+  certificates_expire_at: number | null;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
@@ -146,6 +152,16 @@ export class RelayStore {
     );
   }
 
+  /** Kept when the relay sends no version (an older Burrow or the reference's relay). */
+  setVersion(id: string, version: string | undefined): void {
+    if (version === undefined) return;
+    this.#db.prepare('UPDATE relays SET version = ? WHERE id = ?').run(version, id);
+  }
+
+  setCertificatesExpireAt(id: string, at: number): void {
+    this.#db.prepare('UPDATE relays SET certificates_expire_at = ? WHERE id = ?').run(at, id);
+  }
+
   setHeartbeat(id: string, at: number): void {
     this.#db.prepare('UPDATE relays SET heartbeat = ? WHERE id = ?').run(at, id);
   }
@@ -188,6 +204,8 @@ function toRelay(row: Row): Relay {
     tlsPort: row.tls_port,
     heartbeat: row.heartbeat,
     healthAlertedAt: row.health_alerted_at,
+    version: row.version,
+    certificatesExpireAt: row.certificates_expire_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     deletedAt: row.deleted_at,

@@ -1,15 +1,23 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api.ts';
-import { DataTable } from '../data-table.tsx';
+import { DataTable, type Column } from '../data-table.tsx';
 import { ago, until, when } from '../format.ts';
 import { useApi } from '../use-api.ts';
 import { Badge, Section } from '../widgets.tsx';
+
+interface RelaySummary {
+  id: string;
+  name: string;
+  host: string;
+}
 
 interface Gateway {
   id: string;
   name: string;
   relayId: string | null;
-  relay: { id: string; name: string; host: string } | null;
+  relay: RelaySummary | null;
+  /** Every relay that holds it (Burrow HA); absent from a control plane that does not say. */
+  relays?: RelaySummary[];
   identity: { id: string; name: string } | null;
   heartbeat: string | null;
   heartbeatTTL: number | null;
@@ -27,6 +35,8 @@ interface Relay {
   tlsPort: number;
   heartbeat: string | null;
   orgId: string | null;
+  version?: string | null;
+  certificatesExpireAt?: string | null;
 }
 
 interface TestResult {
@@ -39,8 +49,9 @@ interface TestResult {
 const EXPIRY_WARNING_MS = 2 * 60 * 60 * 1000;
 
 /**
- * Gateways (health from heartbeats, which relay, last seen, version, when its certificates
- * expire) with a connection test; relays and the gateways on each.
+ * Gateways (health from heartbeats, the relays that hold each, last seen, version, when its
+ * certificates expire) with a connection test; relays (last heartbeat, version, certificate
+ * expiry) and the gateways each holds.
  */
 export function GatewaysPage({ canTest }: { canTest: boolean }) {
   const gateways = useApi<Gateway[]>('/api/v2/gateways');
@@ -77,19 +88,14 @@ export function GatewaysPage({ canTest }: { canTest: boolean }) {
               cell: (g) => <span title={when(g.heartbeat)}>{ago(g.heartbeat)}</span>,
             },
             {
-              title: 'Relay',
-              cell: (g) => (g.relay ? `${g.relay.name} (${g.relay.host})` : '—'),
+              title: 'Relays',
+              cell: (g) =>
+                holdingRelays(g)
+                  .map((r) => `${r.name} (${r.host})`)
+                  .join(', ') || '—',
             },
-            {
-              title: 'Version',
-              nowrap: true,
-              cell: (g) => g.version ?? <span class="muted">unknown</span>,
-            },
-            {
-              title: 'Certificates expire',
-              nowrap: true,
-              cell: (g) => <Expiry at={g.certificatesExpireAt} />,
-            },
+            versionColumn,
+            expiryColumn,
             ...(canTest
               ? [
                   {
@@ -123,11 +129,13 @@ export function GatewaysPage({ canTest }: { canTest: boolean }) {
               title: 'Kind',
               cell: (r) => (r.orgId ? 'organization relay' : 'instance relay'),
             },
+            versionColumn,
+            expiryColumn,
             {
               title: 'Gateways on it',
               cell: (r) =>
                 (gateways.data ?? [])
-                  .filter((g) => g.relayId === r.id)
+                  .filter((g) => holdingRelays(g).some((held) => held.id === r.id))
                   .map((g) => g.name)
                   .join(', ') || '—',
             },
@@ -137,6 +145,30 @@ export function GatewaysPage({ canTest }: { canTest: boolean }) {
     </>
   );
 }
+
+/** The relays that hold the gateway; only its latest one from a control plane that lists none. */
+function holdingRelays(gateway: Gateway): RelaySummary[] {
+  return gateway.relays ?? (gateway.relay ? [gateway.relay] : []);
+}
+
+/** What gateways and relays both report: the version they run and when their certificates expire. */
+interface Agent {
+  id: string;
+  version?: string | null;
+  certificatesExpireAt?: string | null;
+}
+
+const versionColumn: Column<Agent> = {
+  title: 'Version',
+  nowrap: true,
+  cell: (agent: Agent) => agent.version ?? <span class="muted">unknown</span>,
+};
+
+const expiryColumn: Column<Agent> = {
+  title: 'Certificates expire',
+  nowrap: true,
+  cell: (agent: Agent) => <Expiry at={agent.certificatesExpireAt} />,
+};
 
 function Expiry({ at }: { at: string | null | undefined }) {
   if (!at) return <span class="muted">unknown</span>;

@@ -1,12 +1,14 @@
 import { Type } from 'typebox';
 import { defineRoute } from '../define-route.ts';
+import { agentStatusFields } from '../schemas/agent-status.ts';
 import { errorResponses, Slug, Uuid } from '../schemas/common.ts';
 
 /**
  * Gateways (reference §5.2, §5.7, §8.4):
  *   POST   /api/v2/gateways {relayName, name}          register → {gatewayId, relayHost, pki, ssh}
  *   POST   /api/v2/gateways/heartbeat {capabilities?}  probe through the relay, then record
- *   GET    /api/v2/gateways                            list with heartbeat and health
+ *   GET    /api/v2/gateways                            list with heartbeat and health, and
+ *          Burrow's version, certificatesExpireAt and relays (every relay that holds it)
  *   DELETE /api/v2/gateways/:id                        stop issuing certificates for it (admin)
  *   POST   /api/v2/gateways/:id/test-connection {targetHost, targetPort}
  *          → {reachable, roundTripMs, elapsedMs, error?} through an infisical-tcp-proxy tunnel
@@ -58,6 +60,8 @@ export const ClientTls = Type.Object({
   serverCertificateChain: Type.String(),
 });
 
+const RelaySummary = Type.Object({ id: Type.String(), name: Type.String(), host: Type.String() });
+
 export const GatewayJson = Type.Object({
   id: Type.String(),
   orgId: Type.String(),
@@ -65,27 +69,19 @@ export const GatewayJson = Type.Object({
   name: Type.String(),
   relayId: Type.Union([Type.String(), Type.Null()]),
   relayName: Type.Union([Type.String(), Type.Null()]),
-  relay: Type.Union([
-    Type.Object({ id: Type.String(), name: Type.String(), host: Type.String() }),
-    Type.Null(),
-  ]),
+  relay: Type.Union([RelaySummary, Type.Null()]),
+  relays: Type.Optional(
+    Type.Array(RelaySummary, {
+      description:
+        'Burrow extension: every relay that holds the gateway (registered with in the last day), in the order callers try them',
+    }),
+  ),
   identity: Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]),
   heartbeat: Type.Union([Type.String(), Type.Null()]),
   heartbeatTTL: Type.Union([Type.Integer(), Type.Null()]),
   isHealthy: Type.Boolean(),
   capabilities: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-  version: Type.Optional(
-    Type.Union([Type.String(), Type.Null()], {
-      description:
-        'Burrow extension: `<program>/<version>` from the gateway’s x-burrow-agent-version header; null when it sent none',
-    }),
-  ),
-  certificatesExpireAt: Type.Optional(
-    Type.Union([Type.String(), Type.Null()], {
-      description:
-        'Burrow extension: when the certificates of its last registration expire (ISO time); it must register again before',
-    }),
-  ),
+  ...agentStatusFields('gateway'),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });

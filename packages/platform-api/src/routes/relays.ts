@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { defineRoute } from '../define-route.ts';
+import { agentStatusFields } from '../schemas/agent-status.ts';
 import { errorResponses, Port, Slug, Uuid } from '../schemas/common.ts';
 
 /**
@@ -12,7 +13,9 @@ import { errorResponses, Port, Slug, Uuid } from '../schemas/common.ts';
  *   POST /api/v1/relays/heartbeat-instance-relay  {name}  Bearer RELAY_AUTH_SECRET
  *        → the control plane completes a TLS handshake with host:tlsPort, then records it;
  *          failure → 400 "Relay <name> is not reachable: ..."
- *   GET  /api/v1/relays                            the caller's org relays + instance relays
+ *   GET  /api/v1/relays                            the caller's org relays + instance relays, with
+ *        Burrow's `version` and `certificatesExpireAt` (the header x-burrow-agent-version that the
+ *        relay sent, and when its last registration's certificates expire)
  *   DELETE /api/v1/relays/:id                      (admin) → the relay; its gateways drop their
  *        tunnels to it within seconds, the relay stops at its next heartbeat (404), and the name
  *        cannot be registered again
@@ -52,6 +55,7 @@ export const RelayJson = Type.Object({
   tlsPort: Type.Integer(),
   heartbeat: Type.Union([Type.String(), Type.Null()]),
   healthAlertedAt: Type.Union([Type.String(), Type.Null()]),
+  ...agentStatusFields('relay'),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });

@@ -10,6 +10,7 @@ import { pamSshAccounts } from './0009-pam-ssh-accounts.ts';
 import { dynamicSecrets } from './0010-dynamic-secrets.ts';
 import { userSignIn } from './0011-user-sign-in.ts';
 import { gatewayVersionAndExpiry } from './0012-gateway-version-and-expiry.ts';
+import { relayVersionAndExpiry } from './0013-relay-version-and-expiry.ts';
 
 /** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
 export interface Migration {
@@ -31,4 +32,5 @@ export const MIGRATIONS: readonly Migration[] = [
   dynamicSecrets,
   userSignIn,
   gatewayVersionAndExpiry,
+  relayVersionAndExpiry,
 ];
