@@ -31,6 +31,12 @@
 #      is a 0600 file of uid 10001 and appears in no container's log nor in the access output;
 #      a second `docker-compose up -d` finds the bootstrap and demo jobs' work done;
 #      `docker-compose restart relay` and the gateway reconnects by itself (not restarted);
+#      then what docker/README.md tells a developer who wants `burrow` on the machine itself:
+#      RELAY_HOST=<the machine's address> and `docker-compose up -d` again (the relay registers
+#      under 198.18.77.1, and the containers still reach it there); on the namespace's host side,
+#      not in a container, this checkout's built access CLI (README's `burrow`) logs in as the
+#      demo's developer, `burrow pam access demo/postgres` through the published relay port, a
+#      real psql INSERT and SELECT through it, and `burrow pam sessions show` finds that INSERT;
 #      non-root processes and read-only root filesystems; JSON log lines on stdout;
 #      `docker-compose stop` drains on SIGTERM within its timeout (no exit 137);
 #      `docker-compose down -v` leaves no container, volume, network, interface or rule behind.
@@ -76,9 +82,14 @@ host_state >"$WORK/host-before.txt" 2>&1
 NS_CREATED=
 DOCKERD_PID=
 COMPOSE_UP=
+HOST_ACCESS_PID=
 cleanup() {
   local rc=$?
   set +e
+  if [ -n "$HOST_ACCESS_PID" ]; then
+    kill -TERM "$HOST_ACCESS_PID" 2>/dev/null
+    wait "$HOST_ACCESS_PID" 2>/dev/null
+  fi
   if [ -n "$COMPOSE_UP" ]; then
     compose down -v --timeout 10 >/dev/null 2>&1
   fi
@@ -286,6 +297,74 @@ done
 wait_healthy gateway
 [ "$("$DOCKER" inspect -f '{{.State.StartedAt}}' "$(cid gateway)")" = "$gw_started" ] || die "the gateway container was restarted"
 echo "  relay healthy again, gateway healthy and not restarted, test-connection to postgres:5432: $answer" >&2
+
+log "burrow on the machine itself: RELAY_HOST=$MACHINE_IP (the machine's address), docker-compose up -d again"
+# What docker/README.md tells a developer who wants `burrow` outside the containers: the relay
+# advertised under an address of this machine, which the containers reach as well as the machine
+# does (the published ports 2222 and 8443 answer on every address). Exported, so that every later
+# compose command sees the same configuration: compose recreates the relay (and the services that
+# depend on it) with the new host, the relay registers again under it.
+export RELAY_HOST="$MACHINE_IP"
+(cd docker && docker-compose up -d) 2>&1 | sed 's/^/  /' >&2 || die "docker-compose up -d with RELAY_HOST=$RELAY_HOST"
+for service in relay gateway demo; do CID[$service]="$(compose ps -q "$service")"; done
+for service in relay gateway; do wait_healthy "$service"; done
+relay_json="$(api GET /v1/relays | json ".find(r=>r.name==='relay-1')")" || die "GET /api/v1/relays" # RELAY_NAME's default
+echo "  GET /api/v1/relays: $relay_json" >&2
+[ "$(echo "$relay_json" | json .host)" = "$MACHINE_IP" ] || die "the relay is not registered under $MACHINE_IP"
+for i in $(seq 1 90); do
+  answer="$(test_connection postgres 5432)"
+  [ "$(echo "$answer" | json .reachable)" = true ] && break
+  [ "$i" = 90 ] && { compose logs --no-color --tail 30 relay gateway >&2; die "no round trip through the relay at $MACHINE_IP after 90 s: $answer"; }
+  sleep 1
+done
+echo "  control plane -> relay at $MACHINE_IP:8443 -> gateway -> postgres:5432 (test-connection): $answer" >&2
+
+log "burrow pam access demo/postgres on the namespace's host side (not in a container) and psql through it"
+# The access CLI built in this checkout, as README's `burrow`, logged in as the demo's developer
+# (the login the demo job wrote into the access volume) against the published control-plane port.
+[ -f "$ROOT/apps/access-cli/dist/main.js" ] || die "apps/access-cli is not built (pnpm build)"
+compose run --rm --no-deps --entrypoint cat demo /var/lib/burrow/access/developer.env 2>/dev/null >"$WORK/developer.env"
+grep -q '^INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=' "$WORK/developer.env" || die "no developer login in the access volume"
+# An array, not a function: started with `&`, the PID is burrow's own (ip netns exec and env exec).
+host_burrow=(ip netns exec "$NS" env BURROW_CONFIG_DIR="$WORK/burrow-config" INFISICAL_API_URL="http://127.0.0.1:$CP_PORT"
+  node --env-file="$WORK/developer.env" "$ROOT/apps/access-cli/dist/main.js")
+"${host_burrow[@]}" login >"$WORK/host-access.out" 2>&1 || { cat "$WORK/host-access.out" >&2; die "burrow login on the host side"; }
+"${host_burrow[@]}" pam access demo/postgres --reason "compose-netns host side" >>"$WORK/host-access.out" 2>&1 &
+HOST_ACCESS_PID=$!
+for i in $(seq 1 300); do # 60 s for the local port: "Listening on 127.0.0.1:<port>"
+  grep -q 'Listening on' "$WORK/host-access.out" && break
+  kill -0 "$HOST_ACCESS_PID" 2>/dev/null && [ "$i" != 300 ] ||
+    { HOST_ACCESS_PID=; cat "$WORK/host-access.out" >&2; die "burrow pam access opened no local port"; }
+  sleep 0.2
+done
+conninfo="$(sed -n 's/.*psql "\(host=[^"]*\)".*/\1/p' "$WORK/host-access.out" | head -n 1)"
+[ -n "$conninfo" ] || { cat "$WORK/host-access.out" >&2; die "burrow pam access printed no psql command"; }
+host_marker="compose-host-$$"
+in_ns psql "$conninfo" -X -v ON_ERROR_STOP=1 \
+  -c "INSERT INTO orders VALUES (2, '$host_marker')" -c 'SELECT id, item FROM orders ORDER BY id' \
+  >"$WORK/host-psql.out" 2>&1 || { cat "$WORK/host-access.out" "$WORK/host-psql.out" >&2; die "psql through burrow pam access on the host side"; }
+kill -TERM "$HOST_ACCESS_PID" 2>/dev/null || true # Ctrl-C: the session ends and its recording is flushed
+wait "$HOST_ACCESS_PID" || true
+HOST_ACCESS_PID=
+echo "  burrow login; burrow pam access demo/postgres (stdout and stderr):" >&2
+sed 's/^/    /' "$WORK/host-access.out" >&2
+echo "  psql \"$conninfo\" -c \"INSERT ...\" -c \"SELECT ...\":" >&2
+sed 's/^/    /' "$WORK/host-psql.out" >&2
+grep -q "$marker" "$WORK/host-psql.out" && grep -q "$host_marker" "$WORK/host-psql.out" ||
+  die "psql on the host side did not read back both rows (the access command's and its own)"
+HOST_SESSION_ID="$(sed -n 's/.*PAM session \([^ ]*\) for.*/\1/p' "$WORK/host-access.out" | head -n 1)"
+[ -n "$HOST_SESSION_ID" ] || die "no PAM session ID in burrow's output"
+for i in $(seq 1 60); do
+  "${host_burrow[@]}" pam sessions show "$HOST_SESSION_ID" >"$WORK/host-session.txt" 2>&1 && grep -q "$host_marker" "$WORK/host-session.txt" && break
+  [ "$i" = 60 ] && { head -c 2000 "$WORK/host-session.txt" >&2; die "the recording of session $HOST_SESSION_ID lacks the INSERT"; }
+  sleep 1
+done
+echo "  burrow pam sessions show $HOST_SESSION_ID (as the developer):" >&2
+sed 's/^/    /' "$WORK/host-session.txt" >&2
+if grep -F -f "$WORK/secret-values.txt" "$WORK/host-access.out" "$WORK/host-psql.out" "$WORK/host-session.txt" >/dev/null; then
+  die "a secret appears in burrow's or psql's output on the host side"
+fi
+echo "  the recording holds the INSERT of $host_marker; no secret in burrow's or psql's output" >&2
 
 log "container hygiene: users, read-only root filesystems, JSON logs"
 for service in control-plane relay gateway postgres; do

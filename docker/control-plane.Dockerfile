@@ -27,6 +27,15 @@ COPY . .
 RUN pnpm install --no-frozen-lockfile --prefer-frozen-lockfile --reporter=append-only \
  && pnpm --filter "{./${APP_DIR}}..." run build \
  && pnpm --filter "./${APP_DIR}" deploy --prod /out
+# better-sqlite3 ships prebuilt binaries for 8 platforms and SQLite's C sources (27 MB); at run
+# time it loads only the binary its lib/binding.js picks for this platform, the one kept here (the
+# build and runtime stages share platform and libc). The last line proves it still opens a database.
+RUN cd "$(dirname "$(readlink -f /out/node_modules/better-sqlite3/package.json)")" \
+ && keep="$(node -p "require('./lib/binding.js').getPrebuildPath()")" \
+ && test -f "$keep" \
+ && find prebuilds -name '*.node' ! -name "$(basename "$keep")" -delete \
+ && rm -rf deps src \
+ && node -e "new (require('/out/node_modules/better-sqlite3'))(':memory:').prepare('select 1').get()"
 
 FROM ${RUNTIME_IMAGE} AS runtime
 ARG NODE_IMAGE
