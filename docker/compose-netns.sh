@@ -33,14 +33,15 @@
 #      `docker-compose restart relay` and the gateway reconnects by itself (not restarted);
 #      then what docker/README.md tells a developer who wants `burrow` on the machine itself:
 #      RELAY_HOST=<the machine's address> and `docker-compose up -d` again (the relay registers
-#      under 198.18.77.1, and the containers still reach it there); on the namespace's host side,
+#      under 198.18.77.1, test-connection and `docker-compose run --rm access` still go through
+#      it from the containers); on the namespace's host side,
 #      not in a container, this checkout's built access CLI (README's `burrow`) logs in as the
 #      demo's developer, `burrow pam access demo/postgres` through the published relay port, a
 #      real psql INSERT and SELECT through it, and `burrow pam sessions show` finds that INSERT;
 #      non-root processes and read-only root filesystems; JSON log lines on stdout;
 #      `docker-compose stop` drains on SIGTERM within its timeout (no exit 137);
 #      `docker-compose down -v` leaves no container, volume, network, interface or rule behind.
-#   6. On every exit (trap): compose down, dockerd stopped by its PID, the namespace deleted, the
+#   6. On every exit (trap): the host side's `burrow pam access` and compose down, dockerd stopped by its PID, the namespace deleted, the
 #      scratch tree removed; then the host snapshot is taken again and must be identical.
 #
 # Exit 0 passed, 1 failed, 3 this machine cannot run it (no network namespace, or no dockerd in one).
@@ -318,6 +319,10 @@ for i in $(seq 1 90); do
   sleep 1
 done
 echo "  control plane -> relay at $MACHINE_IP:8443 -> gateway -> postgres:5432 (test-connection): $answer" >&2
+(cd docker && docker-compose run --rm access -c "SELECT item FROM orders WHERE id = 1") </dev/null >"$WORK/psql2.out" 2>"$WORK/access2.err" ||
+  { cat "$WORK/access2.err" "$WORK/psql2.out" >&2; die "docker-compose run --rm access with RELAY_HOST=$MACHINE_IP"; }
+grep -q "$marker" "$WORK/psql2.out" || { cat "$WORK/access2.err" "$WORK/psql2.out" >&2; die "the access command with RELAY_HOST=$MACHINE_IP did not read the row"; }
+echo "  docker-compose run --rm access -c \"SELECT item FROM orders WHERE id = 1\" still works: $(grep "$marker" "$WORK/psql2.out" | tr -d ' ')" >&2
 
 log "burrow pam access demo/postgres on the namespace's host side (not in a container) and psql through it"
 # The access CLI built in this checkout, as README's `burrow`, logged in as the demo's developer
@@ -361,8 +366,9 @@ for i in $(seq 1 60); do
 done
 echo "  burrow pam sessions show $HOST_SESSION_ID (as the developer):" >&2
 sed 's/^/    /' "$WORK/host-session.txt" >&2
-if grep -F -f "$WORK/secret-values.txt" "$WORK/host-access.out" "$WORK/host-psql.out" "$WORK/host-session.txt" >/dev/null; then
-  die "a secret appears in burrow's or psql's output on the host side"
+if grep -F -f "$WORK/secret-values.txt" "$WORK/host-access.out" "$WORK/host-psql.out" "$WORK/host-session.txt" \
+  "$WORK/access2.err" "$WORK/psql2.out" >/dev/null; then
+  die "a secret appears in burrow's or psql's output"
 fi
 echo "  the recording holds the INSERT of $host_marker; no secret in burrow's or psql's output" >&2
 
