@@ -33,16 +33,17 @@
 #      `docker-compose restart relay` and the gateway reconnects by itself (not restarted);
 #      then what docker/README.md tells a developer who wants `burrow` on the machine itself:
 #      RELAY_HOST=<the machine's address> and `docker-compose up -d` again (the relay registers
-#      under 198.18.77.1, test-connection and `docker-compose run --rm access` still go through
-#      it from the containers); on the namespace's host side,
-#      not in a container, this checkout's built access CLI (README's `burrow`) logs in as the
-#      demo's developer, `burrow pam access demo/postgres` through the published relay port, a
-#      real psql INSERT and SELECT through it, and `burrow pam sessions show` finds that INSERT;
+#      under 198.18.77.1; test-connection and `docker-compose run --rm access` still go through it
+#      from the containers); on the namespace's host side, not in a container, this checkout's
+#      built access CLI (README's `burrow`) logs in as the demo's developer, `burrow pam access
+#      demo/postgres` goes through the published relay port, psql INSERTs and SELECTs through it,
+#      and `burrow pam sessions show` finds that INSERT in the session's recording;
 #      non-root processes and read-only root filesystems; JSON log lines on stdout;
 #      `docker-compose stop` drains on SIGTERM within its timeout (no exit 137);
 #      `docker-compose down -v` leaves no container, volume, network, interface or rule behind.
-#   6. On every exit (trap): the host side's `burrow pam access` and compose down, dockerd stopped by its PID, the namespace deleted, the
-#      scratch tree removed; then the host snapshot is taken again and must be identical.
+#   6. On every exit (trap): the host side's `burrow pam access` stopped, compose down, dockerd
+#      stopped by its PID, the namespace deleted, the scratch tree removed; then the host snapshot
+#      is taken again and must be identical.
 #
 # Exit 0 passed, 1 failed, 3 this machine cannot run it (no network namespace, or no dockerd in one).
 set -euo pipefail
