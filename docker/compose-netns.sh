@@ -304,8 +304,8 @@ log "burrow on the machine itself: RELAY_HOST=$MACHINE_IP (the machine's address
 # What docker/README.md tells a developer who wants `burrow` outside the containers: the relay
 # advertised under an address of this machine, which the containers reach as well as the machine
 # does (the published ports 2222 and 8443 answer on every address). Exported, so that every later
-# compose command sees the same configuration: compose recreates the relay (and the services that
-# depend on it) with the new host, the relay registers again under it.
+# compose command sees the same configuration: compose recreates the relay, which registers again
+# under the new host; the gateway (not recreated) registers again before it redials, and follows.
 export RELAY_HOST="$MACHINE_IP"
 (cd docker && docker-compose up -d) 2>&1 | sed 's/^/  /' >&2 || die "docker-compose up -d with RELAY_HOST=$RELAY_HOST"
 for service in relay gateway demo; do CID[$service]="$(compose ps -q "$service")"; done
