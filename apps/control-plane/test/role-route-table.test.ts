@@ -17,18 +17,31 @@ import {
 /**
  * Who may call what: every route of @burrow/platform-api × every role, plus another
  * organization's admin and no credentials at all, with the status each must get. Every 403 must
- * say why. A route added to platform-api without a row here fails this test (and typecheck).
+ * say why. An enrolled gateway and an enrolled relay (resource access tokens, issue 21) are two
+ * more callers: each acts as its own gateway or relay only, so on another gateway's sessions, on
+ * relay routes, on PAM and identity routes it is refused like the role it has. A route added to platform-api without a row here fails this test (and typecheck).
  *
  * Each row builds its request per caller, so routes that change state (create, delete, end) act
  * on objects made for that call and rows do not depend on each other.
  */
-type Caller = 'admin' | 'member' | 'auditor' | 'relay' | 'gateway' | 'otherOrgAdmin' | 'anonymous';
+type Caller =
+  | 'admin'
+  | 'member'
+  | 'auditor'
+  | 'relay'
+  | 'gateway'
+  | 'enrolledRelay'
+  | 'enrolledGateway'
+  | 'otherOrgAdmin'
+  | 'anonymous';
 const CALLERS: readonly Caller[] = [
   'admin',
   'member',
   'auditor',
   'relay',
   'gateway',
+  'enrolledRelay',
+  'enrolledGateway',
   'otherOrgAdmin',
   'anonymous',
 ];
@@ -56,6 +69,8 @@ function statuses(
     auditor: 403,
     relay: 403,
     gateway: 403,
+    enrolledRelay: 403,
+    enrolledGateway: 403,
     ...allowed,
     otherOrgAdmin,
     anonymous,
@@ -103,7 +118,12 @@ async function call(
   return res;
 }
 
-async function ok<T>(token: string, method: string, url: string, payload?: unknown): Promise<T> {
+async function ok<T>(
+  token: string | undefined,
+  method: string,
+  url: string,
+  payload?: unknown,
+): Promise<T> {
   const res = await call(token, method, url, payload);
   if (res.statusCode !== 200) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
   return res.json<T>();
@@ -140,6 +160,39 @@ async function freshGateway(): Promise<string> {
     name: unique('gw'),
   });
   return registered.gatewayId;
+}
+
+/** A gateway or relay an admin created for token enrollment. */
+async function freshEnrolled(
+  type: 'gateway' | 'relay',
+): Promise<{ id: string; identityId: string }> {
+  const authMethod = { method: 'token' };
+  return type === 'gateway'
+    ? ok(admin.token, 'POST', '/api/v3/gateways', { name: unique('egw'), authMethod })
+    : ok(admin.token, 'POST', '/api/v2/relays', {
+        name: unique('erelay'),
+        host: '127.0.0.1',
+        sshPort: 31_000 + counter,
+        tlsPort: 41_000 + counter,
+        authMethod,
+      });
+}
+
+/** An enrolled gateway's or relay's access token, through its one-time enrollment token. */
+async function enrolledToken(type: 'gateway' | 'relay', id: string): Promise<string> {
+  const base = type === 'gateway' ? '/api/v3/gateways' : '/api/v2/relays';
+  const { token } = await ok<{ token: string }>(
+    admin.token,
+    'POST',
+    `${base}/${id}/token-auth/generate-enrollment-token`,
+  );
+  const { accessToken } = await ok<{ accessToken: string }>(
+    undefined,
+    'POST',
+    type === 'gateway' ? '/api/v3/gateways/token-auth/enroll' : '/api/v2/relays/login',
+    type === 'gateway' ? { token } : { method: 'token', token },
+  );
+  return accessToken;
 }
 
 async function freshGrant(): Promise<string> {
@@ -389,7 +442,8 @@ const TABLE = {
   registerOrgRelay: {
     call: (caller) => ({ payload: relayBody(caller) }),
     // The relay re-registers its own relay; admins may register org relays in their own organization.
-    expect: statuses({ admin: 200, relay: 200 }, 200),
+    // An enrolled relay already has its relay: a second name is refused (400).
+    expect: statuses({ admin: 200, relay: 200, enrolledRelay: 400 }, 200),
   },
   // Instance relays authenticate with RELAY_AUTH_SECRET, which no identity token is.
   registerInstanceRelay: {
@@ -408,7 +462,10 @@ const TABLE = {
   },
   listRelays: {
     call: () => ({}),
-    expect: statuses({ admin: 200, member: 200, auditor: 200, gateway: 200 }, 200),
+    expect: statuses(
+      { admin: 200, member: 200, auditor: 200, gateway: 200, enrolledGateway: 200 },
+      200,
+    ),
   },
   registerGateway: {
     // Only the gateway's own registration names a relay that exists; anyone else allowed to
@@ -419,11 +476,12 @@ const TABLE = {
           ? { relayName: 'fake-relay', name: 'fake-gw' }
           : { relayName: 'no-such-relay', name: unique('gw') },
     }),
-    expect: statuses({ admin: 404, gateway: 200 }, 404),
+    expect: statuses({ admin: 404, gateway: 200, enrolledGateway: 404 }, 404),
   },
   gatewayHeartbeat: {
     call: () => ({ payload: {} }),
-    expect: statuses({ admin: 404, gateway: 200 }, 404),
+    // The enrolled gateway heartbeats its own gateway, which no relay holds yet (400).
+    expect: statuses({ admin: 404, gateway: 200, enrolledGateway: 400 }, 404),
   },
   listGateways: {
     call: () => ({}),
@@ -451,7 +509,61 @@ const TABLE = {
   gatewayPamSessionKey: {
     call: () => ({}),
     // An admin identity has no gateway of its own: nothing to hand out.
-    expect: statuses({ admin: 404, gateway: 200 }, 404),
+    expect: statuses({ admin: 404, gateway: 200, enrolledGateway: 200 }, 404),
+  },
+  createEnrolledGateway: {
+    call: () => ({ payload: { name: unique('egw'), authMethod: { method: 'token' } } }),
+    expect: statuses({ admin: 200 }, 200),
+  },
+  generateGatewayEnrollmentToken: {
+    call: async () => ({ params: { gatewayId: (await freshEnrolled('gateway')).id } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  revokeGatewayAccess: {
+    call: async () => ({ params: { gatewayId: (await freshEnrolled('gateway')).id } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  enrollGateway: {
+    call: () => ({ payload: { token: 'f'.repeat(64) } }),
+    expect: everyone(401),
+  },
+  connectGateway: {
+    // Only a gateway access token connects; an identity token of any role is refused (403).
+    call: () => ({ payload: { relayName: 'fake-relay' } }),
+    expect: statuses({ enrolledGateway: 200 }, 403),
+  },
+  createEnrolledRelay: {
+    call: () => ({
+      payload: {
+        name: unique('erelay'),
+        host: '127.0.0.1',
+        sshPort: 32_000 + counter,
+        tlsPort: 42_000 + counter,
+        authMethod: { method: 'token' },
+      },
+    }),
+    expect: statuses({ admin: 200 }, 200),
+  },
+  generateRelayEnrollmentToken: {
+    call: async () => ({ params: { relayId: (await freshEnrolled('relay')).id } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  revokeRelayAccess: {
+    call: async () => ({ params: { relayId: (await freshEnrolled('relay')).id } }),
+    expect: statuses({ admin: 200 }, 404),
+  },
+  relayLogin: {
+    call: () => ({ payload: { method: 'token', token: 'f'.repeat(64) } }),
+    expect: everyone(401),
+  },
+  connectRelay: {
+    call: () => ({ payload: {} }),
+    expect: statuses({ enrolledRelay: 200 }, 403),
+  },
+  relayHeartbeat: {
+    call: () => ({}),
+    // Nothing listens on the enrolled relay's address: it is authorised, then unreachable (400).
+    expect: statuses({ enrolledRelay: 400 }, 403),
   },
   createPamResource: {
     call: () => ({
@@ -689,6 +801,12 @@ beforeAll(async () => {
     const made = await identityWithToken(cp, admin, `${role}-caller`, role);
     tokens[role] = made.token;
     ids[role] = made.identityId;
+  }
+  for (const type of ['relay', 'gateway'] as const) {
+    const enrolled = await freshEnrolled(type);
+    const caller = type === 'relay' ? 'enrolledRelay' : 'enrolledGateway';
+    tokens[caller] = await enrolledToken(type, enrolled.id);
+    ids[caller] = enrolled.identityId;
   }
   // Another organization and its admin (bootstrap makes only the first organization).
   const otherAdmin = otherOrgIdentity(cp, 'admin');

@@ -25,8 +25,11 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  *   `POST /api/v1/auth/user/login`), or the console's session cookie (with `X-CSRF-Token` on
  *   anything but GET)
  * - `relay-auth-secret`: `Authorization: Bearer <RELAY_AUTH_SECRET>` (instance relays)
+ * - `resource-token`: `Authorization: Bearer <resource access token>`, the JWT an enrolled
+ *   gateway or relay got for its enrollment token; it acts as that gateway or relay only (it is
+ *   also accepted wherever `identity` is, with the rights of the gateway or relay role)
  */
-export type RouteAuth = 'none' | 'identity' | 'relay-auth-secret';
+export type RouteAuth = 'none' | 'identity' | 'relay-auth-secret' | 'resource-token';
 
 /** The OpenAPI security scheme of each authenticated kind; the server lists these once. */
 export const SECURITY_SCHEMES = {
@@ -46,12 +49,19 @@ export const SECURITY_SCHEMES = {
     scheme: 'bearer',
     description: 'RELAY_AUTH_SECRET (instance relays)',
   },
+  resourceAccessToken: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'an enrolled gateway’s or relay’s access token (GATEWAY_/RELAY_ACCESS_TOKEN)',
+  },
 } as const;
 
 const SECURITY: Record<RouteAuth, Array<Record<string, string[]>> | undefined> = {
   none: undefined,
   identity: [{ bearerAuth: [] }, { consoleSession: [] }],
   'relay-auth-secret': [{ relayAuthSecret: [] }],
+  'resource-token': [{ resourceAccessToken: [] }],
 };
 
 export interface RouteSpec {

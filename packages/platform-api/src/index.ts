@@ -46,6 +46,7 @@ export * from './routes/universal-auth.ts';
 export * from './routes/token-auth.ts';
 export * from './routes/login-methods.ts';
 export * from './routes/relays.ts';
+export * from './routes/resource-token-auth.ts';
 export * from './routes/gateways.ts';
 export * from './routes/pam-resources.ts';
 export * from './routes/pam-accounts.ts';

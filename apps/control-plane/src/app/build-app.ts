@@ -27,6 +27,7 @@ import { pamSessionsPlugin } from '../plugins/pam-sessions.ts';
 import { healthPlugin } from '../plugins/health.ts';
 import { identitiesPlugin } from '../plugins/identities.ts';
 import { relaysPlugin } from '../plugins/relays.ts';
+import { resourceTokenAuthPlugin } from '../plugins/resource-token-auth.ts';
 import { tokenAuthPlugin } from '../plugins/token-auth.ts';
 import { universalAuthPlugin } from '../plugins/universal-auth.ts';
 import { userSignInPlugin } from '../plugins/user-sign-in.ts';
@@ -111,7 +112,11 @@ export async function buildApp(
   await app.register(consoleAssetsPlugin);
 
   const { services } = context;
-  const authenticate = requestAuthenticator(context.accessTokens, services.userAccounts);
+  const authenticate = requestAuthenticator(
+    context.accessTokens,
+    services.userAccounts,
+    services.resourceTokens,
+  );
   const providers = {
     secretBox: context.secretBox,
     jwks: context.jwks,
@@ -152,6 +157,13 @@ export async function buildApp(
   await app.register(accessTokensPlugin, { accessTokens: context.accessTokens, revocation });
   await app.register(relaysPlugin, { authenticate, relays: services.relays, revocation });
   await app.register(gatewaysPlugin, { authenticate, gateways: services.gateways, revocation });
+  await app.register(resourceTokenAuthPlugin, {
+    authenticate,
+    resourceTokens: services.resourceTokens,
+    gateways: services.gateways,
+    relays: services.relays,
+    relayStore: context.relays,
+  });
   await app.register(gatewayPamSessionKeyPlugin, { authenticate, gateways: services.gateways });
   await app.register(pamResourcesPlugin, { authenticate, catalog: services.pamCatalog });
   await app.register(pamAccountsPlugin, { authenticate, catalog: services.pamCatalog });

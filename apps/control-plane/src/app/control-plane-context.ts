@@ -1,6 +1,7 @@
 import {
   DEFAULT_IDENTITY_PROVIDER_ENDPOINTS,
   JwksCache,
+  resourceTokenKey,
   type IdentityProviderEndpoints,
 } from '@burrow/auth-methods';
 import type { KeyAlgorithm, SshKeyType } from '@burrow/pki';
@@ -26,6 +27,7 @@ import { PamRecordingIntake } from '../services/pam-recording-intake.ts';
 import { PamSessionService } from '../services/pam-session-service.ts';
 import { GatewayCommands } from '../services/gateway-commands.ts';
 import { RelayService } from '../services/relay-service.ts';
+import { ResourceTokenAuth } from '../services/resource-token-auth.ts';
 import { Revocation } from '../services/revocation.ts';
 import { TokenAuthService } from '../services/token-auth-service.ts';
 import { UniversalAuthService } from '../services/universal-auth-service.ts';
@@ -44,6 +46,7 @@ import { LoginMethodStore } from '../stores/login-method-store.ts';
 import { OrganizationStore } from '../stores/organization-store.ts';
 import { createPamStores, type PamStores } from '../stores/pam-stores.ts';
 import { RelayStore } from '../stores/relay-store.ts';
+import { ResourceTokenAuthStore } from '../stores/resource-token-auth-store.ts';
 import { TokenAuthStore } from '../stores/token-auth-store.ts';
 import { UniversalAuthStore } from '../stores/universal-auth-store.ts';
 import { UserStore } from '../stores/user-store.ts';
@@ -87,6 +90,8 @@ export interface ControlPlaneServices {
   tokenAuth: TokenAuthService;
   loginMethods: LoginMethodService;
   relays: RelayService;
+  /** Enrolled gateways and relays: enrollment tokens and resource access tokens. */
+  resourceTokens: ResourceTokenAuth;
   gateways: GatewayService;
   pamCatalog: PamCatalog;
   pamGrants: PamGrantService;
@@ -131,6 +136,7 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
   const accessTokens = new AccessTokens({ store: accessTokenStore, identities });
   const tunnel = new GatewayTunnelClient({ cas, gateways, relays, organizations });
   const pamSshCa = new PamSshCa(cas);
+  const relayService = new RelayService({ relays, cas, relayAuthSecret: options.relayAuthSecret });
   const directory = new IdentityDirectory({ identities, universalAuth, tokenAuth });
   const pamStores = { accounts: pam.accounts, resources: pam.resources, sessions: pam.sessions };
   const pamGrants = new PamGrantService({ grants: pam.grants, directory });
@@ -175,7 +181,15 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
       universalAuth: new UniversalAuthService({ directory, universalAuth, accessTokens }),
       tokenAuth: new TokenAuthService({ directory, tokenAuth, accessTokens }),
       loginMethods: new LoginMethodService({ directory, loginMethods, accessTokens }),
-      relays: new RelayService({ relays, cas, relayAuthSecret: options.relayAuthSecret }),
+      relays: relayService,
+      resourceTokens: new ResourceTokenAuth({
+        store: new ResourceTokenAuthStore(db),
+        identities,
+        gateways,
+        relays,
+        relayService,
+        key: resourceTokenKey(options.rootKey),
+      }),
       gateways: new GatewayService({
         gateways,
         relays,

@@ -18,6 +18,10 @@ import { ForbiddenError } from './errors.ts';
  *   auditor  reads the inventory, every session and recording, every dynamic secret and lease
  *            and the audit log; opens and leases nothing
  *   relay    registers and heartbeats its own org relay, nothing else
+ *
+ * An enrolled gateway or relay (created by an admin with the token auth method) authenticates
+ * with its resource access token as its own identity of the gateway or relay role
+ * (services/resource-token-auth.ts), so this table decides for it too.
  *   gateway  registers and heartbeats its own gateway, lists relays (auto-select), fetches the
  *            recording key and, for sessions on its gateway, credentials, event uploads and end
  *
@@ -28,9 +32,11 @@ import { ForbiddenError } from './errors.ts';
 export type Action =
   | 'identities.manage'
   | 'relays.register'
+  | 'relays.enroll'
   | 'relays.list'
   | 'relays.delete'
   | 'gateways.register'
+  | 'gateways.enroll'
   | 'gateways.list'
   | 'gateways.delete'
   | 'gateways.test-connection'
@@ -58,9 +64,11 @@ const PERMISSIONS: Record<IdentityRole, readonly Action[]> = {
   admin: [
     'identities.manage',
     'relays.register',
+    'relays.enroll',
     'relays.list',
     'relays.delete',
     'gateways.register',
+    'gateways.enroll',
     'gateways.list',
     'gateways.delete',
     'gateways.test-connection',
@@ -107,9 +115,12 @@ const PERMISSIONS: Record<IdentityRole, readonly Action[]> = {
 const DESCRIPTIONS: Record<Action, string> = {
   'identities.manage': 'manage identities',
   'relays.register': 'register or heartbeat relays',
+  'relays.enroll': 'create enrolled relays, mint their enrollment tokens or revoke their access',
   'relays.list': 'list relays',
   'relays.delete': 'delete relays',
   'gateways.register': 'register or heartbeat gateways',
+  'gateways.enroll':
+    'create enrolled gateways, mint their enrollment tokens or revoke their access',
   'gateways.list': 'list gateways',
   'gateways.delete': 'delete gateways',
   'gateways.test-connection': 'test connections through gateways',

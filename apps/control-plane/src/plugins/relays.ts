@@ -30,6 +30,14 @@ export function relayJson(relay: Relay) {
   };
 }
 
+/** A relay heartbeat's answer (org, instance and enrolled relays alike). */
+export function relayHeartbeatJson(relay: Relay) {
+  return {
+    message: `Relay ${relay.name} is reachable`,
+    heartbeat: isoTime(relay.heartbeat) as string,
+  };
+}
+
 export interface RelaysOptions {
   authenticate: Authenticate;
   relays: RelayService;
@@ -40,11 +48,6 @@ export const relaysPlugin: FastifyPluginAsyncTypebox<RelaysOptions> = async (
   app,
   { authenticate, relays, revocation },
 ) => {
-  const heartbeatJson = (relay: Relay) => ({
-    message: `Relay ${relay.name} is reachable`,
-    heartbeat: isoTime(relay.heartbeat) as string,
-  });
-
   app.route({
     ...declaredRoute(routes.registerOrgRelay),
     handler: async (request) => {
@@ -80,7 +83,7 @@ export const relaysPlugin: FastifyPluginAsyncTypebox<RelaysOptions> = async (
         agentVersionOf(request),
       );
       request.log.info({ relayId: alive.id }, 'relay heartbeat');
-      return heartbeatJson(alive);
+      return relayHeartbeatJson(alive);
     },
   });
 
@@ -93,7 +96,7 @@ export const relaysPlugin: FastifyPluginAsyncTypebox<RelaysOptions> = async (
         agentVersionOf(request),
       );
       request.log.info({ relayId: alive.id }, 'relay heartbeat');
-      return heartbeatJson(alive);
+      return relayHeartbeatJson(alive);
     },
   });
 

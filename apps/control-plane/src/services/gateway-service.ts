@@ -102,7 +102,7 @@ export class GatewayService {
     version?: string,
   ): Promise<{ gateway: Gateway; heartbeatTTL: number }> {
     authorize(identity, 'gateways.register');
-    const gateway = this.#liveGatewayOf(identity);
+    const gateway = this.ownGateway(identity);
     this.#gateways.setCapabilities(gateway.id, capabilities);
     this.#gateways.setVersion(gateway.id, version);
     try {
@@ -168,7 +168,8 @@ export class GatewayService {
     return { gateway, key: this.#sessionKeys.getOrCreate(gateway.id) };
   }
 
-  #liveGatewayOf(identity: Identity): Gateway {
+  /** The identity's gateway unless it was deleted (404 without one, 403 once deleted). */
+  ownGateway(identity: Identity): Gateway {
     const gateway = this.#gateways.findByIdentity(identity.id);
     if (!gateway) throw new NotFoundError('This identity has no gateway; register it first');
     if (gateway.deletedAt !== null) throw new ForbiddenError(`Gateway ${gateway.name} was deleted`);

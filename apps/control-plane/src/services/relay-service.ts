@@ -59,6 +59,11 @@ export class RelayService {
     input: RelayRegistrationInput,
     version?: string,
   ): Promise<{ relay: Relay; credentials: RelayRegistrationCredentials }> {
+    return this.#issue(this.upsertOrgRelay(identity, input), version);
+  }
+
+  /** Creates or moves the identity's org relay without issuing certificates (the checks above). */
+  upsertOrgRelay(identity: Identity, input: RelayRegistrationInput): Relay {
     authorize(identity, 'relays.register');
     const address = relayAddress(input);
     const own = this.#relays.findOrgRelayOfIdentity(identity.orgId, identity.id);
@@ -81,8 +86,7 @@ export class RelayService {
       );
     }
     this.#refuseTakenAddress(address, own?.id);
-    const relay = this.#relays.upsertOrgRelay(identity.orgId, identity.id, address);
-    return this.#issue(relay, version);
+    return this.#relays.upsertOrgRelay(identity.orgId, identity.id, address);
   }
 
   /** `authorization` is the request's Authorization header: `Bearer <RELAY_AUTH_SECRET>`. */

@@ -115,8 +115,16 @@ export class GatewayStore {
       .map(toGateway);
   }
 
-  /** Creates the identity's gateway or updates its name and relay. */
-  upsert(input: { orgId: string; identityId: string; name: string; relayId: string }): Gateway {
+  /**
+   * Creates the identity's gateway or updates its name and relay (null: an enrolled gateway an
+   * admin created, before it connected to a relay).
+   */
+  upsert(input: {
+    orgId: string;
+    identityId: string;
+    name: string;
+    relayId: string | null;
+  }): Gateway {
     const now = Date.now();
     const existing = this.findByIdentity(input.identityId);
     if (existing) {

@@ -23,3 +23,4 @@ export * from './login-method-config.ts';
 export * from './oidc-auth-verifier.ts';
 export * from './provider-address-policy.ts';
 export * from './provider-request.ts';
+export * from './resource-access-token.ts';

@@ -11,6 +11,7 @@ import { dynamicSecrets } from './0010-dynamic-secrets.ts';
 import { userSignIn } from './0011-user-sign-in.ts';
 import { gatewayVersionAndExpiry } from './0012-gateway-version-and-expiry.ts';
 import { relayVersionAndExpiry } from './0013-relay-version-and-expiry.ts';
+import { resourceTokenAuth } from './0014-resource-token-auth.ts';
 
 /** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
 export interface Migration {
@@ -33,4 +34,5 @@ export const MIGRATIONS: readonly Migration[] = [
   userSignIn,
   gatewayVersionAndExpiry,
   relayVersionAndExpiry,
+  resourceTokenAuth,
 ];
