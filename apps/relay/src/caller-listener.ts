@@ -49,6 +49,7 @@ import { readCallerGatewayName } from './caller-certificate.ts';
 import type { ClientCaChain } from './client-ca-chain.ts';
 import { parseClientCaChain } from './client-ca-chain.ts';
 import type { GatewaySession } from './gateway-registry.ts';
+import { firstBytes } from './first-bytes.ts';
 import type { RelayMetrics } from './relay-metrics.ts';
 import type { RelayTlsCredentials } from './relay-registration.ts';
 import { StreamWindowBudget, type StreamWindowLimits } from './stream-window-budget.ts';
@@ -222,8 +223,8 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     setTimeout(() => socket.destroy(), ALERT_FLUSH_GRACE_MS).unref();
   });
 
-  // The port itself is a plain TCP server: a connection is admitted, then waits (paused: no byte
-  // is read) for a handshake slot, and only then is handed to the TLS server above, whose
+  // The port itself is a plain TCP server: a connection is admitted, sends its first bytes, then
+  // waits for a handshake slot, and only then is handed to the TLS server above, whose
   // handshake deadline starts there.
   const listener = net.createServer(
     { allowHalfOpen: true, noDelay: true, pauseOnConnect: true },
@@ -260,28 +261,55 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
         accepted.delete(key);
       });
       const slots = admission.known ? knownSlots : unknownSlots;
-      slots
-        .acquire({
-          deadlineAt: Date.now() + handshakeQueueTimeoutMs,
-          key: admission.known ? undefined : sourceKey(raw.remoteAddress),
-          signal: gone.signal,
-        })
-        .then(
-          (release) => {
-            releaseSlot = release;
-            if (raw.destroyed) return release();
-            server.emit('connection', raw);
-          },
-          () => {
-            if (raw.destroyed) return;
-            metrics?.connectionsRefused.inc({ listener: 'tls', reason: 'handshake_queue_timeout' });
-            logger.info(
-              { remoteAddress: raw.remoteAddress, handshakeQueueTimeoutMs },
-              'Caller waited too long for a TLS handshake slot: closing',
-            );
-            raw.destroy();
-          },
-        );
+      const waitForSlot = (): Promise<void> =>
+        slots
+          .acquire({
+            deadlineAt: Date.now() + handshakeQueueTimeoutMs,
+            key: admission.known ? undefined : sourceKey(raw.remoteAddress),
+            signal: gone.signal,
+          })
+          .then(
+            (release) => {
+              releaseSlot = release;
+              if (raw.destroyed) return release();
+              server.emit('connection', raw);
+            },
+            () => {
+              if (raw.destroyed) return;
+              metrics?.connectionsRefused.inc({
+                listener: 'tls',
+                reason: 'handshake_queue_timeout',
+              });
+              logger.info(
+                { remoteAddress: raw.remoteAddress, handshakeQueueTimeoutMs },
+                'Caller waited too long for a TLS handshake slot: closing',
+              );
+              raw.destroy();
+            },
+          );
+      // A slot only for a connection that has started its handshake (first-bytes.ts: node:tls
+      // would not notice a peer that closed before sending anything until its deadline).
+      void firstBytes(raw, handshakeTimeoutMs).then((outcome) => {
+        if (outcome === 'data') return waitForSlot();
+        if (raw.destroyed) return;
+        if (outcome === 'timeout') {
+          logger.info(
+            {
+              remoteAddress: raw.remoteAddress,
+              code: 'ERR_TLS_HANDSHAKE_TIMEOUT',
+              reason: 'handshake timeout',
+            },
+            'Caller TLS handshake failed',
+          );
+        } else {
+          logger.debug({ remoteAddress: raw.remoteAddress }, 'Caller closed before its TLS hello');
+        }
+        metrics?.handshakeFailures.inc({
+          listener: 'tls',
+          reason: outcome === 'timeout' ? 'timeout' : 'closed_before_hello',
+        });
+        raw.destroy();
+      });
     },
   );
 

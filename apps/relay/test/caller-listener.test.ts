@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HEARTBEAT_PROBE_GATEWAY_ID } from '@burrow/tunnel-protocol';
@@ -180,7 +181,7 @@ describe('caller listener', () => {
   });
 
   it('drops a client that never starts the handshake after the deadline', async () => {
-    const droppedAfterMs = await slowClient(deadlinePort);
+    const droppedAfterMs = await slowClient(deadlinePort, undefined, undefined, true);
     expect(droppedAfterMs).toBeGreaterThanOrEqual(HANDSHAKE_TIMEOUT_MS - 50);
     expect(droppedAfterMs).toBeLessThan(HANDSHAKE_TIMEOUT_MS + HANDSHAKE_DEADLINE_SLACK_MS);
     // A timeout is its own reason, not a rejected certificate (which feeds that alert).
@@ -191,6 +192,16 @@ describe('caller listener', () => {
         reason: 'handshake timeout',
       }),
     );
+  });
+
+  it('drops a client that starts its handshake and stalls, at the same deadline', async () => {
+    const before = handshakeFailures().length;
+    const droppedAfterMs = await slowClient(deadlinePort);
+    expect(droppedAfterMs).toBeGreaterThanOrEqual(HANDSHAKE_TIMEOUT_MS - 50);
+    expect(droppedAfterMs).toBeLessThan(HANDSHAKE_TIMEOUT_MS + HANDSHAKE_DEADLINE_SLACK_MS);
+    expect(handshakeFailures().slice(before)).toEqual([
+      expect.objectContaining({ code: 'ERR_TLS_HANDSHAKE_TIMEOUT', reason: 'handshake timeout' }),
+    ]);
   });
 
   it('drops a client that trickles its handshake, at the same deadline', async () => {
@@ -332,6 +343,38 @@ describe('caller listener', () => {
     expect(await probe('127.0.0.4')).toBe(true);
     await own.close();
     await Promise.all(flood);
+  });
+
+  it('a peer that closes before sending a byte (health check, port scan) takes no handshake slot and is not a timeout', async () => {
+    const captured = captureLogger();
+    const own = createCallerListener({
+      credentials: pki.relay,
+      findGateway: () => undefined,
+      logger: captured.logger,
+      handshakesAtOnce: 1,
+      // Were the probes below given the only slot, it would be held this long: past the test.
+      handshakeTimeoutMs: 600_000,
+      handshakeQueueTimeoutMs: 600_000,
+    });
+    const { port: ownPort } = await own.listen(0, '127.0.0.1');
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const probe = net.connect(ownPort, '127.0.0.1', () => probe.end());
+        probe.on('error', reject);
+        probe.on('close', () => resolve());
+      });
+    }
+    const outcome = await callRelay({
+      port: ownPort,
+      relayServerChain: pki.relayServerChain,
+      certificate: await pki.caller(HEARTBEAT_PROBE_GATEWAY_ID),
+    });
+    expect(outcome.secureConnected).toBe(true);
+    expect(
+      captured.events.filter((e) => e.msg === 'Caller closed before its TLS hello'),
+    ).toHaveLength(3);
+    expect(captured.events.filter((e) => e.msg === 'Caller TLS handshake failed')).toEqual([]);
+    await own.close();
   });
 
   it('closes a connection that waited for a handshake slot past the queue timeout', async () => {

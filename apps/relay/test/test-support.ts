@@ -94,18 +94,20 @@ export function callRelay(options: {
   });
 }
 
-/**
- * A TCP client that never finishes the TLS handshake: silent, or (`dripEveryMs`) sending one byte
- * of a never-ending ClientHello record at that interval. Resolves with how long until the relay
- * dropped it.
- */
 /** How long slowClient waits to be dropped: beyond every deadline the tests give a listener. */
 const SLOW_CLIENT_GIVE_UP_MS = 90_000;
+
+/**
+ * A TCP client that never finishes the TLS handshake: it sends the first byte of a never-ending
+ * ClientHello record at once (`silent`: not even that), then (`dripEveryMs`) one more byte at that
+ * interval. Resolves with how long until the relay dropped it.
+ */
 
 export function slowClient(
   port: number,
   dripEveryMs?: number,
   localAddress?: string,
+  silent = false,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
@@ -117,6 +119,7 @@ export function slowClient(
     // TLS record header: handshake (0x16), TLS 1.0 record version, length 0x4000; then filler.
     const record = Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x40, 0x00]), Buffer.alloc(64)]);
     let sent = 0;
+    if (!silent) socket.once('connect', () => socket.write(record.subarray(0, ++sent)));
     const drip =
       dripEveryMs === undefined
         ? undefined
