@@ -12,6 +12,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startPostgres, type PostgresServer } from '@burrow/test-support';
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -431,6 +432,108 @@ describe('PAM inventory from the console (admin), against a real PostgreSQL', ()
     expect(await page.locator('body').innerText()).not.toContain(P0);
   });
 
+  it('adds ssh key and certificate accounts, http token accounts and a kubernetes account; replaces a token; shows no secret', async () => {
+    const SECRETS = {
+      privateKey: generateKeyPairSync('ed25519').privateKey.export({
+        type: 'pkcs8',
+        format: 'pem',
+      }) as string,
+      bearer: 'never-shown-bearer-token',
+      header: 'never-shown-header-token',
+      serviceAccount: 'never-shown-sa-token',
+      replaced: 'never-shown-replaced-token',
+    };
+    const addResource = page.getByRole('form', { name: 'Add a resource' });
+    for (const [name, type, url] of [
+      ['wiki', 'http', 'https://wiki.internal'],
+      ['cluster', 'kubernetes', 'https://10.0.0.10:6443'],
+    ] as const) {
+      await addResource.getByLabel('Name', { exact: true }).fill(name);
+      await addResource.getByLabel('Type').selectOption(type);
+      await addResource.getByLabel('Gateway').selectOption({ label: 'gateway-eu' });
+      await addResource.getByLabel('URL').fill(url);
+      await addResource.getByRole('button', { name: 'Add resource' }).click();
+      await expectVisible(page.getByText(`Resource ${name} added.`));
+    }
+
+    const addAccount = page.getByRole('form', { name: 'Add an account' });
+    const add = async (
+      resource: string,
+      name: string,
+      username: string,
+      method: string | undefined,
+      fields: Record<string, string>,
+    ) => {
+      await addAccount.getByLabel('Resource').selectOption({ label: resource });
+      await addAccount.getByLabel('Folder').fill('kinds');
+      await addAccount.getByLabel('Name', { exact: true }).fill(name);
+      await addAccount.getByLabel(/^(Username|Service account)$/).fill(username);
+      if (method) await addAccount.getByLabel('Logs in with').selectOption({ label: method });
+      for (const [label, value] of Object.entries(fields)) {
+        await addAccount.getByLabel(label, { exact: true }).fill(value);
+      }
+      await addAccount.getByRole('button', { name: 'Add account' }).click();
+      await expectVisible(page.getByText(`Account kinds/${name} added.`));
+    };
+    await add('bastion (ssh)', 'ssh-key', 'ops', 'public key', {
+      'Private key (OpenSSH or PEM, no passphrase)': SECRETS.privateKey,
+    });
+    await add('bastion (ssh)', 'ssh-cert', 'ops', 'certificate', {});
+    await add('wiki (http)', 'wiki-bearer', 'bot', 'bearer token', { Token: SECRETS.bearer });
+    await add('wiki (http)', 'wiki-header', 'bot', 'token in a header', {
+      'Header name': 'X-Api-Key',
+      Token: SECRETS.header,
+    });
+    await add('cluster (kubernetes)', 'viewer', 'viewer', undefined, {
+      Token: SECRETS.serviceAccount,
+    });
+    const accounts = section('Accounts');
+    for (const [path, type, logsInAs] of [
+      ['kinds/ssh-key', 'ssh', 'ops (public-key)'],
+      ['kinds/ssh-cert', 'ssh', 'ops (certificate)'],
+      ['kinds/wiki-bearer', 'http', 'bot (bearer)'],
+      ['kinds/wiki-header', 'http', 'bot (header)'],
+      ['kinds/viewer', 'kubernetes', 'viewer (service-account-token)'],
+    ]) {
+      const row = accounts.getByRole('row').filter({ hasText: path as string });
+      await expectVisible(row.getByRole('cell', { name: type as string, exact: true }));
+      await expectVisible(row.getByRole('cell', { name: logsInAs as string, exact: true }));
+    }
+
+    // Replace the kubernetes token: the form says one is set and shows nothing of it.
+    await page.getByRole('button', { name: 'Replace the credentials of kinds/viewer' }).click();
+    const replace = page.getByRole('form', { name: 'Replace the credentials of kinds/viewer' });
+    const token = replace.getByLabel('Token', { exact: true });
+    expect(await token.inputValue()).toBe('');
+    expect(await token.getAttribute('placeholder')).toBe('set — type to replace');
+    expect(await token.getAttribute('type')).toBe('password');
+    await shot('14-pam-replace-credentials');
+    await token.fill(SECRETS.replaced);
+    await replace.getByRole('button', { name: 'Save' }).click();
+    await expectVisible(page.getByText('New credentials of kinds/viewer stored'));
+    // Switch the ssh certificate account to a password: the method changes, the kind is shown.
+    await page.getByRole('button', { name: 'Replace the credentials of kinds/ssh-cert' }).click();
+    const toPassword = page.getByRole('form', {
+      name: 'Replace the credentials of kinds/ssh-cert',
+    });
+    await toPassword.getByLabel('Logs in with').selectOption({ label: 'password' });
+    await toPassword.getByLabel('Password', { exact: true }).fill('never-shown-switched');
+    await toPassword.getByRole('button', { name: 'Save' }).click();
+    await expectVisible(
+      accounts
+        .getByRole('row')
+        .filter({ hasText: 'kinds/ssh-cert' })
+        .getByRole('cell', { name: 'ops (password)', exact: true }),
+    );
+    await shot('13-pam-account-kinds');
+
+    const text = await page.locator('body').innerText();
+    expect(text).not.toContain('never-shown');
+    expect(text).not.toContain('PRIVATE KEY');
+    const html = await page.content();
+    for (const secret of Object.values(SECRETS)) expect(html).not.toContain(secret.trim());
+  });
+
   it('shows dynamic-secret leases and the audit log (read-only)', async () => {
     await ok(admin.token, 'POST', '/api/v1/dynamic-secrets', {
       name: 'scratch-ro',
@@ -519,7 +622,9 @@ describe('roles in the browser: an auditor and a member (no grant) see what thei
     await expectVisible(other.getByRole('cell', { name: 'prod/orders-db', exact: true }));
     await expectVisible(other.getByRole('heading', { name: 'Resources' }));
     expect(await other.getByRole('form').count()).toBe(0);
-    expect(await other.getByRole('button', { name: /Delete|Rotate|Revoke|Edit/ }).count()).toBe(0);
+    expect(
+      await other.getByRole('button', { name: /Delete|Rotate|Revoke|Edit|Replace/ }).count(),
+    ).toBe(0);
     expect(await other.locator('body').innerText()).not.toContain('never-shown');
     await shot('11-pam-auditor', other);
 
@@ -571,6 +676,34 @@ describe('roles in the browser: an auditor and a member (no grant) see what thei
     );
     const orders = accounts.accounts.find((a) => a.path === 'prod/orders-db');
     expect(await attack(other, 'DELETE', `/api/v1/pam/accounts/${orders?.id}`)).toBe(403);
+    // Token accounts as the console's admin form makes them, and replacing one's token.
+    const cluster = await ok<{ resources: { id: string; name: string }[] }>(
+      admin.token,
+      'GET',
+      '/api/v1/pam/resources',
+    );
+    const clusterId = cluster.resources.find((r) => r.name === 'cluster')?.id;
+    expect(clusterId).toBeDefined();
+    expect(
+      await attack(other, 'POST', '/api/v1/pam/accounts', {
+        resourceId: clusterId,
+        name: 'mine',
+        credentials: { username: 'cluster-admin', token: 'stolen-token' },
+      }),
+    ).toBe(403);
+    const viewer = accounts.accounts.find((a) => a.path === 'kinds/viewer');
+    expect(viewer).toBeDefined();
+    expect(
+      await attack(other, 'PATCH', `/api/v1/pam/accounts/${viewer?.id}`, {
+        credentials: { token: 'member-token' },
+      }),
+    ).toBe(403);
+    const unchanged = await ok<{ accounts: { path: string }[] }>(
+      admin.token,
+      'GET',
+      '/api/v1/pam/accounts',
+    );
+    expect(unchanged.accounts.map((a) => a.path)).not.toContain('mine');
     expect(
       await attack(other, 'POST', '/api/v1/users', {
         organizationId: admin.orgId,

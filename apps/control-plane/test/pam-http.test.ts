@@ -34,7 +34,7 @@ let gatewayId: string;
 let webId: string;
 let k8sId: string;
 
-function call(token: string, method: 'GET' | 'POST', url: string, payload?: object) {
+function call(token: string, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) {
   return cp.app.inject({ method, url, headers: auth(token), ...(payload ? { payload } : {}) });
 }
 
@@ -183,5 +183,71 @@ describe('http and kubernetes resources and accounts', () => {
       serviceAccountName: 'viewer',
       sslRejectUnauthorized: true,
     });
+  });
+});
+
+describe('replacing an http or kubernetes account’s credential (PATCH, admin)', () => {
+  const NEW_TOKEN = 'sa-token-rotated-5e6f';
+  const credentialsOfNewSession = async (path: string) => {
+    const access = await call(alice.token, 'POST', '/api/v1/pam/accounts/access', {
+      path,
+      duration: '5m',
+    });
+    expect(access.statusCode).toBe(200);
+    const { sessionId } = access.json<{ sessionId: string }>();
+    const res = await call(gw.token, 'GET', `/api/v1/pam/sessions/${sessionId}/credentials`);
+    return res.json<{ credentials: Record<string, unknown> }>().credentials;
+  };
+  const accountId = async (path: string) =>
+    (await call(admin.token, 'GET', '/api/v1/pam/accounts'))
+      .json<{ accounts: { id: string; path: string }[] }>()
+      .accounts.find((account) => account.path === path)?.id as string;
+
+  it('a kubernetes token is replaced; new sessions get the new one, the answer never shows it', async () => {
+    const url = `/api/v1/pam/accounts/${await accountId('web/viewer')}`;
+    const res = await call(admin.token, 'PATCH', url, { credentials: { token: NEW_TOKEN } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain(NEW_TOKEN);
+    expect(res.json<{ account: { authMethod: string } }>().account.authMethod).toBe(
+      'service-account-token',
+    );
+    expect((await credentialsOfNewSession('web/viewer')).serviceAccountToken).toBe(NEW_TOKEN);
+    // A field the method does not use is refused, naming it, and nothing changes.
+    const wrong = await call(admin.token, 'PATCH', url, { credentials: { password: 'x' } });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json<{ message: string }>().message).toMatch(/credentials.password is not used/);
+    expect((await credentialsOfNewSession('web/viewer')).serviceAccountToken).toBe(NEW_TOKEN);
+  });
+
+  it('an http account switches from basic to a header token; the header needs its name', async () => {
+    const url = `/api/v1/pam/accounts/${await accountId('web/intranet')}`;
+    const nameless = await call(admin.token, 'PATCH', url, {
+      credentials: { authMethod: 'header', token: 'api-key-1' },
+    });
+    expect(nameless.statusCode).toBe(400);
+    expect(nameless.json<{ message: string }>().message).toMatch(/headerName is required/);
+    const res = await call(admin.token, 'PATCH', url, {
+      credentials: { authMethod: 'header', headerName: 'X-Api-Key', token: 'api-key-1' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('api-key-1');
+    expect(res.json<{ account: { authMethod: string } }>().account.authMethod).toBe('header');
+    expect(await credentialsOfNewSession('web/intranet')).toMatchObject({
+      authMethod: 'header',
+      headerName: 'X-Api-Key',
+      token: 'api-key-1',
+    });
+    // Not a method of http accounts.
+    const ssh = await call(admin.token, 'PATCH', url, {
+      credentials: { authMethod: 'password', password: 'x' },
+    });
+    expect(ssh.statusCode).toBe(400);
+  });
+
+  it('a member gets 403 and changes nothing', async () => {
+    const url = `/api/v1/pam/accounts/${await accountId('web/viewer')}`;
+    const res = await call(alice.token, 'PATCH', url, { credentials: { token: 'member-token' } });
+    expect(res.statusCode).toBe(403);
+    expect((await credentialsOfNewSession('web/viewer')).serviceAccountToken).toBe(NEW_TOKEN);
   });
 });

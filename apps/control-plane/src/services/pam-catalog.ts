@@ -256,8 +256,8 @@ export class PamCatalog {
   }
 
   /**
-   * Rotates an account's secret, or switches an ssh account's login method, and/or replaces its
-   * policy rules (admin). Sessions opened from now on get them; running sessions are not touched
+   * Replaces an account's secret, or switches it to another login method of its resource type,
+   * and/or replaces its policy rules (admin). Sessions opened from now on get them; running sessions are not touched
    * (their gateway fetched the credentials when they started).
    */
   updateAccount(
@@ -280,11 +280,15 @@ export class PamCatalog {
     // Check everything before changing anything.
     const login =
       update.credentials &&
-      checkAccountLogin(resource.resourceType, {
-        ...update.credentials,
-        // An ssh account keeps its method unless told otherwise.
-        authMethod: update.credentials.authMethod ?? account.authMethod,
-      });
+      checkAccountLogin(
+        resource.resourceType,
+        {
+          ...update.credentials,
+          // An account keeps its method unless told otherwise.
+          authMethod: update.credentials.authMethod ?? account.authMethod,
+        },
+        account.username,
+      );
     const rules = update.policyRules && this.#policyRules(resource, update.policyRules);
     if (login) this.#accounts.setLogin(account.id, login);
     if (update.policyRules) this.#accounts.setPolicyRules(account.id, rules);

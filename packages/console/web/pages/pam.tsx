@@ -1,9 +1,11 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, type ConsoleSession } from '../api.ts';
+import { api, type ConsoleSession } from '../api.ts';
+import { change, failureText, OutcomeLine, type Outcome } from '../change-outcome.tsx';
 import { DataTable } from '../data-table.tsx';
 import { when } from '../format.ts';
 import { useApi } from '../use-api.ts';
 import { Problem, Section } from '../widgets.tsx';
+import { AddAccount, ReplaceCredentials } from './pam-account-form.tsx';
 
 interface Resource {
   id: string;
@@ -41,39 +43,6 @@ interface Rotation {
   rotationStatus: 'success' | 'failed' | null;
   lastRotationMessage: string | null;
   lastRotatedAt: string | null;
-}
-
-/** The outcome of an admin's change, shown under the section it was made in. */
-type Outcome = { tone: 'good' | 'bad'; text: string } | undefined;
-
-/** Runs a change; its refusal (403, 409, 400 …) or failure becomes words. */
-async function change(
-  run: () => Promise<unknown>,
-  done: string,
-  show: (outcome: Outcome) => void,
-  after: () => void,
-): Promise<void> {
-  show(undefined);
-  try {
-    await run();
-    show({ tone: 'good', text: done });
-    after();
-  } catch (failure) {
-    show({
-      tone: 'bad',
-      text: failure instanceof ApiError ? failure.message : String(failure),
-    });
-  }
-}
-
-function OutcomeLine({ outcome }: { outcome: Outcome }) {
-  if (!outcome) return null;
-  if (outcome.tone === 'bad') return <Problem message={outcome.text} />;
-  return (
-    <p class="result good" role="status">
-      {outcome.text}
-    </p>
-  );
 }
 
 /** A red button that DELETEs `path` and says what happened (or why it was refused). */
@@ -248,7 +217,7 @@ function EditTarget({
       await api('PATCH', `/api/v1/pam/resources/${resource.id}`, { connectionDetails });
       onDone(`Resource ${resource.name} now points at the new target (new sessions only).`);
     } catch (failure) {
-      setError(failure instanceof ApiError ? failure.message : String(failure));
+      setError(failureText(failure));
     }
   };
   return (
@@ -311,7 +280,8 @@ function AddResource({ onAdded }: { onAdded: () => void }) {
   const set = (field: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
     setForm({ ...form, [field]: e.currentTarget.value });
   const details = () => {
-    if (form.resourceType === 'http') return { url: form.url };
+    if (form.resourceType === 'http' || form.resourceType === 'kubernetes')
+      return { url: form.url };
     if (form.resourceType === 'ssh') {
       return { host: form.host, port: Number(form.port), hostKeys: [form.hostKey.trim()] };
     }
@@ -346,6 +316,7 @@ function AddResource({ onAdded }: { onAdded: () => void }) {
             <option value="postgres">postgres</option>
             <option value="ssh">ssh</option>
             <option value="http">http</option>
+            <option value="kubernetes">kubernetes</option>
           </select>
         </label>
         <label>
@@ -357,7 +328,7 @@ function AddResource({ onAdded }: { onAdded: () => void }) {
             ))}
           </select>
         </label>
-        {form.resourceType === 'http' ? (
+        {form.resourceType === 'http' || form.resourceType === 'kubernetes' ? (
           <label>
             URL
             <input
@@ -443,7 +414,7 @@ function Accounts({
     } catch (failure) {
       setOutcome({
         tone: 'bad',
-        text: failure instanceof ApiError ? failure.message : String(failure),
+        text: failureText(failure),
       });
     }
   };
@@ -472,7 +443,7 @@ function Accounts({
                   hiddenTitle: true,
                   cell: (a: Account) =>
                     changing === a.id ? (
-                      <NewPassword
+                      <ReplaceCredentials
                         account={a}
                         onDone={(text) => {
                           setChanging(undefined);
@@ -492,18 +463,14 @@ function Accounts({
                             Rotate
                           </button>
                         )}
-                        {(a.authMethod === undefined ||
-                          a.authMethod === 'password' ||
-                          a.authMethod === 'basic') && (
-                          <button
-                            type="button"
-                            class="secondary"
-                            aria-label={`Set the password of ${a.path}`}
-                            onClick={() => setChanging(a.id)}
-                          >
-                            Set password
-                          </button>
-                        )}
+                        <button
+                          type="button"
+                          class="secondary"
+                          aria-label={`Replace the credentials of ${a.path}`}
+                          onClick={() => setChanging(a.id)}
+                        >
+                          Replace credentials
+                        </button>
                         <DeleteButton
                           label="Delete"
                           name={`Delete ${a.path}`}
@@ -522,132 +489,6 @@ function Accounts({
       <OutcomeLine outcome={outcome} />
       {isAdmin && <AddAccount resources={resources} onAdded={onChanged} />}
     </Section>
-  );
-}
-
-/** Stores a password someone changed on the target (PATCH credentials; new sessions only). */
-function NewPassword({
-  account,
-  onDone,
-  onCancel,
-}: {
-  account: Account;
-  onDone: (text: string) => void;
-  onCancel: () => void;
-}) {
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string>();
-  const save = async (event: Event) => {
-    event.preventDefault();
-    setError(undefined);
-    try {
-      await api('PATCH', `/api/v1/pam/accounts/${account.id}`, { credentials: { password } });
-      onDone(`New password of ${account.path} stored (sessions opened from now on use it).`);
-    } catch (failure) {
-      setError(failure instanceof ApiError ? failure.message : String(failure));
-    }
-  };
-  return (
-    <form class="inline" onSubmit={save}>
-      <label>
-        New password for {account.path}
-        <input
-          type="password"
-          autocomplete="new-password"
-          required
-          value={password}
-          onInput={(e) => setPassword(e.currentTarget.value)}
-        />
-      </label>
-      <button type="submit">Save</button>
-      <button type="button" class="secondary" onClick={onCancel}>
-        Cancel
-      </button>
-      <Problem message={error} />
-    </form>
-  );
-}
-
-function AddAccount({ resources, onAdded }: { resources: Resource[]; onAdded: () => void }) {
-  const [form, setForm] = useState({
-    resourceId: '',
-    folderPath: '',
-    name: '',
-    username: '',
-    password: '',
-  });
-  const [outcome, setOutcome] = useState<Outcome>();
-  const set = (field: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
-    setForm({ ...form, [field]: e.currentTarget.value });
-  const resourceType = resources.find((r) => r.id === form.resourceId)?.resourceType;
-  const submit = (event: Event) => {
-    event.preventDefault();
-    const authMethod =
-      resourceType === 'ssh' ? 'password' : resourceType === 'http' ? 'basic' : undefined;
-    const path = form.folderPath ? `${form.folderPath}/${form.name}` : form.name;
-    void change(
-      () =>
-        api('POST', '/api/v1/pam/accounts', {
-          resourceId: form.resourceId,
-          name: form.name,
-          ...(form.folderPath ? { folderPath: form.folderPath } : {}),
-          credentials: {
-            username: form.username,
-            password: form.password,
-            ...(authMethod ? { authMethod } : {}),
-          },
-        }),
-      `Account ${path} added.`,
-      (next) => {
-        setOutcome(next);
-        if (next?.tone === 'good') setForm({ ...form, name: '', username: '', password: '' });
-      },
-      onAdded,
-    );
-  };
-  return (
-    <>
-      <h3>Add an account</h3>
-      <form class="row" onSubmit={submit} aria-label="Add an account">
-        <label>
-          Resource
-          <select required value={form.resourceId} onChange={set('resourceId')}>
-            <option value="">Choose…</option>
-            {resources
-              .filter((r) => r.resourceType !== 'kubernetes')
-              .map((r) => (
-                <option value={r.id}>
-                  {r.name} ({r.resourceType})
-                </option>
-              ))}
-          </select>
-        </label>
-        <label>
-          Folder
-          <input placeholder="prod" value={form.folderPath} onInput={set('folderPath')} />
-        </label>
-        <label>
-          Name
-          <input required placeholder="orders-db" value={form.name} onInput={set('name')} />
-        </label>
-        <label>
-          Username
-          <input required value={form.username} onInput={set('username')} />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            autocomplete="new-password"
-            required
-            value={form.password}
-            onInput={set('password')}
-          />
-        </label>
-        <button type="submit">Add account</button>
-      </form>
-      <OutcomeLine outcome={outcome} />
-    </>
   );
 }
 

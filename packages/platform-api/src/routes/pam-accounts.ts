@@ -7,7 +7,6 @@ import {
   PamName,
   PamAccountAuthMethod,
   PamPolicyRulesJson,
-  PamSshAuthMethod,
 } from '../schemas/pam.ts';
 
 /**
@@ -29,11 +28,13 @@ import {
  *        testConnection?: true → logged in through the gateway first (400 on failure)
  *   GET  /api/v1/pam/accounts → {accounts:[…]}: every account (admin, auditor), or the accounts
  *        the caller's grants cover (member: what it may open)
- *   PATCH /api/v1/pam/accounts/:accountId (admin) {credentials?:{password?, authMethod?,
- *        privateKey?}, policyRules?} → {account}
- *        rotates the secret the gateway logs in with (or, ssh, switches the method) and/or
- *        replaces the policy rules: sessions opened from now on get them; sessions already
- *        running keep the credentials their gateway fetched
+ *   PATCH /api/v1/pam/accounts/:accountId (admin) {credentials?:{authMethod?, password?,
+ *        privateKey?, token?, headerName?}, policyRules?} → {account}
+ *        replaces the secret the gateway logs in with — the fields of the account's method, as
+ *        at creation (header: headerName and token) — or switches to another method of its
+ *        resource type (ssh: password, public-key, certificate; http: basic, bearer, header),
+ *        and/or replaces the policy rules: sessions opened from now on get them; sessions
+ *        already running keep the credentials their gateway fetched
  *   DELETE /api/v1/pam/accounts/:accountId (admin) → {account}; its grants on exactly its path
  *        go with it (a later account at that path is not opened to them); 409 while it has
  *        sessions: their recordings are evidence and would go with the account
@@ -42,6 +43,7 @@ import {
 
 const PamAccountPassword = Type.String({ minLength: 1, maxLength: 1024 });
 const PamAccountPrivateKey = Type.String({ minLength: 1, maxLength: 16384 });
+const PamHeaderName = Type.String({ minLength: 1, maxLength: 128 });
 export const createPamAccount = defineRoute({
   method: 'POST',
   path: '/api/v1/pam/accounts',
@@ -59,7 +61,7 @@ export const createPamAccount = defineRoute({
       /** http bearer / header: the token (header: the header's value); kubernetes: the SA token. */
       token: Type.Optional(PamAccountPassword),
       /** http header: the header's name (`X-Api-Key`). */
-      headerName: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+      headerName: Type.Optional(PamHeaderName),
       /** postgres; ssh with authMethod password. */
       password: Type.Optional(PamAccountPassword),
       /** ssh with authMethod public-key. */
@@ -86,14 +88,18 @@ export const updatePamAccount = defineRoute({
   path: '/api/v1/pam/accounts/:accountId',
   auth: 'identity',
   tags: ['pam'],
-  summary: 'Rotate a PAM account’s secret or replace its policy rules (new sessions only)',
+  summary:
+    'Replace a PAM account’s secret or login method, or its policy rules (new sessions only)',
   params: Type.Object({ accountId: Uuid }),
   body: Type.Object({
     credentials: Type.Optional(
       Type.Object({
-        authMethod: Type.Optional(PamSshAuthMethod),
+        /** Absent: the account's own method. */
+        authMethod: Type.Optional(PamAccountAuthMethod),
         password: Type.Optional(PamAccountPassword),
         privateKey: Type.Optional(PamAccountPrivateKey),
+        token: Type.Optional(PamAccountPassword),
+        headerName: Type.Optional(PamHeaderName),
       }),
     ),
     /** ssh only; replaces the account's rules (`{}` removes them). */

@@ -83,13 +83,6 @@ export const PamAccountAuthMethod = Type.Union([
   Type.Literal('service-account-token'),
 ]);
 
-/** How the gateway logs in to an SSH target (reference §8.3). */
-export const PamSshAuthMethod = Type.Union([
-  Type.Literal('password'),
-  Type.Literal('public-key'),
-  Type.Literal('certificate'),
-]);
-
 /** Regular expressions (JavaScript RegExp source), each checked to compile when saved. */
 const PamPolicyPatterns = Type.Object({
   patterns: Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { maxItems: 100 }),
