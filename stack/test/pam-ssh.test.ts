@@ -248,7 +248,8 @@ describe.each([
     expect(hi).toMatchObject({ code: 0, stdout: `hi\n${USER}\n` });
     expect(hi.stderr).not.toMatch(/Warning|authenticity|password/i);
     const three = await runPrinted(access.ssh, ['exit 3']);
-    expect(three.code).toBe(3);
+    // The whole result, so that a failure shows what ssh said.
+    expect(three).toMatchObject({ code: 3, stdout: '' });
   });
 });
 
