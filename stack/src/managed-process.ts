@@ -121,6 +121,11 @@ export class ManagedProcess {
     return this.lines.length;
   }
 
+  /** The output lines from line `from` on (see {@link lineCount}). */
+  linesSince(from: number): string[] {
+    return this.lines.slice(from);
+  }
+
   tail(count = 15): string {
     return this.lines.slice(-count).join('\n');
   }
