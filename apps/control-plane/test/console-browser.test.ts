@@ -573,6 +573,34 @@ describe('PAM inventory from the console (admin), against a real PostgreSQL', ()
     await expectVisible(
       page.getByRole('row').filter({ hasText: 'create-dynamic-secret-lease' }).first(),
     );
+    // The console's own changes and sign-ins: the admin's wrong password at the start, its
+    // sign-ins, the accounts it added and the token it replaced (no secret in any of them).
+    const signIns = page.getByRole('row').filter({ hasText: 'user-sign-in' });
+    await expectVisible(
+      signIns.filter({ hasText: 'not signed in' }).filter({ hasText: 'wrong password' }).first(),
+    );
+    await expectVisible(signIns.filter({ hasText: 'via: console' }).first());
+    await expectVisible(
+      page
+        .getByRole('row')
+        .filter({ hasText: 'create-pam-account' })
+        .filter({ hasText: 'kinds/viewer' })
+        .getByText('authMethod: service-account-token', { exact: false }),
+    );
+    await expectVisible(
+      page
+        .getByRole('row')
+        .filter({ hasText: 'update-pam-account' })
+        .filter({ hasText: 'kinds/viewer' })
+        .getByText('credentialsReplaced: yes', { exact: false }),
+    );
+    await expectVisible(
+      page
+        .getByRole('row')
+        .filter({ hasText: 'create-pam-grant' })
+        .filter({ hasText: 'lab/scratch-app' }),
+    );
+    expect(await page.locator('body').innerText()).not.toContain('never-shown');
     await shot('10-audit-log');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expectVisible(page.getByRole('heading', { name: 'Sign in to Burrow' }));

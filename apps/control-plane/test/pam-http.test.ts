@@ -251,3 +251,38 @@ describe('replacing an http or kubernetes account’s credential (PATCH, admin)'
     expect((await credentialsOfNewSession('web/viewer')).serviceAccountToken).toBe(NEW_TOKEN);
   });
 });
+
+describe('the audit log of inventory changes', () => {
+  it('names who created and changed each resource, account and grant, and holds no secret', async () => {
+    const res = await call(admin.token, 'GET', '/api/v1/organization/audit-logs?limit=200');
+    expect(res.statusCode).toBe(200);
+    for (const secret of [WEB_PASSWORD, SA_TOKEN, 'sa-token-rotated', 'api-key-1']) {
+      expect(res.body).not.toContain(secret);
+    }
+    type Event = {
+      eventType: string;
+      actor: { identityId: string | null };
+      resourceName: string;
+      details: Record<string, string>;
+    };
+    const events = res.json<{ auditLogs: Event[] }>().auditLogs.reverse();
+    const line = (e: Event) =>
+      `${e.eventType} ${e.resourceName} ${Object.entries(e.details)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')}`;
+    const lines = events.map(line);
+    expect(lines).toContain('create-pam-resource intranet type=http');
+    expect(lines).toContain('create-pam-resource cluster type=kubernetes');
+    expect(lines).toContain(`create-pam-grant web/ identityId=${alice.identityId},identity=alice`);
+    expect(lines).toContain(
+      'create-pam-account web/viewer username=viewer,authMethod=service-account-token',
+    );
+    expect(lines).toContain(
+      'update-pam-account web/intranet username=alice,authMethod=header,credentialsReplaced=yes,policyRulesReplaced=no',
+    );
+    // The refused PATCH (a member's, a wrong field) changed nothing and recorded nothing.
+    expect(lines.filter((l) => l.startsWith('update-pam-account web/viewer'))).toHaveLength(1);
+    const byAdmin = events.filter((e) => e.eventType.endsWith('-pam-account'));
+    expect(new Set(byAdmin.map((e) => e.actor.identityId))).toEqual(new Set([admin.identityId]));
+  });
+});

@@ -158,7 +158,7 @@ describe('CSRF', () => {
 });
 
 describe('lock after repeated wrong passwords', () => {
-  it('locks new sign-ins, even with the right password, until the lock passes', async () => {
+  it('locks new sign-ins, even with the right password, until the lock passes; the audit log shows it', async () => {
     const person = await newUser('member');
     await lockOut(person);
     const right = await cp.app.inject({
@@ -179,6 +179,44 @@ describe('lock after repeated wrong passwords', () => {
       .prepare('UPDATE users SET locked_until = ? WHERE email = ?')
       .run(Date.now() - 1000, person.email);
     await signIn(person);
+
+    // Each wrong password and the sign-in are in the audit log, never a password.
+    // An unknown email belongs to no organization: nothing to record, nothing that says it exists.
+    await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/console/sign-in',
+      payload: { email: 'nobody@example.com', password: 'guess' },
+    });
+
+    const res = await cp.app.inject({
+      method: 'GET',
+      url: '/api/v1/organization/audit-logs?eventType=user-sign-in&limit=100',
+      headers: auth(admin.token),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain(person.password);
+    expect(res.body).not.toContain('guess');
+    expect(res.body).not.toContain('nobody@example.com');
+    type Event = {
+      actor: { identityId: string | null; name: string | null };
+      resourceName: string;
+      outcome: string;
+      details: Record<string, string>;
+    };
+    const events = res
+      .json<{ auditLogs: Event[] }>()
+      .auditLogs.filter((e) => e.resourceName === person.email)
+      .reverse();
+    const summary = events.map((e) => `${e.outcome} ${e.details.via}: ${e.details.reason ?? ''}`);
+    expect(summary[0]).toBe('failure console: wrong password');
+    expect(summary).toContain('failure console: wrong password, now locked');
+    // The wrong passwords, then the right one; the two attempts while locked are not recorded (nobody
+    // checked it, and a stranger could send any number of them).
+    expect(summary).toHaveLength(MAX_FAILED_SIGN_INS + 1);
+    expect(summary.at(-1)).toBe('success console: ');
+    // Refused: whoever tried is not known. Signed in: the person identity.
+    expect(events[0]?.actor).toEqual({ type: 'identity', identityId: null, name: 'not signed in' });
+    expect(events.at(-1)?.actor.identityId).toBe(person.identityId);
   });
 
   it('does not end the sessions the user already has: knowing an email is not enough to sign its owner out', async () => {

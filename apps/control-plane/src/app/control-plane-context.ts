@@ -139,8 +139,8 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
   const relayService = new RelayService({ relays, cas, relayAuthSecret: options.relayAuthSecret });
   const directory = new IdentityDirectory({ identities, universalAuth, tokenAuth });
   const pamStores = { accounts: pam.accounts, resources: pam.resources, sessions: pam.sessions };
-  const pamGrants = new PamGrantService({ grants: pam.grants, directory });
   const audit = new AuditLog(new AuditEventStore(db));
+  const pamGrants = new PamGrantService({ grants: pam.grants, directory, audit });
   const dynamicSecretDatabase = new DynamicSecretDatabase(tunnel);
   const dynamicSecretLeaseStore = new DynamicSecretLeaseStore(db);
   const dynamicSecrets = new DynamicSecretService({
@@ -204,6 +204,7 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
         grants: pam.grants,
         gateways,
         sshCa: pamSshCa,
+        audit,
         connectionCheck: new PamConnectionCheck(tunnel),
       }),
       pamGrants,
@@ -247,7 +248,7 @@ export function createContext(options: ContextOptions): ControlPlaneContext {
         audit,
       }),
       audit,
-      userAccounts: new UserAccounts({ users, organizations, identities, accessTokens }),
+      userAccounts: new UserAccounts({ users, organizations, identities, accessTokens, audit }),
     },
   };
 }

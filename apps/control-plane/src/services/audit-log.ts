@@ -9,7 +9,8 @@ import type { Identity } from '../stores/identity-store.ts';
 
 /**
  * Writes and reads the organization's audit log. Services record what happened to a lease or a
- * rotation; admins and auditors read it (`GET /api/v1/organization/audit-logs`).
+ * rotation, changes to the PAM inventory and grants, and people's sign-ins; admins and auditors
+ * read it (`GET /api/v1/organization/audit-logs`). No secret goes into an event.
  *
  * @example
  *   audit.record({ orgId, eventType: 'renew-dynamic-secret-lease', actor: actorOf(caller), … });
@@ -44,6 +45,21 @@ export class AuditLog {
 
   record(record: AuditRecord): AuditEvent {
     return this.#events.append({ ...record, details: record.details ?? {} });
+  }
+
+  /** A change `caller` made in its organization that succeeded (inventory, grants). */
+  recordChange(
+    caller: Identity,
+    change: Pick<AuditRecord, 'eventType' | 'resourceType' | 'resourceId' | 'resourceName'> & {
+      details?: AuditDetails;
+    },
+  ): AuditEvent {
+    return this.record({
+      ...change,
+      orgId: caller.orgId,
+      actor: actorOf(caller),
+      outcome: 'success',
+    });
   }
 
   list(

@@ -21,6 +21,7 @@ import type { Identity } from '../stores/identity-store.ts';
 import { accountPath, type PamAccount, type PamAccountStore } from '../stores/pam-account-store.ts';
 import type { PamGrantStore } from '../stores/pam-grant-store.ts';
 import type { PamResource, PamResourceStore } from '../stores/pam-resource-store.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { PamSshCa } from './pam-ssh-ca.ts';
 import type { PamConnectionCheck } from './pam-connection-check.ts';
 
@@ -48,6 +49,7 @@ export class PamCatalog {
   readonly #grants: PamGrantStore;
   readonly #gateways: GatewayStore;
   readonly #sshCa: PamSshCa;
+  readonly #audit: AuditLog;
   readonly #connectionCheck: PamConnectionCheck | undefined;
 
   constructor(deps: {
@@ -56,9 +58,12 @@ export class PamCatalog {
     grants: PamGrantStore;
     gateways: GatewayStore;
     sshCa: PamSshCa;
+    /** Every change is recorded there (who, what; never a secret). */
+    audit: AuditLog;
     /** Runs `testConnection` requests (issue 16); without it they are refused. */
     connectionCheck?: PamConnectionCheck;
   }) {
+    this.#audit = deps.audit;
     this.#connectionCheck = deps.connectionCheck;
     this.#resources = deps.resources;
     this.#accounts = deps.accounts;
@@ -97,13 +102,15 @@ export class PamCatalog {
         false,
       );
     }
-    return this.#resources.create({
+    const resource = this.#resources.create({
       orgId: caller.orgId,
       name: input.name,
       gatewayId: input.gatewayId,
       resourceType: input.resourceType,
       connectionDetails,
     } as Parameters<PamResourceStore['create']>[0]);
+    this.#recordResource(caller, 'create-pam-resource', resource);
+    return resource;
   }
 
   async #check(
@@ -156,6 +163,7 @@ export class PamCatalog {
       );
     }
     this.#resources.setConnectionDetails(resource.id, connectionDetails);
+    this.#recordResource(caller, 'update-pam-resource', resource);
     return this.#resources.get(resource.id) as PamResource;
   }
 
@@ -170,6 +178,7 @@ export class PamCatalog {
       );
     }
     this.#resources.delete(resource.id);
+    this.#recordResource(caller, 'delete-pam-resource', resource);
     return resource;
   }
 
@@ -192,7 +201,38 @@ export class PamCatalog {
     }
     const view = this.#view(account);
     this.#accounts.delete(account);
+    this.#recordAccount(caller, 'delete-pam-account', account);
     return view;
+  }
+
+  #recordResource(caller: Identity, eventType: string, resource: PamResource): void {
+    this.#audit.recordChange(caller, {
+      eventType,
+      resourceType: 'pam-resource',
+      resourceId: resource.id,
+      resourceName: resource.name,
+      details: { type: resource.resourceType },
+    });
+  }
+
+  /** The account's path, user and login method: never its secret. */
+  #recordAccount(
+    caller: Identity,
+    eventType: string,
+    account: PamAccount,
+    more: Record<string, string> = {},
+  ): void {
+    this.#audit.recordChange(caller, {
+      eventType,
+      resourceType: 'pam-account',
+      resourceId: account.id,
+      resourceName: account.path,
+      details: {
+        username: account.username,
+        authMethod: account.authMethod ?? 'password',
+        ...more,
+      },
+    });
   }
 
   #resourceOfOrg(caller: Identity, resourceId: string): PamResource {
@@ -252,6 +292,7 @@ export class PamCatalog {
       login,
       policyRules,
     });
+    this.#recordAccount(caller, 'create-pam-account', account);
     return this.#view(account);
   }
 
@@ -292,7 +333,12 @@ export class PamCatalog {
     const rules = update.policyRules && this.#policyRules(resource, update.policyRules);
     if (login) this.#accounts.setLogin(account.id, login);
     if (update.policyRules) this.#accounts.setPolicyRules(account.id, rules);
-    return this.#view(this.#accounts.get(account.id) as PamAccount);
+    const updated = this.#accounts.get(account.id) as PamAccount;
+    this.#recordAccount(caller, 'update-pam-account', updated, {
+      credentialsReplaced: login ? 'yes' : 'no',
+      policyRulesReplaced: update.policyRules ? 'yes' : 'no',
+    });
+    return this.#view(updated);
   }
 
   /**

@@ -3,6 +3,7 @@ import { grantCovers, normalizeAccountPath } from '../domain/pam-grant-path.ts';
 import { authorize, can } from '../domain/permissions.ts';
 import type { Identity } from '../stores/identity-store.ts';
 import type { PamGrant, PamGrantStore } from '../stores/pam-grant-store.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { IdentityDirectory } from './identity-directory.ts';
 
 /**
@@ -22,9 +23,12 @@ export class PamGrantService {
   readonly #grants: PamGrantStore;
   readonly #directory: IdentityDirectory;
 
-  constructor(deps: { grants: PamGrantStore; directory: IdentityDirectory }) {
+  readonly #audit: AuditLog;
+
+  constructor(deps: { grants: PamGrantStore; directory: IdentityDirectory; audit: AuditLog }) {
     this.#grants = deps.grants;
     this.#directory = deps.directory;
+    this.#audit = deps.audit;
   }
 
   create(caller: Identity, input: { identityId: string; path: string }): PamGrant {
@@ -44,6 +48,7 @@ export class PamGrantService {
     if (!grant) {
       throw new ConflictError(`Identity ${grantee.id} already has a grant on ${input.path}`);
     }
+    this.#record(caller, 'create-pam-grant', grant, grantee.name);
     return grant;
   }
 
@@ -59,7 +64,19 @@ export class PamGrantService {
       throw new NotFoundError(`PAM grant ${grantId} not found`);
     }
     this.#grants.delete(grant.id);
+    this.#record(caller, 'delete-pam-grant', grant);
     return grant;
+  }
+
+  /** Named by its path; details say whose it is. */
+  #record(caller: Identity, eventType: string, grant: PamGrant, grantee?: string): void {
+    this.#audit.recordChange(caller, {
+      eventType,
+      resourceType: 'pam-grant',
+      resourceId: grant.id,
+      resourceName: grant.path,
+      details: { identityId: grant.identityId, ...(grantee ? { identity: grantee } : {}) },
+    });
   }
 
   /**

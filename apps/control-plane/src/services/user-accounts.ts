@@ -13,6 +13,7 @@ import type { Identity, IdentityRole, IdentityStore } from '../stores/identity-s
 import type { Organization, OrganizationStore } from '../stores/organization-store.ts';
 import type { User, UserStore } from '../stores/user-store.ts';
 import type { AccessTokens } from './access-tokens.ts';
+import { actorOf, type AuditLog } from './audit-log.ts';
 
 /**
  * People's accounts: sign-in with email and password, the lock after repeated wrong passwords,
@@ -70,6 +71,7 @@ export class UserAccounts {
   readonly #organizations: OrganizationStore;
   readonly #identities: IdentityStore;
   readonly #accessTokens: AccessTokens;
+  readonly #audit: AuditLog;
   readonly #now: () => number;
   /** Compared against when the email is unknown, so both answers take the same time. */
   #decoyHash: Promise<string> | undefined;
@@ -79,8 +81,11 @@ export class UserAccounts {
     organizations: OrganizationStore;
     identities: IdentityStore;
     accessTokens: AccessTokens;
+    /** Sign-ins and refused sign-ins of known users go there (never the password). */
+    audit: AuditLog;
     now?: () => number;
   }) {
+    this.#audit = deps.audit;
     this.#users = deps.users;
     this.#organizations = deps.organizations;
     this.#identities = deps.identities;
@@ -96,14 +101,21 @@ export class UserAccounts {
     }
     const now = this.#now();
     if (found.lockedUntil !== null) {
+      // Not recorded: attempts while locked are not checked, and anyone may send them, so
+      // recording them would let a stranger grow the audit log without bound. The wrong
+      // passwords that locked it are recorded (at most MAX_FAILED_SIGN_INS per lock).
       if (found.lockedUntil > now) throw lockedError(found.lockedUntil, now);
       this.#users.clearFailedSignIns(found.id);
     }
     if (!(await verifyPassword(input.password, found.passwordHash))) {
       const after = this.#users.recordFailedSignIn(found.id, MAX_FAILED_SIGN_INS, now + LOCK_MS);
-      if (after?.lockedUntil != null && after.lockedUntil > now) {
-        throw lockedError(after.lockedUntil, now);
-      }
+      const lockedNow = after?.lockedUntil != null && after.lockedUntil > now;
+      this.#recordRefusal(
+        found,
+        tokenName,
+        lockedNow ? 'wrong password, now locked' : 'wrong password',
+      );
+      if (lockedNow) throw lockedError(after.lockedUntil as number, now);
       throw new UnauthorizedError(WRONG_CREDENTIALS);
     }
     this.#users.clearFailedSignIns(found.id);
@@ -117,8 +129,37 @@ export class UserAccounts {
       }),
       { name: tokenName, userId: found.id },
     );
+    this.#audit.record({
+      orgId: organization.id,
+      eventType: 'user-sign-in',
+      actor: actorOf(identity),
+      resourceType: 'user',
+      resourceId: found.id,
+      resourceName: found.email,
+      outcome: 'success',
+      details: { via: tokenName },
+    });
     const { passwordHash: _hash, failedSignIns: _failed, lockedUntil: _locked, ...user } = found;
     return { user, organization, identity, grant };
+  }
+
+  /**
+   * A refused sign-in of a known user, in each of its organizations (an unknown email belongs to
+   * none, so it is not recorded). Whoever tried is not known: the actor says so.
+   */
+  #recordRefusal(user: User, via: string, reason: string): void {
+    for (const { orgId } of this.#users.memberships(user.id)) {
+      this.#audit.record({
+        orgId,
+        eventType: 'user-sign-in',
+        actor: { type: 'identity', identityId: null, name: 'not signed in' },
+        resourceType: 'user',
+        resourceId: user.id,
+        resourceName: user.email,
+        outcome: 'failure',
+        details: { via, reason },
+      });
+    }
   }
 
   /**

@@ -29,8 +29,9 @@ export function AuditLogPage() {
   return (
     <Section title="Audit log">
       <p class="muted small">
-        Recorded: dynamic-secret leases (taken, renewed, revoked, expired) and PAM password
-        rotations. The newest {SHOWN_EVENTS} events are shown.
+        Recorded: people’s sign-ins and wrong passwords, PAM resources, accounts and grants
+        (created, changed, deleted; never a secret), password rotations and dynamic-secret leases
+        (taken, renewed, revoked, expired). The newest {SHOWN_EVENTS} events are shown.
       </p>
       <DataTable
         list={events}

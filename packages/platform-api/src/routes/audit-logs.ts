@@ -5,8 +5,11 @@ import { AuditLogJson } from '../schemas/dynamic-secrets.ts';
 
 /**
  * The organization's audit log (reference path `/api/v1/organization/audit-logs`), newest first:
- * every dynamic-secret lease (create, renew, revoke, expiry) and every PAM password rotation,
- * each with who, when, which object and the outcome. Admins and auditors.
+ * every dynamic-secret lease (create, renew, revoke, expiry), every PAM password rotation, every
+ * change of a PAM resource, account or grant (create-/update-/delete-pam-resource, -pam-account,
+ * create-/delete-pam-grant: never a secret, an account's login method only) and people's
+ * sign-ins (user-sign-in: success, or failure with the reason, for a known email), each with who,
+ * when, which object and the outcome. Admins and auditors.
  *
  *   GET /api/v1/organization/audit-logs?eventType=create-dynamic-secret-lease&limit=50
  *       → {auditLogs:[{id, eventType, actor:{type, identityId, name}, resourceType, resourceId,
