@@ -29,6 +29,8 @@ const OPTION_ORDER: readonly GatewaySettingKey[] = [
   'domain',
   'authMethod',
   'token',
+  'enrollMethod',
+  'gatewayId',
   'clientId',
   'clientSecret',
   'organizationSlug',
@@ -79,7 +81,11 @@ export function createCli(actions: CliActions, env: NodeJS.ProcessEnv = process.
     `
 ${CONTROL_PLANE_ENVIRONMENT_HELP}
 
-Not built yet: gateway enrollment (--enroll-method, INFISICAL_GATEWAY_ACCESS_TOKEN).`,
+Enrolled gateway: --enroll-method token --token <enrollment token> enrolls once; the gateway
+access token is kept in /etc/infisical/gateways/<name>.conf (root) or
+~/.infisical/gateways/<name>.conf (mode 0600; BURROW_ENROLLMENT_STATE_DIR moves it) and used again
+on every start, as is INFISICAL_GATEWAY_ACCESS_TOKEN when no identity login is set.
+Not built: --enroll-method aws.`,
   );
   start.action(async (positionalName: string | undefined, _options: unknown, command: Command) => {
     const options = command.opts<Record<string, string | undefined>>();
@@ -95,6 +101,8 @@ Not built yet: gateway enrollment (--enroll-method, INFISICAL_GATEWAY_ACCESS_TOK
       domain: fromCommandLine('domain'),
       authMethod: options.authMethod,
       token: options.token,
+      enrollMethod: options.enrollMethod,
+      gatewayId: options.gatewayId,
       clientId: options.clientId,
       clientSecret: options.clientSecret,
       organizationSlug: options.organizationSlug,

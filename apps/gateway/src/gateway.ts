@@ -31,7 +31,11 @@
  * /metrics (gateway-metrics.ts).
  */
 import type { LoginOptions } from '@burrow/auth-methods';
-import { MachineIdentitySession } from '@burrow/auth-methods';
+import {
+  MachineIdentitySession,
+  resourceAccessToken,
+  type ResourceCredential,
+} from '@burrow/auth-methods';
 import {
   ALPN,
   CERTIFICATE_RENEWAL_INTERVAL_MS,
@@ -199,11 +203,7 @@ export class Gateway {
       },
       'starting gateway',
     );
-    this.session = await this.dependencies.login(
-      config.apiUrl,
-      config.login,
-      config.customHeaders ?? {},
-    );
+    this.session = await this.logIn();
     if (this.stopped) return;
 
     const registrations: GatewayRegistration[] = [];
@@ -408,10 +408,29 @@ export class Gateway {
     return this.stopController.signal.aborted;
   }
 
+  /**
+   * A machine identity session, or an enrolled gateway's access token (enrolled once with its
+   * enrollment token and kept in its state file, or given; it is not renewed).
+   */
+  private async logIn(): Promise<AccessTokenSource> {
+    const { apiUrl, customHeaders: headers = {}, login } = this.config;
+    if (!isResourceCredential(login)) return this.dependencies.login(apiUrl, login, headers);
+    const agentVersion = `burrow-gateway/${packageVersion()}`;
+    const access = await resourceAccessToken(login, { apiUrl, headers, agentVersion });
+    this.logger.info(
+      { gatewayId: access.resourceId, source: access.source },
+      access.source === 'enrolled'
+        ? 'enrolled with the enrollment token; the access token is kept in the state file'
+        : 'using the stored gateway access token',
+    );
+    return { accessToken: access.accessToken, close: () => undefined };
+  }
+
   private register(relayName: string, signal?: AbortSignal): Promise<GatewayRegistration> {
     return registerGateway(this.platform, {
       relayName,
       name: this.config.name,
+      enrolled: isResourceCredential(this.config.login),
       signal: signal
         ? AbortSignal.any([signal, this.stopController.signal])
         : this.stopController.signal,
@@ -587,11 +606,7 @@ export class Gateway {
       if (!(error instanceof PlatformError) || error.status !== 401) throw error;
       let fresh: AccessTokenSource;
       try {
-        fresh = await this.dependencies.login(
-          this.config.apiUrl,
-          this.config.login,
-          this.config.customHeaders ?? {},
-        );
+        fresh = await this.logIn();
       } catch (loginError) {
         const message = `log in refused: ${errorMessage(loginError)}`;
         if (loginError instanceof PlatformError) throw new PlatformError(message, loginError);
@@ -641,4 +656,8 @@ function isStandingRefusal(error: unknown): boolean {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function isResourceCredential(login: GatewayConfig['login']): login is ResourceCredential {
+  return 'kind' in login;
 }

@@ -56,7 +56,16 @@ export function buildRelayProgram(version: string): Command {
     if (fallback !== undefined) option.default(fallback);
     start.addOption(option);
   }
-  start.addHelpText('after', `\n${CONTROL_PLANE_ENVIRONMENT_HELP}`);
+  start.addHelpText(
+    'after',
+    `
+${CONTROL_PLANE_ENVIRONMENT_HELP}
+
+Enrolled relay: --enroll-method token --token <enrollment token> logs in once; the relay access
+token is kept in /etc/infisical/relays/<name>.conf (root) or ~/.infisical/relays/<name>.conf
+(mode 0600; BURROW_ENROLLMENT_STATE_DIR moves it) and used again on every start, as is
+INFISICAL_RELAY_ACCESS_TOKEN when no identity login is set. Not built: --enroll-method aws.`,
+  );
   start.action(async (flags: RelayFlags, command: Command) => {
     // INFISICAL_DOMAIN beats INFISICAL_API_URL, which commander folded into --domain: keep only
     // a typed --domain, and let the config read both variables in the reference's order.

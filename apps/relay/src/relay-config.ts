@@ -8,10 +8,13 @@
  * INFISICAL_CUSTOM_HEADERS are read as gateway and access CLI read them (@burrow/auth-methods'
  * control-plane-settings).
  */
-import type { LoginOptions } from '@burrow/auth-methods';
+import type { LoginOptions, ResourceCredential } from '@burrow/auth-methods';
 import {
   DOMAIN_SETTING,
+  enrollMethodSetting,
   LOGIN_SETTINGS,
+  resolveResourceCredential,
+  resourceIdSetting,
   resolveApiUrl,
   resolveAuthFromEnv,
   resolveCustomHeaders,
@@ -40,7 +43,7 @@ export const RELAY_SETTINGS = {
     flag: '--host',
     value: '<host>',
     env: 'INFISICAL_RELAY_HOST',
-    help: 'public host name or IP of this relay, as gateways and callers dial it (required)',
+    help: 'public host name or IP of this relay, as gateways and callers dial it (required, except for an enrolled relay: the admin set it)',
   },
   name: {
     flag: '--name',
@@ -55,7 +58,12 @@ export const RELAY_SETTINGS = {
     env: 'INFISICAL_AUTH_METHOD',
     help: 'machine identity login method for org relays: universal-auth, token, kubernetes, aws-iam, gcp-id-token, gcp-iam, azure, oidc-auth or jwt-auth (default: token when a token is given, else universal-auth)',
   },
-  token: LOGIN_SETTINGS.token,
+  token: {
+    ...LOGIN_SETTINGS.token,
+    help: 'machine identity access token (auth method "token"), or with --enroll-method token the enrollment token',
+  },
+  enrollMethod: enrollMethodSetting('relay'),
+  relayId: resourceIdSetting('relay'),
   clientId: LOGIN_SETTINGS.clientId,
   clientSecret: LOGIN_SETTINGS.clientSecret,
   machineIdentityId: LOGIN_SETTINGS.machineIdentityId,
@@ -110,11 +118,15 @@ export const DEFAULT_TLS_LISTEN_ADDRESS = `0.0.0.0:${RELAY_TLS_PORT}`;
 
 /** How this relay proves itself to the control plane when it registers and heartbeats. */
 export type RelayAuth =
-  { kind: 'machine-identity'; login: LoginOptions } | { kind: 'relay-auth-secret'; secret: string };
+  | { kind: 'machine-identity'; login: LoginOptions }
+  | { kind: 'relay-auth-secret'; secret: string }
+  /** An enrolled relay (an admin created it): its resource access token, or how to get one. */
+  | { kind: 'resource-token'; credential: ResourceCredential };
 
 export interface RelayConfig {
   readonly type: RelayType;
-  readonly host: string;
+  /** Undefined only for an enrolled relay, whose host the admin set. */
+  readonly host: string | undefined;
   readonly name: string;
   /** Control plane API base URL, ending in /api. */
   readonly apiUrl: string;
@@ -153,7 +165,18 @@ export function parseRelayConfig(
 ): RelayConfig {
   const problems = new ConfigProblems();
   const type = problems.check(() => parseRelayType(flags.type));
-  const host = problems.check(() => parseHost(flags.host));
+  // The enrolled relay's state file is named after the relay: a bad name is reported below.
+  const validName = nonEmpty(flags.name) && RELAY_NAME.test(flags.name as string) ? flags.name : '';
+  const credential =
+    type === 'org' && validName
+      ? problems.check(() => enrolledCredential(validName, flags, env))
+      : problems.check(() => refuseEnrollment(flags));
+  // Enrolling (even with a bad enroll setting, reported above): no host or identity needed.
+  const enrolled = credential !== undefined || nonEmpty(flags.enrollMethod) !== undefined;
+  const host =
+    enrolled && nonEmpty(flags.host) === undefined
+      ? undefined
+      : problems.check(() => parseHost(flags.host));
   const name = problems.check(() => parseName(flags.name));
   const apiUrl = problems.check(() => resolveApiUrl(flags.domain, env));
   const customHeaders = problems.check(() => resolveCustomHeaders(env));
@@ -165,13 +188,17 @@ export function parseRelayConfig(
   const auth =
     type === undefined
       ? undefined
-      : problems.check(() =>
-          type === 'instance' ? instanceAuth(flags) : machineIdentityAuth(flags, env),
-        );
+      : credential !== undefined
+        ? ({ kind: 'resource-token', credential } as const)
+        : enrolled
+          ? undefined
+          : problems.check(() =>
+              type === 'instance' ? instanceAuth(flags) : machineIdentityAuth(flags, env),
+            );
   problems.throwIfAny();
   return {
     type: type as RelayType,
-    host: host as string,
+    host,
     name: name as string,
     apiUrl: apiUrl as string,
     customHeaders: customHeaders as Record<string, string>,
@@ -234,6 +261,45 @@ function parseRelayType(value: string | undefined): RelayType {
     );
   }
   return type as RelayType;
+}
+
+/** The identity login settings besides the token: given, they choose the identity path. */
+const IDENTITY_LOGIN_KEYS = [
+  'authMethod',
+  'clientId',
+  'clientSecret',
+  'machineIdentityId',
+  'serviceAccountTokenPath',
+  'serviceAccountKeyFilePath',
+  'jwt',
+] as const satisfies readonly RelaySettingKey[];
+
+function enrolledCredential(
+  name: string,
+  flags: RelayFlags,
+  env: NodeJS.ProcessEnv,
+): ResourceCredential | undefined {
+  return resolveResourceCredential(
+    'relay',
+    name,
+    {
+      enrollMethod: flags.enrollMethod,
+      token: flags.token,
+      identityLoginGiven: IDENTITY_LOGIN_KEYS.some((key) => nonEmpty(flags[key]) !== undefined),
+    },
+    env,
+  );
+}
+
+/** An instance relay (or one without a valid type or name) cannot enroll. */
+function refuseEnrollment(flags: RelayFlags): undefined {
+  if (nonEmpty(flags.enrollMethod) !== undefined && nonEmpty(flags.type) === 'instance') {
+    throw new ConfigError(
+      RELAY_SETTINGS.enrollMethod,
+      'only org relays enroll (an instance relay uses --relay-auth-secret)',
+    );
+  }
+  return undefined;
 }
 
 function instanceAuth(flags: RelayFlags): RelayAuth {

@@ -1,6 +1,6 @@
 /**
  * Relay heartbeat (reference §3.5; contract: @burrow/platform-api routes.heartbeatOrgRelay /
- * heartbeatInstanceRelay) with `{name}`. The control plane answers by probing this relay's
+ * heartbeatInstanceRelay with `{name}`, or relayHeartbeat without a body for an enrolled relay). The control plane answers by probing this relay's
  * TLS port with the all-zero caller certificate, so the heartbeat only starts once both listeners
  * are up. Every 10 s until the first success, then every 30 min.
  *
@@ -22,6 +22,8 @@ export const RELAY_HEARTBEAT_INTERVAL_MS = 30 * 60 * 1000;
 export interface RelayHeartbeatOptions {
   client: Pick<PlatformClient, 'call'>;
   type: RelayType;
+  /** An enrolled relay heartbeats with POST /api/v2/relays/heartbeat (no body). */
+  enrolled?: boolean;
   name: string;
   logger: Logger;
   retryIntervalMs?: number;
@@ -42,15 +44,25 @@ export function startRelayHeartbeat(options: RelayHeartbeatOptions): PeriodicTas
     run: async () => {
       if (deleted) return;
       try {
-        const route =
-          options.type === 'org' ? routes.heartbeatOrgRelay : routes.heartbeatInstanceRelay;
-        await options.client.call(route, { body: { name: options.name } });
+        if (options.enrolled) await options.client.call(routes.relayHeartbeat, {});
+        else {
+          const route =
+            options.type === 'org' ? routes.heartbeatOrgRelay : routes.heartbeatInstanceRelay;
+          await options.client.call(route, { body: { name: options.name } });
+        }
       } catch (error) {
-        if (error instanceof PlatformError && error.status === 404 && options.onDeleted) {
+        // An enrolled relay's access token is refused (401) once it is deleted or revoked.
+        const gone =
+          error instanceof PlatformError &&
+          (error.status === 404 || (options.enrolled === true && error.status === 401));
+        if (gone && options.onDeleted) {
           deleted = true;
-          logger.error({ err: error.message }, 'The control plane no longer knows this relay');
+          logger.error(
+            { err: (error as Error).message },
+            'The control plane no longer knows this relay',
+          );
           task.stop();
-          options.onDeleted(error.message);
+          options.onDeleted((error as Error).message);
           return;
         }
         throw error;

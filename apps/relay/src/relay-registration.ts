@@ -1,8 +1,9 @@
 /**
  * Relay registration (reference §3.2): the relay announces its host, name and ports and receives
  * its certificates. Called at startup and again for every renewal. An org relay registers with its
- * machine identity token, an instance relay with INFISICAL_RELAY_AUTH_SECRET (contract:
- * @burrow/platform-api routes.registerOrgRelay / registerInstanceRelay). `sshPort`/`tlsPort` are
+ * machine identity token, an instance relay with INFISICAL_RELAY_AUTH_SECRET, an enrolled relay
+ * connects with its relay access token (contract: @burrow/platform-api routes.registerOrgRelay /
+ * registerInstanceRelay / connectRelay). `sshPort`/`tlsPort` are
  * Burrow additions; the reference's platform ignores them and assumes 2222/8443.
  */
 import { routes, type PlatformClient, type RouteResponse } from '@burrow/platform-api';
@@ -23,7 +24,10 @@ export interface RelayCredentials {
 
 export interface RelayRegistrationRequest {
   readonly type: RelayType;
-  readonly host: string;
+  /** An enrolled relay connects (POST /api/v2/relays/connect) instead of registering. */
+  readonly enrolled?: boolean;
+  /** Undefined only for an enrolled relay: the control plane keeps the host the admin set. */
+  readonly host: string | undefined;
   readonly name: string;
   readonly sshPort: number;
   readonly tlsPort: number;
@@ -34,7 +38,13 @@ export async function registerRelay(
   request: RelayRegistrationRequest,
 ): Promise<RelayCredentials> {
   const { type, host, name, sshPort, tlsPort } = request;
+  if (request.enrolled) {
+    const body = { ...(host !== undefined ? { host } : {}), sshPort, tlsPort };
+    const { pki, ssh } = await client.call(routes.connectRelay, { body });
+    return { pki, ssh };
+  }
   const route = type === 'org' ? routes.registerOrgRelay : routes.registerInstanceRelay;
-  const { pki, ssh } = await client.call(route, { body: { host, name, sshPort, tlsPort } });
+  const body = { host: host as string, name, sshPort, tlsPort };
+  const { pki, ssh } = await client.call(route, { body });
   return { pki, ssh };
 }

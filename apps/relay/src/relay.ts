@@ -3,7 +3,9 @@
  *
  *   0. bind the SSH, TLS (and metrics) addresses once: one that is taken fails the start here,
  *      before the control plane hears of this relay (listen-address-check.ts)
- *   1. log in (org relay: machine identity; instance relay: the relay auth secret is the bearer)
+ *   1. log in (org relay: machine identity; instance relay: the relay auth secret is the bearer;
+ *      enrolled relay: its relay access token, got once for its enrollment token and kept in
+ *      its state file, @burrow/auth-methods resource-enrollment.ts)
  *   2. register → TLS server cert + caller CA chain, SSH host cert + gateway CA key; only now is
  *      "Logged in" logged, since a token given as is (token auth) is first checked here
  *   3. SSH server for gateways, TLS server for callers; log "Relay started successfully"
@@ -24,7 +26,7 @@ import { createRelaySshServer } from '@burrow/ssh-transport';
 import type { ObservabilityServer } from '@burrow/observability';
 import { formatListenAddress, settingLabel, startObservabilityServer } from '@burrow/observability';
 import { parseSshCertificate } from '@burrow/pki';
-import { MachineIdentitySession } from '@burrow/auth-methods';
+import { MachineIdentitySession, resourceAccessToken } from '@burrow/auth-methods';
 import { PlatformClient } from '@burrow/platform-api';
 import {
   CERTIFICATE_RENEWAL_INTERVAL_MS,
@@ -127,6 +129,7 @@ export async function startRelay(
     const register = (): Promise<RelayCredentials> =>
       registerRelay(client, {
         type: config.type,
+        enrolled: config.auth.kind === 'resource-token',
         host: config.host,
         name: config.name,
         sshPort: config.sshListen.port,
@@ -206,6 +209,7 @@ export async function startRelay(
     const heartbeat = startRelayHeartbeat({
       client,
       type: config.type,
+      enrolled: config.auth.kind === 'resource-token',
       name: config.name,
       logger,
       ...(deps.clock ? { clock: deps.clock } : {}),
@@ -278,6 +282,17 @@ async function connectToControlPlane(
   const agentVersion = `burrow-relay/${packageVersion()}`;
   if (auth.kind === 'relay-auth-secret') {
     return new PlatformClient({ apiUrl, headers, agentVersion, token: () => auth.secret });
+  }
+  if (auth.kind === 'resource-token') {
+    const access = await resourceAccessToken(auth.credential, { apiUrl, headers, agentVersion });
+    logger.info(
+      { relayId: access.resourceId, source: access.source },
+      access.source === 'enrolled'
+        ? 'Enrolled with the enrollment token; the access token is kept in the state file'
+        : 'Using the stored relay access token',
+    );
+    const token = access.accessToken;
+    return new PlatformClient({ apiUrl, headers, agentVersion, token: () => token });
   }
   const session = await (deps.login ?? MachineIdentitySession.login)(apiUrl, auth.login, headers);
   cleanups.push(() => session.close());

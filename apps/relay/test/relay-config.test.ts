@@ -1,4 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import type { RelayFlags } from '../src/relay-config.ts';
 import { ConfigError } from '@burrow/observability';
 import { parseRelayConfig } from '../src/relay-config.ts';
@@ -221,5 +224,63 @@ describe('parseRelayConfig', () => {
       token: 'tok-123',
     });
     expect(message).not.toContain('tok-123');
+  });
+});
+
+describe('parseRelayConfig for an enrolled relay (issue 21)', () => {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-relay-state-'));
+  const env = { BURROW_ENROLLMENT_STATE_DIR: stateDir };
+  const ENROLLING: RelayFlags = {
+    name: 'edge-1',
+    domain: 'https://cp.example.com',
+    enrollMethod: 'token',
+    token: 'enrollment-token',
+  };
+  afterAll(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+
+  it('takes --enroll-method token with the enrollment token; the host is the admin’s', () => {
+    const config = parseRelayConfig(ENROLLING, env);
+    expect(config.host).toBeUndefined();
+    expect(config.auth).toEqual({
+      kind: 'resource-token',
+      credential: {
+        method: 'enrollment-token',
+        kind: 'relay',
+        enrollmentToken: 'enrollment-token',
+        stateFile: path.join(stateDir, 'edge-1.conf'),
+      },
+    });
+  });
+
+  it('refuses enrollment without a token, with aws, or for an instance relay', () => {
+    expect(refusal({ ...ENROLLING, token: undefined }, env)).toMatch(
+      /--token \(INFISICAL_TOKEN\): is required with --enroll-method token/,
+    );
+    expect(refusal({ ...ENROLLING, enrollMethod: 'aws' }, env)).toMatch(
+      /--enroll-method \(INFISICAL_RELAY_ENROLL_METHOD\).*aws is not built in Burrow/,
+    );
+    expect(refusal({ ...ENROLLING, enrollMethod: 'magic' }, env)).toMatch(/not an enroll method/);
+    expect(refusal({ ...ENROLLING, type: 'instance', host: 'relay.example.com' }, env)).toMatch(
+      /only org relays enroll/,
+    );
+  });
+
+  it('uses INFISICAL_RELAY_ACCESS_TOKEN, else the state file’s, when no identity login is set', () => {
+    const flags = { name: 'edge-1', domain: 'https://cp.example.com' };
+    expect(
+      parseRelayConfig(flags, { ...env, INFISICAL_RELAY_ACCESS_TOKEN: 'from-env' }).auth,
+    ).toEqual({
+      kind: 'resource-token',
+      credential: { method: 'access-token', kind: 'relay', accessToken: 'from-env' },
+    });
+    fs.writeFileSync(path.join(stateDir, 'edge-1.conf'), 'INFISICAL_RELAY_ACCESS_TOKEN=stored\n', {
+      mode: 0o600,
+    });
+    expect(parseRelayConfig(flags, env).auth).toEqual({
+      kind: 'resource-token',
+      credential: { method: 'access-token', kind: 'relay', accessToken: 'stored' },
+    });
+    // An identity login setting chooses the identity path (and the host is required again).
+    expect(parseRelayConfig({ ...ORG }, env).auth.kind).toBe('machine-identity');
   });
 });

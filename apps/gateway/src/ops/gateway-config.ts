@@ -15,6 +15,10 @@
  *          --machine-identity-id / --service-account-token-path / --service-account-key-file-path /
  *          --jwt and their environment variables, resolved by @burrow/auth-methods (all nine
  *          methods of the reference)
+ *   enrolled --enroll-method token --token <enrollment token> (INFISICAL_GATEWAY_ENROLL_METHOD),
+ *          or, with no identity login setting, INFISICAL_GATEWAY_ACCESS_TOKEN from the
+ *          environment or the gateway's state file (@burrow/auth-methods resource-enrollment.ts):
+ *          the gateway then acts with its gateway access token instead of a machine identity
  *
  * Parsing is pure: the flags come in with commander's environment fallback already applied, and
  * the few settings commander cannot map come from `env`. A bad setting becomes one
@@ -24,10 +28,13 @@
  */
 import path from 'node:path';
 import { DEFAULT_PAM_SESSION_RECORDING_MAX_BYTES } from '../pam/recording-storage.ts';
-import type { AuthFlags, LoginOptions } from '@burrow/auth-methods';
+import type { AuthFlags, LoginOptions, ResourceCredential } from '@burrow/auth-methods';
 import {
   DOMAIN_SETTING,
+  enrollMethodSetting,
   LOGIN_SETTINGS,
+  resolveResourceCredential,
+  resourceIdSetting,
   resolveApiUrl,
   resolveAuthFromEnv,
   resolveCustomHeaders,
@@ -61,7 +68,12 @@ export const GATEWAY_SETTINGS = {
   },
   domain: DOMAIN_SETTING,
   authMethod: LOGIN_SETTINGS.authMethod,
-  token: LOGIN_SETTINGS.token,
+  token: {
+    ...LOGIN_SETTINGS.token,
+    help: 'machine identity access token (auth method "token"), or with --enroll-method token the enrollment token',
+  },
+  enrollMethod: enrollMethodSetting('gateway'),
+  gatewayId: resourceIdSetting('gateway'),
   clientId: LOGIN_SETTINGS.clientId,
   clientSecret: LOGIN_SETTINGS.clientSecret,
   organizationSlug: LOGIN_SETTINGS.organizationSlug,
@@ -106,6 +118,8 @@ export interface GatewayFlags extends AuthFlags {
   targetRelayName?: string | undefined;
   relay?: string | undefined;
   domain?: string | undefined;
+  enrollMethod?: string | undefined;
+  gatewayId?: string | undefined;
   pamSessionRecordingPath?: string | undefined;
   pamSessionRecordingMaxBytes?: string | undefined;
   metricsListenAddress?: string | undefined;
@@ -134,7 +148,11 @@ export interface GatewayConfig {
    * (the parser always sets it; absent means none).
    */
   readonly customHeaders?: Readonly<Record<string, string>>;
-  readonly login: LoginOptions;
+  /**
+   * The machine identity login, or for an enrolled gateway its gateway access token or how to
+   * get one (`method` enrollment-token / access-token).
+   */
+  readonly login: LoginOptions | ResourceCredential;
   readonly logLevel: LogLevel;
   /** PAM recordings directory (absolute); undefined = the default with its fallback. */
   readonly pamSessionRecordingPath?: string | undefined;
@@ -168,7 +186,11 @@ export function resolveGatewayConfig(
   );
   const apiUrl = problems.check(() => resolveApiUrl(flags.domain, env));
   const customHeaders = problems.check(() => resolveCustomHeaders(env));
-  const login = problems.check(() => parseLogin(flags, env));
+  const enrollment =
+    name === undefined ? undefined : problems.check(() => enrolledCredential(name, flags, env));
+  // Enrolling (even with a bad enroll setting, reported above): no identity login needed.
+  const enrolling = enrollment !== undefined || nonEmpty(flags.enrollMethod) !== undefined;
+  const login = enrolling ? enrollment : problems.check(() => parseLogin(flags, env));
   const logLevel = problems.check(() => parseLogLevel(GATEWAY_SETTINGS.logLevel, flags.logLevel));
   const recordingMaxBytes = problems.check(() => parseByteSize(flags.pamSessionRecordingMaxBytes));
   problems.throwIfAny();
@@ -180,7 +202,7 @@ export function resolveGatewayConfig(
     ...(metricsListen !== undefined ? { metricsListen } : {}),
     apiUrl: apiUrl as string,
     customHeaders: customHeaders as Record<string, string>,
-    login: login as LoginOptions,
+    login: login as LoginOptions | ResourceCredential,
     logLevel: logLevel as LogLevel,
     pamSessionRecordingMaxBytes: recordingMaxBytes as number,
     ...(recordingPath !== undefined
@@ -285,6 +307,34 @@ function slug(
     );
   }
   return value;
+}
+
+/** The identity login settings besides the token: given, they choose the identity path. */
+const IDENTITY_LOGIN_KEYS = [
+  'authMethod',
+  'clientId',
+  'clientSecret',
+  'machineIdentityId',
+  'serviceAccountTokenPath',
+  'serviceAccountKeyFilePath',
+  'jwt',
+] as const satisfies readonly GatewaySettingKey[];
+
+function enrolledCredential(
+  name: string,
+  flags: GatewayFlags,
+  env: NodeJS.ProcessEnv,
+): ResourceCredential | undefined {
+  return resolveResourceCredential(
+    'gateway',
+    name,
+    {
+      enrollMethod: flags.enrollMethod,
+      token: flags.token,
+      identityLoginGiven: IDENTITY_LOGIN_KEYS.some((key) => nonEmpty(flags[key]) !== undefined),
+    },
+    env,
+  );
 }
 
 function parseLogin(flags: GatewayFlags, env: NodeJS.ProcessEnv): LoginOptions {

@@ -22,6 +22,8 @@ const INSTALL_SETTINGS: readonly GatewaySettingKey[] = [
   'domain',
   'authMethod',
   'token',
+  'enrollMethod',
+  'gatewayId',
   'clientId',
   'clientSecret',
   'organizationSlug',

@@ -1,6 +1,7 @@
 /**
  * Gateway registration (reference §5.2; contract: @burrow/platform-api routes.registerGateway)
- * `{relayName, name}` with the machine identity's token. The control plane upserts the gateway and
+ * `{relayName, name}` with the machine identity's token, or for an enrolled gateway
+ * routes.connectGateway `{relayName}` with its gateway access token (the name is the admin's). The control plane upserts the gateway and
  * answers with everything the gateway needs to serve until the next renewal:
  *
  *   {
@@ -48,6 +49,8 @@ export interface GatewayRegistration {
 export interface RegisterGatewayOptions {
   relayName: string;
   name: string;
+  /** An enrolled gateway connects with its access token (POST /api/v3/gateways/connect). */
+  enrolled?: boolean;
   signal?: AbortSignal | undefined;
 }
 
@@ -62,10 +65,16 @@ export async function registerGateway(
   platform: Pick<PlatformClient, 'call'>,
   options: RegisterGatewayOptions,
 ): Promise<GatewayRegistration> {
-  const answer = await platform.call(routes.registerGateway, {
-    body: { relayName: options.relayName, name: options.name },
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const signal = options.signal ? { signal: options.signal } : {};
+  const answer = options.enrolled
+    ? await platform.call(routes.connectGateway, {
+        body: { relayName: options.relayName },
+        ...signal,
+      })
+    : await platform.call(routes.registerGateway, {
+        body: { relayName: options.relayName, name: options.name },
+        ...signal,
+      });
   const relaySshPort = answer.relaySshPort ?? RELAY_SSH_PORT;
   const relaySshHost = hostOf(answer.relayHost);
   return {

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { CommanderError } from 'commander';
 import { createCli } from '../../src/cli.ts';
@@ -398,5 +401,57 @@ describe('several relays and the metrics listener', () => {
     expect(() =>
       resolveGatewayConfig({ ...base, relay: 'edge-1', metricsListenAddress: 'x' }, env),
     ).toThrow('--metrics-listen-address (BURROW_GATEWAY_METRICS_LISTEN_ADDRESS)');
+  });
+});
+
+describe('an enrolled gateway (issue 21)', () => {
+  let stateDir: string;
+  let env: NodeJS.ProcessEnv;
+  beforeEach(() => {
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-gw-state-'));
+    env = { BURROW_ENROLLMENT_STATE_DIR: stateDir };
+  });
+  afterEach(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+  const enrolling = {
+    positionalName: 'gw-1',
+    domain: 'http://127.0.0.1:8080',
+    enrollMethod: 'token',
+    token: 'enrollment-token',
+  };
+
+  it('--enroll-method token: the token is the enrollment token, kept in the state file', () => {
+    expect(resolveGatewayConfig(enrolling, env).login).toEqual({
+      method: 'enrollment-token',
+      kind: 'gateway',
+      enrollmentToken: 'enrollment-token',
+      stateFile: path.join(stateDir, 'gw-1.conf'),
+    });
+  });
+
+  it('aws and unknown methods, or no token, are refused naming the setting', () => {
+    expect(
+      configError(() => resolveGatewayConfig({ ...enrolling, enrollMethod: 'aws' }, env)).message,
+    ).toMatch(/^--enroll-method \(INFISICAL_GATEWAY_ENROLL_METHOD\): aws is not built in Burrow/);
+    expect(
+      configError(() => resolveGatewayConfig({ ...enrolling, token: undefined }, env)).message,
+    ).toBe(
+      '--token (INFISICAL_TOKEN): is required with --enroll-method token: the enrollment token an admin minted',
+    );
+  });
+
+  it('INFISICAL_GATEWAY_ACCESS_TOKEN or the stored one, unless an identity login is set', () => {
+    const plain = { positionalName: 'gw-1', domain: 'http://127.0.0.1:8080' };
+    expect(
+      resolveGatewayConfig(plain, { ...env, INFISICAL_GATEWAY_ACCESS_TOKEN: 'given' }).login,
+    ).toEqual({ method: 'access-token', kind: 'gateway', accessToken: 'given' });
+    fs.writeFileSync(
+      path.join(stateDir, 'gw-1.conf'),
+      'INFISICAL_GATEWAY_NAME=gw-1\nINFISICAL_GATEWAY_ACCESS_TOKEN=stored\n',
+    );
+    expect(resolveGatewayConfig(plain, env).login).toMatchObject({ accessToken: 'stored' });
+    expect(resolveGatewayConfig({ ...plain, token: 'identity' }, env).login).toEqual({
+      method: 'token',
+      token: 'identity',
+    });
   });
 });

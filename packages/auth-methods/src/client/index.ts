@@ -14,3 +14,4 @@ export * from './login-settings.ts';
 export * from './machine-identity-session.ts';
 export * from './method-login-request.ts';
 export * from './oidc-auth.ts';
+export * from './resource-enrollment.ts';
