@@ -343,6 +343,19 @@ export class LocalStack {
     throw new Error(`gateway ${name} not healthy after ${timeoutMs} ms: ${JSON.stringify(last)}`);
   }
 
+  /**
+   * Once the named gateway is healthy, the admin's test-connection through it to
+   * 127.0.0.1:`targetPort`: whether the target was reached.
+   */
+  async testConnection(gatewayName: string, targetPort: number): Promise<boolean> {
+    const gatewayId = (await this.waitForHealthyGateway(gatewayName)).id;
+    const result = await this.api.call(routes.testGatewayConnection, {
+      params: { id: gatewayId },
+      body: { targetHost: '127.0.0.1', targetPort },
+    });
+    return result.reachable;
+  }
+
   /** A client of this stack's control plane that calls as the holder of `token`. */
   clientWith(token: string): PlatformClient {
     return new PlatformClient({

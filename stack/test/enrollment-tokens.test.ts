@@ -62,15 +62,6 @@ afterAll(async () => {
   if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
 });
 
-async function testConnection(): Promise<boolean> {
-  const gatewayId = (await stack.waitForHealthyGateway(GATEWAY)).id;
-  const result = await stack.api.call(routes.testGatewayConnection, {
-    params: { id: gatewayId },
-    body: { targetHost: '127.0.0.1', targetPort: target.port },
-  });
-  return result.reachable;
-}
-
 function stateOf(name: string): string {
   const file = path.join(stateDir, `${name}.conf`);
   expect(fs.statSync(file).mode & 0o777).toBe(0o600);
@@ -88,7 +79,7 @@ describe('an enrolled relay and gateway', () => {
       auth: enrolledEnv('GATEWAY', gatewayEnrollmentToken),
     });
     await gateway.process.waitFor(/enrolled with the enrollment token/, 5_000);
-    expect(await testConnection()).toBe(true);
+    expect(await stack.testConnection(GATEWAY, target.port)).toBe(true);
 
     const relayState = stateOf(RELAY);
     expect(relayState).toMatch(/^INFISICAL_RELAY_ACCESS_TOKEN=eyJ/m);
@@ -130,6 +121,6 @@ describe('an enrolled relay and gateway', () => {
       auth: enrolledEnv('GATEWAY', gatewayEnrollmentToken),
     });
     await gateway.process.waitFor(/using the stored gateway access token/, 5_000);
-    expect(await testConnection()).toBe(true);
+    expect(await stack.testConnection(GATEWAY, target.port)).toBe(true);
   }, 180_000);
 });

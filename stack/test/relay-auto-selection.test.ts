@@ -38,21 +38,12 @@ afterAll(async () => {
   await target?.close();
 });
 
-async function testConnection(): Promise<boolean> {
-  const gatewayId = (await stack.waitForHealthyGateway(GATEWAY)).id;
-  const result = await stack.api.call(routes.testGatewayConnection, {
-    params: { id: gatewayId },
-    body: { targetHost: '127.0.0.1', targetPort: target.port },
-  });
-  return result.reachable;
-}
-
 describe('a gateway given no relay name', () => {
   it('selects one of the healthy relays, registers with it and carries a test connection', async () => {
     const line = await gateway.process.waitFor(/relay selected \(none was named\)/, 10_000);
     selected = JSON.parse(line).relay as string;
     expect(RELAYS).toContain(selected);
-    expect(await testConnection()).toBe(true);
+    expect(await stack.testConnection(GATEWAY, target.port)).toBe(true);
     const row = (await stack.api.call(routes.listGateways)).find((g) => g.name === GATEWAY);
     expect(row?.relayName).toBe(selected);
   });
@@ -70,7 +61,7 @@ describe('a gateway given no relay name', () => {
     );
     expect(JSON.parse(switched)).toMatchObject({ from: selected, to: other });
     await gateway.process.waitFor(/reconnected to relay/, 120_000, from);
-    expect(await testConnection()).toBe(true);
+    expect(await stack.testConnection(GATEWAY, target.port)).toBe(true);
     const row = (await stack.api.call(routes.listGateways)).find((g) => g.name === GATEWAY);
     expect(row?.relayName).toBe(other);
   }, 240_000);

@@ -263,32 +263,12 @@ function parseRelayType(value: string | undefined): RelayType {
   return type as RelayType;
 }
 
-/** The identity login settings besides the token: given, they choose the identity path. */
-const IDENTITY_LOGIN_KEYS = [
-  'authMethod',
-  'clientId',
-  'clientSecret',
-  'machineIdentityId',
-  'serviceAccountTokenPath',
-  'serviceAccountKeyFilePath',
-  'jwt',
-] as const satisfies readonly RelaySettingKey[];
-
 function enrolledCredential(
   name: string,
   flags: RelayFlags,
   env: NodeJS.ProcessEnv,
 ): ResourceCredential | undefined {
-  return resolveResourceCredential(
-    'relay',
-    name,
-    {
-      enrollMethod: flags.enrollMethod,
-      token: flags.token,
-      identityLoginGiven: IDENTITY_LOGIN_KEYS.some((key) => nonEmpty(flags[key]) !== undefined),
-    },
-    env,
-  );
+  return resolveResourceCredential('relay', name, flags, env);
 }
 
 /** An instance relay (or one without a valid type or name) cannot enroll. */

@@ -309,32 +309,12 @@ function slug(
   return value;
 }
 
-/** The identity login settings besides the token: given, they choose the identity path. */
-const IDENTITY_LOGIN_KEYS = [
-  'authMethod',
-  'clientId',
-  'clientSecret',
-  'machineIdentityId',
-  'serviceAccountTokenPath',
-  'serviceAccountKeyFilePath',
-  'jwt',
-] as const satisfies readonly GatewaySettingKey[];
-
 function enrolledCredential(
   name: string,
   flags: GatewayFlags,
   env: NodeJS.ProcessEnv,
 ): ResourceCredential | undefined {
-  return resolveResourceCredential(
-    'gateway',
-    name,
-    {
-      enrollMethod: flags.enrollMethod,
-      token: flags.token,
-      identityLoginGiven: IDENTITY_LOGIN_KEYS.some((key) => nonEmpty(flags[key]) !== undefined),
-    },
-    env,
-  );
+  return resolveResourceCredential('gateway', name, flags, env);
 }
 
 function parseLogin(flags: GatewayFlags, env: NodeJS.ProcessEnv): LoginOptions {

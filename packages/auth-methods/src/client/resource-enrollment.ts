@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ConfigError, nonEmpty } from '@burrow/observability';
 import { PlatformClient, routes } from '@burrow/platform-api';
 import { parseEnvFile, renderEnvFile } from '@burrow/systemd-install';
+import type { AuthFlags } from './auth-flags.ts';
 
 /**
  * How an enrolled gateway or relay gets its resource access token (reference §3.2 "Enrollment",
@@ -104,12 +105,20 @@ export function readResourceState(stateFile: string): Record<string, string> {
   }
 }
 
-export interface ResourceCredentialFlags {
+export interface ResourceCredentialFlags extends AuthFlags {
   enrollMethod?: string | undefined;
-  token?: string | undefined;
-  /** Any identity login setting given (--auth-method, --client-id, …): the identity path wins. */
-  identityLoginGiven?: boolean;
 }
+
+/** The identity login settings besides the token: any of them given chooses the identity path. */
+const IDENTITY_LOGIN_KEYS = [
+  'authMethod',
+  'clientId',
+  'clientSecret',
+  'machineIdentityId',
+  'serviceAccountTokenPath',
+  'serviceAccountKeyFilePath',
+  'jwt',
+] as const satisfies readonly (keyof AuthFlags)[];
 
 /**
  * The enrolled credential the settings ask for, or undefined for the machine identity path;
@@ -144,7 +153,8 @@ export function resolveResourceCredential(
     }
     return { method: 'enrollment-token', kind, enrollmentToken, stateFile };
   }
-  if (nonEmpty(flags.token) !== undefined || flags.identityLoginGiven) return undefined;
+  const identityLoginGiven = IDENTITY_LOGIN_KEYS.some((key) => nonEmpty(flags[key]) !== undefined);
+  if (nonEmpty(flags.token) !== undefined || identityLoginGiven) return undefined;
   const accessToken =
     nonEmpty(env[keys.accessToken]) ?? nonEmpty(readResourceState(stateFile)[keys.accessToken]);
   if (accessToken === undefined) return undefined;
