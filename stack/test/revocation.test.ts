@@ -23,7 +23,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { routes } from '@burrow/platform-api';
-import { chromium, type Browser } from 'playwright-core';
 import {
   LocalStack,
   runBurrow,
@@ -31,7 +30,12 @@ import {
   type GatewayHandle,
   type ManagedProcess,
 } from '../src/index.ts';
-import { findPsql, startPostgres, type PostgresServer } from '@burrow/test-support';
+import {
+  findPsql,
+  startHeadlessChromium,
+  startPostgres,
+  type PostgresServer,
+} from '@burrow/test-support';
 import { createOrdersDatabase, createPamMember, loginWithBurrow } from './support/pam-setup.ts';
 
 /** The bound the issue sets for every revocation to reach live connections. */
@@ -156,40 +160,6 @@ async function expectCutOff(psql: LivePsql, revoke: () => Promise<void>): Promis
   return stderr;
 }
 
-/**
- * Debian's Chromium, headless and off the network, driven by playwright-core; stop() ends it by
- * its PID.
- */
-async function startChromium(): Promise<{ browser: Browser; stop: () => Promise<void> }> {
-  const server = await chromium.launchServer({
-    executablePath: process.env.BURROW_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--no-proxy-server',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
-  });
-  const pid = server.process().pid;
-  const browser = await chromium.connect(server.wsEndpoint());
-  return {
-    browser,
-    stop: async () => {
-      await browser.close().catch(() => undefined);
-      await server.close().catch(() => undefined);
-      try {
-        if (pid !== undefined) process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    },
-  };
-}
-
 async function statusOf(token: string): Promise<number> {
   const response = await fetch(`${stack.apiUrl}/v2/gateways`, {
     headers: { authorization: `Bearer ${token}` },
@@ -216,7 +186,7 @@ describe('revocation reaches live psql connections within 5 s', () => {
   it('an admin ends it from the web console in Chromium: the same, by pressing End session', async () => {
     const erin = await person('erin');
     const { sessionId, psql } = await connect(erin);
-    const chromium = await startChromium();
+    const chromium = await startHeadlessChromium();
     try {
       const page = await chromium.browser.newPage();
       page.setDefaultTimeout(20_000);

@@ -11,19 +11,18 @@
  * by people; the assertions are on visible content). The browser is stopped by its PID.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { startPostgres, type PostgresServer } from '@burrow/test-support';
+import {
+  startHeadlessChromium,
+  startPostgres,
+  type HeadlessChromium,
+  type PostgresServer,
+} from '@burrow/test-support';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type BrowserServer,
-  type Page,
-} from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { psqlAs } from './support/psql-login.ts';
 import { FakeRelayGateway } from './support/fake-relay-gateway.ts';
 import { registerFakeRelayGateway } from './support/org-setup.ts';
@@ -35,7 +34,6 @@ import {
   type TestControlPlane,
 } from './support/test-control-plane.ts';
 
-const CHROMIUM = process.env.BURROW_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../../.burrow/console-screenshots',
@@ -50,9 +48,8 @@ let admin: Bootstrapped;
 let baseUrl: string;
 let fake: FakeRelayGateway;
 let echo: net.Server;
-let server: BrowserServer;
+let chromium: HeadlessChromium;
 let browser: Browser;
-let browserPid: number | undefined;
 let page: Page;
 let postgresSessionId: string;
 let sshSessionId: string;
@@ -214,36 +211,14 @@ beforeAll(async () => {
   await ok(gatewayIdentity.token, 'POST', `/api/v1/pam/sessions/${sshSessionId}/end`, {});
 
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  server = await chromium.launchServer({
-    executablePath: CHROMIUM,
-    headless: true,
-    // Off the network: no proxy discovery, no component updates or safe-browsing calls.
-    args: [
-      '--no-sandbox',
-      '--no-proxy-server',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
-  });
-  browserPid = server.process().pid;
-  browser = await chromium.connect(server.wsEndpoint());
+  chromium = await startHeadlessChromium();
+  browser = chromium.browser;
   page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
   page.setDefaultTimeout(20_000);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.close().catch(() => undefined);
-  if (browserPid !== undefined) {
-    try {
-      process.kill(browserPid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  await chromium?.stop();
   await fake?.close();
   echo?.close();
   await cp?.close();

@@ -10,6 +10,7 @@
  *   (discovery + JWKS), a Kubernetes TokenReview API over HTTPS with its own CA, an AWS STS that
  *   checks SigV4 signatures, Google Cloud's metadata server, OAuth token endpoint, IAM signJwt
  *   and key endpoints, and Azure's IMDS and tenant JWKS;
+ * - Debian's Chromium, headless and off the network (playwright-core), for the console's tests;
  * - a check for repeated keys in a JSON text (log lines).
  *
  * Private and not for production: only ever a devDependency, except of @burrow/stack, whose
@@ -20,6 +21,7 @@ export * from './fake-control-plane.ts';
 export * from './fake-recording-intake.ts';
 export * from './free-port.ts';
 export * from './go-test-peer.ts';
+export * from './headless-chromium.ts';
 export * from './identity-providers/aws-sts-server.ts';
 export * from './identity-providers/azure-server.ts';
 export * from './identity-providers/google-cloud-server.ts';
