@@ -4,13 +4,16 @@
  * burrow-gateway start with `--enroll-method token` (as INFISICAL_*_ENROLL_METHOD and
  * INFISICAL_TOKEN), enroll, keep the access token in their state file (0600), and a test
  * connection goes through them. The spent enrollment token is refused to anyone else, and the
- * gateway started again with it reuses its stored access token. Every process stopped by its PID.
+ * gateway started again with it reuses its stored access token. Both tell systemd READY=1 (a
+ * NOTIFY_SOCKET of the test's): the relay once it listens, the gateway once its relay connection
+ * is up. Every process stopped by its PID.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PlatformClient, PlatformError, routes } from '@burrow/platform-api';
+import { NotifySocket } from '@burrow/test-support';
 import { LocalStack, startEchoTarget, type GatewayHandle } from '../src/index.ts';
 
 const RELAY = 'relay-enrolled';
@@ -22,6 +25,7 @@ let stateDir: string;
 let gateway: GatewayHandle;
 let gatewayEnrollmentToken: string;
 let relayEnrollmentToken: string;
+let notify: NotifySocket;
 
 /** The environment an enrolled relay or gateway starts with (no machine identity at all). */
 function enrolledEnv(kind: 'RELAY' | 'GATEWAY', token: string) {
@@ -31,12 +35,14 @@ function enrolledEnv(kind: 'RELAY' | 'GATEWAY', token: string) {
       [`INFISICAL_${kind}_ENROLL_METHOD`]: 'token',
       INFISICAL_TOKEN: token,
       BURROW_ENROLLMENT_STATE_DIR: stateDir,
+      NOTIFY_SOCKET: notify.path,
     },
   };
 }
 
 beforeAll(async () => {
   stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-enrolled-state-'));
+  notify = await NotifySocket.open();
   [stack, target] = await Promise.all([LocalStack.start(), startEchoTarget()]);
   const authMethod = { method: 'token' as const };
   // Placeholder ports: the relay announces its real ones when it connects.
@@ -59,6 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   await target?.close();
+  await notify?.close();
   if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -74,11 +81,13 @@ describe('an enrolled relay and gateway', () => {
       auth: enrolledEnv('RELAY', relayEnrollmentToken),
     });
     await relay.process.waitFor(/Enrolled with the enrollment token/, 5_000);
+    expect(await notify.nextDatagram()).toMatch(/READY=1/);
     await relay.process.waitFor(/Relay heartbeat accepted by the control plane/, 60_000);
     gateway = await stack.startGateway(GATEWAY, RELAY, {
       auth: enrolledEnv('GATEWAY', gatewayEnrollmentToken),
     });
     await gateway.process.waitFor(/enrolled with the enrollment token/, 5_000);
+    expect(await notify.nextDatagram()).toMatch(/READY=1/);
     expect(await stack.testConnection(GATEWAY, target.port)).toBe(true);
 
     const relayState = stateOf(RELAY);

@@ -36,6 +36,7 @@ import {
   resourceAccessToken,
   type ResourceCredential,
 } from '@burrow/auth-methods';
+import { notifyReady } from '@burrow/systemd-install';
 import {
   ALPN,
   CERTIFICATE_RENEWAL_INTERVAL_MS,
@@ -315,6 +316,7 @@ export class Gateway {
             this.connectedOnce = true;
             logger.info(where, 'Gateway started successfully');
             heartbeat.start();
+            announceReady(logger);
           } else if (!reconnect) {
             logger.info(where, 'connected to relay');
             heartbeat.soon();
@@ -660,4 +662,13 @@ function errorMessage(error: unknown): string {
 
 function isResourceCredential(login: GatewayConfig['login']): login is ResourceCredential {
   return 'kind' in login;
+}
+
+/** READY=1 to systemd (Type=notify units) after the first relay connection, as the reference. */
+function announceReady(logger: Logger): void {
+  void notifyReady().then((outcome) => {
+    if (outcome.status === 'sent') logger.info('told systemd the gateway is ready');
+    else if (outcome.status === 'failed')
+      logger.warn({ err: outcome.error }, 'could not tell systemd the gateway is ready');
+  });
 }

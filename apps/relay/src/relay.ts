@@ -8,7 +8,8 @@
  *      its state file, @burrow/auth-methods resource-enrollment.ts)
  *   2. register → TLS server cert + caller CA chain, SSH host cert + gateway CA key; only now is
  *      "Logged in" logged, since a token given as is (token auth) is first checked here
- *   3. SSH server for gateways, TLS server for callers; log "Relay started successfully"
+ *   3. SSH server for gateways, TLS server for callers; log "Relay started successfully" and tell
+ *      systemd READY=1 when run by it (Type=notify)
  *   4. heartbeat (the control plane probes our TLS port, so only once it is listening)
  *   5. every 6 h re-register and swap credentials; open connections keep the ones they started with
  *
@@ -27,6 +28,7 @@ import type { ObservabilityServer } from '@burrow/observability';
 import { formatListenAddress, settingLabel, startObservabilityServer } from '@burrow/observability';
 import { parseSshCertificate } from '@burrow/pki';
 import { MachineIdentitySession, resourceAccessToken } from '@burrow/auth-methods';
+import { notifyReady } from '@burrow/systemd-install';
 import { PlatformClient } from '@burrow/platform-api';
 import {
   CERTIFICATE_RENEWAL_INTERVAL_MS,
@@ -188,6 +190,7 @@ export async function startRelay(
       { relayName: config.name, host: config.host, type: config.type, sshAddress, tlsAddress },
       'Relay started successfully',
     );
+    announceReady(logger);
 
     let observability: ObservabilityServer | undefined;
     if (config.metricsListen !== undefined) {
@@ -383,5 +386,14 @@ function startRenewal(
         'Relay certificate renewal failed; retrying in 60 s',
       ),
     ...(clock ? { clock } : {}),
+  });
+}
+
+/** READY=1 to systemd (Type=notify units); outside systemd nothing happens. */
+function announceReady(logger: Logger): void {
+  void notifyReady().then((outcome) => {
+    if (outcome.status === 'sent') logger.info('Told systemd the relay is ready');
+    else if (outcome.status === 'failed')
+      logger.warn({ err: outcome.error }, 'Could not tell systemd the relay is ready');
   });
 }

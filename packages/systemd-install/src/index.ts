@@ -5,6 +5,7 @@
 export { parseEnvFile, renderEnvFile } from './env-file.ts';
 export { execCommandLine, quoteExecArgument } from './exec-command-line.ts';
 export { renderLogrotateConfig } from './logrotate-config.ts';
+export { notifyReady, type ReadyOutcome } from './ready-notification.ts';
 export type {
   InstallServiceOptions,
   InstalledService,

@@ -2,11 +2,11 @@
  * The service unit of a relay or gateway, after the reference's shared template
  * (`infisical-service.tmpl`, reference §5.10): secrets stay in the environment file the unit
  * names; the service restarts on failure and starts on boot, with the reference's hardening and
- * resource limits.
+ * resource limits. `Type=notify` with `NotifyAccess=all`, as the reference's: the relay sends
+ * `READY=1` once it listens, the gateway once its first relay connection is up
+ * (ready-notification.ts).
  *
  * Differences from the reference, on purpose:
- * - `Type=simple`: the reference's `Type=notify` needs the binary to send `READY=1`, and Burrow's
- *   relay and gateway do not notify systemd yet. `simple` tells systemd the truth.
  * - `InaccessiblePaths=` is the current name of the reference's `InaccessibleDirectories=`.
  * - `After=`/`Wants=network-online.target`: both services dial out at start.
  * - A log file is appended to with `StandardOutput=append:` instead of `bash -c '… | tee'`.
@@ -47,7 +47,8 @@ export function renderUnitFile(options: UnitFileOptions): string {
   }
   if (/[\n\r]/.test(options.description)) throw new Error('the description must be one line');
   const service = [
-    'Type=simple',
+    'Type=notify',
+    'NotifyAccess=all',
     `EnvironmentFile=${options.environmentFile}`,
     `ExecStart=${execCommandLine(options.execStart)}`,
     'Restart=on-failure',

@@ -32,7 +32,8 @@ describe('renderUnitFile', () => {
 
   it('has the reference template: restart on failure, start on boot, env file', () => {
     expect([...parsed.keys()]).toEqual(['Unit', 'Service', 'Install']);
-    expect(service?.get('Type')).toEqual(['simple']);
+    expect(service?.get('Type')).toEqual(['notify']);
+    expect(service?.get('NotifyAccess')).toEqual(['all']);
     expect(service?.get('EnvironmentFile')).toEqual(['/etc/infisical/relays/edge-1.env.conf']);
     expect(service?.get('ExecStart')).toEqual([
       '/usr/bin/node /opt/burrow/relay/dist/main.js start',

@@ -31,6 +31,7 @@ export * from './identity-providers/oidc-issuer.ts';
 export * from './identity-providers/signing-key.ts';
 export * from './kubernetes-api-target.ts';
 export * from './manual-clock.ts';
+export * from './notify-socket.ts';
 export * from './nginx-server.ts';
 export * from './openssh-server.ts';
 export * from './postgres-server.ts';
