@@ -22,7 +22,7 @@ import { buildGoTestPeer, freePort } from '@burrow/test-support';
 import {
   ALPN,
   dialGateway,
-  SSH_KEEPALIVE_COUNT_MAX,
+  GATEWAY_SSH_KEEPALIVE_COUNT_MAX,
   type AlpnName,
   type DialGatewayOptions,
 } from '@burrow/tunnel-protocol';
@@ -219,12 +219,12 @@ describe('Burrow’s gateway behind a Go relay (x/crypto/ssh, crypto/tls), RSA-2
   });
 
   it('keeps Burrow’s gateway connected although every keepalive@openssh.com is answered false', async () => {
-    // More refusals than SSH_KEEPALIVE_COUNT_MAX: were a false reply counted as no reply, the
+    // More refusals than GATEWAY_SSH_KEEPALIVE_COUNT_MAX: were a false reply counted as no reply, the
     // gateway would have dropped the connection by now.
     const keepalives = new RegExp(
       `peer: global request refused gatewayId="${gatewayId}" type="keepalive@openssh.com"`,
     );
-    await until(() => relayLines(keepalives).length > SSH_KEEPALIVE_COUNT_MAX + 1, 60_000);
+    await until(() => relayLines(keepalives).length > GATEWAY_SSH_KEEPALIVE_COUNT_MAX + 1, 60_000);
     expect(gateway.process.output().filter((l) => l.includes('relay connection lost'))).toEqual([]);
     expect(relayLines(new RegExp(`peer: gateway disconnected gatewayId="${gatewayId}"`))).toEqual(
       [],

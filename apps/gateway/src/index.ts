@@ -12,4 +12,5 @@ export * from './ops/gateway-config.ts';
 export * from './platform/gateway-heartbeat.ts';
 export * from './platform/gateway-registration.ts';
 export * from './tunnel/inner-tls-server.ts';
+export * from './tunnel/relay-dialer.ts';
 export * from './tunnel/relay-tunnel.ts';

@@ -35,8 +35,8 @@ import {
   advertisesDrainNotice,
   DRAIN_NOTICE,
   RELAY_SSH_HANDSHAKE_TIMEOUT_MS,
-  SSH_KEEPALIVE_COUNT_MAX,
-  SSH_KEEPALIVE_INTERVAL_MS,
+  RELAY_SSH_KEEPALIVE_COUNT_MAX,
+  RELAY_SSH_KEEPALIVE_INTERVAL_MS,
   startPeriodicTask,
   type Clock,
   type PeriodicTask,
@@ -159,8 +159,8 @@ export async function startRelay(
       ...sshServerCredentials(credentials.ssh),
       relayName: config.name,
       handshakeTimeoutMs: RELAY_SSH_HANDSHAKE_TIMEOUT_MS,
-      keepaliveIntervalMs: SSH_KEEPALIVE_INTERVAL_MS,
-      keepaliveCountMax: SSH_KEEPALIVE_COUNT_MAX,
+      keepaliveIntervalMs: RELAY_SSH_KEEPALIVE_INTERVAL_MS,
+      keepaliveCountMax: RELAY_SSH_KEEPALIVE_COUNT_MAX,
     });
     watchSshServer(sshServer, gateways, logger, metrics);
     recordCertificateExpiry(metrics, credentials);

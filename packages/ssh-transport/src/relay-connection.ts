@@ -26,8 +26,8 @@ import type { Duplex } from 'node:stream';
 import { CertificateError, parseSshCertificate, type SshCertificate } from '@burrow/pki';
 import {
   GATEWAY_SSH_DIAL_TIMEOUT_MS,
-  SSH_KEEPALIVE_COUNT_MAX,
-  SSH_KEEPALIVE_INTERVAL_MS,
+  GATEWAY_SSH_KEEPALIVE_COUNT_MAX,
+  GATEWAY_SSH_KEEPALIVE_INTERVAL_MS,
 } from '@burrow/tunnel-protocol';
 import ssh2 from 'ssh2';
 import type { Client, ParsedKey } from 'ssh2';
@@ -67,11 +67,13 @@ export interface RelayConnectOptions {
   serverCaPublicKey: string;
   /** Principal the relay's host certificate must carry. Default `${host}:${port}`. */
   hostPrincipal?: string;
+  /** Local address to dial from (default: the kernel's choice). */
+  localAddress?: string;
   /** Default GATEWAY_SSH_DIAL_TIMEOUT_MS. */
   dialTimeoutMs?: number;
-  /** Default SSH_KEEPALIVE_INTERVAL_MS. */
+  /** Default GATEWAY_SSH_KEEPALIVE_INTERVAL_MS. */
   keepaliveIntervalMs?: number;
-  /** Default SSH_KEEPALIVE_COUNT_MAX. */
+  /** Default GATEWAY_SSH_KEEPALIVE_COUNT_MAX. */
   keepaliveCountMax?: number;
   /**
    * What follows "SSH-2.0-" in our identification line: software version, then comments (the
@@ -110,7 +112,7 @@ export async function connectToRelay(options: RelayConnectOptions): Promise<Rela
     principal: options.hostPrincipal ?? `${options.host}:${options.port}`,
   });
   const dialTimeoutMs = options.dialTimeoutMs ?? GATEWAY_SSH_DIAL_TIMEOUT_MS;
-  const keepaliveIntervalMs = options.keepaliveIntervalMs ?? SSH_KEEPALIVE_INTERVAL_MS;
+  const keepaliveIntervalMs = options.keepaliveIntervalMs ?? GATEWAY_SSH_KEEPALIVE_INTERVAL_MS;
 
   const client = new ssh2.Client();
   const connection = new RelaySshConnectionImpl(client);
@@ -143,6 +145,7 @@ export async function connectToRelay(options: RelayConnectOptions): Promise<Rela
     client.connect({
       host: options.host,
       port: options.port,
+      ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
       username: options.username,
       authHandler: singleAttemptAuthHandler(
         options.username,
@@ -152,7 +155,7 @@ export async function connectToRelay(options: RelayConnectOptions): Promise<Rela
       algorithms: sshAlgorithms(HOST_CERTIFICATE_ALGORITHMS),
       readyTimeout: dialTimeoutMs,
       keepaliveInterval: keepaliveIntervalMs,
-      keepaliveCountMax: options.keepaliveCountMax ?? SSH_KEEPALIVE_COUNT_MAX,
+      keepaliveCountMax: options.keepaliveCountMax ?? GATEWAY_SSH_KEEPALIVE_COUNT_MAX,
       ...(options.ident !== undefined ? { ident: options.ident } : {}),
     });
     client.setNoDelay(true);

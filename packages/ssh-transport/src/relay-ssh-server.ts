@@ -25,8 +25,8 @@ import { createServer, type AddressInfo, type Server as NetServer, type Socket }
 import { parseSshCertificate, type SshCertificate } from '@burrow/pki';
 import {
   RELAY_SSH_HANDSHAKE_TIMEOUT_MS,
-  SSH_KEEPALIVE_COUNT_MAX,
-  SSH_KEEPALIVE_INTERVAL_MS,
+  RELAY_SSH_KEEPALIVE_COUNT_MAX,
+  RELAY_SSH_KEEPALIVE_INTERVAL_MS,
 } from '@burrow/tunnel-protocol';
 import ssh2 from 'ssh2';
 import type { AuthContext, ClientInfo, Connection, ParsedKey, Server as Ssh2Server } from 'ssh2';
@@ -61,9 +61,9 @@ export interface RelaySshServerOptions {
   relayName: string;
   /** Default RELAY_SSH_HANDSHAKE_TIMEOUT_MS. */
   handshakeTimeoutMs?: number;
-  /** Default SSH_KEEPALIVE_INTERVAL_MS. */
+  /** Default RELAY_SSH_KEEPALIVE_INTERVAL_MS. */
   keepaliveIntervalMs?: number;
-  /** Default SSH_KEEPALIVE_COUNT_MAX. */
+  /** Default RELAY_SSH_KEEPALIVE_COUNT_MAX. */
   keepaliveCountMax?: number;
   /**
    * Admission at TCP accept (the relay's per-source limits): undefined refuses the socket, which
@@ -185,11 +185,11 @@ class RelaySshServerImpl extends EventEmitter implements RelaySshServer {
       hostKeys: hostKeys.map((key) => ({ key })),
       algorithms: sshAlgorithms(hostKeys.map((key) => key.type)),
       keepaliveInterval: positive(
-        options.keepaliveIntervalMs ?? SSH_KEEPALIVE_INTERVAL_MS,
+        options.keepaliveIntervalMs ?? RELAY_SSH_KEEPALIVE_INTERVAL_MS,
         'keepaliveIntervalMs',
       ),
       keepaliveCountMax: positive(
-        options.keepaliveCountMax ?? SSH_KEEPALIVE_COUNT_MAX,
+        options.keepaliveCountMax ?? RELAY_SSH_KEEPALIVE_COUNT_MAX,
         'keepaliveCountMax',
       ),
     });

@@ -1,10 +1,16 @@
 /**
- * Both ends send keepalive@openssh.com and drop a peer that stops answering within
- * interval * (countMax + 1) — 12 s with the defaults; small intervals here keep the test fast.
+ * Both ends send keepalive@openssh.com after an interval of silence and drop a peer that stays
+ * silent for interval * (countMax + 1) — 12 s (gateway) and 14 s (relay) with the defaults; small
+ * intervals here keep the test fast, and the defaults' own schedule runs scaled down 25 times.
  */
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { SSH_KEEPALIVE_COUNT_MAX, SSH_KEEPALIVE_INTERVAL_MS } from '@burrow/tunnel-protocol';
+import {
+  GATEWAY_SSH_KEEPALIVE_COUNT_MAX,
+  GATEWAY_SSH_KEEPALIVE_INTERVAL_MS,
+  RELAY_SSH_KEEPALIVE_COUNT_MAX,
+  RELAY_SSH_KEEPALIVE_INTERVAL_MS,
+} from '@burrow/tunnel-protocol';
 import { connectToRelay, type GatewaySshSession } from '../src/index.ts';
 import { startBlackholeProxy } from './support/blackhole-proxy.ts';
 import { startRelay } from './support/relay-fixture.ts';
@@ -15,30 +21,85 @@ const COUNT_MAX = 2;
 /** Detection bound: (countMax + 1) intervals, plus scheduling slack. */
 const BOUND_MS = INTERVAL_MS * (COUNT_MAX + 1) + 1_000;
 
+/** The defaults' schedule, 25 times faster (the ratio between the two ends is what matters). */
+const SCALE = 25;
+const GATEWAY_DEFAULTS = {
+  keepaliveIntervalMs: GATEWAY_SSH_KEEPALIVE_INTERVAL_MS / SCALE,
+  keepaliveCountMax: GATEWAY_SSH_KEEPALIVE_COUNT_MAX,
+};
+const RELAY_DEFAULTS = {
+  keepaliveIntervalMs: RELAY_SSH_KEEPALIVE_INTERVAL_MS / SCALE,
+  keepaliveCountMax: RELAY_SSH_KEEPALIVE_COUNT_MAX,
+};
+const detectionMs = (o: { keepaliveIntervalMs: number; keepaliveCountMax: number }): number =>
+  o.keepaliveIntervalMs * (o.keepaliveCountMax + 1);
+
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
 describe('keepalives', () => {
-  it('the defaults drop a dead peer within 15 s', () => {
-    expect(SSH_KEEPALIVE_INTERVAL_MS * (SSH_KEEPALIVE_COUNT_MAX + 1)).toBeLessThanOrEqual(15_000);
+  it('the defaults drop a dead peer within 15 s, and the gateway pings first', () => {
+    expect(detectionMs(GATEWAY_DEFAULTS) * SCALE).toBeLessThanOrEqual(15_000);
+    expect(detectionMs(RELAY_DEFAULTS) * SCALE).toBeLessThanOrEqual(15_000);
+    // By more than a round trip of a far-away gateway (0.5 s), so the relay's timer is restarted
+    // by the gateway's ping before it fires.
+    expect(RELAY_SSH_KEEPALIVE_INTERVAL_MS - GATEWAY_SSH_KEEPALIVE_INTERVAL_MS).toBeGreaterThan(
+      500,
+    );
   });
 
-  it('keep an idle but healthy connection open on both ends', async () => {
-    const fixture = await startRelay({
-      server: { keepaliveIntervalMs: INTERVAL_MS, keepaliveCountMax: COUNT_MAX },
-    });
+  it('keep an idle but healthy connection open on both ends, one exchange per gateway interval', async () => {
+    const fixture = await startRelay({ server: RELAY_DEFAULTS });
     cleanups.push(() => fixture.server.close());
+    const proxy = await startBlackholeProxy(fixture.port);
+    cleanups.push(() => proxy.close());
     const sessionPromise = once<GatewaySshSession>(fixture.server, 'gateway', 5_000);
     const connection = await connectToRelay(
-      fixture.gatewayOptions({ keepaliveIntervalMs: INTERVAL_MS, keepaliveCountMax: COUNT_MAX }),
+      fixture.gatewayOptions({ port: proxy.port, ...GATEWAY_DEFAULTS }),
     );
     cleanups.push(() => connection.close());
     const session = await sessionPromise;
-    await sleep(INTERVAL_MS * (COUNT_MAX + 1) * 3);
+    const from = proxy.chunksToTarget;
+    const started = Date.now();
+    await sleep(detectionMs(RELAY_DEFAULTS) * 6);
+    const elapsedMs = Date.now() - started;
     expect(connection.closed).toBe(false);
     expect(session.closed).toBe(false);
+    // The gateway pings every interval and the relay only answers. Were the relay pinging too,
+    // the gateway would send its replies on top: about twice as many packets. (A loaded machine
+    // fires timers late, which only makes fewer.)
+    const packets = proxy.chunksToTarget - from;
+    expect(packets).toBeGreaterThan(0);
+    expect(packets).toBeLessThanOrEqual(
+      Math.ceil((elapsedMs / GATEWAY_DEFAULTS.keepaliveIntervalMs) * 1.3) + 1,
+    );
+  });
+
+  it('at the defaults, each end drops a peer that stops answering within its bound', async () => {
+    const fixture = await startRelay({ server: RELAY_DEFAULTS });
+    cleanups.push(() => fixture.server.close());
+    const proxy = await startBlackholeProxy(fixture.port);
+    cleanups.push(() => proxy.close());
+    const sessionPromise = once<GatewaySshSession>(fixture.server, 'gateway', 5_000);
+    const connection = await connectToRelay(
+      fixture.gatewayOptions({ port: proxy.port, ...GATEWAY_DEFAULTS }),
+    );
+    cleanups.push(() => connection.close());
+    const session = await sessionPromise;
+    proxy.blackhole();
+    const started = Date.now();
+    const relayBound = detectionMs(RELAY_DEFAULTS) + 1_000;
+    const gatewayBound = detectionMs(GATEWAY_DEFAULTS) + 1_000;
+    const gatewaySaw = once<Error | undefined>(connection, 'close', gatewayBound).then(
+      (reason) => ({ reason, afterMs: Date.now() - started }),
+    );
+    const relaySaw = once<void>(session, 'close', relayBound).then(() => Date.now() - started);
+    const [gatewaySide, relayAfterMs] = await Promise.all([gatewaySaw, relaySaw]);
+    expect(gatewaySide.reason?.message).toMatch(/Keepalive timeout/);
+    expect(gatewaySide.afterMs).toBeLessThan(gatewayBound);
+    expect(relayAfterMs).toBeLessThan(relayBound);
   });
 
   /** A gateway connected to a fresh relay through our proxy; only `side` pings fast. */

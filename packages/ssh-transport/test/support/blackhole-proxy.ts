@@ -12,6 +12,8 @@ import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 
 export interface BlackholeProxy {
   readonly port: number;
+  /** Reads forwarded towards the target so far (an idle SSH connection: one per packet). */
+  readonly chunksToTarget: number;
   blackhole(): void;
   queueFromTarget(maxDelayMs: number): void;
   close(): Promise<void>;
@@ -20,6 +22,7 @@ export interface BlackholeProxy {
 export async function startBlackholeProxy(targetPort: number): Promise<BlackholeProxy> {
   const sockets = new Set<Socket>();
   let dropping = false;
+  let chunksToTarget = 0;
   let queueingSince: number | undefined;
   let maxDelayMs = 0;
   const server = createServer({ allowHalfOpen: true }, (downstream) => {
@@ -31,7 +34,9 @@ export async function startBlackholeProxy(targetPort: number): Promise<Blackhole
       socket.on('close', () => sockets.delete(socket));
     }
     downstream.on('data', (chunk: Buffer) => {
-      if (!dropping) upstream.write(chunk);
+      if (dropping) return;
+      chunksToTarget += 1;
+      upstream.write(chunk);
     });
     const queue: Array<{ at: number; chunk: Buffer }> = [];
     let timer: NodeJS.Timeout | undefined;
@@ -56,6 +61,9 @@ export async function startBlackholeProxy(targetPort: number): Promise<Blackhole
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
+    get chunksToTarget() {
+      return chunksToTarget;
+    },
     blackhole() {
       dropping = true;
     },
