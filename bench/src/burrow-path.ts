@@ -27,6 +27,7 @@ export async function startBurrowPath(
   targetPort: number,
   targetPid: number,
   progress: (message: string) => void,
+  options: { relayEnv?: Record<string, string> } = {},
 ): Promise<BurrowPath> {
   // BENCH_CPU_PROF_DIR=<dir>: every Burrow process writes a V8 CPU profile there when it stops.
   const profileDir = process.env.BENCH_CPU_PROF_DIR;
@@ -37,7 +38,7 @@ export async function startBurrowPath(
       : {}),
   });
   try {
-    const relay = await stack.startRelay(RELAY_NAME);
+    const relay = await stack.startRelay(RELAY_NAME, { env: options.relayEnv ?? {} });
     const gateway = await stack.startGateway(GATEWAY_NAME, RELAY_NAME);
     const gatewayId = (await stack.waitForHealthyGateway(GATEWAY_NAME)).id;
     const dialOptions = await connectionDetails(stack, gatewayId, targetPort);

@@ -1,5 +1,6 @@
 /**
  * `pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow,pam] [--no-scale] [--out=<dir>]`
+ * (`pnpm bench --scale …`: 10,000 idle gateways on one relay instead, scale-main.ts)
  *
  * Starts the bench target, then each path in turn on loopback (direct, openssh-openssl, burrow),
  * measures it (path-measurements.ts), stops it by PID, measures relay scale on the burrow relay,
@@ -26,6 +27,10 @@ import { resultsMarkdown } from './results-markdown.ts';
 import { checkTargets } from './targets.ts';
 
 const args = process.argv.slice(2);
+if (args.includes('--scale')) {
+  const { scaleMain } = await import('./scale-main.ts');
+  process.exit(await scaleMain(args));
+}
 const flag = (name: string): string | undefined =>
   args.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split('=')[1] ??
   (args.includes(`--${name}`) ? '' : undefined);

@@ -12,11 +12,11 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import type { Duplex } from 'node:stream';
-import { ManagedProcess } from '@burrow/stack';
 import type { BurrowPath } from './burrow-path.ts';
 import { MODE_ECHO } from './bench-target.ts';
 import { processCpuSeconds, processRssBytes } from './process-stats.ts';
 import { registerSwarm } from './gateway-swarm.ts';
+import { SwarmFleet } from './swarm-fleet.ts';
 
 export interface RelayScaleResult {
   idleGateways: {
@@ -39,6 +39,8 @@ export interface RelayScaleResult {
 const SETTLE_MS = 2_000;
 const IDLE_WINDOW_MS = 5_000;
 const SWARM_CONNECT_TIMEOUT_MS = 120_000;
+/** Swarm gateways started per second (each from its own loopback address, gateway-swarm.ts). */
+const SWARM_START_PER_SECOND = 200;
 
 export async function measureRelayScale(
   burrow: BurrowPath,
@@ -54,15 +56,20 @@ export async function measureRelayScale(
   await sleep(SETTLE_MS);
   const rssBefore = processRssBytes(relayPid);
   progress(`relay scale: connecting ${gateways} swarm gateways from one process`);
-  const swarm = new ManagedProcess({
-    name: 'gateway-swarm',
-    command: process.execPath,
-    args: [path.join(import.meta.dirname, 'gateway-swarm-main.ts'), registrations],
-    logFile: path.join(workDir, 'gateway-swarm.log'),
+  const swarm = SwarmFleet.start({
+    registrationsFile: registrations,
+    processes: 1,
+    startPerSecond: SWARM_START_PER_SECOND,
+    workDir,
+    label: 'relay-scale',
   });
   let idleGateways: RelayScaleResult['idleGateways'];
   try {
-    await swarm.waitFor(/^connected \d+/, SWARM_CONNECT_TIMEOUT_MS);
+    await swarm.sampleUntil(
+      (sample) => sample.up === gateways,
+      SWARM_CONNECT_TIMEOUT_MS,
+      () => undefined,
+    );
     await sleep(SETTLE_MS);
     const rssAfter = processRssBytes(relayPid);
     idleGateways = {
@@ -108,7 +115,7 @@ export async function measureRelayScale(
 }
 
 /** Echo mode, one byte there and back: the stream is open end to end and idle. */
-function holdOpen(socket: Duplex): Promise<Duplex> {
+export function holdOpen(socket: Duplex): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     socket.once('data', () => resolve(socket));
     socket.once('error', reject);
@@ -117,12 +124,12 @@ function holdOpen(socket: Duplex): Promise<Duplex> {
   });
 }
 
-async function cpuPercentOver(pid: number, ms: number): Promise<number> {
+export async function cpuPercentOver(pid: number, ms: number): Promise<number> {
   const before = processCpuSeconds(pid);
   await sleep(ms);
   return ((processCpuSeconds(pid) - before) * 100 * 1000) / ms;
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
