@@ -31,7 +31,11 @@ const RELAY_DEFAULTS = {
   keepaliveIntervalMs: RELAY_SSH_KEEPALIVE_INTERVAL_MS / SCALE,
   keepaliveCountMax: RELAY_SSH_KEEPALIVE_COUNT_MAX,
 };
-const detectionMs = (o: { keepaliveIntervalMs: number; keepaliveCountMax: number }): number =>
+interface KeepaliveSettings {
+  keepaliveIntervalMs: number;
+  keepaliveCountMax: number;
+}
+const detectionMs = (o: KeepaliveSettings): number =>
   o.keepaliveIntervalMs * (o.keepaliveCountMax + 1);
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -51,16 +55,7 @@ describe('keepalives', () => {
   });
 
   it('keep an idle but healthy connection open on both ends, one exchange per gateway interval', async () => {
-    const fixture = await startRelay({ server: RELAY_DEFAULTS });
-    cleanups.push(() => fixture.server.close());
-    const proxy = await startBlackholeProxy(fixture.port);
-    cleanups.push(() => proxy.close());
-    const sessionPromise = once<GatewaySshSession>(fixture.server, 'gateway', 5_000);
-    const connection = await connectToRelay(
-      fixture.gatewayOptions({ port: proxy.port, ...GATEWAY_DEFAULTS }),
-    );
-    cleanups.push(() => connection.close());
-    const session = await sessionPromise;
+    const { connection, session, proxy } = await throughProxy(RELAY_DEFAULTS, GATEWAY_DEFAULTS);
     const from = proxy.chunksToTarget;
     const started = Date.now();
     await sleep(detectionMs(RELAY_DEFAULTS) * 6);
@@ -78,16 +73,7 @@ describe('keepalives', () => {
   });
 
   it('at the defaults, each end drops a peer that stops answering within its bound', async () => {
-    const fixture = await startRelay({ server: RELAY_DEFAULTS });
-    cleanups.push(() => fixture.server.close());
-    const proxy = await startBlackholeProxy(fixture.port);
-    cleanups.push(() => proxy.close());
-    const sessionPromise = once<GatewaySshSession>(fixture.server, 'gateway', 5_000);
-    const connection = await connectToRelay(
-      fixture.gatewayOptions({ port: proxy.port, ...GATEWAY_DEFAULTS }),
-    );
-    cleanups.push(() => connection.close());
-    const session = await sessionPromise;
+    const { connection, session, proxy } = await throughProxy(RELAY_DEFAULTS, GATEWAY_DEFAULTS);
     proxy.blackhole();
     const started = Date.now();
     const relayBound = detectionMs(RELAY_DEFAULTS) + 1_000;
@@ -102,25 +88,29 @@ describe('keepalives', () => {
     expect(relayAfterMs).toBeLessThan(relayBound);
   });
 
-  /** A gateway connected to a fresh relay through our proxy; only `side` pings fast. */
-  async function throughProxy(side: 'gateway' | 'relay') {
-    // The other end's keepalive is far too slow to matter here.
-    const slow = { keepaliveIntervalMs: 60_000, keepaliveCountMax: COUNT_MAX };
-    const fast = { keepaliveIntervalMs: INTERVAL_MS, keepaliveCountMax: COUNT_MAX };
-    const fixture = await startRelay({ server: side === 'relay' ? fast : slow });
+  /** A gateway connected to a fresh relay through our proxy, with these keepalives. */
+  async function throughProxy(relay: KeepaliveSettings, gateway: KeepaliveSettings) {
+    const fixture = await startRelay({ server: relay });
     cleanups.push(() => fixture.server.close());
     const proxy = await startBlackholeProxy(fixture.port);
     cleanups.push(() => proxy.close());
     const sessionPromise = once<GatewaySshSession>(fixture.server, 'gateway', 5_000);
     const connection = await connectToRelay(
-      fixture.gatewayOptions({ port: proxy.port, ...(side === 'gateway' ? fast : slow) }),
+      fixture.gatewayOptions({ port: proxy.port, ...gateway }),
     );
     cleanups.push(() => connection.close());
     return { connection, session: await sessionPromise, proxy };
   }
 
+  /** Only `side` pings fast; the other end's keepalive is far too slow to matter. */
+  function onlyFast(side: 'gateway' | 'relay') {
+    const slow = { keepaliveIntervalMs: 60_000, keepaliveCountMax: COUNT_MAX };
+    const fast = { keepaliveIntervalMs: INTERVAL_MS, keepaliveCountMax: COUNT_MAX };
+    return throughProxy(side === 'relay' ? fast : slow, side === 'gateway' ? fast : slow);
+  }
+
   async function blackholed(side: 'gateway' | 'relay') {
-    const { connection, session, proxy } = await throughProxy(side);
+    const { connection, session, proxy } = await onlyFast(side);
     proxy.blackhole();
     return { connection, session, started: Date.now() };
   }
@@ -136,7 +126,7 @@ describe('keepalives', () => {
   it('the gateway keeps a relay whose replies queue behind the channel data it sends', async () => {
     // A relay forwarding more than a busy gateway reads: every byte arrives, later and later, the
     // keepalive replies too (up to 2 bounds late). Counting only replies dropped this live relay.
-    const { connection, session, proxy } = await throughProxy('gateway');
+    const { connection, session, proxy } = await onlyFast('gateway');
     const arriving = once<Duplex>(connection, 'channel', 5_000);
     const relaySide = await session.openChannel();
     const gatewaySide = await arriving;
