@@ -27,7 +27,7 @@ import { dialGateway, type TlsSessionStore } from '@burrow/tunnel-protocol';
 import { connectionDetails, startBurrowPath, type BurrowPath } from './burrow-path.ts';
 import { registerSwarm, type SwarmKeepalive } from './gateway-swarm.ts';
 import { machineInfo, type MachineInfo } from './machine-info.ts';
-import { processCpuSeconds, processRssBytes } from './process-stats.ts';
+import { processCpuSeconds, processRssBytes, sampleProcesses } from './process-stats.ts';
 import { eventLoopWindow, type EventLoopDelay } from './relay-event-loop.ts';
 import { cpuPercentOver, holdOpen, sleep } from './relay-scale.ts';
 import { scaleMarkdown } from './scale-markdown.ts';
@@ -94,6 +94,10 @@ export interface ScaleResults {
     peakReconnectsPerSecond: number;
     failedDials: number;
     reconnectsPerSecond: number[];
+    /** CPU the new relay spent from its start until all were back (start-up included). */
+    relayCpuSeconds: number;
+    /** CPU the swarm processes spent meanwhile (their side of every SSH login). */
+    swarmCpuSeconds: number;
   };
   keepaliveVariants: KeepaliveVariantResult[];
   error?: string;
@@ -268,6 +272,7 @@ export async function runScaleBench(
     const relay = stack.relays.get(RELAY_NAME);
     await relay?.process.stop();
     const before = fleet.counters();
+    const swarmCpuBefore = sampleProcesses(fleet.pids.map((pid) => ({ pid }))).cpuSeconds;
     const exitAt = Date.now();
     let readyAt: number | undefined;
     const restarting = stack.startRelay(RELAY_NAME, { env: relayEnv }).then(() => {
@@ -281,6 +286,9 @@ export async function runScaleBench(
     );
     await restarting;
     const last = restartSamples.at(-1) as FleetSample;
+    const newRelayCpuSeconds = processCpuSeconds(relayPid());
+    const swarmCpuSeconds =
+      sampleProcesses(fleet.pids.map((pid) => ({ pid }))).cpuSeconds - swarmCpuBefore;
     const allBackAt = exitAt + last.atMs;
     const reconnectsPerSecond = restartSamples.map(
       (s, i) => s.connects - (i === 0 ? before.connects : (restartSamples[i - 1]?.connects ?? 0)),
@@ -298,6 +306,8 @@ export async function runScaleBench(
       peakReconnectsPerSecond: Math.max(...reconnectsPerSecond),
       failedDials: last.failures - before.failures,
       reconnectsPerSecond,
+      relayCpuSeconds: newRelayCpuSeconds,
+      swarmCpuSeconds,
     };
     load('restart');
     await fleet.stop();

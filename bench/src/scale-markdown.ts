@@ -59,7 +59,7 @@ export function scaleMarkdown(r: ScaleResults): string {
         .map(([share, at]) => `${share} after ${f1(at)} s`)
         .join(
           ', ',
-        )} (from the old relay's exit); peak ${x.peakReconnectsPerSecond} reconnections/s, ${x.failedDials} failed dials.`,
+        )} (from the old relay's exit); peak ${x.peakReconnectsPerSecond} reconnections/s, ${x.failedDials} failed dials. CPU meanwhile: the new relay ${f1(x.relayCpuSeconds)} s (start-up included: ${f1((r.options.gateways / x.relayCpuSeconds))} logins per relay CPU-second), the swarm ${f1(x.swarmCpuSeconds)} s — both on the same ${r.machine.cores} cores, so here the swarm's side of the logins set the pace as much as the relay.`,
       '',
       `Reconnections per second after the exit: ${x.reconnectsPerSecond.join(' ')}`,
     );
