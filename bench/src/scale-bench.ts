@@ -90,10 +90,12 @@ export interface ScaleResults {
     relayDownSeconds: number;
     allBackAfterRelayExitSeconds: number;
     allBackAfterRelayReadySeconds: number;
-    backAt: Record<string, number>;
     peakReconnectsPerSecond: number;
     failedDials: number;
+    /** Logins between one sample and the next, sampled every second after the old relay's exit. */
     reconnectsPerSecond: number[];
+    /** When each of those samples was taken, seconds after the exit. */
+    sampleAtSeconds?: number[];
     /** CPU the new relay spent from its start until all were back (start-up included). */
     relayCpuSeconds: number;
     /** CPU the swarm processes spent meanwhile (their side of every SSH login). */
@@ -293,19 +295,14 @@ export async function runScaleBench(
     const reconnectsPerSecond = restartSamples.map(
       (s, i) => s.connects - (i === 0 ? before.connects : (restartSamples[i - 1]?.connects ?? 0)),
     );
-    const backAt: Record<string, number> = {};
-    for (const share of [0.5, 0.9, 0.99, 1]) {
-      const sample = restartSamples.find((s) => s.up >= options.gateways * share);
-      if (sample) backAt[`${share * 100} %`] = sample.atMs / 1000;
-    }
     results.restart = {
       relayDownSeconds: ((readyAt as number) - exitAt) / 1000,
       allBackAfterRelayExitSeconds: (allBackAt - exitAt) / 1000,
       allBackAfterRelayReadySeconds: (allBackAt - (readyAt as number)) / 1000,
-      backAt,
       peakReconnectsPerSecond: Math.max(...reconnectsPerSecond),
       failedDials: last.failures - before.failures,
       reconnectsPerSecond,
+      sampleAtSeconds: restartSamples.map((sample) => sample.atMs / 1000),
       relayCpuSeconds: newRelayCpuSeconds,
       swarmCpuSeconds,
     };

@@ -4,6 +4,7 @@
  * (scale-bench.ts). Writes <out>/scale-latest.{json,md} (default bench/results); progress goes to
  * stderr. Not in CI: the full 10,000 take minutes and most of a machine.
  */
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runScaleBench, type ScaleOptions } from './scale-bench.ts';
@@ -72,6 +73,14 @@ export async function scaleMain(argv: string[]): Promise<number> {
     };
   } catch (error) {
     console.error(`bench --scale: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  // The relay holds a socket per gateway, each swarm process one per gateway of its slice.
+  const fdLimit = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
+  if (Number.isFinite(fdLimit) && fdLimit < options.gateways + 1_024) {
+    console.error(
+      `bench --scale: the open-file limit is ${fdLimit}; ${options.gateways} gateways need at least ${options.gateways + 1_024} (raise it with \`ulimit -n\`, or use --gateways)`,
+    );
     return 2;
   }
   const outDir = values.out ?? path.resolve(import.meta.dirname, '..', 'results');

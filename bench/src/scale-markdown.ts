@@ -53,13 +53,15 @@ export function scaleMarkdown(r: ScaleResults): string {
   if (r.restart) {
     const x = r.restart;
     lines.push(
-      `Restart: relay down ${f1(x.relayDownSeconds)} s (exit to ready: its registration with the control plane, listeners); back: ${Object.entries(
-        x.backAt,
+      `Restart: relay down ${f1(x.relayDownSeconds)} s (exit to ready: its registration with the control plane, listeners); back: ${backAt(
+        x.reconnectsPerSecond,
+        x.sampleAtSeconds,
+        o.gateways,
       )
         .map(([share, at]) => `${share} after ${f1(at)} s`)
         .join(
           ', ',
-        )} (from the old relay's exit); peak ${x.peakReconnectsPerSecond} reconnections/s, ${x.failedDials} failed dials. CPU meanwhile: the new relay ${f1(x.relayCpuSeconds)} s (start-up included: ${f1((r.options.gateways / x.relayCpuSeconds))} logins per relay CPU-second), the swarm ${f1(x.swarmCpuSeconds)} s — both on the same ${r.machine.cores} cores, so here the swarm's side of the logins set the pace as much as the relay.`,
+        )} (from the old relay's exit); peak ${x.peakReconnectsPerSecond} reconnections/s, ${x.failedDials} failed dials. CPU meanwhile: the new relay ${f1(x.relayCpuSeconds)} s (start-up included: ${f1(r.options.gateways / x.relayCpuSeconds)} logins per relay CPU-second), the swarm ${f1(x.swarmCpuSeconds)} s — both on the same ${r.machine.cores} cores, so here the swarm's side of the logins set the pace as much as the relay.`,
       '',
       `Reconnections per second after the exit: ${x.reconnectsPerSecond.join(' ')}`,
     );
@@ -80,6 +82,28 @@ export function scaleMarkdown(r: ScaleResults): string {
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * When half, 90 %, 99 % and all of `count` had logged in again, seconds after the exit (each
+ * sample's time, or its number where the run did not record times: samples are ~1 s apart).
+ */
+function backAt(
+  reconnectsPerSecond: readonly number[],
+  sampleAtSeconds: readonly number[] | undefined,
+  count: number,
+): Array<[string, number]> {
+  const shares = [0.5, 0.9, 0.99, 1];
+  const at: Array<[string, number]> = [];
+  let total = 0;
+  reconnectsPerSecond.forEach((logins, second) => {
+    total += logins;
+    for (const share of shares.slice(at.length)) {
+      if (total < count * share) break;
+      at.push([`${share * 100} %`, sampleAtSeconds?.[second] ?? second + 1]);
+    }
+  });
+  return at;
 }
 
 function mib(bytes: number): string {
