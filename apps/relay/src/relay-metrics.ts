@@ -60,7 +60,7 @@ export class RelayMetrics {
     });
     this.connectionsRefused = new Counter({
       name: 'burrow_relay_connections_refused_total',
-      help: 'Connections refused by the accept limiter, the gateway-login cap or the per-gateway stream cap.',
+      help: 'Connections refused by the accept limiter or the per-gateway stream cap.',
       labelNames: ['listener', 'reason'],
       registers,
     });

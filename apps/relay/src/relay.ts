@@ -35,7 +35,6 @@ import {
   advertisesDrainNotice,
   DRAIN_NOTICE,
   RELAY_SSH_HANDSHAKE_TIMEOUT_MS,
-  RELAY_SSH_HANDSHAKES_AT_ONCE,
   RELAY_SSH_KEEPALIVE_COUNT_MAX,
   RELAY_SSH_KEEPALIVE_INTERVAL_MS,
   startPeriodicTask,
@@ -97,8 +96,6 @@ export interface RelayDependencies {
   acceptLimits?: Partial<AcceptLimits>;
   idleTimeoutMs?: number;
   maxStreamsPerGateway?: number;
-  /** Default RELAY_SSH_HANDSHAKES_AT_ONCE. */
-  sshHandshakesAtOnce?: number;
 }
 
 export async function startRelay(
@@ -152,30 +149,12 @@ export async function startRelay(
     const limiter = new AcceptLimiter(deps.acceptLimits);
     let draining = false;
     const gateways = new GatewayRegistry(logger);
-    const sshHandshakesAtOnce = deps.sshHandshakesAtOnce ?? RELAY_SSH_HANDSHAKES_AT_ONCE;
-    let sshHandshakes = 0;
     const sshServer = (deps.createSshServer ?? createRelaySshServer)({
       admitConnection: (socket) => {
-        // Past the cap, refused before any SSH byte (no token taken): the gateway backs off.
-        if (sshHandshakes >= sshHandshakesAtOnce) {
-          metrics.connectionsRefused.inc({ listener: 'ssh', reason: 'busy' });
-          return undefined;
-        }
         const admission = limiter.admit(socket.remoteAddress);
-        if (!admission.ok) {
-          metrics.connectionsRefused.inc({ listener: 'ssh', reason: admission.reason });
-          return undefined;
-        }
-        sshHandshakes += 1;
-        let over = false;
-        return {
-          authenticated: () => admission.authenticated(),
-          handshakeDone: () => {
-            if (!over) sshHandshakes -= 1;
-            over = true;
-            admission.handshakeDone();
-          },
-        };
+        if (admission.ok) return admission;
+        metrics.connectionsRefused.inc({ listener: 'ssh', reason: admission.reason });
+        return undefined;
       },
       ...sshServerCredentials(credentials.ssh),
       relayName: config.name,

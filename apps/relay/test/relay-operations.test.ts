@@ -178,23 +178,6 @@ describe('relay operations', () => {
     );
   });
 
-  it('refuses gateway SSH connections past its handshakes at once, until one is over', async () => {
-    const h = await startHarness({ sshHandshakesAtOnce: 1 });
-    // Holds the one slot: connected, banner read, no login.
-    const holder = net.connect(h.sshPort, HOST);
-    await new Promise((resolve) => holder.once('data', resolve));
-    expect(await acceptOutcome(h.sshPort, 'ssh')).toBe('reset');
-    holder.destroy();
-    // The slot comes back when the handshake is over (here: closed).
-    let outcome = await acceptOutcome(h.sshPort, 'ssh');
-    while (outcome === 'reset') outcome = await acceptOutcome(h.sshPort, 'ssh');
-    expect(outcome).toBe('open');
-    const { body } = await scrape(h, '/metrics');
-    expect(body).toMatch(
-      /burrow_relay_connections_refused_total\{listener="ssh",reason="busy"\} [1-9]/,
-    );
-  });
-
   it('caps open streams per gateway', async () => {
     const h = await startHarness({ maxStreamsPerGateway: 1 });
     const gatewayId = randomUUID();

@@ -24,15 +24,6 @@ export const RELAY_TLS_HANDSHAKES_AT_ONCE = 64;
 export const RELAY_TLS_HANDSHAKES_AT_ONCE_PER_UNKNOWN_SOURCE = 16;
 
 /**
- * Gateway SSH logins (key exchange + certificate login) under way at once on the relay's :2222;
- * a connection past it is refused at accept, before any SSH byte, and its gateway comes back
- * after its jittered backoff. Without it, 10,000 gateways reconnecting after a relay restart all
- * started their key exchange together, none finished within the 10 s deadline, and for 100 s
- * almost no gateway got in (`pnpm bench --scale`, bench/README.md "Scale").
- */
-export const RELAY_SSH_HANDSHAKES_AT_ONCE = 64;
-
-/**
  * How long an accepted :8443 connection may wait for a handshake slot before it is closed: about
  * one handshake deadline, so a connection costs the relay at most queue + handshake = 10 s.
  */
