@@ -84,18 +84,19 @@ export const GATEWAY_SSH_DIAL_TIMEOUT_MS = 30_000;
  * Keepalives on the gateway<->relay SSH connection (`keepalive@openssh.com`). Each end pings only
  * after an interval in which nothing arrived from the other (ssh2's server restarts its timer on
  * every packet; the gateway resets its count on arriving bytes, relay-connection.ts) and drops the
- * peer after count + 1 such intervals: a dead relay is noticed within 12 s, a dead gateway within
- * 14 s — inside the 15 s promise. The gateway's interval is the shorter one, so on an idle
+ * peer after count + 1 such intervals: a dead relay is noticed within 10 s, a dead gateway within
+ * 12 s — inside the 15 s promise with 3 s left for a loaded machine's late timers (6 s / 7 s, as
+ * measured by the bench, left the relay 1 s). The gateway's interval is the shorter one, so on an idle
  * connection the gateway pings, the relay's timer is restarted by that ping and the relay only
- * answers: one exchange per gateway every 6 s (it was one every 4 s with 4 s on both ends).
+ * answers: one exchange per gateway every 5 s (about 1.6 every 4 s with 4 s on both ends before).
  * The relay pings a gateway only when it heard nothing for its interval (a gateway that only
  * receives, or is gone). `pnpm bench --scale` measured the choice (bench/README.md, "Scale").
  * (The reference's gateway waits up to 45 s; its relay never pings.)
  */
-export const GATEWAY_SSH_KEEPALIVE_INTERVAL_MS = 6_000;
+export const GATEWAY_SSH_KEEPALIVE_INTERVAL_MS = 5_000;
 export const GATEWAY_SSH_KEEPALIVE_COUNT_MAX = 1;
 /** Longer than the gateway's by more than a round trip, so an idle relay only answers. */
-export const RELAY_SSH_KEEPALIVE_INTERVAL_MS = 7_000;
+export const RELAY_SSH_KEEPALIVE_INTERVAL_MS = 6_000;
 export const RELAY_SSH_KEEPALIVE_COUNT_MAX = 1;
 
 /** Gateway reconnect: exponential backoff with full jitter, from base up to cap. */
