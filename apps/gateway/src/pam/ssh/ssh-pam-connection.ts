@@ -329,7 +329,7 @@ export class SshPamConnection implements PamConnection {
       this.failClosed(error);
       return;
     }
-    let targetChannel: ClientChannel;
+    let targetChannel: OpenedTargetChannel;
     try {
       targetChannel = await openTargetChannel(target.client, type, request);
     } catch (error) {
@@ -350,7 +350,7 @@ export class SshPamConnection implements PamConnection {
   /** Copies both ways through the recorder, in order, with backpressure. */
   private bridge(
     person: ServerChannel,
-    target: ClientChannel,
+    { channel: target, exitBeforeBridge }: OpenedTargetChannel,
     recorder: SshChannelRecorder,
     policy: SshPolicy,
     hasPty: boolean,
@@ -371,21 +371,32 @@ export class SshPamConnection implements PamConnection {
       return writeWithBackpressure(person, chunk);
     });
     pump(target.stderr, toPerson, (chunk) => show(chunk, 'stderr'));
+    const earlyExit = exitBeforeBridge();
+    const passExit = async ({
+      code,
+      signal,
+      coreDumped,
+      description,
+    }: TargetExit): Promise<void> => {
+      if (typeof code === 'number') {
+        await recorder.event('exit', { exitCode: code });
+        person.exit(code);
+      } else if (signal) {
+        await recorder.event('exit', { signal });
+        person.exit(signal, coreDumped, description);
+      }
+    };
     target.on('exit', (code: number | null, signal?: string, coreDumped?: boolean, desc?: string) =>
-      toPerson.push(async () => {
-        if (typeof code === 'number') {
-          await recorder.event('exit', { exitCode: code });
-          person.exit(code);
-        } else if (signal) {
-          await recorder.event('exit', { signal });
-          person.exit(signal, coreDumped === true, desc ?? '');
-        }
-      }),
+      toPerson.push(() =>
+        passExit({ code, signal, coreDumped: coreDumped === true, description: desc ?? '' }),
+      ),
     );
     // The target's EOF is passed on with its close: ssh2 drops an exit-status sent after EOF, and
     // OpenSSH sends EOF before exit-status. The close waits until our writes reached the channel.
+    // An exit that came before this bridge existed goes out here, after the output it followed.
     target.on('close', () =>
       toPerson.push(async () => {
+        if (earlyExit) await passExit(earlyExit);
         await new Promise<void>((resolve) => {
           if (person.writableFinished || person.destroyed) return resolve();
           person.once('finish', resolve);
@@ -480,11 +491,31 @@ export class SshPamConnection implements PamConnection {
   }
 }
 
+/** How the target's command ended (its exit-status or exit-signal request). */
+interface TargetExit {
+  readonly code: number | null;
+  readonly signal: string | undefined;
+  readonly coreDumped: boolean;
+  readonly description: string;
+}
+
+interface OpenedTargetChannel {
+  readonly channel: ClientChannel;
+  /** The exit the target reported before the bridge listened, if it did; call once, at bridging. */
+  readonly exitBeforeBridge: () => TargetExit | undefined;
+}
+
+/**
+ * Opens the target's channel. A quick command's whole answer (success, output, EOF, exit-status,
+ * close) can arrive in one TCP read, which ssh2 parses in one go: its `exit` event fires before the
+ * caller's `await` resumes, so an `exit` listener is attached here, in the same tick as the open.
+ * (Output is safe: the channel buffers it until read.)
+ */
 function openTargetChannel(
   client: Client,
   type: SshChannelType,
   request: { pty: PseudoTtyInfo | undefined; env: Record<string, string>; command?: string },
-): Promise<ClientChannel> {
+): Promise<OpenedTargetChannel> {
   const pty = request.pty
     ? {
         term: request.pty.term,
@@ -496,8 +527,26 @@ function openTargetChannel(
       }
     : undefined;
   return new Promise((resolve, reject) => {
-    const done = (error: Error | undefined, channel: ClientChannel): void =>
-      error ? reject(error) : resolve(channel);
+    const done = (error: Error | undefined, channel: ClientChannel): void => {
+      if (error) return reject(error);
+      let exit: TargetExit | undefined;
+      let bridged = false;
+      channel.once(
+        'exit',
+        (code: number | null, signal?: string, coreDumped?: boolean, desc?: string) => {
+          if (!bridged) {
+            exit = { code, signal, coreDumped: coreDumped === true, description: desc ?? '' };
+          }
+        },
+      );
+      resolve({
+        channel,
+        exitBeforeBridge: () => {
+          bridged = true;
+          return exit;
+        },
+      });
+    };
     const env = { ...request.env };
     if (type === 'terminal') client.shell(pty ?? false, { env }, done);
     else if (type === 'exec')

@@ -5,6 +5,7 @@
  * sftp as the person, through a local listener that opens one inner TLS session per connection
  * with the session's PAM certificate (ALPN infisical-pam-proxy), as `burrow pam access` does.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
   createWriteStream,
@@ -16,7 +17,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import net from 'node:net';
 import os from 'node:os';
+import ssh2 from 'ssh2';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, jest, test } from '@jest/globals';
 import type { IssuedCertificate } from '@burrow/pki';
@@ -182,7 +185,6 @@ async function endAndCollect(session: TestSession): Promise<SshEvent[]> {
     ALPN.pamSessionCancellation,
   );
   try {
-    const net = await import('node:net');
     await new Promise<void>((resolve) => {
       const socket = net.connect(cancel.port, '127.0.0.1');
       socket.on('error', () => resolve());
@@ -236,6 +238,79 @@ test('password account: exec runs as the account, exit status 3 comes back, noth
     Buffer.concat(session.tunnel.fromGateway),
     Buffer.concat(session.tunnel.toGateway),
   );
+});
+
+test('a target that sends its whole answer in one burst (exit-status before the gateway listens) still passes the exit status', async () => {
+  // An in-process ssh2 server answers an exec with output, exit-status, EOF and close in one tick,
+  // so they reach the gateway in one TCP read, as a quick command on a busy machine does.
+  const hostKeyFile = path.join(dir, 'burst-host-key');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKeyFile]);
+  const server = new ssh2.Server({ hostKeys: [readFileSync(hostKeyFile)] }, (client) => {
+    client.on('error', () => undefined);
+    client.on('authentication', (context) => context.accept());
+    client.on('session', (accept) => {
+      accept().once('exec', (acceptExec) => {
+        const channel = acceptExec();
+        channel.write('burst\n');
+        channel.exit(7);
+        channel.end();
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  // Between gateway and target: the target's bytes are held until it has been quiet for 50 ms,
+  // then written at once, so its answer to the exec reaches the gateway in one read.
+  const burster = net.createServer((gatewaySide) => {
+    const targetSide = net.connect((server.address() as { port: number }).port, '127.0.0.1');
+    let held: Buffer[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = (): void => {
+      if (held.length > 0) gatewaySide.write(Buffer.concat(held));
+      held = [];
+    };
+    targetSide.on('data', (chunk: Buffer) => {
+      held.push(chunk);
+      clearTimeout(timer);
+      timer = setTimeout(flush, 50);
+    });
+    targetSide.on('end', () => {
+      clearTimeout(timer);
+      flush();
+      gatewaySide.end();
+    });
+    gatewaySide.pipe(targetSide);
+    for (const socket of [gatewaySide, targetSide]) {
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearTimeout(timer);
+        gatewaySide.destroy();
+        targetSide.destroy();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => burster.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => burster.close(() => resolve())));
+  const port = (burster.address() as { port: number }).port;
+
+  const session = await openSession({
+    host: '127.0.0.1',
+    port,
+    username: 'anyone',
+    hostKeys: [readFileSync(`${hostKeyFile}.pub`, 'utf8').trim()],
+    authMethod: 'password',
+    password: 'unused',
+  });
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const result = await runClient('ssh', [...session.ssh, 'whoever@127.0.0.1', 'quick']);
+    expect({ code: result.code, stdout: result.stdout.toString() }).toEqual({
+      code: 7,
+      stdout: 'burst\n',
+    });
+  }
+  const events = await endAndCollect(session);
+  expect(events.filter((e) => e.eventType === 'exit')).toHaveLength(5);
+  expect(events.filter((e) => e.eventType === 'exit').every((e) => e.exitCode === 7)).toBe(true);
 });
 
 test('public-key account: scp up (sftp) and down (scp -O) with matching checksums; sftp operations are recorded without file contents', async () => {
@@ -466,7 +541,6 @@ test('agent forwarding, -L and -R forwarding are refused with a message; the tar
   forward.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const closed = new Promise<number | null>((resolve) => forward.once('close', resolve));
   await waitForPort(localPort, 30_000);
-  const net = await import('node:net');
   const banner = await new Promise<string>((resolve) => {
     let got = '';
     const socket = net.connect(localPort, '127.0.0.1');
