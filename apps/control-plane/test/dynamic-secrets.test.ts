@@ -411,10 +411,11 @@ describe('a lease', () => {
     );
     expect(await roleExists(data.DB_USERNAME)).toBe(true);
     cp = await openControlPlane();
-    await eventually('the restarted control plane to drop the role', async () =>
-      (await roleExists(data.DB_USERNAME)) ? undefined : true,
+    // The role is dropped first and the lease marked revoked after: wait for the mark.
+    await eventually('the restarted control plane to revoke the lease', async () =>
+      (await leaseStatus(created.id)).status === 'revoked' ? true : undefined,
     );
-    expect((await leaseStatus(created.id)).status).toBe('revoked');
+    expect(await roleExists(data.DB_USERNAME)).toBe(false);
   });
 
   it('a lease asked for while the gateway is down is refused and leaves nothing behind', async () => {
@@ -597,10 +598,11 @@ describe('who may lease which secret', () => {
     expect(await roleExists(data.DB_USERNAME)).toBe(true);
     const deleted = await call('DELETE', `/api/v1/identities/${leaver.identityId}`, admin.token);
     expect(deleted.statusCode).toBe(200);
-    await eventually("the departed identity's role to be dropped", async () =>
-      (await roleExists(data.DB_USERNAME)) ? undefined : true,
+    // The role is dropped first and the lease marked revoked after: wait for the mark.
+    await eventually("the departed identity's lease to be revoked", async () =>
+      (await leaseStatus(created.id)).status === 'revoked' ? true : undefined,
     );
-    expect((await leaseStatus(created.id)).status).toBe('revoked');
+    expect(await roleExists(data.DB_USERNAME)).toBe(false);
   });
 
   it('a secret with live leases cannot be deleted', async () => {
