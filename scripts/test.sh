@@ -18,6 +18,9 @@ echo "[test] tests" >&2
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+# `pnpm test` lets every suite finish after one fails (turbo --continue=dependencies-successful):
+# a suite cut off mid-test cannot stop its processes or remove its scratch dirs, and the summary
+# then counts every failure, not only the first.
 pnpm test 2>&1 | tee "$log" || status=$?
 # One plain closing line for whoever reads the run: the sum of every jest suite's counts.
 summarize() {
