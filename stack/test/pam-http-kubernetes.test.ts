@@ -5,7 +5,8 @@
  *     (testConnection → infisical-connection-test): reachable, unreachable, wrong credentials;
  *   - a web application (Debian's nginx, basic auth over TLS): `burrow pam access` prints a local
  *     URL, curl gets the private page without knowing the password, `burrow pam sessions show`
- *     lists the recorded exchanges with the credential masked;
+ *     lists the recorded exchanges with the credential masked; headless Chromium (Debian's) opens
+ *     the same local URL and shows the page, and the password is nowhere in what it got;
  *   - Kubernetes (a Kubernetes-API-shaped server checking the service-account token):
  *     `burrow pam access` makes a kubeconfig context current, plain kubectl works, and the previous
  *     context is back after Ctrl-C.
@@ -23,8 +24,10 @@ import {
   createSelfSignedCertificate,
   freePort,
   startKubernetesApiTarget,
+  startHeadlessChromium,
   startNginx,
   startPostgres,
+  type HeadlessChromium,
   type KubernetesApiTarget,
   type NginxTarget,
   type PostgresServer,
@@ -245,6 +248,35 @@ describe('a web application (http) through burrow pam access', () => {
     const all = transcripts.join('\n');
     expect(all).not.toContain(NGINX_PASSWORD);
     expect(all).not.toContain(Buffer.from(`alice:${NGINX_PASSWORD}`).toString('base64'));
+  }, 120_000);
+
+  it('headless Chromium shows the private page from the local URL; the password is not in it', async () => {
+    const access = startBurrow(['pam', 'access', 'web/intranet', '--port', '0'], {
+      configDir,
+      logFile: path.join(testDir, 'access-web-browser.log'),
+    });
+    accessProcesses.push(access);
+    const open = await access.waitFor(/^Open http:\/\/127\.0\.0\.1:\d+\//, 30_000);
+    const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(open)?.[1] as string;
+    let chromium: HeadlessChromium | undefined;
+    try {
+      chromium = await startHeadlessChromium();
+      const page = await chromium.browser.newPage();
+      page.setDefaultTimeout(30_000);
+      const response = await page.goto(`${url}private/`);
+      expect(response?.status()).toBe(200);
+      expect((await page.locator('body').innerText()).trim()).toBe(nginx.privateBody.trim());
+      const seen = [
+        await page.content(),
+        JSON.stringify(await response?.allHeaders()),
+        JSON.stringify(await page.context().cookies()),
+      ].join('\n');
+      expect(seen).not.toContain(NGINX_PASSWORD);
+      expect(seen).not.toContain(Buffer.from(`alice:${NGINX_PASSWORD}`).toString('base64'));
+    } finally {
+      await chromium?.stop();
+      await access.stop('SIGINT');
+    }
   }, 120_000);
 
   it('kubernetes: a kubeconfig context for plain kubectl, the previous context restored at the end', async () => {
