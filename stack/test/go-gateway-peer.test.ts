@@ -171,6 +171,51 @@ describe('a Go gateway (x/crypto/ssh, crypto/tls) behind Burrow’s relay', () =
     expect(received.digest('hex')).toBe(crypto.createHash('sha256').update(payload).digest('hex'));
   }, 120_000);
 
+  it('never reaches it with a relay certificate made for another gateway: Burrow’s relay routes on that certificate’s CN and closes the caller without a byte', async () => {
+    // Another gateway of the same org, registered (so the control plane issues certificates for
+    // it) but not connected to the relay.
+    const other = await createUniversalAuthIdentity(
+      stack.api,
+      stack.organizationId,
+      'go-gateway-other-identity',
+      'gateway',
+    );
+    const login = await stack.api.call(routes.universalAuthLogin, {
+      body: { clientId: other.clientId, clientSecret: other.clientSecret },
+    });
+    const { gatewayId: otherGatewayId } = await stack
+      .clientWith(login.accessToken)
+      .call(routes.registerGateway, { body: { relayName: RELAY, name: 'go-gateway-other' } });
+    const [forOther] = await gatewayRoutes(
+      stack.api,
+      otherGatewayId,
+      { host: '127.0.0.1', port: target.port },
+      ALPN.ping,
+    );
+    const [own] = await gatewayRoutes(
+      stack.api,
+      gatewayId,
+      { host: '127.0.0.1', port: target.port },
+      ALPN.ping,
+    );
+    const peerFrom = peer.lineCount;
+    const relayFrom = relay.process.lineCount;
+    // The Go gateway's own inner certificate, behind a relay certificate for the other gateway.
+    const attempt = dialGateway({ ...forOther!, gateway: own!.gateway });
+    await expect(attempt).rejects.toMatchObject({ stage: 'gateway-tls' });
+    const refused = await relay.process.waitFor(/Caller refused/, 30_000, relayFrom);
+    expect(refused).toContain(otherGatewayId);
+    expect(refused).toContain('gateway is not connected to this relay');
+    // Nothing reached the Go gateway: a ping with its own relay certificate is the only ping
+    // stream it saw since (the control plane's health probes may come and go meanwhile).
+    expect(await readToEnd(await dial(ALPN.ping))).toBe('PONG\n');
+    const reached = peer.linesSince(peerFrom);
+    expect(reached.filter((line) => /peer: stream alpn="infisical-ping"/.test(line))).toHaveLength(
+      1,
+    );
+    expect(reached.filter((line) => line.includes('tls handshake failed'))).toEqual([]);
+  });
+
   it('is not sent the drain notice when the relay drains (it would take it for a caller), and reconnects to the restarted relay', async () => {
     const from = peer.lineCount;
     await relay.process.stop('SIGTERM', { graceMs: RELAY_DRAIN_TIMEOUT_MS + 15_000 });
