@@ -16,12 +16,23 @@ echo "[test] typecheck" >&2
 pnpm typecheck
 echo "[test] tests" >&2
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# Every test's scratch files go to one fresh TMPDIR, which must be empty when the tests are done:
+# a test that leaves a file or directory behind fails the run, by name. (0711: the SSH tests'
+# throwaway login user must reach its home inside a suite's own directory.)
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/burrow-tests.XXXXXX")
+chmod 711 "$scratch"
+trap 'rm -f "$log"; rm -rf "$scratch"' EXIT
 status=0
 # `pnpm test` lets every suite finish after one fails (turbo --continue=dependencies-successful):
 # a suite cut off mid-test cannot stop its processes or remove its scratch dirs, and the summary
 # then counts every failure, not only the first.
-pnpm test 2>&1 | tee "$log" || status=$?
+TMPDIR=$scratch pnpm test 2>&1 | tee "$log" || status=$?
+left=$(ls -A "$scratch")
+if [ -n "$left" ]; then
+  echo "[test] FAILED: the tests left this behind in their TMPDIR ($scratch):" >&2
+  echo "$left" | sed 's/^/[test]   /' >&2
+  [ "$status" -ne 0 ] || status=1
+fi
 # One plain closing line for whoever reads the run: the sum of every jest suite's counts.
 summarize() {
   awk '/Tests: / {

@@ -2,7 +2,8 @@
  * Admission at TCP accept, per source, shared by the relay's :8443 and :2222 listeners. It guards
  * the relay against UNAUTHENTICATED work — connection floods and handshakes that never finish —
  * and stays out of the way of sources that authenticate: an authenticated caller's streams have
- * their own quotas (per gateway and per caller identity, caller-listener.ts / stream-quota.ts).
+ * their own quotas: streams per gateway (caller-listener.ts) and buffered bytes per caller identity
+ * and per gateway (stream-window-budget.ts).
  *
  *   source   the remote IPv4 address; for IPv6 its /64 prefix (one host or one customer network:
  *            an IPv6 host picks addresses freely inside its /64, so counting per address would
