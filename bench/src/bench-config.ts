@@ -3,6 +3,12 @@ import type { PamQueryConfig } from './pam-queries.ts';
 /** Sizes of one run: the full run the issue asks for, and `--quick` (tiny, for CI). */
 export interface BenchConfig {
   quick: boolean;
+  /**
+   * Rounds of the main paths' measurements: each measurement runs on every path in turn, and the
+   * round is repeated (interleave.ts); results give each figure's median and each ratio's median,
+   * min and max.
+   */
+  repetitions: number;
   /** Bytes per throughput measurement (single stream; split across the parallel streams). */
   bulkBytes: number;
   parallelStreams: number;
@@ -22,6 +28,7 @@ const MiB = 1024 * 1024;
 
 export const FULL: BenchConfig = {
   quick: false,
+  repetitions: 3,
   bulkBytes: GiB,
   parallelStreams: 8,
   setupStreams: 500,
@@ -46,6 +53,7 @@ export const FULL: BenchConfig = {
 
 export const QUICK: BenchConfig = {
   quick: true,
+  repetitions: 1,
   bulkBytes: 8 * MiB,
   parallelStreams: 8,
   setupStreams: 20,

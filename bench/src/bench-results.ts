@@ -4,7 +4,8 @@ import type { CryptoFloor } from './crypto-floor.ts';
 import type { PathName } from './bench-path.ts';
 import type { MachineInfo } from './machine-info.ts';
 import type { PamQueryResults } from './pam-queries.ts';
-import type { PathMeasurements } from './path-measurements.ts';
+import type { PathSet } from './path-measurements.ts';
+import type { TargetCheck } from './targets.ts';
 import type { RelayScaleResult } from './relay-scale.ts';
 
 export interface BenchResults {
@@ -17,12 +18,19 @@ export interface BenchResults {
   loadAverageAtStart: number;
   loadAverageAtEnd?: number;
   commands: Partial<Record<PathName, string[]>>;
-  paths: Partial<Record<PathName, PathMeasurements>>;
+  /** Each figure the median of its interleaved repetitions. */
+  paths: PathSet;
+  /** Each repetition's figures (index 0 is repetition 1); older results have only `paths`. */
+  repetitions?: PathSet[];
+  /** The targets as checked, each figure's median, min and max over the repetitions. */
+  targets?: TargetCheck[];
   /** Paths the run could not measure, with the reason. */
   notMeasured: Record<string, string>;
   relayScale?: RelayScaleResult;
   /** AES-GCM cost on this machine, for the relay paths' floor (crypto-floor.ts). */
   cryptoFloor?: CryptoFloor;
+  /** SVG files written next to latest.md (results-plots.ts), relative to it. */
+  plots?: { throughput?: string; setupLatency?: string };
   /** pgbench straight to PostgreSQL and through `burrow pam access`. */
   pamQueries?: PamQueryResults;
 }

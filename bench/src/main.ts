@@ -2,11 +2,13 @@
  * `pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow,pam] [--no-scale] [--out=<dir>]`
  * (`pnpm bench --scale …`: 10,000 idle gateways on one relay instead, scale-main.ts)
  *
- * Starts the bench target, then each path in turn on loopback (direct, openssh-openssl, burrow),
- * measures it (path-measurements.ts), stops it by PID, measures relay scale on the burrow relay,
+ * Starts the bench target and every path on loopback (direct, openssh-openssl, burrow), measures
+ * them taking turns, `repetitions` rounds (path-measurements.ts), stops all but burrow by PID,
  * runs pgbench direct vs through `burrow pam access` on the burrow stack (pam-queries.ts; `pam`
- * alone starts that stack without measuring the burrow path), and writes <out>/latest.json and <out>/latest.md (default out: bench/results; with --quick a
- * scratch dir, so CI never overwrites the published numbers). Progress goes to stderr.
+ * alone starts that stack without measuring the burrow path), measures relay scale on the burrow
+ * relay, and writes <out>/latest.{json,md}, throughput.svg and setup-latency.svg (default out:
+ * bench/results; with --quick a scratch dir, so CI never overwrites the published numbers).
+ * Progress goes to stderr.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,9 +23,10 @@ import { measureCryptoFloor } from './crypto-floor.ts';
 import { machineInfo } from './machine-info.ts';
 import { startOpensshOpensslPath } from './openssh-openssl-path.ts';
 import { measurePamQueries, pamQueriesUnavailable } from './pam-queries.ts';
-import { measurePath } from './path-measurements.ts';
+import { measurePaths } from './path-measurements.ts';
 import { measureRelayScale } from './relay-scale.ts';
 import { resultsMarkdown } from './results-markdown.ts';
+import { benchPlots, PLOT_FILES } from './results-plots.ts';
 import { checkTargets } from './targets.ts';
 
 const args = process.argv.slice(2);
@@ -92,11 +95,18 @@ const target = new ManagedProcess({
   logFile: path.join(workDir, 'bench-target.log'),
 });
 let exitCode = 0;
-let current: BenchPath | undefined;
+const running: BenchPath[] = [];
+const stopPaths = async (which: readonly BenchPath[]): Promise<void> => {
+  for (const path of which) {
+    progress(`stopping path ${path.name}`);
+    await path.stop();
+    running.splice(running.indexOf(path), 1);
+  }
+};
 const onSignal = (): void => {
   progress('interrupted: stopping everything');
   void (async () => {
-    await current?.stop();
+    await stopPaths([...running]);
     await target.stop();
     process.exit(130);
   })();
@@ -106,9 +116,10 @@ process.once('SIGTERM', onSignal);
 try {
   const targetPort = Number((await target.waitFor(/^listening \d+/, 15_000)).split(' ')[1]);
   const targetPid = target.pid as number;
+  // Every path runs at once, so the measurements can take turns between them (interleave.ts).
   for (const name of selected) {
     progress(`starting path ${name}`);
-    current =
+    const opened =
       name === 'direct'
         ? directPath(targetPort, targetPid)
         : name === 'openssh-openssl'
@@ -116,54 +127,60 @@ try {
           : name === 'burrow'
             ? await startBurrowPath(targetPort, targetPid, progress)
             : undefined;
-    if (!current) throw new Error(`unknown path ${name}`);
-    try {
-      results.commands[name] = current.commands;
-      if (name !== 'burrow' || measureBurrow) {
-        results.paths[name] = await measurePath(current, config, progress);
-      }
-      if (name === 'burrow' && runPam) {
-        results.pamQueries = await measurePamQueries(
-          current as BurrowPath,
-          config.pamQueries,
-          workDir,
-          progress,
-        );
-      }
-      if (name === 'burrow' && runScale) {
-        results.relayScale = await measureRelayScale(
-          current as BurrowPath,
-          config.swarmGateways,
-          config.openStreams,
-          workDir,
-          progress,
-        );
-      }
-    } finally {
-      progress(`stopping path ${name}`);
-      await current.stop();
-      current = undefined;
-    }
+    if (!opened) throw new Error(`unknown path ${name}`);
+    running.push(opened);
+    results.commands[name] = opened.commands;
+  }
+  const measured = running.filter((path) => path.name !== 'burrow' || measureBurrow);
+  if (measured.length > 0) {
+    const { repetitions, medians } = await measurePaths(measured, config, progress);
+    results.repetitions = repetitions;
+    results.paths = medians;
+  }
+  const burrow = running.find((path) => path.name === 'burrow') as BurrowPath | undefined;
+  // The burrow stack's own parts run alone: the other paths are no longer needed.
+  await stopPaths(running.filter((path) => path !== burrow));
+  if (burrow && runPam) {
+    results.pamQueries = await measurePamQueries(burrow, config.pamQueries, workDir, progress);
+  }
+  if (burrow && runScale) {
+    results.relayScale = await measureRelayScale(
+      burrow,
+      config.swarmGateways,
+      config.openStreams,
+      workDir,
+      progress,
+    );
   }
 } catch (error) {
   exitCode = 1;
   progress(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 } finally {
+  await stopPaths([...running]);
   await target.stop();
 }
 
 results.durationSeconds = (Date.now() - started) / 1000;
 results.loadAverageAtEnd = os.loadavg()[0] as number;
+results.targets = checkTargets(results);
 fs.mkdirSync(outDir, { recursive: true });
+const plots = benchPlots(results);
+results.plots = {};
+for (const [kind, svg] of Object.entries(plots) as [keyof typeof plots, string | undefined][]) {
+  if (!svg) continue;
+  fs.writeFileSync(path.join(outDir, PLOT_FILES[kind]), svg);
+  results.plots[kind] = PLOT_FILES[kind];
+}
 fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-const markdown = resultsMarkdown(results);
-fs.writeFileSync(path.join(outDir, 'latest.md'), markdown);
-for (const check of checkTargets(results))
+fs.writeFileSync(path.join(outDir, 'latest.md'), resultsMarkdown(results));
+for (const check of results.targets)
   progress(
     `target ${check.met === undefined ? 'n/a ' : check.met ? 'MET ' : 'MISS'} ${check.target}: ${check.measured}`,
   );
 progress(
-  `wrote ${path.join(outDir, 'latest.json')} and latest.md in ${results.durationSeconds.toFixed(0)} s`,
+  `wrote ${path.join(outDir, 'latest.json')}, latest.md${Object.values(results.plots)
+    .map((file) => `, ${file}`)
+    .join('')} in ${results.durationSeconds.toFixed(0)} s`,
 );
 if (exitCode === 0) fs.rmSync(workDir, { recursive: true, force: true });
 else progress(`logs kept in ${workDir}`);

@@ -9,9 +9,9 @@
  *
  * The stack is the burrow path's (one control plane, relay and gateway); the database, its PAM
  * resource and account, a member identity with a grant and its `burrow login` are made here.
- * Every mode runs direct and pam alternately, `repetitions` times (interleaved, so a load spike
- * of the shared machine hits both), and reports the median, min and max of the pam / direct
- * ratio. CPU per transaction per role comes from /proc (process-stats.ts).
+ * Every mode runs direct and pam alternately, `repetitions` times (interleave.ts), and reports
+ * the median, min and max of the pam / direct ratio. CPU per transaction per role comes from
+ * /proc (process-stats.ts).
  */
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -28,7 +28,8 @@ import {
 } from '@burrow/stack';
 import { findPostgresBinDir, startPostgres, type PostgresServer } from '@burrow/test-support';
 import type { BurrowPath } from './burrow-path.ts';
-import { median } from './percentiles.ts';
+import { interleave } from './interleave.ts';
+import { median, spread, type Spread } from './percentiles.ts';
 import { sampleProcesses, type ProcessRoot } from './process-stats.ts';
 
 /** One pgbench workload. */
@@ -79,7 +80,7 @@ export interface PamModeSummary {
   directTps: number;
   pamTps: number;
   /** pam / direct TPS of each repetition: median, min, max. */
-  ratio: { median: number; min: number; max: number };
+  ratio: Spread;
   /** Median pam latency minus median direct latency (ms per transaction). */
   addedLatencyMs: number;
   /** Median CPU ms per transaction of the pam run, per role. */
@@ -133,23 +134,29 @@ export async function measurePamQueries(
       postgres: [{ pid: postgres.pid }],
     };
 
-    const runs: PgbenchRun[] = [];
-    for (let repetition = 1; repetition <= config.repetitions; repetition++) {
-      for (const modeName of config.modes) {
-        const mode = PGBENCH_MODES[modeName];
-        if (!mode) throw new Error(`unknown pgbench mode ${modeName}`);
-        for (const [pathName, conninfo] of [
-          ['direct', direct],
-          ['pam', pam],
-        ] as const) {
+    const modes = config.modes.map((name) => {
+      const mode = PGBENCH_MODES[name];
+      if (!mode) throw new Error(`unknown pgbench mode ${name}`);
+      return mode;
+    });
+    const paths = [
+      { name: 'direct', conninfo: direct },
+      { name: 'pam', conninfo: pam },
+    ] as const;
+    const runs = (
+      await interleave(
+        config.repetitions,
+        modes,
+        paths,
+        async (mode, { name, conninfo }, repetition) => {
           const run = await measureRun(pgbench, mode, conninfo, password, config, roles);
-          runs.push({ ...run, path: pathName, repetition });
           progress(
-            `PAM queries: ${mode.name}, ${pathName} (${repetition}/${config.repetitions}): ${run.tps.toFixed(0)} TPS, ${run.latencyMs.toFixed(3)} ms`,
+            `PAM queries: ${mode.name}, ${name} (${repetition}/${config.repetitions}): ${run.tps.toFixed(0)} TPS, ${run.latencyMs.toFixed(3)} ms`,
           );
-        }
-      }
-    }
+          return { ...run, path: name, repetition } satisfies PgbenchRun;
+        },
+      )
+    ).map(({ result }) => result);
     return {
       config,
       commands: [
@@ -307,7 +314,7 @@ function summarise(runs: PgbenchRun[], modes: string[]): PamModeSummary[] {
       mode,
       directTps: median(direct.map((run) => run.tps)),
       pamTps: median(pam.map((run) => run.tps)),
-      ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
+      ratio: spread(ratios),
       addedLatencyMs:
         median(pam.map((run) => run.latencyMs)) - median(direct.map((run) => run.latencyMs)),
       pamCpuMsPerTransaction,

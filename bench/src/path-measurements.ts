@@ -1,11 +1,15 @@
 /**
- * Every per-path measurement, in order: bulk throughput (up/down, 1 and N streams) with CPU per GiB
- * per role, new-stream setup (full handshakes, then resumption), request/response.
+ * Every per-path measurement: bulk throughput (up/down, 1 and N streams) with CPU per GiB per
+ * role, new-stream setup (full handshakes, then resumption), request/response. The paths run side
+ * by side and take turns (interleave.ts): each measurement runs on every path, then the next
+ * measurement, and the whole round is repeated `config.repetitions` times.
  */
 import type { BenchConfig } from './bench-config.ts';
-import type { BenchPath, Role } from './bench-path.ts';
+import type { BenchPath, PathName, Role } from './bench-path.ts';
+import type { Dial } from './dial.ts';
+import { interleave } from './interleave.ts';
 import { sampleProcesses } from './process-stats.ts';
-import type { Percentiles } from './percentiles.ts';
+import { median, type Percentiles } from './percentiles.ts';
 import { requestResponse } from './request-response.ts';
 import { setupLatency } from './setup-latency.ts';
 import { transfer, type Direction, type TransferResult } from './throughput.ts';
@@ -25,6 +29,8 @@ export type SetupMeasurement = Percentiles & {
    * `--quick` series is coarse). Unlike latency this barely moves with the machine's load.
    */
   cpuMsPerStream: Record<Role, number>;
+  /** Every stream's setup time in ms (µs precision), in order; in each repetition, not in the medians. */
+  samplesMs?: number[];
 };
 
 export interface PathMeasurements {
@@ -34,73 +40,189 @@ export interface PathMeasurements {
   requestResponse: Percentiles & { ratePerSecond: number };
 }
 
+export type PathSet = Partial<Record<PathName, PathMeasurements>>;
+
+export interface InterleavedMeasurements {
+  /** Each repetition's measurements of every path (index 0 is repetition 1). */
+  repetitions: PathSet[];
+  /** Each figure the median of its repetitions. */
+  medians: PathSet;
+}
+
 const GiB = 1024 * 1024 * 1024;
 const WARM_UP_BYTES = 64 * 1024 * 1024;
 
-export async function measurePath(
-  path: BenchPath,
+interface PathSession {
+  path: BenchPath;
+  full: Dial;
+  /** Resumes the TLS sessions of its previous streams. */
+  resumed: Dial;
+}
+
+/** One measurement, run on one path; writes into that path's repetition, returns a progress note. */
+interface Step {
+  label: string;
+  run(session: PathSession, into: Partial<PathMeasurements>): Promise<string>;
+}
+
+export async function measurePaths(
+  paths: readonly BenchPath[],
   config: BenchConfig,
   progress: (message: string) => void,
-): Promise<PathMeasurements> {
-  const full = path.dialer({ resume: false });
-  progress(`${path.name}: warm-up`);
-  const warmUp = Math.min(WARM_UP_BYTES, config.bulkBytes);
-  await transfer(full, 'up', warmUp, 1, config.capMs);
-  await transfer(full, 'down', warmUp, 1, config.capMs);
-
-  const throughput: ThroughputMeasurement[] = [];
-  for (const streams of [1, config.parallelStreams]) {
-    for (const direction of ['up', 'down'] as Direction[]) {
-      const before = sampleRoles(path);
-      const result = await transfer(full, direction, config.bulkBytes, streams, config.capMs);
-      const after = sampleRoles(path);
-      const gib = result.bytes / GiB;
-      const cpuSecondsPerGiB = Object.fromEntries(
-        ROLES.map((role) => [role, (after[role] - before[role]) / gib]),
-      ) as Record<Role, number>;
-      throughput.push({ ...result, cpuSecondsPerGiB });
-      progress(
-        `${path.name}: ${direction} x${streams} ${result.mibPerSecond.toFixed(0)} MiB/s` +
-          `${result.capped ? ' (capped)' : ''}; CPU-s/GiB relay ${cpuSecondsPerGiB.relay.toFixed(2)}, gateway ${cpuSecondsPerGiB.gateway.toFixed(2)}, caller ${cpuSecondsPerGiB.caller.toFixed(2)}`,
-      );
-    }
+): Promise<InterleavedMeasurements> {
+  const sessions: PathSession[] = [];
+  for (const path of paths) {
+    const session = {
+      path,
+      full: path.dialer({ resume: false }),
+      resumed: path.dialer({ resume: true }),
+    };
+    progress(`${path.name}: warm-up`);
+    const warmUp = Math.min(WARM_UP_BYTES, config.bulkBytes);
+    await transfer(session.full, 'up', warmUp, 1, config.capMs);
+    await transfer(session.full, 'down', warmUp, 1, config.capMs);
+    await setupLatency(session.resumed, 1, config.capMs); // the first stream fetches the tickets
+    sessions.push(session);
   }
 
-  progress(`${path.name}: ${config.setupStreams} new streams, full handshakes`);
-  const setupFull = await measureSetup(path, full, config);
-  const resumed = path.dialer({ resume: true });
-  await setupLatency(resumed, 1, config.capMs); // the first stream fetches the tickets
-  progress(`${path.name}: ${config.setupStreams} new streams, resumed`);
-  const setupResumed = await measureSetup(path, resumed, config);
+  const repetitions: Partial<Record<PathName, Partial<PathMeasurements>>>[] = Array.from(
+    { length: config.repetitions },
+    () => ({}),
+  );
+  await interleave(config.repetitions, steps(config), sessions, async (step, session, n) => {
+    const name = session.path.name;
+    const into = (repetitions[n - 1]![name] ??= { throughput: [] });
+    const note = await step.run(session, into);
+    progress(`${name}: ${step.label} (${n}/${config.repetitions}): ${note}`);
+  });
+
+  const complete = repetitions as PathSet[];
+  const medians: PathSet = {};
+  for (const { path } of sessions) {
+    medians[path.name] = medianMeasurements(complete.map((set) => set[path.name]!));
+  }
+  return { repetitions: complete, medians };
+}
+
+function steps(config: BenchConfig): Step[] {
+  const throughputSteps = [1, config.parallelStreams].flatMap((streams) =>
+    (['up', 'down'] as Direction[]).map((direction): Step => ({
+      label: `${direction} x${streams}`,
+      run: async ({ path, full }, into) => {
+        const t = await measureThroughput(path, full, direction, streams, config);
+        into.throughput!.push(t);
+        const c = t.cpuSecondsPerGiB;
+        return (
+          `${t.mibPerSecond.toFixed(0)} MiB/s${t.capped ? ' (capped)' : ''}; ` +
+          `CPU-s/GiB relay ${c.relay.toFixed(2)}, gateway ${c.gateway.toFixed(2)}, caller ${c.caller.toFixed(2)}`
+        );
+      },
+    })),
+  );
   const cpu = (s: SetupMeasurement): string =>
-    `relay ${s.cpuMsPerStream.relay.toFixed(2)}, gateway ${s.cpuMsPerStream.gateway.toFixed(2)}, caller ${s.cpuMsPerStream.caller.toFixed(2)}`;
-  progress(
-    `${path.name}: setup p50 ${setupFull.p50.toFixed(2)} ms full, ${setupResumed.p50.toFixed(2)} ms resumed; ` +
-      `CPU-ms per stream full: ${cpu(setupFull)}; resumed: ${cpu(setupResumed)}`,
-  );
-  progress(
-    `${path.name}: request/response, ${config.requests} x 1 KiB at ${config.requestRatePerSecond}/s`,
-  );
-  const rr = await requestResponse(resumed, config.requestRatePerSecond, config.requests);
-  return { throughput, setupFull, setupResumed, requestResponse: rr };
+    `p50 ${s.p50.toFixed(2)} ms; CPU-ms per stream relay ${s.cpuMsPerStream.relay.toFixed(2)}, gateway ${s.cpuMsPerStream.gateway.toFixed(2)}, caller ${s.cpuMsPerStream.caller.toFixed(2)}`;
+  return [
+    ...throughputSteps,
+    {
+      label: `${config.setupStreams} new streams, full handshakes`,
+      run: async ({ path, full }, into) =>
+        cpu((into.setupFull = await measureSetup(path, full, config))),
+    },
+    {
+      label: `${config.setupStreams} new streams, resumed`,
+      run: async ({ path, resumed }, into) =>
+        cpu((into.setupResumed = await measureSetup(path, resumed, config))),
+    },
+    {
+      label: `request/response, ${config.requests} x 1 KiB at ${config.requestRatePerSecond}/s`,
+      run: async ({ resumed }, into) => {
+        into.requestResponse = await requestResponse(
+          resumed,
+          config.requestRatePerSecond,
+          config.requests,
+        );
+        return `p50 ${into.requestResponse.p50.toFixed(3)} ms, p99 ${into.requestResponse.p99.toFixed(3)} ms`;
+      },
+    },
+  ];
+}
+
+async function measureThroughput(
+  path: BenchPath,
+  dial: Dial,
+  direction: Direction,
+  streams: number,
+  config: BenchConfig,
+): Promise<ThroughputMeasurement> {
+  const before = sampleRoles(path);
+  const result = await transfer(dial, direction, config.bulkBytes, streams, config.capMs);
+  const after = sampleRoles(path);
+  const gib = result.bytes / GiB;
+  const cpuSecondsPerGiB = perRole((role) => (after[role] - before[role]) / gib);
+  return { ...result, cpuSecondsPerGiB };
 }
 
 async function measureSetup(
   path: BenchPath,
-  dial: Parameters<typeof setupLatency>[0],
+  dial: Dial,
   config: BenchConfig,
 ): Promise<SetupMeasurement> {
   const before = sampleRoles(path);
-  const latency = await setupLatency(dial, config.setupStreams, config.capMs);
+  const { samplesMs, ...latency } = await setupLatency(dial, config.setupStreams, config.capMs);
   const after = sampleRoles(path);
-  const cpuMsPerStream = Object.fromEntries(
-    ROLES.map((role) => [role, ((after[role] - before[role]) * 1000) / Math.max(1, latency.count)]),
-  ) as Record<Role, number>;
-  return { ...latency, cpuMsPerStream };
+  const cpuMsPerStream = perRole(
+    (role) => ((after[role] - before[role]) * 1000) / Math.max(1, latency.count),
+  );
+  return {
+    ...latency,
+    cpuMsPerStream,
+    samplesMs: samplesMs.map((ms) => Math.round(ms * 1000) / 1000),
+  };
+}
+
+/** One path's figures over its repetitions, each the median of that figure. */
+function medianMeasurements(repetitions: readonly PathMeasurements[]): PathMeasurements {
+  const of = (figure: (m: PathMeasurements) => number): number => median(repetitions.map(figure));
+  const first = repetitions[0]!;
+  const percentilesOf = (pick: (m: PathMeasurements) => Percentiles): Percentiles => ({
+    count: of((m) => pick(m).count),
+    p50: of((m) => pick(m).p50),
+    p90: of((m) => pick(m).p90),
+    p99: of((m) => pick(m).p99),
+    max: of((m) => pick(m).max),
+    mean: of((m) => pick(m).mean),
+  });
+  const setup = (pick: (m: PathMeasurements) => SetupMeasurement): SetupMeasurement => ({
+    ...percentilesOf((m) => pick(m)),
+    capped: repetitions.some((m) => pick(m).capped),
+    cpuMsPerStream: perRole((role) => of((m) => pick(m).cpuMsPerStream[role])),
+  });
+  return {
+    throughput: first.throughput.map((t, i) => {
+      const at = (m: PathMeasurements): ThroughputMeasurement => m.throughput[i]!;
+      return {
+        direction: t.direction,
+        streams: t.streams,
+        bytes: of((m) => at(m).bytes),
+        seconds: of((m) => at(m).seconds),
+        mibPerSecond: of((m) => at(m).mibPerSecond),
+        capped: repetitions.some((m) => at(m).capped),
+        cpuSecondsPerGiB: perRole((role) => of((m) => at(m).cpuSecondsPerGiB[role])),
+      };
+    }),
+    setupFull: setup((m) => m.setupFull),
+    setupResumed: setup((m) => m.setupResumed),
+    requestResponse: {
+      ...percentilesOf((m) => m.requestResponse),
+      ratePerSecond: first.requestResponse.ratePerSecond,
+    },
+  };
+}
+
+function perRole(value: (role: Role) => number): Record<Role, number> {
+  return Object.fromEntries(ROLES.map((role) => [role, value(role)])) as Record<Role, number>;
 }
 
 function sampleRoles(path: BenchPath): Record<Role, number> {
-  return Object.fromEntries(
-    ROLES.map((role) => [role, sampleProcesses(path.roles[role]).cpuSeconds]),
-  ) as Record<Role, number>;
+  return perRole((role) => sampleProcesses(path.roles[role]).cpuSeconds);
 }

@@ -1,8 +1,8 @@
 /** bench/results/latest.md: the results of one run as Markdown tables. */
 import type { BenchResults } from './bench-results.ts';
 import type { PathName, Role } from './bench-path.ts';
-import { ROLES } from './path-measurements.ts';
-import { checkTargets, fmt } from './targets.ts';
+import { ROLES, type PathSet } from './path-measurements.ts';
+import { checkTargets, fmt, overRepetitions, rangeText } from './targets.ts';
 import {
   RELAY_PATH_CIPHER_PASSES,
   RELAY_PATH_LOOPBACK_HOPS,
@@ -16,8 +16,12 @@ const NOT_MEASURED = 'not measured (the access CLI listener speaks PAM/PostgreSQ
 export function resultsMarkdown(results: BenchResults): string {
   const lines: string[] = [];
   const { machine, config } = results;
-  const ratio = (a: number | undefined, b: number | undefined): string =>
-    a === undefined || b === undefined ? 'n/a' : `${fmt(a / b, 2)} ×`;
+  const repetitions = (results.repetitions ?? [results.paths]).length;
+  /** a / b within each repetition: median (min–max). */
+  const ratio = (a: (paths: PathSet) => number | undefined, b: typeof a): string => {
+    const s = overRepetitions(results, (paths) => (a(paths) ?? NaN) / (b(paths) ?? NaN));
+    return s ? `${fmt(s.median, 2)} ×${repetitions > 1 ? rangeText(s, 2) : ''}` : 'n/a';
+  };
   lines.push(
     `# Burrow bench — ${results.startedAt}${config.quick ? ' (QUICK: tiny sizes, not comparable)' : ''}`,
   );
@@ -41,11 +45,17 @@ export function resultsMarkdown(results: BenchResults): string {
   );
   lines.push('');
 
+  lines.push(
+    repetitions > 1
+      ? `Repetitions: ${repetitions}, interleaved — each measurement ran on every path in turn, then the next measurement, and the whole round was repeated. Every figure below is the median over the repetitions; a ratio is computed within each repetition and shown as median (min–max).`
+      : 'Repetitions: 1 (each path measured once).',
+  );
+  lines.push('');
   lines.push('## Targets');
   lines.push('');
   lines.push('| target | measured | met |');
   lines.push('|---|---|---|');
-  for (const check of checkTargets(results))
+  for (const check of results.targets ?? checkTargets(results))
     lines.push(
       `| ${check.target} | ${check.measured} | ${check.met === undefined ? 'n/a' : check.met ? 'yes' : '**no**'} |`,
     );
@@ -61,21 +71,24 @@ export function resultsMarkdown(results: BenchResults): string {
   lines.push('|---|---|---|---|---|---|---|');
   const burrow = results.paths.burrow;
   for (const row of burrow?.throughput ?? results.paths.direct?.throughput ?? []) {
-    const cell = (name: PathName): number | undefined =>
-      results.paths[name]?.throughput.find(
+    const find = (paths: PathSet, name: PathName) =>
+      paths[name]?.throughput.find(
         (t) => t.direction === row.direction && t.streams === row.streams,
-      )?.mibPerSecond;
-    const capped = (name: PathName): string =>
-      results.paths[name]?.throughput.find(
-        (t) => t.direction === row.direction && t.streams === row.streams,
-      )?.capped
-        ? ' (capped)'
-        : '';
+      );
+    const cell = (name: PathName): string => {
+      const t = find(results.paths, name);
+      return `${fmt(t?.mibPerSecond, 0)}${t?.capped ? ' (capped)' : ''}`;
+    };
+    const mib = (name: PathName) => (paths: PathSet) => find(paths, name)?.mibPerSecond;
     lines.push(
-      `| ${row.direction} × ${row.streams} | ${PATHS.map((p) => `${fmt(cell(p), 0)}${capped(p)}`).join(' | ')} | ${NOT_MEASURED} | ${ratio(cell('burrow'), cell('direct'))} | ${ratio(cell('burrow'), cell('openssh-openssl'))} |`,
+      `| ${row.direction} × ${row.streams} | ${PATHS.map(cell).join(' | ')} | ${NOT_MEASURED} | ${ratio(mib('burrow'), mib('direct'))} | ${ratio(mib('burrow'), mib('openssh-openssl'))} |`,
     );
   }
   lines.push('');
+  if (results.plots?.throughput) {
+    lines.push(`![Throughput per path](${results.plots.throughput})`);
+    lines.push('');
+  }
 
   lines.push('## CPU seconds per GiB, per role (every process of the role, from /proc/<pid>/stat)');
   lines.push('');
@@ -98,7 +111,7 @@ export function resultsMarkdown(results: BenchResults): string {
   lines.push(...floorSection(results));
 
   lines.push(
-    `## New-stream setup: connect to first echoed byte, ${config.setupStreams} sequential streams (ms)`,
+    `## New-stream setup: connect to first echoed byte, ${config.setupStreams} sequential streams${repetitions > 1 ? ' per repetition' : ''} (ms)`,
   );
   lines.push('');
   lines.push(
@@ -118,10 +131,20 @@ export function resultsMarkdown(results: BenchResults): string {
   }
   lines.push(`| ${ACCESS_CLI} | – | ${NOT_MEASURED} | | | | | | |`);
   lines.push('');
+  const p50 =
+    (name: PathName, mode: 'setupFull' | 'setupResumed') =>
+    (paths: PathSet): number | undefined =>
+      paths[name]?.[mode].p50;
   lines.push(
-    `Ratios burrow / openssh-openssl: full p50 ${ratio(burrow?.setupFull.p50, results.paths['openssh-openssl']?.setupFull.p50)}, resumed p50 ${ratio(burrow?.setupResumed.p50, results.paths['openssh-openssl']?.setupResumed.p50)}; burrow / direct resumed p50 ${ratio(burrow?.setupResumed.p50, results.paths.direct?.setupResumed.p50)}.`,
+    `Ratios burrow / openssh-openssl: full p50 ${ratio(p50('burrow', 'setupFull'), p50('openssh-openssl', 'setupFull'))}, resumed p50 ${ratio(p50('burrow', 'setupResumed'), p50('openssh-openssl', 'setupResumed'))}; burrow / direct resumed p50 ${ratio(p50('burrow', 'setupResumed'), p50('direct', 'setupResumed'))}.`,
   );
   lines.push('');
+  if (results.plots?.setupLatency) {
+    lines.push(
+      `![New-stream setup latency per path: distribution of every stream of every repetition](${results.plots.setupLatency})`,
+    );
+    lines.push('');
+  }
 
   lines.push(
     `## Request/response: 1 KiB echo on an established stream, ${config.requestRatePerSecond}/s, ${config.requests} requests (ms)`,

@@ -12,7 +12,7 @@ export async function setupLatency(
   dial: Dial,
   count: number,
   capMs: number,
-): Promise<Percentiles & { capped: boolean }> {
+): Promise<Percentiles & { capped: boolean; samplesMs: number[] }> {
   const samples: number[] = [];
   const deadline = performance.now() + capMs;
   for (let i = 0; i < count && performance.now() < deadline; i++) {
@@ -24,7 +24,7 @@ export async function setupLatency(
     socket.on('error', () => undefined);
     socket.resume();
   }
-  return { ...percentiles(samples), capped: samples.length < count };
+  return { ...percentiles(samples), capped: samples.length < count, samplesMs: samples };
 }
 
 function firstEcho(socket: Duplex): Promise<void> {
