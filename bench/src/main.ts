@@ -1,5 +1,6 @@
 /**
  * `pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow,pam] [--no-scale] [--out=<dir>]`
+ * (`pnpm bench --render-only [--out=<dir>]`: latest.md and the plots again from latest.json)
  * (`pnpm bench --scale …`: 10,000 idle gateways on one relay instead, scale-main.ts)
  *
  * Starts the bench target and every path on loopback (direct, openssh-openssl, burrow), measures
@@ -25,9 +26,7 @@ import { startOpensshOpensslPath } from './openssh-openssl-path.ts';
 import { measurePamQueries, pamQueriesUnavailable } from './pam-queries.ts';
 import { measurePaths } from './path-measurements.ts';
 import { measureRelayScale } from './relay-scale.ts';
-import { resultsMarkdown } from './results-markdown.ts';
-import { benchPlots, PLOT_FILES } from './results-plots.ts';
-import { checkTargets } from './targets.ts';
+import { writeResults } from './results-files.ts';
 
 const args = process.argv.slice(2);
 if (args.includes('--scale')) {
@@ -37,12 +36,25 @@ if (args.includes('--scale')) {
 const flag = (name: string): string | undefined =>
   args.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split('=')[1] ??
   (args.includes(`--${name}`) ? '' : undefined);
-const unknown = args.filter((arg) => !/^--(quick|paths=.+|no-scale|out=.+)$/.test(arg));
+const unknown = args.filter((arg) => !/^--(quick|paths=.+|no-scale|out=.+|render-only)$/.test(arg));
 if (unknown.length > 0) {
   console.error(
-    `bench: unknown argument ${unknown.join(' ')}\nusage: pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow,pam] [--no-scale] [--out=<dir>]`,
+    `bench: unknown argument ${unknown.join(' ')}\nusage: pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow,pam] [--no-scale] [--out=<dir>]\n       pnpm bench --render-only [--out=<dir>]   # re-write latest.md and the plots from <dir>/latest.json`,
   );
   process.exit(2);
+}
+if (flag('render-only') !== undefined) {
+  const dir = flag('out') || path.resolve(import.meta.dirname, '..', 'results');
+  const file = path.join(dir, 'latest.json');
+  if (!fs.existsSync(file)) {
+    console.error(`bench: ${file} does not exist; run pnpm bench first`);
+    process.exit(2);
+  }
+  const written = writeResults(JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults, dir);
+  console.error(
+    `bench: re-wrote ${written.join(', ')} in ${dir} from latest.json (no measurement)`,
+  );
+  process.exit(0);
 }
 const config = flag('quick') !== undefined ? QUICK : FULL;
 const requested = (flag('paths') ?? 'direct,openssh-openssl,burrow,pam').split(',');
@@ -162,26 +174,12 @@ try {
 
 results.durationSeconds = (Date.now() - started) / 1000;
 results.loadAverageAtEnd = os.loadavg()[0] as number;
-results.targets = checkTargets(results);
-fs.mkdirSync(outDir, { recursive: true });
-const plots = benchPlots(results);
-results.plots = {};
-for (const [kind, svg] of Object.entries(plots) as [keyof typeof plots, string | undefined][]) {
-  if (!svg) continue;
-  fs.writeFileSync(path.join(outDir, PLOT_FILES[kind]), svg);
-  results.plots[kind] = PLOT_FILES[kind];
-}
-fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-fs.writeFileSync(path.join(outDir, 'latest.md'), resultsMarkdown(results));
-for (const check of results.targets)
+const written = writeResults(results, outDir);
+for (const check of results.targets ?? [])
   progress(
     `target ${check.met === undefined ? 'n/a ' : check.met ? 'MET ' : 'MISS'} ${check.target}: ${check.measured}`,
   );
-progress(
-  `wrote ${path.join(outDir, 'latest.json')}, latest.md${Object.values(results.plots)
-    .map((file) => `, ${file}`)
-    .join('')} in ${results.durationSeconds.toFixed(0)} s`,
-);
+progress(`wrote ${written.join(', ')} to ${outDir} in ${results.durationSeconds.toFixed(0)} s`);
 if (exitCode === 0) fs.rmSync(workDir, { recursive: true, force: true });
 else progress(`logs kept in ${workDir}`);
 process.exit(exitCode);

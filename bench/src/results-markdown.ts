@@ -47,8 +47,8 @@ export function resultsMarkdown(results: BenchResults): string {
 
   lines.push(
     repetitions > 1
-      ? `Repetitions: ${repetitions}, interleaved — each measurement ran on every path in turn, then the next measurement, and the whole round was repeated. Every figure below is the median over the repetitions; a ratio is computed within each repetition and shown as median (min–max).`
-      : 'Repetitions: 1 (each path measured once).',
+      ? `Repetitions of the direct, openssh-openssl and burrow measurements: ${repetitions}, interleaved — each measurement ran on every path in turn, then the next measurement, and the whole round was repeated. Every figure below is the median over the repetitions; a ratio is computed within each repetition and shown as median (min–max).`
+      : 'Repetitions of the direct, openssh-openssl and burrow measurements: 1 (each path measured once).',
   );
   lines.push('');
   lines.push('## Targets');
@@ -142,6 +142,11 @@ export function resultsMarkdown(results: BenchResults): string {
   if (results.plots?.setupLatency) {
     lines.push(
       `![New-stream setup latency per path: distribution of every stream of every repetition](${results.plots.setupLatency})`,
+    );
+    lines.push('');
+  } else if (results.plots) {
+    lines.push(
+      'No setup-latency plot: this run kept no per-stream times (runs before 2026-12-03).',
     );
     lines.push('');
   }

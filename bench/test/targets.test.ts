@@ -46,7 +46,7 @@ describe('checkTargets over repetitions', () => {
 
   it('shows the ratio ranges in latest.md', () => {
     const markdown = resultsMarkdown(results);
-    expect(markdown).toContain('Repetitions: 3, interleaved');
+    expect(markdown).toContain('burrow measurements: 3, interleaved');
     // Throughput table, up × 1: burrow / openssh-openssl per repetition.
     expect(markdown).toMatch(/\| up × 1 \|.*\| 1\.55 × \(1\.40–1\.60\) \|$/m);
   });
