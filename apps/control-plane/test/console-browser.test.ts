@@ -6,8 +6,10 @@
  *
  * A person signs in, sees the gateway healthy, runs a connection test, reads identities and PAM,
  * and reviews recordings that a hostile target wrote: a PostgreSQL session whose query text and
- * result are HTML and script, and an SSH session whose terminal output is. Nothing of it may
- * become markup or run. Screenshots of each page go to .burrow/console-screenshots/ (looked at
+ * result are HTML and script, an SSH session whose terminal output is, and an HTTP session whose
+ * response body is. Nothing of it may become markup or run. An auditor reads a recording and no
+ * credential; a member with a grant sees their own session and not the admin's on the same
+ * accounts; a person signs in and changes page with the keyboard alone. Screenshots of each page go to .burrow/console-screenshots/ (looked at
  * by people; the assertions are on visible content). The browser is stopped by its PID.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
@@ -54,6 +56,9 @@ let page: Page;
 let postgresSessionId: string;
 let sshSessionId: string;
 let gatewayId: string;
+/** The stand-in gateway's token: it uploads the recordings the pages show. */
+let gatewayToken: string;
+let ordersResourceId: string;
 
 async function ok<T>(
   token: string,
@@ -115,6 +120,7 @@ beforeAll(async () => {
   );
 
   gatewayId = registered.gatewayId;
+  gatewayToken = gatewayIdentity.token;
 
   // Two recorded sessions whose text a hostile target wrote.
   const db = await ok<{ resource: { id: string } }>(admin.token, 'POST', '/api/v1/pam/resources', {
@@ -123,6 +129,7 @@ beforeAll(async () => {
     gatewayId: registered.gatewayId,
     connectionDetails: { host: 'db.internal', port: 5432, database: 'orders' },
   });
+  ordersResourceId = db.resource.id;
   await ok(admin.token, 'POST', '/api/v1/pam/accounts', {
     resourceId: db.resource.id,
     name: 'orders-db',
@@ -582,23 +589,62 @@ describe('PAM inventory from the console (admin), against a real PostgreSQL', ()
   });
 });
 
-describe('roles in the browser: an auditor and a member (no grant) see what their role allows; the server refuses the rest', () => {
-  let people: Record<'auditor' | 'member', { email: string; password: string }>;
+describe('roles in the browser: an auditor and members see what their role allows; the server refuses the rest', () => {
+  const GRANTEE_QUERY = 'SELECT total FROM monthly_report';
+  let people: Record<
+    'auditor' | 'member' | 'grantee',
+    { email: string; password: string; identityId: string }
+  >;
+  let granteeSessionId: string;
   let context: BrowserContext;
   let other: Page;
 
   beforeAll(async () => {
-    const make = async (role: 'auditor' | 'member') => {
-      const email = `${role}@example.com`;
-      const { initialPassword } = await ok<{ initialPassword: string }>(
-        admin.token,
-        'POST',
-        '/api/v1/users',
-        { organizationId: admin.orgId, email, role },
-      );
-      return { email, password: initialPassword };
+    const make = async (role: 'auditor' | 'member', email = `${role}@example.com`) => {
+      const { initialPassword, identity } = await ok<{
+        initialPassword: string;
+        identity: { id: string };
+      }>(admin.token, 'POST', '/api/v1/users', { organizationId: admin.orgId, email, role });
+      return { email, password: initialPassword, identityId: identity.id };
     };
-    people = { auditor: await make('auditor'), member: await make('member') };
+    people = {
+      auditor: await make('auditor'),
+      member: await make('member'),
+      grantee: await make('member', 'grantee@example.com'),
+    };
+
+    // The grantee: a member granted all of prod/, with a recorded session of their own on
+    // prod/reports-db. The admin's session on prod/orders-db is in that same folder: a grant on
+    // an account is not a view of other people's sessions on it.
+    await ok(admin.token, 'POST', '/api/v1/pam/accounts', {
+      resourceId: ordersResourceId,
+      name: 'reports-db',
+      folderPath: 'prod',
+      credentials: { username: 'reports', password: 'never-shown-reports-password' },
+    });
+    await ok(admin.token, 'POST', '/api/v1/pam/grants', {
+      identityId: people.grantee.identityId,
+      path: 'prod/',
+    });
+    const login = await cp.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/user/login',
+      payload: { email: people.grantee.email, password: people.grantee.password },
+    });
+    expect(login.statusCode).toBe(200);
+    const granteeToken = login.json<{ accessToken: string }>().accessToken;
+    granteeSessionId = (
+      await ok<{ sessionId: string }>(granteeToken, 'POST', '/api/v1/pam/accounts/access', {
+        path: 'prod/reports-db',
+        duration: '1h',
+      })
+    ).sessionId;
+    await ok(
+      gatewayToken,
+      'POST',
+      `/api/v1/pam/sessions/${granteeSessionId}/event-batches?startOffset=0`,
+      [{ timestamp: new Date().toISOString(), input: GRANTEE_QUERY, output: 'SELECT 1' }],
+    );
   });
 
   beforeEach(async () => {
@@ -647,6 +693,75 @@ describe('roles in the browser: an auditor and a member (no grant) see what thei
     expect(await attack(other, 'POST', `/api/v1/pam/sessions/${postgresSessionId}/end`, {})).toBe(
       403,
     );
+  });
+
+  it('an auditor opens a PostgreSQL recording: the queries and results, no credential anywhere', async () => {
+    await signIn(other, people.auditor.email, people.auditor.password);
+    await other.getByRole('link', { name: 'Sessions' }).click();
+    await other
+      .getByRole('row')
+      .filter({ hasText: 'prod/orders-db' })
+      .getByRole('link', { name: 'Review 2 events' })
+      .click();
+    await expectVisible(other.getByRole('heading', { name: 'Session prod/orders-db' }));
+    await expectVisible(other.getByText('SELECT count(*) FROM orders', { exact: true }));
+    await expectVisible(other.getByText(HOSTILE_QUERY));
+    await expectVisible(other.getByText(HOSTILE_RESULT));
+    await shot('15-postgres-recording-auditor', other);
+    expect(await other.locator('body').innerText()).not.toContain('never-shown');
+    expect(await other.content()).not.toContain('never-shown');
+    // What the page was given, and what the auditor could ask for by hand: no password in the
+    // session or the accounts, and the gateway's credentials route is not theirs to call.
+    const asAuditor = (url: string) =>
+      other.evaluate(
+        (url) => fetch(url).then(async (r) => ({ status: r.status, body: await r.text() })),
+        url,
+      );
+    for (const url of [`/api/v1/pam/sessions/${postgresSessionId}`, '/api/v1/pam/accounts']) {
+      const answer = await asAuditor(url);
+      expect(answer.status).toBe(200);
+      expect(answer.body).not.toContain('never-shown');
+    }
+    const credentials = await asAuditor(`/api/v1/pam/sessions/${postgresSessionId}/credentials`);
+    expect(credentials.status).toBe(403);
+    expect(credentials.body).not.toContain('never-shown');
+  });
+
+  it('a member with a grant sees their own session and its recording, not another person’s on the same accounts', async () => {
+    await signIn(other, people.grantee.email, people.grantee.password);
+    await other.getByRole('link', { name: 'PAM' }).click();
+    await expectVisible(other.getByRole('cell', { name: 'prod/orders-db', exact: true }));
+    await expectVisible(other.getByRole('cell', { name: 'prod/reports-db', exact: true }));
+
+    await other.getByRole('link', { name: 'Sessions' }).click();
+    const mine = other.getByRole('row').filter({ hasText: 'prod/reports-db' });
+    await expectVisible(mine.getByRole('cell', { name: 'grantee@example.com (you)' }));
+    // The admin's sessions (one on prod/orders-db, granted to this member too) are not listed.
+    expect(await other.getByRole('row').filter({ hasText: 'prod/orders-db' }).count()).toBe(0);
+    expect(await other.getByRole('row').filter({ hasText: 'ops/deploy' }).count()).toBe(0);
+    expect(await other.getByRole('row').count()).toBe(2); // the header and their own session
+    await shot('16-sessions-member', other);
+
+    await mine.getByRole('link', { name: 'Review 1 event' }).click();
+    await expectVisible(other.getByText(GRANTEE_QUERY, { exact: true }));
+    expect(await other.locator('body').innerText()).not.toContain('never-shown');
+
+    // Someone else's session by its address: refused in the server's words, nothing of it shown.
+    const refusal = await other.evaluate(
+      (url) =>
+        fetch(url).then(async (r) => ({
+          status: r.status,
+          message: ((await r.json()) as { message: string }).message,
+        })),
+      `/api/v1/pam/sessions/${postgresSessionId}`,
+    );
+    expect(refusal.status).toBe(403);
+    await other.goto(`${baseUrl}/console/#/sessions/${postgresSessionId}`);
+    await expectVisible(other.getByRole('alert').filter({ hasText: refusal.message }));
+    expect(await other.getByText('SELECT count(*) FROM orders').count()).toBe(0);
+    expect(
+      await other.evaluate((url) => fetch(url).then((r) => r.json()), '/api/v1/pam/sessions'),
+    ).toEqual({ sessions: [expect.objectContaining({ id: granteeSessionId })] });
   });
 
   it('a member without a grant sees no account, no resource and no one else’s session; its direct POSTs get 403', async () => {
@@ -723,6 +838,142 @@ describe('roles in the browser: an auditor and a member (no grant) see what thei
     expect(after.grants.map((g) => g.identityId)).not.toContain(me);
   });
 });
+
+describe('an HTTP session’s recording in the console', () => {
+  const TOKEN = 'never-shown-intranet-token';
+  let httpSessionId: string;
+
+  beforeAll(async () => {
+    const web = await ok<{ resource: { id: string } }>(
+      admin.token,
+      'POST',
+      '/api/v1/pam/resources',
+      {
+        name: 'intranet',
+        resourceType: 'http',
+        gatewayId,
+        connectionDetails: { url: 'https://intranet.internal:8443' },
+      },
+    );
+    await ok(admin.token, 'POST', '/api/v1/pam/accounts', {
+      resourceId: web.resource.id,
+      name: 'intranet-bot',
+      folderPath: 'web',
+      credentials: { username: 'bot', authMethod: 'bearer', token: TOKEN },
+    });
+    httpSessionId = (
+      await ok<{ sessionId: string }>(admin.token, 'POST', '/api/v1/pam/accounts/access', {
+        path: 'web/intranet-bot',
+        duration: '1h',
+      })
+    ).sessionId;
+    // One exchange as the gateway records it (apps/gateway/src/pam/http/http-exchange-recording.ts):
+    // credential headers already [MASKED], bodies base64; the response body is markup.
+    const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+    const t0 = Date.now() - 30_000;
+    await ok(
+      gatewayToken,
+      'POST',
+      `/api/v1/pam/sessions/${httpSessionId}/event-batches?startOffset=0`,
+      [
+        {
+          timestamp: new Date(t0).toISOString(),
+          eventType: 'request',
+          requestId: '7',
+          method: 'POST',
+          url: '/api/orders?status=open',
+          headers: { Accept: ['application/json'], Authorization: ['[MASKED]'] },
+          body: b64('{"note":"rush"}'),
+          bodyTruncated: false,
+        },
+        {
+          timestamp: new Date(t0 + 12).toISOString(),
+          eventType: 'response',
+          requestId: '7',
+          status: 201,
+          headers: { 'Content-Type': ['text/html'], 'Set-Cookie': ['[MASKED]'] },
+          body: b64('<b>created</b><img src=x onerror="window.__pwned=\'http\'">'),
+          bodyTruncated: false,
+          elapsedMs: 12,
+        },
+      ],
+    );
+    await ok(gatewayToken, 'POST', `/api/v1/pam/sessions/${httpSessionId}/end`, {});
+  });
+
+  it('shows each request and response: method, URL, status, masked credential headers, body as text', async () => {
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page
+      .getByRole('row')
+      .filter({ hasText: 'web/intranet-bot' })
+      .getByRole('link', { name: 'Review 2 events' })
+      .click();
+    await expectVisible(page.getByRole('heading', { name: 'Session web/intranet-bot' }));
+    const request = page
+      .locator('pre.recorded')
+      .filter({ hasText: 'POST /api/orders?status=open' });
+    await expectVisible(request);
+    expect(await request.innerText()).toContain('Authorization: [MASKED]');
+    expect(await request.innerText()).toContain('body (15 bytes shown): {"note":"rush"}');
+    const response = page.locator('pre.recorded').filter({ hasText: '← 201' });
+    await expectVisible(response);
+    expect(await response.innerText()).toContain('(request 7, 12 ms)');
+    expect(await response.innerText()).toContain('Set-Cookie: [MASKED]');
+    expect(await response.innerText()).toContain('<b>created</b>');
+    expect(await page.locator('main img, main b').count()).toBe(0);
+    expect(await page.evaluate('window.__pwned')).toBeUndefined();
+    expect(await page.content()).not.toContain(TOKEN);
+    await shot('17-http-recording');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expectVisible(page.getByRole('heading', { name: 'Sign in to Burrow' }));
+  });
+});
+
+describe('keyboard only', () => {
+  it('signs in and moves between pages with Tab and Enter, the focus visible', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+    try {
+      const keys = await context.newPage();
+      keys.setDefaultTimeout(20_000);
+      await keys.goto(`${baseUrl}/console/`);
+      await tabTo(keys, keys.getByLabel('Email'));
+      await keys.keyboard.type(ADMIN.email);
+      await tabTo(keys, keys.getByLabel('Password'));
+      await keys.keyboard.type(ADMIN.password);
+      await keys.keyboard.press('Enter');
+      await expectVisible(keys.getByRole('button', { name: 'Sign out' }));
+      await expectVisible(keys.getByRole('heading', { name: 'Gateways', exact: true }));
+
+      const nav = keys.getByRole('navigation', { name: 'Pages' });
+      await tabTo(keys, nav.getByRole('link', { name: 'PAM' }));
+      // Where the focus is can be seen: the console's :focus-visible outline, not the default.
+      expect(await keys.evaluate('getComputedStyle(document.activeElement).outlineStyle')).toBe(
+        'solid',
+      );
+      await keys.keyboard.press('Enter');
+      await expectVisible(keys.getByRole('heading', { name: 'Accounts', exact: true }));
+      expect(new URL(keys.url()).hash).toBe('#/pam');
+
+      await tabTo(keys, nav.getByRole('link', { name: 'Sessions' }));
+      await keys.keyboard.press('Enter');
+      await expectVisible(keys.getByRole('row').filter({ hasText: 'prod/orders-db' }));
+      expect(new URL(keys.url()).hash).toBe('#/sessions');
+      await shot('18-keyboard-sessions', keys);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+/** Presses Tab until `target` has the focus (a bounded number of times). */
+async function tabTo(of: Page, target: ReturnType<Page['locator']>): Promise<void> {
+  for (let presses = 0; presses < 40; presses += 1) {
+    if ((await target.and(of.locator(':focus')).count()) === 1) return;
+    await of.keyboard.press('Tab');
+  }
+  throw new Error(`40 presses of Tab never reached ${target.toString()}`);
+}
 
 async function signIn(target: Page, email: string, password: string): Promise<void> {
   await target.goto(`${baseUrl}/console/`);
