@@ -168,6 +168,40 @@ describe('infisical-connection-test', () => {
     expect(JSON.stringify(wrong.body)).not.toContain('stolen-token');
   });
 
+  it('http and kubernetes: a port nobody listens on is a transport failure', async () => {
+    const httpDown = await test('https://127.0.0.1', await freePort(), {
+      mode: 'http',
+      headers: { Authorization: 'Bearer never-sent' },
+    });
+    expect(httpDown).toEqual({
+      status: 502,
+      body: {
+        error: {
+          kind: 'transport',
+          message: expect.stringMatching(
+            /^https:\/\/127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED\)$/,
+          ),
+        },
+      },
+    });
+    const kubernetesDown = await test('127.0.0.1', await freePort(), {
+      mode: 'kubernetes',
+      token: kubernetes.token,
+      sslCertificate: kubernetes.caPem,
+    });
+    expect(kubernetesDown).toEqual({
+      status: 502,
+      body: {
+        error: {
+          kind: 'transport',
+          message: expect.stringMatching(
+            /^https:\/\/127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED\)$/,
+          ),
+        },
+      },
+    });
+  });
+
   it('refuses bad requests clearly: bad JSON, unknown mode, oversize body', async () => {
     expect(await test('127.0.0.1', postgres.port, '{nope')).toEqual({
       status: 400,
