@@ -4,7 +4,7 @@
  * Platform callers only; one HTTP/1.1 request per stream, then the gateway closes.
  *
  *   POST /v1/test-connection            Content-Type: application/json, body <= 64 KiB
- *   {"mode":"tcp"|"sql"|"kubernetes"|"http", "timeoutMs"?: n (default 15000, at most 60000),
+ *   {"mode":"tcp"|"sql"|"ssh"|"kubernetes"|"http", "timeoutMs"?: n (default 15000, at most 60000),
  *    …the mode's parameters (below)}
  *
  *   200 {"result":{"ok":true}}
@@ -14,11 +14,17 @@
  *        unknown   = it answered with some other failure.
  *   400 / 405 / 413 {"error":{"message":"…"}}  the request itself was wrong
  *
- * Modes Burrow's gateway serves (the reference also has mongodb, redis, ldap, ssh):
+ * Modes Burrow's gateway serves (the reference also has mongodb, redis, ldap):
  *   tcp         a TCP connect to the target
  *   sql         {"dialect":"postgres","username","password","database","sslEnabled"?,
  *                "sslRejectUnauthorized"? (default true),"sslCertificate"?} — logs in (cleartext,
  *                md5 or SCRAM-SHA-256, TLS as given) and leaves
+ *   ssh         {"username","authMethod":"password"|"public-key"|"certificate","password"?,
+ *                "privateKey"?,"certificate"?,"hostKeys"?,"hostCertificateAuthorities"?} — the
+ *                fields of a PAM SSH session's credentials: the target's host key is checked as for
+ *                a session (a pinned key or a host certificate of a pinned CA; at least one is
+ *                required), then one login attempt and the gateway leaves. Refused credentials =
+ *                auth; a host key the resource does not trust = unknown (nothing was sent to it)
  *   kubernetes  {"token"?,"sslRejectUnauthorized"?,"sslCertificate"?} — GET https://<target>/api with
  *                the bearer token: 2xx ok, 401 auth, other statuses transport
  *   http        Burrow's own, for web applications: {"url"? (path, default "/"), "headers"?:
@@ -38,7 +44,7 @@ export const CONNECTION_TEST_MAX_TIMEOUT_MS = 60_000;
 /** The whole stream, request included, may take this long (reference: 90 s). */
 export const CONNECTION_TEST_STREAM_DEADLINE_MS = 90_000;
 
-export type ConnectionTestMode = 'tcp' | 'sql' | 'kubernetes' | 'http';
+export type ConnectionTestMode = 'tcp' | 'sql' | 'ssh' | 'kubernetes' | 'http';
 export type ConnectionTestFailureKind = 'transport' | 'auth' | 'unknown';
 
 export interface SqlConnectionTestParams {
@@ -49,6 +55,19 @@ export interface SqlConnectionTestParams {
   readonly sslEnabled?: boolean;
   readonly sslRejectUnauthorized?: boolean;
   readonly sslCertificate?: string;
+}
+
+export interface SshConnectionTestParams {
+  readonly username: string;
+  readonly authMethod: 'password' | 'public-key' | 'certificate';
+  readonly password?: string;
+  /** OpenSSH or PEM private key text (public-key, certificate). */
+  readonly privateKey?: string;
+  /** A user certificate line for privateKey (certificate). */
+  readonly certificate?: string;
+  /** `ssh-ed25519 AAAA…` lines: the target's host keys, and CAs of its host certificates. */
+  readonly hostKeys?: readonly string[];
+  readonly hostCertificateAuthorities?: readonly string[];
 }
 
 export interface KubernetesConnectionTestParams {
@@ -67,6 +86,7 @@ export interface HttpConnectionTestParams {
 export type ConnectionTestRequest = { readonly timeoutMs?: number } & (
   | { readonly mode: 'tcp' }
   | ({ readonly mode: 'sql' } & SqlConnectionTestParams)
+  | ({ readonly mode: 'ssh' } & SshConnectionTestParams)
   | ({ readonly mode: 'kubernetes' } & KubernetesConnectionTestParams)
   | ({ readonly mode: 'http' } & HttpConnectionTestParams)
 );

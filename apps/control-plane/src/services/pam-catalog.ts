@@ -279,7 +279,7 @@ export class PamCatalog {
         resource.gatewayId,
         resource.resourceType,
         resource.connectionDetails,
-        accountLoginTest(resource, credentials.username, login),
+        accountLoginTest(resource, credentials.username, login, this.#sshCa),
         `account ${path}`,
       );
     }
@@ -410,8 +410,24 @@ function accountLoginTest(
   resource: PamResource,
   username: string,
   login: PamAccountLogin,
+  sshCa: PamSshCa,
 ): ConnectionTestRequest {
   const details = resource.connectionDetails;
+  if (resource.resourceType === 'ssh') {
+    // The gateway logs in as a session would: the resource's pinned host keys / host CAs first.
+    const { hostKeys, hostCertificateAuthorities } = resource.connectionDetails;
+    const pins = {
+      ...(hostKeys?.length ? { hostKeys } : {}),
+      ...(hostCertificateAuthorities?.length ? { hostCertificateAuthorities } : {}),
+    };
+    if (login.authMethod === 'certificate') {
+      const pair = sshCa.loginTestCertificate({ orgId: resource.orgId, username });
+      return { mode: 'ssh', username, authMethod: 'certificate', ...pair, ...pins };
+    }
+    return login.authMethod === 'public-key'
+      ? { mode: 'ssh', username, authMethod: 'public-key', privateKey: login.secret, ...pins }
+      : { mode: 'ssh', username, authMethod: 'password', password: login.secret, ...pins };
+  }
   if (resource.resourceType === 'postgres' && 'database' in details) {
     return {
       mode: 'sql',
@@ -441,7 +457,6 @@ function accountLoginTest(
             };
     return { mode: 'http', url: details.testPath ?? '/', headers: header, ...tlsOf(details) };
   }
-  // ssh: the gateway's connection test has no ssh login yet; reachability only.
   return { mode: 'tcp' };
 }
 

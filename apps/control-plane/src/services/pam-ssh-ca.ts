@@ -19,11 +19,15 @@ import type { CertificateAuthorities } from './certificate-authorities.ts';
  *               too, whatever the gateway does
  *
  * The private key is made here and handed only to the session's gateway; it is never stored.
+ * Checking a new certificate account (testConnection) gets the same kind of pair for one login,
+ * key ID `burrow-pam-login-test`, valid for LOGIN_TEST_VALIDITY_MS.
  *
  * @example
  *   const { privateKey, certificate } = ca.sessionCertificate({ orgId, sessionId, username, notAfter });
  */
 const CLOCK_SKEW_MS = 60_000;
+/** The connection test's deadline is at most 90 s; the certificate outlives it a little. */
+const LOGIN_TEST_VALIDITY_MS = 5 * 60_000;
 
 export class PamSshCa {
   readonly #cas: CertificateAuthorities;
@@ -44,6 +48,30 @@ export class PamSshCa {
     notAfter: Date;
     now?: Date;
   }): { privateKey: string; certificate: string } {
+    return this.#sign({ ...input, keyId: `burrow-pam-session:${input.sessionId}` });
+  }
+
+  /** A pair for one login test of a certificate account (pam-catalog.ts testConnection). */
+  loginTestCertificate(input: { orgId: string; username: string; now?: Date }): {
+    privateKey: string;
+    certificate: string;
+  } {
+    const now = input.now ?? new Date();
+    return this.#sign({
+      ...input,
+      now,
+      keyId: 'burrow-pam-login-test',
+      notAfter: new Date(now.getTime() + LOGIN_TEST_VALIDITY_MS),
+    });
+  }
+
+  #sign(input: {
+    orgId: string;
+    keyId: string;
+    username: string;
+    notAfter: Date;
+    now?: Date | undefined;
+  }): { privateKey: string; certificate: string } {
     const now = input.now ?? new Date();
     const ca = this.#cas.ssh(input.orgId, 'pam-ssh-user');
     const subject = generateSshKeyPair('ed25519');
@@ -54,7 +82,7 @@ export class PamSshCa {
       caPrivateKey: ca.keyPair.privateKey,
       publicKey: subject.publicKeyBlob,
       type: 'user',
-      keyId: `burrow-pam-session:${input.sessionId}`,
+      keyId: input.keyId,
       serial: randomBytes(8).readBigUInt64BE(),
       principals: [input.username],
       validAfter,

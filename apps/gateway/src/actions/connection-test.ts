@@ -9,6 +9,8 @@
  *   body over 64 KiB                              -> 413; not JSON / bad mode / bad params -> 400
  *   tcp         connect to the target
  *   sql         postgres login (pam/postgres/postgres-login-check.ts); SQLSTATE 28xxx = auth
+ *   ssh         the PAM session's login (pam/ssh/ssh-target.ts): host key checked first (refused =
+ *               unknown, no credential sent), one attempt with the account's login (refused = auth)
  *   kubernetes  GET https://<target>/api with the token: 401 = auth
  *   http        GET <target><url> with the given headers: 401/403 = auth, 5xx = unknown
  *   the test's own timeout (timeoutMs, 15 s default, 60 s at most) -> transport "timed out"
@@ -36,6 +38,8 @@ import { serveHttpOnStream } from './http/http-stream-server.ts';
 import { parsePostgresCredentials } from '../pam/postgres/postgres-credentials.ts';
 import { checkPostgresLogin } from '../pam/postgres/postgres-login-check.ts';
 import { ServerAuthenticationError } from '../pam/postgres/server-authentication.ts';
+import { parseSshCredentials, type SshCredentials } from '../pam/ssh/ssh-credentials.ts';
+import { TargetConnectError, connectToTarget } from '../pam/ssh/ssh-target.ts';
 
 /** A failed test: what went wrong and whose fault. */
 class TestFailure extends Error {
@@ -173,7 +177,7 @@ async function runTest(body: Buffer, targetHost: string, targetPort: number): Pr
       ? Math.min(request.timeoutMs, CONNECTION_TEST_MAX_TIMEOUT_MS)
       : CONNECTION_TEST_DEFAULT_TIMEOUT_MS;
   const signal = AbortSignal.timeout(timeoutMs);
-  const secrets = [request.password, request.token]
+  const secrets = [request.password, request.token, request.privateKey]
     .concat(Object.values((request.headers as Record<string, unknown> | undefined) ?? {}))
     .filter((value): value is string => typeof value === 'string' && value !== '');
   try {
@@ -183,6 +187,9 @@ async function runTest(body: Buffer, targetHost: string, targetPort: number): Pr
         return;
       case 'sql':
         await testSql(request, hostOf(targetHost), targetPort, timeoutMs, signal);
+        return;
+      case 'ssh':
+        await testSsh(request, hostOf(targetHost), targetPort, signal);
         return;
       case 'kubernetes':
         await testKubernetes(request, targetHost, targetPort, signal);
@@ -265,6 +272,30 @@ async function testSql(
     }
     if (signal.aborted) throw error;
     throw new TestFailure('transport', error instanceof Error ? error.message : String(error));
+  }
+}
+
+async function testSsh(
+  request: Record<string, unknown>,
+  host: string,
+  port: number,
+  signal: AbortSignal,
+): Promise<void> {
+  let credentials: SshCredentials;
+  try {
+    credentials = parseSshCredentials({ ...request, host, port });
+  } catch (error) {
+    // The session's parser names fields "credentials.x"; here they are the request's own.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new BadTestRequest(`ssh: ${message.replace(/\bcredentials\./g, '')}`);
+  }
+  try {
+    const client = await connectToTarget(credentials, signal);
+    client.end();
+  } catch (error) {
+    if (!(error instanceof TargetConnectError)) throw error;
+    const kind = { auth: 'auth', 'host-key': 'unknown', unreachable: 'transport' } as const;
+    throw new TestFailure(kind[error.code], error.message);
   }
 }
 

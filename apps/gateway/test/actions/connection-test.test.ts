@@ -1,8 +1,13 @@
 /**
  * `infisical-connection-test` against real targets: a PostgreSQL server (right password, wrong
- * password, missing database), Debian's nginx with basic auth over TLS, a Kubernetes-API-shaped
- * server checking its bearer token, a port nobody listens on.
+ * password, missing database), OpenSSH's sshd (password, key and certificate logins, a wrong
+ * password, an impostor with another host key), Debian's nginx with basic auth over TLS, a
+ * Kubernetes-API-shaped server checking its bearer token, a port nobody listens on.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createSelfSignedCertificate, freePort } from '@burrow/test-support';
 import { ALPN } from '@burrow/tunnel-protocol';
@@ -20,6 +25,7 @@ import {
   type GatewayPki,
 } from '../helpers/pki-fixture.ts';
 import { startPostgresTarget, type PostgresTarget } from '../helpers/postgres-target.ts';
+import { startSshTargets, type SshTargets } from '../pam/ssh/ssh-target-fixture.ts';
 
 describe('infisical-connection-test', () => {
   let pki: GatewayPki;
@@ -29,6 +35,8 @@ describe('infisical-connection-test', () => {
   let nginx: NginxTarget;
   let nginxCa: string;
   let kubernetes: KubernetesApiTarget;
+  let sshDir: string;
+  let ssh: SshTargets;
 
   const test = async (host: string, port: number, body: string | object) =>
     requestConnectionTest(
@@ -42,10 +50,12 @@ describe('infisical-connection-test', () => {
     pki = await createGatewayPki();
     const certificate = await createSelfSignedCertificate('nginx');
     nginxCa = certificate.certificatePem;
-    [postgres, nginx, kubernetes] = await Promise.all([
+    sshDir = mkdtempSync(path.join(os.tmpdir(), 'burrow-connection-test-ssh-'));
+    [postgres, nginx, kubernetes, ssh] = await Promise.all([
       startPostgresTarget(),
       startNginx({ ...certificate, username: 'alice', password: 'nginx-secret' }),
       startKubernetesApiTarget('the-service-account-token'),
+      startSshTargets(sshDir),
     ]);
     logs = captureLogs('info');
     server = new InnerTlsServer({
@@ -58,7 +68,8 @@ describe('infisical-connection-test', () => {
 
   afterAll(async () => {
     server?.close();
-    await Promise.all([postgres?.stop(), nginx?.stop(), kubernetes?.close()]);
+    await Promise.all([postgres?.stop(), nginx?.stop(), kubernetes?.close(), ssh?.stop()]);
+    if (sshDir) rmSync(sshDir, { recursive: true, force: true });
   });
 
   it('tcp: reachable and unreachable', async () => {
@@ -120,6 +131,115 @@ describe('infisical-connection-test', () => {
 
     const down = await test('127.0.0.1', await freePort(), { ...sql, password: 'x' });
     expect(down.body.error?.kind).toBe('transport');
+  });
+
+  it('ssh: password, key and certificate logins at sshd; a wrong password is auth, never quoted', async () => {
+    const account = { mode: 'ssh', username: ssh.user, hostKeys: [ssh.targetHostKey] };
+    const password = await test('127.0.0.1', ssh.target.port, {
+      ...account,
+      authMethod: 'password',
+      password: ssh.password,
+    });
+    expect(password).toEqual({ status: 200, body: { result: { ok: true } } });
+    const key = await test('127.0.0.1', ssh.target.port, {
+      ...account,
+      authMethod: 'public-key',
+      privateKey: ssh.accountKey,
+    });
+    expect(key.body).toEqual({ result: { ok: true } });
+    const certificate = await test('127.0.0.1', ssh.target.port, {
+      mode: 'ssh',
+      username: ssh.user,
+      hostCertificateAuthorities: [ssh.hostCa],
+      authMethod: 'certificate',
+      privateKey: ssh.certKey,
+      certificate: ssh.certificate,
+    });
+    expect(certificate.body).toEqual({ result: { ok: true } });
+
+    const wrong = await test('127.0.0.1', ssh.target.port, {
+      ...account,
+      authMethod: 'password',
+      password: 'Wrong-Ssh-Pw-789',
+    });
+    expect(wrong).toEqual({
+      status: 502,
+      body: {
+        error: {
+          kind: 'auth',
+          message: `the target 127.0.0.1:${ssh.target.port} refused the account's credentials for ${ssh.user}`,
+        },
+      },
+    });
+    expect(logs.raw.join('\n')).not.toContain('Wrong-Ssh-Pw-789');
+    expect(logs.raw.join('\n')).not.toContain(ssh.password);
+  });
+
+  it('ssh: sshd down is transport; a host key the resource does not pin is refused before any login', async () => {
+    const down = await test('127.0.0.1', await freePort(), {
+      mode: 'ssh',
+      username: ssh.user,
+      hostKeys: [ssh.targetHostKey],
+      authMethod: 'password',
+      password: ssh.password,
+    });
+    expect(down.body.error).toEqual({
+      kind: 'transport',
+      message: expect.stringMatching(
+        /^cannot reach the target 127\.0\.0\.1:\d+: connect ECONNREFUSED/,
+      ),
+    });
+
+    const impostor = await test('127.0.0.1', ssh.impostor.port, {
+      mode: 'ssh',
+      username: ssh.user,
+      hostKeys: [ssh.targetHostKey],
+      authMethod: 'password',
+      password: ssh.password,
+    });
+    expect(impostor.body.error).toEqual({
+      kind: 'unknown',
+      message: expect.stringMatching(
+        new RegExp(
+          `^refusing the target 127\\.0\\.0\\.1:${ssh.impostor.port}: the target's host key SHA256:\\S+ is not one the resource pins`,
+        ),
+      ),
+    });
+    // No credential went to the impostor (the answer came from the key exchange).
+    expect(ssh.impostor.log()).not.toMatch(/Failed|Accepted|Postponed|authenticating user/);
+
+    // A target that accepts and never speaks: the test's own timeout ends it, not ssh2's 10 s.
+    const held: net.Socket[] = [];
+    const silent = net.createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const hung = await test('127.0.0.1', (silent.address() as net.AddressInfo).port, {
+        mode: 'ssh',
+        username: ssh.user,
+        hostKeys: [ssh.targetHostKey],
+        authMethod: 'password',
+        password: ssh.password,
+        timeoutMs: 300,
+      });
+      expect(hung.body.error).toEqual({
+        kind: 'transport',
+        message: expect.stringMatching(/did not finish the SSH login in time$/),
+      });
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
+
+    const unpinned = await test('127.0.0.1', ssh.target.port, {
+      mode: 'ssh',
+      username: ssh.user,
+      authMethod: 'password',
+      password: ssh.password,
+    });
+    expect(unpinned.status).toBe(400);
+    expect(unpinned.body.error?.message).toMatch(
+      /^ssh: the SSH resource pins no host key and no host certificate authority/,
+    );
   });
 
   it('http: basic auth at nginx over TLS, right and wrong; TLS not verifiable', async () => {

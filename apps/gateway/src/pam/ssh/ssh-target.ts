@@ -6,7 +6,8 @@
  *   account's login (password | publickey | publickey with the user certificate) as the
  *   account's username → ready. Everything within TARGET_HANDSHAKE_TIMEOUT_MS; keepalives after.
  *
- * Errors are TargetConnectError with a message for the person; none quotes a credential.
+ * Errors are TargetConnectError with a message for the person; none quotes a credential. An
+ * aborted `signal` (the connection test's own deadline) ends the attempt as 'unreachable'.
  */
 import { createUserCertificateKey } from '@burrow/ssh-transport';
 import ssh2 from 'ssh2';
@@ -33,15 +34,26 @@ export class TargetConnectError extends Error {
  *   const target = await connectToTarget(credentials);
  *   target.shell({ term: 'xterm', rows: 24, cols: 80 }, (err, channel) => …);
  */
-export function connectToTarget(credentials: SshCredentials): Promise<Client> {
+export function connectToTarget(
+  credentials: SshCredentials,
+  signal?: AbortSignal,
+): Promise<Client> {
   const verifier = createTargetHostVerifier(credentials);
   const where = `${credentials.host}:${credentials.port}`;
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     let settled = false;
+    const abort = (): void =>
+      fail(
+        new TargetConnectError(
+          'unreachable',
+          `the target ${where} did not finish the SSH login in time`,
+        ),
+      );
     const fail = (error: TargetConnectError): void => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', abort);
       client.end();
       client.destroy();
       reject(error);
@@ -49,6 +61,7 @@ export function connectToTarget(credentials: SshCredentials): Promise<Client> {
     client.once('ready', () => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', abort);
       resolve(client);
     });
     client.on('error', (error: Error & { level?: string }) => {
@@ -74,6 +87,11 @@ export function connectToTarget(credentials: SshCredentials): Promise<Client> {
     client.once('close', () =>
       fail(new TargetConnectError('unreachable', `the target ${where} closed the connection`)),
     );
+    if (signal?.aborted) {
+      abort();
+      return;
+    }
+    signal?.addEventListener('abort', abort, { once: true });
     client.connect({
       host: credentials.host,
       port: credentials.port,
