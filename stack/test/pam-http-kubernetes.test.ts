@@ -3,6 +3,8 @@
  *
  *   - the control plane checks a resource / account through the gateway before saving it
  *     (testConnection → infisical-connection-test): reachable, unreachable, wrong credentials;
+ *     an ssh account logs in to OpenSSH's sshd (key and certificate; a key or CA the target does
+ *     not trust, a target whose host key the resource does not pin);
  *   - a web application (Debian's nginx, basic auth over TLS): `burrow pam access` prints a local
  *     URL, curl gets the private page without knowing the password, `burrow pam sessions show`
  *     lists the recorded exchanges with the credential masked; headless Chromium (Debian's) opens
@@ -12,7 +14,7 @@
  *     context is back after Ctrl-C.
  * Every process is stopped by its PID in afterAll.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,10 +29,12 @@ import {
   startHeadlessChromium,
   startNginx,
   startPostgres,
+  startSshd,
   type HeadlessChromium,
   type KubernetesApiTarget,
   type NginxTarget,
   type PostgresServer,
+  type RunningSshd,
 } from '@burrow/test-support';
 import { createPamMember, loginWithBurrow } from './support/pam-setup.ts';
 
@@ -48,6 +52,7 @@ let postgres: PostgresServer;
 let nginx: NginxTarget;
 let nginxCa: string;
 let kubernetes: KubernetesApiTarget;
+let sshd: RunningSshd | undefined;
 const accessProcesses: ManagedProcess[] = [];
 const transcripts: string[] = [];
 
@@ -108,7 +113,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(accessProcesses.map((p) => p.stop('SIGKILL')));
   await stack?.stop();
-  await Promise.all([postgres?.stop(), nginx?.stop(), kubernetes?.close()]);
+  await Promise.all([postgres?.stop(), nginx?.stop(), kubernetes?.close(), sshd?.stop()]);
   fs.rmSync(testDir, { recursive: true, force: true });
 });
 
@@ -157,6 +162,119 @@ describe('connection test before saving (testConnection)', () => {
       testConnection: true,
     });
     expect(right.status).toBe(200);
+  });
+});
+
+/** An ed25519 key pair made by ssh-keygen in the test's dir: the private key text, the public line. */
+function sshKeyPair(name: string): { privateKey: string; publicKey: string } {
+  const file = path.join(testDir, 'sshd', name);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', file]);
+  return {
+    privateKey: fs.readFileSync(file, 'utf8'),
+    publicKey: fs.readFileSync(`${file}.pub`, 'utf8').trim(),
+  };
+}
+
+describe('connection test of ssh accounts: a real login at OpenSSH sshd', () => {
+  const user = os.userInfo().username;
+  const caFile = path.join(testDir, 'sshd', 'trusted_user_ca');
+  let hostKey: string;
+  let authorized: { privateKey: string; publicKey: string };
+  let shellId: string;
+  let keyAccountId: string;
+
+  beforeAll(async () => {
+    fs.mkdirSync(path.join(testDir, 'sshd'), { mode: 0o700 });
+    hostKey = sshKeyPair('host_key').publicKey;
+    authorized = sshKeyPair('authorized');
+    fs.writeFileSync(path.join(testDir, 'sshd', 'authorized_keys'), `${authorized.publicKey}\n`);
+    fs.writeFileSync(caFile, ''); // the org's PAM SSH CA is trusted later, in the test
+    sshd = await startSshd(path.join(testDir, 'sshd'), [
+      `HostKey ${path.join(testDir, 'sshd', 'host_key')}`,
+      `AuthorizedKeysFile ${path.join(testDir, 'sshd', 'authorized_keys')}`,
+      `TrustedUserCAKeys ${caFile}`,
+      `AllowUsers ${user}`,
+    ]);
+    const shell = await post('/v1/pam/resources', {
+      name: 'shell',
+      resourceType: 'ssh',
+      gatewayId,
+      connectionDetails: { host: '127.0.0.1', port: sshd.port, hostKeys: [hostKey] },
+      testConnection: true,
+    });
+    expect(shell.status).toBe(200);
+    shellId = shell.json.resource.id;
+  }, 60_000);
+
+  const keyAccount = (resourceId: string, name: string, privateKey: string) =>
+    post('/v1/pam/accounts', {
+      resourceId,
+      name,
+      folderPath: 'ssh',
+      credentials: { username: user, authMethod: 'public-key', privateKey },
+      testConnection: true,
+    });
+
+  it('refuses a key the target does not authorize (wrong credentials, the key never quoted) and saves the authorized one', async () => {
+    const stranger = sshKeyPair('stranger');
+    const wrong = await keyAccount(shellId, 'shell-stranger', stranger.privateKey);
+    expect(wrong.status).toBe(400);
+    expect(wrong.json.message).toBe(
+      `Connection test of ssh account ssh/shell-stranger: wrong credentials: the target refused them (the target 127.0.0.1:${sshd?.port} refused the account's credentials for ${user}); nothing was saved`,
+    );
+    const right = await keyAccount(shellId, 'shell-key', authorized.privateKey);
+    expect(right.status).toBe(200);
+    keyAccountId = right.json.account.id;
+    const keyBody = (key: string) => key.split('\n')[1] as string;
+    expect(JSON.stringify([wrong, right])).not.toContain(keyBody(stranger.privateKey));
+    expect(JSON.stringify([wrong, right])).not.toContain(keyBody(authorized.privateKey));
+  });
+
+  it('a certificate account logs in with a certificate of the org PAM SSH CA once the target trusts it', async () => {
+    const certificateAccount = (name: string) =>
+      post('/v1/pam/accounts', {
+        resourceId: shellId,
+        name,
+        folderPath: 'ssh',
+        credentials: { username: user, authMethod: 'certificate' },
+        testConnection: true,
+      });
+    const untrusted = await certificateAccount('shell-cert');
+    expect(untrusted.status).toBe(400);
+    expect(untrusted.json.message).toMatch(
+      /^Connection test of ssh account ssh\/shell-cert: wrong credentials/,
+    );
+    const { publicKey } = await stack.api.call(routes.pamAccountSshCaPublicKey, {
+      params: { accountId: keyAccountId },
+    });
+    fs.writeFileSync(caFile, `${publicKey}\n`); // sshd reads TrustedUserCAKeys at each login
+    const trusted = await certificateAccount('shell-cert');
+    expect(trusted.status).toBe(200);
+  });
+
+  it('a target whose host key the resource does not pin is refused before any login', async () => {
+    const impostor = await post('/v1/pam/resources', {
+      name: 'shell-pinned-elsewhere',
+      resourceType: 'ssh',
+      gatewayId,
+      connectionDetails: {
+        host: '127.0.0.1',
+        port: sshd?.port,
+        hostKeys: [sshKeyPair('other_host_key').publicKey],
+      },
+    });
+    expect(impostor.status).toBe(200);
+    const refused = await keyAccount(
+      impostor.json.resource.id,
+      'shell-elsewhere',
+      authorized.privateKey,
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.json.message).toMatch(
+      new RegExp(
+        `^Connection test of ssh account ssh/shell-elsewhere: failed: refusing the target 127\\.0\\.0\\.1:${sshd?.port}: the target's host key SHA256:\\S+ is not one the resource pins; nothing was saved$`,
+      ),
+    );
   });
 });
 
