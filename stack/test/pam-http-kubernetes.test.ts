@@ -10,11 +10,11 @@
  *     lists the recorded exchanges with the credential masked; headless Chromium (Debian's) opens
  *     the same local URL and shows the page, and the password is nowhere in what it got;
  *   - Kubernetes (a Kubernetes-API-shaped server checking the service-account token):
- *     `burrow pam access` makes a kubeconfig context current, plain kubectl works, and the previous
- *     context is back after Ctrl-C.
+ *     `burrow pam access` makes a kubeconfig context current, plain kubectl works (get, exec,
+ *     logs -f), and the previous context is back after Ctrl-C.
  * Every process is stopped by its PID in afterAll.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -427,6 +427,33 @@ describe('a web application (http) through burrow pam access', () => {
       KUBECONFIG: kubeconfig,
     });
     expect(exec.stdout).toBe('hi\n');
+    // logs -f streams through the listener until the person stops it.
+    const follow = spawn('kubectl', ['logs', '-f', 'web-1'], {
+      env: { PATH: process.env.PATH, HOME: testDir, KUBECONFIG: kubeconfig },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const followed = await new Promise<string>((resolve) => {
+      let out = '';
+      // Bounded: a stream that never comes fails the assertion below instead of hanging.
+      const deadline = setTimeout(() => resolve(out), 30_000);
+      const done = (): void => {
+        clearTimeout(deadline);
+        resolve(out);
+      };
+      follow.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.split('\n').length > 3) done();
+      });
+      follow.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      follow.once('close', done); // ended early: the assertion shows what it printed
+    });
+    if (follow.exitCode === null && follow.signalCode === null) {
+      const closed = new Promise((resolve) => follow.once('close', resolve));
+      follow.kill('SIGINT');
+      await closed;
+    }
+    transcripts.push(followed);
+    expect(followed).toMatch(/^log line 1\nlog line 2\nlog line 3\n/);
     await access.stop('SIGINT');
     const current = await run('kubectl', ['config', 'current-context'], { KUBECONFIG: kubeconfig });
     expect(current.stdout.trim()).toBe('home');

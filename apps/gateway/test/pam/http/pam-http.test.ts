@@ -18,6 +18,7 @@ import { createSelfSignedCertificate } from '@burrow/test-support';
 import { ALPN } from '@burrow/tunnel-protocol';
 import { createPamProxyHandler } from '../../../src/actions/pam-proxy.ts';
 import { createPamSessionCancellationHandler } from '../../../src/actions/pam-session-cancellation.ts';
+import { PAM_HTTP_RECORDED_BODY_BYTES } from '../../../src/pam/http/http-exchange-recording.ts';
 import { createHttpPamProtocol } from '../../../src/pam/http/http-pam-protocol.ts';
 import { PamSessions } from '../../../src/pam/pam-sessions.ts';
 import { createPamPlatformClient } from '../../../src/platform/pam-platform-client.ts';
@@ -26,7 +27,11 @@ import {
   startFakePamControlPlane,
   type FakePamControlPlane,
 } from '../../helpers/fake-pam-control-plane.ts';
-import { startHttpTestTarget, type HttpTestTarget } from '../../helpers/http-test-target.ts';
+import {
+  patternBytes,
+  startHttpTestTarget,
+  type HttpTestTarget,
+} from '../../helpers/http-test-target.ts';
 import { startKubernetesApiTarget, type KubernetesApiTarget } from '@burrow/test-support';
 import { captureLogs, type CapturedLogger } from '../../helpers/log-capture.ts';
 import { startNginx, type NginxTarget } from '@burrow/test-support';
@@ -212,6 +217,48 @@ describe('PAM http and kubernetes', () => {
       body: string;
     };
     expect(Buffer.from(request.body, 'base64').toString()).toBe('body mentions [MASKED]');
+  });
+
+  it('web app: bodies over the recording limit pass whole and are recorded truncated (bodyTruncated)', async () => {
+    const { id, certificate, tunnel } = await session('http', {
+      url: `http://127.0.0.1:${echo.port}`,
+      authMethod: 'bearer',
+      token: API_TOKEN,
+    });
+    const size = PAM_HTTP_RECORDED_BODY_BYTES + 20_000;
+    const upload = await run('curl', [
+      '-sS',
+      '--data-binary',
+      'u'.repeat(size),
+      `http://127.0.0.1:${tunnel.port}/upload`,
+    ]);
+    expect(JSON.parse(upload.stdout)).toMatchObject({ bytes: size });
+    const download = await run('curl', [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code} %{size_download}',
+      `http://127.0.0.1:${tunnel.port}/download?bytes=${size}`,
+    ]);
+    expect(download.stdout).toBe(`200 ${size}`);
+
+    const events = (await endSession(id, certificate)) as Record<string, unknown>[];
+    const request = events.find((e) => e.eventType === 'request' && e.url === '/upload');
+    expect(request).toMatchObject({ bodyTruncated: true });
+    expect(Buffer.from(String(request!.body), 'base64').toString()).toBe(
+      'u'.repeat(PAM_HTTP_RECORDED_BODY_BYTES),
+    );
+    const downloadRequest = events.find((e) => e.eventType === 'request' && e.method === 'GET');
+    const response = events.find(
+      (e) => e.eventType === 'response' && e.requestId === downloadRequest?.requestId,
+    );
+    expect(response).toMatchObject({ status: 200, bodyTruncated: true });
+    // The first bytes of the same pattern (its blocks are 1 MiB).
+    const prefix = Buffer.concat(
+      (await patternBytes(PAM_HTTP_RECORDED_BODY_BYTES).toArray()) as Buffer[],
+    );
+    expect(Buffer.from(String(response!.body), 'base64').equals(prefix)).toBe(true);
   });
 
   it('web app: a target that is down is a clear 502 and nothing hangs', async () => {
