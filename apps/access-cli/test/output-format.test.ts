@@ -173,6 +173,25 @@ describe('sessions', () => {
     );
   });
 
+  it('warns, in the header, when the gateway reported its recording shortened', () => {
+    // The control plane's words for what the gateway's uploader reported (issue 14).
+    const problems = [
+      'the gateway recorded 3 events but 1 arrived: the last 2 are missing',
+      'the gateway reported: its local recording failed verification, so the upload stops after ' +
+        '1 event: recording record 1 (byte 190) failed authentication',
+    ];
+    const lines = formatSessionDetails({
+      ...session,
+      events: [{ timestamp: '2026-01-01T10:00:00.000Z', input: 'SELECT 1', output: 'SELECT 1' }],
+      recordingProblems: problems,
+    }).split('\n');
+    const events = lines.indexOf('Events   1');
+    expect(lines.slice(events + 1, events + 3)).toEqual(
+      problems.map((problem) => `WARNING  the recording is incomplete: ${problem}`),
+    );
+    expect(lines[events + 3]).toBe('');
+  });
+
   it('says so when nothing was recorded', () => {
     expect(formatSessionDetails({ ...session, events: [] })).toContain('No recorded events.');
   });

@@ -657,6 +657,50 @@ describe('PAM session credentials, key, events, end', () => {
     expect(logs).not.toContain(recording.uploadToken);
   });
 
+  it('the gateway’s word that its recording was shortened is kept and shown to readers; nobody else’s', async () => {
+    const sessionId = await openSession();
+    const end = (who: string, body: unknown) =>
+      call(who, 'POST', `/api/v1/pam/sessions/${sessionId}/end`, body);
+    const ev = (n: number) => ({ timestamp: new Date(n).toISOString(), input: `SELECT ${n}` });
+    const batch = await call(
+      gw.token,
+      'POST',
+      `/api/v1/pam/sessions/${sessionId}/event-batches?startOffset=0`,
+      [ev(0), ev(1)],
+    );
+    expect(batch.statusCode).toBe(200);
+    // The session's user cannot plant a warning (nor could they hide one: they cannot clear it).
+    expect((await end(user.token, { recordingProblem: 'forged by the user' })).statusCode).toBe(
+      200,
+    );
+    // Bounded, like every field.
+    const tooLong = await end(gw.token, { recordingProblem: 'x'.repeat(4097) });
+    expect(tooLong.statusCode).toBe(400);
+    expect((await end(gw.token, { recordingProblem: '' })).statusCode).toBe(400);
+    const problem =
+      'its local recording failed verification, so the upload stops after 2 events: ' +
+      'recording record 2 (byte 190) failed authentication';
+    expect((await end(gw.token, { recordingProblem: problem })).statusCode).toBe(200);
+    // A later report does not replace the first (a replayed or confused gateway).
+    expect((await end(gw.token, { recordingProblem: 'something else' })).statusCode).toBe(200);
+    const shown = await call(admin.token, 'GET', `/api/v1/pam/sessions/${sessionId}`);
+    expect(shown.json()).toMatchObject({
+      session: {
+        status: 'ended',
+        events: [ev(0), ev(1)],
+        recordingProblems: [`the gateway reported: ${problem}`],
+      },
+    });
+    // Stored with the session: what a restarted control plane still shows.
+    expect(
+      cp.context.db
+        .prepare<[string], { recording_problem: string }>(
+          'SELECT recording_problem FROM pam_sessions WHERE id = ?',
+        )
+        .get(sessionId)?.recording_problem,
+    ).toBe(problem);
+  });
+
   it('never logs the password', () => {
     expect(logs).toContain('PAM session credentials handed to the gateway');
     expect(logs).not.toContain(PASSWORD);

@@ -32,7 +32,9 @@
  * such a recording cannot show removed or reordered records. Appends to a format-1 file stay
  * format 1 (a file never mixes formats); new files are always format 2.
  *
- * <base>.offset = "<events acknowledged by the control plane>\n"     (written atomically)
+ * <base>.offset = "<events uploaded>\n<byte offset of the next record>\n<next chunk index>\n
+ *                 <first event ms>\n"  (older gateways wrote the first line only; written to a
+ *                 temporary file, fsync'd and renamed: offset-file.ts)
  * <base>.ended  = empty marker: the gateway said the session ended (Burrow; survives restarts)
  * ```
  *

@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { RouteBody, routes } from '@burrow/platform-api';
+import { MAX_RECORDING_PROBLEM_CHARS, type RouteBody, type routes } from '@burrow/platform-api';
 import { AsyncMutex } from './async-mutex.ts';
 import {
   endedMarkerPath,
@@ -43,10 +43,14 @@ import { isRecordingOpen } from './session-recording.ts';
  *                      control planes; the reference's fallback)
  *   when the session ended (<base>.ended, or the expiry in the file name passed, and no
  *   connection of this process holds the file) and every record is uploaded:
- *            end(sessionId, events recorded); delete .enc, .offset, .ended, .secrets, .chunk
+ *            end(sessionId, {recordedEvents}); delete .enc, .offset, .ended, .secrets, .chunk
+ *            a format-2 file with an .ended marker but no seal lost its end (the gateway seals
+ *            before it writes the marker): end(sessionId, {recordedEvents, recordingProblem})
  *
  * Records that fail verification are never uploaded: the verified ones before the first bad one
- * are, and the error naming it is reported on every pass.
+ * are, and the error naming it is reported on every pass. Once such a session is over the control
+ * plane is told too — end(sessionId, {recordingProblem}) — so its readers do not take the shorter
+ * recording for a complete one; the files stay (the rest of the evidence is in them).
  */
 
 /** The control plane, as the uploader needs it. */
@@ -64,9 +68,10 @@ export interface RecordingUploaderOptions {
   uploadEvents(sessionId: string, startOffset: number, events: unknown[]): Promise<void>;
   /**
    * Tells the control plane the session ended (idempotent there), with the number of events its
-   * recording holds — every one of them uploaded — so readers learn if fewer arrived.
+   * recording holds — every one of them uploaded — so readers learn if fewer arrived, and what is
+   * wrong with the local recording when something is (readers are warned).
    */
-  end(sessionId: string, recordedEvents: number): Promise<void>;
+  end(sessionId: string, report: SessionEndReport): Promise<void>;
   /** Time between two passes over the directory (default 10 s, as the reference). */
   intervalMs?: number;
   /** Events per batch (default 1000). */
@@ -83,6 +88,14 @@ export interface RecordingUploaderOptions {
   now?: () => number;
   /** Called for every failed attempt; errors never carry event contents or the key. */
   onError?: (sessionId: string, error: unknown) => void;
+}
+
+/** What the uploader tells the control plane when a session's recording is done. */
+export interface SessionEndReport {
+  /** Events the recording holds, every one of them acknowledged (absent when not known). */
+  recordedEvents?: number;
+  /** Why the uploaded recording is shorter than what was recorded (absent when it is not). */
+  recordingProblem?: string;
 }
 
 /** The chunk route's body (base64 fields, ciphertext inline), as platform-api declares it. */
@@ -112,6 +125,8 @@ interface SessionState {
   lock: AsyncMutex;
   failures: number;
   nextAttemptAt: number;
+  /** The control plane acknowledged this problem of the session (told once per process). */
+  reportedProblem?: string;
 }
 
 /**
@@ -236,6 +251,7 @@ export class RecordingUploader {
     const { sessionId } = info;
     const offsetPath = offsetFilePath(filePath);
     const key = this.options.key;
+    const state = this.state(sessionId);
     const secrets = await readRecordingSecrets(filePath, key, sessionId);
     let progress = await readUploadProgress(offsetPath);
 
@@ -265,10 +281,9 @@ export class RecordingUploader {
       } catch (error) {
         // A record that fails verification: upload the verified events before it, then stop
         // there (never past it) and report it; every later pass stops there again.
-        if (!(error instanceof RecordingIntegrityError) || error.recordIndex <= progress.events) {
-          throw error;
-        }
+        if (!(error instanceof RecordingIntegrityError)) throw error;
         integrityError = error;
+        if (error.recordIndex <= progress.events) break;
         read = await readRecordingEvents(filePath, key, {
           ...readOptions,
           maxEvents: Math.min(readOptions.maxEvents, error.recordIndex - progress.events),
@@ -316,7 +331,7 @@ export class RecordingUploader {
         progress = after;
         await writeUploadProgress(offsetPath, progress);
       }
-      if (integrityError && progress.events >= integrityError.recordIndex) throw integrityError;
+      if (integrityError && progress.events >= integrityError.recordIndex) break;
       if (!read.more) break;
     }
     const acked = progress.events;
@@ -330,14 +345,27 @@ export class RecordingUploader {
       ended,
       deleted: false,
     };
-    if (!ended || acked < recorded || isRecordingOpen(filePath)) return status;
+    const over = ended && !isRecordingOpen(filePath);
+    if (integrityError) {
+      if (over) {
+        await this.reportProblem(state, sessionId, unverifiedProblem(integrityError, acked));
+      }
+      throw integrityError;
+    }
+    if (!over || acked < recorded) return status;
     // A last look: nothing was appended since the read above (writers are done, but be sure).
     const after = await readRecordingEvents(filePath, this.options.key, {
       startIndex: recorded,
       maxEvents: 1,
     });
     if (after.events.length > 0) return status;
-    await this.options.end(sessionId, recorded);
+    // The gateway seals a format-2 recording before it writes the marker: a marker without a
+    // seal means the end of the file (records and seal) was cut off.
+    const cutOff = after.format === 2 && !after.sealed && (await exists(endedMarkerPath(filePath)));
+    await this.options.end(sessionId, {
+      recordedEvents: recorded,
+      ...(cutOff ? { recordingProblem: unsealedProblem(recorded) } : {}),
+    });
     await rm(filePath, { force: true });
     await rm(offsetPath, { force: true });
     await rm(endedMarkerPath(filePath), { force: true });
@@ -345,6 +373,17 @@ export class RecordingUploader {
     await deletePendingChunk(filePath);
     await syncDirectory(path.dirname(filePath));
     return { ...status, deleted: true };
+  }
+
+  /** Tells the control plane what is wrong with a session's recording, once per process. */
+  private async reportProblem(
+    state: SessionState,
+    sessionId: string,
+    recordingProblem: string,
+  ): Promise<void> {
+    if (state.reportedProblem === recordingProblem) return;
+    await this.options.end(sessionId, { recordingProblem });
+    state.reportedProblem = recordingProblem;
   }
 
   /** The timestamp of the session's first event (elapsed times of chunks count from it). */
@@ -384,6 +423,29 @@ async function exists(filePath: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** What readers are told when a record of the local file failed verification. */
+function unverifiedProblem(error: RecordingIntegrityError, uploaded: number): string {
+  const text =
+    `its local recording failed verification, so the upload stops after ` +
+    `${eventCount(uploaded)}: ${error.message}`;
+  // The route takes so much; the start names the record.
+  return text.length <= MAX_RECORDING_PROBLEM_CHARS
+    ? text
+    : `${text.slice(0, MAX_RECORDING_PROBLEM_CHARS - 1)}…`;
+}
+
+/** What readers are told when a recording that was ended has lost its seal. */
+function unsealedProblem(events: number): string {
+  return (
+    `its local recording was ended but its seal is missing: the file was cut off after ` +
+    `${eventCount(events)} (the seal at least, maybe more events, are gone)`
+  );
+}
+
+function eventCount(count: number): string {
+  return count === 1 ? '1 event' : `${count} events`;
 }
 
 /** The route body of a sealed chunk. */

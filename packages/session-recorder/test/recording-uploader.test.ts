@@ -297,8 +297,95 @@ describe('RecordingUploader and a record that fails verification', () => {
     expect(server.events(fixture.sessionId)).toEqual(expected(3));
     await expect(up.flush(fixture.sessionId)).rejects.toThrow(/record 3/);
     expect(server.events(fixture.sessionId)).toEqual(expected(3));
-    expect(server.endCalls).toBe(0);
+    // The control plane was told, once, that the 3 events are not the whole recording: its
+    // readers are warned instead of seeing a complete-looking recording. The file stays.
+    expect(server.recordingProblems.get(fixture.sessionId)).toEqual([
+      expect.stringMatching(
+        /^its local recording failed verification, so the upload stops after 3 events: recording record 3 \(byte \d+\) failed authentication: it does not follow record 2/,
+      ),
+    ]);
+    expect(server.recordedEvents.has(fixture.sessionId)).toBe(false);
     expect(await files()).toContain(path.basename(recording.path));
     expect(errors).toHaveLength(2);
+  });
+
+  it('a live session is not ended for it; the problem is reported once the session is over', async () => {
+    const recording = await record(3);
+    // Change record 1 in place (one ciphertext byte): record 0 is verified, 1 is not.
+    const bytes = await readFile(recording.path);
+    const at = ((await recordOffsets(recording.path))[1] as number) + 4 + 20;
+    bytes[at] = (bytes[at] as number) ^ 1;
+    await writeFile(recording.path, bytes);
+    const up = uploader();
+    await expect(up.flush(fixture.sessionId)).rejects.toThrow(/record 1 \(byte/);
+    expect(server.events(fixture.sessionId)).toEqual(expected(1));
+    expect(server.endCalls).toBe(0);
+    await recording.close();
+    // Expired and no connection holds it: over. A failing report is retried.
+    const over = uploader({ now: () => Date.now() + 2 * 3_600_000 });
+    server.failEnds = 1;
+    await expect(over.flush(fixture.sessionId)).rejects.toThrow('503');
+    await expect(over.flush(fixture.sessionId)).rejects.toThrow(/record 1 \(byte/);
+    await expect(over.flush(fixture.sessionId)).rejects.toThrow(/record 1 \(byte/);
+    expect(server.recordingProblems.get(fixture.sessionId)).toEqual([
+      expect.stringContaining('so the upload stops after 1 event: recording record 1'),
+      expect.stringContaining('so the upload stops after 1 event: recording record 1'),
+    ]);
+    expect(server.endCalls).toBe(2);
+    expect(server.events(fixture.sessionId)).toEqual(expected(1));
+    expect(await files()).toContain(path.basename(recording.path));
+  });
+});
+
+describe('RecordingUploader and an ended recording whose end was cut off', () => {
+  it('ends the session with what is left and tells the control plane the seal is missing', async () => {
+    const recording = await record(5);
+    await recording.markEnded();
+    // Cut the last two events and the seal off: 3 complete records remain, the marker stays.
+    const offsets = await recordOffsets(recording.path);
+    await writeFile(recording.path, (await readFile(recording.path)).subarray(0, offsets[3]));
+    expect(await uploader().flush(fixture.sessionId)).toMatchObject({
+      recordedEvents: 3,
+      deleted: true,
+    });
+    expect(server.events(fixture.sessionId)).toEqual(expected(3));
+    expect(server.recordedEvents.get(fixture.sessionId)).toBe(3);
+    expect(server.recordingProblems.get(fixture.sessionId)).toEqual([
+      'its local recording was ended but its seal is missing: the file was cut off after 3 ' +
+        'events (the seal at least, maybe more events, are gone)',
+    ]);
+  });
+
+  it('a sealed recording, or an expired one never ended (its connections closed), reports nothing', async () => {
+    const sealed = await record(2);
+    await sealed.markEnded();
+    await uploader().flush(fixture.sessionId);
+    expect(server.recordedEvents.get(fixture.sessionId)).toBe(2);
+    expect(server.recordingProblems.size).toBe(0);
+
+    const other = await recordingFixture();
+    try {
+      const expired = await openSessionRecording({
+        dir: other.dir,
+        sessionId: other.sessionId,
+        resourceType: 'postgres',
+        expiresAt: new Date(Date.now() - 1000),
+        key: other.key,
+      });
+      await expired.append(queryEvent(0));
+      await expired.close();
+      const up = new RecordingUploader({
+        dir: other.dir,
+        key: other.key,
+        uploadChunk: server.uploadChunk,
+        uploadEvents: server.uploadEvents,
+        end: server.end,
+      });
+      expect(await up.flush(other.sessionId)).toMatchObject({ deleted: true });
+      expect(server.recordedEvents.get(other.sessionId)).toBe(1);
+      expect(server.recordingProblems.size).toBe(0);
+    } finally {
+      await other.cleanup();
+    }
   });
 });

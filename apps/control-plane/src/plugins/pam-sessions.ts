@@ -146,7 +146,7 @@ export const pamSessionsPlugin: FastifyPluginAsyncTypebox<{
         caller,
         request.params.sessionId,
         // The reference's clients may post no body at all.
-        (request.body as { recordedEvents?: number } | undefined)?.recordedEvents,
+        (request.body as { recordedEvents?: number; recordingProblem?: string } | undefined) ?? {},
       );
       if (endedNow) {
         request.log.info({ sessionId: session.id, identityId: caller.id }, 'PAM session ended');

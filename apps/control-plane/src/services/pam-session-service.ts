@@ -189,12 +189,13 @@ export class PamSessionService {
   /**
    * Ends the session (its user, its gateway or an admin); `endedNow` is false when it had ended
    * before, `byGateway` when the session's own gateway asked (it has closed it already). Closing
-   * it at the gateway is revocation.ts's part.
+   * it at the gateway is revocation.ts's part. `report` (what was recorded, what is wrong with
+   * the recording) is kept only from the session's gateway: nobody else knows.
    */
   end(
     caller: Identity,
     sessionId: string,
-    recordedEvents?: number,
+    report: { recordedEvents?: number; recordingProblem?: string } = {},
   ): { session: PamSession; endedNow: boolean; byGateway: boolean } {
     const session = this.#sessionOfOrg(caller, sessionId);
     const byGateway = this.#isSessionGateway(caller, session);
@@ -202,8 +203,11 @@ export class PamSessionService {
       throw new ForbiddenError('Only the session’s user, its gateway or an admin may end it');
     }
     // Only the session's gateway knows what it recorded.
-    if (byGateway && recordedEvents !== undefined) {
-      this.#recordings.declareRecordedEvents(session.id, recordedEvents);
+    if (byGateway && report.recordedEvents !== undefined) {
+      this.#recordings.declareRecordedEvents(session.id, report.recordedEvents);
+    }
+    if (byGateway && report.recordingProblem !== undefined) {
+      this.#recordings.declareRecordingProblem(session.id, report.recordingProblem);
     }
     const ended = this.#sessions.end(session.id) as PamSession;
     return { session: ended, endedNow: session.endedAt === null, byGateway };

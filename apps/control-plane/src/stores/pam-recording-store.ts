@@ -3,7 +3,7 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Db } from '../db/database.ts';
 
 /**
- * What gateways uploaded of PAM session recordings (migration 0007; protocol in
+ * What gateways uploaded of PAM session recordings (migrations 0007, 0008, 0015; protocol in
  * @burrow/platform-api routes/pam-session-recordings.ts): each session's recording secrets
  * (sealed), its chunks by index and its event batches by byte offset, and the recording read
  * back in order with what is missing from it.
@@ -36,7 +36,10 @@ export interface StoredChunk {
 /** A session's recording as uploaded, in order, and what readers must be told about it. */
 export interface UploadedRecording {
   events: unknown[];
-  /** Human-readable, each naming the first thing missing. Empty when nothing is known missing. */
+  /**
+   * Human-readable, each naming the first thing missing (a chunk gap, fewer events than the
+   * gateway recorded, what the gateway said is wrong). Empty when nothing is known missing.
+   */
   problems: string[];
 }
 
@@ -122,6 +125,15 @@ export class PamRecordingStore {
       .run(recordedEvents, sessionId);
   }
 
+  /** The gateway's word on what is wrong with its local recording (the first it said). */
+  declareRecordingProblem(sessionId: string, problem: string): void {
+    this.#db
+      .prepare(
+        'UPDATE pam_sessions SET recording_problem = COALESCE(recording_problem, ?) WHERE id = ?',
+      )
+      .run(problem, sessionId);
+  }
+
   /** Events stored for the session (all protocols). */
   eventCount(sessionId: string): number {
     return (
@@ -172,17 +184,21 @@ export class PamRecordingStore {
       expected = row.chunk_index + 1;
       events.push(...(JSON.parse(row.events) as unknown[]));
     }
-    const declared = this.#db
-      .prepare<[string], { recorded_events: number | null }>(
-        'SELECT recorded_events FROM pam_sessions WHERE id = ?',
+    const said = this.#db
+      .prepare<[string], { recorded_events: number | null; recording_problem: string | null }>(
+        'SELECT recorded_events, recording_problem FROM pam_sessions WHERE id = ?',
       )
-      .get(sessionId)?.recorded_events;
+      .get(sessionId);
+    const declared = said?.recorded_events;
     if (declared !== null && declared !== undefined && declared !== events.length) {
       problems.push(
         declared > events.length
           ? `the gateway recorded ${declared} events but ${events.length} arrived: the last ${declared - events.length} are missing`
           : `the gateway recorded ${declared} events but ${events.length} arrived`,
       );
+    }
+    if (said?.recording_problem) {
+      problems.push(`the gateway reported: ${said.recording_problem}`);
     }
     return { events, problems };
   }

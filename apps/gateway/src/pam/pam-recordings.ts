@@ -199,7 +199,7 @@ export class PamRecordings {
         platform.uploadChunk(sessionId, uploadToken, chunk),
       uploadEvents: (sessionId, startOffset, events) =>
         platform.uploadEvents(sessionId, startOffset, events),
-      end: (sessionId, recordedEvents) => platform.endSession(sessionId, recordedEvents),
+      end: (sessionId, report) => platform.endSession(sessionId, report),
       intervalMs: this.options.uploadIntervalMs ?? RECORDING_UPLOAD_INTERVAL_MS,
       onError: (sessionId, error) =>
         this.logger.warn({ sessionId, error: message(error) }, 'recording upload failed'),

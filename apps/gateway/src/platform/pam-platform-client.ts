@@ -13,7 +13,7 @@ import {
   routes,
   type PlatformClient,
 } from '@burrow/platform-api';
-import type { ChunkUploadBody, RecordingSecrets } from '@burrow/session-recorder';
+import type { ChunkUploadBody, RecordingSecrets, SessionEndReport } from '@burrow/session-recorder';
 
 export { PAM_SESSION_KEY_BYTES };
 
@@ -35,8 +35,11 @@ export interface PamPlatformClient {
   uploadEvents(sessionId: string, startOffset: number, events: unknown[]): Promise<void>;
   /** One sealed chunk of a session's recording. */
   uploadChunk(sessionId: string, uploadToken: string, chunk: ChunkUploadBody): Promise<void>;
-  /** Ends the session; `recordedEvents` once its whole recording is uploaded. */
-  endSession(sessionId: string, recordedEvents?: number): Promise<void>;
+  /**
+   * Ends the session; with the uploader's report once its recording is uploaded (the events it
+   * holds, or why fewer arrived).
+   */
+  endSession(sessionId: string, report?: SessionEndReport): Promise<void>;
 }
 
 /**
@@ -84,11 +87,8 @@ export function createPamPlatformClient(platform: Pick<PlatformClient, 'call'>):
         headers: { [GATEWAY_UPLOAD_TOKEN_HEADER]: uploadToken },
       });
     },
-    async endSession(sessionId, recordedEvents) {
-      await platform.call(routes.endPamSession, {
-        params: { sessionId },
-        body: recordedEvents === undefined ? {} : { recordedEvents },
-      });
+    async endSession(sessionId, report = {}) {
+      await platform.call(routes.endPamSession, { params: { sessionId }, body: report });
     },
   };
 }

@@ -18,13 +18,18 @@ import { PamPolicyRulesJson, PamSessionJson } from '../schemas/pam.ts';
  *           serviceAccountName?, sslRejectUnauthorized, sslCertificate?}
  *   the recording upload routes (event-batches, chunks): pam-session-recordings.ts
  *   POST /api/v1/pam/sessions/:sessionId/end (the session's gateway or user) → {session:{id,
- *        status:"ended", endedAt}}; idempotent
+ *        status:"ended", endedAt}}; idempotent. Body (Burrow, additive, the gateway only):
+ *        {recordedEvents?, recordingProblem?} — readers are warned when fewer events arrived or
+ *        the gateway found its local recording shortened
  *   GET  /api/v1/pam/sessions → {sessions:[…]}: every session (admin, auditor), a member's own
  *   GET  /api/v1/pam/sessions/:sessionId (admin, auditor, the session's own user)
  *        → {session:{…, events:[…]}} (the recording)
  */
 
 const SessionParams = Type.Object({ sessionId: Uuid });
+
+/** Longest recordingProblem a gateway may send when it ends a session. */
+export const MAX_RECORDING_PROBLEM_CHARS = 4096;
 
 /** The credentials of a postgres session (unchanged since the first release). */
 export const PamPostgresCredentials = Type.Object({
@@ -148,6 +153,14 @@ export const endPamSession = defineRoute({
      * them are uploaded; readers are told when fewer arrived (records lost or cut off the end).
      */
     recordedEvents: Type.Optional(Type.Integer({ minimum: 0 })),
+    /**
+     * Burrow (additive): the session's gateway says why the uploaded recording is shorter than
+     * what it recorded (a local record failed verification, or the end of an ended recording was
+     * cut off); readers are warned with it. The first one sent is kept.
+     */
+    recordingProblem: Type.Optional(
+      Type.String({ minLength: 1, maxLength: MAX_RECORDING_PROBLEM_CHARS }),
+    ),
   }),
   response: {
     200: Type.Object({

@@ -1,6 +1,6 @@
 import { FakeRecordingIntake } from '@burrow/test-support';
 import { openChunk } from '../../src/index.ts';
-import type { ChunkUploadBody } from '../../src/index.ts';
+import type { ChunkUploadBody, SessionEndReport } from '../../src/index.ts';
 
 /**
  * The control plane's recording intake as the contract describes it (test-support's
@@ -64,9 +64,20 @@ export class FakeControlPlane {
   /** What the gateway said it recorded, per session. */
   readonly recordedEvents = new Map<string, number>();
 
-  end = async (sessionId: string, recordedEvents: number): Promise<void> => {
+  /** What the gateway said is wrong with the recording, per session (every report, in order). */
+  readonly recordingProblems = new Map<string, string[]>();
+
+  end = async (sessionId: string, report: SessionEndReport): Promise<void> => {
     this.endCalls += 1;
-    this.recordedEvents.set(sessionId, recordedEvents);
+    if (report.recordedEvents !== undefined) {
+      this.recordedEvents.set(sessionId, report.recordedEvents);
+    }
+    if (report.recordingProblem !== undefined) {
+      this.recordingProblems.set(sessionId, [
+        ...(this.recordingProblems.get(sessionId) ?? []),
+        report.recordingProblem,
+      ]);
+    }
     if (this.failEnds > 0) {
       this.failEnds -= 1;
       throw new Error('503 Service Unavailable');

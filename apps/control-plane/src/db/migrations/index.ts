@@ -12,6 +12,7 @@ import { userSignIn } from './0011-user-sign-in.ts';
 import { gatewayVersionAndExpiry } from './0012-gateway-version-and-expiry.ts';
 import { relayVersionAndExpiry } from './0013-relay-version-and-expiry.ts';
 import { resourceTokenAuth } from './0014-resource-token-auth.ts';
+import { pamRecordingProblem } from './0015-pam-recording-problem.ts';
 
 /** A schema change. Versions are consecutive and never reused; applied ones are never edited. */
 export interface Migration {
@@ -35,4 +36,5 @@ export const MIGRATIONS: readonly Migration[] = [
   gatewayVersionAndExpiry,
   relayVersionAndExpiry,
   resourceTokenAuth,
+  pamRecordingProblem,
 ];
