@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { routes } from '@burrow/platform-api';
+import { PlatformError, routes, type RouteBody } from '@burrow/platform-api';
 import {
   LocalStack,
   runBurrow,
@@ -38,8 +38,36 @@ let postgres: PostgresServer;
 let stack: LocalStack;
 let service: { identityId: string; clientId: string; clientSecret: string };
 let accountId: string;
+let gatewayId: string;
 const transcripts: string[] = [];
 const accessProcesses: ManagedProcess[] = [];
+
+/** The README's `orders-ro` configuration, under `name`; `inputs` replaces some of its fields. */
+function ordersRo(
+  name = 'orders-ro',
+  inputs: Record<string, string> = {},
+): RouteBody<typeof routes.createDynamicSecret> {
+  return {
+    name,
+    provider: {
+      type: 'sql-database',
+      inputs: {
+        client: 'postgres',
+        gatewayId,
+        host: '127.0.0.1',
+        port: postgres.port,
+        database: 'orders',
+        username: 'vault_admin',
+        password: ADMIN_PASSWORD,
+        creationStatement: `CREATE ROLE "{{username}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'; GRANT SELECT ON orders TO "{{username}}";`,
+        revocationStatement: `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{{username}}'; REVOKE ALL ON orders FROM "{{username}}"; DROP ROLE IF EXISTS "{{username}}";`,
+        ...inputs,
+      },
+    },
+    defaultTTL: '1h',
+    maxTTL: '24h',
+  };
+}
 
 beforeAll(async () => {
   postgres = await startPostgres();
@@ -57,29 +85,9 @@ beforeAll(async () => {
   stack = await LocalStack.start();
   await stack.startRelay('relay-a');
   await stack.startGateway('vpc-gateway', 'relay-a');
-  const gatewayId = (await stack.waitForHealthyGateway('vpc-gateway')).id;
+  gatewayId = (await stack.waitForHealthyGateway('vpc-gateway')).id;
 
-  await stack.api.call(routes.createDynamicSecret, {
-    body: {
-      name: 'orders-ro',
-      provider: {
-        type: 'sql-database',
-        inputs: {
-          client: 'postgres',
-          gatewayId,
-          host: '127.0.0.1',
-          port: postgres.port,
-          database: 'orders',
-          username: 'vault_admin',
-          password: ADMIN_PASSWORD,
-          creationStatement: `CREATE ROLE "{{username}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'; GRANT SELECT ON orders TO "{{username}}";`,
-          revocationStatement: `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{{username}}'; REVOKE ALL ON orders FROM "{{username}}"; DROP ROLE IF EXISTS "{{username}}";`,
-        },
-      },
-      defaultTTL: '1h',
-      maxTTL: '24h',
-    },
-  });
+  await stack.api.call(routes.createDynamicSecret, { body: ordersRo() });
   const [account] = await createOrdersDatabase(stack, gatewayId, postgres.port, [
     { name: 'orders-app', username: 'orders_app', password: APP_PASSWORD },
   ]);
@@ -192,6 +200,66 @@ async function until<T>(
   }
 }
 
+describe('saving a dynamic secret checks its statements through the gateway', () => {
+  /** The 400 a save gets, with the control plane's reason; fails when the save succeeds. */
+  async function refusal(save: Promise<unknown>): Promise<{ status?: number; reason?: string }> {
+    try {
+      await save;
+    } catch (error) {
+      if (!(error instanceof PlatformError)) throw error;
+      return { status: error.status, reason: error.serverMessage };
+    }
+    throw new Error('the control plane saved it');
+  }
+
+  it.each([
+    [
+      'a creation statement with a syntax error: PostgreSQL’s own reason, from behind the gateway',
+      { creationStatement: `CREAT ROLE "{{username}}" WITH LOGIN PASSWORD '{{password}}';` },
+      /^The statements were not saved: creationStatement failed: .*syntax error at or near "CREAT"/,
+    ],
+    [
+      'a revocation statement without {{username}}',
+      { revocationStatement: 'DROP ROLE IF EXISTS orders_reader;' },
+      /^revocationStatement must contain \{\{username\}\}$/,
+    ],
+  ])('refuses %s (400), and nothing is saved', async (_what, inputs, reason) => {
+    const from = stack.gateways.get('vpc-gateway')!.process.lineCount;
+    const created = await refusal(
+      stack.api.call(routes.createDynamicSecret, { body: ordersRo('orders-bad', inputs) }),
+    );
+    expect(created).toEqual({ status: 400, reason: expect.stringMatching(reason) });
+    const { dynamicSecrets } = await stack.api.call(routes.listDynamicSecrets, { query: {} });
+    expect(dynamicSecrets.map((secret) => secret.name)).toEqual(['orders-ro']);
+    // A change of orders-ro to the same statement is refused too, and orders-ro keeps its own.
+    const before = await stack.api.call(routes.getDynamicSecret, {
+      params: { name: 'orders-ro' },
+      query: {},
+    });
+    const updated = await refusal(
+      stack.api.call(routes.updateDynamicSecret, {
+        params: { name: 'orders-ro' },
+        body: { data: { inputs } },
+      }),
+    );
+    expect(updated).toEqual({ status: 400, reason: expect.stringMatching(reason) });
+    const after = await stack.api.call(routes.getDynamicSecret, {
+      params: { name: 'orders-ro' },
+      query: {},
+    });
+    expect(after).toEqual(before);
+    if ('creationStatement' in inputs) {
+      // The syntax error was PostgreSQL's answer: the check went through the gateway to it.
+      const gateway = stack.gateways.get('vpc-gateway')!.process;
+      expect(
+        gateway
+          .linesSince(from)
+          .filter((line) => line.includes(`127.0.0.1:${postgres.port}`) && /connected/.test(line)),
+      ).not.toEqual([]);
+    }
+  });
+});
+
 describe('burrow dynamic-secrets lease', () => {
   it('create --format env: eval-able lines; psql logs in and may read orders, nothing more', async () => {
     const text = await leaseEnvText('10m');
@@ -246,6 +314,64 @@ describe('burrow dynamic-secrets lease', () => {
     expect(list.stdout).toContain(leaseId);
     expect(list.stdout).not.toContain(password);
     await burrow(['dynamic-secrets', 'lease', 'revoke', leaseId]);
+  });
+
+  it('create and list --format json: the control plane’s answer, whose credentials psql accepts; list without them', async () => {
+    const created = await burrow([
+      'dynamic-secrets',
+      'lease',
+      'create',
+      'orders-ro',
+      '--ttl',
+      '10m',
+      '--format',
+      'json',
+    ]);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const answer = JSON.parse(created.stdout) as {
+      lease: { id: string; status: string; externalEntityId: string; expireAt: string };
+      dynamicSecret: { name: string };
+      data: Record<string, string | number>;
+    };
+    expect(answer.dynamicSecret.name).toBe('orders-ro');
+    expect(answer.lease).toMatchObject({ status: 'active' });
+    expect(Date.parse(answer.lease.expireAt) - Date.now()).toBeGreaterThan(9 * 60_000);
+    expect(answer.data).toEqual({
+      DB_HOST: '127.0.0.1',
+      DB_PORT: postgres.port,
+      DB_NAME: 'orders',
+      DB_USERNAME: answer.lease.externalEntityId,
+      DB_PASSWORD: expect.stringMatching(/^\S{32}$/),
+    });
+    const env = {
+      PGHOST: String(answer.data.DB_HOST),
+      PGPORT: String(answer.data.DB_PORT),
+      PGDATABASE: String(answer.data.DB_NAME),
+      PGUSER: String(answer.data.DB_USERNAME),
+      PGPASSWORD: String(answer.data.DB_PASSWORD),
+    };
+    expect(await psql(env, 'SELECT current_user')).toMatchObject({
+      code: 0,
+      stdout: answer.lease.externalEntityId,
+    });
+
+    const listed = await burrow([
+      'dynamic-secrets',
+      'lease',
+      'list',
+      'orders-ro',
+      '--format',
+      'json',
+    ]);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    const leases = JSON.parse(listed.stdout) as { id: string; status: string }[];
+    expect(Array.isArray(leases)).toBe(true);
+    expect(leases.find((lease) => lease.id === answer.lease.id)).toMatchObject({
+      status: 'active',
+      externalEntityId: answer.lease.externalEntityId,
+    });
+    expect(listed.stdout).not.toContain(env.PGPASSWORD);
+    await burrow(['dynamic-secrets', 'lease', 'revoke', answer.lease.id]);
   });
 
   it('renew moves VALID UNTIL; revoke drops the role and psql is refused', async () => {
