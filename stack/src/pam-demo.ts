@@ -27,7 +27,8 @@ import {
  * `orders-ro` (dynamic-secret-demo.ts), granted to "you" (the "Dynamic secrets" flow).
  *
  * Without either it says how to get them and the rest of the stack runs as before. When `signal`
- * is aborted while a server starts, what was started is stopped again and the call rejects.
+ * is aborted while a server starts, or the dynamic secret cannot be set up on a PostgreSQL that
+ * runs, what was started is stopped again and the call rejects.
  *
  * @example
  *   const demo = await setUpPamDemo(stack, gatewayId, say);
@@ -74,6 +75,8 @@ export async function setUpPamDemo(
     const secretFile = path.join(stack.workDir, 'you-client-secret');
     fs.writeFileSync(secretFile, `${you.clientSecret}\n`, { mode: 0o600 });
     const configDir = path.join(stack.workDir, 'burrow-config');
+    // PostgreSQL is there and the PAM demo on it works, so a failure here is a bug to show, not
+    // a missing dependency to mention: the start-up fails with the reason (main.ts prints it).
     const dynamicSecrets = servers.postgres
       ? await setUpDynamicSecretDemo(
           stack,
@@ -81,9 +84,12 @@ export async function setUpPamDemo(
           servers.postgres,
           you.identityId,
           burrow,
-        ).catch(
-          (error: unknown) => `\nDynamic secrets demo not available: ${(error as Error).message}\n`,
-        )
+        ).catch((error: unknown) => {
+          throw new Error(
+            `the dynamic secrets demo could not be set up on the demo PostgreSQL: ${(error as Error).message}`,
+            { cause: error },
+          );
+        })
       : '';
     return {
       ...servers,
