@@ -112,6 +112,7 @@ describe('the commands ./scripts/run-stack.sh prints', () => {
       // be /usr/bin, whose `node` may be older than the Node 24 this test runs on).
       PATH: `${process.env.PATH}${path.delimiter}${path.dirname(psqlPath!)}`,
       HOME: testDir,
+      ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
       LANG: 'C.UTF-8',
       PGCONNECT_TIMEOUT: '20',
     };
