@@ -128,6 +128,13 @@ describe('compose.yaml as processes on loopback', () => {
       'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET',
     ]);
     expect(stack.processes.get('bootstrap')?.code).toBe(0);
+    // What `docker-compose logs bootstrap` shows (docker/README.md): the console's address and
+    // the first admin's sign-in, the password only by where it is.
+    const log = stack.processes.get('bootstrap')!.tail();
+    expect(log).toMatch(
+      /bootstrap: web console http:\/\/127\.0\.0\.1:8080\/console\/ .*; sign in as \S+@\S+ with the generated password in \S*admin-password /,
+    );
+    expect(log).not.toContain(fs.readFileSync(path.join(dir, 'admin-password'), 'utf8').trim());
   });
 
   it.each(['bootstrap', 'demo'])('running the %s job again is a no-op', (job) => {

@@ -4,7 +4,8 @@
  * `| head -1` exits after a line. Every write after that fails with EPIPE; stopping must not.
  *
  * Each case runs the real `burrow-stack` (stack/dist/main.js, what run-stack.sh starts) with the
- * PAM demo, reads its status screen, logs in with the `burrow` CLI as the screen says, opens a PAM
+ * PAM demo, reads its status screen (the web console it names is served, and the first admin's
+ * sign-in it prints works), logs in with the `burrow` CLI as the screen says, opens a PAM
  * session with `burrow pam access`, closes both programs' stdout and stderr (the reader exits),
  * then signals them: the access CLI exits 0 and the session is `ended` at the control plane; the
  * stack exits 0, every process it listed (control plane, relay, gateway, demo PostgreSQL) is gone
@@ -25,6 +26,10 @@ const EXIT_TIMEOUT_MS = 60_000;
 /** What the stack's status screen says, as a person would copy it. */
 interface StackScreen {
   apiUrl: string;
+  /** The web console's address and the first admin's sign-in, as the screen prints them. */
+  consoleUrl: string;
+  adminEmail: string;
+  adminPasswordFile: string;
   adminTokenFile: string;
   configDir: string;
   clientId: string;
@@ -124,6 +129,9 @@ function parseScreen(text: string): StackScreen {
   const processes = text.slice(text.indexOf('Processes:'), text.indexOf('Data:'));
   return {
     apiUrl: field(/control plane\s+(http:\/\/\S+\/api)/),
+    consoleUrl: field(/web console\s+(http:\/\/\S+)/),
+    adminEmail: field(/sign in as (\S+), password in/),
+    adminPasswordFile: field(/sign in as \S+, password in (\S+)/),
     adminTokenFile: field(/admin token in (\S+)\)/),
     configDir: field(/BURROW_CONFIG_DIR=(\S+)/),
     clientId: field(/--client-id (\S+)/),
@@ -132,6 +140,28 @@ function parseScreen(text: string): StackScreen {
     postgresDir: path.dirname(field(/demo PostgreSQL\s+pid \d+\s+log (\S+)/)),
     pids: [...processes.matchAll(/ pid (\d+)/g)].map((match) => Number(match[1])),
   };
+}
+
+/**
+ * The console the screen points to is served there, and its printed sign-in (the email and the
+ * password file, 0600) signs the first admin in.
+ */
+async function expectConsoleSignIn(stack: StackScreen): Promise<void> {
+  expect(stack.consoleUrl).toBe(stack.apiUrl.replace(/\/api$/, '/console/'));
+  const page = await fetch(stack.consoleUrl);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('<title>Burrow console</title>');
+  expect(fs.statSync(stack.adminPasswordFile).mode & 0o777).toBe(0o600);
+  const signIn = await fetch(`${stack.apiUrl}/v1/console/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: stack.adminEmail,
+      password: fs.readFileSync(stack.adminPasswordFile, 'utf8').trim(),
+    }),
+  });
+  expect(signIn.status).toBe(200);
+  expect(((await signIn.json()) as { identity: { role: string } }).identity.role).toBe('admin');
 }
 
 async function sessionStatus(stack: StackScreen, sessionId: string): Promise<string> {
@@ -165,6 +195,7 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s with closed output pipes', (si
     const sshDemo = /^\s+demo sshd\s+pid \d+/m.test(text) ? 1 : 0;
     expect(screen.pids).toHaveLength(4 + sshDemo);
     expect(screen.pids.every(isAlive)).toBe(true);
+    await expectConsoleSignIn(screen);
 
     const login = await runBurrow(
       ['login', '--domain', screen.apiUrl, '--client-id', screen.clientId],
