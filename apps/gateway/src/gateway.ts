@@ -238,19 +238,14 @@ export class Gateway {
       ...(config.pamSessionRecordingMaxBytes !== undefined
         ? { recordingMaxBytes: config.pamSessionRecordingMaxBytes }
         : {}),
-      onRecordingStorageFull: () =>
-        this.metrics.pamSessionsRefused.inc({ reason: 'recording storage full' }),
+      onRecordingStorageFull: this.metrics.recordingStorageFull,
       logger: logger.child({ component: 'pam' }),
       ...(this.tuning.pamUploadIntervalMs !== undefined
         ? { uploadIntervalMs: this.tuning.pamUploadIntervalMs }
         : {}),
     });
     this.pamSessions.start();
-    const recordings = this.pamSessions.recordings;
-    this.metrics.recordingStorage = async () => {
-      const usedBytes = await recordings.usedBytes();
-      return usedBytes === undefined ? undefined : { usedBytes, maxBytes: recordings.maxBytes };
-    };
+    this.metrics.observeRecordingStorage(this.pamSessions.recordings);
     const actions: Record<string, ActionHandler> = {
       [ALPN.tcpProxy]: createTcpProxyHandler(),
       [ALPN.httpProxy]: createHttpProxyHandler(),

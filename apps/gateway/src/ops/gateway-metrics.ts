@@ -46,6 +46,9 @@ export interface RelayState {
   readonly draining: boolean;
 }
 
+/** The refusal reason of a session refused at the recording storage bound. */
+export const REFUSED_RECORDING_STORAGE_FULL = 'recording storage full';
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   readonly reconnects: Counter<'relay'>;
@@ -59,10 +62,29 @@ export class GatewayMetrics {
   openStreams: () => number = () => 0;
   /** Set by the PAM recorder when it can tell; unset, the recording gauges stay absent. */
   recordingQueue: (() => RecordingQueueState | undefined) | undefined;
-  /** Set by the PAM recordings once they have a directory; read at scrape time. */
-  recordingStorage:
+  /** Set by observeRecordingStorage; read at scrape time. */
+  private recordingStorage:
     (() => Promise<{ usedBytes: number; maxBytes: number } | undefined>) | undefined;
   readonly pamSessionsRefused: Counter<'reason'>;
+
+  /**
+   * Reports the local PAM recordings at every scrape: their disk use and bound
+   * (burrow_gateway_recording_storage_*; 0 until the recordings have a directory).
+   */
+  observeRecordingStorage(recordings: {
+    usedBytes(): Promise<number | undefined>;
+    readonly maxBytes: number;
+  }): void {
+    this.recordingStorage = async () => {
+      const usedBytes = await recordings.usedBytes();
+      return usedBytes === undefined ? undefined : { usedBytes, maxBytes: recordings.maxBytes };
+    };
+  }
+
+  /** Counts a PAM session refused because the local recordings reached their bound. */
+  readonly recordingStorageFull = (): void => {
+    this.pamSessionsRefused.inc({ reason: REFUSED_RECORDING_STORAGE_FULL });
+  };
 
   constructor() {
     const registers = [this.registry];

@@ -1,8 +1,9 @@
 /**
  * The disk bound of local PAM recordings (recording-storage.ts): once the recordings take the
  * bound, a new session is refused with a clear error, a session already recording keeps its
- * recording (and a second connection of it still opens), and nothing recorded is lost. Real files
- * in a temporary directory; the control plane hands out the key and never acknowledges, so
+ * recording (and a second connection of it still opens), and nothing recorded is lost; the
+ * gateway's metrics show the use, the bound and the refusal (wired as gateway.ts wires them). Real
+ * files in a temporary directory; the control plane hands out the key and never acknowledges, so
  * nothing is uploaded and deleted behind the test's back.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -11,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from '@jest/globals';
 import { decryptRecordingFile } from '@burrow/session-recorder';
+import { GatewayMetrics } from '../../src/ops/gateway-metrics.ts';
 import { PamRecordings } from '../../src/pam/pam-recordings.ts';
 import {
   RecordingStorageFullError,
@@ -21,6 +23,7 @@ import { captureLogs } from '../helpers/log-capture.ts';
 
 let dir: string;
 let recordings: PamRecordings;
+let metrics: GatewayMetrics;
 const refusals: RecordingStorageFullError[] = [];
 const key = randomBytes(32);
 const MAX_BYTES = 16 * 1024;
@@ -35,15 +38,29 @@ const platform: PamPlatformClient = {
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'burrow-recording-bound-'));
+  metrics = new GatewayMetrics();
   recordings = new PamRecordings({
     dir,
     platform,
     logger: captureLogs('silent').logger,
     uploadIntervalMs: 3_600_000,
     maxBytes: MAX_BYTES,
-    onStorageFull: (error) => refusals.push(error),
+    onStorageFull: (error) => {
+      refusals.push(error);
+      metrics.recordingStorageFull();
+    },
   });
+  metrics.observeRecordingStorage(recordings);
 });
+
+/** The value of one sample of the gateway's /metrics text (undefined when absent). */
+async function sample(name: string): Promise<number | undefined> {
+  const text = await metrics.registry.metrics();
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
+const REFUSED = 'burrow_gateway_pam_sessions_refused_total{reason="recording storage full"}';
 
 afterEach(async () => {
   await recordings.stop();
@@ -58,10 +75,16 @@ const event = (n: number) => ({
 
 test('at the bound: new sessions refused with a clear error, running ones keep recording, nothing lost', async () => {
   const expiresAt = new Date(Date.now() + 3_600_000);
+  // No recording directory in use yet: the storage gauges say 0, nothing was refused.
+  expect(await sample('burrow_gateway_recording_storage_bytes')).toBe(0);
+  expect(await sample(REFUSED)).toBeUndefined();
   const running = randomUUID();
   const first = await recordings.open(running, 'postgres', expiresAt);
   let n = 0;
   while ((await recordingStorageBytes(dir)) < MAX_BYTES) await first.append(event(n++));
+  const used = await recordingStorageBytes(dir);
+  expect(await sample('burrow_gateway_recording_storage_bytes')).toBe(used);
+  expect(await sample('burrow_gateway_recording_storage_max_bytes')).toBe(MAX_BYTES);
 
   const refused = await recordings.open(randomUUID(), 'postgres', expiresAt).catch((e) => e);
   expect(refused).toBeInstanceOf(RecordingStorageFullError);
@@ -69,6 +92,11 @@ test('at the bound: new sessions refused with a clear error, running ones keep r
     /^the gateway's local recordings take 16\.\d KiB of the 16\.0 KiB allowed \(--pam-session-recording-max-bytes\); new sessions are refused until uploads to the control plane free space$/,
   );
   expect(refusals).toHaveLength(1);
+  expect(await sample(REFUSED)).toBe(1);
+  await expect(recordings.open(randomUUID(), 'postgres', expiresAt)).rejects.toThrow(
+    RecordingStorageFullError,
+  );
+  expect(await sample(REFUSED)).toBe(2);
 
   // The running session goes on: a second connection opens it, both append.
   const second = await recordings.open(running, 'postgres', expiresAt);

@@ -2,10 +2,11 @@
  * The PostgreSQL PAM proxy end to end on one machine: a real PostgreSQL (initdb/pg_ctl), the
  * gateway's inner TLS server with the PAM actions, a fake control plane for credentials, key,
  * event batches and session end, and real clients (psql, the pg driver) through a local listener
- * that opens one inner TLS session per connection with the session's PAM certificate.
+ * that opens one inner TLS session per connection with the session's PAM certificate. One test
+ * runs a gateway of its own whose recording storage bound is reached.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +22,8 @@ import { createPamSessionCancellationHandler } from '../../../src/actions/pam-se
 import { InnerTlsServer } from '../../../src/tunnel/inner-tls-server.ts';
 import { PlatformClient } from '@burrow/platform-api';
 import { createPamPlatformClient } from '../../../src/platform/pam-platform-client.ts';
-import { PamSessions } from '../../../src/pam/pam-sessions.ts';
+import { GatewayMetrics } from '../../../src/ops/gateway-metrics.ts';
+import { PamSessions, type PamSessionsOptions } from '../../../src/pam/pam-sessions.ts';
 import { createPostgresPamProtocol } from '../../../src/pam/postgres/postgres-pam-protocol.ts';
 import type { FakeCredentials, FakePamControlPlane } from '../../helpers/fake-pam-control-plane.ts';
 import { startFakePamControlPlane } from '../../helpers/fake-pam-control-plane.ts';
@@ -64,27 +66,35 @@ beforeAll(async () => {
   ]);
   logs = captureLogs('debug');
   recordingDir = mkdtempSync(path.join(os.tmpdir(), 'burrow-pam-recordings-'));
-  sessions = new PamSessions({
+  ({ sessions, server } = startPamGateway({ recordingDir }));
+});
+
+/** The gateway's PAM sessions and their inner TLS server, with `options` over the defaults. */
+function startPamGateway(
+  options: Pick<PamSessionsOptions, 'recordingDir'> & Partial<PamSessionsOptions>,
+): { sessions: PamSessions; server: InnerTlsServer } {
+  const pamSessions = new PamSessions({
     protocols: [createPostgresPamProtocol()],
     platform: createPamPlatformClient(
       new PlatformClient({ apiUrl: controlPlane.apiUrl, token: () => 'gateway-token' }),
     ),
-    recordingDir,
     logger: logs.logger,
     uploadIntervalMs: 200,
+    ...options,
   });
-  sessions.start();
-  server = new InnerTlsServer({
+  pamSessions.start();
+  const innerTls = new InnerTlsServer({
     credentials: pki.credentials,
     gatewayId: GATEWAY_ID,
     actions: {
-      [ALPN.pamProxy]: createPamProxyHandler(sessions),
-      [ALPN.pamCapabilities]: createPamCapabilitiesHandler('gw-1', sessions.resourceTypes),
-      [ALPN.pamSessionCancellation]: createPamSessionCancellationHandler(sessions),
+      [ALPN.pamProxy]: createPamProxyHandler(pamSessions),
+      [ALPN.pamCapabilities]: createPamCapabilitiesHandler('gw-1', pamSessions.resourceTypes),
+      [ALPN.pamSessionCancellation]: createPamSessionCancellationHandler(pamSessions),
     },
     logger: logs.logger,
   });
-});
+  return { sessions: pamSessions, server: innerTls };
+}
 
 afterAll(async () => {
   for (const tunnel of tunnels) await tunnel.close();
@@ -105,6 +115,7 @@ interface TestSession {
 async function openSession(
   credentials: Partial<FakeCredentials> | number,
   lifetimeMs = 3_600_000,
+  gateway = server,
 ): Promise<TestSession> {
   const sessionId = randomUUID();
   controlPlane.sessions.set(
@@ -122,7 +133,7 @@ async function openSession(
   );
   const certificate = await pamCertificate(sessionId, lifetimeMs);
   const tunnel = await openPamTunnel(
-    server,
+    gateway,
     pki.serverCertificateChain,
     certificate,
     ALPN.pamProxy,
@@ -402,6 +413,78 @@ test('CancelRequest from psql (Ctrl-C) cancels the running query through its own
   expect(logs.lines.some((line) => line.msg === 'cancel request forwarded to the database')).toBe(
     true,
   );
+});
+
+test('recording storage bound reached: psql gets a clear FATAL; the running session goes on, loses nothing, and its upload frees space', async () => {
+  // A gateway of its own, wired as gateway.ts wires it: the bound, the metrics; uploads only when
+  // a session ends (no timer pass in between).
+  const maxBytes = 2048;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'burrow-pam-recording-bound-'));
+  const metrics = new GatewayMetrics();
+  const bounded = startPamGateway({
+    recordingDir: dir,
+    recordingMaxBytes: maxBytes,
+    onRecordingStorageFull: metrics.recordingStorageFull,
+    uploadIntervalMs: 3_600_000,
+  });
+  metrics.observeRecordingStorage(bounded.sessions.recordings);
+  const sample = async (name: string): Promise<number | undefined> => {
+    const line = (await metrics.registry.metrics())
+      .split('\n')
+      .find((candidate) => candidate.startsWith(`${name} `));
+    return line === undefined ? undefined : Number(line.slice(name.length + 1));
+  };
+  const refusedTotal = 'burrow_gateway_pam_sessions_refused_total{reason="recording storage full"}';
+  const filesOf = (sessionId: string) =>
+    readdirSync(dir).filter((name) => name.includes(sessionId));
+  const ownTunnels = tunnels.length;
+  try {
+    const running = await openSession(role('scram'), undefined, bounded.server);
+    const big = `SELECT length('${'x'.repeat(3000)}');`;
+    const first = await psql(running.tunnel.port, `${big}\n`);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toBe('3000\n');
+    expect(await sample('burrow_gateway_recording_storage_bytes')).toBeGreaterThanOrEqual(maxBytes);
+    expect(await sample('burrow_gateway_recording_storage_max_bytes')).toBe(maxBytes);
+
+    const refusedSession = await openSession(role('scram'), undefined, bounded.server);
+    const refused = await psql(refusedSession.tunnel.port, 'SELECT 1;\n');
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(
+      /FATAL: {2}gateway cannot record this session, so it is refused: the gateway's local recordings take \d+\.\d KiB of the 2\.0 KiB allowed \(--pam-session-recording-max-bytes\); new sessions are refused until uploads to the control plane free space\n$/,
+    );
+    expect(await sample(refusedTotal)).toBe(1);
+    expect(filesOf(refusedSession.sessionId)).toEqual([]);
+
+    // The running session keeps recording past the bound.
+    const second = await psql(running.tunnel.port, 'SELECT 40 + 2;\n');
+    expect(second.stderr).toBe('');
+    expect(second.stdout).toBe('42\n');
+    await callOnce(
+      bounded.server,
+      pki.serverCertificateChain,
+      running.certificate,
+      ALPN.pamSessionCancellation,
+    );
+    const events = (await controlPlane.waitForEnd(running.sessionId)) as Event[];
+    expect(events.map((event) => event.input)).toEqual([big, 'SELECT 40 + 2;']);
+
+    // Uploaded and deleted (before the cancellation stream closed): the space is free again and
+    // a new session opens.
+    expect(filesOf(running.sessionId)).toEqual([]);
+    expect(await sample('burrow_gateway_recording_storage_bytes')).toBeLessThan(maxBytes);
+    const later = await openSession(role('scram'), undefined, bounded.server);
+    const third = await psql(later.tunnel.port, 'SELECT 7;\n');
+    expect(third.stderr).toBe('');
+    expect(third.stdout).toBe('7\n');
+    expect(await sample(refusedTotal)).toBe(1);
+  } finally {
+    for (const tunnel of tunnels.splice(ownTunnels)) await tunnel.close();
+    await bounded.sessions.stop();
+    bounded.server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('capabilities: uint32 length + JSON naming the gateway and postgres', async () => {
