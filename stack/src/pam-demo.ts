@@ -48,9 +48,11 @@ export async function setUpPamDemo(
   say: (message: string) => void,
   signal?: AbortSignal,
 ): Promise<PamDemo> {
-  const burrow = burrowOnPath()
-    ? 'burrow'
-    : `node ${path.relative(process.cwd(), BURROW_CLI) || BURROW_CLI}`;
+  // The printed commands say `burrow`. Where it is not installed, the login block defines it as
+  // a shell function running this checkout's CLI on this Node, by absolute paths: a new
+  // terminal's `node` may be older than 24 (the machine's own), and its directory anywhere.
+  const burrowInstalled = burrowOnPath();
+  const burrow = 'burrow';
   const postgresDemo = await setUpPostgresDemo(stack, gatewayId, say, burrow, signal);
   let sshDemo: SshDemo;
   try {
@@ -96,12 +98,12 @@ export async function setUpPamDemo(
       instructions: `
 Try PAM as "you", a member with a grant on prod/: log in once
   export BURROW_CONFIG_DIR=${configDir}
-  INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=$(cat ${secretFile}) \\
+${burrowInstalled ? '' : `  burrow() { ${shellWord(process.execPath)} ${shellWord(BURROW_CLI)} "$@"; }   # ./scripts/install-cli.sh installs it for good\n`}  INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=$(cat ${secretFile}) \\
     ${burrow} login --domain ${stack.apiUrl} --client-id ${you.clientId}
 ${postgresDemo.instructions}${sshDemo.instructions}
 Afterwards, the recordings:
   ${burrow} pam sessions list                         # then: pam sessions show <session-id>
-${burrow === 'burrow' ? '' : '  (./scripts/install-cli.sh puts `burrow` on PATH)\n'}${dynamicSecrets}`,
+${dynamicSecrets}`,
       stop,
     };
   } catch (error) {
@@ -153,6 +155,11 @@ Try PAM with PostgreSQL: a private database on 127.0.0.1:${postgres.port} whose 
       stop: async () => undefined,
     };
   }
+}
+
+/** `word` for a POSIX shell: as is when plain, else single-quoted. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** True when `burrow` on PATH is scripts/install-cli.sh's wrapper for this checkout's CLI. */

@@ -1,7 +1,8 @@
 /**
  * What `./scripts/run-stack.sh` prints works (issue 17): the real `burrow-stack` (stack/dist/main.js,
  * what run-stack.sh starts, from the repository root as it does) with its PAM demo; the lines it
- * prints to log in as "you" and to try dynamic secrets are run, as printed, by /bin/sh: the
+ * prints to log in as "you" and to try dynamic secrets are run, as printed, by /bin/sh as in a new
+ * terminal (another directory, the machine's own `node` on PATH, which may be older than 24): the
  * `eval "$(burrow dynamic-secrets lease create …)"` line gives psql a role that reads the demo
  * table, `lease list` shows the lease, `lease revoke` drops the role and psql is refused after.
  *
@@ -91,13 +92,23 @@ function printedBlock(text: string, header: RegExp): string[] {
   return lines.slice(start + 1, end < 0 ? undefined : end).map((line) => line.slice(2));
 }
 
-/** Runs `script` with /bin/sh in the repository root (where run-stack.sh runs the stack). */
+/**
+ * Runs `script` with /bin/sh as a person's new terminal would: in another directory, with the
+ * machine's own PATH — without the Node 24 that scripts/toolchain.sh put first for the stack (on
+ * this machine kind the machine's `node` is older).
+ */
 function sh(script: string, env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
+  const toolchainNode = path.dirname(process.execPath);
+  const systemDirs = ['/usr/local/bin', '/usr/bin', '/bin'];
+  const PATH = (env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => dir !== toolchainNode || systemDirs.includes(dir))
+    .join(path.delimiter);
   return new Promise((resolve) => {
     execFile(
       '/bin/sh',
       ['-c', script],
-      { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 240_000 },
+      { cwd: testDir, env: { ...env, PATH }, encoding: 'utf8', timeout: 240_000 },
       (_error, stdout, stderr) => resolve({ stdout, stderr }),
     );
   });
@@ -136,8 +147,8 @@ describe('the commands ./scripts/run-stack.sh prints', () => {
     expect(loginLines[0]).toMatch(/^export BURROW_CONFIG_DIR=/);
     const demo = printedBlock(text, /^Try dynamic secrets/);
     expect(demo).toHaveLength(4);
-    expect(demo[0]).toMatch(
-      /^eval "\$\(.+ dynamic-secrets lease create orders-ro --ttl 15m --format env\)"$/,
+    expect(demo[0]).toBe(
+      'eval "$(burrow dynamic-secrets lease create orders-ro --ttl 15m --format env)"',
     );
     expect(demo[1]).toMatch(/^psql -c /);
     // Each printed line as it is (a comment ends at its newline), then what it left behind.
