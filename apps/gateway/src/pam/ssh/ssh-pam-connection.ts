@@ -10,7 +10,8 @@
  *                     shell → target shell (PTY if asked); exec → target exec (command blocking
  *                     checked first); subsystem sftp → target sftp (operations recorded by
  *                     sftp-operations.ts); other subsystems refused
- *                     window-change, signal → target; exit-status / exit-signal ← target
+ *                     window-change, signal → target (one sent while the target's channel is
+ *                     still opening follows once it is open); exit-status / exit-signal ← target
  *   refused, with a line on the person's stderr: auth-agent-req, x11-req, direct-tcpip (-L),
  *                     tcpip-forward / streamlocal-forward (-R)
  *   recording         every byte to and from the person through SshChannelRecorder, on disk
@@ -70,6 +71,8 @@ export interface SshConnectionContext extends SshEventSink {
 interface SessionControls {
   resize?: (cols: number, rows: number, width: number, height: number) => void;
   signal?: (name: string) => void;
+  /** Signals the person sent before the bridge ran (the target's channel was still opening). */
+  readonly earlySignals: string[];
 }
 
 /** Exit status the person's ssh gets when the gateway could not run the request. */
@@ -211,7 +214,7 @@ export class SshPamConnection implements PamConnection {
     let pty: PseudoTtyInfo | undefined;
     const env: Record<string, string> = {};
     // window-change and signal arrive on the session; the bridge, once running, takes them.
-    const controls: SessionControls = {};
+    const controls: SessionControls = { earlySignals: [] };
     session.on('window-change', (accept, _reject, info) => {
       accept?.();
       if (controls.resize) controls.resize(info.cols, info.rows, info.width, info.height);
@@ -219,7 +222,8 @@ export class SshPamConnection implements PamConnection {
     });
     session.on('signal', (accept, _reject, info) => {
       accept?.();
-      controls.signal?.(info.name);
+      if (controls.signal) controls.signal(info.name);
+      else controls.earlySignals.push(info.name);
     });
     session.on('pty', (accept, _reject, info) => {
       pty = info;
@@ -451,8 +455,14 @@ export class SshPamConnection implements PamConnection {
     controls.signal = (name) =>
       void toTarget.push(async () => {
         await recorder.event('signal', { signal: name });
-        target.signal(name);
+        try {
+          target.signal(name);
+        } catch {
+          // ssh2 refuses a name outside RFC 4254's list; the person's request is then ignored.
+          this.logger.info({ signal: name }, 'PAM SSH signal not passed: not a known signal');
+        }
       });
+    for (const name of controls.earlySignals.splice(0)) controls.signal(name);
   }
 
   /** Tells the person about a refused request on the first channel that can show it. */

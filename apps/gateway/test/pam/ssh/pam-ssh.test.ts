@@ -66,6 +66,7 @@ interface SshEvent {
   cols?: number;
   rows?: number;
   message?: string;
+  signal?: string;
 }
 
 let dir: string;
@@ -311,6 +312,49 @@ test('a target that sends its whole answer in one burst (exit-status before the 
   const events = await endAndCollect(session);
   expect(events.filter((e) => e.eventType === 'exit')).toHaveLength(5);
   expect(events.filter((e) => e.eventType === 'exit').every((e) => e.exitCode === 7)).toBe(true);
+});
+
+test("signals pass through: the person's TERM stops the target's command and its exit-signal comes back; a command that kills itself gives exit-signal TERM", async () => {
+  // OpenSSH's ssh cannot send a signal request; an ssh2 client (as other SSH clients do) can.
+  const session = await openSession(credentialsFor('public-key'));
+  const person = await connectPerson(session);
+  cleanups.push(() => void person.end());
+
+  const slept = await execOnPerson(person, 'echo started; exec sleep 60', (channel, stdout) => {
+    if (stdout.includes('started\n')) channel.signal('TERM');
+  });
+  expect(slept).toEqual({ code: null, signal: 'SIGTERM', stdout: 'started\n' });
+
+  // A signal sent as soon as the exec is accepted, before the gateway has the target's channel,
+  // is passed on once it has.
+  const atOnce = await execOnPerson(person, 'exec sleep 60', undefined, (channel) =>
+    channel.signal('TERM'),
+  );
+  expect(atOnce).toEqual({ code: null, signal: 'SIGTERM', stdout: '' });
+
+  const killed = await execOnPerson(person, 'echo going; kill -TERM $$; echo never');
+  expect(killed).toEqual({ code: null, signal: 'SIGTERM', stdout: 'going\n' });
+  person.end();
+
+  const events = await endAndCollect(session);
+  const execs = events.filter((e) => e.eventType === 'exec');
+  expect(execs.map((e) => e.command)).toEqual([
+    'echo started; exec sleep 60',
+    'exec sleep 60',
+    'echo going; kill -TERM $$; echo never',
+  ]);
+  const [sleeper, signalledAtOnce, killer] = execs.map((e) => e.channelId);
+  const ofChannel = (id: number | undefined): SshEvent[] =>
+    events.filter((e) => e.channelId === id && ['signal', 'exit'].includes(e.eventType));
+  for (const id of [sleeper, signalledAtOnce]) {
+    expect(ofChannel(id)).toEqual([
+      expect.objectContaining({ eventType: 'signal', signal: 'TERM' }),
+      expect.objectContaining({ eventType: 'exit', signal: 'SIGTERM' }),
+    ]);
+  }
+  expect(ofChannel(killer)).toEqual([
+    expect.objectContaining({ eventType: 'exit', signal: 'SIGTERM' }),
+  ]);
 });
 
 test('public-key account: scp up (sftp) and down (scp -O) with matching checksums; sftp operations are recorded without file contents', async () => {
@@ -721,6 +765,52 @@ test('SIGKILL of the gateway mid-session: the recording holds everything the ter
   });
   expect(uploaded).toEqual(events);
 });
+
+/** An ssh2 client as the person, through the session's listener, pinning the gateway's key. */
+async function connectPerson(session: TestSession): Promise<ssh2.Client> {
+  const pinned = Buffer.from(gateway.sshHostKey.split(' ')[1] as string, 'base64');
+  const client = new ssh2.Client();
+  await new Promise<void>((resolve, reject) => {
+    client.once('ready', resolve);
+    client.once('error', reject);
+    client.connect({
+      host: '127.0.0.1',
+      port: session.tunnel.port,
+      username: 'whoever',
+      hostVerifier: (key: Buffer) => key.equals(pinned),
+      readyTimeout: 30_000,
+    });
+  });
+  client.on('error', () => undefined);
+  return client;
+}
+
+/** Runs `command` over `person`; `onOutput` sees the stdout so far after each chunk. */
+function execOnPerson(
+  person: ssh2.Client,
+  command: string,
+  onOutput: (channel: ssh2.ClientChannel, stdout: string) => void = () => undefined,
+  onOpen: (channel: ssh2.ClientChannel) => void = () => undefined,
+): Promise<{ code: number | null; signal: string | undefined; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    person.exec(command, (error, channel) => {
+      if (error) return reject(error);
+      let stdout = '';
+      let exit: { code: number | null; signal: string | undefined } = {
+        code: null,
+        signal: undefined,
+      };
+      channel.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+        onOutput(channel, stdout);
+      });
+      channel.stderr.resume();
+      channel.on('exit', (code: number | null, signal?: string) => (exit = { code, signal }));
+      channel.on('close', () => resolve({ ...exit, stdout }));
+      onOpen(channel);
+    });
+  });
+}
 
 async function waitForSocket(file: string): Promise<void> {
   await waitUntil(() => (existsSync(file) ? true : undefined));
