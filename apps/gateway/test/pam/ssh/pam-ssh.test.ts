@@ -145,6 +145,7 @@ function credentialsFor(account: Account): FakeSshCredentials {
 async function openSession(
   credentials: FakeSshCredentials,
   policyRules?: unknown,
+  lifetimeMs = 3_600_000,
 ): Promise<TestSession> {
   const sessionId = randomUUID();
   controlPlane.sessions.set(sessionId, credentials);
@@ -158,7 +159,7 @@ async function openSession(
     targetPort: credentials.port,
     sessionId,
     resourceType: 'ssh',
-    lifetimeMs: 3_600_000,
+    lifetimeMs,
   });
   const tunnel = await openPamTunnelToPort(
     gateway.port,
@@ -639,6 +640,28 @@ test('a target that refuses the account (wrong password) gives a clear message; 
   expect(decoded(events, 'output', 'terminal')).toContain(
     `burrow: the PAM session ${session.sessionId} was cancelled`,
   );
+});
+
+test('the session expires at the certificate NotAfter: a live shell is told so and closed, the recording ends with it', async () => {
+  // 4 s: long enough for the handshakes on a loaded machine, short enough to wait for.
+  const session = await openSession(credentialsFor('public-key'), undefined, 4_000);
+  const { spawn } = await import('node:child_process');
+  const ssh = spawn('ssh', ['-tt', ...session.ssh, 'x@127.0.0.1'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let shown = '';
+  ssh.stdout.on('data', (b: Buffer) => (shown += b.toString()));
+  ssh.stderr.on('data', (b: Buffer) => (shown += b.toString()));
+  const exited = new Promise<number | null>((resolve) => ssh.once('close', resolve));
+  ssh.stdin.write('echo live-$((2*3))\r');
+  await waitUntil(() => (/live-6\r\n/.test(shown) ? true : undefined));
+  // The shell is left open: only the certificate's end closes it.
+  expect(await exited).toBe(255);
+  const expired = new RegExp(`burrow: the PAM session ${session.sessionId} expired at \\S+Z`);
+  expect(shown).toMatch(expired);
+  const events = (await controlPlane.waitForEnd(session.sessionId, 30_000)) as SshEvent[];
+  expect(decoded(events, 'output', 'terminal')).toContain('live-6');
+  expect(decoded(events, 'output', 'terminal')).toMatch(expired);
 });
 
 test('a session without activity for the idle timeout is ended, the live shell told why', async () => {
