@@ -15,7 +15,8 @@
  *   refused, with a line on the person's stderr: auth-agent-req, x11-req, direct-tcpip (-L),
  *                     tcpip-forward / streamlocal-forward (-R)
  *   recording         every byte to and from the person through SshChannelRecorder, on disk
- *                     before it is passed on (fail closed: a failed write closes the connection)
+ *                     before it is passed on (fail closed: a failed write closes the connection);
+ *                     with masking patterns, at the end of its line (ssh-event-recorder.ts)
  *   deadlines         the person's handshake PERSON_HANDSHAKE_TIMEOUT_MS, the target's
  *                     TARGET_HANDSHAKE_TIMEOUT_MS; keepalives on both connections
  *
@@ -130,12 +131,15 @@ export class SshPamConnection implements PamConnection {
     const text = Buffer.from(`\r\nburrow: ${reason}\r\n`);
     const closing = [...this.channels].map(async (channel) => {
       const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
-      // The gateway's own words are recorded like the target's (best effort: the recording may be
-      // why the connection ends).
-      await this.recorders
-        .get(channel)
-        ?.output(text, 'stderr')
-        .catch(() => undefined);
+      // The gateway's own words are recorded like the target's, after the unfinished lines the
+      // recorder still carries (best effort: the recording may be why the connection ends).
+      const recorder = this.recorders.get(channel);
+      if (recorder) {
+        await recorder
+          .flush()
+          .then(() => recorder.output(text, 'stderr'))
+          .catch(() => undefined);
+      }
       writeQuietly(channel.stderr, text);
       try {
         channel.exit(GATEWAY_FAILURE_EXIT);
@@ -276,6 +280,11 @@ export class SshPamConnection implements PamConnection {
     this.channels.add(channel);
     channel.once('close', () => {
       this.channels.delete(channel);
+      // Lines still carried for masking are recorded (best effort: the session may have ended).
+      void this.recorders
+        .get(channel)
+        ?.flush()
+        .catch(() => undefined);
       this.recorders.delete(channel);
     });
     const refuse = (reason: string): void => {
@@ -382,6 +391,7 @@ export class SshPamConnection implements PamConnection {
       coreDumped,
       description,
     }: TargetExit): Promise<void> => {
+      await recorder.flush();
       if (typeof code === 'number') {
         await recorder.event('exit', { exitCode: code });
         person.exit(code);
@@ -400,6 +410,7 @@ export class SshPamConnection implements PamConnection {
     // An exit that came before this bridge existed goes out here, after the output it followed.
     target.on('close', () =>
       toPerson.push(async () => {
+        await recorder.flush();
         if (earlyExit) await passExit(earlyExit);
         await new Promise<void>((resolve) => {
           if (person.writableFinished || person.destroyed) return resolve();
