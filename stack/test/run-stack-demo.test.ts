@@ -19,8 +19,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { findPsql } from '@burrow/test-support';
-import { LocalStack, sleep } from '../src/index.ts';
+import { LocalStack } from '../src/index.ts';
 import { setUpPamDemo } from '../src/pam-demo.ts';
+import { isAlive, readUntil, waitUntil } from './support/child-processes.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const STACK_MAIN = path.join(REPO_ROOT, 'stack', 'dist', 'main.js');
@@ -45,43 +46,6 @@ afterAll(async () => {
   await localStack?.stop();
   fs.rmSync(testDir, { recursive: true, force: true });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** `child`'s stdout until `pattern` shows up; rejects with what it printed if it exits first. */
-function readUntil(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    let errors = '';
-    const done = (error?: Error): void => {
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.off('exit', onExit);
-      if (error) reject(error);
-      else resolve(text);
-    };
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString('utf8');
-      if (pattern.test(text)) done();
-    };
-    const onExit = (code: number | null): void =>
-      done(new Error(`exited (${code}) before ${pattern}:\n${text}\n${errors}`));
-    const timer = setTimeout(
-      () => done(new Error(`no ${pattern} within ${timeoutMs} ms:\n${text}\n${errors}`)),
-      timeoutMs,
-    );
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString('utf8')));
-    child.on('exit', onExit);
-  });
-}
 
 /** The indented lines right under the first line matching `header`. */
 function printedBlock(text: string, header: RegExp): string[] {
@@ -188,8 +152,7 @@ describe('the commands ./scripts/run-stack.sh prints', () => {
     stackProcess.kill('SIGTERM');
     expect((await exited)[0]).toBe(0);
     // Exited processes may take a moment to be reaped (PostgreSQL's children after pg_ctl).
-    const deadline = Date.now() + 10_000;
-    while (listed.pids.some(isAlive) && Date.now() < deadline) await sleep(100);
+    await waitUntil(() => !listed.pids.some(isAlive), 10_000);
     expect(listed.pids.filter(isAlive)).toEqual([]);
   }, 400_000);
 });

@@ -17,7 +17,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { findPsql } from '@burrow/test-support';
-import { BURROW_CLI, burrowEnv, runBurrow, sleep } from '../src/index.ts';
+import { BURROW_CLI, burrowEnv, runBurrow } from '../src/index.ts';
+import { isAlive, readUntil, waitUntil } from './support/child-processes.ts';
 
 const STACK_MAIN = path.resolve(import.meta.dirname, '..', 'dist', 'main.js');
 const READY_TIMEOUT_MS = 150_000;
@@ -58,52 +59,6 @@ afterEach(async () => {
     screen = undefined;
   }
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() >= deadline) return false;
-    await sleep(100);
-  }
-  return true;
-}
-
-/** Collects `child`'s stdout until `pattern` shows up; rejects if it exits or takes too long. */
-function readUntil(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    let errors = '';
-    const done = (error?: Error): void => {
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.off('exit', onExit);
-      if (error) reject(error);
-      else resolve(text);
-    };
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString('utf8');
-      if (pattern.test(text)) done();
-    };
-    const onExit = (code: number | null): void =>
-      done(new Error(`exited (${code}) before ${pattern}:\n${text}\n${errors}`));
-    const timer = setTimeout(
-      () => done(new Error(`no ${pattern} within ${timeoutMs} ms:\n${text}\n${errors}`)),
-      timeoutMs,
-    );
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString('utf8')));
-    child.on('exit', onExit);
-  });
-}
 
 /** The reader of both pipes exits, as `head -1` or a killed `tee` would. */
 function closeReader(child: ChildProcess): void {
