@@ -62,7 +62,12 @@ export async function startBurrowPath(
       },
       dialer: ({ resume }) => {
         const sessions: TlsSessionStore = {};
-        return () => dialGateway(resume ? { ...dialOptions, sessions } : dialOptions);
+        return (onStageDone) =>
+          dialGateway({
+            ...dialOptions,
+            ...(resume ? { sessions } : {}),
+            ...(onStageDone ? { onStageDone } : {}),
+          });
       },
       stop: () => stack.stop(),
     };

@@ -1,13 +1,14 @@
 /** The baseline: the caller connects straight to the target (TCP, TCP_NODELAY). */
 import net from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { BenchPath } from './bench-path.ts';
+import type { Dial } from './dial.ts';
 
 export function directPath(targetPort: number, targetPid: number): BenchPath {
-  const dial = (): Promise<Duplex> =>
+  const dial: Dial = (onStageDone) =>
     new Promise((resolve, reject) => {
       const socket = net.connect({ host: '127.0.0.1', port: targetPort, noDelay: true });
       socket.once('connect', () => {
+        onStageDone?.('connect', performance.now());
         socket.off('error', reject);
         resolve(socket);
       });

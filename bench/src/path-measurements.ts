@@ -9,9 +9,9 @@ import type { BenchPath, PathName, Role } from './bench-path.ts';
 import type { Dial } from './dial.ts';
 import { interleave } from './interleave.ts';
 import { sampleProcesses } from './process-stats.ts';
-import { median, type Percentiles } from './percentiles.ts';
+import { median, percentiles, type Percentiles } from './percentiles.ts';
 import { requestResponse } from './request-response.ts';
-import { setupLatency } from './setup-latency.ts';
+import { setupLatency, type StageTiming } from './setup-latency.ts';
 import { transfer, type Direction, type TransferResult } from './throughput.ts';
 
 export const ROLES: readonly Role[] = ['caller', 'relay', 'gateway', 'target'];
@@ -31,6 +31,8 @@ export type SetupMeasurement = Percentiles & {
   cpuMsPerStream: Record<Role, number>;
   /** Every stream's setup time in ms (µs precision), in order; in each repetition, not in the medians. */
   samplesMs?: number[];
+  /** Stage by stage, as the caller sees it (setup-latency.ts); results before 2026-12-03 have none. */
+  stages?: StageTiming[];
 };
 
 export interface PathMeasurements {
@@ -50,6 +52,7 @@ export interface InterleavedMeasurements {
 }
 
 const GiB = 1024 * 1024 * 1024;
+const NO_STAGE = percentiles([]);
 const WARM_UP_BYTES = 64 * 1024 * 1024;
 
 interface PathSession {
@@ -181,7 +184,7 @@ async function measureSetup(
 }
 
 /** One path's figures over its repetitions, each the median of that figure. */
-function medianMeasurements(repetitions: readonly PathMeasurements[]): PathMeasurements {
+export function medianMeasurements(repetitions: readonly PathMeasurements[]): PathMeasurements {
   const of = (figure: (m: PathMeasurements) => number): number => median(repetitions.map(figure));
   const first = repetitions[0]!;
   const percentilesOf = (pick: (m: PathMeasurements) => Percentiles): Percentiles => ({
@@ -196,6 +199,10 @@ function medianMeasurements(repetitions: readonly PathMeasurements[]): PathMeasu
     ...percentilesOf((m) => pick(m)),
     capped: repetitions.some((m) => pick(m).capped),
     cpuMsPerStream: perRole((role) => of((m) => pick(m).cpuMsPerStream[role])),
+    stages: (pick(first).stages ?? []).map(({ stage }) => ({
+      stage,
+      ...percentilesOf((m) => pick(m).stages?.find((s) => s.stage === stage) ?? NO_STAGE),
+    })),
   });
   return {
     throughput: first.throughput.map((t, i) => {

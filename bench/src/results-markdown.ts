@@ -151,6 +151,8 @@ export function resultsMarkdown(results: BenchResults): string {
     lines.push('');
   }
 
+  lines.push(...setupStagesSection(results));
+
   lines.push(
     `## Request/response: 1 KiB echo on an established stream, ${config.requestRatePerSecond}/s, ${config.requests} requests (ms)`,
   );
@@ -244,6 +246,37 @@ export function resultsMarkdown(results: BenchResults): string {
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** One stream's setup stage by stage, as the caller sees it (setup-latency.ts). */
+function setupStagesSection(results: BenchResults): string[] {
+  const rows: string[] = [];
+  for (const name of PATHS) {
+    const m = results.paths[name];
+    if (!m) continue;
+    for (const [mode, s] of [
+      ['full', m.setupFull],
+      ['resumed', m.setupResumed],
+    ] as const)
+      for (const t of s.stages ?? [])
+        rows.push(
+          `| ${name} | ${mode} | ${t.stage} | ${fmt(t.p50, 3)} | ${fmt(t.p90, 3)} | ${fmt(t.p99, 3)} | ${fmt(t.mean, 3)} |`,
+        );
+  }
+  if (rows.length === 0) return [];
+  return [
+    '### Setup stage by stage, as the caller sees it (ms)',
+    '',
+    "Each stage from the end of the one before; a stream's stages add up to its setup time (so do the means of one repetition; percentiles do not). " +
+      "dial-slot: waiting for one of the caller's dial slots (burrow); relay-connect: TCP to the relay; relay-tls: the outer handshake; " +
+      'gateway-tls: the relay routing the stream and opening its channel to the gateway, and the inner handshake (the caller sees no byte in between); ' +
+      "gateway-identity: burrow's check that the gateway is the one asked for; first-byte: one byte written and echoed (the gateway connects to the target when its inner handshake ends).",
+    '',
+    '| path | handshakes | stage | p50 | p90 | p99 | mean |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ];
 }
 
 /** "The limit on this machine": each relay path's CPU per GiB next to its floor (crypto-floor.ts). */

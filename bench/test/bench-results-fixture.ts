@@ -2,8 +2,13 @@
 import type { PathName, Role } from '../src/bench-path.ts';
 import type { BenchResults } from '../src/bench-results.ts';
 import { FULL } from '../src/bench-config.ts';
-import type { PathMeasurements, PathSet, SetupMeasurement } from '../src/path-measurements.ts';
-import { median, percentiles } from '../src/percentiles.ts';
+import {
+  medianMeasurements,
+  type PathMeasurements,
+  type PathSet,
+  type SetupMeasurement,
+} from '../src/path-measurements.ts';
+import { percentiles } from '../src/percentiles.ts';
 
 const roles = (value: number): Record<Role, number> => ({
   caller: value,
@@ -13,7 +18,17 @@ const roles = (value: number): Record<Role, number> => ({
 });
 
 function setup(samplesMs: number[]): SetupMeasurement {
-  return { ...percentiles(samplesMs), capped: false, cpuMsPerStream: roles(1), samplesMs };
+  return {
+    ...percentiles(samplesMs),
+    capped: false,
+    cpuMsPerStream: roles(1),
+    samplesMs,
+    // As if every stream spent a quarter of its time connecting.
+    stages: [
+      { stage: 'connect', ...percentiles(samplesMs.map((ms) => ms / 4)) },
+      { stage: 'first-byte', ...percentiles(samplesMs.map((ms) => (ms * 3) / 4)) },
+    ],
+  };
 }
 
 /** One path's figures in one repetition: throughput `mib` (up × 1, down × 1), setup samples. */
@@ -34,24 +49,11 @@ export function measurements(mib: [number, number], setupMs: number[]): PathMeas
   };
 }
 
-/** Results whose `paths` are the medians of `repetitions` (as main.ts writes them). */
+/** Results whose `paths` are the medians of `repetitions`, as a run writes them. */
 export function benchResults(repetitions: PathSet[]): BenchResults {
   const names = Object.keys(repetitions[0]!) as PathName[];
   const paths: PathSet = {};
-  for (const name of names) {
-    const first = repetitions[0]![name]!;
-    paths[name] = {
-      ...first,
-      throughput: first.throughput.map((t, i) => ({
-        ...t,
-        mibPerSecond: median(repetitions.map((set) => set[name]!.throughput[i]!.mibPerSecond)),
-      })),
-      setupResumed: {
-        ...first.setupResumed,
-        p50: median(repetitions.map((set) => set[name]!.setupResumed.p50)),
-      },
-    };
-  }
+  for (const name of names) paths[name] = medianMeasurements(repetitions.map((set) => set[name]!));
   return {
     startedAt: '2026-12-03T05:00:00.000Z',
     durationSeconds: 1,

@@ -49,5 +49,7 @@ describe('checkTargets over repetitions', () => {
     expect(markdown).toContain('burrow measurements: 3, interleaved');
     // Throughput table, up × 1: burrow / openssh-openssl per repetition.
     expect(markdown).toMatch(/\| up × 1 \|.*\| 1\.55 × \(1\.40–1\.60\) \|$/m);
+    // Setup stage by stage: burrow resumed p50 per repetition 1, 1.5, 1.25 ms connecting -> 1.25.
+    expect(markdown).toContain('| burrow | resumed | connect | 1.250 |');
   });
 });

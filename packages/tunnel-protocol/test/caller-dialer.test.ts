@@ -19,6 +19,7 @@ import {
   GatewayIdentityError,
   HandshakeSlots,
   type DialGatewayOptions,
+  type DialStage,
   type TlsSessionStore,
 } from '../src/index.ts';
 
@@ -162,6 +163,40 @@ describe('dialGateway', () => {
     expect(peers).toHaveLength(1);
     expect(peers[0]).not.toBe('undefined');
     second.destroy();
+  });
+
+  it('reports each stage as it ends, in order, and not a stage that failed', async () => {
+    const done: DialStage[] = [];
+    const times: number[] = [];
+    const started = performance.now();
+    const socket = await dialGateway({
+      ...options,
+      onStageDone: (stage, at) => {
+        done.push(stage);
+        times.push(at);
+      },
+    });
+    const returned = performance.now();
+    socket.destroy();
+    expect(done).toEqual([
+      'dial-slot',
+      'relay-connect',
+      'relay-tls',
+      'gateway-tls',
+      'gateway-identity',
+    ]);
+    const failed: DialStage[] = [];
+    const error = await dialGateway({
+      ...options,
+      alpn: ALPN.health,
+      onStageDone: (stage) => failed.push(stage),
+    }).catch((e: unknown) => e);
+    expect((error as DialError).stage).toBe('gateway-tls');
+    expect(failed).toEqual(['dial-slot', 'relay-connect', 'relay-tls']);
+    // When each ended: in order, within the dial.
+    expect([started, ...times, returned]).toEqual(
+      [started, ...times, returned].sort((a, b) => a - b),
+    );
   });
 
   it('names the relay-connect stage when nothing listens', async () => {
