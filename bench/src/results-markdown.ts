@@ -1,7 +1,7 @@
 /** bench/results/latest.md: the results of one run as Markdown tables. */
 import type { BenchResults } from './bench-results.ts';
 import type { PathName, Role } from './bench-path.ts';
-import { ROLES, type PathSet } from './path-measurements.ts';
+import { ROLES, type PathSet, type SetupMeasurement } from './path-measurements.ts';
 import { checkTargets, fmt, overRepetitions, rangeText } from './targets.ts';
 import {
   RELAY_PATH_CIPHER_PASSES,
@@ -118,17 +118,10 @@ export function resultsMarkdown(results: BenchResults): string {
     '| path | handshakes | p50 | p90 | p99 | max | CPU ms per stream: relay | gateway | caller |',
   );
   lines.push('|---|---|---|---|---|---|---|---|---|');
-  for (const name of PATHS) {
-    const m = results.paths[name];
-    if (!m) continue;
-    for (const [mode, s] of [
-      ['full', m.setupFull],
-      ['resumed', m.setupResumed],
-    ] as const)
-      lines.push(
-        `| ${name} | ${mode}${s.capped ? ` (capped at ${s.count})` : ''} | ${fmt(s.p50, 2)} | ${fmt(s.p90, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.max, 2)} | ${fmt(s.cpuMsPerStream?.relay, 2)} | ${fmt(s.cpuMsPerStream?.gateway, 2)} | ${fmt(s.cpuMsPerStream?.caller, 2)} |`,
-      );
-  }
+  for (const { name, mode, s } of setupMeasurements(results))
+    lines.push(
+      `| ${name} | ${mode}${s.capped ? ` (capped at ${s.count})` : ''} | ${fmt(s.p50, 2)} | ${fmt(s.p90, 2)} | ${fmt(s.p99, 2)} | ${fmt(s.max, 2)} | ${fmt(s.cpuMsPerStream?.relay, 2)} | ${fmt(s.cpuMsPerStream?.gateway, 2)} | ${fmt(s.cpuMsPerStream?.caller, 2)} |`,
+    );
   lines.push(`| ${ACCESS_CLI} | – | ${NOT_MEASURED} | | | | | | |`);
   lines.push('');
   const p50 =
@@ -248,21 +241,29 @@ export function resultsMarkdown(results: BenchResults): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Each measured path's setup measurements, full handshakes first. */
+function setupMeasurements(
+  results: BenchResults,
+): { name: PathName; mode: 'full' | 'resumed'; s: SetupMeasurement }[] {
+  return PATHS.flatMap((name) => {
+    const m = results.paths[name];
+    return m
+      ? [
+          { name, mode: 'full' as const, s: m.setupFull },
+          { name, mode: 'resumed' as const, s: m.setupResumed },
+        ]
+      : [];
+  });
+}
+
 /** One stream's setup stage by stage, as the caller sees it (setup-latency.ts). */
 function setupStagesSection(results: BenchResults): string[] {
-  const rows: string[] = [];
-  for (const name of PATHS) {
-    const m = results.paths[name];
-    if (!m) continue;
-    for (const [mode, s] of [
-      ['full', m.setupFull],
-      ['resumed', m.setupResumed],
-    ] as const)
-      for (const t of s.stages ?? [])
-        rows.push(
-          `| ${name} | ${mode} | ${t.stage} | ${fmt(t.p50, 3)} | ${fmt(t.p90, 3)} | ${fmt(t.p99, 3)} | ${fmt(t.mean, 3)} |`,
-        );
-  }
+  const rows = setupMeasurements(results).flatMap(({ name, mode, s }) =>
+    (s.stages ?? []).map(
+      (t) =>
+        `| ${name} | ${mode} | ${t.stage} | ${fmt(t.p50, 3)} | ${fmt(t.p90, 3)} | ${fmt(t.p99, 3)} | ${fmt(t.mean, 3)} |`,
+    ),
+  );
   if (rows.length === 0) return [];
   return [
     '### Setup stage by stage, as the caller sees it (ms)',
