@@ -83,6 +83,7 @@ export async function scanRecords(
       throw new RecordingFormatError(
         `record ${index} at byte ${position} has an impossible length ${length}`,
         position,
+        index,
       );
     }
     const end = position + RECORD_LENGTH_BYTES + length;

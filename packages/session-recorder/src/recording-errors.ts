@@ -36,10 +36,16 @@ export class RecordingFormatError extends RecordingError {
   override name = 'RecordingFormatError';
   /** Where the problem is (-1 when not in a file, e.g. an event too large to record). */
   readonly byteOffset: number;
+  /**
+   * The record that cannot be read, when a record of a file is (the records before it can):
+   * e.g. an impossible length in the middle of the file.
+   */
+  readonly recordIndex: number | undefined;
 
-  constructor(message: string, byteOffset: number) {
+  constructor(message: string, byteOffset: number, recordIndex?: number) {
     super(message);
     this.byteOffset = byteOffset;
+    this.recordIndex = recordIndex;
   }
 }
 

@@ -19,7 +19,7 @@ import {
 } from './pending-chunk-file.ts';
 import { sealChunk } from './recording-chunk.ts';
 import { readRecordingSecrets } from './recording-secrets-file.ts';
-import { RecordingIntegrityError } from './recording-errors.ts';
+import { RecordingFormatError, RecordingIntegrityError } from './recording-errors.ts';
 import { readRecordingEvents, type IndexedEvent } from './recording-reader.ts';
 import { retryDelayMs } from './retry-backoff.ts';
 import { isRecordingOpen } from './session-recording.ts';
@@ -47,8 +47,8 @@ import { isRecordingOpen } from './session-recording.ts';
  *            a format-2 file with an .ended marker but no seal lost its end (the gateway seals
  *            before it writes the marker): end(sessionId, {recordedEvents, recordingProblem})
  *
- * Records that fail verification are never uploaded: the verified ones before the first bad one
- * are, and the error naming it is reported on every pass. Once such a session is over the control
+ * Records that fail verification (or whose length is impossible) are never uploaded: the verified
+ * ones before the first bad one are, and the error naming it is reported on every pass. Once such a session is over the control
  * plane is told too — end(sessionId, {recordingProblem}) — so its readers do not take the shorter
  * recording for a complete one; the files stay (the rest of the evidence is in them).
  */
@@ -265,7 +265,7 @@ export class RecordingUploader {
     }
 
     let recorded = progress.events;
-    let integrityError: RecordingIntegrityError | undefined;
+    let badRecord: { index: number; error: Error } | undefined;
     for (;;) {
       const readOptions = {
         startIndex: progress.events,
@@ -279,14 +279,16 @@ export class RecordingUploader {
       try {
         read = await readRecordingEvents(filePath, key, readOptions);
       } catch (error) {
-        // A record that fails verification: upload the verified events before it, then stop
-        // there (never past it) and report it; every later pass stops there again.
-        if (!(error instanceof RecordingIntegrityError)) throw error;
-        integrityError = error;
-        if (error.recordIndex <= progress.events) break;
+        // A record that fails verification (or cannot be read at all): upload the verified
+        // events before it, then stop there (never past it) and report it; every later pass
+        // stops there again.
+        const index = badRecordIndex(error);
+        if (index === undefined) throw error;
+        badRecord = { index, error: error as Error };
+        if (index <= progress.events) break;
         read = await readRecordingEvents(filePath, key, {
           ...readOptions,
-          maxEvents: Math.min(readOptions.maxEvents, error.recordIndex - progress.events),
+          maxEvents: Math.min(readOptions.maxEvents, index - progress.events),
         });
       }
       recorded = read.nextIndex;
@@ -331,7 +333,7 @@ export class RecordingUploader {
         progress = after;
         await writeUploadProgress(offsetPath, progress);
       }
-      if (integrityError && progress.events >= integrityError.recordIndex) break;
+      if (badRecord && progress.events >= badRecord.index) break;
       if (!read.more) break;
     }
     const acked = progress.events;
@@ -346,11 +348,11 @@ export class RecordingUploader {
       deleted: false,
     };
     const over = ended && !isRecordingOpen(filePath);
-    if (integrityError) {
+    if (badRecord) {
       if (over) {
-        await this.reportProblem(state, sessionId, unverifiedProblem(integrityError, acked));
+        await this.reportProblem(state, sessionId, unverifiedProblem(badRecord.error, acked));
       }
-      throw integrityError;
+      throw badRecord.error;
     }
     if (!over || acked < recorded) return status;
     // A last look: nothing was appended since the read above (writers are done, but be sure).
@@ -425,8 +427,18 @@ async function exists(filePath: string): Promise<boolean> {
   }
 }
 
+/**
+ * The index of the record a read error is about, when the records before it can be read: one that
+ * fails verification, or one whose length is impossible (the file was changed there).
+ */
+function badRecordIndex(error: unknown): number | undefined {
+  if (error instanceof RecordingIntegrityError) return error.recordIndex;
+  if (error instanceof RecordingFormatError) return error.recordIndex;
+  return undefined;
+}
+
 /** What readers are told when a record of the local file failed verification. */
-function unverifiedProblem(error: RecordingIntegrityError, uploaded: number): string {
+function unverifiedProblem(error: Error, uploaded: number): string {
   const text =
     `its local recording failed verification, so the upload stops after ` +
     `${eventCount(uploaded)}: ${error.message}`;

@@ -335,6 +335,24 @@ describe('RecordingUploader and a record that fails verification', () => {
     expect(server.events(fixture.sessionId)).toEqual(expected(1));
     expect(await files()).toContain(path.basename(recording.path));
   });
+
+  it('a record whose length was changed to an impossible one: the same, naming it', async () => {
+    const recording = await record(5);
+    await recording.markEnded();
+    const bytes = await readFile(recording.path);
+    const at = (await recordOffsets(recording.path))[3] as number;
+    bytes.writeUInt32BE(0xffffffff, at);
+    await writeFile(recording.path, bytes);
+    await expect(uploader({ maxBatchEvents: 2 }).flush(fixture.sessionId)).rejects.toThrow(
+      `record 3 at byte ${at} has an impossible length 4294967295`,
+    );
+    expect(server.events(fixture.sessionId)).toEqual(expected(3));
+    expect(server.recordingProblems.get(fixture.sessionId)).toEqual([
+      'its local recording failed verification, so the upload stops after 3 events: ' +
+        `record 3 at byte ${at} has an impossible length 4294967295`,
+    ]);
+    expect(await files()).toContain(path.basename(recording.path));
+  });
 });
 
 describe('RecordingUploader and an ended recording whose end was cut off', () => {
