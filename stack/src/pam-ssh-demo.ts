@@ -99,6 +99,10 @@ Try PAM over SSH: a demo sshd on 127.0.0.1:${running.port} that trusts only the 
 ${SSH_DEMO_ACCOUNT} logs in as ${user} with a certificate the control plane signs for each session.
   ${burrow} pam access ${SSH_DEMO_ACCOUNT} --duration 1h   # prints ssh, scp and sftp commands; Ctrl-C ends the session
   ssh -p <port> -o UserKnownHostsFile=<file> -o StrictHostKeyChecking=yes ${user}@127.0.0.1    # as printed: no password, no host-key prompt
+Replay it once the session ended (its id is on the "PAM session <id>" line, or in ${burrow} pam sessions list):
+${sshReplayCommands(burrow, '<session-id>')
+  .map((line) => `  ${line}`)
+  .join('\n')}
 `,
       stop: () => running.stop(),
     };
@@ -110,6 +114,17 @@ ${SSH_DEMO_ACCOUNT} logs in as ${user} with a certificate the control plane sign
       stop: async () => undefined,
     };
   }
+}
+
+/**
+ * How to replay an SSH session's recording: its commands, then the terminal itself played by
+ * asciinema from stdin (Debian's asciinema 2 reads `-`), idle gaps cut to 2 s.
+ */
+export function sshReplayCommands(burrow: string, sessionId: string): string[] {
+  return [
+    `${burrow} pam sessions show ${sessionId}            # the commands, execs and exit codes`,
+    `${burrow} pam sessions export ${sessionId} --format asciicast | asciinema play -i 2 -`,
+  ];
 }
 
 function hasCommand(name: string): boolean {

@@ -16,10 +16,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { asciinemaCat, startSshd, type RunningSshd } from '@burrow/test-support';
+import { SSHD_PATH, asciinemaCat, startSshd, type RunningSshd } from '@burrow/test-support';
 import {
+  BURROW_CLI,
   LocalStack,
   burrowEnv,
+  grantPamAccess,
   createSshAccount,
   createSshResource,
   pamSshCaPublicKey,
@@ -28,6 +30,12 @@ import {
   type BurrowResult,
   type ManagedProcess,
 } from '../src/index.ts';
+import {
+  SSH_DEMO_ACCOUNT,
+  setUpSshDemo,
+  sshReplayCommands,
+  type SshDemo,
+} from '../src/pam-ssh-demo.ts';
 import { createPamMember, loginWithBurrow } from './support/pam-setup.ts';
 import { waitForPamSession } from './support/pam-session.ts';
 
@@ -41,7 +49,9 @@ const configDir = path.join(testDir, 'burrow-config');
 const personHome = path.join(testDir, 'person-home');
 
 let stack: LocalStack;
+let gatewayId: string;
 let sshd: RunningSshd | undefined;
+let demo: SshDemo | undefined;
 let userCreated = false;
 let accountKey: string;
 let hostKey: string;
@@ -88,7 +98,7 @@ beforeAll(async () => {
   stack = await LocalStack.start();
   await stack.startRelay('relay-a');
   await stack.startGateway('gateway-a', 'relay-a');
-  const gatewayId = (await stack.waitForHealthyGateway('gateway-a')).id;
+  gatewayId = (await stack.waitForHealthyGateway('gateway-a')).id;
 
   // The target's port is known once sshd's config is written: the resource and accounts are made
   // then, and the CA they use goes into the config.
@@ -140,6 +150,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(accessProcesses.map((p) => p.stop('SIGKILL')));
+  await demo?.stop();
   await stack?.stop();
   await sshd?.stop();
   if (userCreated) execFileSync('userdel', [USER]);
@@ -200,11 +211,11 @@ const personEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: personHome,
  * A printed command run for real: no ssh config file of the runner, BatchMode (any prompt, for a
  * password or an unknown host key, fails the command instead of hanging).
  */
-function runPrinted(words: string[], extra: string[]): Promise<CommandResult> {
+function runPrinted(words: string[], extra: string[], input?: string): Promise<CommandResult> {
   const [command, ...args] = words as [string, ...string[]];
   const options = ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=30'];
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       command,
       [...options, ...args, ...extra],
       { env: personEnv, timeout: 90_000, encoding: 'utf8' },
@@ -213,6 +224,7 @@ function runPrinted(words: string[], extra: string[]): Promise<CommandResult> {
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
       },
     );
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 
@@ -270,6 +282,32 @@ describe('the same session', () => {
     const digest = (file: string) =>
       crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
     expect(digest(back)).toBe(digest(local));
+  });
+
+  it('the printed sftp, with -b - (commands from stdin), puts, lists, gets and removes a file', async () => {
+    const access = sessions['ops/web-key'] as SshAccess;
+    const local = path.join(personHome, 'sftp-payload.bin');
+    const back = path.join(personHome, 'sftp-payload-back.bin');
+    fs.writeFileSync(local, crypto.randomBytes(256 * 1024));
+    const [sftp, ...printed] = access.sftp;
+    expect(sftp).toBe('sftp');
+    const batch = [
+      `put ${local} sftp-payload.bin`,
+      'ls -l sftp-payload.bin',
+      `get sftp-payload.bin ${back}`,
+      'rm sftp-payload.bin',
+      'ls',
+    ].join('\n');
+    const result = await runPrinted(['sftp', '-b', '-', ...printed], [], `${batch}\n`);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^-rw\S+ .* 262144 .*sftp-payload\.bin$/m);
+    const digest = (file: string) =>
+      crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    expect(digest(back)).toBe(digest(local));
+    // The last `ls` ran after `rm`: the file is gone from the target's home.
+    const lastListing = result.stdout.lastIndexOf('sftp> ls\n');
+    expect(lastListing).toBeGreaterThan(0);
+    expect(result.stdout.slice(lastListing)).not.toContain('sftp-payload.bin');
   });
 
   it('a known_hosts without the gateway’s key is refused: the pin is what lets ssh in', async () => {
@@ -342,5 +380,58 @@ describe('the same session', () => {
     for (const secret of secrets) expect(everything).not.toContain(secret);
     // Every temporary known_hosts is gone.
     for (const file of knownHostsFiles) expect(fs.existsSync(file)).toBe(false);
+  });
+});
+
+describe('the SSH demo ./scripts/run-stack.sh sets up', () => {
+  it('starts its sshd where sshd is installed; burrow pam access prod/demo-shell, ssh … echo hi and the printed replay commands work', async () => {
+    expect(fs.existsSync(SSHD_PATH)).toBe(true); // this suite's own target needs it too
+    demo = await setUpSshDemo(stack, gatewayId, () => undefined, 'burrow');
+    expect(demo.instructions).not.toMatch(/skipped|not available/);
+    expect(demo.sshd).toBeDefined();
+    expect(demo.instructions).toContain(`burrow pam access ${SSH_DEMO_ACCOUNT} --duration 1h`);
+    for (const line of sshReplayCommands('burrow', '<session-id>')) {
+      expect(demo.instructions).toContain(`  ${line}\n`);
+    }
+
+    // The demo logs in as the user running the stack, with a certificate of the org's PAM CA.
+    await grantPamAccess(stack.api, identity.identityId, 'prod/');
+    const access = await openAccess(SSH_DEMO_ACCOUNT);
+    expect(access.ssh.at(-1)).toBe(`${os.userInfo().username}@127.0.0.1`);
+    const hi = await runPrinted(access.ssh, ['echo hi']);
+    expect(hi).toMatchObject({ code: 0, stdout: 'hi\n' });
+    expect(await access.process.stop('SIGINT')).toBe(0);
+    await waitForPamSession(
+      stack,
+      access.sessionId,
+      (s) => s.status === 'ended' && (s.eventCount ?? 0) > 0,
+      60_000,
+    );
+
+    // The replay lines as printed, by /bin/sh, with `burrow` this checkout's CLI.
+    const [show, play] = sshReplayCommands('burrow', access.sessionId) as [string, string];
+    const burrowFunction = `burrow() { '${process.execPath}' '${BURROW_CLI}' "$@"; }`;
+    const replay = (line: string): Promise<{ code: number; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        execFile(
+          '/bin/sh',
+          ['-c', `${burrowFunction}\n${line}`],
+          {
+            cwd: personHome,
+            env: { ...burrowEnv(configDir), ...personEnv },
+            timeout: 90_000,
+            encoding: 'utf8',
+          },
+          (error, stdout, stderr) => {
+            transcripts.push(stdout, stderr);
+            resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+          },
+        );
+      });
+    const shown = await replay(show);
+    expect(shown).toMatchObject({ code: 0, stdout: expect.stringContaining('exec echo hi') });
+    // asciinema plays the exported terminal from stdin (here to a pipe: no terminal needed).
+    const played = await replay(play);
+    expect(played).toMatchObject({ code: 0, stdout: expect.stringMatching(/^hi\r?\n$/m) });
   });
 });
