@@ -26,6 +26,7 @@ import {
   type RelayHandle,
 } from '../src/index.ts';
 import { readToEnd } from './support/read-to-end.ts';
+import { until } from './support/until.ts';
 
 const RELAY = 'relay-go';
 const GATEWAY = 'go-gateway';
@@ -38,6 +39,7 @@ let peer: ManagedProcess;
 let gatewayId: string;
 let buildDir: string;
 let binary: string;
+let identity: { clientId: string; clientSecret: string };
 
 function peerEnv(identity: { clientId: string; clientSecret: string }): NodeJS.ProcessEnv {
   return {
@@ -60,7 +62,7 @@ beforeAll(async () => {
   target = echo;
   stack = started;
   relay = await stack.startRelay(RELAY);
-  const identity = await createUniversalAuthIdentity(
+  identity = await createUniversalAuthIdentity(
     stack.api,
     stack.organizationId,
     `${GATEWAY}-identity`,
@@ -215,6 +217,67 @@ describe('a Go gateway (x/crypto/ssh, crypto/tls) behind Burrow’s relay', () =
     );
     expect(reached.filter((line) => line.includes('tls handshake failed'))).toEqual([]);
   });
+
+  it('a second live copy with the same identity does not take its tunnel (no flapping); a copy that stops answering is replaced, once', async () => {
+    const relayLines = (pattern: RegExp, from: number): string[] =>
+      relay.process.linesSince(from).filter((line) => pattern.test(line));
+    const refusedCopy = /still answers: closing the newer one/;
+    const replaced = /its previous connection did not answer: closing it/;
+    const relayFrom = relay.process.lineCount;
+    const peerFrom = peer.lineCount;
+    const copy = new ManagedProcess({
+      name: 'second copy of the go gateway peer',
+      command: binary,
+      // The reference's retry habit (6 dials 2·n s apart, then a pause) with a 1 s pause.
+      args: ['-relay-ssh-port', String(relay.sshPort), '-reconnect-delay', '1s', GATEWAY],
+      env: peerEnv(identity),
+      logFile: path.join(stack.workDir, 'go-gateway-peer-copy.log'),
+    });
+    const peerPid = peer.child.pid!;
+    let stopped = false;
+    try {
+      // Both live: each of the copy's attempts is closed; the first keeps its connection.
+      await until(() => relayLines(refusedCopy, relayFrom).length >= 3, 90_000);
+      expect(relayLines(replaced, relayFrom)).toEqual([]);
+      expect(peer.linesSince(peerFrom).filter((l) => l.includes('relay connection ended'))).toEqual(
+        [],
+      );
+      expect(await readToEnd(await dial(ALPN.ping))).toBe('PONG\n');
+
+      // The first stops answering (a frozen process: its TCP connection stays open). The copy's
+      // next attempt replaces it — or, on a slow machine, finds it already dropped by keepalives.
+      const frozenFrom = relay.process.lineCount;
+      process.kill(peerPid, 'SIGSTOP');
+      stopped = true;
+      await relay.process.waitFor(
+        /its previous connection did not answer|"msg":"Gateway connected"/,
+        60_000,
+        frozenFrom,
+      );
+      const copyInFrom = copy.lineCount;
+      expect(relayLines(replaced, frozenFrom).length).toBeLessThanOrEqual(1);
+
+      // Continued, the first finds its connection gone and retries; now the copy answers, so the
+      // first is closed each time and the copy keeps the tunnel: the replacements stop at one.
+      const settledFrom = relay.process.lineCount;
+      process.kill(peerPid, 'SIGCONT');
+      stopped = false;
+      await peer.waitFor(/peer: relay connection ended/, 60_000, peerFrom);
+      await until(() => relayLines(refusedCopy, settledFrom).length >= 3, 90_000);
+      expect(relayLines(replaced, settledFrom)).toEqual([]);
+      expect(
+        copy.linesSince(copyInFrom).filter((l) => l.includes('relay connection ended')),
+      ).toEqual([]);
+      expect(await readToEnd(await dial(ALPN.ping))).toBe('PONG\n');
+    } finally {
+      if (stopped) process.kill(peerPid, 'SIGCONT');
+      await copy.stop();
+    }
+    // The copy gone, the first gets the tunnel back on its next attempt.
+    const backFrom = relay.process.lineCount;
+    await relay.process.waitFor(/"msg":"Gateway connected"/, 60_000, backFrom);
+    expect(await readToEnd(await dial(ALPN.ping))).toBe('PONG\n');
+  }, 300_000);
 
   it('is not sent the drain notice when the relay drains (it would take it for a caller), and reconnects to the restarted relay', async () => {
     const from = peer.lineCount;

@@ -35,6 +35,7 @@ import {
   type GatewayHandle,
 } from '../src/index.ts';
 import { readToEnd } from './support/read-to-end.ts';
+import { until } from './support/until.ts';
 
 const RELAY = 'relay-go';
 const GATEWAY = 'burrow-gw';
@@ -114,15 +115,6 @@ async function route(id: string, alpn: AlpnName): Promise<DialGatewayOptions> {
     alpn,
   );
   return first!;
-}
-
-/** Waits until `condition` holds, polling the processes' output (no fixed sleep decides). */
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 function relayLines(pattern: RegExp): string[] {

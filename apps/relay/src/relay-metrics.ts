@@ -2,7 +2,7 @@
  * The relay's Prometheus metrics (served on --metrics-listen-address, see README "Operations").
  *
  *   burrow_relay_gateways_connected                    gauge    gateways with a live SSH tunnel here
- *   burrow_relay_gateway_connections_total{result}     counter  connected | replaced | disconnected
+ *   burrow_relay_gateway_connections_total{result}     counter  connected | replaced | refused | disconnected
  *   burrow_relay_handshake_failures_total{listener,reason}  counter  tls|ssh refusals by reason
  *   burrow_relay_connections_refused_total{listener,reason} counter  accept limiter and stream cap
  *   burrow_relay_caller_refusals_total{reason}         counter  verified callers the relay closed
@@ -48,7 +48,7 @@ export class RelayMetrics {
     });
     this.gatewayConnections = new Counter({
       name: 'burrow_relay_gateway_connections_total',
-      help: 'Gateway tunnel events: connected, replaced (reconnect replaced a stale one), disconnected.',
+      help: 'Gateway tunnel events: connected, replaced (a reconnect replaced one that did not answer), refused (its live connection answered), disconnected.',
       labelNames: ['result'],
       registers,
     });

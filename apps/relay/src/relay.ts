@@ -320,13 +320,14 @@ function watchSshServer(
   metrics: RelayMetrics,
 ): void {
   server.on('gateway', (session) => {
-    const replaces = gateways.get(session.gatewayId) !== undefined;
-    gateways.add(session);
-    metrics.gatewayConnections.inc({ result: replaces ? 'replaced' : 'connected' });
-    metrics.gatewaysConnected.set(gateways.size);
-    session.once('close', () => {
-      metrics.gatewayConnections.inc({ result: 'disconnected' });
+    void gateways.add(session).then((admission) => {
+      metrics.gatewayConnections.inc({ result: admission });
       metrics.gatewaysConnected.set(gateways.size);
+      if (admission === 'refused') return;
+      session.once('close', () => {
+        metrics.gatewayConnections.inc({ result: 'disconnected' });
+        metrics.gatewaysConnected.set(gateways.size);
+      });
     });
   });
   server.on('auth-failure', (failure) => {

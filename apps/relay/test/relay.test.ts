@@ -2,7 +2,7 @@ import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { freePort } from '@burrow/test-support';
+import { freePort, startBlackholeProxy } from '@burrow/test-support';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RelaySshConnection } from '@burrow/ssh-transport';
 import { CHANNEL_MAX_PACKET_SIZE, connectToRelay } from '@burrow/ssh-transport';
@@ -278,16 +278,18 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
     await waitFor(() => relay.callers.windowReservedByCaller(fingerprint) === 0, 30_000);
   }, 240_000);
 
-  it('replaces a gateway session when the same gateway connects again', async () => {
+  it('closes a second connection of a gateway whose first connection still answers; the first keeps serving', async () => {
     const gatewayId = randomUUID();
     const first = await connectGateway(gatewayId, 'first\n');
     await waitFor(() => relay.gateways.get(gatewayId) !== undefined);
-    const firstClosed = new Promise<void>((resolve) => first.once('close', () => resolve()));
-    await connectGateway(gatewayId, 'second\n');
-    await firstClosed;
+    const second = await connectGateway(gatewayId, 'second\n');
+    await new Promise<void>((resolve) => second.once('close', () => resolve()));
+    expect(first.closed).toBe(false);
     expect(events).toContainEqual(
       expect.objectContaining({
-        msg: 'Gateway reconnected; closing its previous connection',
+        msg: expect.stringMatching(
+          /^Gateway connected again while its connection here still answers/,
+        ),
         gatewayId,
       }),
     );
@@ -297,8 +299,46 @@ describe('relay (stub control plane, real SSH and TLS listeners)', () => {
       certificate: await controlPlane.pki.caller(gatewayId),
       endAfterSend: true,
     });
-    expect(outcome.received.toString()).toBe('second\n');
+    expect(outcome.received.toString()).toBe('first\n');
   });
+
+  it('replaces a connection of the gateway that no longer answers (half-dead) with its newer one', async () => {
+    const gatewayId = randomUUID();
+    const proxy = await startBlackholeProxy(sshPort);
+    try {
+      const credentials = controlPlane.gatewayCredentials(gatewayId, RELAY_NAME);
+      const stale = await connectToRelay({
+        host: HOST,
+        port: proxy.port,
+        hostPrincipal: `${HOST}:${sshPort}`,
+        username: gatewayId,
+        ...credentials,
+        keepaliveIntervalMs: 600_000, // its own keepalive must not close it during the test
+      });
+      gatewayConnections.push(stale);
+      await waitFor(() => relay.gateways.get(gatewayId) !== undefined);
+      proxy.blackhole(); // the gateway is gone; no FIN, no RST reaches the relay
+      await connectGateway(gatewayId, 'second\n');
+      await waitFor(
+        () =>
+          events.some(
+            (e) =>
+              e.msg === 'Gateway reconnected; its previous connection did not answer: closing it' &&
+              e.gatewayId === gatewayId,
+          ),
+        30_000,
+      );
+      const outcome = await callRelay({
+        port: tlsPort,
+        relayServerChain: controlPlane.pki.relayServerChain,
+        certificate: await controlPlane.pki.caller(gatewayId),
+        endAfterSend: true,
+      });
+      expect(outcome.received.toString()).toBe('second\n');
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('logs a refused gateway login with its reason', async () => {
     const gatewayId = randomUUID();

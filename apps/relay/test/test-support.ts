@@ -151,6 +151,8 @@ export class StubGatewaySession extends EventEmitter implements GatewaySession {
   readonly identComments = 'drain-notice@burrow';
   channelsOpened = 0;
   closed = false;
+  /** Whether it answers the relay's ping (false: a half-dead connection). */
+  answers = true;
   private readonly onChannel: (gatewaySide: Duplex) => void;
 
   constructor(gatewayId: string, onChannel: (gatewaySide: Duplex) => void = () => undefined) {
@@ -165,6 +167,10 @@ export class StubGatewaySession extends EventEmitter implements GatewaySession {
     const [relaySide, gatewaySide] = duplexPair();
     this.onChannel(gatewaySide);
     return relaySide;
+  }
+
+  async answersWithin(): Promise<boolean> {
+    return this.answers && !this.closed;
   }
 
   close(): void {

@@ -8,13 +8,16 @@
  * Lifetime: from USERAUTH_SUCCESS until the TCP connection closes — by `close()`, by the gateway,
  * or because the gateway stopped answering keepalives (the relay pings it, reference relays do
  * not). `'close'` is emitted exactly once; pending and later `openChannel()` calls then reject.
+ *
+ *   relay --GLOBAL_REQUEST keepalive@openssh.com (want reply)--> gateway   `answersWithin(ms)`
+ *   relay <--any packet (REQUEST_SUCCESS/FAILURE, or other traffic)-- gateway: alive
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { SshCertificate } from '@burrow/pki';
 import type { Connection } from 'ssh2';
 import { openDirectTcpipChannel } from './direct-tcpip-channel.ts';
-import { incomingSocket } from './ssh2-patch.ts';
+import { incomingSocket, pingIncomingClient } from './ssh2-patch.ts';
 
 /**
  * After `close()` sends SSH_MSG_DISCONNECT and FIN, a peer that is gone never acknowledges: the
@@ -43,6 +46,12 @@ export interface GatewaySshSession extends EventEmitter {
    * CHANNEL_WINDOW) is the most the gateway may send on it before the relay has read some.
    */
   openChannel(options?: { receiveWindow?: number }): Promise<Duplex>;
+  /**
+   * Pings the gateway; true as soon as any byte comes back, false when none came within
+   * `timeoutMs` or the connection closed first (a half-dead connection: the gateway is gone but no
+   * FIN or RST reached the relay).
+   */
+  answersWithin(timeoutMs: number): Promise<boolean>;
   /** Disconnects the gateway. */
   close(): void;
 }
@@ -95,6 +104,25 @@ export class GatewaySshSessionImpl extends EventEmitter implements GatewaySshSes
       return Promise.reject(new Error(`gateway ${this.gatewayId} is disconnected`));
     }
     return openDirectTcpipChannel(this.#conn, options.receiveWindow);
+  }
+
+  answersWithin(timeoutMs: number): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    const socket = incomingSocket(this.#conn);
+    return new Promise((resolve) => {
+      const finish = (answered: boolean): void => {
+        clearTimeout(timer);
+        socket.off('data', onData);
+        this.off('close', onClose);
+        resolve(answered);
+      };
+      const onData = (): void => finish(true);
+      const onClose = (): void => finish(false);
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      socket.on('data', onData);
+      this.once('close', onClose);
+      pingIncomingClient(this.#conn);
+    });
   }
 
   close(): void {

@@ -9,6 +9,9 @@
  *   client.js     'direct-tcpip' event (info, accept([limits]), reject) for server-opened
  *                 channels (patch); `limits` = per-channel window and maximum packet size
  *   server.js     IncomingClient#_sock      the accepted socket (stock, private)
+ *   server.js     IncomingClient#_protocol.ping()   sends keepalive@openssh.com, as ssh2's own
+ *                                           server keepalive does (stock, private); the server
+ *                                           ignores the reply, any byte back is the answer
  *   client.js     Client#_sock, Client#_resetKA   the dialled socket and the keepalive counter's
  *                                           reset (stock, private): any byte from the relay
  *                                           counts as an answer (relay-connection.ts)
@@ -66,6 +69,7 @@ export interface PatchedIncomingClient extends Connection {
     cb: (err: Error | undefined, channel: Duplex) => void,
   ): this;
   readonly _sock: Socket;
+  readonly _protocol: { ping(): void };
 }
 
 const constants = require('ssh2/lib/protocol/constants.js') as Ssh2Constants;
@@ -103,6 +107,11 @@ export function ssh2NativeCryptoAvailable(): boolean {
 /** The socket under an ssh2 server-side connection (to destroy it: ssh2 only offers `end()`). */
 export function incomingSocket(conn: Connection): Socket {
   return (conn as PatchedIncomingClient)._sock;
+}
+
+/** Sends `keepalive@openssh.com` (want reply) to the client of a server-side connection. */
+export function pingIncomingClient(conn: Connection): void {
+  (conn as PatchedIncomingClient)._protocol.ping();
 }
 
 /** An ssh2 client with the members this package uses beyond the typings (stock, private). */

@@ -4,6 +4,7 @@
  * intervals here keep the test fast, and the defaults' own schedule runs scaled down 25 times.
  */
 import type { Duplex } from 'node:stream';
+import { startBlackholeProxy } from '@burrow/test-support';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import {
   GATEWAY_SSH_KEEPALIVE_COUNT_MAX,
@@ -12,7 +13,6 @@ import {
   RELAY_SSH_KEEPALIVE_INTERVAL_MS,
 } from '@burrow/tunnel-protocol';
 import { connectToRelay, type GatewaySshSession } from '../src/index.ts';
-import { startBlackholeProxy } from './support/blackhole-proxy.ts';
 import { startRelay } from './support/relay-fixture.ts';
 import { once, sleep } from './support/wait.ts';
 
@@ -140,6 +140,19 @@ describe('keepalives', () => {
     expect(received).toBeGreaterThan(watchedFrom); // bytes kept arriving (late)
     expect(connection.closed).toBe(false);
     expect(session.closed).toBe(false);
+  });
+
+  it('the relay asks a gateway whether it answers: yes at once when it does, no after the timeout through a black hole', async () => {
+    // Neither end's own keepalive runs during the test: only the relay's question is on the wire.
+    const slow = { keepaliveIntervalMs: 60_000, keepaliveCountMax: COUNT_MAX };
+    const { session, proxy } = await throughProxy(slow, slow);
+    expect(await session.answersWithin(10_000)).toBe(true);
+    proxy.blackhole();
+    const started = Date.now();
+    expect(await session.answersWithin(INTERVAL_MS)).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(INTERVAL_MS - 5);
+    session.close();
+    expect(await session.answersWithin(10_000)).toBe(false);
   });
 
   it('the relay drops a gateway that stops answering', async () => {

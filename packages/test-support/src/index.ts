@@ -1,7 +1,8 @@
 /**
  * @burrow/test-support — what the tests of several packages share, so that each is written once:
  * - a free loopback port, waiting until a port accepts, a fresh self-signed TLS certificate,
- *   process liveness by PID, a manual clock for schedules that take one;
+ *   process liveness by PID, a manual clock for schedules that take one, a TCP proxy that can
+ *   turn into a black hole (a peer that stops answering without closing);
  * - a fake control plane serving @burrow/platform-api routes, its answers checked by their schemas;
  * - a throwaway PostgreSQL server (initdb + pg_ctl) and a throwaway OpenSSH sshd; Debian's nginx
  *   with TLS and basic auth; a Kubernetes-API-shaped server (token check, pods, logs -f, the exec
@@ -17,6 +18,7 @@
  * local demo (`scripts/run-stack.sh`) runs the same PostgreSQL server.
  */
 export * from './asciinema-player.ts';
+export * from './blackhole-proxy.ts';
 export * from './fake-control-plane.ts';
 export * from './fake-recording-intake.ts';
 export * from './free-port.ts';

@@ -99,6 +99,14 @@ export const GATEWAY_SSH_KEEPALIVE_COUNT_MAX = 1;
 export const RELAY_SSH_KEEPALIVE_INTERVAL_MS = 6_000;
 export const RELAY_SSH_KEEPALIVE_COUNT_MAX = 1;
 
+/**
+ * A gateway connects while the relay still holds a connection of the same gateway: the relay pings
+ * the older one and waits this long for any byte back. No answer: the older is half-dead and the
+ * newer replaces it. An answer: the older is alive, the newer is closed (as the reference refuses
+ * it) — so two live gateways with one identity do not take the tunnel from each other in turn.
+ */
+export const RELAY_GATEWAY_REPLACEMENT_PROBE_MS = 5_000;
+
 /** Gateway reconnect: exponential backoff with full jitter, from base up to cap. */
 export const RECONNECT_BACKOFF_BASE_MS = 500;
 export const RECONNECT_BACKOFF_CAP_MS = 30_000;
