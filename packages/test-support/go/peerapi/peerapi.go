@@ -1,6 +1,7 @@
 // Package peerapi is what Burrow's Go test peers share: their calls to the control plane (JSON
-// over HTTP with the reference CLI's User-Agent, a machine identity's bearer token) and their
-// one-line event log on stderr, "peer: <event> key=value ...", which the tests wait on.
+// over HTTP with the reference CLI's User-Agent, a machine identity's bearer token), their
+// one-line event log on stderr, "peer: <event> key=value ...", which the tests wait on, and the
+// parsing of the credentials the control plane gives them (credentials.go).
 // Imported by relative path ("../peerapi"): the peers build in GOPATH mode, outside GOPATH.
 package peerapi
 

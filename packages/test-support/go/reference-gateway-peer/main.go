@@ -171,25 +171,13 @@ func (p *peer) connectAndServe() error {
 }
 
 func dialRelay(reg *registration, port int) (*ssh.Client, error) {
-	key, err := ssh.ParsePrivateKey([]byte(reg.SSH.ClientPrivateKey))
-	if err != nil {
-		return nil, fmt.Errorf("ssh.clientPrivateKey: %w", err)
-	}
-	certKey, _, _, _, err := ssh.ParseAuthorizedKey([]byte(reg.SSH.ClientCertificate))
-	if err != nil {
-		return nil, fmt.Errorf("ssh.clientCertificate: %w", err)
-	}
-	cert, ok := certKey.(*ssh.Certificate)
-	if !ok {
-		return nil, errors.New("ssh.clientCertificate is not a certificate")
-	}
-	signer, err := ssh.NewCertSigner(cert, key)
+	_, signer, err := peerapi.CertSigner(reg.SSH.ClientCertificate, reg.SSH.ClientPrivateKey, "ssh.clientCertificate")
 	if err != nil {
 		return nil, err
 	}
-	ca, _, _, _, err := ssh.ParseAuthorizedKey([]byte(reg.SSH.ServerCAPublicKey))
+	ca, err := peerapi.ParsePublicKey(reg.SSH.ServerCAPublicKey, "ssh.serverCAPublicKey")
 	if err != nil {
-		return nil, fmt.Errorf("ssh.serverCAPublicKey: %w", err)
+		return nil, err
 	}
 	checker := &ssh.CertChecker{}
 	config := &ssh.ClientConfig{
@@ -220,21 +208,12 @@ func dialRelay(reg *registration, port int) (*ssh.Client, error) {
 }
 
 func innerTLSConfig(reg *registration) (*tls.Config, error) {
-	pair, err := tls.X509KeyPair([]byte(reg.PKI.ServerCertificate), []byte(reg.PKI.ServerPrivateKey))
+	config, _, err := peerapi.MutualTLSServer(reg.PKI.ServerCertificate, reg.PKI.ServerPrivateKey, reg.PKI.ClientCertificateChain)
 	if err != nil {
-		return nil, fmt.Errorf("pki.serverCertificate: %w", err)
+		return nil, err
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM([]byte(reg.PKI.ClientCertificateChain)) {
-		return nil, errors.New("pki.clientCertificateChain holds no certificate")
-	}
-	return &tls.Config{
-		Certificates: []tls.Certificate{pair},
-		ClientCAs:    pool,
-		ClientAuth:   tls.RequireAndVerifyClientCert,
-		MinVersion:   tls.VersionTLS12,
-		NextProtos:   referenceALPNs,
-	}, nil
+	config.NextProtos = referenceALPNs
+	return config, nil
 }
 
 func (p *peer) heartbeat() {

@@ -152,25 +152,13 @@ func (r *relay) heartbeat() {
 }
 
 func (r *relay) sshServerConfig(reg *registration) (*ssh.ServerConfig, error) {
-	key, err := ssh.ParsePrivateKey([]byte(reg.SSH.ServerPrivateKey))
-	if err != nil {
-		return nil, fmt.Errorf("ssh.serverPrivateKey: %w", err)
-	}
-	certKey, _, _, _, err := ssh.ParseAuthorizedKey([]byte(reg.SSH.ServerCertificate))
-	if err != nil {
-		return nil, fmt.Errorf("ssh.serverCertificate: %w", err)
-	}
-	hostCert, ok := certKey.(*ssh.Certificate)
-	if !ok {
-		return nil, errors.New("ssh.serverCertificate is not a certificate")
-	}
-	hostSigner, err := ssh.NewCertSigner(hostCert, key)
+	hostCert, hostSigner, err := peerapi.CertSigner(reg.SSH.ServerCertificate, reg.SSH.ServerPrivateKey, "ssh.serverCertificate")
 	if err != nil {
 		return nil, err
 	}
-	ca, _, _, _, err := ssh.ParseAuthorizedKey([]byte(reg.SSH.ClientCAPublicKey))
+	ca, err := peerapi.ParsePublicKey(reg.SSH.ClientCAPublicKey, "ssh.clientCAPublicKey")
 	if err != nil {
-		return nil, fmt.Errorf("ssh.clientCAPublicKey: %w", err)
+		return nil, err
 	}
 	checker := &ssh.CertChecker{
 		IsUserAuthority: func(auth ssh.PublicKey) bool { return bytes.Equal(auth.Marshal(), ca.Marshal()) },
@@ -211,25 +199,12 @@ func (r *relay) sshServerConfig(reg *registration) (*ssh.ServerConfig, error) {
 }
 
 func tlsServerConfig(reg *registration) (*tls.Config, error) {
-	pair, err := tls.X509KeyPair([]byte(reg.PKI.ServerCertificate), []byte(reg.PKI.ServerPrivateKey))
-	if err != nil {
-		return nil, fmt.Errorf("pki.serverCertificate: %w", err)
-	}
-	leaf, err := x509.ParseCertificate(pair.Certificate[0])
+	config, leaf, err := peerapi.MutualTLSServer(reg.PKI.ServerCertificate, reg.PKI.ServerPrivateKey, reg.PKI.ClientCertificateChain)
 	if err != nil {
 		return nil, err
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM([]byte(reg.PKI.ClientCertificateChain)) {
-		return nil, errors.New("pki.clientCertificateChain holds no certificate")
-	}
 	peerapi.Logf("tls certificate", "keyAlgorithm", leaf.PublicKeyAlgorithm, "bits", rsaBits(leaf))
-	return &tls.Config{
-		Certificates: []tls.Certificate{pair},
-		ClientCAs:    pool,
-		ClientAuth:   tls.RequireAndVerifyClientCert,
-		MinVersion:   tls.VersionTLS12,
-	}, nil
+	return config, nil
 }
 
 func (r *relay) serveSSH(listener net.Listener, config *ssh.ServerConfig) {
