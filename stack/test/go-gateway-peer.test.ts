@@ -26,6 +26,7 @@ import {
   type RelayHandle,
 } from '../src/index.ts';
 import { readToEnd } from './support/read-to-end.ts';
+import { allStarted } from './support/all-started.ts';
 import { until } from './support/until.ts';
 
 const RELAY = 'relay-go';
@@ -53,14 +54,13 @@ function peerEnv(identity: { clientId: string; clientSecret: string }): NodeJS.P
 
 beforeAll(async () => {
   buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-go-peer-'));
-  const [built, echo, started] = await Promise.all([
-    buildGoTestPeer('reference-gateway-peer', buildDir),
-    startEchoTarget(),
-    LocalStack.start(),
+  // Each one kept as it comes, and all settled before a failure is thrown, so that afterAll stops
+  // what did start (an echo target left open kept jest from exiting).
+  await allStarted([
+    buildGoTestPeer('reference-gateway-peer', buildDir).then((built) => (binary = built)),
+    startEchoTarget().then((echo) => (target = echo)),
+    LocalStack.start().then((started) => (stack = started)),
   ]);
-  binary = built;
-  target = echo;
-  stack = started;
   relay = await stack.startRelay(RELAY);
   identity = await createUniversalAuthIdentity(
     stack.api,

@@ -35,6 +35,7 @@ import {
   type GatewayHandle,
 } from '../src/index.ts';
 import { readToEnd } from './support/read-to-end.ts';
+import { allStarted } from './support/all-started.ts';
 import { until } from './support/until.ts';
 
 const RELAY = 'relay-go';
@@ -76,14 +77,15 @@ async function startGoRelay(): Promise<ManagedProcess> {
 
 beforeAll(async () => {
   buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-go-relay-'));
-  const [binary, echo, started] = await Promise.all([
-    buildGoTestPeer('reference-relay-peer', buildDir),
-    startEchoTarget(),
-    LocalStack.start({ controlPlaneEnv: { BURROW_KEY_ALGORITHM: 'rsa-2048' } }),
+  // Each one kept as it comes, and all settled before a failure is thrown, so that afterAll stops
+  // what did start (an echo target left open kept jest from exiting).
+  await allStarted([
+    buildGoTestPeer('reference-relay-peer', buildDir).then((binary) => (relayBinary = binary)),
+    startEchoTarget().then((echo) => (target = echo)),
+    LocalStack.start({ controlPlaneEnv: { BURROW_KEY_ALGORITHM: 'rsa-2048' } }).then(
+      (started) => (stack = started),
+    ),
   ]);
-  relayBinary = binary;
-  target = echo;
-  stack = started;
   relayIdentity = await createUniversalAuthIdentity(
     stack.api,
     stack.organizationId,
