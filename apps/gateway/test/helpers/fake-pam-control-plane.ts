@@ -62,6 +62,8 @@ export interface FakePamControlPlane {
   readonly chunkUploads: Map<string, number[]>;
   /** Sessions whose end was posted, with how many times. */
   readonly ended: Map<string, number>;
+  /** The recordingProblem each session's end carried (the first, as the control plane keeps). */
+  readonly recordingProblems: Map<string, string>;
   /** How many credential fetches each session got. */
   readonly credentialFetches: Map<string, number>;
   /** Every request line, e.g. "GET /api/v1/pam/sessions/x/credentials". */
@@ -82,6 +84,7 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
   const events = new Map<string, unknown[]>();
   const chunkUploads = new Map<string, number[]>();
   const ended = new Map<string, number>();
+  const recordingProblems = new Map<string, string>();
   const credentialFetches = new Map<string, number>();
   const endWaiters: { sessionId: string; resolve: () => void }[] = [];
 
@@ -131,9 +134,13 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
         events.set(sessionId, intake.events(sessionId));
         return { ok: true as const, storageBackend: 'postgres' };
       }),
-      fakeRoute(routes.endPamSession, ({ params }) => {
+      fakeRoute(routes.endPamSession, ({ params, body }) => {
         const sessionId = params.sessionId as string;
         ended.set(sessionId, (ended.get(sessionId) ?? 0) + 1);
+        const problem = (body as { recordingProblem?: unknown } | undefined)?.recordingProblem;
+        if (typeof problem === 'string' && !recordingProblems.has(sessionId)) {
+          recordingProblems.set(sessionId, problem);
+        }
         for (const waiter of [...endWaiters]) {
           if (waiter.sessionId === sessionId) {
             endWaiters.splice(endWaiters.indexOf(waiter), 1);
@@ -154,6 +161,7 @@ export async function startFakePamControlPlane(): Promise<FakePamControlPlane> {
     events,
     chunkUploads,
     ended,
+    recordingProblems,
     credentialFetches,
     get requests() {
       return fake.requests.map(({ method, path }) => `${method} ${path.split('?')[0]}`);

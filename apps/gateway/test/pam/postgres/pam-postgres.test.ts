@@ -2,11 +2,12 @@
  * The PostgreSQL PAM proxy end to end on one machine: a real PostgreSQL (initdb/pg_ctl), the
  * gateway's inner TLS server with the PAM actions, a fake control plane for credentials, key,
  * event batches and session end, and real clients (psql, the pg driver) through a local listener
- * that opens one inner TLS session per connection with the session's PAM certificate. One test
- * runs a gateway of its own whose recording storage bound is reached.
+ * that opens one inner TLS session per connection with the session's PAM certificate. Two tests
+ * run a gateway of their own: one reaches the recording storage bound, one has a local record
+ * changed before its upload.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -415,31 +416,75 @@ test('CancelRequest from psql (Ctrl-C) cancels the running query through its own
   );
 });
 
+/** A gateway of its own for one test: its PAM sessions, inner TLS server and recording directory. */
+interface OwnGateway {
+  sessions: PamSessions;
+  server: InnerTlsServer;
+  dir: string;
+  /** A session of the SCRAM role through this gateway. */
+  openSession(): Promise<TestSession>;
+  /** Ends a session through the cancellation ALPN; resolves once the gateway is done with it. */
+  cancel(session: TestSession): Promise<void>;
+}
+
+/**
+ * Runs `body` against a gateway of its own (a recording directory of its own, `options` over the
+ * defaults), then stops it and removes what it left.
+ */
+async function withOwnGateway(
+  options: Partial<PamSessionsOptions>,
+  body: (gateway: OwnGateway) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'burrow-pam-own-gateway-'));
+  const { sessions: own, server: ownServer } = startPamGateway({ recordingDir: dir, ...options });
+  const ownTunnels = tunnels.length;
+  try {
+    await body({
+      sessions: own,
+      server: ownServer,
+      dir,
+      openSession: () => openSession(role('scram'), undefined, ownServer),
+      cancel: async (session) => {
+        await callOnce(
+          ownServer,
+          pki.serverCertificateChain,
+          session.certificate,
+          ALPN.pamSessionCancellation,
+        );
+      },
+    });
+  } finally {
+    for (const tunnel of tunnels.splice(ownTunnels)) await tunnel.close();
+    await own.stop();
+    ownServer.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 test('recording storage bound reached: psql gets a clear FATAL; the running session goes on, loses nothing, and its upload frees space', async () => {
-  // A gateway of its own, wired as gateway.ts wires it: the bound, the metrics; uploads only when
-  // a session ends (no timer pass in between).
+  // Wired as gateway.ts wires it: the bound and the metrics; uploads only when a session ends (no
+  // timer pass in between).
   const maxBytes = 2048;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'burrow-pam-recording-bound-'));
   const metrics = new GatewayMetrics();
-  const bounded = startPamGateway({
-    recordingDir: dir,
+  const options = {
     recordingMaxBytes: maxBytes,
     onRecordingStorageFull: metrics.recordingStorageFull,
     uploadIntervalMs: 3_600_000,
-  });
-  metrics.observeRecordingStorage(bounded.sessions.recordings);
-  const sample = async (name: string): Promise<number | undefined> => {
-    const line = (await metrics.registry.metrics())
-      .split('\n')
-      .find((candidate) => candidate.startsWith(`${name} `));
-    return line === undefined ? undefined : Number(line.slice(name.length + 1));
   };
-  const refusedTotal = 'burrow_gateway_pam_sessions_refused_total{reason="recording storage full"}';
-  const filesOf = (sessionId: string) =>
-    readdirSync(dir).filter((name) => name.includes(sessionId));
-  const ownTunnels = tunnels.length;
-  try {
-    const running = await openSession(role('scram'), undefined, bounded.server);
+  await withOwnGateway(options, async (gateway) => {
+    metrics.observeRecordingStorage(gateway.sessions.recordings);
+    const sample = async (name: string): Promise<number | undefined> => {
+      const line = (await metrics.registry.metrics())
+        .split('\n')
+        .find((candidate) => candidate.startsWith(`${name} `));
+      return line === undefined ? undefined : Number(line.slice(name.length + 1));
+    };
+    const refusedTotal =
+      'burrow_gateway_pam_sessions_refused_total{reason="recording storage full"}';
+    const filesOf = (sessionId: string) =>
+      readdirSync(gateway.dir).filter((name) => name.includes(sessionId));
+
+    const running = await gateway.openSession();
     const big = `SELECT length('${'x'.repeat(3000)}');`;
     const first = await psql(running.tunnel.port, `${big}\n`);
     expect(first.stderr).toBe('');
@@ -447,7 +492,7 @@ test('recording storage bound reached: psql gets a clear FATAL; the running sess
     expect(await sample('burrow_gateway_recording_storage_bytes')).toBeGreaterThanOrEqual(maxBytes);
     expect(await sample('burrow_gateway_recording_storage_max_bytes')).toBe(maxBytes);
 
-    const refusedSession = await openSession(role('scram'), undefined, bounded.server);
+    const refusedSession = await gateway.openSession();
     const refused = await psql(refusedSession.tunnel.port, 'SELECT 1;\n');
     expect(refused.code).toBe(2);
     expect(refused.stdout).toBe('');
@@ -461,12 +506,7 @@ test('recording storage bound reached: psql gets a clear FATAL; the running sess
     const second = await psql(running.tunnel.port, 'SELECT 40 + 2;\n');
     expect(second.stderr).toBe('');
     expect(second.stdout).toBe('42\n');
-    await callOnce(
-      bounded.server,
-      pki.serverCertificateChain,
-      running.certificate,
-      ALPN.pamSessionCancellation,
-    );
+    await gateway.cancel(running);
     const events = (await controlPlane.waitForEnd(running.sessionId)) as Event[];
     expect(events.map((event) => event.input)).toEqual([big, 'SELECT 40 + 2;']);
 
@@ -474,17 +514,38 @@ test('recording storage bound reached: psql gets a clear FATAL; the running sess
     // a new session opens.
     expect(filesOf(running.sessionId)).toEqual([]);
     expect(await sample('burrow_gateway_recording_storage_bytes')).toBeLessThan(maxBytes);
-    const later = await openSession(role('scram'), undefined, bounded.server);
+    const later = await gateway.openSession();
     const third = await psql(later.tunnel.port, 'SELECT 7;\n');
     expect(third.stderr).toBe('');
     expect(third.stdout).toBe('7\n');
     expect(await sample(refusedTotal)).toBe(1);
-  } finally {
-    for (const tunnel of tunnels.splice(ownTunnels)) await tunnel.close();
-    await bounded.sessions.stop();
-    bounded.server.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
+});
+
+test('a record of the local recording changed before its upload: the control plane is told what is missing, the file stays', async () => {
+  // The uploader sends only when the session ends, so the change is made before any upload.
+  await withOwnGateway({ uploadIntervalMs: 3_600_000 }, async (gateway) => {
+    const session = await gateway.openSession();
+    const result = await psql(session.tunnel.port, 'SELECT 1;\nSELECT 2;\nSELECT 3;\n');
+    expect(result.stdout).toBe('1\n2\n3\n');
+    const [file] = readdirSync(gateway.dir).filter(
+      (name) => name.includes(session.sessionId) && name.endsWith('.enc'),
+    );
+    const filePath = path.join(gateway.dir, file as string);
+    // One ciphertext byte of record 1 (after record 0: its length prefix and body).
+    const bytes = readFileSync(filePath);
+    const changed = 4 + bytes.readUInt32BE(0) + 4 + 20;
+    bytes[changed] = (bytes[changed] as number) ^ 1;
+    writeFileSync(filePath, bytes);
+
+    await gateway.cancel(session);
+    const events = (await controlPlane.waitForEnd(session.sessionId)) as Event[];
+    expect(events.map((event) => event.input)).toEqual(['SELECT 1;']);
+    expect(controlPlane.recordingProblems.get(session.sessionId)).toMatch(
+      /^its local recording failed verification, so the upload stops after 1 event: recording record 1 \(byte \d+\) failed authentication: it does not follow record 0 of session /,
+    );
+    expect(readdirSync(gateway.dir)).toContain(file);
+  });
 });
 
 test('capabilities: uint32 length + JSON naming the gateway and postgres', async () => {
