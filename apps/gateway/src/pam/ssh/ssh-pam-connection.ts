@@ -469,8 +469,8 @@ export class SshPamConnection implements PamConnection {
         try {
           target.signal(name);
         } catch {
-          // ssh2 refuses a name outside RFC 4254's list; the person's request is then ignored.
-          this.logger.info({ signal: name }, 'PAM SSH signal not passed: not a known signal');
+          // ssh2 refuses a name outside RFC 4254's list: the person is told, nothing else changes.
+          this.notice(`the signal ${JSON.stringify(name)} is not one SSH defines: not passed on`);
         }
       });
     for (const name of controls.earlySignals.splice(0)) controls.signal(name);

@@ -324,6 +324,20 @@ test("signals pass through: the person's TERM stops the target's command and its
 
   const killed = await execOnPerson(person, 'echo going; kill -TERM $$; echo never');
   expect(killed).toEqual({ code: null, signal: 'SIGTERM', stdout: 'going\n' });
+
+  // A signal name outside RFC 4254's list (this client is made to send one, as a hostile client
+  // could) is not passed on and the person is told; the connection and the command go on.
+  const constantsModule = 'ssh2/lib/protocol/constants.js';
+  const { SIGNALS } = (await import(constantsModule)) as { SIGNALS: Record<string, number> };
+  SIGNALS['BOGUS'] = 1;
+  let bogusSent = false;
+  const bogus = await execOnPerson(person, 'echo started; exec sleep 60', (channel) => {
+    if (bogusSent) return;
+    bogusSent = true;
+    channel.signal('BOGUS');
+    channel.signal('TERM');
+  }).finally(() => delete SIGNALS['BOGUS']);
+  expect(bogus).toEqual({ code: null, signal: 'SIGTERM', stdout: 'started\n' });
   person.end();
 
   const events = await endAndCollect(session);
@@ -331,8 +345,9 @@ test("signals pass through: the person's TERM stops the target's command and its
   expect(execs.map((e) => e.command)).toEqual([
     'echo started; exec sleep 60',
     'echo going; kill -TERM $$; echo never',
+    'echo started; exec sleep 60',
   ]);
-  const [sleeper, killer] = execs.map((e) => e.channelId);
+  const [sleeper, killer, bogusChannel] = execs.map((e) => e.channelId);
   const ofChannel = (id: number | undefined): SshEvent[] =>
     events.filter((e) => e.channelId === id && ['signal', 'exit'].includes(e.eventType));
   expect(ofChannel(sleeper)).toEqual([
@@ -342,6 +357,18 @@ test("signals pass through: the person's TERM stops the target's command and its
   expect(ofChannel(killer)).toEqual([
     expect.objectContaining({ eventType: 'exit', signal: 'SIGTERM' }),
   ]);
+  expect(ofChannel(bogusChannel)).toEqual([
+    expect.objectContaining({ eventType: 'signal', signal: 'BOGUS' }),
+    expect.objectContaining({ eventType: 'signal', signal: 'TERM' }),
+    expect.objectContaining({ eventType: 'exit', signal: 'SIGTERM' }),
+  ]);
+  expect(events).toContainEqual(
+    expect.objectContaining({
+      eventType: 'notice',
+      channelId: bogusChannel,
+      message: 'the signal "BOGUS" is not one SSH defines: not passed on',
+    }),
+  );
 });
 
 test("a signal the person sends as soon as the exec is accepted, while the gateway still opens the target's channel, reaches the target", async () => {
