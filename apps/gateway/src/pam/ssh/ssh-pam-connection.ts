@@ -80,6 +80,8 @@ interface SessionControls {
 const GATEWAY_FAILURE_EXIT = 255;
 /** How long a terminated connection waits for its channels to close before it is cut. */
 const TERMINATE_GRACE_MS = 2_000;
+/** Signals kept while the target's channel opens; a person flooding them loses the rest. */
+const MAX_EARLY_SIGNALS = 16;
 /** Exit status of a command refused by command-blocking ("cannot execute"). */
 const BLOCKED_EXIT = 126;
 
@@ -227,7 +229,9 @@ export class SshPamConnection implements PamConnection {
     session.on('signal', (accept, _reject, info) => {
       accept?.();
       if (controls.signal) controls.signal(info.name);
-      else controls.earlySignals.push(info.name);
+      else if (controls.earlySignals.length < MAX_EARLY_SIGNALS) {
+        controls.earlySignals.push(info.name);
+      }
     });
     session.on('pty', (accept, _reject, info) => {
       pty = info;
