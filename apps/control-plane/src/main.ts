@@ -1,16 +1,13 @@
 #!/usr/bin/env node
 /**
  * `burrow-control-plane` entry point. The Node version is checked before anything else is
- * loaded: on Node 20 better-sqlite3 crashes (SIGSEGV) and undici fails while being imported,
- * so a static import would fail before any check could say what is wrong.
+ * loaded (@burrow/observability node-version.ts): on Node 20 better-sqlite3 crashes (SIGSEGV) and
+ * undici fails while being imported, so a static import would fail before any check could say
+ * what is wrong.
  */
-const nodeMajor = Number(process.versions.node.split('.')[0]);
-if (nodeMajor < 24) {
-  process.stderr.write(
-    `burrow-control-plane: needs Node 24 or newer, this is Node ${process.versions.node} (scripts/toolchain.sh installs it)\n`,
-  );
-  process.exit(2);
-}
+import { exitUnlessSupportedNode } from '@burrow/observability/node-version';
+
+exitUnlessSupportedNode('burrow-control-plane');
 
 const VERSION = '0.1.0';
 const { ConfigError } = await import('./config/config-error.ts');
