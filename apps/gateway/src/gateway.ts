@@ -245,7 +245,7 @@ export class Gateway {
         : {}),
     });
     this.pamSessions.start();
-    this.metrics.observeRecordingStorage(this.pamSessions.recordings);
+    this.metrics.observeRecordings(this.pamSessions.recordings);
     const actions: Record<string, ActionHandler> = {
       [ALPN.tcpProxy]: createTcpProxyHandler(),
       [ALPN.httpProxy]: createHttpProxyHandler(),

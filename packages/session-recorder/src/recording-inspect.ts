@@ -25,21 +25,26 @@ export interface RecordingFileSummary {
 
 /**
  * Counts the complete records of a recording file by walking its length prefixes; needs no key
- * and decrypts nothing, so operator tools can list recordings without logging in. Throws
- * RecordingFormatError for an impossible length in the middle of the file.
+ * and decrypts nothing, so operator tools can list recordings without logging in. `from`, a
+ * record boundary known from earlier (the upload progress), skips walking the records before it.
+ * Throws RecordingFormatError for an impossible length in the middle of the file.
  *
  * @example
  *   const { records, truncatedTail } = await inspectRecordingFile(file);
  */
-export async function inspectRecordingFile(filePath: string): Promise<RecordingFileSummary> {
+export async function inspectRecordingFile(
+  filePath: string,
+  options: { from?: { index: number; byteOffset: number } } = {},
+): Promise<RecordingFileSummary> {
   const handle = await open(filePath, 'r');
   try {
     const bytes = (await handle.stat()).size;
-    const scan = await scanRecords(handle, { readBodies: false });
+    const start = options.from ? { start: options.from } : {};
+    const scan = await scanRecords(handle, { ...start, readBodies: false });
     const records = scan.nextIndex;
     let events = records;
-    if (records > 0) {
-      const last = await scanRecords(handle, { firstBodyIndex: records - 1 });
+    if (records > (options.from?.index ?? 0)) {
+      const last = await scanRecords(handle, { ...start, firstBodyIndex: records - 1 });
       const sealBytes = sealBodyBytes(records - 1);
       if (last.records[0]?.body.length === sealBytes) events = records - 1;
     }

@@ -20,6 +20,7 @@ import {
 import { sealChunk } from './recording-chunk.ts';
 import { readRecordingSecrets } from './recording-secrets-file.ts';
 import { RecordingFormatError, RecordingIntegrityError } from './recording-errors.ts';
+import { inspectRecordingFile } from './recording-inspect.ts';
 import { readRecordingEvents, type IndexedEvent } from './recording-reader.ts';
 import { retryDelayMs } from './retry-backoff.ts';
 import { isRecordingOpen } from './session-recording.ts';
@@ -90,6 +91,13 @@ export interface RecordingUploaderOptions {
   onError?: (sessionId: string, error: unknown) => void;
 }
 
+/** Recorded events the control plane has not acknowledged yet, over every recording here. */
+export interface UploadBacklog {
+  events: number;
+  /** Timestamp (ms) of the oldest of them; undefined when there are none or it has no time. */
+  oldestMs: number | undefined;
+}
+
 /** What the uploader tells the control plane when a session's recording is done. */
 export interface SessionEndReport {
   /** Events the recording holds, every one of them acknowledged (absent when not known). */
@@ -142,6 +150,8 @@ interface SessionState {
 export class RecordingUploader {
   private readonly options: RecordingUploaderOptions;
   private readonly sessions = new Map<string, SessionState>();
+  /** Each recording's backlog as the last attempt left it (metrics). */
+  private readonly backlogs = new Map<string, UploadBacklog>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private pass: Promise<void> | undefined;
@@ -175,6 +185,21 @@ export class RecordingUploader {
     const file = await this.findRecording(sessionId);
     if (!file) return undefined;
     return this.process(file.path, file.info, true);
+  }
+
+  /**
+   * What the control plane has not acknowledged yet, as the last attempt on each recording left it
+   * (gateway metrics: a backlog that keeps its oldest event means uploads are not arriving).
+   */
+  backlog(): UploadBacklog {
+    let events = 0;
+    let oldestMs: number | undefined;
+    for (const backlog of this.backlogs.values()) {
+      events += backlog.events;
+      if (backlog.oldestMs !== undefined && (oldestMs === undefined || backlog.oldestMs < oldestMs))
+        oldestMs = backlog.oldestMs;
+    }
+    return { events, oldestMs };
   }
 
   /** One pass over the directory (what the timer runs); never rejects. */
@@ -230,9 +255,15 @@ export class RecordingUploader {
         const status = await this.upload(filePath, info);
         state.failures = 0;
         state.nextAttemptAt = 0;
-        if (status.deleted) this.sessions.delete(info.sessionId);
+        if (status.deleted) {
+          this.sessions.delete(info.sessionId);
+          this.backlogs.delete(info.sessionId);
+        } else {
+          await this.measureBacklog(filePath, info.sessionId);
+        }
         return status;
       } catch (error) {
+        await this.measureBacklog(filePath, info.sessionId);
         state.failures += 1;
         state.nextAttemptAt =
           this.now() +
@@ -375,6 +406,35 @@ export class RecordingUploader {
     await deletePendingChunk(filePath);
     await syncDirectory(path.dirname(filePath));
     return { ...status, deleted: true };
+  }
+
+  /**
+   * Counts the records after the acknowledged ones (from the upload progress on, without
+   * decrypting) and reads the time of the first of them. A file that cannot be read keeps its last
+   * measure; one that is gone has none.
+   */
+  private async measureBacklog(filePath: string, sessionId: string): Promise<void> {
+    try {
+      const progress = await readUploadProgress(offsetFilePath(filePath));
+      const from =
+        progress.byteOffset !== undefined
+          ? { index: progress.events, byteOffset: progress.byteOffset }
+          : undefined;
+      const summary = await inspectRecordingFile(filePath, from ? { from } : {});
+      const events = Math.max(0, summary.events - progress.events);
+      let oldestMs: number | undefined;
+      if (events > 0) {
+        const first = await readRecordingEvents(filePath, this.options.key, {
+          startIndex: progress.events,
+          ...(from ? { cursor: from } : {}),
+          maxEvents: 1,
+        }).catch(() => undefined);
+        oldestMs = first?.events[0] ? eventTimeMs(first.events[0].event) : undefined;
+      }
+      this.backlogs.set(sessionId, { events, oldestMs });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') this.backlogs.delete(sessionId);
+    }
   }
 
   /** Tells the control plane what is wrong with a session's recording, once per process. */

@@ -182,6 +182,35 @@ describe('RecordingUploader (chunks, the reference protocol)', () => {
     expect(retryDelayMs(10, { baseMs: 100, capMs: 250, jitter: 0.5, random: () => 1 })).toBe(125);
   });
 
+  it('backlog(): the events not acknowledged and the oldest one’s time, as the last attempt left them', async () => {
+    const recording = await record(5);
+    const up = uploader({ maxBatchEvents: 2 });
+    expect(up.backlog()).toEqual({ events: 0, oldestMs: undefined });
+    // The first chunk arrives, the second does not: events 2–4 wait, the oldest is event 2.
+    let calls = 0;
+    const failing = uploader({
+      maxBatchEvents: 2,
+      uploadChunk: async (...args) => {
+        calls += 1;
+        if (calls === 2) throw new Error('503 on the second chunk');
+        return server.uploadChunk(...args);
+      },
+    });
+    await expect(failing.flush(fixture.sessionId)).rejects.toThrow('503');
+    expect(failing.backlog()).toEqual({
+      events: 3,
+      oldestMs: Date.parse(queryEvent(2).timestamp as string),
+    });
+    await recording.append(queryEvent(5));
+    await expect(failing.flush(fixture.sessionId)).resolves.toMatchObject({ deleted: false });
+    expect(failing.backlog()).toEqual({ events: 0, oldestMs: undefined });
+    await recording.markEnded();
+    await failing.flush(fixture.sessionId);
+    expect(await files()).toEqual([]);
+    expect(failing.backlog()).toEqual({ events: 0, oldestMs: undefined });
+    expect(up.backlog()).toEqual({ events: 0, oldestMs: undefined });
+  });
+
   it('deletes only after the session ended, every event was acknowledged and end succeeded', async () => {
     const recording = await record(4);
     await recording.markEnded();

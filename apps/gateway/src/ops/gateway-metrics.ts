@@ -11,7 +11,7 @@
  *   burrow_gateway_certificate_expiry_seconds{certificate} gauge    inner-tls-server, ssh-<relay>
  *   burrow_gateway_recording_queue_depth                   gauge    PAM recording events not yet
  *   burrow_gateway_recording_queue_oldest_seconds          gauge    acknowledged, and the oldest's
- *                                                                   age (from `recordingQueue`)
+ *                                                                   age (the uploader's backlog)
  *   burrow_gateway_recording_storage_bytes                 gauge    disk the local PAM recordings take
  *   burrow_gateway_recording_storage_max_bytes             gauge    --pam-session-recording-max-bytes
  *   burrow_gateway_pam_sessions_refused_total{reason}      counter  sessions refused by the gateway
@@ -31,7 +31,7 @@ import {
 } from '@burrow/observability';
 import { recordingWriteTotals } from '@burrow/session-recorder';
 
-/** What the PAM recorder reports about its upload backlog (a hook: set `recordingQueue`). */
+/** The PAM uploader's backlog as the queue gauges show it (observeRecordings). */
 export interface RecordingQueueState {
   /** Recorded events not yet acknowledged by the control plane. */
   readonly depth: number;
@@ -60,24 +60,35 @@ export class GatewayMetrics {
   relayStates: () => readonly RelayState[] = () => [];
   /** Set by whoever owns the streams; read at scrape time. */
   openStreams: () => number = () => 0;
-  /** Set by the PAM recorder when it can tell; unset, the recording gauges stay absent. */
-  recordingQueue: (() => RecordingQueueState | undefined) | undefined;
-  /** Set by observeRecordingStorage; read at scrape time. */
+  /** Set by observeRecordings; read at scrape time (unset or undefined: the gauges read 0). */
+  private recordingQueue: (() => RecordingQueueState | undefined) | undefined;
+  /** Set by observeRecordings; read at scrape time. */
   private recordingStorage:
     (() => Promise<{ usedBytes: number; maxBytes: number } | undefined>) | undefined;
   readonly pamSessionsRefused: Counter<'reason'>;
 
   /**
    * Reports the local PAM recordings at every scrape: their disk use and bound
-   * (burrow_gateway_recording_storage_*; 0 until the recordings have a directory).
+   * (burrow_gateway_recording_storage_*; 0 until the recordings have a directory) and the events
+   * the control plane has not acknowledged (burrow_gateway_recording_queue_*; 0 until the uploader
+   * runs).
    */
-  observeRecordingStorage(recordings: {
+  observeRecordings(recordings: {
     usedBytes(): Promise<number | undefined>;
     readonly maxBytes: number;
+    uploadBacklog(): { events: number; oldestMs: number | undefined } | undefined;
   }): void {
     this.recordingStorage = async () => {
       const usedBytes = await recordings.usedBytes();
       return usedBytes === undefined ? undefined : { usedBytes, maxBytes: recordings.maxBytes };
+    };
+    this.recordingQueue = () => {
+      const backlog = recordings.uploadBacklog();
+      if (!backlog) return undefined;
+      const { events, oldestMs } = backlog;
+      const oldestAgeSeconds =
+        oldestMs === undefined ? 0 : Math.max(0, Date.now() - oldestMs) / 1000;
+      return { depth: events, oldestAgeSeconds };
     };
   }
 

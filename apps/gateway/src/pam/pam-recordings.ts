@@ -23,7 +23,7 @@ import { access, mkdir, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SessionRecording } from '@burrow/session-recorder';
-import type { RecordingSecrets } from '@burrow/session-recorder';
+import type { RecordingSecrets, UploadBacklog } from '@burrow/session-recorder';
 import {
   RecordingUploader,
   openSessionRecording,
@@ -123,6 +123,11 @@ export class PamRecordings {
   async usedBytes(): Promise<number | undefined> {
     if (!this.dirPromise) return undefined;
     return recordingStorageBytes(await this.dirPromise.catch(() => ''));
+  }
+
+  /** Events the control plane has not acknowledged yet (undefined until the uploader runs). */
+  uploadBacklog(): UploadBacklog | undefined {
+    return this.uploader?.backlog();
   }
 
   /**

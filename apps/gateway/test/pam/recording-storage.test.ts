@@ -50,7 +50,7 @@ beforeEach(async () => {
       metrics.recordingStorageFull();
     },
   });
-  metrics.observeRecordingStorage(recordings);
+  metrics.observeRecordings(recordings);
 });
 
 /** The value of one sample of the gateway's /metrics text (undefined when absent). */
@@ -107,4 +107,20 @@ test('at the bound: new sessions refused with a clear error, running ones keep r
   const { events } = await decryptRecordingFile(first.path, key);
   expect(events).toEqual(Array.from({ length: n }, (_, i) => event(i)));
   expect(await recordings.usedBytes()).toBeGreaterThanOrEqual(MAX_BYTES);
+});
+
+test('recordings the control plane does not acknowledge show in the queue gauges: how many, since when', async () => {
+  expect(await sample('burrow_gateway_recording_queue_depth')).toBe(0);
+  const sessionId = randomUUID();
+  const recording = await recordings.open(sessionId, 'postgres', new Date(Date.now() + 3_600_000));
+  for (let n = 0; n < 3; n++) await recording.append(event(n));
+  // The end: the uploader tries (the control plane is unreachable) and the files stay.
+  await recordings.finish(sessionId, recording);
+  expect(await sample('burrow_gateway_recording_queue_depth')).toBe(3);
+  // The oldest waiting event is event 0, recorded (by its timestamp) in November 2023.
+  const age = (await sample('burrow_gateway_recording_queue_oldest_seconds')) as number;
+  expect(age).toBeGreaterThanOrEqual((Date.now() - Date.parse(event(0).timestamp)) / 1000 - 60);
+  expect(age).toBeLessThanOrEqual((Date.now() - Date.parse(event(0).timestamp)) / 1000 + 60);
+  const { events } = await decryptRecordingFile(recording.path, key);
+  expect(events).toEqual([0, 1, 2].map(event));
 });

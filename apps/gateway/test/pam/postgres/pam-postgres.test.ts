@@ -472,7 +472,7 @@ test('recording storage bound reached: psql gets a clear FATAL; the running sess
     uploadIntervalMs: 3_600_000,
   };
   await withOwnGateway(options, async (gateway) => {
-    metrics.observeRecordingStorage(gateway.sessions.recordings);
+    metrics.observeRecordings(gateway.sessions.recordings);
     const sample = async (name: string): Promise<number | undefined> => {
       const line = (await metrics.registry.metrics())
         .split('\n')
