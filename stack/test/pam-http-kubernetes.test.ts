@@ -420,7 +420,7 @@ describe('a web application (http) through burrow pam access', () => {
       env: { KUBECONFIG: kubeconfig },
     });
     accessProcesses.push(access);
-    await access.waitFor(/^kubectl context burrow-k8s-viewer is now current/, 30_000);
+    await access.waitFor(/^kubectl context burrow-k8s-viewer is now current/, 90_000);
     const pods = await run('kubectl', ['get', 'pods', '-o', 'name'], { KUBECONFIG: kubeconfig });
     expect(pods.stdout.trim()).toBe('pod/web-1');
     const exec = await run('kubectl', ['exec', 'web-1', '--', 'echo', 'hi'], {
@@ -459,5 +459,5 @@ describe('a web application (http) through burrow pam access', () => {
     expect(current.stdout.trim()).toBe('home');
     expect(fs.readFileSync(kubeconfig, 'utf8')).not.toContain('burrow-k8s-viewer');
     expect(transcripts.join('\n')).not.toContain(SA_TOKEN);
-  }, 120_000);
+  }, 240_000);
 });

@@ -61,7 +61,7 @@ beforeAll(async () => {
   await createOrdersDatabase(stack, gatewayId, postgres.port, [
     { name: 'orders-db', username: 'app_scram', password: PASSWORD },
   ]);
-}, 120_000);
+}, 300_000); // PostgreSQL, the stack and a login: over 120 s at load ~30
 
 afterAll(async () => {
   for (const live of psqls) live.child.kill('SIGKILL');
