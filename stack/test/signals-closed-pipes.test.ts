@@ -48,8 +48,13 @@ const started: ChildProcess[] = [];
 let screen: StackScreen | undefined;
 
 afterEach(async () => {
-  for (const child of started.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  // A stack that never got to its status screen (a failed start) is asked to stop first: SIGTERM
+  // stops what it started and removes its scratch data; SIGKILL would orphan its children.
+  for (const child of started.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      await exitCodeAfter(child, 'SIGTERM');
+    }
+  }
   if (screen) {
     for (const pid of screen.pids) {
       // SIGQUIT is PostgreSQL's immediate shutdown; the Node processes die of it as well.
