@@ -166,7 +166,9 @@ export function createCli(context: CliContext): Command {
 
   const pam = program
     .command('pam')
-    .description('privileged access to databases and servers (PostgreSQL, SSH)');
+    .description(
+      'privileged access to databases, servers and web applications (PostgreSQL, SSH, HTTP, Kubernetes)',
+    );
   pam
     .command('accounts')
     .description('PAM accounts you can open with pam access')
