@@ -1,6 +1,12 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_RECORDING_PROBLEM_CHARS, type RouteBody, type routes } from '@burrow/platform-api';
+import {
+  startPeriodicTask,
+  systemClock,
+  type Clock,
+  type PeriodicTask,
+} from '@burrow/tunnel-protocol';
 import { AsyncMutex } from './async-mutex.ts';
 import {
   endedMarkerPath,
@@ -85,8 +91,11 @@ export interface RecordingUploaderOptions {
   retryCapMs?: number;
   /** Share of the delay taken off at random (default 0.5; 0 in tests). */
   retryJitter?: number;
-  /** Clock (tests). */
-  now?: () => number;
+  /**
+   * Time for the passes, the retry schedule and expiry (default: the system clock; tests move a
+   * manual one).
+   */
+  clock?: Clock;
   /** Called for every failed attempt; errors never carry event contents or the key. */
   onError?: (sessionId: string, error: unknown) => void;
 }
@@ -152,28 +161,47 @@ export class RecordingUploader {
   private readonly sessions = new Map<string, SessionState>();
   /** Each recording's backlog as the last attempt left it (metrics). */
   private readonly backlogs = new Map<string, UploadBacklog>();
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private pass: Promise<void> | undefined;
+  private readonly clock: Clock;
+  /** The passes, while started. */
+  private passes: PeriodicTask | undefined;
+  /** The pass under way (or the last one). */
+  private pass: Promise<unknown> | undefined;
 
   constructor(options: RecordingUploaderOptions) {
     assertRecordingKey(options.key);
     this.options = options;
+    this.clock = options.clock ?? systemClock;
   }
 
-  /** Starts passes over the directory: one now, then every intervalMs. */
+  /**
+   * Starts passes over the directory: one now, then intervalMs after each one ends (a pass never
+   * overlaps another; its failures are per session, see the retry options).
+   */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.schedule(0);
+    if (this.passes) return;
+    const intervalMs = this.options.intervalMs ?? DEFAULT_INTERVAL_MS;
+    this.passes = startPeriodicTask({
+      clock: this.clock,
+      firstDelayMs: 0,
+      delayAfter: () => intervalMs,
+      run: async () => {
+        this.pass = this.runOnce();
+        await this.pass;
+      },
+      onError: () => undefined, // runOnce never rejects
+    });
   }
 
-  /** Stops the timer and waits for a pass in progress. Files stay for the next start. */
+  /** Stops the passes and waits for the one under way to end. Files stay for the next start. */
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.pass;
+    this.passes?.stop();
+    this.passes = undefined;
+    await this.idle();
+  }
+
+  /** Resolves once the pass under way, if any, has ended (tests moving a manual clock). */
+  async idle(): Promise<void> {
+    await this.pass?.catch(() => undefined);
   }
 
   /**
@@ -217,19 +245,8 @@ export class RecordingUploader {
     return results;
   }
 
-  private schedule(delayMs: number): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.pass = this.runOnce().then(
-        () => this.schedule(this.options.intervalMs ?? DEFAULT_INTERVAL_MS),
-        () => this.schedule(this.options.intervalMs ?? DEFAULT_INTERVAL_MS),
-      );
-    }, delayMs);
-    this.timer.unref();
-  }
-
   private now(): number {
-    return this.options.now ? this.options.now() : Date.now();
+    return this.clock.now();
   }
 
   private state(sessionId: string): SessionState {

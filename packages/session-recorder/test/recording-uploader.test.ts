@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ManualClock } from '@burrow/test-support';
 import {
   RecordingUploader,
   offsetFilePath,
@@ -153,24 +154,33 @@ describe('RecordingUploader (chunks, the reference protocol)', () => {
   it('retries a failing control plane with exponential backoff, then catches up', async () => {
     await record(2);
     server.failUploads = 3;
-    let now = 1_000_000;
+    const clock = new ManualClock(1_000_000);
     const errors: unknown[] = [];
     const attemptsAt: number[] = [];
     let attempts = 0;
     const counting = uploader({
-      now: () => now,
+      clock,
+      intervalMs: 10,
       retryBaseMs: 100,
       retryCapMs: 250,
       onError: (_sessionId, error) => errors.push(error),
       uploadChunk: async (...args) => {
         attempts += 1;
-        attemptsAt.push(now - 1_000_000);
+        attemptsAt.push(clock.now() - 1_000_000);
         return server.uploadChunk(...args);
       },
     });
-    for (let t = 0; t <= 1000; t += 10) {
-      now = 1_000_000 + t;
-      await counting.runOnce();
+    // A pass now, then one 10 ms after each ends; each session waits out its own backoff.
+    counting.start();
+    try {
+      await clock.advance(0);
+      await counting.idle();
+      for (let t = 10; t <= 1000; t += 10) {
+        await clock.advance(10);
+        await counting.idle();
+      }
+    } finally {
+      await counting.stop();
     }
     // Failures at 0, 100, 300 (waits 100, 200, then capped 250): success at 550.
     expect(attemptsAt).toEqual([0, 100, 300, 550]);
@@ -250,19 +260,77 @@ describe('RecordingUploader (chunks, the reference protocol)', () => {
     expect(server.ended.has(fixture.sessionId)).toBe(true);
   });
 
-  it('start() resumes what an older gateway left (an offset of events only) and keeps going', async () => {
+  it('start() resumes what an older gateway left (an offset of events only) and keeps going every intervalMs', async () => {
     const recording = await record(3);
     await writeFile(offsetFilePath(recording.path), '2\n');
-    await recording.markEnded();
-    const up = uploader({ intervalMs: 20 });
+    const clock = new ManualClock();
+    const up = uploader({ clock, intervalMs: 10_000 });
     up.start();
     try {
-      while ((await files()).length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await clock.advance(0); // the first pass, at once
+      await up.idle();
+      expect(uploads()).toEqual([['chunk', 0, 1]]);
+      await recording.append(queryEvent(3));
+      await recording.markEnded();
+      await clock.advance(9_999);
+      await up.idle();
+      expect(uploads()).toHaveLength(1);
+      await clock.advance(1); // the next pass: the rest, the end, the files deleted
+      await up.idle();
     } finally {
       await up.stop();
     }
-    expect(uploads()).toEqual([['chunk', 0, 1]]);
-    expect(server.events(fixture.sessionId)).toEqual([queryEvent(2)]);
+    expect(uploads()).toEqual([
+      ['chunk', 0, 1],
+      ['chunk', 1, 1],
+    ]);
+    expect(server.events(fixture.sessionId)).toEqual([queryEvent(2), queryEvent(3)]);
+    expect(server.recordedEvents.get(fixture.sessionId)).toBe(4);
+    expect(await files()).toEqual([]);
+  });
+
+  it('stop() waits for the pass under way, and no pass runs after it', async () => {
+    const recording = await record(2);
+    const clock = new ManualClock();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let uploading!: () => void;
+    const uploadStarted = new Promise<void>((resolve) => (uploading = resolve));
+    const up = uploader({
+      clock,
+      intervalMs: 10_000,
+      uploadChunk: async (...args) => {
+        uploading();
+        await released;
+        return server.uploadChunk(...args);
+      },
+    });
+    up.start();
+    await clock.advance(0);
+    await uploadStarted;
+    let stopped = false;
+    const stopping = up.stop().then(() => (stopped = true));
+    await clock.advance(0);
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    // The pass finished its chunk (acknowledged, progress written) before stop() resolved.
+    expect(uploads()).toEqual([['chunk', 0, 2]]);
+    expect((await readFile(offsetFilePath(recording.path), 'utf8')).split('\n')[0]).toBe('2');
+    expect(clock.pendingDelays()).toEqual([]);
+    await recording.append(queryEvent(2));
+    await clock.advance(60_000);
+    expect(uploads()).toHaveLength(1);
+    // Started again: it picks up where the last pass left.
+    up.start();
+    await clock.advance(0);
+    await up.idle();
+    await up.stop();
+    expect(uploads()).toEqual([
+      ['chunk', 0, 2],
+      ['chunk', 1, 1],
+    ]);
+    await recording.close();
   });
 
   it('batches by event count', async () => {
@@ -351,7 +419,7 @@ describe('RecordingUploader and a record that fails verification', () => {
     expect(server.endCalls).toBe(0);
     await recording.close();
     // Expired and no connection holds it: over. A failing report is retried.
-    const over = uploader({ now: () => Date.now() + 2 * 3_600_000 });
+    const over = uploader({ clock: new ManualClock(Date.now() + 2 * 3_600_000) });
     server.failEnds = 1;
     await expect(over.flush(fixture.sessionId)).rejects.toThrow('503');
     await expect(over.flush(fixture.sessionId)).rejects.toThrow(/record 1 \(byte/);

@@ -4,8 +4,9 @@ import { systemClock, type Clock, type ClockTimer } from './clock.ts';
  * Runs an async task again and again, one run at a time; the delay before the next run depends
  * on whether the last one succeeded. Every loop of the hops ticks on this: the relay's and the
  * gateway's heartbeats ("every 10 s until the control plane accepts one, then every 30 min /
- * 3 min", reference §3.5 and §5.7) and their certificate renewals ("every 6 h, retry soon after a
- * failure").
+ * 3 min", reference §3.5 and §5.7), their certificate renewals ("every 6 h, retry soon after a
+ * failure") and the gateway's recording uploads (session-recorder's RecordingUploader, every
+ * 10 s).
  *
  * Why here: these are the schedules the protocol between the hops prescribes, and they sit beside
  * {@link ReconnectBackoff}, the other schedule both ends share; `@burrow/observability` is about
