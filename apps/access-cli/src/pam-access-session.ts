@@ -56,7 +56,8 @@ import {
  *    cancelled with a tunnel on ALPN `infisical-pam-session-cancellation` (the gateway closes the
  *    session's connections, flushes the recording and ends the session), falling back to
  *    `POST /api/v1/pam/sessions/:id/end` when the gateway cannot be reached. Then up to 10 s for
- *    the local connections to close.
+ *    the local connections to close: the session is over when the last one closes, and those
+ *    still open at the deadline are closed.
  *
  * @example
  *   const session = await PamAccessSession.open({ platform, path: 'prod/orders-db', durationMs: 3_600_000, port: 0, log, notice });
@@ -76,7 +77,10 @@ export interface PamAccessOptions {
   notice: (line: string) => void;
   /** Dialer, replaceable in tests. */
   dial?: (options: DialGatewayOptions) => Promise<tls.TLSSocket>;
-  /** The expiry check's clock; default the system clock (tests move a manual one). */
+  /**
+   * The clock of the expiry check and of the wait for connections to close when the session ends;
+   * default the system clock (tests move a manual one).
+   */
   clock?: Clock;
 }
 
@@ -104,6 +108,9 @@ export class PamAccessSession {
   private readonly server: net.Server;
   private readonly dialer: RelayDialer;
   private readonly connections = new Set<net.Socket>();
+  /** Called when the last local connection closed (set while ending waits for that). */
+  private onDrained: (() => void) | undefined;
+  private readonly clock: Clock;
   private readonly expiryCheck: PeriodicTask;
   private resolveFinished!: (reason: EndReason) => void;
   private ending: Promise<void> | undefined;
@@ -138,6 +145,7 @@ export class PamAccessSession {
     // A check every second against the wall clock rather than one timer at expiresAt: a timer
     // runs on the monotonic clock, which stands still while a laptop sleeps.
     const clock = options.clock ?? systemClock;
+    this.clock = clock;
     this.expiryCheck = startPeriodicTask({
       clock,
       firstDelayMs: EXPIRY_CHECK_INTERVAL_MS,
@@ -300,7 +308,10 @@ export class PamAccessSession {
     local.setNoDelay(true);
     local.pause();
     this.connections.add(local);
-    local.once('close', () => this.connections.delete(local));
+    local.once('close', () => {
+      this.connections.delete(local);
+      if (this.connections.size === 0) this.onDrained?.();
+    });
     local.on('error', (error) => log.debug({ id, error: String(error) }, 'local socket error'));
     log.debug({ id, from: `${local.remoteAddress}:${local.remotePort}` }, 'local connection');
     this.dialer.dial(ALPN.pamProxy).then(
@@ -408,16 +419,17 @@ export class PamAccessSession {
     });
   }
 
+  /** True once the last local connection closed; false at the deadline with some still open. */
   private drain(timeoutMs: number): Promise<boolean> {
     if (this.connections.size === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const deadline = Date.now() + timeoutMs;
-      const poll = setInterval(() => {
-        if (this.connections.size === 0 || Date.now() >= deadline) {
-          clearInterval(poll);
-          resolve(this.connections.size === 0);
-        }
-      }, 100);
+      const done = (drained: boolean): void => {
+        this.clock.clearTimeout(deadline);
+        this.onDrained = undefined;
+        resolve(drained);
+      };
+      const deadline = this.clock.setTimeout(() => done(false), timeoutMs);
+      this.onDrained = () => done(true);
     });
   }
 }

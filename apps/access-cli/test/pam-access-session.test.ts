@@ -14,7 +14,7 @@ import {
   startFakeControlPlane,
   type FakeRequest,
 } from '@burrow/test-support';
-import { PamAccessSession } from '../src/pam-access-session.ts';
+import { CONNECTION_DRAIN_TIMEOUT_MS, PamAccessSession } from '../src/pam-access-session.ts';
 import { ControlPlane } from '../src/control-plane.ts';
 
 /**
@@ -173,6 +173,17 @@ async function open(
   });
   cleanups.push(() => session.end('interrupted'));
   return { session, notices };
+}
+
+/** A local connection whose tunnel is up (one byte went through the echo), left open. */
+async function openConnection(port: number): Promise<net.Socket> {
+  const client = net.connect(port, '127.0.0.1');
+  client.on('error', () => undefined);
+  cleanups.push(() => client.destroy());
+  await new Promise((resolve) => client.once('connect', resolve));
+  client.write('x');
+  await new Promise((resolve) => client.once('data', resolve));
+  return client;
 }
 
 function roundTrip(port: number, payload: Buffer): Promise<Buffer> {
@@ -352,6 +363,48 @@ describe('PamAccessSession', () => {
         c.on('error', resolve);
       }),
     ).resolves.toBeDefined();
+  });
+
+  it('an expired session ends as soon as its last connection closes', async () => {
+    const { platform } = await fakePlatform();
+    const gateway = await fakeGateway({});
+    const clock = new ManualClock(Date.now());
+    const { session, notices } = await open(platform, gateway.dial, { clock });
+    const client = await openConnection(session.port);
+    let ended = false;
+    void session.finished.then(() => (ended = true));
+    await clock.advance(session.expiresAt.getTime() - clock.now());
+    expect(notices.join('\n')).toMatch(/expired at/);
+    expect(ended).toBe(false);
+    expect(session.activeConnections).toBe(1);
+    // The person's client closes (the time stands still): the session ends on that close.
+    client.end();
+    await expect(session.finished).resolves.toBe('expired');
+    expect(session.activeConnections).toBe(0);
+    expect(notices.at(-1)).toBe('Session sess-1 ended.');
+  });
+
+  it('connections still open 10 s after the session ended are closed then, on the session clock', async () => {
+    const { platform } = await fakePlatform();
+    const gateway = await fakeGateway({});
+    const clock = new ManualClock(Date.now());
+    const { session, notices } = await open(platform, gateway.dial, { clock });
+    const client = await openConnection(session.port);
+    const clientClosed = new Promise((resolve) => client.once('close', resolve));
+    let ended = false;
+    void session.finished.then(() => (ended = true));
+    // Without a certificate the session lasts the requested hour, checked every second: it ends
+    // exactly at its expiry.
+    await clock.advance(session.expiresAt.getTime() - clock.now());
+    expect(notices.join('\n')).toMatch(/expired at/);
+    await clock.advance(CONNECTION_DRAIN_TIMEOUT_MS - 1);
+    expect(ended).toBe(false);
+    expect(session.activeConnections).toBe(1);
+    await clock.advance(1);
+    expect(ended).toBe(true);
+    await clientClosed;
+    expect(session.activeConnections).toBe(0);
+    expect(notices.at(-1)).toBe('Session sess-1 ended.');
   });
 
   it('uses the next relay of relays[] when the first cannot be reached, and tries it last for a while', async () => {
