@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { ManagedProcess } from '@burrow/stack';
 import { FULL, QUICK } from './bench-config.ts';
 import type { BenchPath, PathName } from './bench-path.ts';
@@ -28,20 +29,55 @@ import { measurePaths } from './path-measurements.ts';
 import { measureRelayScale } from './relay-scale.ts';
 import { writeResults } from './results-files.ts';
 
+const USAGE = `usage: pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow,pam] [--no-scale] [--out=<dir>]
+       pnpm bench --render-only [--out=<dir>]
+       pnpm bench --scale [...]            (10,000 idle gateways on one relay; pnpm bench --scale --help)
+
+Burrow beside a direct connection and OpenSSH + stunnel, on loopback, written to
+bench/results/latest.{json,md} with throughput.svg and setup-latency.svg (bench/README.md).
+
+  --quick          tiny sizes, one repetition (~30 s on a quiet machine); results to a scratch dir
+  --paths=<list>   any of direct, openssh-openssl, burrow, pam (default: all four)
+  --no-scale       skip the relay-scale part (200 idle gateways, 500 open streams)
+  --out=<dir>      where results go (default bench/results; with --quick a scratch dir)
+  --render-only    re-write latest.md and the plots from <out>/latest.json; measures nothing
+  -h, --help       this text`;
+
 const args = process.argv.slice(2);
 if (args.includes('--scale')) {
   const { scaleMain } = await import('./scale-main.ts');
   process.exit(await scaleMain(args));
 }
-const flag = (name: string): string | undefined =>
-  args.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split('=')[1] ??
-  (args.includes(`--${name}`) ? '' : undefined);
-const unknown = args.filter((arg) => !/^--(quick|paths=.+|no-scale|out=.+|render-only)$/.test(arg));
-if (unknown.length > 0) {
-  console.error(
-    `bench: unknown argument ${unknown.join(' ')}\nusage: pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow,pam] [--no-scale] [--out=<dir>]\n       pnpm bench --render-only [--out=<dir>]   # re-write latest.md and the plots from <dir>/latest.json`,
-  );
+let values: ReturnType<typeof parseBenchArgs>;
+try {
+  values = parseBenchArgs(args);
+} catch (error) {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
   process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const flag = (name: 'quick' | 'paths' | 'no-scale' | 'out' | 'render-only'): string | undefined => {
+  const value = values[name];
+  return value === undefined || value === false ? undefined : value === true ? '' : value;
+};
+
+function parseBenchArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      quick: { type: 'boolean' },
+      paths: { type: 'string' },
+      'no-scale': { type: 'boolean' },
+      out: { type: 'string' },
+      'render-only': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
 }
 if (flag('render-only') !== undefined) {
   const dir = flag('out') || path.resolve(import.meta.dirname, '..', 'results');
@@ -58,6 +94,13 @@ if (flag('render-only') !== undefined) {
 }
 const config = flag('quick') !== undefined ? QUICK : FULL;
 const requested = (flag('paths') ?? 'direct,openssh-openssl,burrow,pam').split(',');
+const unknownPaths = requested.filter(
+  (name) => !['direct', 'openssh-openssl', 'burrow', 'pam'].includes(name),
+);
+if (unknownPaths.length > 0) {
+  console.error(`bench: unknown path ${unknownPaths.join(', ')} in --paths\n${USAGE}`);
+  process.exit(2);
+}
 const pamUnavailable = requested.includes('pam') ? pamQueriesUnavailable() : undefined;
 const runPam = requested.includes('pam') && !pamUnavailable;
 const selected = requested.filter((name) => name !== 'pam') as PathName[];

@@ -2,6 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { parseCertificateChainPem, readGatewayIdentities } from '@burrow/pki';
 import type { AlpnName } from './alpn.ts';
+import { validityProblem } from './certificate-validity.ts';
 import { HandshakeSlots, HandshakeSlotTimeout } from './handshake-slots.ts';
 import {
   CALLER_DIALS_AT_ONCE,
@@ -221,6 +222,7 @@ export async function dialGateway(options: DialGatewayOptions): Promise<tls.TLSS
       'cannot tell which gateway this dial is for: no gatewayId, and the relay client certificate has no CN',
     );
   }
+  refuseInvalidCertificates(options);
   const store = options.sessions;
   const offered =
     store?.gateway !== undefined && store.gatewayId === expectedGatewayId
@@ -237,6 +239,26 @@ export async function dialGateway(options: DialGatewayOptions): Promise<tls.TLSS
     return await dialThroughRelay(options, deadlineAt, expectedGatewayId, offered, tickets);
   } finally {
     release();
+  }
+}
+
+/**
+ * Under TLS 1.3 a relay or gateway that rejects the caller's certificate just closes the
+ * connection after the caller's side of the handshake is done: the caller would see "socket
+ * disconnected" (relay) or a stream that ends at once (gateway), and no reason. Connection
+ * details are short-lived (minutes), so a certificate past its notAfter is the usual reason: it
+ * is named here, before any byte is sent, by this machine's clock.
+ */
+function refuseInvalidCertificates(options: DialGatewayOptions): void {
+  const now = Date.now();
+  for (const hop of ['relay', 'gateway'] as const) {
+    const problem = validityProblem(options[hop].certificate, now);
+    if (problem === undefined) continue;
+    throw new DialError(
+      hop === 'relay' ? 'relay-tls' : 'gateway-tls',
+      `the ${hop} client certificate ${problem} (by this machine's clock): the ${hop} would ` +
+        'refuse it; fetch new connection details',
+    );
   }
 }
 

@@ -39,6 +39,7 @@ let options: DialGatewayOptions;
 let gatewayServerCa: CertificateAuthority;
 let gatewayClientCa: CertificateAuthority;
 let otherRoot: CertificateAuthority;
+let relayClientCa: CertificateAuthority;
 
 async function issuer(root: CertificateAuthority, cn: string): Promise<CertificateAuthority> {
   return createIntermediateCa({ issuer: root, subject: { O: orgId, CN: cn }, pathLength: 0 });
@@ -49,7 +50,7 @@ beforeAll(async () => {
   const gatewayRoot = await createRootCa({ subject: { O: orgId, CN: 'Gateway Root CA' } });
   otherRoot = await createRootCa({ subject: { CN: 'relay root' } });
   const relayServerCa = await issuer(relayRoot, 'Relay Server CA');
-  const relayClientCa = await issuer(relayRoot, 'Relay Client CA');
+  relayClientCa = await issuer(relayRoot, 'Relay Client CA');
   gatewayServerCa = await issuer(gatewayRoot, 'Gateway Server CA');
   gatewayClientCa = await issuer(gatewayRoot, 'Gateway Client CA');
 
@@ -217,6 +218,68 @@ describe('dialGateway', () => {
         }),
       ),
     ).toBe('relay-tls');
+  });
+
+  it('names an expired relay client certificate before dialing, instead of a closed socket', async () => {
+    // Under TLS 1.3 the relay would close the connection without a reason the caller sees.
+    let connections = 0;
+    const count = (): void => void connections++;
+    relayServer.on('connection', count);
+    const expired = await issueRelayClientCertificate({
+      issuer: relayClientCa,
+      orgId,
+      orgName: 'org',
+      gatewayId,
+      gatewayName: 'gw',
+      now: new Date(Date.now() - 10 * 60_000),
+      lifetimeMs: 5 * 60_000,
+    });
+    const error = await dialGateway({
+      ...options,
+      relay: {
+        ...options.relay,
+        certificate: expired.certificatePem,
+        privateKey: expired.privateKeyPem,
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DialError);
+    expect((error as DialError).stage).toBe('relay-tls');
+    expect((error as DialError).message).toMatch(
+      /relay client certificate expired at \d{4}-\d\d-\d\dT.*fetch new connection details/,
+    );
+    relayServer.off('connection', count);
+    expect(connections).toBe(0);
+  });
+
+  it('names an expired gateway client certificate before dialing, instead of a stream that ends at once', async () => {
+    const expired = await issueGatewayPlatformClientCertificate({
+      issuer: gatewayClientCa,
+      orgId,
+      gatewayId,
+      targetHost: '127.0.0.1',
+      targetPort: 5432,
+      now: new Date(Date.now() - 10 * 60_000),
+      lifetimeMs: 5 * 60_000,
+    });
+    const error = await dialGateway({
+      ...options,
+      gateway: {
+        ...options.gateway,
+        certificate: expired.certificatePem,
+        privateKey: expired.privateKeyPem,
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DialError);
+    expect((error as DialError).stage).toBe('gateway-tls');
+    expect((error as DialError).message).toMatch(
+      /gateway client certificate expired at .*fetch new connection details/,
+    );
   });
 
   it('trusts the chain it is given, not a context cached for other credentials', async () => {
