@@ -134,7 +134,6 @@ export async function buildApp(
     authenticate,
     accounts: services.userAccounts,
     accessTokens: context.accessTokens,
-    organizations: context.organizations,
     revocation,
   });
   await app.register(identitiesPlugin, {
@@ -162,7 +161,6 @@ export async function buildApp(
     resourceTokens: services.resourceTokens,
     gateways: services.gateways,
     relays: services.relays,
-    relayStore: context.relays,
   });
   await app.register(gatewayPamSessionKeyPlugin, { authenticate, gateways: services.gateways });
   await app.register(pamResourcesPlugin, { authenticate, catalog: services.pamCatalog });

@@ -6,7 +6,6 @@ import type { GatewayService } from '../services/gateway-service.ts';
 import type { RelayService } from '../services/relay-service.ts';
 import type { ResourceTokenAuth } from '../services/resource-token-auth.ts';
 import type { Gateway } from '../stores/gateway-store.ts';
-import type { RelayStore } from '../stores/relay-store.ts';
 import { agentVersionOf } from './agent-version.ts';
 import { resourceOf, type Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
@@ -27,7 +26,6 @@ export interface ResourceTokenAuthOptions {
   resourceTokens: ResourceTokenAuth;
   gateways: GatewayService;
   relays: RelayService;
-  relayStore: RelayStore;
 }
 
 function refuseAws(method: string): void {
@@ -40,7 +38,7 @@ function refuseAws(method: string): void {
 
 export const resourceTokenAuthPlugin: FastifyPluginAsyncTypebox<ResourceTokenAuthOptions> = async (
   app,
-  { authenticate, resourceTokens, gateways, relays, relayStore },
+  { authenticate, resourceTokens, gateways, relays },
 ) => {
   await app.register(fastifyRateLimit, {
     global: false,
@@ -110,18 +108,9 @@ export const resourceTokenAuthPlugin: FastifyPluginAsyncTypebox<ResourceTokenAut
     ...declaredRoute(routes.connectGateway),
     handler: async (request) => {
       const { identity } = resourceOf(authenticate, request, 'gateway');
-      const current = gateways.ownGateway(identity);
-      const relayName =
-        request.body.relayName ??
-        (current.relayId ? relayStore.get(current.relayId)?.name : undefined);
-      if (!relayName) {
-        throw new InvalidRequestError(
-          `Gateway ${current.name} has no relay yet: name one (relayName, --target-relay-name)`,
-        );
-      }
-      const { gateway, credentials } = await gateways.register(
+      const { gateway, credentials } = await gateways.connectEnrolled(
         identity,
-        { relayName, name: current.name },
+        request.body.relayName,
         agentVersionOf(request),
       );
       request.log.info(
@@ -179,16 +168,10 @@ export const resourceTokenAuthPlugin: FastifyPluginAsyncTypebox<ResourceTokenAut
     ...declaredRoute(routes.connectRelay),
     handler: async (request) => {
       const { identity, resourceId } = resourceOf(authenticate, request, 'relay');
-      const current = relayStore.get(resourceId);
-      if (!current) throw new InvalidRequestError(`Relay ${resourceId} not found`);
-      const { relay, credentials } = await relays.registerOrgRelay(
+      const { relay, credentials } = await relays.connectEnrolledRelay(
         identity,
-        {
-          name: current.name,
-          host: request.body.host ?? current.host,
-          sshPort: request.body.sshPort ?? current.sshPort,
-          tlsPort: request.body.tlsPort ?? current.tlsPort,
-        },
+        resourceId,
+        request.body,
         agentVersionOf(request),
       );
       request.log.info({ relayId: relay.id, relayName: relay.name }, 'enrolled relay connected');
@@ -200,8 +183,11 @@ export const resourceTokenAuthPlugin: FastifyPluginAsyncTypebox<ResourceTokenAut
     ...declaredRoute(routes.relayHeartbeat),
     handler: async (request) => {
       const { identity, resourceId } = resourceOf(authenticate, request, 'relay');
-      const name = relayStore.get(resourceId)?.name ?? resourceId;
-      const alive = await relays.heartbeatOrgRelay(identity, name, agentVersionOf(request));
+      const alive = await relays.heartbeatEnrolledRelay(
+        identity,
+        resourceId,
+        agentVersionOf(request),
+      );
       request.log.info({ relayId: alive.id }, 'relay heartbeat');
       return relayHeartbeatJson(alive);
     },

@@ -8,7 +8,6 @@ import {
   type UserAccounts,
 } from '../services/user-accounts.ts';
 import { ForbiddenError } from '../domain/errors.ts';
-import type { OrganizationStore } from '../stores/organization-store.ts';
 import { accessTokenIdOf, userIdOf, type Authenticate } from './authenticate.ts';
 import { declaredRoute } from './declared-route.ts';
 import { csrfTokenFor, SESSION_COOKIE, sessionCookieOptions } from './session-cookie.ts';
@@ -22,13 +21,12 @@ export interface UserSignInOptions {
   authenticate: Authenticate;
   accounts: UserAccounts;
   accessTokens: AccessTokens;
-  organizations: OrganizationStore;
   revocation: Revocation;
 }
 
 export const userSignInPlugin: FastifyPluginAsyncTypebox<UserSignInOptions> = async (
   app,
-  { authenticate, accounts, accessTokens, organizations, revocation },
+  { authenticate, accounts, accessTokens, revocation },
 ) => {
   const sessionAnswer = (signedIn: Omit<SignedIn, 'grant'>, token: string) => ({
     user: { id: signedIn.user.id, email: signedIn.user.email },
@@ -72,14 +70,8 @@ export const userSignInPlugin: FastifyPluginAsyncTypebox<UserSignInOptions> = as
   app.route({
     ...declaredRoute(routes.consoleSession),
     handler: async (request) => {
-      const identity = authenticate(request);
-      const userId = userIdOf(request);
-      const user = userId === undefined ? undefined : accounts.user(userId);
-      const organization = organizations.get(identity.orgId);
-      if (!user || !organization) {
-        throw new ForbiddenError('Only a signed-in person has a console session');
-      }
-      return sessionAnswer({ user, organization, identity }, presentedToken(request));
+      const signedIn = accounts.consoleSession(authenticate(request), userIdOf(request));
+      return sessionAnswer(signedIn, presentedToken(request));
     },
   });
 

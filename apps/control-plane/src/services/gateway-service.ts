@@ -122,6 +122,26 @@ export class GatewayService {
     }
   }
 
+  /**
+   * An enrolled gateway (reference §5.2, its resource token) connects: registered as by
+   * {@link register} under its own name, through the relay it names, else the one it last used.
+   */
+  async connectEnrolled(
+    identity: Identity,
+    relayName: string | undefined,
+    version?: string,
+  ): Promise<{ gateway: Gateway; credentials: GatewayRegistrationCredentials }> {
+    const current = this.ownGateway(identity);
+    const relay =
+      relayName ?? (current.relayId ? this.#relays.get(current.relayId)?.name : undefined);
+    if (!relay) {
+      throw new InvalidRequestError(
+        `Gateway ${current.name} has no relay yet: name one (relayName, --target-relay-name)`,
+      );
+    }
+    return this.register(identity, { relayName: relay, name: current.name }, version);
+  }
+
   /** The live gateways of the caller's organization, with their relay and identity. */
   list(caller: Identity): GatewayView[] {
     authorize(caller, 'gateways.list');

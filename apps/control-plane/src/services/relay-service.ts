@@ -122,6 +122,44 @@ export class RelayService {
     return this.#heartbeat(this.#relays.findInstanceRelay(name), name, version);
   }
 
+  /**
+   * An enrolled relay (its ID from its resource token) connects: registered as its identity's org
+   * relay under its own name, at the address it sends, else the one it has.
+   */
+  async connectEnrolledRelay(
+    identity: Identity,
+    relayId: string,
+    address: {
+      host?: string | undefined;
+      sshPort?: number | undefined;
+      tlsPort?: number | undefined;
+    },
+    version?: string,
+  ): Promise<{ relay: Relay; credentials: RelayRegistrationCredentials }> {
+    const current = this.#relays.get(relayId);
+    if (!current) throw new InvalidRequestError(`Relay ${relayId} not found`);
+    return this.registerOrgRelay(
+      identity,
+      {
+        name: current.name,
+        host: address.host ?? current.host,
+        sshPort: address.sshPort ?? current.sshPort,
+        tlsPort: address.tlsPort ?? current.tlsPort,
+      },
+      version,
+    );
+  }
+
+  /** An enrolled relay heartbeats by its ID: as {@link heartbeatOrgRelay} under its name. */
+  async heartbeatEnrolledRelay(
+    identity: Identity,
+    relayId: string,
+    version?: string,
+  ): Promise<Relay> {
+    const name = this.#relays.get(relayId)?.name ?? relayId;
+    return this.heartbeatOrgRelay(identity, name, version);
+  }
+
   /** The org's relays and the instance relays: the ones the identity's gateways may use. */
   listFor(identity: Identity): Relay[] {
     authorize(identity, 'relays.list');

@@ -172,12 +172,18 @@ export class UserAccounts {
     }
   }
 
-  /** The signed-in user behind a token (for the console's session answer). */
-  user(userId: string): User | undefined {
-    const found = this.#users.get(userId);
-    if (!found) return undefined;
+  /**
+   * The console's session answer for an authenticated token: the signed-in person (`userId`, the
+   * token's user) with the identity it acts as and its organization; 403 for any other token.
+   */
+  consoleSession(identity: Identity, userId: string | undefined): Omit<SignedIn, 'grant'> {
+    const found = userId === undefined ? undefined : this.#users.get(userId);
+    const organization = this.#organizations.get(identity.orgId);
+    if (!found || !organization) {
+      throw new ForbiddenError('Only a signed-in person has a console session');
+    }
     const { passwordHash: _hash, failedSignIns: _failed, lockedUntil: _locked, ...user } = found;
-    return user;
+    return { user, organization, identity };
   }
 
   /** An admin adds a person to its organization with a generated password (shown once). */
