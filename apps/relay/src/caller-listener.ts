@@ -339,7 +339,8 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     socket: tls.TLSSocket,
     acceptance: Accepted | undefined,
   ): Promise<void> {
-    const acceptedAt = acceptance?.at ?? performance.now();
+    const tlsDoneAt = performance.now();
+    const acceptedAt = acceptance?.at ?? tlsDoneAt;
     const remoteAddress = socket.remoteAddress;
     if (!socket.authorized) {
       refuse(
@@ -424,6 +425,7 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
       release();
       grant.release();
     };
+    const routedAt = performance.now();
     let channel: Duplex;
     try {
       channel = await openChannelWithin(session, channelOpenTimeoutMs, grant.window);
@@ -442,7 +444,18 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
       channel.destroy();
       return;
     }
-    metrics?.streamSetupSeconds.observe((performance.now() - acceptedAt) / 1000);
+    const channelOpenAt = performance.now();
+    if (metrics) {
+      metrics.streamSetupSeconds.observe((channelOpenAt - acceptedAt) / 1000);
+      const stages = metrics.streamSetupStageSeconds;
+      stages.observe({ stage: 'caller_tls' }, (tlsDoneAt - acceptedAt) / 1000);
+      stages.observe({ stage: 'route' }, (routedAt - tlsDoneAt) / 1000);
+      stages.observe({ stage: 'channel_open' }, (channelOpenAt - routedAt) / 1000);
+      // Bytes already read from the caller: its inner ClientHello came right behind its Finished
+      // and waited here for the channel (what the caller can do at best without a pre-opened one).
+      metrics.callerBytesAtChannelOpen.inc({ buffered: String(socket.readableLength > 0) });
+      timeFirstBytes(socket, channel, channelOpenAt, stages);
+    }
     metrics?.streamsOpen.inc();
     streams.set(socket, channel);
     const untrackChannel = trackChannel(session, channel);
@@ -536,6 +549,28 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
       return windows.reservedByCaller(fingerprint);
     },
   };
+}
+
+/**
+ * Observes the last two setup stages: the first chunk each way, as the splice (which adds its own
+ * 'data' listeners right after these) forwards it. The gateway speaks second in TLS, so its first
+ * byte is timed from the caller's (or from the channel's opening, should it speak first).
+ */
+function timeFirstBytes(
+  socket: tls.TLSSocket,
+  channel: Duplex,
+  channelOpenAt: number,
+  stages: RelayMetrics['streamSetupStageSeconds'],
+): void {
+  let toGatewayAt: number | undefined;
+  socket.once('data', () => {
+    toGatewayAt = performance.now();
+    stages.observe({ stage: 'first_byte_to_gateway' }, (toGatewayAt - channelOpenAt) / 1000);
+  });
+  channel.once('data', () => {
+    const from = toGatewayAt ?? channelOpenAt;
+    stages.observe({ stage: 'first_byte_to_caller' }, (performance.now() - from) / 1000);
+  });
 }
 
 /** A short, bounded label for a failed handshake (metrics labels must not be free text). */

@@ -10,6 +10,12 @@
  *   burrow_relay_streams_total{result}                 counter  ok | error | idle_timeout | drained
  *   burrow_relay_stream_bytes_total{direction}         counter  from_caller | from_gateway
  *   burrow_relay_stream_setup_seconds                  histogram accept -> channel to gateway open
+ *   burrow_relay_stream_setup_stage_seconds{stage}     histogram one stream's setup, stage by stage
+ *                                                               (STREAM_SETUP_STAGES), streams that
+ *                                                               got a channel only
+ *   burrow_relay_caller_bytes_at_channel_open_total{buffered}  counter  had the caller already sent
+ *                                                               its first byte (the inner ClientHello)
+ *                                                               when the channel opened: true|false
  *   burrow_relay_certificate_expiry_seconds{certificate}  gauge tls-server | ssh-host
  *   burrow_relay_draining                              gauge    1 while draining after SIGTERM
  *   burrow_relay_* process metrics                     prom-client defaults (memory, fds, event loop)
@@ -23,6 +29,30 @@ import {
   collectDefaultMetrics,
 } from '@burrow/observability';
 
+/**
+ * The stages of a new stream as the relay sees them; each runs from the end of the one before
+ * (the first from TCP accept), so they add up to the relay's part of a stream's setup:
+ *
+ *   caller_tls             TCP accept -> caller TLS handshake done (the handshake-slot wait included)
+ *   route                  -> certificate checked, route decided, gateway session found
+ *   channel_open           -> the SSH channel to the gateway is open (CHANNEL_OPEN_CONFIRMATION)
+ *   first_byte_to_gateway  -> the caller's first byte (its inner ClientHello) written to the channel
+ *   first_byte_to_caller   -> the gateway's first byte (its ServerHello) written to the caller
+ */
+export const STREAM_SETUP_STAGES = [
+  'caller_tls',
+  'route',
+  'channel_open',
+  'first_byte_to_gateway',
+  'first_byte_to_caller',
+] as const;
+export type StreamSetupStage = (typeof STREAM_SETUP_STAGES)[number];
+
+/** Setup stages last from tens of microseconds (route) to seconds (a queued handshake). */
+export const STREAM_SETUP_STAGE_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5,
+];
+
 export class RelayMetrics {
   readonly registry = new Registry();
   readonly gatewaysConnected: Gauge;
@@ -34,6 +64,8 @@ export class RelayMetrics {
   readonly streams: Counter<'result'>;
   readonly streamBytes: Counter<'direction'>;
   readonly streamSetupSeconds: Histogram;
+  readonly streamSetupStageSeconds: Histogram<'stage'>;
+  readonly callerBytesAtChannelOpen: Counter<'buffered'>;
   readonly certificateExpiry: CertificateExpiryGauge;
   readonly draining: Gauge;
   readonly streamBufferedBytes: Gauge;
@@ -91,6 +123,19 @@ export class RelayMetrics {
       name: 'burrow_relay_stream_setup_seconds',
       help: 'From TCP accept on :8443 to the channel to the gateway being open.',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.streamSetupStageSeconds = new Histogram({
+      name: 'burrow_relay_stream_setup_stage_seconds',
+      help: 'Each stage of a new stream at the relay, from the end of the one before: caller_tls (from accept), route, channel_open, first_byte_to_gateway, first_byte_to_caller.',
+      labelNames: ['stage'],
+      buckets: STREAM_SETUP_STAGE_BUCKETS,
+      registers,
+    });
+    this.callerBytesAtChannelOpen = new Counter({
+      name: 'burrow_relay_caller_bytes_at_channel_open_total',
+      help: 'Streams whose caller had (true) or had not yet (false) sent its first byte when the channel to the gateway opened.',
+      labelNames: ['buffered'],
       registers,
     });
     this.certificateExpiry = new CertificateExpiryGauge(this.registry, 'burrow_relay');

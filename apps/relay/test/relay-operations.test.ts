@@ -164,6 +164,57 @@ describe('relay operations', () => {
     expect(body).toContain('burrow_relay_process_resident_memory_bytes');
   });
 
+  it('times each setup stage of a stream once, and none of a refused caller', async () => {
+    const h = await startHarness();
+    const gatewayId = randomUUID();
+    await connectEchoGateway(h, gatewayId);
+    const stageCount = (body: string, stage: string): number =>
+      Number(
+        new RegExp(
+          `burrow_relay_stream_setup_stage_seconds_count\\{stage="${stage}"\\} (\\d+)`,
+        ).exec(body)?.[1] ?? 0,
+      );
+    const stages = [
+      'caller_tls',
+      'route',
+      'channel_open',
+      'first_byte_to_gateway',
+      'first_byte_to_caller',
+    ];
+    // Refused: the gateway named by the certificate is not connected here.
+    const refused = await callRelay({
+      port: h.tlsPort,
+      relayServerChain: h.controlPlane.pki.relayServerChain,
+      certificate: await h.controlPlane.pki.caller(randomUUID()),
+      send: Buffer.from('nobody'),
+    });
+    expect(refused.received.length).toBe(0);
+    await waitForMetric(
+      h,
+      /burrow_relay_caller_refusals_total\{reason="gateway_not_connected"\} 1/,
+    );
+    let { body } = await scrape(h, '/metrics');
+    for (const stage of stages) expect([stage, stageCount(body, stage)]).toEqual([stage, 0]);
+    expect(body).not.toMatch(/burrow_relay_caller_bytes_at_channel_open_total\{/);
+
+    const outcome = await callRelay({
+      port: h.tlsPort,
+      relayServerChain: h.controlPlane.pki.relayServerChain,
+      certificate: await h.controlPlane.pki.caller(gatewayId),
+      send: Buffer.from('ping'),
+      endAfterSend: true,
+    });
+    expect(outcome.received.toString()).toBe('ping');
+    await waitForMetric(h, /burrow_relay_streams_total\{result="ok"\} 1/);
+    ({ body } = await scrape(h, '/metrics'));
+    for (const stage of stages) expect([stage, stageCount(body, stage)]).toEqual([stage, 1]);
+    // The caller wrote right after its handshake: its bytes were either waiting or not, once.
+    const buffered = [
+      ...body.matchAll(/burrow_relay_caller_bytes_at_channel_open_total\{buffered="\w+"\} (\d+)/g),
+    ].reduce((sum, match) => sum + Number(match[1]), 0);
+    expect(buffered).toBe(1);
+  });
+
   it('refuses a source past its accept burst on :8443 and :2222, and counts it', async () => {
     const h = await startHarness({ acceptLimits: { burst: 3, ratePerSecond: 0.001 } });
     const outcomes = await Promise.all([1, 2, 3, 4, 5].map(() => acceptOutcome(h.tlsPort, 'tls')));
