@@ -270,6 +270,7 @@ export class Gateway {
       observer: {
         handshakeFailed: (reason) => this.metrics.handshakeFailures.inc({ reason }),
         streamOpened: (action) => this.metrics.streams.inc({ action }),
+        setupStageDone: this.metrics.setupStageDone,
       },
     });
     this.heartbeat = new GatewayHeartbeat({
@@ -292,12 +293,14 @@ export class Gateway {
           return this.register(link.relayName, signal);
         },
         dial: this.dependencies.dialRelay,
-        onChannel: (channel) =>
+        onChannel: (channel) => {
+          const acceptedAt = performance.now();
           sniffDrainNotice(
             channel,
             () => this.onDrainNotice(link),
-            (stream) => innerTls.handleChannel(stream),
-          ),
+            (stream) => innerTls.handleChannel(stream, acceptedAt),
+          );
+        },
         onRegistered: (fresh) => this.apply(fresh, link.relayName),
         onConnected: (current, { reconnect, attempt }) => {
           link.draining = false;

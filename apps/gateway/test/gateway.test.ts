@@ -264,6 +264,62 @@ describe('Gateway', () => {
     }
   });
 
+  it('times each setup stage of a tcp-proxy stream once, and none of a refused one', async () => {
+    const echo = net.createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const echoPort = (echo.address() as net.AddressInfo).port;
+    try {
+      plane = await startControlPlane(() => ({ pki }));
+      await createGateway().start();
+      await logs.waitFor('Gateway started successfully');
+      const stream = async (certificate: Awaited<ReturnType<typeof issueCaller>>) => {
+        const { channel, caller } = await createChannelPair();
+        connections[0]!.emit('channel', channel);
+        const socket = connectCaller(caller, {
+          serverCertificateChain: pki.serverCertificateChain,
+          certificate,
+          alpn: [ALPN.tcpProxy],
+        });
+        return runCaller(socket, Buffer.from('hello'));
+      };
+      const stageCounts = async (): Promise<Record<string, number>> => {
+        const metric = await gateway!.metrics.registry
+          .getSingleMetric('burrow_gateway_stream_setup_stage_seconds')!
+          .get();
+        return Object.fromEntries(
+          metric.values
+            .filter((value) => value.metricName?.endsWith('_count'))
+            .map((value) => [String(value.labels.stage), value.value]),
+        );
+      };
+      // Refused: made for another gateway (the handshake succeeds, the gateway then closes).
+      const refused = await stream(
+        await issueCaller(pki, '127.0.0.1', echoPort, '0b5e0000-0000-4000-8000-00000000dead'),
+      );
+      expect(refused.data.length).toBe(0);
+      expect(await stageCounts()).toEqual({});
+
+      expect((await stream(await issueCaller(pki, '127.0.0.1', echoPort))).data.toString()).toBe(
+        'hello',
+      );
+      const once = { first_byte: 1, inner_tls: 1, dispatch: 1, target_connect: 1 };
+      expect(await stageCounts()).toEqual(once);
+      // Streams at once are each timed as their own (their times travel with each channel).
+      const both = await Promise.all(
+        [1, 2].map(async () => stream(await issueCaller(pki, '127.0.0.1', echoPort))),
+      );
+      expect(both.map((outcome) => outcome.data.toString())).toEqual(['hello', 'hello']);
+      expect(await stageCounts()).toEqual({
+        first_byte: 3,
+        inner_tls: 3,
+        dispatch: 3,
+        target_connect: 3,
+      });
+    } finally {
+      echo.close();
+    }
+  });
+
   it('a refused first registration (unknown relay) is fatal', async () => {
     plane = await startControlPlane(() => ({ status: 404 }));
     const error = await createGateway()

@@ -18,6 +18,11 @@ export interface ActionContext {
   readonly pamSession?: PamSessionInfo | undefined;
   /** Already carries the stream id, ALPN, actor and target. */
   readonly logger: Logger;
+  /**
+   * An action that connects a target calls this once it is connected: the last stage of the
+   * stream's setup timing (gateway-metrics.ts). Undefined when nobody times the stream.
+   */
+  readonly targetConnected?: (() => void) | undefined;
 }
 
 export type ActionHandler = (context: ActionContext) => void;

@@ -42,7 +42,7 @@ export function createTcpProxyHandler(options: TcpProxyOptions = {}) {
 }
 
 function proxy(
-  { socket, routing, pamSession, logger }: ActionContext,
+  { socket, routing, pamSession, logger, targetConnected }: ActionContext,
   connectTimeoutMs: number,
 ): void {
   if (pamSession) {
@@ -73,6 +73,7 @@ function proxy(
   );
 
   target.once('connect', () => {
+    targetConnected?.();
     clearTimeout(timer);
     target.off('error', onConnectError);
     // The caller's EOF must not end our side too: the target's answer may still be coming.

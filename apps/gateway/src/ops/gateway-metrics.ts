@@ -8,6 +8,9 @@
  *   burrow_gateway_handshake_failures_total{reason}        counter  inner mTLS handshakes refused
  *   burrow_gateway_streams_open                            gauge    inner TLS streams open now
  *   burrow_gateway_streams_total{action}                   counter  streams by ALPN action
+ *   burrow_gateway_stream_setup_stage_seconds{stage}       histogram one stream's setup, stage by
+ *                                                                   stage (STREAM_SETUP_STAGES),
+ *                                                                   streams the gateway served only
  *   burrow_gateway_certificate_expiry_seconds{certificate} gauge    inner-tls-server, ssh-<relay>
  *   burrow_gateway_recording_queue_depth                   gauge    PAM recording events not yet
  *   burrow_gateway_recording_queue_oldest_seconds          gauge    acknowledged, and the oldest's
@@ -26,6 +29,7 @@ import {
   CertificateExpiryGauge,
   Counter,
   Gauge,
+  Histogram,
   Registry,
   collectDefaultMetrics,
 } from '@burrow/observability';
@@ -46,6 +50,24 @@ export interface RelayState {
   readonly draining: boolean;
 }
 
+/**
+ * The stages of a new stream as the gateway sees them; each runs from the end of the one before
+ * (the first from the relay's channel being accepted), so they add up to the gateway's part:
+ *
+ *   first_byte      relay channel accepted -> its first byte (the caller's inner ClientHello)
+ *   inner_tls       -> inner TLS handshake done (for TLS 1.3 this includes the round trip to
+ *                      the caller for its Finished)
+ *   dispatch        -> caller certificate checked, extensions read, the action started
+ *   target_connect  -> the action's target connected (actions that connect one: tcp-proxy)
+ */
+export const STREAM_SETUP_STAGES = [
+  'first_byte',
+  'inner_tls',
+  'dispatch',
+  'target_connect',
+] as const;
+export type StreamSetupStage = (typeof STREAM_SETUP_STAGES)[number];
+
 /** The refusal reason of a session refused at the recording storage bound. */
 export const REFUSED_RECORDING_STORAGE_FULL = 'recording storage full';
 
@@ -55,6 +77,7 @@ export class GatewayMetrics {
   readonly drainNotices: Counter<'relay'>;
   readonly handshakeFailures: Counter<'reason'>;
   readonly streams: Counter<'action'>;
+  readonly streamSetupStageSeconds: Histogram<'stage'>;
   readonly certificateExpiry: CertificateExpiryGauge;
   /** Set by the gateway; read at scrape time. */
   relayStates: () => readonly RelayState[] = () => [];
@@ -91,6 +114,11 @@ export class GatewayMetrics {
       return { depth: events, oldestAgeSeconds };
     };
   }
+
+  /** Observes one setup stage of a stream, `seconds` long. */
+  readonly setupStageDone = (stage: StreamSetupStage, seconds: number): void => {
+    this.streamSetupStageSeconds.observe({ stage }, seconds);
+  };
 
   /** Counts a PAM session refused because the local recordings reached their bound. */
   readonly recordingStorageFull = (): void => {
@@ -155,6 +183,14 @@ export class GatewayMetrics {
       name: 'burrow_gateway_streams_total',
       help: 'Inner TLS streams opened, by action (ALPN).',
       labelNames: ['action'],
+      registers,
+    });
+    this.streamSetupStageSeconds = new Histogram({
+      name: 'burrow_gateway_stream_setup_stage_seconds',
+      help: 'Each stage of a new stream at the gateway, from the end of the one before: first_byte (from the channel accepted), inner_tls, dispatch, target_connect.',
+      labelNames: ['stage'],
+      // Tens of microseconds (dispatch) to seconds (a slow target).
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
       registers,
     });
     this.certificateExpiry = new CertificateExpiryGauge(this.registry, 'burrow_gateway');

@@ -25,7 +25,14 @@
  * new certificate and CA list; streams already open keep theirs.
  *
  * The handshake has a deadline; a channel that does not complete it in time is destroyed.
+ *
+ * Setup timing (observer.setupStageDone, gateway-metrics.ts STREAM_SETUP_STAGES): the channel's
+ * times travel to its TLS socket in an AsyncLocalStorage entered around `emit('connection')` —
+ * node:tls offers no public link from the server's socket back to the stream it wraps, and the
+ * socket's callbacks run in the async context it was created in. Only streams handed to an action
+ * are timed; a refused one records nothing.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { X509Certificate } from '@burrow/pki';
@@ -34,6 +41,13 @@ import { INNER_TLS_HANDSHAKE_TIMEOUT_MS } from '@burrow/tunnel-protocol';
 import type { Logger } from '@burrow/observability';
 import type { ActionHandler } from '../actions/action.ts';
 import { endStream } from '../actions/close-stream.ts';
+import type { StreamSetupStage } from '../ops/gateway-metrics.ts';
+
+/** When a channel was accepted and when its first byte came (`performance.now()`). */
+interface ChannelTiming {
+  readonly acceptedAt: number | undefined;
+  readonly firstByteAt: number;
+}
 
 export interface InnerTlsCredentials {
   /** PEM, the gateway's TLS server certificate (SAN localhost). */
@@ -54,10 +68,12 @@ export interface InnerTlsServerOptions {
   handshakeTimeoutMs?: number;
   /** The clock the caller certificate's validity is checked against (tests); Date.now by default. */
   now?: () => number;
-  /** Metrics hooks (gateway-metrics.ts); both optional. */
+  /** Metrics hooks (gateway-metrics.ts); all optional. */
   observer?: {
     handshakeFailed?(reason: string): void;
     streamOpened?(alpn: string): void;
+    /** One setup stage of a stream that reached its action, `seconds` long. */
+    setupStageDone?(stage: StreamSetupStage, seconds: number): void;
   };
 }
 
@@ -71,6 +87,7 @@ export class InnerTlsServer {
   private readonly streams = new Set<tls.TLSSocket>();
   private readonly observer: InnerTlsServerOptions['observer'];
   private readonly now: () => number;
+  private readonly channelTiming = new AsyncLocalStorage<ChannelTiming>();
   private gatewayId: string;
   private nextStreamId = 1;
   private closed = false;
@@ -117,8 +134,13 @@ export class InnerTlsServer {
     return this.streams.size;
   }
 
-  /** Runs the inner TLS handshake on a relay channel and hands the stream to its action. */
-  handleChannel(channel: Duplex): void {
+  /**
+   * Runs the inner TLS handshake on a relay channel and hands the stream to its action. Called
+   * once the channel's first byte is there; `acceptedAt` (`performance.now()` when the relay's
+   * channel was accepted) times the wait for it.
+   */
+  handleChannel(channel: Duplex, acceptedAt?: number): void {
+    const firstByteAt = performance.now();
     if (this.closed) {
       channel.destroy();
       return;
@@ -128,7 +150,9 @@ export class InnerTlsServer {
     channel.on('error', (error: Error) =>
       this.logger.debug({ error: error.message }, 'channel error'),
     );
-    this.server.emit('connection', channel);
+    this.channelTiming.run({ acceptedAt, firstByteAt }, () =>
+      this.server.emit('connection', channel),
+    );
   }
 
   /**
@@ -150,6 +174,7 @@ export class InnerTlsServer {
   }
 
   private onSecure(socket: tls.TLSSocket): void {
+    const secureAt = performance.now();
     const streamId = this.nextStreamId++;
     let logger = this.logger.child({ stream: streamId });
     if (this.closed) {
@@ -205,8 +230,9 @@ export class InnerTlsServer {
       ...(routing ? { target: `${routing.targetHost}:${routing.targetPort}` } : {}),
     });
     logger.debug({ protocol: socket.getProtocol() }, 'inner TLS stream opened');
+    const targetConnected = this.timeSetup(secureAt);
     try {
-      handler({ socket, routing, actor, pamSession, logger });
+      handler({ socket, routing, actor, pamSession, logger, targetConnected });
     } catch (error) {
       logger.error(
         { error: error instanceof Error ? error.message : String(error) },
@@ -214,6 +240,28 @@ export class InnerTlsServer {
       );
       socket.destroy();
     }
+  }
+
+  /**
+   * Observes the stages up to the action's start (now) of the stream whose handshake ended at
+   * `secureAt`; returns what times its target's connect (the action calls it, at most once).
+   */
+  private timeSetup(secureAt: number): (() => void) | undefined {
+    const observe = this.observer?.setupStageDone;
+    const timing = this.channelTiming.getStore();
+    if (!observe || !timing) return undefined;
+    const startedAt = performance.now();
+    if (timing.acceptedAt !== undefined) {
+      observe('first_byte', (timing.firstByteAt - timing.acceptedAt) / 1000);
+    }
+    observe('inner_tls', (secureAt - timing.firstByteAt) / 1000);
+    observe('dispatch', (startedAt - secureAt) / 1000);
+    let connected = false;
+    return () => {
+      if (connected) return;
+      connected = true;
+      observe('target_connect', (performance.now() - startedAt) / 1000);
+    };
   }
 
   /** Why this caller certificate may not open a stream here (a log record), or undefined. */
