@@ -9,6 +9,7 @@
  */
 import type { Dial } from './dial.ts';
 import type { ProcessRoot } from './process-stats.ts';
+import type { StageScrape } from './process-stages.ts';
 
 export type PathName = 'direct' | 'openssh-openssl' | 'burrow';
 export type Role = 'caller' | 'relay' | 'gateway' | 'target';
@@ -20,5 +21,7 @@ export interface BenchPath {
   readonly roles: Readonly<Record<Role, ProcessRoot[]>>;
   /** A dialer; with `resume`, its streams resume the TLS sessions of the previous ones. */
   dialer(options: { resume: boolean }): Dial;
+  /** The relay's and the gateway's own setup-stage histograms (burrow only). */
+  scrapeStages?(): Promise<StageScrape>;
   stop(): Promise<void>;
 }

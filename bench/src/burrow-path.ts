@@ -12,7 +12,9 @@ import {
   type DialGatewayOptions,
   type TlsSessionStore,
 } from '@burrow/tunnel-protocol';
+import { freePort } from '@burrow/test-support';
 import type { BenchPath } from './bench-path.ts';
+import { scrapeStages } from './process-stages.ts';
 
 export interface BurrowPath extends BenchPath {
   readonly stack: LocalStack;
@@ -38,8 +40,20 @@ export async function startBurrowPath(
       : {}),
   });
   try {
-    const relay = await stack.startRelay(RELAY_NAME, { env: options.relayEnv ?? {} });
-    const gateway = await stack.startGateway(GATEWAY_NAME, RELAY_NAME);
+    // Their /metrics, for the setup stages each times in its own process (process-stages.ts).
+    const [relayMetricsPort, gatewayMetricsPort] = await Promise.all([freePort(), freePort()]);
+    const relayEnv = {
+      BURROW_RELAY_METRICS_LISTEN_ADDRESS: `127.0.0.1:${relayMetricsPort}`,
+      ...options.relayEnv,
+    };
+    const relay = await stack.startRelay(RELAY_NAME, { env: relayEnv });
+    const gateway = await stack.startGateway(GATEWAY_NAME, RELAY_NAME, {
+      env: { BURROW_GATEWAY_METRICS_LISTEN_ADDRESS: `127.0.0.1:${gatewayMetricsPort}` },
+    });
+    const metricsUrls = {
+      relay: `http://${relayEnv.BURROW_RELAY_METRICS_LISTEN_ADDRESS}/metrics`,
+      gateway: `http://127.0.0.1:${gatewayMetricsPort}/metrics`,
+    };
     const gatewayId = (await stack.waitForHealthyGateway(GATEWAY_NAME)).id;
     let dialOptions = await connectionDetails(stack, gatewayId, targetPort);
     // Connection details live 5 minutes (reference §2.2) and a full run takes longer: fetch new
@@ -82,6 +96,7 @@ export async function startBurrowPath(
             ...(onStageDone ? { onStageDone } : {}),
           });
       },
+      scrapeStages: () => scrapeStages(metricsUrls),
       stop: () => stack.stop(),
     };
   } catch (error) {

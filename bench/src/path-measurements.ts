@@ -12,6 +12,7 @@ import { sampleProcesses } from './process-stats.ts';
 import { median, percentiles, type Percentiles } from './percentiles.ts';
 import { requestResponse } from './request-response.ts';
 import { setupLatency, type StageTiming } from './setup-latency.ts';
+import { stagesBetween, type ProcessStages } from './process-stages.ts';
 import { transfer, type Direction, type TransferResult } from './throughput.ts';
 
 export const ROLES: readonly Role[] = ['caller', 'relay', 'gateway', 'target'];
@@ -33,6 +34,11 @@ export type SetupMeasurement = Percentiles & {
   samplesMs?: number[];
   /** Stage by stage, as the caller sees it (setup-latency.ts); results before 2026-12-03 have none. */
   stages?: StageTiming[];
+  /**
+   * Stage by stage as the relay and the gateway time it in their own processes (burrow only,
+   * process-stages.ts; in the medians, each figure the median of the repetitions').
+   */
+  processStages?: ProcessStages;
 };
 
 export interface PathMeasurements {
@@ -170,9 +176,11 @@ async function measureSetup(
   dial: Dial,
   config: BenchConfig,
 ): Promise<SetupMeasurement> {
+  const stagesBefore = await path.scrapeStages?.();
   const before = sampleRoles(path);
   const { samplesMs, ...latency } = await setupLatency(dial, config.setupStreams, config.capMs);
   const after = sampleRoles(path);
+  const stagesAfter = stagesBefore && (await path.scrapeStages?.());
   const cpuMsPerStream = perRole(
     (role) => ((after[role] - before[role]) * 1000) / Math.max(1, latency.count),
   );
@@ -180,6 +188,9 @@ async function measureSetup(
     ...latency,
     cpuMsPerStream,
     samplesMs: samplesMs.map((ms) => Math.round(ms * 1000) / 1000),
+    ...(stagesBefore && stagesAfter
+      ? { processStages: stagesBetween(stagesBefore, stagesAfter) }
+      : {}),
   };
 }
 
@@ -203,6 +214,7 @@ export function medianMeasurements(repetitions: readonly PathMeasurements[]): Pa
       stage,
       ...percentilesOf((m) => pick(m).stages?.find((s) => s.stage === stage) ?? NO_STAGE),
     })),
+    ...medianProcessStages(repetitions.map((m) => pick(m).processStages)),
   });
   return {
     throughput: first.throughput.map((t, i) => {
@@ -222,6 +234,35 @@ export function medianMeasurements(repetitions: readonly PathMeasurements[]): Pa
     requestResponse: {
       ...percentilesOf((m) => m.requestResponse),
       ratePerSecond: first.requestResponse.ratePerSecond,
+    },
+  };
+}
+
+/** Each process stage's count, mean and p50 the median of the repetitions'. */
+function medianProcessStages(repetitions: readonly (ProcessStages | undefined)[]): {
+  processStages?: ProcessStages;
+} {
+  const [first] = repetitions;
+  if (!first) return {};
+  const of = (figure: (p: ProcessStages) => number | undefined): number =>
+    median(repetitions.flatMap((p) => (p ? [figure(p) ?? NaN] : [])).filter((v) => !isNaN(v)));
+  return {
+    processStages: {
+      stages: first.stages.map(({ process, stage }) => {
+        const find = (p: ProcessStages) =>
+          p.stages.find((s) => s.process === process && s.stage === stage);
+        return {
+          process,
+          stage,
+          count: of((p) => find(p)?.count),
+          mean: of((p) => find(p)?.mean),
+          p50: of((p) => find(p)?.p50),
+        };
+      }),
+      callerBytesAtChannelOpen: {
+        buffered: of((p) => p.callerBytesAtChannelOpen.buffered),
+        notYet: of((p) => p.callerBytesAtChannelOpen.notYet),
+      },
     },
   };
 }

@@ -145,6 +145,7 @@ export function resultsMarkdown(results: BenchResults): string {
   }
 
   lines.push(...setupStagesSection(results));
+  lines.push(...processStagesSection(results));
 
   lines.push(
     `## Request/response: 1 KiB echo on an established stream, ${config.requestRatePerSecond}/s, ${config.requests} requests (ms)`,
@@ -276,6 +277,38 @@ function setupStagesSection(results: BenchResults): string[] {
     '| path | handshakes | stage | p50 | p90 | p99 | mean |',
     '|---|---|---|---|---|---|---|',
     ...rows,
+    '',
+  ];
+}
+
+/** The same streams' setup as the relay and the gateway time it (process-stages.ts). */
+function processStagesSection(results: BenchResults): string[] {
+  const measured = setupMeasurements(results).filter(({ s }) => s.processStages);
+  if (measured.length === 0) return [];
+  const rows = measured.flatMap(({ name, mode, s }) =>
+    s.processStages!.stages.map(
+      (t) =>
+        `| ${name} | ${mode} | ${t.process} | ${t.stage} | ${fmt(t.count, 0)} | ${fmt(t.p50, 3)} | ${fmt(t.mean, 3)} |`,
+    ),
+  );
+  const hello = measured.map(({ mode, s }) => {
+    const { buffered, notYet } = s.processStages!.callerBytesAtChannelOpen;
+    return `${mode} ${fmt(buffered, 0)} of ${fmt(buffered + notYet, 0)}`;
+  });
+  return [
+    '### Setup stage by stage, in the relay and the gateway (ms)',
+    '',
+    'The same series, timed by each process on its own clock (`burrow_relay_stream_setup_stage_seconds`, `burrow_gateway_stream_setup_stage_seconds`: their /metrics scraped before and after the series). Each stage from the end of the one before. ' +
+      'Relay: caller_tls (TCP accept to the outer handshake done, its queue included), route (certificate checked, gateway found), channel_open (the SSH channel to the gateway confirmed), ' +
+      "first_byte_to_gateway (the caller's inner ClientHello forwarded), first_byte_to_caller (the gateway's answer forwarded: two SSH hops and the gateway's first handshake flight). " +
+      "Gateway: first_byte (channel accepted to the ClientHello's arrival), inner_tls (to the inner handshake done: for TLS 1.3 the round trip to the caller for its Finished), dispatch (caller certificate checked, action started), target_connect (TCP to the target). " +
+      'Means are exact; p50 is interpolated within histogram buckets (0.1, 0.25, 0.5, 1, 2, 5 ms …), so only as fine as those.',
+    '',
+    '| path | handshakes | process | stage | streams | p50 | mean |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Streams whose inner ClientHello had already reached the relay when their channel to the gateway opened (the caller sends it right behind its outer Finished): ${hello.join(', ')}.`,
     '',
   ];
 }

@@ -52,4 +52,27 @@ describe('checkTargets over repetitions', () => {
     // Setup stage by stage: burrow resumed p50 per repetition 1, 1.5, 1.25 ms connecting -> 1.25.
     expect(markdown).toContain('| burrow | resumed | connect | 1.250 |');
   });
+
+  it("shows the relay's and the gateway's own stages, each the median of the repetitions", () => {
+    const withStages = (channelOpenMs: number, buffered: number) => {
+      const burrow = measurements([100, 100], [5]);
+      burrow.setupResumed.processStages = {
+        stages: [
+          { process: 'relay', stage: 'channel_open', count: 500, mean: channelOpenMs, p50: 0.4 },
+          { process: 'gateway', stage: 'inner_tls', count: 500, mean: 1.5, p50: 1.2 },
+        ],
+        callerBytesAtChannelOpen: { buffered, notYet: 500 - buffered },
+      };
+      return { burrow };
+    };
+    const markdown = resultsMarkdown(
+      benchResults([withStages(0.5, 500), withStages(0.9, 498), withStages(0.7, 499)]),
+    );
+    expect(markdown).toContain('### Setup stage by stage, in the relay and the gateway (ms)');
+    expect(markdown).toContain('| burrow | resumed | relay | channel_open | 500 | 0.400 | 0.700 |');
+    expect(markdown).toContain('| burrow | resumed | gateway | inner_tls | 500 | 1.200 | 1.500 |');
+    expect(markdown).toMatch(/when their channel to the gateway opened .*: resumed 499 of 500\./);
+    // Full handshakes were not scraped here: no row, no count.
+    expect(markdown).not.toContain('| burrow | full | relay |');
+  });
 });
