@@ -2,6 +2,7 @@
 import type { BenchConfig } from './bench-config.ts';
 import type { CryptoFloor } from './crypto-floor.ts';
 import type { PathName } from './bench-path.ts';
+import type { KeyTypeLeverResult } from './key-type-lever.ts';
 import type { MachineInfo } from './machine-info.ts';
 import type { PamQueryResults } from './pam-queries.ts';
 import type { PathSet } from './path-measurements.ts';
@@ -31,6 +32,8 @@ export interface BenchResults {
   cryptoFloor?: CryptoFloor;
   /** SVG files written next to latest.md (results-plots.ts), relative to it. */
   plots?: { throughput?: string; setupLatency?: string };
+  /** `--key-algorithms`: new-stream setup on one burrow stack per certificate key type. */
+  keyTypeLever?: KeyTypeLeverResult;
   /** pgbench straight to PostgreSQL and through `burrow pam access`. */
   pamQueries?: PamQueryResults;
 }

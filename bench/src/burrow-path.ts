@@ -29,12 +29,13 @@ export async function startBurrowPath(
   targetPort: number,
   targetPid: number,
   progress: (message: string) => void,
-  options: { relayEnv?: Record<string, string> } = {},
+  options: { relayEnv?: Record<string, string>; controlPlaneEnv?: Record<string, string> } = {},
 ): Promise<BurrowPath> {
   // BENCH_CPU_PROF_DIR=<dir>: every Burrow process writes a V8 CPU profile there when it stops.
   const profileDir = process.env.BENCH_CPU_PROF_DIR;
   const stack = await LocalStack.start({
     onProgress: progress,
+    ...(options.controlPlaneEnv ? { controlPlaneEnv: options.controlPlaneEnv } : {}),
     ...(profileDir
       ? { extraEnv: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } }
       : {}),

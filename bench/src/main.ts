@@ -1,10 +1,12 @@
 /**
- * `pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow,pam] [--no-scale] [--out=<dir>]`
+ * `pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow,pam] [--no-scale]
+ *   [--key-algorithms=ecdsa-p256,rsa-2048,ed25519] [--out=<dir>]`
  * (`pnpm bench --render-only [--out=<dir>]`: latest.md and the plots again from latest.json)
  * (`pnpm bench --scale …`: 10,000 idle gateways on one relay instead, scale-main.ts)
  *
  * Starts the bench target and every path on loopback (direct, openssh-openssl, burrow), measures
  * them taking turns, `repetitions` rounds (path-measurements.ts), stops all but burrow by PID,
+ * measures the certificate key types asked for on stacks of their own (key-type-lever.ts),
  * runs pgbench direct vs through `burrow pam access` on the burrow stack (pam-queries.ts; `pam`
  * alone starts that stack without measuring the burrow path), measures relay scale on the burrow
  * relay, and writes <out>/latest.{json,md}, throughput.svg and setup-latency.svg (default out:
@@ -24,12 +26,14 @@ import { directPath } from './direct-path.ts';
 import { measureCryptoFloor } from './crypto-floor.ts';
 import { machineInfo } from './machine-info.ts';
 import { startOpensshOpensslPath } from './openssh-openssl-path.ts';
+import { measureKeyTypeLever, parseKeyAlgorithms } from './key-type-lever.ts';
 import { measurePamQueries, pamQueriesUnavailable } from './pam-queries.ts';
 import { measurePaths } from './path-measurements.ts';
 import { measureRelayScale } from './relay-scale.ts';
 import { writeResults } from './results-files.ts';
 
-const USAGE = `usage: pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow,pam] [--no-scale] [--out=<dir>]
+const USAGE = `usage: pnpm bench [--quick] [--paths=direct,openssh-openssl,burrow,pam] [--no-scale]
+                  [--key-algorithms=ecdsa-p256,rsa-2048,ed25519] [--out=<dir>]
        pnpm bench --render-only [--out=<dir>]
        pnpm bench --scale [...]            (10,000 idle gateways on one relay; pnpm bench --scale --help)
 
@@ -39,6 +43,10 @@ bench/results/latest.{json,md} with throughput.svg and setup-latency.svg (bench/
   --quick          tiny sizes, one repetition (~30 s on a quiet machine); results to a scratch dir
   --paths=<list>   any of direct, openssh-openssl, burrow, pam (default: all four)
   --no-scale       skip the relay-scale part (200 idle gateways, 500 open streams)
+  --key-algorithms=<list>
+                   also the certificate key type lever: one more burrow stack per
+                   BURROW_KEY_ALGORITHM (ecdsa-p256, rsa-2048, ed25519), new-stream setup
+                   (full and resumed) on each, taking turns; ratios to ecdsa-p256
   --out=<dir>      where results go (default bench/results; with --quick a scratch dir)
   --render-only    re-write latest.md and the plots from <out>/latest.json; measures nothing
   -h, --help       this text`;
@@ -59,7 +67,9 @@ if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const flag = (name: 'quick' | 'paths' | 'no-scale' | 'out' | 'render-only'): string | undefined => {
+const flag = (
+  name: 'quick' | 'paths' | 'no-scale' | 'out' | 'render-only' | 'key-algorithms',
+): string | undefined => {
   const value = values[name];
   return value === undefined || value === false ? undefined : value === true ? '' : value;
 };
@@ -75,9 +85,18 @@ function parseBenchArgs(argv: string[]) {
       'no-scale': { type: 'boolean' },
       out: { type: 'string' },
       'render-only': { type: 'boolean' },
+      'key-algorithms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;
+}
+let keyAlgorithms: string[] | undefined;
+try {
+  const value = flag('key-algorithms');
+  keyAlgorithms = value === undefined ? undefined : parseKeyAlgorithms(value);
+} catch (error) {
+  console.error(`bench: ${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
 }
 if (flag('render-only') !== undefined) {
   const dir = flag('out') || path.resolve(import.meta.dirname, '..', 'results');
@@ -195,6 +214,14 @@ try {
   const burrow = running.find((path) => path.name === 'burrow') as BurrowPath | undefined;
   // The burrow stack's own parts run alone: the other paths are no longer needed.
   await stopPaths(running.filter((path) => path !== burrow));
+  if (keyAlgorithms) {
+    results.keyTypeLever = await measureKeyTypeLever(
+      keyAlgorithms,
+      { port: targetPort, pid: targetPid },
+      config,
+      progress,
+    );
+  }
   if (burrow && runPam) {
     results.pamQueries = await measurePamQueries(burrow, config.pamQueries, workDir, progress);
   }

@@ -171,7 +171,8 @@ async function measureThroughput(
   return { ...result, cpuSecondsPerGiB };
 }
 
-async function measureSetup(
+/** One setup series on one dial, with the CPU each role of `path` spent per stream. */
+export async function measureSetup(
   path: BenchPath,
   dial: Dial,
   config: BenchConfig,

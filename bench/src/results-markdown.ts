@@ -2,6 +2,7 @@
 import type { BenchResults } from './bench-results.ts';
 import type { PathName, Role } from './bench-path.ts';
 import { ROLES, type PathSet, type SetupMeasurement } from './path-measurements.ts';
+import { keyTypeLeverMarkdown } from './key-type-lever.ts';
 import { checkTargets, fmt, overRepetitions, rangeText } from './targets.ts';
 import {
   RELAY_PATH_CIPHER_PASSES,
@@ -146,6 +147,8 @@ export function resultsMarkdown(results: BenchResults): string {
 
   lines.push(...setupStagesSection(results));
   lines.push(...processStagesSection(results));
+  if (results.keyTypeLever)
+    lines.push(...keyTypeLeverMarkdown(results.keyTypeLever, config.setupStreams));
 
   lines.push(
     `## Request/response: 1 KiB echo on an established stream, ${config.requestRatePerSecond}/s, ${config.requests} requests (ms)`,
