@@ -253,13 +253,13 @@ done
 echo "control plane: Docker HEALTHCHECK status: $status" >&2
 
 # The compose bootstrap job, in the control plane's network namespace (no bridge network here).
-log "bootstrap job: burrow/control-plane:$TAG with entrypoint /opt/burrow/compose-bootstrap.ts"
+log "bootstrap job: burrow/control-plane:$TAG with entrypoint /app/compose-jobs/bootstrap.ts"
 "$DOCKER" run --rm --pull never --network "container:$CP" \
   --entrypoint /usr/local/bin/burrow-entrypoint \
   -e INFISICAL_API_URL=http://127.0.0.1:8080 -e BURROW_ADMIN_EMAIL=admin@burrow.local \
   -e BURROW_ADMIN_PASSWORD="$ADMIN_PASSWORD" -e BURROW_ORGANIZATION=burrow \
   -e BURROW_BOOTSTRAP_DIR=/var/lib/burrow/bootstrap -e 'BURROW_BOOTSTRAP_IDENTITIES=relay gateway' \
-  -v burrow-bootstrap:/var/lib/burrow/bootstrap "burrow/control-plane:$TAG" /opt/burrow/compose-bootstrap.ts >&2
+  -v burrow-bootstrap:/var/lib/burrow/bootstrap "burrow/control-plane:$TAG" /app/compose-jobs/bootstrap.ts >&2
 "$DOCKER" run --rm --pull never --network none -v burrow-bootstrap:/b:ro --entrypoint ls \
   "burrow/control-plane:$TAG" -ln /b >&2
 perms="$("$DOCKER" run --rm --pull never --network none -v burrow-bootstrap:/b:ro --entrypoint stat \

@@ -183,6 +183,8 @@ wait_healthy() { # Docker's own health status, within 180 s
 for service in control-plane relay postgres gateway; do wait_healthy "$service"; done
 [ "$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$(cid bootstrap)")" = 0 ] || die "the bootstrap job did not exit 0"
 echo "  all services healthy $((SECONDS - start)) s after up (bootstrap job exited 0)" >&2
+echo "  the bootstrap job's output (docker-compose logs bootstrap):" >&2
+compose logs --no-color bootstrap 2>&1 | sed 's/^/    /' >&2
 compose ps >&2
 
 # ---------------------------------------------------------------- checks from outside
@@ -248,6 +250,8 @@ sed 's/^/    /' "$WORK/psql.out" >&2
 grep -q "$marker" "$WORK/psql.out" || die "psql did not read back the row"
 CID[demo]="$(compose ps -q demo)"
 [ "$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$(cid demo)")" = 0 ] || die "the demo job did not exit 0"
+echo "  the demo job's output (docker-compose logs demo):" >&2
+compose logs --no-color demo 2>&1 | sed 's/^/    /' >&2
 SESSION_ID="$(sed -n 's/.*PAM session \([^ ]*\) for.*/\1/p' "$WORK/access.err" | head -n 1)"
 [ -n "$SESSION_ID" ] || die "no PAM session ID in the access output"
 for i in $(seq 1 60); do

@@ -52,9 +52,6 @@ LABEL org.opencontainers.image.title="burrow-control-plane" \
       org.opencontainers.image.base.name="${RUNTIME_IMAGE}"
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
 COPY docker/entrypoint.sh /usr/local/bin/burrow-entrypoint
-# The compose stack's one-shot bootstrap and demo jobs run these with the same image (compose.yaml).
-COPY docker/src/compose-bootstrap.ts /opt/burrow/compose-bootstrap.ts
-COPY docker/src/compose-demo.ts /opt/burrow/compose-demo.ts
 # A fixed non-root uid/gid shared by every Burrow image, so files on shared volumes (the bootstrap
 # job's 0600 env files) are readable by the services that need them and by no one else.
 RUN groupadd --system --gid 10001 burrow \
@@ -65,6 +62,9 @@ RUN groupadd --system --gid 10001 burrow \
  && chown 10001:10001 /var/lib/burrow/bootstrap /var/lib/burrow/data /var/lib/burrow/postgres-secret /var/lib/burrow/access \
  && chmod 0700 /var/lib/burrow/bootstrap /var/lib/burrow/data /var/lib/burrow/postgres-secret /var/lib/burrow/access
 COPY --from=build /out /app
+# The compose stack's one-shot bootstrap and demo jobs (compose.yaml), run by plain node with this
+# image: under /app, so that their @burrow/platform-api resolves from the deployed node_modules.
+COPY docker/src/compose-jobs /app/compose-jobs
 ENV NODE_ENV=production \
     BURROW_HOST=0.0.0.0 \
     BURROW_PORT=8080 \

@@ -144,6 +144,55 @@ describe('compose.yaml as processes on loopback', () => {
     expect(again.stdout).toContain('already done');
   });
 
+  it('a job that fails names the call, the status and the server’s reason, exits 1 and writes nothing', () => {
+    const dir = fs.mkdtempSync(path.join(stack.workDir, 'jobs-again-'));
+    // The bootstrap job into an empty directory, against the control plane it already set up.
+    const bootstrap = stack.spec('bootstrap');
+    const again = spawnSync(bootstrap.argv[0]!, bootstrap.argv.slice(1), {
+      env: { ...bootstrap.env, BURROW_BOOTSTRAP_DIR: dir, BURROW_POSTGRES_PASSWORD_FILE: '' },
+      encoding: 'utf8',
+    });
+    expect([again.status, again.stdout]).toEqual([1, '']);
+    expect(again.stderr).toMatch(
+      /^bootstrap: POST \/api\/v1\/admin\/bootstrap answered 400: \S.*\n$/,
+    );
+    // The demo job with a token the control plane never issued.
+    const demo = stack.spec('demo');
+    const denied = spawnSync(demo.argv[0]!, demo.argv.slice(1), {
+      env: {
+        ...demo.env,
+        INFISICAL_TOKEN: 'not-a-token',
+        BURROW_DEMO_LOGIN_FILE: path.join(dir, 'developer.env'),
+      },
+      encoding: 'utf8',
+    });
+    expect([denied.status, denied.stdout]).toEqual([1, '']);
+    expect(denied.stderr).toMatch(/^demo: GET \/api\/v2\/gateways answered 401: \S.*\n$/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it.each([
+    ['bootstrap', 'INFISICAL_API_URL', '', 'INFISICAL_API_URL is required'],
+    [
+      'demo',
+      'INFISICAL_API_URL',
+      'control-plane:8080',
+      'INFISICAL_API_URL: "control-plane:8080" is not an http(s) URL',
+    ],
+    ['demo', 'BURROW_DEMO_TARGET', 'postgres', 'BURROW_DEMO_TARGET: "postgres" is not host:port'],
+  ])('the %s job exits 2 on a bad setting (%s=%j)', (job, name, value, message) => {
+    const spec = stack.spec(job);
+    const result = spawnSync(spec.argv[0]!, spec.argv.slice(1), {
+      env: {
+        ...spec.env,
+        [name]: value,
+        BURROW_DEMO_LOGIN_FILE: path.join(stack.workDir, 'unused'),
+      },
+      encoding: 'utf8',
+    });
+    expect([result.status, result.stderr]).toEqual([2, `${job}: ${message}\n`]);
+  });
+
   it('no job printed a secret: generated passwords, tokens and client secrets stay in their files', () => {
     const secrets: string[] = [];
     for (const volume of ['bootstrap', 'postgres-secret', 'access']) {

@@ -5,7 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { DOCKER_DIR, IMAGES, REPO_ROOT } from '../src/deploy-files.ts';
+import { loadCompose } from '../src/compose-file.ts';
+import { parseDotEnv } from '../src/compose-interpolation.ts';
+import {
+  COMPOSE_FILE,
+  DOCKER_DIR,
+  ENV_EXAMPLE_FILE,
+  IMAGES,
+  REPO_ROOT,
+} from '../src/deploy-files.ts';
 import { lintDockerfile } from '../src/dockerfile-lint.ts';
 import { parseDockerfile } from '../src/dockerfile-model.ts';
 
@@ -89,5 +97,53 @@ describe('build context', () => {
     const ignore = fs.readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
     for (const entry of ['**/node_modules', '**/dist', '.git', 'docker/.env'])
       expect(ignore).toContain(entry);
+  });
+});
+
+describe('the compose jobs in the control-plane image', () => {
+  const jobsDir = path.join(DOCKER_DIR, 'src/compose-jobs');
+  const copy = parseDockerfile(read('control-plane.Dockerfile')).final.copies.find(
+    (candidate) =>
+      candidate.from === undefined && candidate.sources[0] === 'docker/src/compose-jobs',
+  );
+
+  it('are copied under /app, where Node finds the control plane’s deployed node_modules', () => {
+    // Plain `node /app/compose-jobs/x.ts` resolves packages from /app/node_modules (pnpm deploy).
+    expect(copy?.destination).toMatch(/^\/app\/[^/]+$/);
+  });
+
+  it('import only Node built-ins, each other and the control plane’s production dependencies', () => {
+    const manifest = JSON.parse(
+      fs.readFileSync(path.join(REPO_ROOT, 'apps/control-plane/package.json'), 'utf8'),
+    ) as { dependencies: Record<string, string> };
+    const files = fs.readdirSync(jobsDir);
+    const unresolved: string[] = [];
+    const seen = new Set<string>();
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(jobsDir, file), 'utf8');
+      for (const [, specifier] of text.matchAll(/^import [^;]*?'([^']+)';$/gms)) {
+        seen.add(specifier!);
+        const resolves = specifier!.startsWith('node:')
+          ? true
+          : specifier!.startsWith('./')
+            ? files.includes(specifier!.slice(2))
+            : specifier! in manifest.dependencies;
+        if (!resolves) unresolved.push(`${file}: ${specifier}`);
+      }
+    }
+    expect(seen).toContain('@burrow/platform-api');
+    expect(unresolved).toEqual([]);
+  });
+
+  it.each(['bootstrap', 'demo'])('compose.yaml runs the %s job from there', (job) => {
+    const compose = loadCompose(
+      COMPOSE_FILE,
+      parseDotEnv(fs.readFileSync(ENV_EXAMPLE_FILE, 'utf8')),
+    );
+    expect(compose.services[job]?.entrypoint).toEqual([
+      '/usr/local/bin/burrow-entrypoint',
+      `${copy?.destination}/${job}.ts`,
+    ]);
+    expect(fs.existsSync(path.join(jobsDir, `${job}.ts`))).toBe(true);
   });
 });

@@ -25,24 +25,25 @@
  * generated), BURROW_ORGANIZATION (as `burrow-control-plane bootstrap`), BURROW_BOOTSTRAP_DIR,
  * BURROW_BOOTSTRAP_IDENTITIES, BURROW_POSTGRES_PASSWORD_FILE. Exit 0 done, 1 failed, 2 bad settings.
  *
- * Plain Node (fetch, fs) and erasable TypeScript only: the image runs this file as it is.
+ * The control plane is called through `@burrow/platform-api` (routes and client); the image runs
+ * this file with plain Node from /app/compose-jobs: erasable TypeScript only (job.ts).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { routes, type PlatformClient } from '@burrow/platform-api';
+import {
+  controlPlane,
+  generatedSecret,
+  runJob,
+  setting,
+  SettingError,
+  writeSecretFile,
+} from './job.ts';
 
 /** How long to wait for the control plane's /healthz before giving up. */
 const CONTROL_PLANE_WAIT_MS = 120_000;
-/** One API call; the control plane answers in milliseconds when healthy. */
-const REQUEST_TIMEOUT_MS = 30_000;
-
-class SettingError extends Error {}
-
-function setting(name: string, fallback?: string): string {
-  const value = process.env[name]?.trim() || fallback;
-  if (value === undefined || value === '') throw new SettingError(`${name} is required`);
-  return value;
-}
+/** One /healthz probe; the control plane answers in milliseconds once it listens. */
+const HEALTH_PROBE_TIMEOUT_MS = 2_000;
 
 /** Values go into files that Node reads with --env-file: keep them to characters needing no quoting. */
 const SAFE_VALUE = /^[A-Za-z0-9._~+/=:@-]*$/;
@@ -56,19 +57,6 @@ function envFileText(variables: Record<string, string>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Created with mode 0600 under a temporary name, then renamed: never readable by others. */
-function writeSecretFile(file: string, text: string): void {
-  const temporary = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(temporary, text, { mode: 0o600 });
-  fs.chmodSync(temporary, 0o600);
-  fs.renameSync(temporary, file);
-}
-
-/** A random secret of `bytes` bytes, as characters that need no quoting anywhere. */
-function generatedSecret(bytes: number): string {
-  return crypto.randomBytes(bytes).toString('base64url');
-}
-
 /** Writes a generated password to `file` unless it exists; true when it wrote one. */
 function ensureGeneratedPassword(file: string): boolean {
   if (fs.existsSync(file)) return false;
@@ -77,50 +65,20 @@ function ensureGeneratedPassword(file: string): boolean {
   return true;
 }
 
-async function api<T>(
-  apiBase: string,
-  method: string,
-  route: string,
-  body?: unknown,
-  token?: string,
-): Promise<T> {
-  const response = await fetch(`${apiBase}${route}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  const text = await response.text();
-  if (!response.ok) {
-    let message = text;
-    try {
-      message = (JSON.parse(text) as { message?: string }).message ?? text;
-    } catch {
-      // not JSON
-    }
-    throw new Error(`${method} /api${route} -> ${response.status}: ${message}`);
-  }
-  return (text === '' ? {} : JSON.parse(text)) as T;
-}
-
-async function waitForControlPlane(origin: string): Promise<void> {
+async function waitForControlPlane(platform: PlatformClient): Promise<void> {
   const deadline = Date.now() + CONTROL_PLANE_WAIT_MS;
   let last = '';
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) return;
-      last = `status ${response.status}`;
+      await platform.call(routes.healthz, { timeoutMs: HEALTH_PROBE_TIMEOUT_MS });
+      return;
     } catch (error) {
       last = error instanceof Error ? error.message : String(error);
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   throw new Error(
-    `control plane at ${origin} not healthy after ${CONTROL_PLANE_WAIT_MS} ms (${last})`,
+    `control plane at ${platform.origin} not healthy after ${CONTROL_PLANE_WAIT_MS} ms (${last})`,
   );
 }
 
@@ -132,10 +90,7 @@ function roleOf(name: string): 'relay' | 'gateway' | 'member' {
 }
 
 async function main(): Promise<void> {
-  const origin = setting('INFISICAL_API_URL')
-    .replace(/\/+$/, '')
-    .replace(/\/api$/, '');
-  const apiBase = `${origin}/api`;
+  const platform = controlPlane();
   const email = setting('BURROW_ADMIN_EMAIL');
   const givenPassword = process.env.BURROW_ADMIN_PASSWORD?.trim() ?? '';
   const organization = setting('BURROW_ORGANIZATION');
@@ -158,13 +113,14 @@ async function main(): Promise<void> {
     return;
   }
 
-  await waitForControlPlane(origin);
+  await waitForControlPlane(platform);
   const password = givenPassword === '' ? generatedSecret(18) : givenPassword;
-  const bootstrap = await api<{
-    organization: { id: string };
-    identity: { credentials: { token: string } };
-  }>(apiBase, 'POST', '/v1/admin/bootstrap', { email, password, organization });
+  const bootstrap = await platform.call(routes.bootstrapInstance, {
+    body: { email, password, organization },
+  });
   const token = bootstrap.identity.credentials.token;
+  // As the admin identity the bootstrap call made.
+  const admin = controlPlane(() => token);
   const organizationId = bootstrap.organization.id;
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const passwordFile = path.join(dir, 'admin-password');
@@ -174,27 +130,18 @@ async function main(): Promise<void> {
     envFileText({ INFISICAL_TOKEN: token, BURROW_ORGANIZATION_ID: organizationId }),
   );
   for (const name of names) {
-    const { identity } = await api<{ identity: { id: string } }>(
-      apiBase,
-      'POST',
-      '/v1/identities',
-      { name: `${name}-identity`, organizationId, role: roleOf(name) },
-      token,
-    );
-    const { identityUniversalAuth } = await api<{ identityUniversalAuth: { clientId: string } }>(
-      apiBase,
-      'POST',
-      `/v1/auth/universal-auth/identities/${identity.id}`,
-      {},
-      token,
-    );
-    const { clientSecret } = await api<{ clientSecret: string }>(
-      apiBase,
-      'POST',
-      `/v1/auth/universal-auth/identities/${identity.id}/client-secrets`,
-      { description: `${name} (compose bootstrap)` },
-      token,
-    );
+    const { identity } = await admin.call(routes.createIdentity, {
+      body: { name: `${name}-identity`, organizationId, role: roleOf(name) },
+    });
+    const params = { identityId: identity.id };
+    const { identityUniversalAuth } = await admin.call(routes.attachUniversalAuth, {
+      params,
+      body: {},
+    });
+    const { clientSecret } = await admin.call(routes.createUniversalAuthClientSecret, {
+      params,
+      body: { description: `${name} (compose bootstrap)` },
+    });
     writeSecretFile(
       path.join(dir, `${name}.env`),
       envFileText({
@@ -215,10 +162,4 @@ async function main(): Promise<void> {
   );
 }
 
-try {
-  await main();
-} catch (error) {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`bootstrap: ${message}\n`);
-  process.exit(error instanceof SettingError ? 2 : 1);
-}
+await runJob('bootstrap', main);
