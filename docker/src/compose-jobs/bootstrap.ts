@@ -33,6 +33,8 @@ import path from 'node:path';
 import { routes, type PlatformClient } from '@burrow/platform-api';
 import {
   controlPlane,
+  createLoginIdentity,
+  envFileText,
   generatedSecret,
   runJob,
   setting,
@@ -45,17 +47,8 @@ const CONTROL_PLANE_WAIT_MS = 120_000;
 /** One /healthz probe; the control plane answers in milliseconds once it listens. */
 const HEALTH_PROBE_TIMEOUT_MS = 2_000;
 
-/** Values go into files that Node reads with --env-file: keep them to characters needing no quoting. */
-const SAFE_VALUE = /^[A-Za-z0-9._~+/=:@-]*$/;
-
-function envFileText(variables: Record<string, string>): string {
-  const lines = ['# Written by the Burrow compose bootstrap job. Secret: keep mode 0600.'];
-  for (const [key, value] of Object.entries(variables)) {
-    if (!SAFE_VALUE.test(value)) throw new Error(`${key}: unexpected characters in the value`);
-    lines.push(`${key}=${value}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
+/** The first line of every file this job writes. */
+const HEADER = 'Written by the Burrow compose bootstrap job. Secret: keep mode 0600.';
 
 /** Writes a generated password to `file` unless it exists; true when it wrote one. */
 function ensureGeneratedPassword(file: string): boolean {
@@ -127,29 +120,15 @@ async function main(): Promise<void> {
   if (givenPassword === '') writeSecretFile(passwordFile, `${password}\n`);
   writeSecretFile(
     path.join(dir, 'admin.env'),
-    envFileText({ INFISICAL_TOKEN: token, BURROW_ORGANIZATION_ID: organizationId }),
+    envFileText(HEADER, { INFISICAL_TOKEN: token, BURROW_ORGANIZATION_ID: organizationId }),
   );
   for (const name of names) {
-    const { identity } = await admin.call(routes.createIdentity, {
-      body: { name: `${name}-identity`, organizationId, role: roleOf(name) },
-    });
-    const params = { identityId: identity.id };
-    const { identityUniversalAuth } = await admin.call(routes.attachUniversalAuth, {
-      params,
-      body: {},
-    });
-    const { clientSecret } = await admin.call(routes.createUniversalAuthClientSecret, {
-      params,
-      body: { description: `${name} (compose bootstrap)` },
-    });
-    writeSecretFile(
-      path.join(dir, `${name}.env`),
-      envFileText({
-        INFISICAL_AUTH_METHOD: 'universal-auth',
-        INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: identityUniversalAuth.clientId,
-        INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: clientSecret,
-      }),
+    const { login } = await createLoginIdentity(
+      admin,
+      { name: `${name}-identity`, organizationId, role: roleOf(name) },
+      `${name} (compose bootstrap)`,
     );
+    writeSecretFile(path.join(dir, `${name}.env`), envFileText(HEADER, login));
     console.log(`bootstrap: identity ${name}-identity -> ${path.join(dir, `${name}.env`)}`);
   }
   console.log(`bootstrap: organization "${organization}" ready (${organizationId})`);

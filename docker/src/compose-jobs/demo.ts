@@ -8,7 +8,8 @@
  *      (BURROW_DEMO_TARGET host:port, POSTGRES_DB: the gateway reaches it on the private network)
  *   3. account demo/postgres: POSTGRES_USER and the password in    POST /api/v1/pam/accounts
  *      POSTGRES_PASSWORD_FILE (the bootstrap job generated it; only the gateway ever sees it again)
- *   4. identity `developer` (role member), a grant on `demo/`, universal auth, one client secret
+ *   4. identity `developer` (role member) with universal auth and one client secret, then a
+ *      grant on `demo/`                                            POST /api/v1/pam/grants
  *   5. writes BURROW_DEMO_LOGIN_FILE (mode 0600, a volume only the access service mounts):
  *      INFISICAL_AUTH_METHOD, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID, INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET
  *      — what `burrow login` reads.
@@ -23,7 +24,15 @@
  */
 import fs from 'node:fs';
 import { routes, type RouteResponse } from '@burrow/platform-api';
-import { controlPlane, runJob, setting, SettingError, writeSecretFile } from './job.ts';
+import {
+  controlPlane,
+  createLoginIdentity,
+  envFileText,
+  runJob,
+  setting,
+  SettingError,
+  writeSecretFile,
+} from './job.ts';
 
 /** The gateway starts after the relay is healthy; compose starts this job once it is healthy too. */
 const GATEWAY_WAIT_MS = 120_000;
@@ -84,28 +93,21 @@ async function main(): Promise<void> {
       credentials: { username, password },
     },
   });
-  const { identity } = await platform.call(routes.createIdentity, {
-    body: { name: 'developer', organizationId: gateway.orgId, role: 'member' },
-  });
+  const developer = await createLoginIdentity(
+    platform,
+    { name: 'developer', organizationId: gateway.orgId, role: 'member' },
+    'developer (compose demo)',
+  );
   await platform.call(routes.createPamGrant, {
-    body: { identityId: identity.id, path: `${FOLDER}/` },
+    body: { identityId: developer.identityId, path: `${FOLDER}/` },
   });
-  const params = { identityId: identity.id };
-  const { identityUniversalAuth } = await platform.call(routes.attachUniversalAuth, {
-    params,
-    body: {},
-  });
-  const { clientSecret } = await platform.call(routes.createUniversalAuthClientSecret, {
-    params,
-    body: { description: 'developer (compose demo)' },
-  });
-  const lines = [
-    '# Written by the Burrow compose demo job: the developer identity. Secret: keep mode 0600.',
-    'INFISICAL_AUTH_METHOD=universal-auth',
-    `INFISICAL_UNIVERSAL_AUTH_CLIENT_ID=${identityUniversalAuth.clientId}`,
-    `INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=${clientSecret}`,
-  ];
-  writeSecretFile(out, `${lines.join('\n')}\n`);
+  writeSecretFile(
+    out,
+    envFileText(
+      'Written by the Burrow compose demo job: the developer identity. Secret: keep mode 0600.',
+      developer.login,
+    ),
+  );
   console.log(
     `demo: PAM account ${FOLDER}/${ACCOUNT} (${username}@${host}:${port}/${database}) behind ${gatewayName}`,
   );

@@ -14,7 +14,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PlatformClient, type TokenSupplier } from '@burrow/platform-api';
+import { PlatformClient, routes, type RouteBody, type TokenSupplier } from '@burrow/platform-api';
 
 /** A setting is missing or malformed: the job exits 2. */
 export class SettingError extends Error {}
@@ -54,6 +54,48 @@ export function writeSecretFile(file: string, text: string): void {
   fs.writeFileSync(temporary, text, { mode: 0o600 });
   fs.chmodSync(temporary, 0o600);
   fs.renameSync(temporary, file);
+}
+
+/** Values go into files that Node reads with --env-file: keep them to characters needing no quoting. */
+const SAFE_VALUE = /^[A-Za-z0-9._~+/=:@-]*$/;
+
+/** `KEY=value` lines under a `# header` comment, as Node's --env-file reads them. */
+export function envFileText(header: string, variables: Record<string, string>): string {
+  const lines = [`# ${header}`];
+  for (const [key, value] of Object.entries(variables)) {
+    if (!SAFE_VALUE.test(value)) throw new Error(`${key}: unexpected characters in the value`);
+    lines.push(`${key}=${value}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Creates a machine identity with universal auth and one client secret, as `admin`; returns its
+ * id and its login as the variables `burrow login`, the relay and the gateway read.
+ */
+export async function createLoginIdentity(
+  admin: PlatformClient,
+  identity: RouteBody<typeof routes.createIdentity>,
+  description: string,
+): Promise<{ identityId: string; login: Record<string, string> }> {
+  const created = await admin.call(routes.createIdentity, { body: identity });
+  const params = { identityId: created.identity.id };
+  const { identityUniversalAuth } = await admin.call(routes.attachUniversalAuth, {
+    params,
+    body: {},
+  });
+  const { clientSecret } = await admin.call(routes.createUniversalAuthClientSecret, {
+    params,
+    body: { description },
+  });
+  return {
+    identityId: created.identity.id,
+    login: {
+      INFISICAL_AUTH_METHOD: 'universal-auth',
+      INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: identityUniversalAuth.clientId,
+      INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: clientSecret,
+    },
+  };
 }
 
 /** Runs the job `name`: exit 0 when `main` resolves, 2 on a {@link SettingError}, 1 otherwise. */
