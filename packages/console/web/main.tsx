@@ -38,7 +38,7 @@ function App() {
   useEffect(() => {
     const onHash = () => setRoute(currentRoute());
     window.addEventListener('hashchange', onHash);
-    api<ConsoleSession>('GET', '/api/v1/console/session')
+    api('GET', '/api/v1/console/session')
       .then((answer) => {
         setCsrfToken(answer.csrfToken);
         setSession(answer);

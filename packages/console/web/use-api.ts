@@ -1,25 +1,33 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, ApiError } from './api.ts';
+import type { RouteArgs } from '@burrow/platform-api/browser';
+import { ApiError, request, routeUrl, type Answer, type PathOf, type RouteAt } from './api.ts';
 
-/** GETs `path` when the page opens; `reload()` fetches again (after a change). */
-export function useApi<T>(path: string | undefined): {
-  data: T | undefined;
+/**
+ * GETs the route at `path` (with its parameters and query) when the page opens, or nothing while
+ * `path` is undefined; `reload()` fetches again (after a change).
+ */
+export function useApi<P extends PathOf<'GET'>>(
+  path: P | undefined,
+  ...args: RouteArgs<RouteAt<'GET', P>>
+): {
+  data: Answer<P> | undefined;
   error: string | undefined;
   loading: boolean;
   reload: () => void;
 } {
-  const [data, setData] = useState<T>();
+  const url = path === undefined ? undefined : routeUrl(path, args[0]);
+  const [data, setData] = useState<Answer<P>>();
   const [error, setError] = useState<string>();
-  const [loading, setLoading] = useState(path !== undefined);
+  const [loading, setLoading] = useState(url !== undefined);
   const [round, setRound] = useState(0);
   useEffect(() => {
-    if (path === undefined) return;
+    if (url === undefined) return;
     let current = true;
     setLoading(true);
-    api<T>('GET', path)
+    request('GET', url)
       .then((answer) => {
         if (!current) return;
-        setData(answer);
+        setData(answer as Answer<P>);
         setError(undefined);
       })
       .catch((failure: unknown) => {
@@ -29,7 +37,7 @@ export function useApi<T>(path: string | undefined): {
     return () => {
       current = false;
     };
-  }, [path, round]);
+  }, [url, round]);
   const reload = useCallback(() => setRound((n) => n + 1), []);
   return { data, error, loading, reload };
 }

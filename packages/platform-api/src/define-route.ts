@@ -142,3 +142,32 @@ export type RouteResponse<R extends RouteSpec> = R extends { responseType: 'byte
   : R['response'] extends { 200: infer T extends TSchema }
     ? Static<T>
     : undefined;
+
+type ParamsInput<R> = R extends { params: infer P extends TSchema }
+  ? { params: Static<P> }
+  : { params?: undefined };
+type QueryInput<R> = R extends { querystring: infer Q extends TSchema }
+  ? object extends Static<Q>
+    ? { query?: Static<Q> }
+    : { query: Static<Q> }
+  : { query?: undefined };
+type BodyInput<R> = R extends { body: infer B extends TSchema }
+  ? object extends Static<B>
+    ? { body?: Static<B> }
+    : { body: Static<B> }
+  : { body?: undefined };
+
+/**
+ * What one call of route R takes (path parameters, query, body), typed from its schemas; a query
+ * or body whose fields are all optional may be left out.
+ */
+export type RouteInput<R extends RouteSpec> = ParamsInput<R> & QueryInput<R> & BodyInput<R>;
+
+/**
+ * The input argument of a call of R (with `Extra`, e.g. a client's options): optional only when
+ * the route needs none.
+ */
+export type RouteArgs<R extends RouteSpec, Extra extends object = object> =
+  Record<string, never> extends RouteInput<R>
+    ? [input?: RouteInput<R> & Extra]
+    : [input: RouteInput<R> & Extra];

@@ -16,6 +16,8 @@ export {
   type RouteParams,
   type RouteQuery,
   type RouteResponse,
+  type RouteInput,
+  type RouteArgs,
 } from './define-route.ts';
 export {
   PlatformClient,

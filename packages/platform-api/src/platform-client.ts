@@ -1,14 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Static, TSchema } from 'typebox';
+import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { request, type Dispatcher } from 'undici';
 import {
   successSchema,
   type HttpMethod,
+  type RouteArgs,
+  type RouteInput,
   type RouteResponse,
   type RouteSpec,
 } from './define-route.ts';
 import { PlatformError, type PlatformErrorKind } from './platform-error.ts';
+import { fillPath, queryString } from './route-url.ts';
 
 /**
  * The one HTTP client of the control plane: every process calls the platform through this.
@@ -87,29 +90,11 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-type ParamsInput<R> = R extends { params: infer P extends TSchema }
-  ? { params: Static<P> }
-  : { params?: undefined };
-type QueryInput<R> = R extends { querystring: infer Q extends TSchema }
-  ? { query: Static<Q> }
-  : { query?: undefined };
-type BodyInput<R> = R extends { body: infer B extends TSchema }
-  ? object extends Static<B>
-    ? { body?: Static<B> }
-    : { body: Static<B> }
-  : { body?: undefined };
-
 /** What one call of route R takes, typed from its schemas. */
-export type CallInput<R extends RouteSpec> = ParamsInput<R> &
-  QueryInput<R> &
-  BodyInput<R> &
-  CallOptions;
+export type CallInput<R extends RouteSpec> = RouteInput<R> & CallOptions;
 
 /** The arguments of `call(route, …)`: the input is optional only when the route needs none. */
-export type CallArgs<R extends RouteSpec> =
-  Record<string, never> extends Omit<CallInput<R>, keyof CallOptions>
-    ? [input?: CallInput<R>]
-    : [input: CallInput<R>];
+export type CallArgs<R extends RouteSpec> = RouteArgs<R, CallOptions>;
 
 interface Answer {
   status: number;
@@ -306,27 +291,6 @@ function lowerCased(headers: Readonly<Record<string, string>> = {}): Record<stri
   return Object.fromEntries(
     Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
   );
-}
-
-/** `/api/v2/gateways/:id` with {id} → `/api/v2/gateways/<id, URL-encoded>`. */
-function fillPath(template: string, params: Record<string, unknown> | undefined): string {
-  return template.replace(/:([A-Za-z0-9_]+)/g, (_match, name: string) => {
-    const value = params?.[name];
-    if (value === undefined || value === null || value === '') {
-      throw new TypeError(`${template}: path parameter ${name} is missing`);
-    }
-    return encodeURIComponent(String(value));
-  });
-}
-
-function queryString(query: Record<string, unknown> | undefined): string {
-  if (!query) return '';
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) search.append(key, String(value));
-  }
-  const text = search.toString();
-  return text ? `?${text}` : '';
 }
 
 function quote(message: string): string {

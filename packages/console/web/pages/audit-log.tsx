@@ -3,17 +3,6 @@ import { when } from '../format.ts';
 import { useApi } from '../use-api.ts';
 import { Badge, Section } from '../widgets.tsx';
 
-interface AuditEvent {
-  id: string;
-  eventType: string;
-  actor: { type: 'identity' | 'platform'; identityId: string | null; name: string | null };
-  resourceType: string;
-  resourceName: string;
-  outcome: 'success' | 'failure';
-  details: Record<string, string | number | null>;
-  createdAt: string;
-}
-
 /** How many events the page shows (newest first); older ones stay in the API. */
 const SHOWN_EVENTS = 200;
 
@@ -23,9 +12,7 @@ const SHOWN_EVENTS = 200;
  * inventory changes are not audited yet (README, "not built").
  */
 export function AuditLogPage() {
-  const events = useApi<{ auditLogs: AuditEvent[] }>(
-    `/api/v1/organization/audit-logs?limit=${SHOWN_EVENTS}`,
-  );
+  const events = useApi('/api/v1/organization/audit-logs', { query: { limit: SHOWN_EVENTS } });
   return (
     <Section title="Audit log">
       <p class="muted small">

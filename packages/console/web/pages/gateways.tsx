@@ -1,49 +1,12 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../api.ts';
+import { api, ApiError, type Answer } from '../api.ts';
 import { DataTable, type Column } from '../data-table.tsx';
 import { ago, until, when } from '../format.ts';
 import { useApi } from '../use-api.ts';
 import { Badge, Section } from '../widgets.tsx';
 
-interface RelaySummary {
-  id: string;
-  name: string;
-  host: string;
-}
-
-interface Gateway {
-  id: string;
-  name: string;
-  relayId: string | null;
-  relay: RelaySummary | null;
-  /** Every relay that holds it (Burrow HA); absent from a control plane that does not say. */
-  relays?: RelaySummary[];
-  identity: { id: string; name: string } | null;
-  heartbeat: string | null;
-  heartbeatTTL: number | null;
-  isHealthy: boolean;
-  version?: string | null;
-  certificatesExpireAt?: string | null;
-  createdAt: string;
-}
-
-interface Relay {
-  id: string;
-  name: string;
-  host: string;
-  sshPort: number;
-  tlsPort: number;
-  heartbeat: string | null;
-  orgId: string | null;
-  version?: string | null;
-  certificatesExpireAt?: string | null;
-}
-
-interface TestResult {
-  reachable: boolean;
-  roundTripMs: number;
-  error?: string;
-}
+type Gateway = Answer<'/api/v2/gateways'>[number];
+type RelaySummary = NonNullable<Gateway['relay']>;
 
 /** Certificates this close to expiry are flagged: a gateway re-registers well before. */
 const EXPIRY_WARNING_MS = 2 * 60 * 60 * 1000;
@@ -54,8 +17,8 @@ const EXPIRY_WARNING_MS = 2 * 60 * 60 * 1000;
  * expiry) and the gateways each holds.
  */
 export function GatewaysPage({ canTest }: { canTest: boolean }) {
-  const gateways = useApi<Gateway[]>('/api/v2/gateways');
-  const relays = useApi<Relay[]>('/api/v1/relays');
+  const gateways = useApi('/api/v2/gateways');
+  const relays = useApi('/api/v1/relays');
   return (
     <>
       <Section title="Gateways">
@@ -152,11 +115,7 @@ function holdingRelays(gateway: Gateway): RelaySummary[] {
 }
 
 /** What gateways and relays both report: the version they run and when their certificates expire. */
-interface Agent {
-  id: string;
-  version?: string | null;
-  certificatesExpireAt?: string | null;
-}
+type Agent = Pick<Gateway, 'id' | 'version' | 'certificatesExpireAt'>;
 
 const versionColumn: Column<Agent> = {
   title: 'Version',
@@ -196,14 +155,10 @@ function ConnectionTest({ gatewayId, gatewayName }: { gatewayId: string; gateway
     setBusy(true);
     setResult(undefined);
     try {
-      const answer = await api<TestResult>(
-        'POST',
-        `/api/v2/gateways/${gatewayId}/test-connection`,
-        {
-          targetHost: match[1],
-          targetPort: Number(match[2]),
-        },
-      );
+      const answer = await api('POST', '/api/v2/gateways/:id/test-connection', {
+        params: { id: gatewayId },
+        body: { targetHost: match[1] as string, targetPort: Number(match[2]) },
+      });
       setTone(answer.reachable ? 'good' : 'bad');
       setResult(
         answer.reachable

@@ -1,23 +1,16 @@
 import { useState } from 'preact/hooks';
+import type { RouteBody, routes } from '@burrow/platform-api/browser';
 import { api, ApiError, type ConsoleSession } from '../api.ts';
 import { when } from '../format.ts';
 import { useApi } from '../use-api.ts';
 import { DataTable } from '../data-table.tsx';
 import { Problem, Section } from '../widgets.tsx';
 
-interface IdentityJson {
-  id: string;
-  name: string;
-  role: string;
-  authMethods: string[];
-  createdAt: string;
-}
+type PersonRole = RouteBody<typeof routes.createUser>['role'];
 
 /** The organization's identities (machines and people) and adding a person (admin). */
 export function IdentitiesPage({ session }: { session: ConsoleSession }) {
-  const list = useApi<{ identities: IdentityJson[] }>(
-    `/api/v1/identities?organizationId=${session.organization.id}`,
-  );
+  const list = useApi('/api/v1/identities', { query: { organizationId: session.organization.id } });
   return (
     <>
       <Section title="Identities">
@@ -55,7 +48,7 @@ export function IdentitiesPage({ session }: { session: ConsoleSession }) {
 
 function AddPerson({ organizationId, onAdded }: { organizationId: string; onAdded: () => void }) {
   const [email, setEmail] = useState('');
-  const [role, setRole] = useState('member');
+  const [role, setRole] = useState<PersonRole>('member');
   const [message, setMessage] = useState<string>();
   const [error, setError] = useState<string>();
   const submit = async (event: Event) => {
@@ -63,11 +56,9 @@ function AddPerson({ organizationId, onAdded }: { organizationId: string; onAdde
     setError(undefined);
     setMessage(undefined);
     try {
-      const answer = await api<{ user: { email: string }; initialPassword: string }>(
-        'POST',
-        '/api/v1/users',
-        { organizationId, email, role },
-      );
+      const answer = await api('POST', '/api/v1/users', {
+        body: { organizationId, email, role },
+      });
       setMessage(
         `${answer.user.email} can sign in with the password ${answer.initialPassword} (shown once: hand it over now).`,
       );
@@ -91,7 +82,7 @@ function AddPerson({ organizationId, onAdded }: { organizationId: string; onAdde
         </label>
         <label>
           Role
-          <select value={role} onChange={(e) => setRole(e.currentTarget.value)}>
+          <select value={role} onChange={(e) => setRole(e.currentTarget.value as PersonRole)}>
             <option value="member">member</option>
             <option value="auditor">auditor</option>
             <option value="admin">admin</option>

@@ -1,42 +1,23 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type ConsoleSession } from '../api.ts';
+import { api, ApiError, type Answer, type ConsoleSession } from '../api.ts';
 import { DataTable, type Loaded } from '../data-table.tsx';
 import { ago, until, when } from '../format.ts';
 import { useApi } from '../use-api.ts';
 import { Badge, Section } from '../widgets.tsx';
 
-interface DynamicSecret {
-  id: string;
-  name: string;
-  defaultTTL: string;
-  maxTTL: string | null;
-  createdAt: string;
-}
-
-interface Lease {
-  id: string;
-  dynamicSecretName: string;
-  externalEntityId: string;
-  identityId: string;
-  status: 'active' | 'revocation pending' | 'revoked';
-  statusDetails: string | null;
-  version: number;
-  expireAt: string;
-  createdAt: string;
-}
+type DynamicSecret = Answer<'/api/v1/dynamic-secrets'>['dynamicSecrets'][number];
+type Lease = Answer<'/api/v1/dynamic-secrets/:name/leases'>['leases'][number];
 
 /**
  * Dynamic secrets and their leases that are not revoked yet (read-only): every lease for admins
  * and auditors, a member's own. Leases are taken, renewed and revoked with the CLI.
  */
 export function LeasesPage({ session }: { session: ConsoleSession }) {
-  const secrets = useApi<{ dynamicSecrets: DynamicSecret[] }>('/api/v1/dynamic-secrets');
+  const secrets = useApi('/api/v1/dynamic-secrets');
   const leases = useLeasesOf(secrets.data?.dynamicSecrets, secrets.error);
-  const identities = useApi<{ identities: { id: string; name: string }[] }>(
-    session.identity.role === 'member'
-      ? undefined
-      : `/api/v1/identities?organizationId=${session.organization.id}`,
-  );
+  const identities = useApi(session.identity.role === 'member' ? undefined : '/api/v1/identities', {
+    query: { organizationId: session.organization.id },
+  });
   const who = (id: string) =>
     id === session.identity.id
       ? `${session.identity.name} (you)`
@@ -109,10 +90,7 @@ function useLeasesOf(
     let current = true;
     Promise.all(
       secrets.map((s) =>
-        api<{ leases: Lease[] }>(
-          'GET',
-          `/api/v1/dynamic-secrets/${encodeURIComponent(s.name)}/leases`,
-        ),
+        api('GET', '/api/v1/dynamic-secrets/:name/leases', { params: { name: s.name } }),
       ),
     )
       .then((answers) => {

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api.ts';
+import type { RouteBody, routes } from '@burrow/platform-api/browser';
+import { api, type Answer } from '../api.ts';
 import { change, failureText, OutcomeLine, type Outcome } from '../change-outcome.tsx';
 import { Problem } from '../widgets.tsx';
 
@@ -15,24 +16,19 @@ import { Problem } from '../widgets.tsx';
  *   http         basic (password) | bearer (token) | header (header name and token)
  *   kubernetes   service-account-token (token)
  */
-export interface AccountResource {
-  id: string;
-  name: string;
-  resourceType: string;
-}
-
-export interface EditableAccount {
-  id: string;
-  path: string;
-  resourceType: string;
-  authMethod?: string;
-}
+type Account = Answer<'/api/v1/pam/accounts'>['accounts'][number];
+type Resource = Answer<'/api/v1/pam/resources'>['resources'][number];
+export type AccountResource = Pick<Resource, 'id' | 'name' | 'resourceType'>;
+export type EditableAccount = Pick<Account, 'id' | 'path' | 'resourceType' | 'authMethod'>;
+type AuthMethod = NonNullable<Account['authMethod']>;
+/** What PATCH and POST take as an account's login: its method and the method's fields. */
+type Credentials = NonNullable<RouteBody<typeof routes.updatePamAccount>['credentials']>;
 
 type CredentialField = 'password' | 'privateKey' | 'token' | 'headerName';
 
 interface LoginMethod {
   /** undefined: postgres, whose accounts name no method. */
-  authMethod: string | undefined;
+  authMethod: AuthMethod | undefined;
   label: string;
   fields: CredentialField[];
   note?: string;
@@ -73,7 +69,7 @@ type Values = Record<CredentialField, string>;
 const NO_VALUES: Values = { password: '', privateKey: '', token: '', headerName: '' };
 
 /** The credentials object the API takes for `method`: its authMethod and its fields only. */
-function credentialsOf(method: LoginMethod, values: Values): Record<string, string> {
+function credentialsOf(method: LoginMethod, values: Values): Credentials {
   return {
     ...(method.authMethod ? { authMethod: method.authMethod } : {}),
     ...Object.fromEntries(method.fields.map((field) => [field, values[field]])),
@@ -91,7 +87,7 @@ function CredentialInputs({
 }: {
   resourceType: string | undefined;
   method: LoginMethod | undefined;
-  onMethod: (authMethod: string) => void;
+  onMethod: (authMethod: AuthMethod) => void;
   values: Values;
   onValue: (field: CredentialField, value: string) => void;
   /** Shown in empty secret fields: what is stored now (the replace form), never the secret. */
@@ -107,7 +103,8 @@ function CredentialInputs({
           Logs in with
           <select
             value={method?.authMethod ?? ''}
-            onChange={(e) => onMethod(e.currentTarget.value)}
+            // Offered only for types whose every method is named.
+            onChange={(e) => onMethod(e.currentTarget.value as AuthMethod)}
           >
             {methods.map((m) => (
               <option value={m.authMethod ?? ''}>{m.label}</option>
@@ -180,7 +177,7 @@ export function AddAccount({
   onAdded: () => void;
 }) {
   const [form, setForm] = useState({ resourceId: '', folderPath: '', name: '', username: '' });
-  const [authMethod, setAuthMethod] = useState<string>();
+  const [authMethod, setAuthMethod] = useState<AuthMethod>();
   const [values, setValues] = useState<Values>(NO_VALUES);
   const [outcome, setOutcome] = useState<Outcome>();
   const set = (field: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
@@ -194,10 +191,12 @@ export function AddAccount({
     void change(
       () =>
         api('POST', '/api/v1/pam/accounts', {
-          resourceId: form.resourceId,
-          name: form.name,
-          ...(form.folderPath ? { folderPath: form.folderPath } : {}),
-          credentials: { username: form.username, ...credentialsOf(method, values) },
+          body: {
+            resourceId: form.resourceId,
+            name: form.name,
+            ...(form.folderPath ? { folderPath: form.folderPath } : {}),
+            credentials: { username: form.username, ...credentialsOf(method, values) },
+          },
         }),
       `Account ${path} added.`,
       (next) => {
@@ -280,8 +279,9 @@ export function ReplaceCredentials({
     if (!method) return;
     setError(undefined);
     try {
-      await api('PATCH', `/api/v1/pam/accounts/${account.id}`, {
-        credentials: credentialsOf(method, values),
+      await api('PATCH', '/api/v1/pam/accounts/:accountId', {
+        params: { accountId: account.id },
+        body: { credentials: credentialsOf(method, values) },
       });
       onDone(`New credentials of ${account.path} stored (sessions opened from now on use them).`);
     } catch (failure) {

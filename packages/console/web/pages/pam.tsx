@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { api, type ConsoleSession } from '../api.ts';
+import type { RouteBody, routes } from '@burrow/platform-api/browser';
+import { api, type Answer, type ConsoleSession, type PathOf } from '../api.ts';
 import { change, failureText, OutcomeLine, type Outcome } from '../change-outcome.tsx';
 import { DataTable } from '../data-table.tsx';
 import { when } from '../format.ts';
@@ -7,49 +8,17 @@ import { useApi } from '../use-api.ts';
 import { Problem, Section } from '../widgets.tsx';
 import { AddAccount, ReplaceCredentials } from './pam-account-form.tsx';
 
-interface Resource {
-  id: string;
-  name: string;
-  resourceType: string;
-  gatewayId: string;
-  connectionDetails: {
-    host?: string;
-    port?: number;
-    url?: string;
-    database?: string;
-    hostKeys?: string[];
-  };
-  createdAt: string;
-}
+type Resource = Answer<'/api/v1/pam/resources'>['resources'][number];
+type Account = Answer<'/api/v1/pam/accounts'>['accounts'][number];
+type ResourceType = RouteBody<typeof routes.createPamResource>['resourceType'];
+/** What useApi holds for a list route. */
+type Listed<P extends PathOf<'GET'>> = ReturnType<typeof useApi<P>>;
 
-interface Account {
-  id: string;
-  path: string;
-  resourceId: string;
-  resourceType: string;
-  username: string;
-  authMethod?: string;
-  createdAt: string;
-}
-
-interface Grant {
-  id: string;
-  identityId: string;
-  path: string;
-  createdAt: string;
-}
-
-interface Rotation {
-  rotationStatus: 'success' | 'failed' | null;
-  lastRotationMessage: string | null;
-  lastRotatedAt: string | null;
-}
-
-/** A red button that DELETEs `path` and says what happened (or why it was refused). */
+/** A red button that DELETEs and says what happened (or why it was refused). */
 function DeleteButton({
   label,
   name,
-  path,
+  remove,
   done,
   show,
   after,
@@ -57,7 +26,8 @@ function DeleteButton({
   label: string;
   /** What screen readers hear, e.g. "Delete prod/orders-db". */
   name: string;
-  path: string;
+  /** The DELETE call. */
+  remove: () => Promise<unknown>;
   done: string;
   show: (outcome: Outcome) => void;
   after: () => void;
@@ -67,7 +37,7 @@ function DeleteButton({
       type="button"
       class="danger"
       aria-label={name}
-      onClick={() => change(() => api('DELETE', path), done, show, after)}
+      onClick={() => change(remove, done, show, after)}
     >
       {label}
     </button>
@@ -76,8 +46,8 @@ function DeleteButton({
 
 function target(r: Resource): string {
   const d = r.connectionDetails;
-  if (d.url) return d.url;
-  return `${d.host}:${d.port}${d.database ? ` / ${d.database}` : ''}`;
+  if ('url' in d) return d.url;
+  return `${d.host}:${d.port}${'database' in d ? ` / ${d.database}` : ''}`;
 }
 
 /**
@@ -89,10 +59,8 @@ export function PamPage({ session }: { session: ConsoleSession }) {
   const role = session.identity.role;
   const isAdmin = role === 'admin';
   const readsInventory = role === 'admin' || role === 'auditor';
-  const resources = useApi<{ resources: Resource[] }>(
-    readsInventory ? '/api/v1/pam/resources' : undefined,
-  );
-  const accounts = useApi<{ accounts: Account[] }>('/api/v1/pam/accounts');
+  const resources = useApi(readsInventory ? '/api/v1/pam/resources' : undefined);
+  const accounts = useApi('/api/v1/pam/accounts');
   const reloadAll = () => {
     resources.reload();
     accounts.reload();
@@ -119,7 +87,7 @@ function Resources({
   isAdmin,
   onChanged,
 }: {
-  resources: ReturnType<typeof useApi<{ resources: Resource[] }>>;
+  resources: Listed<'/api/v1/pam/resources'>;
   isAdmin: boolean;
   onChanged: () => void;
 }) {
@@ -172,7 +140,11 @@ function Resources({
                       <DeleteButton
                         label="Delete"
                         name={`Delete ${r.name}`}
-                        path={`/api/v1/pam/resources/${r.id}`}
+                        remove={() =>
+                          api('DELETE', '/api/v1/pam/resources/:resourceId', {
+                            params: { resourceId: r.id },
+                          })
+                        }
                         done={`Resource ${r.name} deleted.`}
                         show={setOutcome}
                         after={onChanged}
@@ -201,20 +173,24 @@ function EditTarget({
   onCancel: () => void;
 }) {
   const d = resource.connectionDetails;
-  const [host, setHost] = useState(d.host ?? '');
-  const [port, setPort] = useState(String(d.port ?? ''));
-  const [database, setDatabase] = useState(d.database ?? '');
-  const [url, setUrl] = useState(d.url ?? '');
+  const [host, setHost] = useState('host' in d ? d.host : '');
+  const [port, setPort] = useState('port' in d ? String(d.port) : '');
+  const [database, setDatabase] = useState('database' in d ? d.database : '');
+  const [url, setUrl] = useState('url' in d ? d.url : '');
   const [error, setError] = useState<string>();
   const save = async (event: Event) => {
     event.preventDefault();
     setError(undefined);
     // Everything else (TLS settings, an ssh resource's host keys) stays as it was.
-    const connectionDetails = d.url
-      ? { ...d, url }
-      : { ...d, host, port: Number(port), ...(d.database === undefined ? {} : { database }) };
+    const connectionDetails =
+      'url' in d
+        ? { ...d, url }
+        : { ...d, host, port: Number(port), ...('database' in d ? { database } : {}) };
     try {
-      await api('PATCH', `/api/v1/pam/resources/${resource.id}`, { connectionDetails });
+      await api('PATCH', '/api/v1/pam/resources/:resourceId', {
+        params: { resourceId: resource.id },
+        body: { connectionDetails },
+      });
       onDone(`Resource ${resource.name} now points at the new target (new sessions only).`);
     } catch (failure) {
       setError(failureText(failure));
@@ -222,7 +198,7 @@ function EditTarget({
   };
   return (
     <form class="inline" onSubmit={save} aria-label={`Edit ${resource.name}`}>
-      {d.url ? (
+      {'url' in d ? (
         <label>
           URL
           <input required value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
@@ -243,7 +219,7 @@ function EditTarget({
               onInput={(e) => setPort(e.currentTarget.value)}
             />
           </label>
-          {d.database !== undefined && (
+          {'database' in d && (
             <label>
               Database
               <input
@@ -265,7 +241,7 @@ function EditTarget({
 }
 
 function AddResource({ onAdded }: { onAdded: () => void }) {
-  const gateways = useApi<{ id: string; name: string }[]>('/api/v2/gateways');
+  const gateways = useApi('/api/v2/gateways');
   const [form, setForm] = useState({
     name: '',
     resourceType: 'postgres',
@@ -292,10 +268,13 @@ function AddResource({ onAdded }: { onAdded: () => void }) {
     void change(
       () =>
         api('POST', '/api/v1/pam/resources', {
-          name: form.name,
-          resourceType: form.resourceType,
-          gatewayId: form.gatewayId,
-          connectionDetails: details(),
+          body: {
+            name: form.name,
+            // The type picker offers only these.
+            resourceType: form.resourceType as ResourceType,
+            gatewayId: form.gatewayId,
+            connectionDetails: details(),
+          },
         }),
       `Resource ${form.name} added.`,
       setOutcome,
@@ -387,7 +366,7 @@ function Accounts({
   isMember,
   onChanged,
 }: {
-  accounts: ReturnType<typeof useApi<{ accounts: Account[] }>>;
+  accounts: Listed<'/api/v1/pam/accounts'>;
   resources: Resource[];
   isAdmin: boolean;
   isMember: boolean;
@@ -398,10 +377,9 @@ function Accounts({
   const rotate = async (a: Account) => {
     setOutcome(undefined);
     try {
-      const { rotation } = await api<{ rotation: Rotation }>(
-        'POST',
-        `/api/v1/pam/accounts/${a.id}/rotate`,
-      );
+      const { rotation } = await api('POST', '/api/v1/pam/accounts/:accountId/rotate', {
+        params: { accountId: a.id },
+      });
       setOutcome(
         rotation.rotationStatus === 'success'
           ? { tone: 'good', text: `Password of ${a.path} rotated in the database.` }
@@ -474,7 +452,11 @@ function Accounts({
                         <DeleteButton
                           label="Delete"
                           name={`Delete ${a.path}`}
-                          path={`/api/v1/pam/accounts/${a.id}`}
+                          remove={() =>
+                            api('DELETE', '/api/v1/pam/accounts/:accountId', {
+                              params: { accountId: a.id },
+                            })
+                          }
                           done={`Account ${a.path} deleted, with its grants on exactly that path.`}
                           show={setOutcome}
                           after={onChanged}
@@ -493,10 +475,10 @@ function Accounts({
 }
 
 function Grants({ session }: { session: ConsoleSession }) {
-  const grants = useApi<{ grants: Grant[] }>('/api/v1/pam/grants');
-  const identities = useApi<{ identities: { id: string; name: string; role: string }[] }>(
-    `/api/v1/identities?organizationId=${session.organization.id}`,
-  );
+  const grants = useApi('/api/v1/pam/grants');
+  const identities = useApi('/api/v1/identities', {
+    query: { organizationId: session.organization.id },
+  });
   const [identityId, setIdentityId] = useState('');
   const [path, setPath] = useState('');
   const [outcome, setOutcome] = useState<Outcome>();
@@ -521,7 +503,9 @@ function Grants({ session }: { session: ConsoleSession }) {
               <DeleteButton
                 label="Revoke"
                 name={`Revoke ${g.path} from ${nameOf(g.identityId)}`}
-                path={`/api/v1/pam/grants/${g.id}`}
+                remove={() =>
+                  api('DELETE', '/api/v1/pam/grants/:grantId', { params: { grantId: g.id } })
+                }
                 done={`Grant on ${g.path} revoked.`}
                 show={setOutcome}
                 after={grants.reload}
@@ -536,7 +520,7 @@ function Grants({ session }: { session: ConsoleSession }) {
         onSubmit={(event) => {
           event.preventDefault();
           void change(
-            () => api('POST', '/api/v1/pam/grants', { identityId, path }),
+            () => api('POST', '/api/v1/pam/grants', { body: { identityId, path } }),
             `${nameOf(identityId)} may now open ${path}.`,
             setOutcome,
             grants.reload,

@@ -7,9 +7,9 @@ import {
 } from '@burrow/session-recorder/recording-views';
 import { useEffect, useRef } from 'preact/hooks';
 import { duration, when } from '../format.ts';
+import type { Answer } from '../api.ts';
 import { useApi } from '../use-api.ts';
 import { Badge, Loading, Problem, Section } from '../widgets.tsx';
-import type { PamSession } from './sessions.tsx';
 
 /**
  * One session's recording: PostgreSQL queries with their results, an SSH session's terminal
@@ -17,13 +17,10 @@ import type { PamSession } from './sessions.tsx';
  * comes from the target (a hostile database or shell may have written it) and is only ever set
  * as text: Preact escapes it, the player draws terminal cells, nothing is parsed as HTML.
  */
-interface RecordedSession extends PamSession {
-  events: unknown[];
-  recordingProblems?: string[];
-}
+type RecordedSession = Answer<'/api/v1/pam/sessions/:sessionId'>['session'];
 
 export function RecordingPage({ sessionId }: { sessionId: string }) {
-  const answer = useApi<{ session: RecordedSession }>(`/api/v1/pam/sessions/${sessionId}`);
+  const answer = useApi('/api/v1/pam/sessions/:sessionId', { params: { sessionId } });
   const s = answer.data?.session;
   return (
     <>

@@ -1,32 +1,18 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, type ConsoleSession } from '../api.ts';
+import { api, ApiError, type Answer, type ConsoleSession } from '../api.ts';
 import { duration, when } from '../format.ts';
 import { useApi } from '../use-api.ts';
 import { DataTable } from '../data-table.tsx';
 import { Badge, Problem, Section } from '../widgets.tsx';
 
-export interface PamSession {
-  id: string;
-  accountPath: string;
-  resourceType: string;
-  status: 'active' | 'ended' | 'expired';
-  reason: string | null;
-  identityId: string;
-  gatewayId: string;
-  createdAt: string;
-  endedAt: string | null;
-  expiresAt: string;
-  eventCount: number;
-}
+type PamSession = Answer<'/api/v1/pam/sessions'>['sessions'][number];
 
 /** PAM sessions (every one for admins and auditors, a member's own): open, end a live one. */
 export function SessionsPage({ session }: { session: ConsoleSession }) {
-  const sessions = useApi<{ sessions: PamSession[] }>('/api/v1/pam/sessions');
-  const identities = useApi<{ identities: { id: string; name: string }[] }>(
-    session.identity.role === 'admin'
-      ? `/api/v1/identities?organizationId=${session.organization.id}`
-      : undefined,
-  );
+  const sessions = useApi('/api/v1/pam/sessions');
+  const identities = useApi(session.identity.role === 'admin' ? '/api/v1/identities' : undefined, {
+    query: { organizationId: session.organization.id },
+  });
   const [error, setError] = useState<string>();
   const who = (id: string) =>
     id === session.identity.id
@@ -35,7 +21,10 @@ export function SessionsPage({ session }: { session: ConsoleSession }) {
   const end = async (id: string) => {
     setError(undefined);
     try {
-      await api('POST', `/api/v1/pam/sessions/${id}/end`, {});
+      await api('POST', '/api/v1/pam/sessions/:sessionId/end', {
+        params: { sessionId: id },
+        body: {},
+      });
       sessions.reload();
     } catch (failure) {
       setError(failure instanceof ApiError ? failure.message : String(failure));

@@ -13,7 +13,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (session: ConsoleSessio
     setBusy(true);
     setError(undefined);
     try {
-      onSignedIn(await api<ConsoleSession>('POST', '/api/v1/console/sign-in', { email, password }));
+      onSignedIn(await api('POST', '/api/v1/console/sign-in', { body: { email, password } }));
     } catch (failure) {
       setError(failure instanceof ApiError ? failure.message : String(failure));
     } finally {
