@@ -287,7 +287,13 @@ describe('web console in Chromium', () => {
 
   it('shows a hostile database session’s queries and results as text, never as markup', async () => {
     await page.getByRole('link', { name: 'Sessions' }).click();
-    await expectVisible(page.getByRole('row').filter({ hasText: 'prod/orders-db' }));
+    // The link is the sessions page's own: the PAM page just left has a prod/orders-db row too.
+    await expectVisible(
+      page
+        .getByRole('row')
+        .filter({ hasText: 'prod/orders-db' })
+        .getByRole('link', { name: /Review 2 events/ }),
+    );
     await shot('05-sessions');
     await page
       .getByRole('row')
