@@ -45,7 +45,7 @@ import {
   spliceStreams,
 } from '@burrow/tunnel-protocol';
 import { sourceKey, type AcceptLimiter } from './accept-limiter.ts';
-import { readCallerGatewayName } from './caller-certificate.ts';
+import { readCallerCommonName, readCallerGatewayName } from './caller-certificate.ts';
 import type { ClientCaChain } from './client-ca-chain.ts';
 import { parseClientCaChain } from './client-ca-chain.ts';
 import type { GatewaySession } from './gateway-registry.ts';
@@ -351,9 +351,9 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
       );
       return;
     }
-    // The leaf only: `getPeerCertificate(true)` would also build every issuer as a JS object.
-    const peer = socket.getPeerCertificate();
-    if (!clientCaChain.issued(peer.raw)) {
+    // The leaf as OpenSSL holds it (caller-certificate.ts: read from its DER, not as a JS object).
+    const peer = socket.getPeerX509Certificate();
+    if (peer === undefined || !clientCaChain.issued(peer.raw)) {
       refuse(
         socket,
         'client certificate is not signed by the relay client CA',
@@ -365,7 +365,13 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     // An authenticated caller: the accept limiter no longer meters its source (streams have
     // their own quotas below).
     acceptance?.authenticated();
-    const commonName = typeof peer.subject?.CN === 'string' ? peer.subject.CN : undefined;
+    let commonName: string | undefined;
+    try {
+      commonName = readCallerCommonName(peer.raw);
+    } catch (error) {
+      refuse(socket, `unreadable client certificate: ${(error as Error).message}`, {}, 'bad_route');
+      return;
+    }
     const route = routeCallerCommonName(commonName);
     if (route === undefined) {
       refuse(socket, 'client certificate CN is not a gateway ID', { commonName }, 'bad_route');
