@@ -124,6 +124,17 @@ async function openStream(h: Harness, gatewayId: string) {
   return { socket, closed, roundTrip };
 }
 
+/** One stream that sends "ping", half-closes and reads the echo to the end. */
+async function pingThroughRelay(h: Harness, gatewayId: string) {
+  return callRelay({
+    port: h.tlsPort,
+    relayServerChain: h.controlPlane.pki.relayServerChain,
+    certificate: await h.controlPlane.pki.caller(gatewayId),
+    send: Buffer.from('ping'),
+    endAfterSend: true,
+  });
+}
+
 /** Polls until `pattern` shows (60 s: far beyond a loaded machine's slowest run, short of jest's). */
 async function waitForMetric(h: Harness, pattern: RegExp): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -145,14 +156,7 @@ describe('relay operations', () => {
     expect(await scrape(h, '/readyz')).toEqual({ status: 200, body: 'ready\n' });
     const gatewayId = randomUUID();
     await connectEchoGateway(h, gatewayId);
-    const outcome = await callRelay({
-      port: h.tlsPort,
-      relayServerChain: h.controlPlane.pki.relayServerChain,
-      certificate: await h.controlPlane.pki.caller(gatewayId),
-      send: Buffer.from('ping'),
-      endAfterSend: true,
-    });
-    expect(outcome.received.toString()).toBe('ping');
+    expect((await pingThroughRelay(h, gatewayId)).received.toString()).toBe('ping');
     await waitForMetric(h, /burrow_relay_streams_total\{result="ok"\} 1/);
     const { body } = await scrape(h, '/metrics');
     expect(body).toContain('burrow_relay_gateways_connected 1');
@@ -197,14 +201,7 @@ describe('relay operations', () => {
     for (const stage of stages) expect([stage, stageCount(body, stage)]).toEqual([stage, 0]);
     expect(body).not.toMatch(/burrow_relay_caller_bytes_at_channel_open_total\{/);
 
-    const outcome = await callRelay({
-      port: h.tlsPort,
-      relayServerChain: h.controlPlane.pki.relayServerChain,
-      certificate: await h.controlPlane.pki.caller(gatewayId),
-      send: Buffer.from('ping'),
-      endAfterSend: true,
-    });
-    expect(outcome.received.toString()).toBe('ping');
+    expect((await pingThroughRelay(h, gatewayId)).received.toString()).toBe('ping');
     await waitForMetric(h, /burrow_relay_streams_total\{result="ok"\} 1/);
     ({ body } = await scrape(h, '/metrics'));
     for (const stage of stages) expect([stage, stageCount(body, stage)]).toEqual([stage, 1]);
