@@ -453,14 +453,13 @@ export function createCallerListener(options: CallerListenerOptions): CallerList
     const channelOpenAt = performance.now();
     if (metrics) {
       metrics.streamSetupSeconds.observe((channelOpenAt - acceptedAt) / 1000);
-      const stages = metrics.streamSetupStageSeconds;
-      stages.observe({ stage: 'caller_tls' }, (tlsDoneAt - acceptedAt) / 1000);
-      stages.observe({ stage: 'route' }, (routedAt - tlsDoneAt) / 1000);
-      stages.observe({ stage: 'channel_open' }, (channelOpenAt - routedAt) / 1000);
+      metrics.setupStageDone('caller_tls', (tlsDoneAt - acceptedAt) / 1000);
+      metrics.setupStageDone('route', (routedAt - tlsDoneAt) / 1000);
+      metrics.setupStageDone('channel_open', (channelOpenAt - routedAt) / 1000);
       // Bytes already read from the caller: its inner ClientHello came right behind its Finished
       // and waited here for the channel (what the caller can do at best without a pre-opened one).
       metrics.callerBytesAtChannelOpen.inc({ buffered: String(socket.readableLength > 0) });
-      timeFirstBytes(socket, channel, channelOpenAt, stages);
+      timeFirstBytes(socket, channel, channelOpenAt, metrics);
     }
     metrics?.streamsOpen.inc();
     streams.set(socket, channel);
@@ -566,16 +565,16 @@ function timeFirstBytes(
   socket: tls.TLSSocket,
   channel: Duplex,
   channelOpenAt: number,
-  stages: RelayMetrics['streamSetupStageSeconds'],
+  metrics: RelayMetrics,
 ): void {
   let toGatewayAt: number | undefined;
   socket.once('data', () => {
     toGatewayAt = performance.now();
-    stages.observe({ stage: 'first_byte_to_gateway' }, (toGatewayAt - channelOpenAt) / 1000);
+    metrics.setupStageDone('first_byte_to_gateway', (toGatewayAt - channelOpenAt) / 1000);
   });
   channel.once('data', () => {
     const from = toGatewayAt ?? channelOpenAt;
-    stages.observe({ stage: 'first_byte_to_caller' }, (performance.now() - from) / 1000);
+    metrics.setupStageDone('first_byte_to_caller', (performance.now() - from) / 1000);
   });
 }
 

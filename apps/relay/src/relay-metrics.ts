@@ -49,7 +49,7 @@ export const STREAM_SETUP_STAGES = [
 export type StreamSetupStage = (typeof STREAM_SETUP_STAGES)[number];
 
 /** Setup stages last from tens of microseconds (route) to seconds (a queued handshake). */
-export const STREAM_SETUP_STAGE_BUCKETS = [
+const STREAM_SETUP_STAGE_BUCKETS = [
   0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5,
 ];
 
@@ -153,6 +153,11 @@ export class RelayMetrics {
         this.set(bufferedBytes());
       },
     });
+  }
+
+  /** Observes one setup stage of a stream, `seconds` long. */
+  setupStageDone(stage: StreamSetupStage, seconds: number): void {
+    this.streamSetupStageSeconds.observe({ stage }, seconds);
   }
 
   private bufferedBytesSource: () => number = () => 0;

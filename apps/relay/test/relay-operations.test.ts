@@ -18,6 +18,7 @@ import {
 } from '@burrow/tunnel-protocol';
 import type { RelayDependencies, RunningRelay } from '../src/relay.ts';
 import { startRelay } from '../src/relay.ts';
+import { STREAM_SETUP_STAGES } from '../src/relay-metrics.ts';
 import type { StubControlPlane } from './stub-control-plane.ts';
 import { startStubControlPlane } from './stub-control-plane.ts';
 import { callRelay, captureLogger } from './test-support.ts';
@@ -178,13 +179,6 @@ describe('relay operations', () => {
           `burrow_relay_stream_setup_stage_seconds_count\\{stage="${stage}"\\} (\\d+)`,
         ).exec(body)?.[1] ?? 0,
       );
-    const stages = [
-      'caller_tls',
-      'route',
-      'channel_open',
-      'first_byte_to_gateway',
-      'first_byte_to_caller',
-    ];
     // Refused: the gateway named by the certificate is not connected here.
     const refused = await callRelay({
       port: h.tlsPort,
@@ -198,13 +192,15 @@ describe('relay operations', () => {
       /burrow_relay_caller_refusals_total\{reason="gateway_not_connected"\} 1/,
     );
     let { body } = await scrape(h, '/metrics');
-    for (const stage of stages) expect([stage, stageCount(body, stage)]).toEqual([stage, 0]);
+    for (const stage of STREAM_SETUP_STAGES)
+      expect([stage, stageCount(body, stage)]).toEqual([stage, 0]);
     expect(body).not.toMatch(/burrow_relay_caller_bytes_at_channel_open_total\{/);
 
     expect((await pingThroughRelay(h, gatewayId)).received.toString()).toBe('ping');
     await waitForMetric(h, /burrow_relay_streams_total\{result="ok"\} 1/);
     ({ body } = await scrape(h, '/metrics'));
-    for (const stage of stages) expect([stage, stageCount(body, stage)]).toEqual([stage, 1]);
+    for (const stage of STREAM_SETUP_STAGES)
+      expect([stage, stageCount(body, stage)]).toEqual([stage, 1]);
     // The caller wrote right after its handshake: its bytes were either waiting or not, once.
     const buffered = [
       ...body.matchAll(/burrow_relay_caller_bytes_at_channel_open_total\{buffered="\w+"\} (\d+)/g),
