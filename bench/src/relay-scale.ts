@@ -13,7 +13,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { Duplex } from 'node:stream';
 import type { BurrowPath } from './burrow-path.ts';
-import { MODE_ECHO } from './bench-target.ts';
+import { firstEcho } from './setup-latency.ts';
 import { processCpuSeconds, processRssBytes } from './process-stats.ts';
 import { registerSwarm } from './gateway-swarm.ts';
 import { SwarmFleet } from './swarm-fleet.ts';
@@ -115,13 +115,10 @@ export async function measureRelayScale(
 }
 
 /** Echo mode, one byte there and back: the stream is open end to end and idle. */
-export function holdOpen(socket: Duplex): Promise<Duplex> {
-  return new Promise((resolve, reject) => {
-    socket.once('data', () => resolve(socket));
-    socket.once('error', reject);
-    socket.write(Buffer.from([MODE_ECHO, 0x78]));
-    socket.on('error', () => undefined);
-  });
+export async function holdOpen(socket: Duplex): Promise<Duplex> {
+  await firstEcho(socket);
+  socket.on('error', () => undefined);
+  return socket;
 }
 
 export async function cpuPercentOver(pid: number, ms: number): Promise<number> {

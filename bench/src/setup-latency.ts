@@ -54,13 +54,35 @@ export async function setupLatency(
   };
 }
 
-function firstEcho(socket: Duplex): Promise<void> {
+/**
+ * One byte written and echoed. A stream that ends or closes first was refused after its
+ * handshake (TLS 1.3: a server that rejects the client certificate just closes): an error,
+ * not a wait without end.
+ */
+export function firstEcho(socket: Duplex): Promise<void> {
   return new Promise((resolve, reject) => {
-    socket.once('data', () => {
-      socket.off('error', reject);
+    const refused = (): void =>
+      fail(
+        new Error(
+          'the stream ended before its first byte came back (refused after the handshake?)',
+        ),
+      );
+    const fail = (error: Error): void => {
+      socket.off('data', echoed);
+      socket.off('end', refused);
+      socket.off('close', refused);
+      reject(error);
+    };
+    const echoed = (): void => {
+      socket.off('error', fail);
+      socket.off('end', refused);
+      socket.off('close', refused);
       resolve();
-    });
-    socket.once('error', reject);
+    };
+    socket.once('data', echoed);
+    socket.once('error', fail);
+    socket.once('end', refused);
+    socket.once('close', refused);
     socket.write(Buffer.from([MODE_ECHO, 0x78]));
   });
 }

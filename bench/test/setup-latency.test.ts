@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Dial } from '../src/dial.ts';
-import { setupLatency } from '../src/setup-latency.ts';
+import { firstEcho, setupLatency } from '../src/setup-latency.ts';
 
 // An echo server on loopback stands in for the bench target's echo mode.
 let server: net.Server;
@@ -34,5 +34,24 @@ describe('setupLatency', () => {
     expect(result.stages[1]!.p50).toBeGreaterThanOrEqual(4.5);
     const stageMeans = result.stages.reduce((sum, s) => sum + s.mean, 0);
     expect(stageMeans).toBeCloseTo(result.mean, 6);
+  });
+});
+
+describe('firstEcho', () => {
+  it('fails, instead of waiting forever, when the stream ends before its byte comes back', async () => {
+    // What a relay or gateway does under TLS 1.3 to a caller whose certificate it refuses.
+    const refusing = net.createServer((socket) => socket.resume().end());
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const socket = net.connect({
+      host: '127.0.0.1',
+      port: (refusing.address() as net.AddressInfo).port,
+    });
+    socket.on('error', () => undefined);
+    try {
+      await expect(firstEcho(socket)).rejects.toThrow(/ended before its first byte/);
+    } finally {
+      socket.destroy();
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+    }
   });
 });

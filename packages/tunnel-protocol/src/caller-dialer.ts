@@ -65,7 +65,10 @@ import { secureContextFor } from './tls-context-cache.ts';
  * handshake). A resumed session shows the client no server certificate, so the pinning rests on
  * the ticket: a gateway ticket is kept only from a stream whose certificate named the expected
  * gateway, is stored with that gateway's ID, and is offered only when dialing that same gateway —
- * only the server that passed the check can resume it.
+ * only the server that passed the check can resume it. A ticket is also offered only with the
+ * client certificate it was obtained with: it stands for that certificate, so after new connection
+ * details a resumed stream would still present the old (possibly expired) one, which the servers
+ * refuse.
  *
  * @example
  *   const sessions: TlsSessionStore = {};
@@ -123,6 +126,9 @@ export interface TlsSessionStore {
   gateway?: Buffer;
   /** The gateway whose verified stream sent `gateway`; the ticket is offered to it only. */
   gatewayId?: string;
+  /** The client certificates (PEM) the tickets stand for; each is offered with its own only. */
+  relayCertificate?: string;
+  gatewayCertificate?: string;
 }
 
 export type DialStage =
@@ -202,9 +208,18 @@ function connectRelay(options: DialGatewayOptions, deadlineAt: number): Promise<
       // SNI must be a DNS name (RFC 6066); for an IP address the SAN is checked against `host`.
       ...(net.isIP(options.relayHost) ? {} : { servername: options.relayHost }),
       secureContext: secureContextFor(options.relay),
-      ...(options.sessions?.relay ? { session: options.sessions.relay } : {}),
+      ...(options.sessions?.relay !== undefined &&
+      options.sessions.relayCertificate === options.relay.certificate
+        ? { session: options.sessions.relay }
+        : {}),
     });
-    rememberSessions(socket, options.sessions, 'relay');
+    const store = options.sessions;
+    if (store) {
+      socket.on('session', (session: Buffer) => {
+        store.relay = session;
+        store.relayCertificate = options.relay.certificate;
+      });
+    }
     // Without TCP_NODELAY each handshake layer waits ~40 ms on Nagle + delayed ACK.
     socket.setNoDelay(true);
     return socket;
@@ -225,13 +240,16 @@ export async function dialGateway(options: DialGatewayOptions): Promise<tls.TLSS
   refuseInvalidCertificates(options);
   const store = options.sessions;
   const offered =
-    store?.gateway !== undefined && store.gatewayId === expectedGatewayId
+    store?.gateway !== undefined &&
+    store.gatewayId === expectedGatewayId &&
+    store.gatewayCertificate === options.gateway.certificate
       ? store.gateway
       : undefined;
   const tickets = new VerifiedTickets((ticket) => {
     if (!store) return;
     store.gateway = ticket;
     store.gatewayId = expectedGatewayId;
+    store.gatewayCertificate = options.gateway.certificate;
   });
   const deadlineAt = options.deadlineAt ?? Date.now() + GATEWAY_DIAL_DEADLINE_MS;
   const release = await takeDialSlot(options, deadlineAt);
@@ -358,14 +376,6 @@ class VerifiedTickets {
     if (this.pending) this.keep(this.pending);
     this.pending = undefined;
   }
-}
-
-function rememberSessions(
-  socket: tls.TLSSocket,
-  store: TlsSessionStore | undefined,
-  hop: 'relay',
-): void {
-  if (store) socket.on('session', (session: Buffer) => (store[hop] = session));
 }
 
 /** A stage's timeout, cut to what is left until the dial's deadline (at least 1 ms). */

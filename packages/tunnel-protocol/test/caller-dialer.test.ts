@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
@@ -164,6 +165,71 @@ describe('dialGateway', () => {
     expect(peers).toHaveLength(1);
     expect(peers[0]).not.toBe('undefined');
     second.destroy();
+  });
+
+  it('offers a ticket only with the client certificate it was obtained with (new connection details: full handshakes)', async () => {
+    const sessions: TlsSessionStore = {};
+    const echo = async (dialOptions: DialGatewayOptions): Promise<tls.TLSSocket> => {
+      const socket = await dialGateway({ ...dialOptions, sessions });
+      await new Promise<void>((resolve) => {
+        socket.once('data', () => resolve());
+        socket.write('x');
+      });
+      return socket;
+    };
+    (await echo(options)).destroy();
+    expect(sessions.relay).toBeInstanceOf(Buffer);
+    // New connection details: other relay and gateway client certificates for the same gateway.
+    const relayClient = await issueRelayClientCertificate({
+      issuer: relayClientCa,
+      orgId,
+      orgName: 'org',
+      gatewayId,
+      gatewayName: 'gw',
+    });
+    const gatewayClient = await issueGatewayPlatformClientCertificate({
+      issuer: gatewayClientCa,
+      orgId,
+      gatewayId,
+      targetHost: '127.0.0.1',
+      targetPort: 5432,
+    });
+    const renewed: DialGatewayOptions = {
+      ...options,
+      relay: {
+        ...options.relay,
+        certificate: relayClient.certificatePem,
+        privateKey: relayClient.privateKeyPem,
+      },
+      gateway: {
+        ...options.gateway,
+        certificate: gatewayClient.certificatePem,
+        privateKey: gatewayClient.privateKeyPem,
+      },
+    };
+    const presented: { relay: string[]; gateway: string[] } = { relay: [], gateway: [] };
+    const onRelay = (socket: tls.TLSSocket): void => {
+      presented.relay.push(socket.getPeerX509Certificate()?.serialNumber ?? 'none');
+    };
+    const onGateway = (socket: tls.TLSSocket): void => {
+      presented.gateway.push(socket.getPeerX509Certificate()?.serialNumber ?? 'none');
+    };
+    relayServer.on('secureConnection', onRelay);
+    gatewayServer.on('secureConnection', onGateway);
+    const third = await echo(renewed);
+    relayServer.off('secureConnection', onRelay);
+    gatewayServer.off('secureConnection', onGateway);
+    // Resuming the old tickets would have shown the servers the old certificates.
+    expect(third.isSessionReused()).toBe(false);
+    expect(presented.relay).toEqual([new X509Certificate(relayClient.certificatePem).serialNumber]);
+    expect(presented.gateway).toEqual([
+      new X509Certificate(gatewayClient.certificatePem).serialNumber,
+    ]);
+    third.destroy();
+    // The new tickets resume with the new certificates.
+    const fourth = await echo(renewed);
+    expect(fourth.isSessionReused()).toBe(true);
+    fourth.destroy();
   });
 
   it('reports each stage as it ends, in order, and not a stage that failed', async () => {
