@@ -127,6 +127,59 @@ function stageOf(promise: Promise<unknown>): Promise<string> {
   );
 }
 
+/** A certificate issued ten minutes ago for five minutes: expired. */
+const EXPIRED = { now: new Date(Date.now() - 10 * 60_000), lifetimeMs: 5 * 60_000 };
+
+/**
+ * `options` with new client certificates (as new connection details bring) for the hops named,
+ * for the same gateway; `validity` as @burrow/pki takes it (default: valid now).
+ */
+async function withNewClientCertificates(
+  hops: readonly ('relay' | 'gateway')[],
+  validity: { now?: Date; lifetimeMs?: number } = {},
+): Promise<DialGatewayOptions> {
+  const renewed = { ...options };
+  if (hops.includes('relay')) {
+    const issued = await issueRelayClientCertificate({
+      issuer: relayClientCa,
+      orgId,
+      orgName: 'org',
+      gatewayId,
+      gatewayName: 'gw',
+      ...validity,
+    });
+    renewed.relay = {
+      ...options.relay,
+      certificate: issued.certificatePem,
+      privateKey: issued.privateKeyPem,
+    };
+  }
+  if (hops.includes('gateway')) {
+    const issued = await issueGatewayPlatformClientCertificate({
+      issuer: gatewayClientCa,
+      orgId,
+      gatewayId,
+      targetHost: '127.0.0.1',
+      targetPort: 5432,
+      ...validity,
+    });
+    renewed.gateway = {
+      ...options.gateway,
+      certificate: issued.certificatePem,
+      privateKey: issued.privateKeyPem,
+    };
+  }
+  return renewed;
+}
+
+/** What `promise` rejected with (undefined when it resolved). */
+function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
 describe('dialGateway', () => {
   it('completes relay TLS and inner mTLS with the requested ALPN and carries data', async () => {
     const socket = await dialGateway(options);
@@ -180,33 +233,7 @@ describe('dialGateway', () => {
     (await echo(options)).destroy();
     expect(sessions.relay).toBeInstanceOf(Buffer);
     // New connection details: other relay and gateway client certificates for the same gateway.
-    const relayClient = await issueRelayClientCertificate({
-      issuer: relayClientCa,
-      orgId,
-      orgName: 'org',
-      gatewayId,
-      gatewayName: 'gw',
-    });
-    const gatewayClient = await issueGatewayPlatformClientCertificate({
-      issuer: gatewayClientCa,
-      orgId,
-      gatewayId,
-      targetHost: '127.0.0.1',
-      targetPort: 5432,
-    });
-    const renewed: DialGatewayOptions = {
-      ...options,
-      relay: {
-        ...options.relay,
-        certificate: relayClient.certificatePem,
-        privateKey: relayClient.privateKeyPem,
-      },
-      gateway: {
-        ...options.gateway,
-        certificate: gatewayClient.certificatePem,
-        privateKey: gatewayClient.privateKeyPem,
-      },
-    };
+    const renewed = await withNewClientCertificates(['relay', 'gateway']);
     const presented: { relay: string[]; gateway: string[] } = { relay: [], gateway: [] };
     const onRelay = (socket: tls.TLSSocket): void => {
       presented.relay.push(socket.getPeerX509Certificate()?.serialNumber ?? 'none');
@@ -221,9 +248,9 @@ describe('dialGateway', () => {
     gatewayServer.off('secureConnection', onGateway);
     // Resuming the old tickets would have shown the servers the old certificates.
     expect(third.isSessionReused()).toBe(false);
-    expect(presented.relay).toEqual([new X509Certificate(relayClient.certificatePem).serialNumber]);
+    expect(presented.relay).toEqual([new X509Certificate(renewed.relay.certificate).serialNumber]);
     expect(presented.gateway).toEqual([
-      new X509Certificate(gatewayClient.certificatePem).serialNumber,
+      new X509Certificate(renewed.gateway.certificate).serialNumber,
     ]);
     third.destroy();
     // The new tickets resume with the new certificates.
@@ -291,26 +318,7 @@ describe('dialGateway', () => {
     let connections = 0;
     const count = (): void => void connections++;
     relayServer.on('connection', count);
-    const expired = await issueRelayClientCertificate({
-      issuer: relayClientCa,
-      orgId,
-      orgName: 'org',
-      gatewayId,
-      gatewayName: 'gw',
-      now: new Date(Date.now() - 10 * 60_000),
-      lifetimeMs: 5 * 60_000,
-    });
-    const error = await dialGateway({
-      ...options,
-      relay: {
-        ...options.relay,
-        certificate: expired.certificatePem,
-        privateKey: expired.privateKeyPem,
-      },
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await rejection(dialGateway(await withNewClientCertificates(['relay'], EXPIRED)));
     expect(error).toBeInstanceOf(DialError);
     expect((error as DialError).stage).toBe('relay-tls');
     expect((error as DialError).message).toMatch(
@@ -321,25 +329,8 @@ describe('dialGateway', () => {
   });
 
   it('names an expired gateway client certificate before dialing, instead of a stream that ends at once', async () => {
-    const expired = await issueGatewayPlatformClientCertificate({
-      issuer: gatewayClientCa,
-      orgId,
-      gatewayId,
-      targetHost: '127.0.0.1',
-      targetPort: 5432,
-      now: new Date(Date.now() - 10 * 60_000),
-      lifetimeMs: 5 * 60_000,
-    });
-    const error = await dialGateway({
-      ...options,
-      gateway: {
-        ...options.gateway,
-        certificate: expired.certificatePem,
-        privateKey: expired.privateKeyPem,
-      },
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
+    const error = await rejection(
+      dialGateway(await withNewClientCertificates(['gateway'], EXPIRED)),
     );
     expect(error).toBeInstanceOf(DialError);
     expect((error as DialError).stage).toBe('gateway-tls');
