@@ -14,6 +14,7 @@ import {
   repeatedJsonKeys,
   startFakeControlPlane,
 } from '@burrow/test-support';
+import type { Histogram } from '@burrow/observability';
 import { ALPN, PING_REPLY, ReconnectBackoff, healthReply } from '@burrow/tunnel-protocol';
 import { Gateway, type GatewayTuning } from '../src/gateway.ts';
 import type { GatewayConfig } from '../src/ops/gateway-config.ts';
@@ -283,9 +284,10 @@ describe('Gateway', () => {
         return runCaller(socket, Buffer.from('hello'));
       };
       const stageCounts = async (): Promise<Record<string, number>> => {
-        const metric = await gateway!.metrics.registry
-          .getSingleMetric('burrow_gateway_stream_setup_stage_seconds')!
-          .get();
+        const histogram = gateway!.metrics.registry.getSingleMetric(
+          'burrow_gateway_stream_setup_stage_seconds',
+        ) as Histogram<'stage'>;
+        const metric = await histogram.get();
         return Object.fromEntries(
           metric.values
             .filter((value) => value.metricName?.endsWith('_count'))
