@@ -57,16 +57,21 @@ export async function startBurrowPath(
     };
     const gatewayId = (await stack.waitForHealthyGateway(GATEWAY_NAME)).id;
     let dialOptions = await connectionDetails(stack, gatewayId, targetPort);
+    let dialOptionsExpireAt = expiresAt(dialOptions); // parsed once, not on every measured dial
     // Connection details live 5 minutes (reference §2.2) and a full run takes longer: fetch new
     // ones, as a real caller would, when the current ones have less than a minute left. Once
     // every few minutes one dial pays for it (a few ms), invisible in a percentile.
     let refreshing: Promise<void> | undefined;
     const freshDialOptions = async (): Promise<DialGatewayOptions> => {
-      if (expiresAt(dialOptions) - Date.now() < CONNECTION_DETAILS_REFRESH_MS) {
-        refreshing ??= connectionDetails(stack, gatewayId, targetPort).then((fresh) => {
-          dialOptions = fresh;
-          refreshing = undefined;
-        });
+      if (dialOptionsExpireAt - Date.now() < CONNECTION_DETAILS_REFRESH_MS) {
+        refreshing ??= connectionDetails(stack, gatewayId, targetPort)
+          .then((fresh) => {
+            dialOptions = fresh;
+            dialOptionsExpireAt = expiresAt(fresh);
+          })
+          .finally(() => {
+            refreshing = undefined; // a failed refresh is tried again by the next dial
+          });
         await refreshing;
       }
       return dialOptions;
