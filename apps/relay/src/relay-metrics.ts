@@ -26,6 +26,7 @@ import {
   Gauge,
   Histogram,
   Registry,
+  SETUP_STAGE_BUCKETS_SECONDS,
   collectDefaultMetrics,
 } from '@burrow/observability';
 
@@ -47,11 +48,6 @@ export const STREAM_SETUP_STAGES = [
   'first_byte_to_caller',
 ] as const;
 export type StreamSetupStage = (typeof STREAM_SETUP_STAGES)[number];
-
-/** Setup stages last from tens of microseconds (route) to seconds (a queued handshake). */
-const STREAM_SETUP_STAGE_BUCKETS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5,
-];
 
 export class RelayMetrics {
   readonly registry = new Registry();
@@ -129,7 +125,7 @@ export class RelayMetrics {
       name: 'burrow_relay_stream_setup_stage_seconds',
       help: 'Each stage of a new stream at the relay, from the end of the one before: caller_tls (from accept), route, channel_open, first_byte_to_gateway, first_byte_to_caller.',
       labelNames: ['stage'],
-      buckets: STREAM_SETUP_STAGE_BUCKETS,
+      buckets: SETUP_STAGE_BUCKETS_SECONDS,
       registers,
     });
     this.callerBytesAtChannelOpen = new Counter({

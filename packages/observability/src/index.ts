@@ -15,4 +15,5 @@ export * from './logger.ts';
 export * from './observability-server.ts';
 export * from './package-version.ts';
 export * from './secret-redaction.ts';
+export * from './setup-stage-buckets.ts';
 export { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';

@@ -31,6 +31,7 @@ import {
   Gauge,
   Histogram,
   Registry,
+  SETUP_STAGE_BUCKETS_SECONDS,
   collectDefaultMetrics,
 } from '@burrow/observability';
 import { recordingWriteTotals } from '@burrow/session-recorder';
@@ -190,7 +191,7 @@ export class GatewayMetrics {
       help: 'Each stage of a new stream at the gateway, from the end of the one before: first_byte (from the channel accepted), inner_tls, dispatch, target_connect.',
       labelNames: ['stage'],
       // Tens of microseconds (dispatch) to seconds (a slow target).
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      buckets: SETUP_STAGE_BUCKETS_SECONDS,
       registers,
     });
     this.certificateExpiry = new CertificateExpiryGauge(this.registry, 'burrow_gateway');
